@@ -1,0 +1,45 @@
+//! The My Number card's applications and PINs: what to select, how to read a counter without
+//! spending a try. It speaks to a [`Transport`] and never knows which one.
+
+mod application;
+mod counter;
+mod error;
+mod pin;
+mod status;
+
+pub use application::Application;
+pub use counter::{PinState, PinStatus, RetryCounter};
+pub use error::CardError;
+pub use pin::{Pin, PinFormat, PinFormatError, PinKind};
+pub use status::read_pin_statuses;
+
+use crate::apdu::{Command, Response};
+use crate::transport::Transport;
+
+/// Send one command and parse the answer.
+pub(crate) fn send(
+    transport: &mut dyn Transport,
+    command: &Command,
+) -> Result<Response, CardError> {
+    let answer = transport.transmit(&command.to_bytes())?;
+    Response::parse(&answer).map_err(|source| CardError::MalformedAnswer {
+        command: format!("{command:?}"),
+        source,
+    })
+}
+
+/// Run `operation` inside one exclusive hold of the card and return its result.
+pub(crate) fn held<R>(
+    transport: &mut dyn Transport,
+    mut operation: impl FnMut(&mut dyn Transport) -> Result<R, CardError>,
+) -> Result<R, CardError> {
+    let mut outcome = None;
+    transport.exclusive(&mut |held| outcome = Some(operation(held)))?;
+    outcome.unwrap_or_else(|| {
+        Err(CardError::Transport(
+            crate::transport::TransportError::Reader(
+                "the reader did not run the command".to_string(),
+            ),
+        ))
+    })
+}

@@ -1,0 +1,145 @@
+//! T=0 answers completed below the card layer: 61 xx (fetch the rest with GET RESPONSE) and
+//! 6C xx (send again with the Le the card asks for). A command that carries a PIN is never sent
+//! twice: a 6C xx to it is handed up unchanged.
+
+use super::{wire, Transport, TransportError};
+
+/// How many GET RESPONSE rounds one command may take before the card is deemed broken.
+const MAX_GET_RESPONSE_ROUNDS: usize = 256;
+
+/// Wraps a transport and completes T=0 answers, so the layers above see whole responses.
+#[derive(Debug)]
+pub struct ResponseCompletion<T> {
+    inner: T,
+}
+
+impl<T: Transport> ResponseCompletion<T> {
+    /// Complete the answers that `inner` brings back.
+    pub fn new(inner: T) -> ResponseCompletion<T> {
+        ResponseCompletion { inner }
+    }
+
+    /// The wrapped transport.
+    pub fn into_inner(self) -> T {
+        self.inner
+    }
+}
+
+fn status(answer: &[u8]) -> Option<(u8, u8)> {
+    match answer {
+        [.., sw1, sw2] => Some((*sw1, *sw2)),
+        _ => None,
+    }
+}
+
+/// Send `command` and follow the card's T=0 requests until it gives a final answer.
+fn complete(inner: &mut dyn Transport, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+    let mut answer = inner.transmit(command)?;
+    // 6C xx: the card wants Le = xx. Only a command with no data (header, or header + Le) is
+    // re-sent, and never one carrying a PIN.
+    if let (Some((0x6C, le)), 2, 4 | 5, None) = (
+        status(&answer),
+        answer.len(),
+        command.len(),
+        wire::secret_data(command),
+    ) {
+        let mut again = command[..4].to_vec();
+        again.push(le);
+        answer = inner.transmit(&again)?;
+    }
+    let mut data = Vec::new();
+    for _ in 0..MAX_GET_RESPONSE_ROUNDS {
+        match status(&answer) {
+            Some((0x61, le)) => {
+                data.extend_from_slice(&answer[..answer.len() - 2]);
+                answer = inner.transmit(&[0x00, 0xC0, 0x00, 0x00, le])?;
+            }
+            _ => {
+                data.extend_from_slice(&answer);
+                return Ok(data);
+            }
+        }
+    }
+    Err(TransportError::Reader(format!(
+        "the card kept answering 61 xx after {MAX_GET_RESPONSE_ROUNDS} GET RESPONSE commands"
+    )))
+}
+
+impl<T: Transport> Transport for ResponseCompletion<T> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        complete(&mut self.inner, command)
+    }
+
+    fn exclusive(
+        &mut self,
+        session: &mut dyn FnMut(&mut dyn Transport),
+    ) -> Result<(), TransportError> {
+        self.inner
+            .exclusive(&mut |held| session(&mut ResponseCompletion::new(held)))
+    }
+
+    fn reader_name(&self) -> &str {
+        self.inner.reader_name()
+    }
+
+    fn atr(&self) -> Option<Vec<u8>> {
+        self.inner.atr()
+    }
+
+    fn finish(&mut self) -> Result<(), TransportError> {
+        self.inner.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::trace::{Trace, TraceError};
+    use crate::transport::Replay;
+
+    fn over(text: &str) -> ResponseCompletion<Replay> {
+        ResponseCompletion::new(Replay::new(Trace::parse(text, "t").unwrap()))
+    }
+
+    #[test]
+    fn get_response_collects_the_rest() {
+        let mut t = over("@source hand-written\n> 00 B0 00 00 00\n< 01 02 61 02\n> 00 C0 00 00 02\n< 03 04 90 00\n");
+        assert_eq!(
+            t.transmit(&[0, 0xB0, 0, 0, 0]).unwrap(),
+            vec![1, 2, 3, 4, 0x90, 0]
+        );
+        t.finish().unwrap();
+    }
+
+    #[test]
+    fn wrong_le_is_sent_again_with_the_right_one() {
+        let mut t = over("@source hand-written\n> 00 B0 00 00 FF\n< 6C 04\n> 00 B0 00 00 04\n< 01 02 03 04 90 00\n");
+        assert_eq!(t.transmit(&[0, 0xB0, 0, 0, 0xFF]).unwrap().len(), 6);
+        t.finish().unwrap();
+    }
+
+    #[test]
+    fn a_pin_is_never_sent_twice() {
+        // The trace holds one exchange: a re-send would run past its end.
+        let mut t = over("@source hand-written\n> 00 20 00 80 04 ?? ?? ?? ??\n< 6C 04\n");
+        assert_eq!(
+            t.transmit(&[0, 0x20, 0, 0x80, 4, 1, 2, 3, 4]).unwrap(),
+            vec![0x6C, 4]
+        );
+        t.finish().unwrap();
+    }
+
+    #[test]
+    fn a_card_that_never_stops_asking_is_an_error_not_a_hang() {
+        let mut text = String::from("@source hand-written\n> 00 B0 00 00 00\n< 61 01\n");
+        for _ in 0..MAX_GET_RESPONSE_ROUNDS {
+            text.push_str("> 00 C0 00 00 01\n< 61 01\n");
+        }
+        let err = over(&text).transmit(&[0, 0xB0, 0, 0, 0]).unwrap_err();
+        assert!(
+            !matches!(err, TransportError::Trace(TraceError::PastEnd { .. })),
+            "{err}"
+        );
+        assert!(err.to_string().contains("61 xx"));
+    }
+}

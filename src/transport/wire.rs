@@ -1,0 +1,79 @@
+//! The few facts about command bytes that the transport layer itself must know: which bytes are a
+//! PIN, so they are never re-sent and never written down.
+
+use std::ops::Range;
+
+/// INS of VERIFY: with data, its data is a PIN.
+pub const INS_VERIFY: u8 = 0x20;
+/// INS of CHANGE REFERENCE DATA: its data is a PIN.
+pub const INS_CHANGE_REFERENCE_DATA: u8 = 0x24;
+
+/// Where the PIN sits in a command, if the command carries one.
+///
+/// Any VERIFY or CHANGE REFERENCE DATA with a data field counts, whatever its P1/P2: a redaction
+/// that is too eager costs nothing, one that is too narrow leaks a PIN.
+pub fn secret_data(command: &[u8]) -> Option<Range<usize>> {
+    let ins = *command.get(1)?;
+    if ins != INS_VERIFY && ins != INS_CHANGE_REFERENCE_DATA {
+        return None;
+    }
+    // A header alone (4 bytes) or header + Le (5 bytes) carries no data.
+    if command.len() <= 5 {
+        return None;
+    }
+    Some(5..command.len())
+}
+
+/// The command as spaced hex with every PIN byte shown as `??`, for traces, logs and errors.
+pub fn redacted_hex(command: &[u8]) -> String {
+    let secret = secret_data(command).unwrap_or(0..0);
+    command
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            if secret.contains(&i) {
+                "??".to_string()
+            } else {
+                format!("{b:02X}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Spaced upper-case hex of bytes that are not secret (answers, ATRs).
+pub fn spaced_hex(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pin_bytes_become_question_marks() {
+        assert_eq!(
+            redacted_hex(&[0x00, 0x20, 0x00, 0x80, 0x04, 0x31, 0x32, 0x33, 0x34]),
+            "00 20 00 80 04 ?? ?? ?? ??"
+        );
+        assert_eq!(
+            redacted_hex(&[0x00, 0x24, 0x01, 0x80, 0x02, 0x41, 0x31]),
+            "00 24 01 80 02 ?? ??"
+        );
+    }
+
+    #[test]
+    fn counter_reads_and_selects_are_shown_whole() {
+        assert_eq!(redacted_hex(&[0x00, 0x20, 0x00, 0x80]), "00 20 00 80");
+        assert_eq!(
+            redacted_hex(&[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x1B]),
+            "00 A4 02 0C 02 00 1B"
+        );
+        assert_eq!(secret_data(&[]), None);
+        assert_eq!(secret_data(&[0x00]), None);
+    }
+}
