@@ -52,4 +52,17 @@ pub enum CommandArg {
         #[arg(long)]
         pins_only: bool,
     },
+    /// Print a shell completion script, e.g. `jpki completions bash > /etc/bash_completion.d/jpki`.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command into a directory.
+    #[command(hide = true)]
+    Manpage {
+        /// Write jpki.1 and a page per subcommand here instead of printing jpki.1.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
 }

@@ -2,7 +2,7 @@
 
 use super::args::{Args, CommandArg, LangArg};
 use super::text::Lang;
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use std::path::PathBuf;
 
 /// Where the card is.
@@ -24,6 +24,16 @@ pub enum Action {
         /// Only the 11-APDU counter exchange.
         pins_only: bool,
     },
+    /// `jpki completions SHELL`
+    Completions {
+        /// The shell (clap_complete's own plain enum, the generator's input).
+        shell: clap_complete::Shell,
+    },
+    /// `jpki manpage [--out-dir DIR]` (hidden)
+    Manpage {
+        /// Write every page here instead of printing jpki.1.
+        out_dir: Option<PathBuf>,
+    },
 }
 
 /// Everything a run needs to know, decided once from the flags and the environment.
@@ -43,8 +53,13 @@ pub struct Config {
 
 impl Config {
     /// Parse the process's arguments; clap exits with code 2 on bad usage.
+    /// `--version` also names the PC/SC library, which is only known at run time.
     pub fn from_env_args() -> Config {
-        Config::from_args(Args::parse(), |name| std::env::var(name).ok())
+        let matches = Args::command()
+            .long_version(super::version::long_version())
+            .get_matches();
+        let args = Args::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        Config::from_args(args, |name| std::env::var(name).ok())
     }
 
     fn from_args(args: Args, env: impl Fn(&str) -> Option<String>) -> Config {
@@ -60,6 +75,8 @@ impl Config {
         let action = match args.command {
             CommandArg::Readers => Action::Readers,
             CommandArg::Status { pins_only } => Action::Status { pins_only },
+            CommandArg::Completions { shell } => Action::Completions { shell },
+            CommandArg::Manpage { out_dir } => Action::Manpage { out_dir },
         };
         Config {
             source,
@@ -74,6 +91,7 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
 
     fn config(argv: &[&str], env: &[(&str, &str)]) -> Config {
         let args = Args::try_parse_from(argv).unwrap();

@@ -2,6 +2,7 @@
 //! Library errors arrive as `anyhow::Error`; each class maps to its own exit code here.
 
 mod args;
+mod assets;
 mod config;
 mod exit;
 mod open;
@@ -9,6 +10,7 @@ mod readers;
 mod render;
 mod status;
 mod text;
+mod version;
 
 pub use config::Config;
 pub use exit::{describe_error, exit_code_of, Exit};
@@ -20,5 +22,7 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
     match &config.action {
         Action::Readers => readers::run(config),
         Action::Status { pins_only } => status::run(config, *pins_only),
+        Action::Completions { shell } => assets::completions(*shell),
+        Action::Manpage { out_dir } => assets::manpage(out_dir.as_deref()),
     }
 }

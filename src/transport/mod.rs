@@ -6,6 +6,7 @@
 mod completion;
 mod error;
 pub mod pcsc;
+pub mod pcsc_library;
 mod recorder;
 mod replay;
 pub mod trace;

@@ -1,0 +1,161 @@
+//! Completions, man pages and `--version`: generated from the clap definitions, on stdout.
+
+mod common;
+
+use common::jpki;
+use std::process::Command;
+
+/// Run `jpki ARGS...` and return (exit code, stdout, stderr).
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = jpki().args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn completions_generate_for_every_shell_and_know_the_commands() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let (code, stdout, stderr) = run(&["completions", shell]);
+        assert_eq!(code, 0, "{shell}: {stderr}");
+        assert!(stderr.is_empty(), "{shell}: {stderr}");
+        for word in ["readers", "status", "completions", "replay", "pins-only"] {
+            assert!(stdout.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+}
+
+#[test]
+fn completions_for_an_unknown_shell_are_a_usage_error() {
+    let (code, stdout, stderr) = run(&["completions", "tcsh"]);
+    assert_eq!(code, 2);
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("tcsh"), "{stderr}");
+}
+
+#[test]
+fn the_man_page_names_the_commands_flags_and_exit_codes() {
+    let (code, page, stderr) = run(&["manpage"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(page.contains(".TH jpki 1"), "{page}");
+    for word in [
+        "readers",
+        "status",
+        "completions",
+        "\\-\\-replay",
+        "JPKI_READER",
+    ] {
+        assert!(page.contains(word), "man page lacks {word}");
+    }
+    assert!(
+        !page.contains("manpage"),
+        "the hidden command leaked into the page"
+    );
+    assert!(page.contains(".SH \"EXIT STATUS\""));
+}
+
+/// docs/exit-codes.md is the list of record; the man page must carry every code in it.
+#[test]
+fn the_man_page_lists_every_documented_exit_code() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/exit-codes.md"))
+        .unwrap();
+    let codes: Vec<&str> = doc
+        .lines()
+        .filter_map(|line| line.strip_prefix("| ")?.split(' ').next())
+        .filter(|cell| cell.parse::<u8>().is_ok())
+        .collect();
+    assert!(
+        codes.len() >= 12,
+        "found only {codes:?} in docs/exit-codes.md"
+    );
+    let (_, page, _) = run(&["manpage"]);
+    for code in codes {
+        assert!(
+            page.contains(&format!("\n.B {code}\n")),
+            "exit code {code} is in docs/exit-codes.md but not in the man page"
+        );
+    }
+}
+
+#[test]
+fn man_pages_for_every_command_go_into_a_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("man");
+    let (code, stdout, stderr) = run(&["manpage", "--out-dir", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.is_empty());
+    for page in [
+        "jpki.1",
+        "jpki-readers.1",
+        "jpki-status.1",
+        "jpki-completions.1",
+    ] {
+        assert!(out.join(page).is_file(), "{page} missing");
+    }
+    let status = std::fs::read_to_string(out.join("jpki-status.1")).unwrap();
+    assert!(status.contains("pins\\-only"), "{status}");
+}
+
+#[test]
+fn the_asset_script_writes_completions_and_man_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new("bash")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scripts/gen-assets.sh"
+        ))
+        .arg(dir.path())
+        .env("JPKI", assert_cmd::cargo::cargo_bin("jpki"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for file in [
+        "completions/jpki.bash",
+        "completions/_jpki",
+        "completions/jpki.fish",
+        "completions/_jpki.ps1",
+        "man/jpki.1",
+        "man/jpki-status.1",
+    ] {
+        let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
+        assert!(text.contains("status"), "{file} does not mention status");
+    }
+}
+
+#[test]
+fn version_names_jpki_and_the_pcsc_library_on_stdout() {
+    let (code, stdout, stderr) = run(&["--version"]);
+    assert_eq!(code, 0, "{stderr}");
+    let mut lines = stdout.lines();
+    assert_eq!(
+        lines.next(),
+        Some(concat!("jpki ", env!("CARGO_PKG_VERSION")))
+    );
+    let pcsc = lines.next().unwrap_or_default();
+    assert!(pcsc.starts_with("PC/SC: "), "{stdout}");
+    if cfg!(target_os = "linux") {
+        assert!(pcsc.contains("libpcsclite.so"), "{pcsc}");
+    }
+    let (code, short, _) = run(&["-V"]);
+    assert_eq!(code, 0);
+    assert_eq!(short.trim(), concat!("jpki ", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn errors_go_to_stderr_and_data_to_stdout() {
+    let (code, stdout, stderr) = common::replay("status/fresh.trace", &["status", "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    common::json(&stdout);
+    assert!(stderr.is_empty(), "{stderr}");
+
+    let (code, stdout, stderr) = run(&["--replay", "/nonexistent/x.trace", "status"]);
+    assert_eq!(code, 11);
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(stderr.starts_with("jpki: error"), "{stderr}");
+}
