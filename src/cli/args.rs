@@ -52,7 +52,7 @@ pub enum CommandArg {
         #[arg(long)]
         pins_only: bool,
     },
-    /// Print a shell completion script, e.g. `jpki completions bash > /etc/bash_completion.d/jpki`.
+    /// Print a shell completion script for bash, zsh, fish, PowerShell or elvish.
     Completions {
         /// The shell to complete for.
         #[arg(value_enum)]

@@ -3,10 +3,10 @@
 
 use super::args::Args;
 use super::exit::Exit;
+use super::output::print;
 use anyhow::Context;
 use clap::CommandFactory;
 use clap_complete::Shell;
-use std::io::Write;
 use std::path::Path;
 
 /// The EXIT STATUS section of jpki.1, in roff. clap knows nothing of exit codes; this list
@@ -79,14 +79,14 @@ a \fBjpki doctor\fR check failed
 pub fn completions(shell: Shell) -> anyhow::Result<Exit> {
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut Args::command(), "jpki", &mut script);
-    print_bytes(&script)?;
+    print(&script)?;
     Ok(Exit::Success)
 }
 
 /// `jpki manpage`: print jpki.1 on stdout, or with `--out-dir` write it and a page per command.
 pub fn manpage(out_dir: Option<&Path>) -> anyhow::Result<Exit> {
     match out_dir {
-        None => print_bytes(&main_page()?)?,
+        None => print(main_page()?)?,
         Some(dir) => {
             let written =
                 |what: &str| format!("writing the man pages to {}: {what}", dir.display());
@@ -107,13 +107,4 @@ fn main_page() -> anyhow::Result<Vec<u8>> {
         .context("rendering the man page")?;
     page.extend_from_slice(EXIT_STATUS.as_bytes());
     Ok(page)
-}
-
-/// Write generated text to stdout; a closed stdout is an error (exit 1), not a panic.
-fn print_bytes(bytes: &[u8]) -> anyhow::Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(bytes)
-        .and_then(|()| stdout.flush())
-        .context("writing to stdout")
 }

@@ -6,6 +6,7 @@ mod assets;
 mod config;
 mod exit;
 mod open;
+mod output;
 mod readers;
 mod render;
 mod status;

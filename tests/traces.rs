@@ -1,0 +1,37 @@
+//! Every bundled trace parses, and its `@source` is honest: `real-card` only under
+//! apdu-traces/real/, and everything there is `real-card`.
+
+use jpki::transport::trace::{Source, Trace};
+use std::path::{Path, PathBuf};
+
+/// Every *.trace file under `dir`, at any depth.
+fn traces_under(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(traces_under(&path));
+        } else if path.extension().is_some_and(|e| e == "trace") {
+            found.push(path);
+        }
+    }
+    found
+}
+
+#[test]
+fn every_bundled_trace_parses_and_names_its_source_honestly() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("apdu-traces");
+    let real = root.join("real");
+    let traces = traces_under(&root);
+    assert!(!traces.is_empty());
+    for path in traces {
+        let trace = Trace::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let in_real = path.starts_with(&real);
+        assert_eq!(
+            trace.source == Source::RealCard,
+            in_real,
+            "{}: @source real-card belongs exactly to apdu-traces/real/",
+            path.display()
+        );
+    }
+}
