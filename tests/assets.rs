@@ -159,3 +159,30 @@ fn errors_go_to_stderr_and_data_to_stdout() {
     assert!(stdout.is_empty(), "{stdout}");
     assert!(stderr.starts_with("jpki: error"), "{stderr}");
 }
+
+/// The commands `jpki --help` lists, without clap's own `help`.
+fn listed_commands() -> Vec<String> {
+    let (_, help, _) = run(&["--help"]);
+    help.lines()
+        .skip_while(|line| !line.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|line| line.starts_with("  "))
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_readme_describes_every_command() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let commands = listed_commands();
+    assert!(commands.contains(&"status".to_string()), "{commands:?}");
+    for command in commands {
+        assert!(
+            readme.contains(&format!("- `jpki {command}")),
+            "README.md's command list lacks `jpki {command}`"
+        );
+    }
+}
