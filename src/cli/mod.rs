@@ -2,6 +2,7 @@
 //! Library errors arrive as `anyhow::Error`; each class maps to its own exit code here.
 
 mod args;
+mod change_pin;
 mod config;
 mod exit;
 mod open;
@@ -20,5 +21,10 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
     match &config.action {
         Action::Readers => readers::run(config),
         Action::Status { pins_only } => status::run(config, *pins_only),
+        Action::ChangePin {
+            pins,
+            input,
+            allow_last_try,
+        } => change_pin::run(config, pins, *input, *allow_last_try),
     }
 }

@@ -1,0 +1,214 @@
+//! `jpki change-pin`: take the PINs from the user, check them, then change them on the card.
+//!
+//! Everything typed is checked before any transport is opened, so bad input never reaches a
+//! reader. PINs live only in zeroizing buffers and never appear in output.
+
+use super::config::{Config, PinInput};
+use super::exit::Exit;
+use super::open::with_card;
+use super::text::{change_prompts, outcome_word, pin_name, weakness_warning, Lang};
+use jpki::card::{
+    change_pins, weakness, CardError, ChangeReport, ChangeTargets, Outcome, PinChange, PinKind,
+    PinOutcome,
+};
+use serde_json::{json, Value};
+use std::io::Read;
+use thiserror::Error;
+use zeroize::Zeroizing;
+
+/// The most stdin may hold: two PINs of at most 16 characters need far less.
+const STDIN_LIMIT: usize = 1024;
+
+/// Why the typed PINs could not be read. Never holds a PIN.
+#[derive(Debug, Error)]
+pub enum PinEntryError {
+    /// No terminal to prompt on.
+    #[error("cannot ask for the PIN on a terminal ({0}); pipe it with --stdin instead")]
+    NoTerminal(String),
+    /// stdin could not be read.
+    #[error("cannot read the PINs from stdin: {0}")]
+    Stdin(String),
+    /// stdin is not the two lines --stdin expects.
+    #[error(
+        "--stdin expects exactly two lines: the current PIN, then the new PIN (found {0} line(s))"
+    )]
+    StdinLines(usize),
+    /// stdin is longer than two PINs could be.
+    #[error("--stdin expects two short lines, but stdin holds more than {STDIN_LIMIT} bytes")]
+    StdinTooLong,
+    /// The two entries of the new PIN differ.
+    #[error("the two entries of the new PIN differ")]
+    Mismatch,
+}
+
+/// Check the input, change the PINs, report each one; a failure ends with its own exit code.
+pub fn run(
+    config: &Config,
+    pins: &[PinKind],
+    input: PinInput,
+    allow_last_try: bool,
+) -> anyhow::Result<Exit> {
+    let lang = config.lang;
+    let targets = ChangeTargets::new(pins)?;
+    let change = {
+        let (current, new) = match input {
+            PinInput::Stdin => read_stdin()?,
+            PinInput::Prompt => prompt(&targets, lang)?,
+        };
+        PinChange::new(&targets, &current, &new)?
+    };
+    if let Some(weakness) = weakness(change.new_pin()) {
+        eprintln!("{}", weakness_warning(weakness, lang));
+    }
+    let (reader, report) = with_card(config, |transport| {
+        let report = change_pins(transport, &change, allow_last_try);
+        Ok((transport.reader_name().to_string(), report))
+    })?;
+    drop(change);
+    if config.json {
+        println!("{}", to_json(&reader, &report));
+    } else {
+        print!("{}", to_text(&report, lang));
+    }
+    match report.error {
+        Some(error) => Err(error.into()),
+        None => Ok(Exit::Success),
+    }
+}
+
+/// The current and new PIN from the terminal, hidden; the new one twice.
+fn prompt(
+    targets: &ChangeTargets,
+    lang: Lang,
+) -> Result<(Zeroizing<String>, Zeroizing<String>), PinEntryError> {
+    let [current_prompt, new_prompt, again_prompt] =
+        change_prompts(targets.kinds(), targets.format(), lang);
+    let ask = |text: &str| {
+        rpassword::prompt_password(text)
+            .map(Zeroizing::new)
+            .map_err(|e| PinEntryError::NoTerminal(e.to_string()))
+    };
+    let current = ask(&current_prompt)?;
+    let new = ask(&new_prompt)?;
+    let again = ask(&again_prompt)?;
+    if *new != *again {
+        return Err(PinEntryError::Mismatch);
+    }
+    Ok((current, new))
+}
+
+/// Line 1 the current PIN, line 2 the new one (`\n` or `\r\n`); a final newline is optional,
+/// and anything after line 2, even an empty line, is refused rather than guessed about.
+fn read_stdin() -> Result<(Zeroizing<String>, Zeroizing<String>), PinEntryError> {
+    // Room for one byte more than the limit, so reading never reallocates (which would leave an
+    // unwiped copy behind) and an over-long input shows as exactly `STDIN_LIMIT + 1` bytes.
+    let mut buffer = Zeroizing::new(Vec::with_capacity(STDIN_LIMIT + 2));
+    std::io::stdin()
+        .lock()
+        .take(STDIN_LIMIT as u64 + 1)
+        .read_to_end(&mut buffer)
+        .map_err(|e| PinEntryError::Stdin(e.to_string()))?;
+    if buffer.len() > STDIN_LIMIT {
+        return Err(PinEntryError::StdinTooLong);
+    }
+    split_lines(&buffer)
+}
+
+fn split_lines(bytes: &[u8]) -> Result<(Zeroizing<String>, Zeroizing<String>), PinEntryError> {
+    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    let lines: Vec<&[u8]> = body
+        .split(|b| *b == b'\n')
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+        .collect();
+    let count = if bytes.is_empty() { 0 } else { lines.len() };
+    let [current, new] = lines.as_slice() else {
+        return Err(PinEntryError::StdinLines(count));
+    };
+    // Non-UTF-8 bytes become U+FFFD, which the format check then refuses.
+    let text = |line: &[u8]| Zeroizing::new(String::from_utf8_lossy(line).into_owned());
+    Ok((text(current), text(new)))
+}
+
+/// The per-PIN result word for JSON: what happened, or why not.
+fn result_id(outcome: &PinOutcome, error: Option<&CardError>) -> &'static str {
+    match (outcome.outcome, error) {
+        (Outcome::Changed, _) => "changed",
+        (Outcome::NotAttempted, _) => "not_attempted",
+        (Outcome::Unknown, _) => "outcome_unknown",
+        (Outcome::NotChanged, Some(error)) => match error {
+            CardError::WrongPin { .. } => "wrong_pin",
+            CardError::PinLocked { .. } => "locked",
+            CardError::LastTryRefused { .. } => "last_try_refused",
+            CardError::PinNotIssued { .. } => "not_issued",
+            CardError::ChangeRejected { .. } => "change_rejected",
+            _ => "error",
+        },
+        (Outcome::NotChanged, None) => "not_changed",
+    }
+}
+
+fn to_json(reader: &str, report: &ChangeReport) -> Value {
+    let pins: Vec<Value> = report
+        .outcomes
+        .iter()
+        .map(|o| {
+            json!({
+                "id": o.kind.id(),
+                "name": o.kind.official_name(),
+                "changed": o.outcome.changed(),
+                "result": result_id(o, report.error.as_ref()),
+                "tries_left": o.tries_left,
+                "max_tries": o.kind.max_tries(),
+            })
+        })
+        .collect();
+    json!({ "reader": reader, "pins": pins })
+}
+
+fn to_text(report: &ChangeReport, lang: Lang) -> String {
+    report
+        .outcomes
+        .iter()
+        .map(|o| {
+            let name = match lang {
+                Lang::Ja => pin_name(o.kind, lang).to_string(),
+                Lang::En => format!("{} ({})", pin_name(o.kind, lang), o.kind.id()),
+            };
+            format!("{name}: {}\n", outcome_word(o.outcome, lang))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stdin_is_two_lines_with_either_line_ending() {
+        for input in [
+            &b"1234\n5678\n"[..],
+            b"1234\n5678",
+            b"1234\r\n5678\r\n",
+            b"1234\r\n5678",
+        ] {
+            let (current, new) = split_lines(input).unwrap();
+            assert_eq!((current.as_str(), new.as_str()), ("1234", "5678"));
+        }
+    }
+
+    #[test]
+    fn stdin_with_fewer_or_more_lines_is_refused() {
+        for (input, count) in [
+            (&b""[..], 0),
+            (b"1234\n", 1),
+            (b"1234", 1),
+            (b"1234\n5678\n\n", 3),
+            (b"1234\n5678\n9999\n", 3),
+        ] {
+            match split_lines(input) {
+                Err(PinEntryError::StdinLines(n)) => assert_eq!(n, count, "{input:?}"),
+                other => panic!("{input:?}: {:?}", other.map(|_| ())),
+            }
+        }
+    }
+}
