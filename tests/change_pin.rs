@@ -393,3 +393,20 @@ fn a_recorded_failed_change_shows_neither_pin_either() {
         assert!(!leaks(&String::from_utf8_lossy(&out.stderr), pin));
     }
 }
+
+#[test]
+fn a_changed_pin_is_reported_even_when_the_trace_cannot_be_written() {
+    let out = jpki()
+        .arg("--replay")
+        .arg(trace("change-pin/success-juki.trace"))
+        .args(["--record", "/nonexistent/dir/out.trace"])
+        .args(["change-pin", "--stdin", "juki"])
+        .write_stdin(pins_stdin())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(11));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "Resident registry PIN (juki): changed\n"
+    );
+}

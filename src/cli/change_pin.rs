@@ -5,7 +5,7 @@
 
 use super::config::{Config, PinInput};
 use super::exit::Exit;
-use super::open::with_card;
+use super::open::open;
 use super::text::{change_prompts, outcome_word, pin_name, weakness_warning, Lang};
 use jpki::card::{
     change_pins, weakness, CardError, ChangeReport, ChangeTargets, Outcome, PinChange, PinKind,
@@ -60,20 +60,23 @@ pub fn run(
     if let Some(weakness) = weakness(change.new_pin()) {
         eprintln!("{}", weakness_warning(weakness, lang));
     }
-    let (reader, report) = with_card(config, |transport| {
-        let report = change_pins(transport, &change, allow_last_try);
-        Ok((transport.reader_name().to_string(), report))
-    })?;
+    let mut transport = open(config)?;
+    let report = change_pins(transport.as_mut(), &change, allow_last_try);
     drop(change);
+    let reader = transport.reader_name().to_string();
+    // Finishing writes a --record trace or checks a replay was used up. The report is printed
+    // whatever that says: once a PIN may have changed, the holder must learn so.
+    let finished = transport.finish();
     if config.json {
         println!("{}", to_json(&reader, &report));
     } else {
         print!("{}", to_text(&report, lang));
     }
-    match report.error {
-        Some(error) => Err(error.into()),
-        None => Ok(Exit::Success),
+    if let Some(error) = report.error {
+        return Err(error.into());
     }
+    finished?;
+    Ok(Exit::Success)
 }
 
 /// The current and new PIN from the terminal, hidden; the new one twice.
