@@ -188,11 +188,8 @@ pub fn change_pins(
     };
     let mut outcomes: Vec<PinOutcome> = change.steps.iter().map(not_attempted).collect();
     let ran = held(transport, |card| {
-        outcomes = change.steps.iter().map(not_attempted).collect();
-        for (i, (current, new)) in change.steps.iter().enumerate() {
-            let (outcome, result) = change_one(card, current, new, allow_last_try);
-            outcomes[i] = outcome;
-            result?;
+        for ((current, new), outcome) in change.steps.iter().zip(outcomes.iter_mut()) {
+            change_one(card, current, new, allow_last_try, outcome)?;
         }
         Ok(())
     });
@@ -202,50 +199,45 @@ pub fn change_pins(
     }
 }
 
-/// The five APDUs for one PIN. The outcome is filled in whether or not it succeeded.
+/// The five APDUs for one PIN, noting in `outcome` what the card said as it goes.
 fn change_one(
     card: &mut dyn Transport,
     current: &Pin,
     new: &Pin,
     allow_last_try: bool,
-) -> (PinOutcome, Result<(), CardError>) {
+    outcome: &mut PinOutcome,
+) -> Result<(), CardError> {
     let kind = current.kind();
-    let mut outcome = PinOutcome {
+    outcome.outcome = Outcome::NotChanged;
+    guard(card, kind, allow_last_try, outcome)?;
+    let verified = send_secret(card, kind, &Command::verify(current.expose()), outcome)?;
+    match verified {
+        // A correct VERIFY puts the counter back at its maximum.
+        StatusWord::Success => outcome.tries_left = Some(kind.max_tries()),
+        StatusWord::TriesLeft(left) => {
+            outcome.tries_left = Some(left);
+            return Err(CardError::WrongPin {
+                kind,
+                tries_left: left,
+            });
+        }
+        StatusWord::AuthenticationBlocked | StatusWord::ReferenceDataUnusable => {
+            outcome.tries_left = Some(0);
+            return Err(CardError::PinLocked { kind, sw: verified });
+        }
+        other => return Err(unexpected(kind, "VERIFY", other)),
+    }
+    let changed = send_secret(
+        card,
         kind,
-        outcome: Outcome::NotChanged,
-        tries_left: None,
-    };
-    let result = (|| {
-        guard(card, kind, allow_last_try, &mut outcome)?;
-        let verified = send_secret(card, kind, &Command::verify(current.expose()), &mut outcome)?;
-        match verified {
-            StatusWord::Success => outcome.tries_left = Some(kind.max_tries()),
-            StatusWord::TriesLeft(left) => {
-                outcome.tries_left = Some(left);
-                return Err(CardError::WrongPin {
-                    kind,
-                    tries_left: left,
-                });
-            }
-            StatusWord::AuthenticationBlocked | StatusWord::ReferenceDataUnusable => {
-                outcome.tries_left = Some(0);
-                return Err(CardError::PinLocked { kind, sw: verified });
-            }
-            other => return Err(unexpected(kind, "VERIFY", other)),
-        }
-        let changed = send_secret(
-            card,
-            kind,
-            &Command::change_reference_data(new.expose()),
-            &mut outcome,
-        )?;
-        if changed != StatusWord::Success {
-            return Err(CardError::ChangeRejected { kind, sw: changed });
-        }
-        outcome.outcome = Outcome::Changed;
-        Ok(())
-    })();
-    (outcome, result)
+        &Command::change_reference_data(new.expose()),
+        outcome,
+    )?;
+    if changed != StatusWord::Success {
+        return Err(CardError::ChangeRejected { kind, sw: changed });
+    }
+    outcome.outcome = Outcome::Changed;
+    Ok(())
 }
 
 /// SELECT the PIN's application and EF, read its counter, and refuse when it is too low.
