@@ -199,6 +199,40 @@ pub fn change_pins(
     }
 }
 
+/// Apply the guard to counters read before the holder is asked for anything (interactive runs),
+/// so a PIN the guard would refuse is refused before it is typed. Every target is checked, so
+/// nothing changes when any of them would be refused. The guard runs again inside the hold.
+pub fn precheck(
+    targets: &ChangeTargets,
+    statuses: &[PinStatus],
+    allow_last_try: bool,
+) -> Option<ChangeReport> {
+    let refused = targets.kinds().iter().enumerate().find_map(|(i, kind)| {
+        let status = statuses.iter().find(|s| s.kind == *kind)?;
+        let error = guard_counter(*status, allow_last_try).err()?;
+        Some((i, status.counter.tries_left(), error))
+    });
+    let (index, tries_left, error) = refused?;
+    let outcomes = targets
+        .kinds()
+        .iter()
+        .enumerate()
+        .map(|(i, &kind)| PinOutcome {
+            kind,
+            outcome: if i == index {
+                Outcome::NotChanged
+            } else {
+                Outcome::NotAttempted
+            },
+            tries_left: if i == index { tries_left } else { None },
+        })
+        .collect();
+    Some(ChangeReport {
+        outcomes,
+        error: Some(error),
+    })
+}
+
 /// The five APDUs for one PIN, noting in `outcome` what the card said as it goes.
 fn change_one(
     card: &mut dyn Transport,
@@ -629,6 +663,46 @@ mod tests {
         assert!(report.error.is_none(), "{:?}", report.error);
         assert_eq!((card.holds, card.outside), (1, 0));
         card.inner.finish().unwrap();
+    }
+
+    #[test]
+    fn precheck_refuses_the_whole_run_when_any_target_would_be_refused() {
+        let status = |kind, sw: u16| PinStatus {
+            kind,
+            counter: RetryCounter::from_probe(StatusWord::from(sw)),
+        };
+        let statuses = [
+            status(PinKind::Sign, 0x63C5),
+            status(PinKind::Auth, 0x63C1),
+            status(PinKind::Juki, 0x63C3),
+            status(PinKind::Kenhojo, 0x6983),
+        ];
+        let targets = ChangeTargets::new(&[PinKind::Juki, PinKind::Auth]).unwrap();
+        let report = precheck(&targets, &statuses, false).unwrap();
+        assert!(matches!(
+            report.error,
+            Some(CardError::LastTryRefused {
+                kind: PinKind::Auth
+            })
+        ));
+        let outcomes: Vec<(Outcome, Option<u8>)> = report
+            .outcomes
+            .iter()
+            .map(|o| (o.outcome, o.tries_left))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                (Outcome::NotAttempted, None),
+                (Outcome::NotChanged, Some(1))
+            ]
+        );
+        assert!(precheck(&targets, &statuses, true).is_none());
+        let kenhojo = ChangeTargets::new(&[PinKind::Kenhojo]).unwrap();
+        assert!(matches!(
+            precheck(&kenhojo, &statuses, true).unwrap().error,
+            Some(CardError::PinLocked { .. })
+        ));
     }
 
     #[test]

@@ -11,8 +11,8 @@ mod status;
 
 pub use application::Application;
 pub use change::{
-    change_pins, ChangeInputError, ChangeReport, ChangeTargets, Entry, Outcome, PinChange,
-    PinOutcome,
+    change_pins, precheck, ChangeInputError, ChangeReport, ChangeTargets, Entry, Outcome,
+    PinChange, PinOutcome,
 };
 pub use counter::{PinState, PinStatus, RetryCounter};
 pub use error::CardError;

@@ -6,11 +6,12 @@
 use super::config::{Config, PinInput};
 use super::exit::Exit;
 use super::open::open;
-use super::text::{change_prompts, outcome_word, pin_name, weakness_warning, Lang};
+use super::text::{change_prompts, counter_line, outcome_word, pin_name, weakness_warning, Lang};
 use jpki::card::{
-    change_pins, weakness, CardError, ChangeReport, ChangeTargets, Outcome, PinChange, PinKind,
-    PinOutcome,
+    change_pins, precheck, read_pin_statuses, weakness, CardError, ChangeInputError, ChangeReport,
+    ChangeTargets, Outcome, PinChange, PinKind, PinOutcome, PinStatus,
 };
+use jpki::transport::Transport;
 use serde_json::{json, Value};
 use std::io::Read;
 use thiserror::Error;
@@ -41,6 +42,9 @@ pub enum PinEntryError {
     Mismatch,
 }
 
+/// Asks the holder for one hidden entry, showing the prompt.
+type Ask<'a> = &'a mut dyn FnMut(&str) -> std::io::Result<String>;
+
 /// Check the input, change the PINs, report each one; a failure ends with its own exit code.
 pub fn run(
     config: &Config,
@@ -48,21 +52,81 @@ pub fn run(
     input: PinInput,
     allow_last_try: bool,
 ) -> anyhow::Result<Exit> {
+    let mut terminal = |prompt: &str| rpassword::prompt_password(prompt);
+    run_with(config, pins, input, allow_last_try, &mut terminal)
+}
+
+fn run_with(
+    config: &Config,
+    pins: &[PinKind],
+    input: PinInput,
+    allow_last_try: bool,
+    ask: Ask,
+) -> anyhow::Result<Exit> {
     let lang = config.lang;
     let targets = ChangeTargets::new(pins)?;
-    let change = {
-        let (current, new) = match input {
-            PinInput::Stdin => read_stdin()?,
-            PinInput::Prompt => prompt(&targets, lang)?,
-        };
-        PinChange::new(&targets, &current, &new)?
-    };
+    match input {
+        PinInput::Stdin => {
+            // Everything is checked before the transport is opened: bad input reaches no card.
+            let change = checked(&targets, read_stdin()?)?;
+            warn_if_guessable(&change, lang);
+            let mut transport = open(config)?;
+            let report = change_pins(transport.as_mut(), &change, allow_last_try);
+            drop(change);
+            finish_and_report(config, transport, report)
+        }
+        PinInput::Prompt => {
+            let mut transport = open(config)?;
+            // Show the counters above the prompt, and refuse before asking for a PIN the guard
+            // would refuse. No PIN is sent here; the guard runs again inside the hold.
+            let statuses = match read_pin_statuses(transport.as_mut()) {
+                Ok(statuses) => statuses,
+                Err(error) => return abandon(transport, error.into()),
+            };
+            eprint!("{}", counters_text(&targets, &statuses, lang));
+            if let Some(report) = precheck(&targets, &statuses, allow_last_try) {
+                return finish_and_report(config, transport, report);
+            }
+            let typed = prompt(&targets, lang, ask).map_err(anyhow::Error::from);
+            let change = match typed.and_then(|typed| Ok(checked(&targets, typed)?)) {
+                Ok(change) => change,
+                Err(error) => return abandon(transport, error),
+            };
+            warn_if_guessable(&change, lang);
+            let report = change_pins(transport.as_mut(), &change, allow_last_try);
+            drop(change);
+            finish_and_report(config, transport, report)
+        }
+    }
+}
+
+/// Both typed values checked against the targets; the typed strings are wiped on return.
+fn checked(
+    targets: &ChangeTargets,
+    (current, new): (Zeroizing<String>, Zeroizing<String>),
+) -> Result<PinChange, ChangeInputError> {
+    PinChange::new(targets, &current, &new)
+}
+
+fn warn_if_guessable(change: &PinChange, lang: Lang) {
     if let Some(weakness) = weakness(change.new_pin()) {
         eprintln!("{}", weakness_warning(weakness, lang));
     }
-    let mut transport = open(config)?;
-    let report = change_pins(transport.as_mut(), &change, allow_last_try);
-    drop(change);
+}
+
+/// Stop before any PIN was sent; the transport still writes what it recorded.
+fn abandon(mut transport: Box<dyn Transport>, error: anyhow::Error) -> anyhow::Result<Exit> {
+    // The run's own error is the one to report; a replay left half-used is expected here.
+    let _ = transport.finish();
+    Err(error)
+}
+
+/// Finish the transport, print the report, and turn its error into the exit code.
+fn finish_and_report(
+    config: &Config,
+    mut transport: Box<dyn Transport>,
+    report: ChangeReport,
+) -> anyhow::Result<Exit> {
     let reader = transport.reader_name().to_string();
     // Finishing writes a --record trace or checks a replay was used up. The report is printed
     // whatever that says: once a PIN may have changed, the holder must learn so.
@@ -70,7 +134,7 @@ pub fn run(
     if config.json {
         println!("{}", to_json(&reader, &report));
     } else {
-        print!("{}", to_text(&report, lang));
+        print!("{}", to_text(&report, config.lang));
     }
     if let Some(error) = report.error {
         return Err(error.into());
@@ -79,15 +143,25 @@ pub fn run(
     Ok(Exit::Success)
 }
 
+/// The counters of the named PINs, shown above the prompt.
+fn counters_text(targets: &ChangeTargets, statuses: &[PinStatus], lang: Lang) -> String {
+    statuses
+        .iter()
+        .filter(|s| targets.kinds().contains(&s.kind))
+        .map(|s| format!("{}\n", counter_line(s, lang)))
+        .collect()
+}
+
 /// The current and new PIN from the terminal, hidden; the new one twice.
 fn prompt(
     targets: &ChangeTargets,
     lang: Lang,
+    ask: Ask,
 ) -> Result<(Zeroizing<String>, Zeroizing<String>), PinEntryError> {
     let [current_prompt, new_prompt, again_prompt] =
         change_prompts(targets.kinds(), targets.format(), lang);
-    let ask = |text: &str| {
-        rpassword::prompt_password(text)
+    let mut ask = |text: &str| {
+        ask(text)
             .map(Zeroizing::new)
             .map_err(|e| PinEntryError::NoTerminal(e.to_string()))
     };
@@ -184,7 +258,75 @@ fn to_text(report: &ChangeReport, lang: Lang) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::config::{Action, CardSource};
+    use super::super::exit::exit_code_of;
     use super::*;
+    use std::path::PathBuf;
+
+    fn replaying(trace: &str) -> Config {
+        Config {
+            source: CardSource::Replay(
+                PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                    .join("apdu-traces")
+                    .join(trace),
+            ),
+            record: None,
+            lang: Lang::En,
+            json: false,
+            action: Action::Readers,
+        }
+    }
+
+    /// Run interactively with `answers` typed at the prompts, in order; the exit code.
+    fn interactive(trace: &str, pins: &[PinKind], answers: &[&str]) -> (Exit, Vec<String>) {
+        let mut asked = Vec::new();
+        let mut typed = answers.iter();
+        let mut ask = |prompt: &str| {
+            asked.push(prompt.to_string());
+            Ok(typed.next().expect("asked once too often").to_string())
+        };
+        let result = run_with(&replaying(trace), pins, PinInput::Prompt, false, &mut ask);
+        let code = match result {
+            Ok(code) => code,
+            Err(error) => exit_code_of(&error),
+        };
+        (code, asked)
+    }
+
+    #[test]
+    fn interactive_runs_read_the_counters_then_ask_three_times() {
+        let (code, asked) = interactive(
+            "change-pin/interactive-juki.trace",
+            &[PinKind::Juki],
+            &["4827", "6391", "6391"],
+        );
+        assert_eq!(code, Exit::Success);
+        assert_eq!(asked.len(), 3);
+        assert!(asked[0].starts_with("Current Resident registry PIN (4 digits)"));
+        assert!(asked[2].contains("again"));
+    }
+
+    #[test]
+    fn interactive_runs_refuse_before_asking_for_an_unusable_pin() {
+        // auth has one try left, and is locked in the second trace.
+        let (code, asked) = interactive(
+            "status/some-tries-used.trace",
+            &[PinKind::Juki, PinKind::Auth],
+            &[],
+        );
+        assert_eq!((code, asked.len()), (Exit::LastTryRefused, 0));
+        let (code, asked) = interactive("status/locked-63c0.trace", &[PinKind::Auth], &[]);
+        assert_eq!((code, asked.len()), (Exit::PinLocked, 0));
+    }
+
+    #[test]
+    fn interactive_entries_that_differ_or_do_not_fit_send_no_pin() {
+        // The trace holds the counter read only: any PIN-bearing command would fail the replay.
+        for answers in [["4827", "6391", "6392"], ["4827", "639", "639"]] {
+            let (code, _) = interactive("status/fresh.trace", &[PinKind::Juki], &answers);
+            assert_eq!(code, Exit::InvalidPin, "{answers:?}");
+        }
+    }
 
     #[test]
     fn stdin_is_two_lines_with_either_line_ending() {

@@ -1,6 +1,6 @@
 //! Every human word jpki prints, in Japanese and English, in one place.
 
-use jpki::card::{Outcome, PinFormat, PinKind, PinState, Weakness};
+use jpki::card::{Outcome, PinFormat, PinKind, PinState, PinStatus, Weakness};
 
 /// A language of human output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,4 +128,25 @@ pub fn weakness_warning(weakness: Weakness, lang: Lang) -> &'static str {
             "jpki: warning: the new PIN looks like a year, such as a birth year, and is easy to guess (setting it anyway).",
         ),
     }
+}
+
+/// One PIN's counter, as shown above the change prompt.
+pub fn counter_line(status: &PinStatus, lang: Lang) -> String {
+    let name = match lang {
+        Lang::Ja => pin_name(status.kind, lang).to_string(),
+        Lang::En => format!("{} ({})", pin_name(status.kind, lang), status.kind.id()),
+    };
+    let max = status.kind.max_tries();
+    let state = match (status.counter.state(), status.counter.tries_left(), lang) {
+        (PinState::Ok, Some(n), Lang::Ja) => format!("残り{n}回（{max}回中）"),
+        (PinState::Ok, Some(n), Lang::En) => format!("{n} of {max} tries left"),
+        (PinState::LastTry, _, Lang::Ja) => {
+            format!("残り1回（{max}回中）。間違えるとロックされます")
+        }
+        (PinState::LastTry, _, Lang::En) => {
+            format!("1 of {max} tries left: a wrong entry locks it")
+        }
+        (state, _, _) => state_word(state, lang).to_string(),
+    };
+    format!("{name}: {state}")
 }
