@@ -288,7 +288,7 @@ fn invalid_input_never_touches_a_transport() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(3), "{pins:?} {stdin:?}: {err}");
         assert!(err.contains(says), "{pins:?} {stdin:?}: {err}");
-        assert!(err.contains("nothing was sent to the card"), "{err}");
+        assert!(err.contains("no PIN was sent to the card"), "{err}");
         assert!(out.stdout.is_empty());
     }
 }

@@ -54,8 +54,9 @@ pub enum CommandArg {
     },
     /// Change a PIN, or several 4-digit PINs to one new value, without risking a lock.
     ///
-    /// The current PIN is asked once and the new PIN twice, on the terminal and hidden. A PIN
-    /// with one try left is refused unless --allow-last-try; a locked one always.
+    /// Shows the tries left, then asks on the terminal, hidden, for the current PIN once and the
+    /// new PIN twice. A PIN with one try left is refused unless --allow-last-try; a locked one
+    /// always.
     ChangePin {
         /// Read the PINs from stdin: line 1 the current PIN, line 2 the new PIN, nothing else.
         #[arg(long)]

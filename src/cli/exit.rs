@@ -121,8 +121,8 @@ pub fn describe_error(error: &anyhow::Error, lang: Lang) -> String {
             "keep the card still on the reader and run the command again.",
         )),
         Exit::InvalidPin => Some(lang.pick(
-            "カードには何も送信していません。",
-            "nothing was sent to the card.",
+            "暗証番号はカードに送信していません。",
+            "no PIN was sent to the card.",
         )),
         Exit::WrongPin => Some(lang.pick(
             "現在の暗証番号を確かめてから実行してください。残り回数は `jpki status` で確認できます。この後の暗証番号は試していません。",
