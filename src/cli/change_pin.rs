@@ -180,8 +180,8 @@ fn read_stdin() -> Result<(Zeroizing<String>, Zeroizing<String>), PinEntryError>
     // Room for one byte more than the limit, so reading never reallocates (which would leave an
     // unwiped copy behind) and an over-long input shows as exactly `STDIN_LIMIT + 1` bytes.
     let mut buffer = Zeroizing::new(Vec::with_capacity(STDIN_LIMIT + 2));
-    std::io::stdin()
-        .lock()
+    unbuffered_stdin()
+        .map_err(|e| PinEntryError::Stdin(e.to_string()))?
         .take(STDIN_LIMIT as u64 + 1)
         .read_to_end(&mut buffer)
         .map_err(|e| PinEntryError::Stdin(e.to_string()))?;
@@ -189,6 +189,21 @@ fn read_stdin() -> Result<(Zeroizing<String>, Zeroizing<String>), PinEntryError>
         return Err(PinEntryError::StdinTooLong);
     }
     split_lines(&buffer)
+}
+
+/// Standard input read directly, not through std's buffer, which would keep an unwiped copy.
+#[cfg(unix)]
+fn unbuffered_stdin() -> std::io::Result<impl Read> {
+    use std::os::fd::AsFd;
+    Ok(std::fs::File::from(
+        std::io::stdin().as_fd().try_clone_to_owned()?,
+    ))
+}
+
+/// Standard input; elsewhere than Unix through std's buffer.
+#[cfg(not(unix))]
+fn unbuffered_stdin() -> std::io::Result<impl Read> {
+    Ok(std::io::stdin())
 }
 
 fn split_lines(bytes: &[u8]) -> Result<(Zeroizing<String>, Zeroizing<String>), PinEntryError> {
