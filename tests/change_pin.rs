@@ -410,3 +410,25 @@ fn a_changed_pin_is_reported_even_when_the_trace_cannot_be_written() {
         "Resident registry PIN (juki): changed\n"
     );
 }
+
+#[test]
+fn a_pin_bearing_command_is_never_sent_twice() {
+    // 6C xx asks for a re-send with another Le; for a VERIFY carrying a PIN jpki must not.
+    // Were it re-sent, the replay would run past the end (exit 11).
+    let text = std::fs::read_to_string(trace("change-pin/wrong-current-pin.trace"))
+        .unwrap()
+        .replace("< 63 C2", "< 6C 04");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("resend.trace");
+    std::fs::write(&path, text).unwrap();
+    let out = jpki()
+        .arg("--replay")
+        .arg(&path)
+        .args(["change-pin", "--stdin", "auth"])
+        .write_stdin(pins_stdin())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(12), "{err}");
+    assert!(err.contains("6C 04"), "{err}");
+}

@@ -514,6 +514,27 @@ mod tests {
     }
 
     #[test]
+    fn a_wrong_pin_on_the_last_try_says_the_pin_is_now_locked() {
+        let report = run(
+            &[PinKind::Auth],
+            true,
+            &[
+                SELECT_JPKI,
+                "< 90 00",
+                SELECT_AUTH_EF,
+                "< 90 00",
+                COUNTER,
+                "< 63 C1",
+                VERIFY,
+                "< 63 C0",
+            ],
+        );
+        let error = report.error.unwrap();
+        assert!(error.to_string().contains("now locked"), "{error}");
+        assert_eq!(report.outcomes[0].tries_left, Some(0));
+    }
+
+    #[test]
     fn losing_the_card_before_a_pin_is_sent_is_a_plain_removal() {
         let report = run(
             &[PinKind::Auth],

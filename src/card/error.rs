@@ -70,7 +70,7 @@ pub enum CardError {
         sw: StatusWord,
     },
     /// An answer jpki cannot read, so it stops before sending anything more.
-    #[error("the card answered {sw} to {command} for the {kind} PIN; jpki stopped there")]
+    #[error("the card answered {sw} to {command} for the {kind} PIN; jpki stopped there (`jpki status` shows the counters)")]
     UnexpectedAnswer {
         /// Which PIN.
         kind: PinKind,
