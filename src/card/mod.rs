@@ -2,14 +2,21 @@
 //! spending a try. It speaks to a [`Transport`] and never knows which one.
 
 mod application;
+mod change;
 mod counter;
 mod error;
+mod guessable;
 mod pin;
 mod status;
 
 pub use application::Application;
+pub use change::{
+    change_pins, precheck, ChangeInputError, ChangeReport, ChangeTargets, Entry, Outcome,
+    PinChange, PinOutcome,
+};
 pub use counter::{PinState, PinStatus, RetryCounter};
 pub use error::CardError;
+pub use guessable::{weakness, Weakness};
 pub use pin::{Pin, PinFormat, PinFormatError, PinKind};
 pub use status::read_pin_statuses;
 
@@ -34,12 +41,15 @@ pub(crate) fn held<R>(
     mut operation: impl FnMut(&mut dyn Transport) -> Result<R, CardError>,
 ) -> Result<R, CardError> {
     let mut outcome = None;
-    transport.exclusive(&mut |held| outcome = Some(operation(held)))?;
-    outcome.unwrap_or_else(|| {
-        Err(CardError::Transport(
+    let hold = transport.exclusive(&mut |held| outcome = Some(operation(held)));
+    match outcome {
+        // Once the operation ran, the card's answers decide: failing to end the hold afterwards
+        // (a card lifted right after a successful CHANGE) changes nothing the card said.
+        Some(result) => result,
+        None => Err(CardError::Transport(hold.err().unwrap_or_else(|| {
             crate::transport::TransportError::Reader(
                 "the reader did not run the command".to_string(),
-            ),
-        ))
-    })
+            )
+        }))),
+    }
 }

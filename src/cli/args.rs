@@ -52,6 +52,22 @@ pub enum CommandArg {
         #[arg(long)]
         pins_only: bool,
     },
+    /// Change a PIN, or several 4-digit PINs to one new value, without risking a lock.
+    ///
+    /// Shows the tries left, then asks on the terminal, hidden, for the current PIN once and the
+    /// new PIN twice. A PIN with one try left is refused unless --allow-last-try; a locked one
+    /// always.
+    ChangePin {
+        /// Read the PINs from stdin: line 1 the current PIN, line 2 the new PIN, nothing else.
+        #[arg(long)]
+        stdin: bool,
+        /// Go ahead when only one try is left (a wrong current PIN then locks the PIN).
+        #[arg(long)]
+        allow_last_try: bool,
+        /// The PINs to change, in order. Several at once only of the 4-digit ones.
+        #[arg(required = true, value_enum, value_name = "PIN")]
+        pins: Vec<PinArg>,
+    },
     /// Print a shell completion script for bash, zsh, fish, PowerShell or elvish.
     Completions {
         /// The shell to complete for.
@@ -65,4 +81,17 @@ pub enum CommandArg {
         #[arg(long, value_name = "DIR")]
         out_dir: Option<PathBuf>,
     },
+}
+
+/// A PIN, as named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PinArg {
+    /// 署名用電子証明書のパスワード (signature password, 6-16 letters and digits)
+    Sign,
+    /// 利用者証明用電子証明書の暗証番号 (user authentication PIN, 4 digits)
+    Auth,
+    /// 住民基本台帳用暗証番号 (resident registry PIN, 4 digits)
+    Juki,
+    /// 券面事項入力補助用暗証番号 (card info input support PIN, 4 digits)
+    Kenhojo,
 }

@@ -1,8 +1,9 @@
 //! The plain config the rest of the program takes; logic never reaches back into clap.
 
-use super::args::{Args, CommandArg, LangArg};
+use super::args::{Args, CommandArg, LangArg, PinArg};
 use super::text::Lang;
 use clap::{CommandFactory, FromArgMatches};
+use jpki::card::PinKind;
 use std::path::PathBuf;
 
 /// Where the card is.
@@ -34,6 +35,35 @@ pub enum Action {
         /// Write every page here instead of printing jpki.1.
         out_dir: Option<PathBuf>,
     },
+    /// `jpki change-pin`
+    ChangePin {
+        /// The PINs named, in order (checked later, before any card is touched).
+        pins: Vec<PinKind>,
+        /// Where the current and new PIN come from.
+        input: PinInput,
+        /// Whether a counter at 1 may be spent.
+        allow_last_try: bool,
+    },
+}
+
+/// Where typed PINs come from. Never argv, never the environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinInput {
+    /// Hidden prompts on the terminal.
+    Prompt,
+    /// Two lines on stdin: the current PIN, then the new PIN.
+    Stdin,
+}
+
+impl From<PinArg> for PinKind {
+    fn from(arg: PinArg) -> PinKind {
+        match arg {
+            PinArg::Sign => PinKind::Sign,
+            PinArg::Auth => PinKind::Auth,
+            PinArg::Juki => PinKind::Juki,
+            PinArg::Kenhojo => PinKind::Kenhojo,
+        }
+    }
 }
 
 /// Everything a run needs to know, decided once from the flags and the environment.
@@ -77,6 +107,19 @@ impl Config {
             CommandArg::Status { pins_only } => Action::Status { pins_only },
             CommandArg::Completions { shell } => Action::Completions { shell },
             CommandArg::Manpage { out_dir } => Action::Manpage { out_dir },
+            CommandArg::ChangePin {
+                stdin,
+                allow_last_try,
+                pins,
+            } => Action::ChangePin {
+                pins: pins.into_iter().map(PinKind::from).collect(),
+                input: if stdin {
+                    PinInput::Stdin
+                } else {
+                    PinInput::Prompt
+                },
+                allow_last_try,
+            },
         };
         Config {
             source,
@@ -138,5 +181,27 @@ mod tests {
         );
         assert_eq!(c.source, CardSource::Replay("x.trace".into()));
         assert_eq!(c.action, Action::Status { pins_only: true });
+    }
+
+    #[test]
+    fn change_pin_keeps_the_order_and_the_input() {
+        let c = config(
+            &["jpki", "change-pin", "--stdin", "juki", "kenhojo", "auth"],
+            &[],
+        );
+        assert_eq!(
+            c.action,
+            Action::ChangePin {
+                pins: vec![PinKind::Juki, PinKind::Kenhojo, PinKind::Auth],
+                input: PinInput::Stdin,
+                allow_last_try: false,
+            }
+        );
+    }
+
+    #[test]
+    fn change_pin_takes_no_pin_value_on_the_command_line() {
+        assert!(Args::try_parse_from(["jpki", "change-pin", "juki", "1234"]).is_err());
+        assert!(Args::try_parse_from(["jpki", "change-pin"]).is_err());
     }
 }

@@ -1,7 +1,8 @@
 //! Exit codes, one per class of failure (docs/exit-codes.md), and the message for each error.
 
+use super::change_pin::PinEntryError;
 use super::text::Lang;
-use jpki::card::CardError;
+use jpki::card::{CardError, ChangeInputError, PinFormatError};
 use jpki::transport::TransportError;
 
 /// The documented exit codes.
@@ -15,6 +16,8 @@ pub enum Exit {
     /// Bad flags or arguments. clap exits with it itself; listed so the numbers stay in one place.
     #[allow(dead_code)]
     Usage = 2,
+    /// A PIN typed in a form the card would refuse, or a change request that makes no sense.
+    InvalidPin = 3,
     /// The PC/SC service is not running.
     ServiceUnavailable = 4,
     /// No reader is connected.
@@ -33,11 +36,27 @@ pub enum Exit {
     Trace = 11,
     /// The card answered something jpki cannot use.
     CardAnswer = 12,
+    /// The current PIN was wrong; the card counted the try.
+    WrongPin = 13,
+    /// The counter is at 1 and --allow-last-try was not given; nothing was sent.
+    LastTryRefused = 14,
+    /// The PIN is locked.
+    PinLocked = 15,
+    /// The card was lost after a PIN was sent: the try may have counted, the PIN may have changed.
+    OutcomeUnknown = 16,
+    /// This card has no such PIN.
+    PinNotIssued = 17,
 }
 
 /// The exit code for an error: the first error in its chain that jpki knows decides.
 pub fn exit_code_of(error: &anyhow::Error) -> Exit {
     for cause in error.chain() {
+        if cause.is::<ChangeInputError>()
+            || cause.is::<PinFormatError>()
+            || cause.is::<PinEntryError>()
+        {
+            return Exit::InvalidPin;
+        }
         if let Some(e) = cause.downcast_ref::<TransportError>() {
             return transport_exit(e);
         }
@@ -45,7 +64,14 @@ pub fn exit_code_of(error: &anyhow::Error) -> Exit {
             return match e {
                 CardError::Transport(t) => transport_exit(t),
                 CardError::NotMyNumberCard { .. } => Exit::NotMyNumberCard,
-                CardError::MalformedAnswer { .. } => Exit::CardAnswer,
+                CardError::MalformedAnswer { .. }
+                | CardError::ChangeRejected { .. }
+                | CardError::UnexpectedAnswer { .. } => Exit::CardAnswer,
+                CardError::WrongPin { .. } => Exit::WrongPin,
+                CardError::LastTryRefused { .. } => Exit::LastTryRefused,
+                CardError::PinLocked { .. } => Exit::PinLocked,
+                CardError::OutcomeUnknown { .. } => Exit::OutcomeUnknown,
+                CardError::PinNotIssued { .. } => Exit::PinNotIssued,
             };
         }
     }
@@ -93,6 +119,30 @@ pub fn describe_error(error: &anyhow::Error, lang: Lang) -> String {
         Exit::CardRemoved => Some(lang.pick(
             "カードを動かさずに置いたまま、もう一度実行してください。",
             "keep the card still on the reader and run the command again.",
+        )),
+        Exit::InvalidPin => Some(lang.pick(
+            "暗証番号はカードに送信していません。",
+            "no PIN was sent to the card.",
+        )),
+        Exit::WrongPin => Some(lang.pick(
+            "現在の暗証番号を確かめてから実行してください。残り回数は `jpki status` で確認できます。この後の暗証番号は試していません。",
+            "make sure of the current PIN before trying again; `jpki status` shows the tries left. The PINs after it were not tried.",
+        )),
+        Exit::LastTryRefused => Some(lang.pick(
+            "残り1回です。次に間違えるとロックされます。現在の暗証番号に確信がある場合に限り --allow-last-try を付けて実行してください。",
+            "one try is left and a wrong entry locks the PIN; only if you are sure of the current PIN, run again with --allow-last-try.",
+        )),
+        Exit::PinLocked => Some(lang.pick(
+            "ロックされた暗証番号は、住民票のある市区町村の窓口で初期化・再設定できます（カードをお持ちください）。",
+            "a locked PIN is reset at the office of the municipality you are registered in (bring the card).",
+        )),
+        Exit::OutcomeUnknown => Some(lang.pick(
+            "暗証番号を送った後にカードが離れました。試行が数えられたか、暗証番号が変わったかは分かりません。`jpki status` で残り回数を確認してください（回数は減りません）。",
+            "the try may have been counted, and the PIN may or may not have changed. `jpki status` shows the counters without spending a try.",
+        )),
+        Exit::PinNotIssued => Some(lang.pick(
+            "このカードにはその暗証番号がありません。`jpki status` で確認できます。",
+            "this card does not carry that PIN; `jpki status` lists the ones it has.",
         )),
         _ => None,
     };

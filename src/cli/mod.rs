@@ -3,6 +3,7 @@
 
 mod args;
 mod assets;
+mod change_pin;
 mod config;
 mod exit;
 mod open;
@@ -25,5 +26,10 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
         Action::Status { pins_only } => status::run(config, *pins_only),
         Action::Completions { shell } => assets::completions(*shell),
         Action::Manpage { out_dir } => assets::manpage(out_dir.as_deref()),
+        Action::ChangePin {
+            pins,
+            input,
+            allow_last_try,
+        } => change_pin::run(config, pins, *input, *allow_last_try),
     }
 }
