@@ -2,16 +2,19 @@
 //! spending a try. It speaks to a [`Transport`] and never knows which one.
 
 mod application;
+pub mod certificate;
 mod counter;
 mod error;
+pub mod guidance;
 mod pin;
 mod status;
+pub mod token;
 
 pub use application::Application;
 pub use counter::{PinState, PinStatus, RetryCounter};
 pub use error::CardError;
 pub use pin::{Pin, PinFormat, PinFormatError, PinKind};
-pub use status::read_pin_statuses;
+pub use status::{probe_card_kind, read_card_report, read_pin_statuses, CardReport};
 
 use crate::apdu::{Command, Response};
 use crate::transport::Transport;

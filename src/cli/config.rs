@@ -3,7 +3,11 @@
 use super::args::{Args, CommandArg, LangArg};
 use super::text::Lang;
 use clap::Parser;
+use jpki::card::certificate::today_in_japan;
+use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::time::Duration;
+use time::Date;
 
 /// Where the card is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +28,8 @@ pub enum Action {
         /// Only the 11-APDU counter exchange.
         pins_only: bool,
     },
+    /// `jpki doctor`
+    Doctor,
 }
 
 /// Everything a run needs to know, decided once from the flags and the environment.
@@ -39,14 +45,24 @@ pub struct Config {
     pub json: bool,
     /// The command.
     pub action: Action,
+    /// `--wait`: wait for a card first; `Some(None)` without a limit.
+    pub wait: Option<Option<Duration>>,
+    /// Today's date in Japan: the clock's, or `--today` (for tests only).
+    pub today: Date,
+    /// Colour the state words: stdout is a terminal and NO_COLOR is unset or empty.
+    pub colour: bool,
 }
 
 impl Config {
     /// Parse the process's arguments; clap exits with code 2 on bad usage.
     pub fn from_env_args() -> Config {
-        Config::from_args(Args::parse(), |name| std::env::var(name).ok())
+        let mut config = Config::from_args(Args::parse(), |name| std::env::var(name).ok());
+        config.colour &= std::io::stdout().is_terminal();
+        config
     }
 
+    /// The config for these flags and this environment; `colour` here ignores whether stdout
+    /// is a terminal, which only [`Config::from_env_args`] asks.
     fn from_args(args: Args, env: impl Fn(&str) -> Option<String>) -> Config {
         let lang = match args.lang {
             Some(LangArg::Ja) => Lang::Ja,
@@ -60,13 +76,22 @@ impl Config {
         let action = match args.command {
             CommandArg::Readers => Action::Readers,
             CommandArg::Status { pins_only } => Action::Status { pins_only },
+            CommandArg::Doctor => Action::Doctor,
         };
+        let wait = args
+            .wait
+            .map(|seconds| (seconds > 0).then(|| Duration::from_secs(seconds)));
+        // https://no-color.org: set and not empty turns colour off.
+        let colour = env("NO_COLOR").is_none_or(|v| v.is_empty()) && !args.json;
         Config {
             source,
             record: args.record,
             lang,
             json: args.json,
             action,
+            wait,
+            today: args.today.unwrap_or_else(today_in_japan),
+            colour,
         }
     }
 }
@@ -120,5 +145,31 @@ mod tests {
         );
         assert_eq!(c.source, CardSource::Replay("x.trace".into()));
         assert_eq!(c.action, Action::Status { pins_only: true });
+    }
+
+    #[test]
+    fn wait_takes_an_optional_limit() {
+        assert_eq!(config(&["jpki", "status"], &[]).wait, None);
+        assert_eq!(config(&["jpki", "--wait", "status"], &[]).wait, Some(None));
+        assert_eq!(
+            config(&["jpki", "--wait=30", "status"], &[]).wait,
+            Some(Some(Duration::from_secs(30)))
+        );
+        assert!(Args::try_parse_from(["jpki", "--wait=soon", "status"]).is_err());
+    }
+
+    #[test]
+    fn no_color_and_json_turn_colour_off() {
+        assert!(config(&["jpki", "status"], &[]).colour);
+        assert!(config(&["jpki", "status"], &[("NO_COLOR", "")]).colour);
+        assert!(!config(&["jpki", "status"], &[("NO_COLOR", "1")]).colour);
+        assert!(!config(&["jpki", "--json", "status"], &[]).colour);
+    }
+
+    #[test]
+    fn today_can_be_set_for_tests() {
+        let c = config(&["jpki", "--today", "2031-02-01", "status"], &[]);
+        assert_eq!(jpki::card::certificate::date_text(c.today), "2031-02-01");
+        assert!(Args::try_parse_from(["jpki", "--today", "2031-13-01", "status"]).is_err());
     }
 }

@@ -33,6 +33,10 @@ pub enum Exit {
     Trace = 11,
     /// The card answered something jpki cannot use.
     CardAnswer = 12,
+    /// `--wait` timed out: no card was presented.
+    WaitTimedOut = 18,
+    /// A `jpki doctor` check failed.
+    DoctorFailed = 19,
 }
 
 /// The exit code for an error: the first error in its chain that jpki knows decides.
@@ -61,6 +65,7 @@ fn transport_exit(e: &TransportError) -> Exit {
         | TransportError::SeveralCards { .. } => Exit::ReaderChoice,
         TransportError::NoCard { .. } => Exit::NoCard,
         TransportError::CardRemoved | TransportError::CardReset => Exit::CardRemoved,
+        TransportError::WaitTimedOut { .. } => Exit::WaitTimedOut,
         TransportError::Reader(_) => Exit::ReaderFailure,
         TransportError::Trace(_) => Exit::Trace,
     }
@@ -93,6 +98,10 @@ pub fn describe_error(error: &anyhow::Error, lang: Lang) -> String {
         Exit::CardRemoved => Some(lang.pick(
             "カードを動かさずに置いたまま、もう一度実行してください。",
             "keep the card still on the reader and run the command again.",
+        )),
+        Exit::WaitTimedOut => Some(lang.pick(
+            "カードをリーダーに置いてから、もう一度実行してください (--wait=秒数 で待ち時間を延ばせます)。",
+            "present the card and run the command again (--wait=SECONDS waits longer).",
         )),
         _ => None,
     };

@@ -2,7 +2,9 @@
 //! Library errors arrive as `anyhow::Error`; each class maps to its own exit code here.
 
 mod args;
+mod colour;
 mod config;
+mod doctor;
 mod exit;
 mod open;
 mod readers;
@@ -20,5 +22,6 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
     match &config.action {
         Action::Readers => readers::run(config),
         Action::Status { pins_only } => status::run(config, *pins_only),
+        Action::Doctor => doctor::run(config),
     }
 }

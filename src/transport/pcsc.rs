@@ -2,7 +2,7 @@
 
 use super::{wire, Transport, TransportError};
 use std::ffi::CString;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A reader as PC/SC lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,6 +126,62 @@ pub fn choose_reader(
         });
     }
     Ok(chosen.name.clone())
+}
+
+/// Whether the reader `wanted` names (or the only one holding a card) has a card now. "No reader"
+/// and "no card" mean keep waiting; a choice that can never work (no match, several cards) is
+/// an error at once.
+pub fn card_ready(readers: &[ReaderInfo], wanted: Option<&str>) -> Result<bool, TransportError> {
+    match choose_reader(readers, wanted) {
+        Ok(_) => Ok(true),
+        Err(TransportError::NoCard { .. } | TransportError::NoReaders) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// The longest one SCardGetStatusChange call waits, so a reader plugged in meanwhile is seen.
+const WAIT_SLICE: Duration = Duration::from_secs(1);
+
+/// Wait until a card is present (see [`card_ready`]), at most `limit` (none: no limit). Sleeps
+/// in SCardGetStatusChange, which returns as soon as a reader's state changes.
+pub fn wait_for_card(wanted: Option<&str>, limit: Option<Duration>) -> Result<(), TransportError> {
+    let started = Instant::now();
+    let ctx = context()?;
+    loop {
+        let readers = list_readers()?;
+        if card_ready(&readers, wanted)? {
+            return Ok(());
+        }
+        let slice = match limit {
+            Some(limit) => {
+                let left = limit.saturating_sub(started.elapsed());
+                if left.is_zero() {
+                    return Err(TransportError::WaitTimedOut {
+                        seconds: limit.as_secs(),
+                    });
+                }
+                left.min(WAIT_SLICE)
+            }
+            None => WAIT_SLICE,
+        };
+        let mut states: Vec<pcsc::ReaderState> = readers
+            .iter()
+            .filter_map(|r| CString::new(r.name.clone()).ok())
+            .map(|name| pcsc::ReaderState::new(name, pcsc::State::UNAWARE))
+            .collect();
+        if states.is_empty() {
+            std::thread::sleep(slice);
+            continue;
+        }
+        // Learn the current state, then sleep until it changes or the slice ends.
+        ctx.get_status_change(Duration::ZERO, &mut states)
+            .map_err(transport_error)?;
+        states.iter_mut().for_each(|s| s.sync_current_state());
+        match ctx.get_status_change(slice, &mut states) {
+            Ok(()) | Err(pcsc::Error::Timeout) => {}
+            Err(e) => return Err(transport_error(e)),
+        }
+    }
 }
 
 /// A card in a real reader, connected in shared mode.
@@ -315,6 +371,24 @@ mod tests {
         assert!(matches!(
             choose_reader(&[], None),
             Err(TransportError::NoReaders)
+        ));
+    }
+
+    #[test]
+    fn waiting_goes_on_without_a_reader_or_card_and_stops_on_a_bad_choice() {
+        assert!(!card_ready(&[], None).unwrap());
+        assert!(!card_ready(&[], Some("pasori")).unwrap());
+        assert!(!card_ready(&[reader("A", false)], None).unwrap());
+        assert!(!card_ready(&two(), Some("pasori")).unwrap());
+        assert!(card_ready(&two(), None).unwrap());
+        assert!(matches!(
+            card_ready(&two(), Some("acr122")),
+            Err(TransportError::ReaderNotFound { .. })
+        ));
+        let both = vec![reader("A", true), reader("B", true)];
+        assert!(matches!(
+            card_ready(&both, None),
+            Err(TransportError::SeveralCards { .. })
         ));
     }
 
