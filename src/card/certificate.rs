@@ -159,13 +159,11 @@ pub fn read_auth_certificate(
     der.truncate(total);
     while der.len() < total {
         let want = (total - der.len()).min(CHUNK);
-        // 256 goes on the wire as Le = 00; `total` is bounded, so the offset fits in 15 bits.
-        let offset = u16::try_from(der.len()).map_err(|_| {
-            CardError::Transport(crate::transport::TransportError::Reader(
-                "certificate offset overflow".into(),
-            ))
-        })?;
-        let chunk = send(transport, &Command::read_binary(offset, want as u8))?;
+        // `total` is at most MAX_CERTIFICATE_LENGTH, so the offset fits P1-P2's 15 bits, and a
+        // 256-byte chunk goes on the wire as Le = 00.
+        let offset = der.len() as u16;
+        let le = want as u8;
+        let chunk = send(transport, &Command::read_binary(offset, le))?;
         if chunk.sw != StatusWord::Success {
             return Ok(Err(CertificateProblem::Refused(chunk.sw)));
         }

@@ -170,7 +170,7 @@ fn route_text(route: Route, lang: Lang) -> &'static str {
     match route {
         Route::KioskReset => lang.pick(
             "スマートフォンアプリ「JPKI暗証番号リセット」で予約し、24時間以内にコンビニのマルチコピー機 (6:30〜23:00) で再設定",
-            "the kiosk reset: a reservation in the \"JPKI暗証番号リセット\" smartphone app, then a convenience-store multi-copy machine within 24 hours (kiosks serve 6:30-23:00)",
+            "a kiosk reset: a reservation in the \"JPKI暗証番号リセット\" smartphone app, then a convenience-store multi-copy machine within 24 hours (kiosks serve 6:30-23:00)",
         ),
         Route::CityOffice => lang.pick(
             "カードと本人確認書類を持って市区町村の窓口で再設定",
@@ -188,11 +188,11 @@ pub fn guidance_lines(guidance: &PinGuidance, lang: Lang) -> Vec<String> {
         NextStep::None => return lines,
         NextStep::Reset(Route::KioskReset) => match lang {
             Lang::Ja => format!(
-                "ロックされています。もう一方の電子証明書の暗証番号が使える間は、{}できます。",
+                "ロックされています。もう一方の電子証明書の暗証番号 (アプリとマルチコピー機で入力します) が分かれば、{}できます。どちらも分からなければ、カードと本人確認書類を持って市区町村の窓口へ。",
                 route_text(Route::KioskReset, lang)
             ),
             Lang::En => format!(
-                "locked. While the other JPKI PIN still works, it can be reset by {}.",
+                "locked. If you know the other JPKI PIN (the app and the kiosk ask for it), it can be reset by {}. If you know neither, go to the city office with the card and an identity document.",
                 route_text(Route::KioskReset, lang)
             ),
         },
