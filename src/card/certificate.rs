@@ -232,6 +232,56 @@ mod tests {
         assert_eq!(read_binary_count(261), 3);
     }
 
+    fn read(answers: &[&str]) -> Result<Vec<u8>, CertificateProblem> {
+        let mut text = String::from("@source hand-written\n> 00 A4 02 0C 02 00 0A\n< 90 00\n");
+        let mut offset = 0usize;
+        for (i, answer) in answers.iter().enumerate() {
+            // The Le byte is `??`: these tests are about the answers, not the chunk sizes.
+            let p = if i == 0 { 0 } else { offset };
+            text.push_str(&format!(
+                "> 00 B0 {:02X} {:02X} ??\n< {answer}\n",
+                p >> 8,
+                p & 0xFF
+            ));
+            offset = if i == 0 { 4 } else { offset + 256 };
+        }
+        let trace = crate::transport::trace::Trace::parse(&text, "unit").unwrap();
+        let mut replay = crate::transport::Replay::new(trace);
+        read_auth_certificate(&mut replay).unwrap()
+    }
+
+    #[test]
+    fn a_card_that_stops_early_is_truncated_not_a_loop() {
+        assert_eq!(
+            read(&["30 10 AA BB 90 00", "90 00"]),
+            Err(CertificateProblem::Truncated)
+        );
+    }
+
+    #[test]
+    fn extra_bytes_beyond_the_asked_length_are_dropped() {
+        let got = read(&["30 03 01 02 90 00", "03 04 05 06 90 00"]).unwrap();
+        assert_eq!(got, vec![0x30, 0x03, 0x01, 0x02, 0x03]);
+    }
+
+    #[test]
+    fn refusals_and_lies_are_reported() {
+        assert_eq!(
+            read(&["69 82"]),
+            Err(CertificateProblem::Refused(
+                StatusWord::SecurityNotSatisfied
+            ))
+        );
+        assert_eq!(
+            read(&["30 82 7F FF 90 00"]),
+            Err(CertificateProblem::TooLong(0x7FFF + 4))
+        );
+        assert_eq!(
+            read(&["04 82 00 10 90 00"]),
+            Err(CertificateProblem::BadHeader)
+        );
+    }
+
     #[test]
     fn garbage_is_unparsable_not_a_panic() {
         assert!(matches!(
