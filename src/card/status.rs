@@ -51,7 +51,8 @@ pub fn read_card_report(transport: &mut dyn Transport) -> Result<CardReport, Car
     })
 }
 
-/// With only the JPKI AP selected (one APDU): what the token says. For `readers` and `doctor`.
+/// SELECT the JPKI AP, then read the token (three APDUs): what the card is. For `readers` and
+/// `doctor`.
 pub fn probe_card_kind(transport: &mut dyn Transport) -> Result<CardKind, CardError> {
     held(transport, |t| {
         let selected = send(t, &Command::select_application(Application::Jpki.aid()))?.sw;

@@ -44,7 +44,12 @@ const RC_S380_USB_IDS: [(&str, &str); 2] = [("054c", "06c1"), ("054c", "06c3")];
 
 /// Whether an RC-S380 is plugged in, from Linux's sysfs (nothing to find elsewhere).
 fn rc_s380_plugged_in() -> bool {
-    let Ok(devices) = std::fs::read_dir("/sys/bus/usb/devices") else {
+    rc_s380_among(std::path::Path::new("/sys/bus/usb/devices"))
+}
+
+/// Whether a USB device directory under `devices` has an RC-S380's vendor and product ids.
+fn rc_s380_among(devices: &std::path::Path) -> bool {
+    let Ok(devices) = std::fs::read_dir(devices) else {
         return false;
     };
     devices.flatten().any(|device| {
@@ -231,5 +236,27 @@ fn check_label(id: &str, lang: Lang) -> &'static str {
         "card" => lang.pick("カード", "card"),
         "jpki_application" => lang.pick("公的個人認証AP", "JPKI application"),
         _ => lang.pick("カードの種類", "card kind"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn device(root: &std::path::Path, name: &str, vendor: &str, product: &str) {
+        let dir = root.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("idVendor"), format!("{vendor}\n")).unwrap();
+        std::fs::write(dir.join("idProduct"), format!("{product}\n")).unwrap();
+    }
+
+    #[test]
+    fn an_rc_s380_is_found_by_its_usb_ids() {
+        let root = tempfile::tempdir().unwrap();
+        device(root.path(), "1-1", "072f", "90cc");
+        assert!(!rc_s380_among(root.path()));
+        device(root.path(), "1-2", "054c", "06C3");
+        assert!(rc_s380_among(root.path()));
+        assert!(!rc_s380_among(&root.path().join("missing")));
     }
 }
