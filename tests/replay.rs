@@ -30,7 +30,7 @@ fn fresh() -> String {
 fn a_diverging_command_names_step_line_expected_and_actual() {
     // Expect the auth EF where jpki selects the sign EF.
     let text = fresh().replacen("00 A4 02 0C 02 00 1B", "00 A4 02 0C 02 00 18", 1);
-    let (code, out, err) = run_on(&text, &["status"]);
+    let (code, out, err) = run_on(&text, &["status", "--pins-only"]);
     assert_eq!(code, 11, "{err}");
     assert!(out.is_empty());
     assert!(err.contains("case.trace:7"), "{err}");
@@ -42,7 +42,7 @@ fn a_diverging_command_names_step_line_expected_and_actual() {
 #[test]
 fn exchanges_left_unused_fail_the_command() {
     let text = format!("{}> 00 20 00 80\n< 63 C3\n", fresh());
-    let (code, out, err) = run_on(&text, &["status"]);
+    let (code, out, err) = run_on(&text, &["status", "--pins-only"]);
     assert_eq!(code, 11, "{err}");
     assert!(
         out.is_empty(),
@@ -55,7 +55,7 @@ fn exchanges_left_unused_fail_the_command() {
 #[test]
 fn a_trace_that_ends_early_fails_at_the_missing_step() {
     let text: String = fresh().lines().take(12).map(|l| format!("{l}\n")).collect();
-    let (code, _, err) = run_on(&text, &["status"]);
+    let (code, _, err) = run_on(&text, &["status", "--pins-only"]);
     assert_eq!(code, 11, "{err}");
     assert!(err.contains("past the end"), "{err}");
 }
@@ -89,7 +89,7 @@ fn recording_a_replay_reproduces_the_trace() {
         .arg(common::trace("status/some-tries-used.trace"))
         .arg("--record")
         .arg(&recorded)
-        .arg("status")
+        .args(["status", "--pins-only"])
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -98,7 +98,7 @@ fn recording_a_replay_reproduces_the_trace() {
     let again = jpki()
         .arg("--replay")
         .arg(&recorded)
-        .args(["--json", "status"])
+        .args(["--json", "status", "--pins-only"])
         .output()
         .unwrap();
     assert!(again.status.success());

@@ -1,6 +1,7 @@
 //! Every bundled trace parses, and its `@source` is honest: `real-card` only under
 //! apdu-traces/real/, and everything there is `real-card`.
 
+mod common;
 use jpki::transport::trace::{Source, Trace};
 use std::path::{Path, PathBuf};
 
@@ -34,4 +35,27 @@ fn every_bundled_trace_parses_and_names_its_source_honestly() {
             path.display()
         );
     }
+}
+
+/// README.md's first command for a fresh machine (`cargo run -- ARGS`) must keep working.
+#[test]
+fn the_readme_replay_command_runs() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let line = readme
+        .lines()
+        .find_map(|l| l.strip_prefix("    cargo run -- "))
+        .expect("README.md shows an indented `cargo run -- ...` command");
+    let out = common::jpki()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(line.split_whitespace())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("kenhojo"));
 }

@@ -2,12 +2,15 @@
 //! spending a try. It speaks to a [`Transport`] and never knows which one.
 
 mod application;
+pub mod certificate;
 mod change;
 mod counter;
 mod error;
 mod guessable;
+pub mod guidance;
 mod pin;
 mod status;
+pub mod token;
 
 pub use application::Application;
 pub use change::{
@@ -18,7 +21,7 @@ pub use counter::{PinState, PinStatus, RetryCounter};
 pub use error::CardError;
 pub use guessable::{weakness, Weakness};
 pub use pin::{Pin, PinFormat, PinFormatError, PinKind};
-pub use status::read_pin_statuses;
+pub use status::{probe_card_kind, read_card_report, read_pin_statuses, CardReport};
 
 use crate::apdu::{Command, Response};
 use crate::transport::Transport;

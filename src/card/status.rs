@@ -1,23 +1,80 @@
-//! Reading all four retry counters in one hold, spending no try: the 11-APDU exchange.
+//! Reading the card in one hold, spending no try: the 11-APDU counter exchange, and plain
+//! `status`'s extra reads (the token and the auth certificate) before it.
 
+use super::certificate::{not_after_of, read_auth_certificate, CertificateProblem};
+use super::token::{read_card_kind, CardKind};
 use super::{held, send, Application, CardError, PinKind, PinStatus, RetryCounter};
 use crate::apdu::{Command, StatusWord};
 use crate::transport::Transport;
+use time::Date;
+
+/// Everything plain `status` reads: the card kind, the auth certificate's last day, the PINs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardReport {
+    /// What the token EF says the card is.
+    pub kind: CardKind,
+    /// The auth certificate's notAfter (a date in Japan), or why it could not be told.
+    pub auth_not_after: Result<Date, CertificateProblem>,
+    /// The four counters, in the order of [`PinKind::ALL`].
+    pub pins: Vec<PinStatus>,
+}
 
 /// Read the counters of all four PINs, in the order of [`PinKind::ALL`].
 ///
 /// A missing juki or kenhojo application, or a missing PIN file, reports those PINs as absent;
 /// a card without the JPKI application is not a My Number card.
 pub fn read_pin_statuses(transport: &mut dyn Transport) -> Result<Vec<PinStatus>, CardError> {
-    held(transport, read_all)
+    held(transport, |t| read_all(t, &mut |_| Ok(())))
 }
 
-fn read_all(transport: &mut dyn Transport) -> Result<Vec<PinStatus>, CardError> {
+/// Read the token, the auth certificate and the four counters in one hold. The extra reads sit
+/// right after SELECT of the JPKI AP, so the AP is selected once; what the card answers to them
+/// is reported, never an error, so the counters are always shown.
+pub fn read_card_report(transport: &mut dyn Transport) -> Result<CardReport, CardError> {
+    held(transport, |t| {
+        let mut kind = CardKind::Unreadable(StatusWord::FileNotFound);
+        let mut auth_not_after = Err(CertificateProblem::NeedsPin);
+        let pins = read_all(t, &mut |t| {
+            kind = read_card_kind(t)?;
+            auth_not_after = if kind.auth_certificate_is_public() {
+                read_auth_certificate(t)?.and_then(|der| not_after_of(&der))
+            } else {
+                Err(CertificateProblem::NeedsPin)
+            };
+            Ok(())
+        })?;
+        Ok(CardReport {
+            kind: kind.clone(),
+            auth_not_after: auth_not_after.clone(),
+            pins,
+        })
+    })
+}
+
+/// SELECT the JPKI AP, then read the token (three APDUs): what the card is. For `readers` and
+/// `doctor`.
+pub fn probe_card_kind(transport: &mut dyn Transport) -> Result<CardKind, CardError> {
+    held(transport, |t| {
+        let selected = send(t, &Command::select_application(Application::Jpki.aid()))?.sw;
+        if selected != StatusWord::Success {
+            return Err(CardError::NotMyNumberCard { sw: selected });
+        }
+        read_card_kind(t)
+    })
+}
+
+fn read_all(
+    transport: &mut dyn Transport,
+    after_jpki_selected: &mut dyn FnMut(&mut dyn Transport) -> Result<(), CardError>,
+) -> Result<Vec<PinStatus>, CardError> {
     let mut statuses = Vec::with_capacity(PinKind::ALL.len());
     for application in Application::ALL {
         let selected = send(transport, &Command::select_application(application.aid()))?.sw;
-        if application == Application::Jpki && selected != StatusWord::Success {
-            return Err(CardError::NotMyNumberCard { sw: selected });
+        if application == Application::Jpki {
+            if selected != StatusWord::Success {
+                return Err(CardError::NotMyNumberCard { sw: selected });
+            }
+            after_jpki_selected(transport)?;
         }
         for kind in PinKind::ALL
             .into_iter()

@@ -27,6 +27,15 @@ pub struct Args {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// Wait for a card to be presented, at most SECONDS (no limit without a value).
+    #[arg(long, global = true, value_name = "SECONDS", num_args = 0..=1,
+          require_equals = true, default_missing_value = "0")]
+    pub wait: Option<u64>,
+
+    /// For tests only: take this date (YYYY-MM-DD) as today when telling days left.
+    #[arg(long, global = true, hide = true, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub today: Option<time::Date>,
+
     /// The command.
     #[command(subcommand)]
     pub command: CommandArg,
@@ -46,7 +55,8 @@ pub enum LangArg {
 pub enum CommandArg {
     /// List the PC/SC readers and whether a card is in each.
     Readers,
-    /// Show how many tries each of the four PINs has left, spending none.
+    /// Show how many tries each of the four PINs has left, spending none, what to do about
+    /// any that is locked, and the card's kind and certificate expiry.
     Status {
         /// Read only the four counters (exactly 11 APDUs), nothing else.
         #[arg(long)]
@@ -68,6 +78,8 @@ pub enum CommandArg {
         #[arg(required = true, value_enum, value_name = "PIN")]
         pins: Vec<PinArg>,
     },
+    /// Check the PC/SC service, the readers, the card and its JPKI application, one line each.
+    Doctor,
     /// Print a shell completion script for bash, zsh, fish, PowerShell or elvish.
     Completions {
         /// The shell to complete for.
@@ -94,4 +106,10 @@ pub enum PinArg {
     Juki,
     /// 券面事項入力補助用暗証番号 (card info input support PIN, 4 digits)
     Kenhojo,
+}
+
+/// Parse `YYYY-MM-DD`.
+fn parse_date(text: &str) -> Result<time::Date, String> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text, &format).map_err(|e| format!("expected YYYY-MM-DD: {e}"))
 }

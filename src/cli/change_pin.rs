@@ -289,6 +289,9 @@ mod tests {
             lang: Lang::En,
             json: false,
             action: Action::Readers,
+            wait: None,
+            today: jpki::card::certificate::today_in_japan(),
+            colour: false,
         }
     }
 

@@ -3,8 +3,12 @@
 use super::args::{Args, CommandArg, LangArg, PinArg};
 use super::text::Lang;
 use clap::{CommandFactory, FromArgMatches};
+use jpki::card::certificate::today_in_japan;
 use jpki::card::PinKind;
+use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::time::Duration;
+use time::Date;
 
 /// Where the card is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +48,8 @@ pub enum Action {
         /// Whether a counter at 1 may be spent.
         allow_last_try: bool,
     },
+    /// `jpki doctor`
+    Doctor,
 }
 
 /// Where typed PINs come from. Never argv, never the environment.
@@ -79,6 +85,12 @@ pub struct Config {
     pub json: bool,
     /// The command.
     pub action: Action,
+    /// `--wait`: wait for a card first; `Some(None)` without a limit.
+    pub wait: Option<Option<Duration>>,
+    /// Today's date in Japan: the clock's, or `--today` (for tests only).
+    pub today: Date,
+    /// Colour the state words: stdout is a terminal and NO_COLOR is unset or empty.
+    pub colour: bool,
 }
 
 impl Config {
@@ -89,9 +101,13 @@ impl Config {
             .long_version(super::version::long_version())
             .get_matches();
         let args = Args::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-        Config::from_args(args, |name| std::env::var(name).ok())
+        let mut config = Config::from_args(args, |name| std::env::var(name).ok());
+        config.colour &= std::io::stdout().is_terminal();
+        config
     }
 
+    /// The config for these flags and this environment; `colour` here ignores whether stdout
+    /// is a terminal, which only [`Config::from_env_args`] asks.
     fn from_args(args: Args, env: impl Fn(&str) -> Option<String>) -> Config {
         let lang = match args.lang {
             Some(LangArg::Ja) => Lang::Ja,
@@ -120,13 +136,22 @@ impl Config {
                 },
                 allow_last_try,
             },
+            CommandArg::Doctor => Action::Doctor,
         };
+        let wait = args
+            .wait
+            .map(|seconds| (seconds > 0).then(|| Duration::from_secs(seconds)));
+        // https://no-color.org: set and not empty turns colour off.
+        let colour = env("NO_COLOR").is_none_or(|v| v.is_empty()) && !args.json;
         Config {
             source,
             record: args.record,
             lang,
             json: args.json,
             action,
+            wait,
+            today: args.today.unwrap_or_else(today_in_japan),
+            colour,
         }
     }
 }
@@ -203,5 +228,31 @@ mod tests {
     fn change_pin_takes_no_pin_value_on_the_command_line() {
         assert!(Args::try_parse_from(["jpki", "change-pin", "juki", "1234"]).is_err());
         assert!(Args::try_parse_from(["jpki", "change-pin"]).is_err());
+    }
+
+    #[test]
+    fn wait_takes_an_optional_limit() {
+        assert_eq!(config(&["jpki", "status"], &[]).wait, None);
+        assert_eq!(config(&["jpki", "--wait", "status"], &[]).wait, Some(None));
+        assert_eq!(
+            config(&["jpki", "--wait=30", "status"], &[]).wait,
+            Some(Some(Duration::from_secs(30)))
+        );
+        assert!(Args::try_parse_from(["jpki", "--wait=soon", "status"]).is_err());
+    }
+
+    #[test]
+    fn no_color_and_json_turn_colour_off() {
+        assert!(config(&["jpki", "status"], &[]).colour);
+        assert!(config(&["jpki", "status"], &[("NO_COLOR", "")]).colour);
+        assert!(!config(&["jpki", "status"], &[("NO_COLOR", "1")]).colour);
+        assert!(!config(&["jpki", "--json", "status"], &[]).colour);
+    }
+
+    #[test]
+    fn today_can_be_set_for_tests() {
+        let c = config(&["jpki", "--today", "2031-02-01", "status"], &[]);
+        assert_eq!(jpki::card::certificate::date_text(c.today), "2031-02-01");
+        assert!(Args::try_parse_from(["jpki", "--today", "2031-13-01", "status"]).is_err());
     }
 }

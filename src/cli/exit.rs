@@ -46,6 +46,10 @@ pub enum Exit {
     OutcomeUnknown = 16,
     /// This card has no such PIN.
     PinNotIssued = 17,
+    /// `--wait` timed out: no card was presented.
+    WaitTimedOut = 18,
+    /// A `jpki doctor` check failed.
+    DoctorFailed = 19,
 }
 
 /// The exit code for an error: the first error in its chain that jpki knows decides.
@@ -87,6 +91,7 @@ fn transport_exit(e: &TransportError) -> Exit {
         | TransportError::SeveralCards { .. } => Exit::ReaderChoice,
         TransportError::NoCard { .. } => Exit::NoCard,
         TransportError::CardRemoved | TransportError::CardReset => Exit::CardRemoved,
+        TransportError::WaitTimedOut { .. } => Exit::WaitTimedOut,
         TransportError::Reader(_) => Exit::ReaderFailure,
         TransportError::Trace(_) => Exit::Trace,
     }
@@ -143,6 +148,10 @@ pub fn describe_error(error: &anyhow::Error, lang: Lang) -> String {
         Exit::PinNotIssued => Some(lang.pick(
             "このカードにはその暗証番号がありません。`jpki status` で確認できます。",
             "this card does not carry that PIN; `jpki status` lists the ones it has.",
+        )),
+        Exit::WaitTimedOut => Some(lang.pick(
+            "カードをリーダーに置いてから、もう一度実行してください (--wait=秒数 で待ち時間を延ばせます)。",
+            "present the card and run the command again (--wait=SECONDS waits longer).",
         )),
         _ => None,
     };

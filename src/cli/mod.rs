@@ -4,7 +4,9 @@
 mod args;
 mod assets;
 mod change_pin;
+mod colour;
 mod config;
+mod doctor;
 mod exit;
 mod open;
 mod output;
@@ -31,5 +33,6 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
             input,
             allow_last_try,
         } => change_pin::run(config, pins, *input, *allow_last_try),
+        Action::Doctor => doctor::run(config),
     }
 }

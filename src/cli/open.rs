@@ -1,7 +1,9 @@
 //! Opening the card source the config names, with the recorder and T=0 completion around it.
 
 use super::config::{CardSource, Config};
-use jpki::transport::pcsc::PcscReader;
+use jpki::card::probe_card_kind;
+use jpki::card::token::CardKind;
+use jpki::transport::pcsc::{card_ready, list_readers, wait_for_card, PcscReader};
 use jpki::transport::trace::{Source, Trace};
 use jpki::transport::{Recorder, Replay, ResponseCompletion, Transport, TransportError};
 
@@ -32,10 +34,59 @@ pub fn with_card<R>(
     config: &Config,
     command: impl FnOnce(&mut dyn Transport) -> anyhow::Result<R>,
 ) -> anyhow::Result<R> {
+    wait_if_asked(config)?;
     let mut transport = open(config)?;
     let result = command(transport.as_mut());
     let finished = transport.finish();
     let value = result?;
     finished?;
     Ok(value)
+}
+
+/// With `--wait` and a real reader: when no card is there yet, say so on stderr and wait.
+pub fn wait_if_asked(config: &Config) -> Result<(), TransportError> {
+    let (Some(limit), CardSource::Reader(wanted)) = (config.wait, &config.source) else {
+        return Ok(());
+    };
+    let wanted = wanted.as_deref();
+    let readers = match list_readers() {
+        Ok(readers) => readers,
+        Err(TransportError::NoReaders) => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    if card_ready(&readers, wanted)? {
+        return Ok(());
+    }
+    let lang = config.lang;
+    let line = match limit {
+        Some(limit) => format!(
+            "{} ({}s)",
+            lang.pick(
+                "カードをリーダーに置いてください…",
+                "Waiting for a card on the reader…"
+            ),
+            limit.as_secs()
+        ),
+        None => lang
+            .pick(
+                "カードをリーダーに置いてください…",
+                "Waiting for a card on the reader…",
+            )
+            .to_string(),
+    };
+    eprintln!("{line}");
+    wait_for_card(wanted, limit)
+}
+
+/// The card kind of the card in `reader` (or of the replayed card): SELECT JPKI AP and the
+/// token, three APDUs. Used by `readers` and `doctor`.
+pub fn probe(config: &Config, reader: &str) -> anyhow::Result<CardKind> {
+    match &config.source {
+        CardSource::Replay(_) => with_card(config, |t| Ok(probe_card_kind(t)?)),
+        CardSource::Reader(_) => {
+            let mut transport = ResponseCompletion::new(PcscReader::connect(Some(reader))?);
+            let kind = probe_card_kind(&mut transport)?;
+            Ok(kind)
+        }
+    }
 }

@@ -1,14 +1,19 @@
-//! `jpki readers`: the PC/SC readers and whether a card is in each.
+//! `jpki readers`: the PC/SC readers, whether a card is in each, and what kind of card it is.
 
 use super::config::{CardSource, Config};
 use super::exit::Exit;
+use super::open::probe;
 use super::render::table;
+use super::text::{card_kind_text, Lang};
+use jpki::card::token::CardKind;
 use jpki::transport::pcsc::{list_readers, ReaderInfo};
 use jpki::transport::trace::Trace;
 use jpki::transport::wire::spaced_hex;
 use serde_json::json;
 
-/// List the readers (or, with `--replay`, the one reader the trace describes).
+/// List the readers (or, with `--replay`, the one reader the trace describes) and probe each
+/// present card's token. A probe that fails is reported on its reader, never fatal: `readers`
+/// is what one runs when something is wrong.
 pub fn run(config: &Config) -> anyhow::Result<Exit> {
     let readers = match &config.source {
         CardSource::Replay(path) => {
@@ -24,17 +29,35 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
         }
         CardSource::Reader(_) => list_readers()?,
     };
+    let kinds: Vec<Option<Result<CardKind, String>>> = readers
+        .iter()
+        .map(|r| {
+            r.card_present
+                .then(|| probe(config, &r.name).map_err(|e| format!("{e:#}")))
+        })
+        .collect();
     if config.json {
         let list: Vec<_> = readers
             .iter()
+            .zip(&kinds)
             .enumerate()
-            .map(|(index, r)| {
-                json!({
+            .map(|(index, (r, kind))| {
+                let mut entry = json!({
                     "index": index,
                     "name": r.name,
                     "card_present": r.card_present,
                     "atr": r.atr.as_ref().map(hex::encode_upper),
-                })
+                    "card_kind": null,
+                });
+                match kind {
+                    Some(Ok(kind)) => {
+                        entry["card_kind"] = json!(kind.id());
+                        entry["token"] = json!(kind.token_name());
+                    }
+                    Some(Err(why)) => entry["probe_error"] = json!(why),
+                    None => {}
+                }
+                entry
             })
             .collect();
         println!("{}", json!({ "readers": list }));
@@ -50,8 +73,9 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
     }
     let rows: Vec<Vec<String>> = readers
         .iter()
+        .zip(&kinds)
         .enumerate()
-        .map(|(index, r)| {
+        .map(|(index, (r, kind))| {
             let card = match (&r.atr, r.card_present) {
                 (Some(atr), true) => format!(
                     "{}  ATR {}",
@@ -61,9 +85,21 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
                 (None, true) => lang.pick("カードあり", "card present").to_string(),
                 (_, false) => lang.pick("カードなし", "no card").to_string(),
             };
-            vec![index.to_string(), r.name.clone(), card]
+            let kind = match kind {
+                Some(Ok(kind)) => card_kind_text(kind, lang),
+                Some(Err(_)) => probe_failed(lang).to_string(),
+                None => String::new(),
+            };
+            vec![index.to_string(), r.name.clone(), kind, card]
         })
         .collect();
     print!("{}", table(&rows));
     Ok(Exit::Success)
+}
+
+fn probe_failed(lang: Lang) -> &'static str {
+    lang.pick(
+        "種類不明 (公的個人認証APを選択できません)",
+        "unknown kind (no JPKI application answered)",
+    )
 }

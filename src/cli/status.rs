@@ -1,28 +1,55 @@
-//! `jpki status`: every PIN's tries left, spending none.
+//! `jpki status`: every PIN's tries left, spending none, with what to do about each; plain
+//! `status` adds the card's kind and its auth certificate's expiry.
 
+use super::colour::paint;
 use super::config::Config;
 use super::exit::Exit;
 use super::open::with_card;
 use super::render::table;
-use super::text::{pin_name, state_word, Lang};
-use jpki::card::{read_pin_statuses, PinStatus};
+use super::text::{
+    card_kind_text, certificate_lines, guidance_heading, guidance_lines, pin_name, state_word, Lang,
+};
+use jpki::card::certificate::{date_text, CertificateProblem, Expiry};
+use jpki::card::guidance::{guidance, NextStep, PinGuidance};
+use jpki::card::token::CardKind;
+use jpki::card::{read_card_report, read_pin_statuses, PinState, PinStatus};
 use serde_json::{json, Value};
 
-/// Read the four counters and print them.
-pub fn run(config: &Config, _pins_only: bool) -> anyhow::Result<Exit> {
-    let (reader, statuses) = with_card(config, |transport| {
-        let statuses = read_pin_statuses(transport)?;
-        Ok((transport.reader_name().to_string(), statuses))
+/// What plain `status` adds to the counters.
+struct CardChecks {
+    kind: CardKind,
+    certificate: Result<Expiry, CertificateProblem>,
+}
+
+/// Read the card (only the counters with `--pins-only`) and print it.
+pub fn run(config: &Config, pins_only: bool) -> anyhow::Result<Exit> {
+    let (reader, statuses, checks) = with_card(config, |transport| {
+        let reader = transport.reader_name().to_string();
+        if pins_only {
+            return Ok((reader, read_pin_statuses(transport)?, None));
+        }
+        let report = read_card_report(transport)?;
+        let checks = CardChecks {
+            kind: report.kind,
+            certificate: report
+                .auth_not_after
+                .map(|not_after| Expiry::on(not_after, config.today)),
+        };
+        Ok((reader, report.pins, Some(checks)))
     })?;
+    let advice = guidance(&statuses);
     if config.json {
-        println!("{}", to_json(&reader, &statuses));
+        println!("{}", to_json(&reader, &statuses, &advice, checks.as_ref()));
     } else {
-        print!("{}", to_text(&reader, &statuses, config.lang));
+        print!(
+            "{}",
+            to_text(&reader, &statuses, &advice, checks.as_ref(), config)
+        );
     }
     Ok(Exit::Success)
 }
 
-fn pin_json(status: &PinStatus) -> Value {
+fn pin_json(status: &PinStatus, advice: &PinGuidance) -> Value {
     let counter = status.counter;
     let mut entry = json!({
         "id": status.kind.id(),
@@ -34,17 +61,81 @@ fn pin_json(status: &PinStatus) -> Value {
     if let Some(sw) = counter.status_word() {
         entry["sw"] = json!(sw.hex());
     }
+    entry["next_step"] = json!(advice.step.id());
+    entry["reason"] = json!(advice.step.reason());
+    if let NextStep::AvoidWrongEntry { if_locked } = advice.step {
+        entry["if_locked"] = json!(if_locked.id());
+    }
+    entry["same_value_hint"] = json!(advice.same_value_hint);
     entry
 }
 
-fn to_json(reader: &str, statuses: &[PinStatus]) -> Value {
-    json!({
-        "reader": reader,
-        "pins": statuses.iter().map(pin_json).collect::<Vec<_>>(),
-    })
+fn problem_id(problem: &CertificateProblem) -> &'static str {
+    match problem {
+        CertificateProblem::NeedsPin => "needs_pin",
+        CertificateProblem::Refused(_) => "refused",
+        CertificateProblem::BadHeader => "bad_header",
+        CertificateProblem::TooLong(_) => "too_long",
+        CertificateProblem::Truncated => "truncated",
+        CertificateProblem::Unparsable(_) => "unparsable",
+    }
 }
 
-fn to_text(reader: &str, statuses: &[PinStatus], lang: Lang) -> String {
+fn to_json(
+    reader: &str,
+    statuses: &[PinStatus],
+    advice: &[PinGuidance],
+    checks: Option<&CardChecks>,
+) -> Value {
+    let mut out = json!({ "reader": reader });
+    if let Some(checks) = checks {
+        out["card_kind"] = json!(checks.kind.id());
+        out["token"] = json!(checks.kind.token_name());
+        match &checks.certificate {
+            Ok(expiry) => {
+                out["auth_certificate"] = json!({
+                    "not_after": date_text(expiry.not_after),
+                    "days_left": expiry.days_left,
+                    "state": expiry.state().id(),
+                });
+            }
+            Err(problem) => {
+                let mut entry = json!({ "error": problem_id(problem) });
+                if let CertificateProblem::Refused(sw) = problem {
+                    entry["sw"] = json!(sw.hex());
+                }
+                out["auth_certificate"] = entry;
+            }
+        }
+    }
+    out["pins"] = json!(statuses
+        .iter()
+        .zip(advice)
+        .map(|(s, a)| pin_json(s, a))
+        .collect::<Vec<_>>());
+    out
+}
+
+fn to_text(
+    reader: &str,
+    statuses: &[PinStatus],
+    advice: &[PinGuidance],
+    checks: Option<&CardChecks>,
+    config: &Config,
+) -> String {
+    let lang = config.lang;
+    let mut out = format!("{}: {reader}\n", lang.pick("カードリーダー", "Reader"));
+    if let Some(checks) = checks {
+        out.push_str(&format!(
+            "{}: {}\n",
+            lang.pick("カードの種類", "Card"),
+            card_kind_text(&checks.kind, lang)
+        ));
+        for line in certificate_lines(&checks.certificate, lang) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
     let mut rows = vec![vec![
         lang.pick("暗証番号", "PIN").to_string(),
         lang.pick("残り回数", "tries left").to_string(),
@@ -55,21 +146,34 @@ fn to_text(reader: &str, statuses: &[PinStatus], lang: Lang) -> String {
             Some(n) => format!("{n}/{}", status.kind.max_tries()),
             None => "-".to_string(),
         };
-        let mut state = state_word(status.counter.state(), lang).to_string();
-        if let (jpki::card::PinState::Error, Some(sw)) =
-            (status.counter.state(), status.counter.status_word())
-        {
-            state.push_str(&format!(" (SW {sw})"));
+        let state = status.counter.state();
+        let mut word = paint(state_word(state, lang), state, config.colour);
+        if let (PinState::Error, Some(sw)) = (state, status.counter.status_word()) {
+            word.push_str(&format!(" (SW {sw})"));
         }
         let name = match lang {
             Lang::Ja => pin_name(status.kind, lang).to_string(),
             Lang::En => format!("{} ({})", pin_name(status.kind, lang), status.kind.id()),
         };
-        rows.push(vec![name, tries, state]);
+        // The state is the last column, which the table never pads, so colour codes are safe.
+        rows.push(vec![name, tries, word]);
     }
-    format!(
-        "{}: {reader}\n{}",
-        lang.pick("カードリーダー", "Reader"),
-        table(&rows)
-    )
+    out.push_str(&table(&rows));
+    // A smartphone carries only the two JPKI PINs by design: nothing to ask the city office.
+    let smartphone = checks.is_some_and(|c| c.kind == CardKind::Smartphone);
+    let lines: Vec<String> = advice
+        .iter()
+        .filter(|a| !(smartphone && a.step == NextStep::AskCityOffice))
+        .flat_map(|a| guidance_lines(a, lang))
+        .collect();
+    if !lines.is_empty() {
+        out.push('\n');
+        out.push_str(guidance_heading(lang));
+        out.push('\n');
+        for line in lines {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out
 }

@@ -1,5 +1,8 @@
 //! Every human word jpki prints, in Japanese and English, in one place.
 
+use jpki::card::certificate::{CertificateProblem, Expiry, ExpiryState};
+use jpki::card::guidance::{NextStep, PinGuidance, Route};
+use jpki::card::token::CardKind;
 use jpki::card::{Outcome, PinFormat, PinKind, PinState, PinStatus, Weakness};
 
 /// A language of human output.
@@ -62,6 +65,206 @@ pub fn state_word(state: PinState, lang: Lang) -> &'static str {
         (PinState::Error, Lang::Ja) => "読み取りエラー",
         (PinState::Error, Lang::En) => "unreadable",
     }
+}
+
+/// What the token says the card is.
+pub fn card_kind_text(kind: &CardKind, lang: Lang) -> String {
+    match kind {
+        CardKind::MyNumberCard => lang
+            .pick("マイナンバーカード", "My Number card")
+            .to_string(),
+        CardKind::JukiCard => lang
+            .pick(
+                "住民基本台帳カード (住基カード)",
+                "Basic resident registry card (住基カード)",
+            )
+            .to_string(),
+        CardKind::Smartphone => lang
+            .pick("スマートフォン用電子証明書", "Smartphone JPKI certificate")
+            .to_string(),
+        CardKind::NotJpki(name) => format!(
+            "{} \"{name}\"",
+            lang.pick(
+                "公的個人認証のカードではありません: トークン",
+                "not a JPKI card: token"
+            )
+        ),
+        CardKind::Unreadable(sw) => format!(
+            "{} (SW {sw})",
+            lang.pick("種類を読み取れませんでした", "kind unreadable")
+        ),
+    }
+}
+
+/// The auth certificate line of `status`, and a warning line when it is close to or past its end.
+pub fn certificate_lines(
+    certificate: &Result<Expiry, CertificateProblem>,
+    lang: Lang,
+) -> Vec<String> {
+    let label = lang.pick("利用者証明用電子証明書", "Auth certificate");
+    let expiry = match certificate {
+        Ok(expiry) => *expiry,
+        Err(problem) => {
+            let why = match problem {
+                CertificateProblem::NeedsPin => lang
+                    .pick(
+                        "スマートフォンでは暗証番号なしでは読めないため、読みませんでした",
+                        "not read: a smartphone shows it only after its PIN",
+                    )
+                    .to_string(),
+                CertificateProblem::Refused(sw) => format!(
+                    "{} (SW {sw})",
+                    lang.pick("読み取れませんでした", "could not be read")
+                ),
+                CertificateProblem::BadHeader
+                | CertificateProblem::TooLong(_)
+                | CertificateProblem::Truncated => lang
+                    .pick(
+                        "カードの応答が証明書の形をしていません",
+                        "the card's answer is not a certificate",
+                    )
+                    .to_string(),
+                CertificateProblem::Unparsable(_) => lang
+                    .pick(
+                        "証明書を解析できませんでした",
+                        "the certificate could not be parsed",
+                    )
+                    .to_string(),
+            };
+            return vec![format!("{label}: {why}")];
+        }
+    };
+    let date = expiry.not_after_text();
+    let days = expiry.days_left;
+    match expiry.state() {
+        ExpiryState::Valid => vec![match lang {
+            Lang::Ja => format!("{label}の有効期限: {date} (あと{days}日)"),
+            Lang::En => format!("{label} valid until {date} ({days} days left)"),
+        }],
+        ExpiryState::ExpiresSoon => vec![
+            match lang {
+                Lang::Ja => format!("{label}の有効期限: {date} (あと{days}日)"),
+                Lang::En => format!("{label} valid until {date} ({days} days left)"),
+            },
+            lang.pick(
+                "  有効期限まで90日を切りました。市区町村の窓口で更新してください。",
+                "  It ends within 90 days: renew it at your city office.",
+            )
+            .to_string(),
+        ],
+        ExpiryState::Expired => vec![
+            match lang {
+                Lang::Ja => format!("{label}の有効期限: {date} (期限切れ、{}日経過)", -days),
+                Lang::En => format!("{label} EXPIRED on {date} ({} days ago)", -days),
+            },
+            lang.pick(
+                "  期限切れの証明書では、正しい暗証番号を入れても失敗します。更新は市区町村の窓口です。",
+                "  With an expired certificate even a correct PIN fails; renewal is at your city office.",
+            )
+            .to_string(),
+        ],
+    }
+}
+
+fn route_text(route: Route, lang: Lang) -> &'static str {
+    match route {
+        Route::KioskReset => lang.pick(
+            "スマートフォンアプリ「JPKI暗証番号リセット」で予約し、24時間以内にコンビニのマルチコピー機 (6:30〜23:00) で再設定",
+            "a kiosk reset: a reservation in the \"JPKI暗証番号リセット\" smartphone app, then a convenience-store multi-copy machine within 24 hours (kiosks serve 6:30-23:00)",
+        ),
+        Route::CityOffice => lang.pick(
+            "カードと本人確認書類を持って市区町村の窓口で再設定",
+            "the city office, with the card and an identity document",
+        ),
+    }
+}
+
+/// The lines of advice for one PIN (none when there is nothing to do).
+pub fn guidance_lines(guidance: &PinGuidance, lang: Lang) -> Vec<String> {
+    let kind = guidance.kind;
+    let jpki_pin = matches!(kind, PinKind::Sign | PinKind::Auth);
+    let mut lines = Vec::new();
+    let advice = match guidance.step {
+        NextStep::None => return lines,
+        NextStep::Reset(Route::KioskReset) => match lang {
+            Lang::Ja => format!(
+                "ロックされています。もう一方の電子証明書の暗証番号 (アプリとマルチコピー機で入力します) が分かれば、{}できます。どちらも分からなければ、カードと本人確認書類を持って市区町村の窓口へ。",
+                route_text(Route::KioskReset, lang)
+            ),
+            Lang::En => format!(
+                "locked. If you know the other JPKI PIN (the app and the kiosk ask for it), it can be reset by {}. If you know neither, go to the city office with the card and an identity document.",
+                route_text(Route::KioskReset, lang)
+            ),
+        },
+        NextStep::Reset(Route::CityOffice) if jpki_pin => match lang {
+            Lang::Ja => format!(
+                "ロックされています。もう一方の電子証明書の暗証番号も使えないため、コンビニでは再設定できません。{}してください。",
+                route_text(Route::CityOffice, lang)
+            ),
+            Lang::En => format!(
+                "locked. The other JPKI PIN does not work either, so no kiosk can reset it: go to {}.",
+                route_text(Route::CityOffice, lang)
+            ),
+        },
+        NextStep::Reset(Route::CityOffice) => match lang {
+            Lang::Ja => format!(
+                "ロックされています。再設定は市区町村の窓口だけでできます ({})。",
+                route_text(Route::CityOffice, lang)
+            ),
+            Lang::En => format!(
+                "locked. Only the city office can reset it: {}.",
+                route_text(Route::CityOffice, lang)
+            ),
+        },
+        NextStep::AvoidWrongEntry { if_locked } => match lang {
+            Lang::Ja => format!(
+                "残り1回です。次に間違えるとロックされ、{}が必要になります。",
+                route_text(if_locked, lang)
+            ),
+            Lang::En => format!(
+                "last try: one more wrong entry locks it, and it would then need {}.",
+                route_text(if_locked, lang)
+            ),
+        },
+        NextStep::SignatureCertificateAtCityOffice => lang
+            .pick(
+                "署名用電子証明書がないか、使えない状態です。15歳未満の方と成年被後見人の方のカードには署名用電子証明書が搭載されません。発行は市区町村の窓口です。",
+                "no usable signature certificate. Cards of children under 15 and of adult wards carry none; it is issued at the city office.",
+            )
+            .to_string(),
+        NextStep::AskCityOffice => lang
+            .pick(
+                "このカードにはありません。必要なら市区町村の窓口に問い合わせてください。",
+                "not on this card; ask your city office if you need it.",
+            )
+            .to_string(),
+        NextStep::ReadAgain => lang
+            .pick(
+                "カードの応答を読み取れませんでした。カードを置き直して、もう一度 `jpki status` を実行してください。",
+                "the card's answer was not a counter; put the card back and run `jpki status` again.",
+            )
+            .to_string(),
+    };
+    let name = match lang {
+        Lang::Ja => pin_name(kind, lang).to_string(),
+        Lang::En => format!("{} ({})", pin_name(kind, lang), kind.id()),
+    };
+    lines.push(format!("- {name}: {advice}"));
+    if guidance.same_value_hint {
+        lines.push(
+            lang.pick(
+                "  3つの4桁の暗証番号は同じ数字にしていることがよくあります。まだ使える他の4桁の暗証番号と同じかもしれません。",
+                "  The three 4-digit PINs are often set to one value: it may be the same as a 4-digit PIN that still works.",
+            )
+            .to_string(),
+        );
+    }
+    lines
+}
+
+/// The heading above the advice.
+pub fn guidance_heading(lang: Lang) -> &'static str {
+    lang.pick("対処方法:", "What to do:")
 }
 
 /// What a PIN must look like, as the prompt says it.

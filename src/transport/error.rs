@@ -46,6 +46,12 @@ pub enum TransportError {
     /// The card was reset (by another program or the reader) during the command.
     #[error("the card was reset during the command")]
     CardReset,
+    /// `--wait` gave up: no card was presented in time.
+    #[error("no card was presented within {seconds} seconds")]
+    WaitTimedOut {
+        /// The limit that passed.
+        seconds: u64,
+    },
     /// Any other reader or driver failure.
     #[error("reader failure: {0}")]
     Reader(String),

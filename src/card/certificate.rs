@@ -1,0 +1,292 @@
+//! The auth certificate (利用者証明用電子証明書, EF 00 0A): read without a PIN, for its expiry.
+
+use super::{send, CardError};
+use crate::apdu::{Command, StatusWord};
+use crate::transport::Transport;
+use time::{Date, UtcOffset};
+
+/// The auth certificate EF inside the JPKI AP (OpenSC card-jpki.c, jpki/myna).
+pub const AUTH_CERTIFICATE_EF: [u8; 2] = [0x00, 0x0A];
+/// Bytes of the DER header read first; OpenSC reads these 4 to size the file.
+const HEADER_LENGTH: u8 = 4;
+/// The largest chunk a short READ BINARY asks for: Le = 00 means 256 (myna and OpenSC alike).
+pub const CHUNK: usize = 256;
+/// A real auth certificate is about 1.5-2 KB; a header claiming more is a lie, not a reason to
+/// read a card for minutes.
+pub const MAX_CERTIFICATE_LENGTH: usize = 8 * 1024;
+/// Warn when fewer days than this are left.
+pub const WARN_DAYS: i64 = 90;
+/// Holders live by the Japanese calendar: dates are taken at UTC+9 (JST, no summer time).
+const JST_HOURS: i8 = 9;
+
+/// Why the certificate's expiry could not be told. The PIN counters are read all the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CertificateProblem {
+    /// A smartphone token asks for the auth PIN before showing it; jpki does not ask.
+    NeedsPin,
+    /// SELECT or READ BINARY answered this status word.
+    Refused(StatusWord),
+    /// The first bytes are not a DER SEQUENCE header.
+    BadHeader,
+    /// The header claims more bytes than any certificate has.
+    TooLong(usize),
+    /// The card stopped giving bytes before the length the header promised.
+    Truncated,
+    /// The bytes are not an X.509 certificate.
+    Unparsable(String),
+}
+
+/// When the certificate stops working, and how that compares with today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expiry {
+    /// The last day it works (notAfter, as a date in Japan).
+    pub not_after: Date,
+    /// Days from today to `not_after`; negative once it has expired.
+    pub days_left: i64,
+}
+
+/// What a holder should make of the expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpiryState {
+    /// More than [`WARN_DAYS`] days left.
+    Valid,
+    /// Within [`WARN_DAYS`] days: renew soon.
+    ExpiresSoon,
+    /// Past `not_after`: a correct PIN still fails; renew at the city office.
+    Expired,
+}
+
+impl ExpiryState {
+    /// The id used in JSON.
+    pub fn id(self) -> &'static str {
+        match self {
+            ExpiryState::Valid => "valid",
+            ExpiryState::ExpiresSoon => "expires_soon",
+            ExpiryState::Expired => "expired",
+        }
+    }
+}
+
+impl Expiry {
+    /// Compare `not_after` with `today` (both dates in Japan).
+    pub fn on(not_after: Date, today: Date) -> Expiry {
+        Expiry {
+            not_after,
+            days_left: (not_after - today).whole_days(),
+        }
+    }
+
+    /// Valid, expiring soon, or expired.
+    pub fn state(self) -> ExpiryState {
+        if self.days_left < 0 {
+            ExpiryState::Expired
+        } else if self.days_left <= WARN_DAYS {
+            ExpiryState::ExpiresSoon
+        } else {
+            ExpiryState::Valid
+        }
+    }
+
+    /// `not_after` as `YYYY-MM-DD`.
+    pub fn not_after_text(self) -> String {
+        date_text(self.not_after)
+    }
+}
+
+/// A date as `YYYY-MM-DD`.
+pub fn date_text(date: Date) -> String {
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
+}
+
+/// Today's date in Japan, from the system clock.
+pub fn today_in_japan() -> Date {
+    time::OffsetDateTime::now_utc().to_offset(jst()).date()
+}
+
+fn jst() -> UtcOffset {
+    UtcOffset::from_hms(JST_HOURS, 0, 0).unwrap_or(UtcOffset::UTC)
+}
+
+/// The last day (in Japan) a DER certificate is valid.
+pub fn not_after_of(der: &[u8]) -> Result<Date, CertificateProblem> {
+    let (_, certificate) = x509_parser::parse_x509_certificate(der)
+        .map_err(|e| CertificateProblem::Unparsable(e.to_string()))?;
+    Ok(certificate
+        .validity()
+        .not_after
+        .to_datetime()
+        .to_offset(jst())
+        .date())
+}
+
+/// The total length (header included) a DER SEQUENCE header announces, from its first bytes.
+fn announced_length(header: &[u8]) -> Result<usize, CertificateProblem> {
+    match header {
+        [0x30, 0x82, hi, lo, ..] => Ok(4 + usize::from(u16::from_be_bytes([*hi, *lo]))),
+        [0x30, 0x81, len, ..] => Ok(3 + usize::from(*len)),
+        [0x30, len, ..] if *len < 0x80 => Ok(2 + usize::from(*len)),
+        _ => Err(CertificateProblem::BadHeader),
+    }
+}
+
+/// With the JPKI AP selected: SELECT EF 00 0A, READ BINARY its 4 header bytes, then the rest in
+/// chunks of up to 256 bytes. Card failures below the card's answers (removal) are errors;
+/// anything the card answers is a [`CertificateProblem`], so `status` still shows the PINs.
+pub fn read_auth_certificate(
+    transport: &mut dyn Transport,
+) -> Result<Result<Vec<u8>, CertificateProblem>, CardError> {
+    let selected = send(transport, &Command::select_file(AUTH_CERTIFICATE_EF))?.sw;
+    if selected != StatusWord::Success {
+        return Ok(Err(CertificateProblem::Refused(selected)));
+    }
+    let head = send(transport, &Command::read_binary(0, HEADER_LENGTH))?;
+    if head.sw != StatusWord::Success {
+        return Ok(Err(CertificateProblem::Refused(head.sw)));
+    }
+    let total = match announced_length(&head.data) {
+        Ok(total) if total > MAX_CERTIFICATE_LENGTH => {
+            return Ok(Err(CertificateProblem::TooLong(total)))
+        }
+        Ok(total) => total,
+        Err(problem) => return Ok(Err(problem)),
+    };
+    let mut der = head.data;
+    der.truncate(total);
+    while der.len() < total {
+        let want = (total - der.len()).min(CHUNK);
+        // `total` is at most MAX_CERTIFICATE_LENGTH, so the offset fits P1-P2's 15 bits, and a
+        // 256-byte chunk goes on the wire as Le = 00.
+        let offset = der.len() as u16;
+        let le = want as u8;
+        let chunk = send(transport, &Command::read_binary(offset, le))?;
+        if chunk.sw != StatusWord::Success {
+            return Ok(Err(CertificateProblem::Refused(chunk.sw)));
+        }
+        if chunk.data.is_empty() {
+            return Ok(Err(CertificateProblem::Truncated));
+        }
+        der.extend_from_slice(&chunk.data[..chunk.data.len().min(want)]);
+    }
+    Ok(Ok(der))
+}
+
+/// How many READ BINARY commands a certificate of `total` bytes takes: the header, then chunks.
+pub fn read_binary_count(total: usize) -> usize {
+    1 + total
+        .saturating_sub(usize::from(HEADER_LENGTH))
+        .div_ceil(CHUNK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::Month;
+
+    fn date(y: i32, m: Month, d: u8) -> Date {
+        Date::from_calendar_date(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn headers_announce_lengths_and_lies_are_refused() {
+        assert_eq!(announced_length(&[0x30, 0x82, 0x06, 0x00]), Ok(0x604));
+        assert_eq!(announced_length(&[0x30, 0x81, 0x90, 0x00]), Ok(0x93));
+        assert_eq!(announced_length(&[0x30, 0x10]), Ok(0x12));
+        assert_eq!(
+            announced_length(&[0x31, 0x82, 0, 0]),
+            Err(CertificateProblem::BadHeader)
+        );
+        assert_eq!(announced_length(&[]), Err(CertificateProblem::BadHeader));
+        assert_eq!(
+            announced_length(&[0x30, 0x83, 1, 2]),
+            Err(CertificateProblem::BadHeader)
+        );
+    }
+
+    #[test]
+    fn expiry_states_follow_the_90_day_warning() {
+        let today = date(2026, Month::November, 25);
+        let state = |d| Expiry::on(d, today).state();
+        assert_eq!(state(date(2031, Month::January, 1)), ExpiryState::Valid);
+        assert_eq!(
+            state(date(2027, Month::February, 23)),
+            ExpiryState::ExpiresSoon
+        );
+        assert_eq!(state(today), ExpiryState::ExpiresSoon);
+        assert_eq!(state(date(2026, Month::November, 24)), ExpiryState::Expired);
+        assert_eq!(
+            Expiry::on(date(2026, Month::December, 5), today).days_left,
+            10
+        );
+        assert_eq!(date_text(date(2031, Month::March, 9)), "2031-03-09");
+    }
+
+    #[test]
+    fn read_counts_include_the_header_read() {
+        assert_eq!(read_binary_count(4), 1);
+        assert_eq!(read_binary_count(260), 2);
+        assert_eq!(read_binary_count(261), 3);
+    }
+
+    fn read(answers: &[&str]) -> Result<Vec<u8>, CertificateProblem> {
+        let mut text = String::from("@source hand-written\n> 00 A4 02 0C 02 00 0A\n< 90 00\n");
+        let mut offset = 0usize;
+        for (i, answer) in answers.iter().enumerate() {
+            // The Le byte is `??`: these tests are about the answers, not the chunk sizes.
+            let p = if i == 0 { 0 } else { offset };
+            text.push_str(&format!(
+                "> 00 B0 {:02X} {:02X} ??\n< {answer}\n",
+                p >> 8,
+                p & 0xFF
+            ));
+            offset = if i == 0 { 4 } else { offset + 256 };
+        }
+        let trace = crate::transport::trace::Trace::parse(&text, "unit").unwrap();
+        let mut replay = crate::transport::Replay::new(trace);
+        read_auth_certificate(&mut replay).unwrap()
+    }
+
+    #[test]
+    fn a_card_that_stops_early_is_truncated_not_a_loop() {
+        assert_eq!(
+            read(&["30 10 AA BB 90 00", "90 00"]),
+            Err(CertificateProblem::Truncated)
+        );
+    }
+
+    #[test]
+    fn extra_bytes_beyond_the_asked_length_are_dropped() {
+        let got = read(&["30 03 01 02 90 00", "03 04 05 06 90 00"]).unwrap();
+        assert_eq!(got, vec![0x30, 0x03, 0x01, 0x02, 0x03]);
+    }
+
+    #[test]
+    fn refusals_and_lies_are_reported() {
+        assert_eq!(
+            read(&["69 82"]),
+            Err(CertificateProblem::Refused(
+                StatusWord::SecurityNotSatisfied
+            ))
+        );
+        assert_eq!(
+            read(&["30 82 7F FF 90 00"]),
+            Err(CertificateProblem::TooLong(0x7FFF + 4))
+        );
+        assert_eq!(
+            read(&["04 82 00 10 90 00"]),
+            Err(CertificateProblem::BadHeader)
+        );
+    }
+
+    #[test]
+    fn garbage_is_unparsable_not_a_panic() {
+        assert!(matches!(
+            not_after_of(&[0x30, 0x03, 1, 2, 3]),
+            Err(CertificateProblem::Unparsable(_))
+        ));
+    }
+}

@@ -1,0 +1,253 @@
+//! What a holder should do next about each PIN: which route gets a locked PIN back, what a last
+//! try means, and what a missing signature certificate means. Facts and sources: docs/guidance.md.
+//!
+//! Only the counters are needed, so `status --pins-only` gives the same guidance.
+
+use super::{PinKind, PinState, PinStatus, RetryCounter};
+use crate::apdu::StatusWord;
+
+/// Where a locked PIN is reset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// A reservation in the "JPKI暗証番号リセット" smartphone app, then a convenience-store
+    /// multi-copy machine within 24 hours (6:30-23:00). Only for sign and auth, and only while
+    /// the other JPKI PIN still works.
+    KioskReset,
+    /// The city office (市区町村の窓口), with the card and an identity document.
+    CityOffice,
+}
+
+impl Route {
+    /// The id used in JSON.
+    pub fn id(self) -> &'static str {
+        match self {
+            Route::KioskReset => "kiosk_reset",
+            Route::CityOffice => "city_office",
+        }
+    }
+}
+
+/// The next step for one PIN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NextStep {
+    /// Nothing to do.
+    None,
+    /// Locked: reset it by this route.
+    Reset(Route),
+    /// One try left: one more wrong entry locks it, and then this route would be needed.
+    AvoidWrongEntry {
+        /// The route a lock would then need.
+        if_locked: Route,
+    },
+    /// The sign PIN is missing or answers 69 84: no signature certificate (cards of children
+    /// under 15 and of adult wards carry none), or one that can no longer be used. The city office
+    /// issues it.
+    SignatureCertificateAtCityOffice,
+    /// The PIN is not on this card: only the city office can say why.
+    AskCityOffice,
+    /// The card's answer was not a counter: read it again before acting on it.
+    ReadAgain,
+}
+
+impl NextStep {
+    /// The id used in JSON as `next_step`.
+    pub fn id(self) -> &'static str {
+        match self {
+            NextStep::None => "none",
+            NextStep::Reset(route) => route.id(),
+            NextStep::AvoidWrongEntry { .. } => "avoid_wrong_entry",
+            NextStep::SignatureCertificateAtCityOffice | NextStep::AskCityOffice => "city_office",
+            NextStep::ReadAgain => "read_again",
+        }
+    }
+
+    /// Why, as a JSON id; `None` when there is nothing to do.
+    pub fn reason(self) -> Option<&'static str> {
+        match self {
+            NextStep::None => None,
+            NextStep::Reset(_) => Some("locked"),
+            NextStep::AvoidWrongEntry { .. } => Some("last_try"),
+            NextStep::SignatureCertificateAtCityOffice => Some("no_signature_certificate"),
+            NextStep::AskCityOffice => Some("not_issued"),
+            NextStep::ReadAgain => Some("unreadable"),
+        }
+    }
+}
+
+/// The guidance for one PIN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PinGuidance {
+    /// Which PIN.
+    pub kind: PinKind,
+    /// What to do.
+    pub step: NextStep,
+    /// A locked 4-digit PIN while another 4-digit PIN still works: holders often set the three to
+    /// one value, so they may know this one from the others.
+    pub same_value_hint: bool,
+}
+
+/// The guidance for every PIN, in the order given.
+pub fn guidance(statuses: &[PinStatus]) -> Vec<PinGuidance> {
+    let state_of = |kind: PinKind| {
+        statuses
+            .iter()
+            .find(|s| s.kind == kind)
+            .map(|s| s.counter.state())
+    };
+    let works = |kind: PinKind| matches!(state_of(kind), Some(PinState::Ok | PinState::LastTry));
+    let reset_route = |kind: PinKind| match kind {
+        PinKind::Sign if works(PinKind::Auth) => Route::KioskReset,
+        PinKind::Auth if works(PinKind::Sign) => Route::KioskReset,
+        _ => Route::CityOffice,
+    };
+    statuses
+        .iter()
+        .map(|status| {
+            let kind = status.kind;
+            let step = match (kind, status.counter) {
+                (PinKind::Sign, RetryCounter::Absent)
+                | (PinKind::Sign, RetryCounter::Blocked(StatusWord::ReferenceDataUnusable)) => {
+                    NextStep::SignatureCertificateAtCityOffice
+                }
+                (_, counter) => match counter.state() {
+                    PinState::Ok => NextStep::None,
+                    PinState::LastTry => NextStep::AvoidWrongEntry {
+                        if_locked: reset_route(kind),
+                    },
+                    PinState::Locked => NextStep::Reset(reset_route(kind)),
+                    PinState::NotIssued => NextStep::AskCityOffice,
+                    PinState::Error => NextStep::ReadAgain,
+                },
+            };
+            let four_digit = kind != PinKind::Sign;
+            let same_value_hint = four_digit
+                && status.counter.state() == PinState::Locked
+                && statuses.iter().any(|other| {
+                    other.kind != PinKind::Sign && other.kind != kind && works(other.kind)
+                });
+            PinGuidance {
+                kind,
+                step,
+                same_value_hint,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn card(counters: [u16; 4]) -> Vec<PinStatus> {
+        PinKind::ALL
+            .into_iter()
+            .zip(counters)
+            .map(|(kind, sw)| PinStatus {
+                kind,
+                counter: RetryCounter::from_probe(StatusWord::from(sw)),
+            })
+            .collect()
+    }
+
+    fn steps(counters: [u16; 4]) -> Vec<NextStep> {
+        guidance(&card(counters)).iter().map(|g| g.step).collect()
+    }
+
+    const OK5: u16 = 0x63C5;
+    const OK3: u16 = 0x63C3;
+    const LOCKED: u16 = 0x63C0;
+    const ONE: u16 = 0x63C1;
+    const ABSENT: u16 = 0x6A82;
+
+    #[test]
+    fn a_fresh_card_needs_nothing() {
+        assert_eq!(steps([OK5, OK3, OK3, OK3]), vec![NextStep::None; 4]);
+    }
+
+    #[test]
+    fn a_locked_jpki_pin_goes_to_the_kiosk_while_the_other_works() {
+        assert_eq!(
+            steps([LOCKED, OK3, OK3, OK3])[0],
+            NextStep::Reset(Route::KioskReset)
+        );
+        assert_eq!(
+            steps([ONE, LOCKED, OK3, OK3])[1],
+            NextStep::Reset(Route::KioskReset)
+        );
+    }
+
+    #[test]
+    fn both_jpki_pins_unusable_means_the_city_office() {
+        let s = steps([LOCKED, LOCKED, OK3, OK3]);
+        assert_eq!(s[0], NextStep::Reset(Route::CityOffice));
+        assert_eq!(s[1], NextStep::Reset(Route::CityOffice));
+        // A card without a signature certificate has no other JPKI PIN to reset auth with.
+        assert_eq!(
+            steps([ABSENT, LOCKED, OK3, OK3])[1],
+            NextStep::Reset(Route::CityOffice)
+        );
+    }
+
+    #[test]
+    fn juki_and_kenhojo_are_reset_at_the_city_office_only() {
+        let s = steps([OK5, OK3, LOCKED, 0x6983]);
+        assert_eq!(s[2], NextStep::Reset(Route::CityOffice));
+        assert_eq!(s[3], NextStep::Reset(Route::CityOffice));
+    }
+
+    #[test]
+    fn a_last_try_names_the_route_a_lock_would_need() {
+        let s = steps([ONE, OK3, OK3, ONE]);
+        assert_eq!(
+            s[0],
+            NextStep::AvoidWrongEntry {
+                if_locked: Route::KioskReset
+            }
+        );
+        assert_eq!(
+            s[3],
+            NextStep::AvoidWrongEntry {
+                if_locked: Route::CityOffice
+            }
+        );
+        assert_eq!(
+            steps([LOCKED, ONE, OK3, OK3])[1],
+            NextStep::AvoidWrongEntry {
+                if_locked: Route::CityOffice
+            }
+        );
+    }
+
+    #[test]
+    fn sign_not_issued_or_6984_means_no_signature_certificate() {
+        assert_eq!(
+            steps([ABSENT, OK3, OK3, OK3])[0],
+            NextStep::SignatureCertificateAtCityOffice
+        );
+        assert_eq!(
+            steps([0x6984, OK3, OK3, OK3])[0],
+            NextStep::SignatureCertificateAtCityOffice
+        );
+        assert_eq!(steps([OK5, OK3, ABSENT, OK3])[2], NextStep::AskCityOffice);
+        assert_eq!(steps([OK5, OK3, OK3, 0x9000])[3], NextStep::ReadAgain);
+    }
+
+    #[test]
+    fn the_same_value_hint_needs_another_working_four_digit_pin() {
+        let hints = |c| {
+            guidance(&card(c))
+                .iter()
+                .map(|g| g.same_value_hint)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            hints([OK5, LOCKED, OK3, OK3]),
+            vec![false, true, false, false]
+        );
+        assert_eq!(
+            hints([OK5, LOCKED, LOCKED, LOCKED]),
+            vec![false, false, false, false]
+        );
+        assert_eq!(hints([LOCKED, OK3, OK3, OK3]), vec![false; 4]);
+    }
+}

@@ -1,0 +1,126 @@
+//! The JPKI token EF (00 06): what is answering as the JPKI application.
+
+use super::{send, CardError};
+use crate::apdu::{Command, StatusWord};
+use crate::transport::Transport;
+
+/// The token EF inside the JPKI AP (jpki/myna Go libmyna/api.go, AokiApp mynacard `JPKI_AP_TOKEN`).
+pub const TOKEN_EF: [u8; 2] = [0x00, 0x06];
+/// The token is a 32-byte space-padded ASCII name (myna reads `0x20` bytes and trims spaces).
+pub const TOKEN_LENGTH: u8 = 0x20;
+
+/// What kind of JPKI holder the token names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CardKind {
+    /// `JPKIAPICCTOKEN2`: a My Number card (マイナンバーカード).
+    MyNumberCard,
+    /// `JPKIAPICCTOKEN`: an old 住基カード (basic resident registry card).
+    JukiCard,
+    /// `JPKIAPGPSETOKEN`: a smartphone's JPKI certificate (スマホ用電子証明書).
+    Smartphone,
+    /// A token name jpki does not know: not a JPKI card it understands. Kept as read.
+    NotJpki(String),
+    /// The token EF could not be selected or read; the status word says why.
+    Unreadable(StatusWord),
+}
+
+impl CardKind {
+    /// Name the kind from the token EF's bytes: ASCII, padded with spaces (or NULs) to 32.
+    pub fn from_token(bytes: &[u8]) -> CardKind {
+        let name = String::from_utf8_lossy(bytes)
+            .trim_end_matches([' ', '\0'])
+            .to_string();
+        match name.as_str() {
+            "JPKIAPICCTOKEN2" => CardKind::MyNumberCard,
+            "JPKIAPICCTOKEN" => CardKind::JukiCard,
+            "JPKIAPGPSETOKEN" => CardKind::Smartphone,
+            _ => CardKind::NotJpki(name.chars().filter(|c| !c.is_control()).collect()),
+        }
+    }
+
+    /// The id used in JSON.
+    pub fn id(&self) -> &'static str {
+        match self {
+            CardKind::MyNumberCard => "my_number_card",
+            CardKind::JukiCard => "juki_card",
+            CardKind::Smartphone => "smartphone",
+            CardKind::NotJpki(_) => "not_jpki",
+            CardKind::Unreadable(_) => "unreadable",
+        }
+    }
+
+    /// The token name as the card wrote it, when it wrote one.
+    pub fn token_name(&self) -> Option<&str> {
+        match self {
+            CardKind::MyNumberCard => Some("JPKIAPICCTOKEN2"),
+            CardKind::JukiCard => Some("JPKIAPICCTOKEN"),
+            CardKind::Smartphone => Some("JPKIAPGPSETOKEN"),
+            CardKind::NotJpki(name) => Some(name),
+            CardKind::Unreadable(_) => None,
+        }
+    }
+
+    /// Whether the auth certificate can be read without a PIN. A smartphone asks for the auth
+    /// PIN first (jpki/myna src/cli.rs and Go cmd/jpki.go verify it before reading EF 00 0A),
+    /// so jpki does not try there.
+    pub fn auth_certificate_is_public(&self) -> bool {
+        !matches!(self, CardKind::Smartphone)
+    }
+}
+
+/// With the JPKI AP selected: SELECT EF 00 06 and READ BINARY its 32 bytes (two APDUs).
+pub fn read_card_kind(transport: &mut dyn Transport) -> Result<CardKind, CardError> {
+    let selected = send(transport, &Command::select_file(TOKEN_EF))?.sw;
+    if selected != StatusWord::Success {
+        return Ok(CardKind::Unreadable(selected));
+    }
+    let answer = send(transport, &Command::read_binary(0, TOKEN_LENGTH))?;
+    Ok(match answer.sw {
+        StatusWord::Success => CardKind::from_token(&answer.data),
+        other => CardKind::Unreadable(other),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn padded(name: &str) -> Vec<u8> {
+        let mut bytes = name.as_bytes().to_vec();
+        bytes.resize(32, b' ');
+        bytes
+    }
+
+    #[test]
+    fn the_three_token_names_are_known() {
+        assert_eq!(
+            CardKind::from_token(&padded("JPKIAPICCTOKEN2")),
+            CardKind::MyNumberCard
+        );
+        assert_eq!(
+            CardKind::from_token(&padded("JPKIAPICCTOKEN")),
+            CardKind::JukiCard
+        );
+        assert_eq!(
+            CardKind::from_token(&padded("JPKIAPGPSETOKEN")),
+            CardKind::Smartphone
+        );
+        assert_eq!(
+            CardKind::from_token(b"JPKIAPICCTOKEN\0\0\0"),
+            CardKind::JukiCard
+        );
+    }
+
+    #[test]
+    fn anything_else_is_not_jpki_and_never_panics() {
+        assert_eq!(
+            CardKind::from_token(&padded("HELLO")),
+            CardKind::NotJpki("HELLO".into())
+        );
+        assert_eq!(CardKind::from_token(&[]), CardKind::NotJpki(String::new()));
+        assert!(matches!(
+            CardKind::from_token(&[0xFF, 0x07, b'A']),
+            CardKind::NotJpki(_)
+        ));
+    }
+}

@@ -1,0 +1,181 @@
+//! Plain `status`'s card checks (the token and the auth certificate), `readers`' probe,
+//! `doctor` and `--wait`, against apdu-traces/card/ and without hardware.
+
+mod common;
+use common::{jpki, json, replay};
+
+fn status_json(trace: &str, today: &str) -> serde_json::Value {
+    let (code, out, err) = replay(trace, &["--today", today, "--json", "status"]);
+    assert_eq!(code, 0, "{err}");
+    json(&out)
+}
+
+#[test]
+fn a_my_number_card_shows_its_kind_and_certificate_expiry() {
+    let v = status_json("card/my-number-card.trace", "2026-11-25");
+    assert_eq!(v["card_kind"], "my_number_card");
+    assert_eq!(v["token"], "JPKIAPICCTOKEN2");
+    assert_eq!(v["auth_certificate"]["not_after"], "2031-03-31");
+    assert_eq!(v["auth_certificate"]["days_left"], 1587);
+    assert_eq!(v["auth_certificate"]["state"], "valid");
+    let (_, en, _) = replay(
+        "card/my-number-card.trace",
+        &["--today", "2026-11-25", "--lang", "en", "status"],
+    );
+    assert!(en.contains("Card: My Number card"), "{en}");
+    assert!(
+        en.contains("valid until 2031-03-31 (1587 days left)"),
+        "{en}"
+    );
+    let (_, ja, _) = replay(
+        "card/my-number-card.trace",
+        &["--today", "2026-11-25", "--lang", "ja", "status"],
+    );
+    assert!(ja.contains("カードの種類: マイナンバーカード"), "{ja}");
+    assert!(ja.contains("2031-03-31 (あと1587日)"), "{ja}");
+}
+
+#[test]
+fn within_ninety_days_status_warns() {
+    let v = status_json("guidance/expires-soon.trace", "2031-02-01");
+    assert_eq!(v["auth_certificate"]["days_left"], 58);
+    assert_eq!(v["auth_certificate"]["state"], "expires_soon");
+    let (_, en, _) = replay(
+        "guidance/expires-soon.trace",
+        &["--today", "2031-02-01", "--lang", "en", "status"],
+    );
+    assert!(en.contains("within 90 days"), "{en}");
+}
+
+#[test]
+fn an_expired_certificate_says_a_correct_pin_still_fails() {
+    let v = status_json("card/expired-certificate.trace", "2026-11-25");
+    assert_eq!(v["auth_certificate"]["not_after"], "2025-03-31");
+    assert_eq!(v["auth_certificate"]["days_left"], -604);
+    assert_eq!(v["auth_certificate"]["state"], "expired");
+    let (_, en, _) = replay(
+        "card/expired-certificate.trace",
+        &["--today", "2026-11-25", "--lang", "en", "status"],
+    );
+    assert!(en.contains("even a correct PIN fails"), "{en}");
+    assert!(en.contains("city office"), "{en}");
+    let (_, ja, _) = replay(
+        "card/expired-certificate.trace",
+        &["--today", "2026-11-25", "--lang", "ja", "status"],
+    );
+    assert!(ja.contains("正しい暗証番号を入れても失敗"), "{ja}");
+}
+
+#[test]
+fn each_token_kind_is_named() {
+    let kind = |trace| status_json(trace, "2026-11-25")["card_kind"].clone();
+    assert_eq!(kind("card/juki-card.trace"), "juki_card");
+    assert_eq!(kind("card/smartphone.trace"), "smartphone");
+    assert_eq!(kind("card/unknown-token.trace"), "not_jpki");
+    assert_eq!(kind("card/no-token-no-certificate.trace"), "unreadable");
+}
+
+#[test]
+fn a_smartphone_certificate_is_not_read_without_its_pin() {
+    let v = status_json("card/smartphone.trace", "2026-11-25");
+    assert_eq!(v["auth_certificate"]["error"], "needs_pin");
+    assert_eq!(v["pins"][2]["state"], "not_issued");
+}
+
+#[test]
+fn failed_token_or_certificate_reads_are_reported_and_the_pins_still_shown() {
+    let v = status_json("card/no-token-no-certificate.trace", "2026-11-25");
+    assert_eq!(v["auth_certificate"]["error"], "refused");
+    assert_eq!(v["auth_certificate"]["sw"], "6A82");
+    assert_eq!(v["pins"][0]["tries_left"], 5);
+    let v = status_json("card/lying-certificate-header.trace", "2026-11-25");
+    assert_eq!(v["auth_certificate"]["error"], "too_long");
+    assert_eq!(v["pins"][3]["tries_left"], 3);
+}
+
+#[test]
+fn plain_status_adds_token_and_certificate_reads_to_the_eleven() {
+    let text = std::fs::read_to_string(common::trace("card/my-number-card.trace")).unwrap();
+    let commands = text.lines().filter(|l| l.starts_with('>')).count();
+    // 2 for the token, 1 SELECT and 3 READ BINARY for a 377-byte certificate.
+    assert_eq!(commands, 11 + 2 + 4);
+}
+
+#[test]
+fn readers_probes_the_token_of_a_present_card() {
+    let (code, out, err) = replay("card/probe-my-number-card.trace", &["--json", "readers"]);
+    assert_eq!(code, 0, "{err}");
+    let v = json(&out);
+    assert_eq!(v["readers"][0]["card_kind"], "my_number_card");
+    assert_eq!(v["readers"][0]["token"], "JPKIAPICCTOKEN2");
+    let (_, out, _) = replay("card/probe-smartphone.trace", &["--lang", "en", "readers"]);
+    assert!(out.contains("Smartphone JPKI certificate"), "{out}");
+    // A failed probe is reported on its reader, and `readers` still succeeds.
+    let (code, out, _) = replay(
+        "card/probe-not-my-number-card.trace",
+        &["--json", "readers"],
+    );
+    assert_eq!(code, 0);
+    let v = json(&out);
+    assert_eq!(v["readers"][0]["card_kind"], serde_json::Value::Null);
+    assert!(v["readers"][0]["probe_error"]
+        .as_str()
+        .unwrap()
+        .contains("not a My Number card"));
+}
+
+#[test]
+fn doctor_passes_on_a_my_number_card() {
+    let (code, out, err) = replay(
+        "card/probe-my-number-card.trace",
+        &["--lang", "en", "doctor"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.lines().all(|l| l.starts_with("OK ")), "{out}");
+    assert!(out.contains("My Number card"), "{out}");
+}
+
+#[test]
+fn doctor_fails_with_19_on_a_card_without_the_jpki_application() {
+    let (code, out, _) = replay(
+        "card/probe-not-my-number-card.trace",
+        &["--json", "--lang", "en", "doctor"],
+    );
+    assert_eq!(code, 19);
+    let v = json(&out);
+    assert_eq!(v["ok"], false);
+    let last = v["checks"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["id"], "jpki_application");
+    assert_eq!(last["ok"], false);
+    assert!(last["fix"].as_str().unwrap().contains("My Number card"));
+}
+
+#[test]
+fn doctor_without_pcscd_names_the_fix_and_exits_19() {
+    let out = jpki()
+        .env("PCSCLITE_CSOCK_NAME", "/nonexistent/pcscd.comm")
+        .args(["--lang", "en", "doctor"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(19));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("FAIL  PC/SC service"), "{text}");
+    assert!(text.contains("pcscd"), "{text}");
+}
+
+#[test]
+fn wait_without_pcscd_is_the_service_error_not_a_hang() {
+    let out = jpki()
+        .env("PCSCLITE_CSOCK_NAME", "/nonexistent/pcscd.comm")
+        .args(["--wait=1", "status"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+}
+
+#[test]
+fn wait_is_ignored_by_a_replay() {
+    let (code, _, err) = replay("status/fresh.trace", &["--wait=1", "status", "--pins-only"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.is_empty(), "{err}");
+}
