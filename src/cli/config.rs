@@ -12,6 +12,8 @@ pub enum CardSource {
     Reader(Option<String>),
     /// A trace replayed by the mock reader.
     Replay(PathBuf),
+    /// A virtual card whose state lives in this file.
+    Virtual(PathBuf),
 }
 
 /// What to do.
@@ -53,9 +55,10 @@ impl Config {
             Some(LangArg::En) => Lang::En,
             None => Lang::from_locale(&env),
         };
-        let source = match args.replay {
-            Some(path) => CardSource::Replay(path),
-            None => CardSource::Reader(args.reader),
+        let source = match (args.replay, args.virtual_card) {
+            (Some(path), _) => CardSource::Replay(path),
+            (None, Some(path)) => CardSource::Virtual(path),
+            (None, None) => CardSource::Reader(args.reader),
         };
         let action = match args.command {
             CommandArg::Readers => Action::Readers,
@@ -120,5 +123,15 @@ mod tests {
         );
         assert_eq!(c.source, CardSource::Replay("x.trace".into()));
         assert_eq!(c.action, Action::Status { pins_only: true });
+    }
+
+    #[test]
+    fn a_virtual_card_replaces_the_reader_and_excludes_replay() {
+        let c = config(&["jpki", "--virtual-card", "card.state", "status"], &[]);
+        assert_eq!(c.source, CardSource::Virtual("card.state".into()));
+        assert!(
+            Args::try_parse_from(["jpki", "--virtual-card", "a", "--replay", "b", "status"])
+                .is_err()
+        );
     }
 }

@@ -4,6 +4,7 @@ use super::config::{CardSource, Config};
 use jpki::transport::pcsc::PcscReader;
 use jpki::transport::trace::{Source, Trace};
 use jpki::transport::{Recorder, Replay, ResponseCompletion, Transport, TransportError};
+use jpki::virtual_card::VirtualCard;
 
 /// The transport stack for this run: completion over (recorder over) the reader or replay.
 pub fn open(config: &Config) -> Result<Box<dyn Transport>, TransportError> {
@@ -14,6 +15,7 @@ pub fn open(config: &Config) -> Result<Box<dyn Transport>, TransportError> {
             let source = trace.source;
             (Box::new(Replay::new(trace)), source)
         }
+        CardSource::Virtual(path) => (Box::new(VirtualCard::open(path)?), Source::Simulator),
         CardSource::Reader(wanted) => (
             Box::new(PcscReader::connect(wanted.as_deref())?),
             Source::RealCard,

@@ -6,9 +6,10 @@ use super::render::table;
 use jpki::transport::pcsc::{list_readers, ReaderInfo};
 use jpki::transport::trace::Trace;
 use jpki::transport::wire::spaced_hex;
+use jpki::virtual_card::{self, VirtualCard};
 use serde_json::json;
 
-/// List the readers (or, with `--replay`, the one reader the trace describes).
+/// List the readers (or, with `--replay` or `--virtual-card`, the one reader it stands for).
 pub fn run(config: &Config) -> anyhow::Result<Exit> {
     let readers = match &config.source {
         CardSource::Replay(path) => {
@@ -20,6 +21,15 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
                     .unwrap_or_else(|| format!("replay of {}", trace.origin)),
                 card_present: true,
                 atr: trace.atr,
+            }]
+        }
+        CardSource::Virtual(path) => {
+            // Opened, not used: a bad state file is reported here as `status` would report it.
+            let card = VirtualCard::open(path)?;
+            vec![ReaderInfo {
+                name: virtual_card::READER_NAME.to_string(),
+                card_present: true,
+                atr: Some(card.answer_to_reset()),
             }]
         }
         CardSource::Reader(_) => list_readers()?,
