@@ -110,6 +110,10 @@ impl Stack {
         if find_program("pkcs15-tool").is_none() {
             return unavailable("no pkcs15-tool (OpenSC)");
         }
+        let uid = Command::new("id").arg("-u").output().ok();
+        if uid.is_some_and(|o| String::from_utf8_lossy(&o.stdout).trim() != "0") {
+            return unavailable("pcscd must run as root here (it creates /run/pcscd)");
+        }
         if Path::new(PCSCD_SOCKET).exists()
             && std::os::unix::net::UnixStream::connect(PCSCD_SOCKET).is_ok()
         {

@@ -190,14 +190,41 @@ fn connect(port: u16, timeout: Duration) -> Result<TcpStream> {
     }
 }
 
+/// Ask the kernel to acknowledge what arrives at once, not after the delayed-ACK timer.
+///
+/// vpcd writes a message's 2-byte length and its body in two sends without TCP_NODELAY, so
+/// Nagle holds the body until the length is acknowledged; with the ACK delayed (up to 40 ms on
+/// Linux) every APDU would cost ~40 ms that no real reader adds. Linux clears the flag after
+/// use, so it is set again before every read.
+#[cfg(target_os = "linux")]
+fn quick_ack(stream: &TcpStream) {
+    use std::os::fd::AsRawFd;
+    let on: libc::c_int = 1;
+    // SAFETY: a valid socket descriptor, a c_int option value and its exact size.
+    let _ = unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_QUICKACK,
+            (&on as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+}
+
+#[cfg(not(target_os = "linux"))]
+fn quick_ack(_stream: &TcpStream) {}
+
 /// Read one framed message; `None` when vpcd closed the connection.
 fn read_message(stream: &mut TcpStream) -> Result<Option<Vec<u8>>> {
+    quick_ack(stream);
     let mut length = [0u8; 2];
     match stream.read_exact(&mut length) {
         Ok(()) => {}
         Err(e) if e.kind() == ErrorKind::UnexpectedEof => return Ok(None),
         Err(e) => return Err(e).context("reading from vpcd"),
     }
+    quick_ack(stream);
     let mut payload = vec![0u8; usize::from(u16::from_be_bytes(length))];
     stream
         .read_exact(&mut payload)

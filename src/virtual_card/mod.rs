@@ -23,8 +23,9 @@ use std::path::{Path, PathBuf};
 /// The reader name the virtual card reports when used in-process (`--virtual-card`).
 pub const READER_NAME: &str = "jpki Virtual Card 00 00";
 
-/// The ATR the virtual card gives: the My Number card's ATR that OpenSC's JPKI driver matches
-/// (OpenSC src/libopensc/card-jpki.c, `jpki_atrs`). T=1, TCK checked.
+/// The ATR the virtual card gives: the My Number card's contact ATR, as OpenSC's JPKI driver
+/// matches it (OpenSC src/libopensc/card-jpki.c, `jpki_atrs`) and myna-browser-extension waits
+/// for it (card.py, `ATRCardType`). T=1; its check byte is right.
 pub const ATR: [u8; 9] = [0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14];
 
 /// The ATR of the other-card profile (no JPKI application), so it does not claim to be a My
