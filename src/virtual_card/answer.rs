@@ -102,12 +102,12 @@ fn dispatch(
 }
 
 fn select(state: &CardState, session: &mut Session, c: &Parsed<'_>) -> StatusWord {
-    // Only P2 = 0C (no FCI back) is modelled, as jpki and OpenSC send it.
-    if c.p2 != 0x0C || c.le.is_some() {
-        return StatusWord::IncorrectParameters;
-    }
+    // Only P2 = 0C (no FCI back) is modelled, as jpki and OpenSC send it; an application the card
+    // does not have is not found whatever P2 asks (other drivers probe so). An Le is ignored.
+    let no_fci = c.p2 == 0x0C;
     match c.p1 {
         0x04 => match state.application_by_aid(c.data) {
+            Some(_) if !no_fci => StatusWord::IncorrectParameters,
             Some(application) => {
                 session.reset();
                 session.application = Some(application);
@@ -115,6 +115,7 @@ fn select(state: &CardState, session: &mut Session, c: &Parsed<'_>) -> StatusWor
             }
             None => StatusWord::FileNotFound,
         },
+        0x02 if !no_fci => StatusWord::IncorrectParameters,
         0x02 => {
             let (Some(application), Ok(ef)) = (session.application, <[u8; 2]>::try_from(c.data))
             else {

@@ -236,8 +236,20 @@ fn unknown_commands_get_iso_errors() {
         raw(&mut card, &[0x80, 0xA4, 0x04, 0x0C]),
         StatusWord::ClassNotSupported
     );
+    let jpki_with_fci: Vec<u8> = [0x00, 0xA4, 0x04, 0x00, 0x0A]
+        .into_iter()
+        .chain(Application::Jpki.aid().iter().copied())
+        .collect();
+    assert_eq!(
+        raw(&mut card, &jpki_with_fci),
+        StatusWord::IncorrectParameters
+    );
     assert_eq!(
         raw(&mut card, &[0x00, 0xA4, 0x04, 0x00, 0x02, 0x3F, 0x00]),
+        StatusWord::FileNotFound
+    );
+    assert_eq!(
+        raw(&mut card, &[0x00, 0xA4, 0x02, 0x00, 0x02, 0x00, 0x18]),
         StatusWord::IncorrectParameters
     );
     assert_eq!(
