@@ -368,3 +368,74 @@ fn opensc_reports_the_same_tries_left_as_jpki() {
     assert_eq!(tries_of(&ours, "auth"), Some(1));
     assert_eq!(tries_of(&ours, "sign"), Some(2));
 }
+
+/// Send `commands` inside one PC/SC transaction through the library's real reader; the status
+/// word of each.
+fn in_one_hold(commands: &[jpki::apdu::Command]) -> Vec<jpki::apdu::StatusWord> {
+    use jpki::transport::Transport;
+    let mut reader = jpki::transport::pcsc::PcscReader::connect(Some(VPCD_READER)).unwrap();
+    let mut words = Vec::new();
+    reader
+        .exclusive(&mut |held| {
+            for command in commands {
+                let answer = held.transmit(&command.to_bytes()).unwrap();
+                words.push(jpki::apdu::Response::parse(&answer).unwrap().sw);
+            }
+        })
+        .unwrap();
+    words
+}
+
+#[test]
+fn a_pin_change_through_pcsc_holds_and_the_reset_after_it() {
+    use jpki::apdu::{Command, StatusWord};
+    use jpki::card::{Application, PinKind};
+    let _one = ONE_PCSCD.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(stack) = Stack::start(&[]) else {
+        return;
+    };
+    let select = [
+        Command::select_application(Application::Juki.aid()),
+        Command::select_file(PinKind::Juki.ef()),
+    ];
+    // The change-pin exchange: select, read the counter, VERIFY, CHANGE, in one transaction.
+    let words = in_one_hold(&[
+        select[0].clone(),
+        select[1].clone(),
+        Command::read_retry_counter(),
+        Command::verify(b"1234"),
+        Command::change_reference_data(b"8642"),
+    ]);
+    assert_eq!(
+        words,
+        vec![
+            StatusWord::Success,
+            StatusWord::Success,
+            StatusWord::TriesLeft(3),
+            StatusWord::Success,
+            StatusWord::Success
+        ]
+    );
+    // That hold carried a PIN, so it ended with a card reset: nothing is selected or verified in
+    // the next one, and CHANGE without a VERIFY is refused.
+    let words = in_one_hold(&[
+        Command::change_reference_data(b"1111"),
+        select[0].clone(),
+        select[1].clone(),
+        Command::change_reference_data(b"1111"),
+        Command::verify(b"1234"),
+    ]);
+    assert_eq!(
+        words,
+        vec![
+            StatusWord::Other(0x6986),
+            StatusWord::Success,
+            StatusWord::Success,
+            StatusWord::SecurityNotSatisfied,
+            StatusWord::TriesLeft(2)
+        ]
+    );
+    let saved = std::fs::read_to_string(&stack.state).unwrap();
+    assert!(saved.contains("pin juki 8642 2"), "{saved}");
+    assert_eq!(tries_of(&jpki_tries(), "juki"), Some(2));
+}

@@ -221,7 +221,15 @@ fn read_message(stream: &mut TcpStream) -> Result<Option<Vec<u8>>> {
     let mut length = [0u8; 2];
     match stream.read_exact(&mut length) {
         Ok(()) => {}
-        Err(e) if e.kind() == ErrorKind::UnexpectedEof => return Ok(None),
+        // pcscd stopping closes or resets the connection: the card's work is done.
+        Err(e)
+            if matches!(
+                e.kind(),
+                ErrorKind::UnexpectedEof | ErrorKind::ConnectionReset
+            ) =>
+        {
+            return Ok(None)
+        }
         Err(e) => return Err(e).context("reading from vpcd"),
     }
     quick_ack(stream);
