@@ -10,7 +10,6 @@ mod model;
 mod profile;
 mod state_file;
 
-pub use answer::Session;
 pub use model::{CardState, File, LockedProbe, PinRecord, AUTH_CERTIFICATE_EF, TOKEN, TOKEN_EF};
 pub use profile::{
     Profile, DEFAULT_FOUR_DIGIT_PIN, DEFAULT_SIGN_PASSWORD, PLACEHOLDER_AUTH_CERTIFICATE,
@@ -18,6 +17,7 @@ pub use profile::{
 pub use state_file::{application_from_id, application_id, StateError};
 
 use crate::transport::{wire, Transport, TransportError};
+use answer::Session;
 use std::path::{Path, PathBuf};
 
 /// The reader name the virtual card reports when used in-process (`--virtual-card`).
