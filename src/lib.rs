@@ -7,3 +7,4 @@
 pub mod apdu;
 pub mod card;
 pub mod transport;
+pub mod virtual_card;

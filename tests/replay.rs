@@ -33,7 +33,8 @@ fn a_diverging_command_names_step_line_expected_and_actual() {
     let (code, out, err) = run_on(&text, &["status", "--pins-only"]);
     assert_eq!(code, 11, "{err}");
     assert!(out.is_empty());
-    assert!(err.contains("case.trace:7"), "{err}");
+    // The second command of fresh.trace sits on line 8 (two comment lines, @source, @reader, @atr).
+    assert!(err.contains("case.trace:8"), "{err}");
     assert!(err.contains("step 2"), "{err}");
     assert!(err.contains("> 00 A4 02 0C 02 00 18"), "{err}");
     assert!(err.contains("> 00 A4 02 0C 02 00 1B"), "{err}");
@@ -54,7 +55,8 @@ fn exchanges_left_unused_fail_the_command() {
 
 #[test]
 fn a_trace_that_ends_early_fails_at_the_missing_step() {
-    let text: String = fresh().lines().take(12).map(|l| format!("{l}\n")).collect();
+    // Up to the fourth answer: the trace stops in the middle of the exchange.
+    let text: String = fresh().lines().take(13).map(|l| format!("{l}\n")).collect();
     let (code, _, err) = run_on(&text, &["status", "--pins-only"]);
     assert_eq!(code, 11, "{err}");
     assert!(err.contains("past the end"), "{err}");
@@ -94,7 +96,7 @@ fn recording_a_replay_reproduces_the_trace() {
         .unwrap();
     assert!(out.status.success());
     let text = fs::read_to_string(&recorded).unwrap();
-    assert!(text.starts_with("@source hand-written\n"), "{text}");
+    assert!(text.starts_with("@source simulator\n"), "{text}");
     let again = jpki()
         .arg("--replay")
         .arg(&recorded)
@@ -117,7 +119,7 @@ fn readers_on_a_replay_lists_the_traced_reader() {
         .output()
         .unwrap();
     let v = common::json(&String::from_utf8_lossy(&out.stdout));
-    assert_eq!(v["readers"][0]["name"], "Hand-written Reader 00 00");
+    assert_eq!(v["readers"][0]["name"], "jpki Virtual Card 00 00");
     assert_eq!(v["readers"][0]["card_present"], true);
 }
 

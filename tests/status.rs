@@ -97,7 +97,7 @@ fn an_unexpected_answer_is_an_error_with_its_status_word_never_zero_tries() {
 fn json_has_the_reader_and_max_tries() {
     let (_, out, _) = replay("status/fresh.trace", &["--json", "status", "--pins-only"]);
     let v = json(&out);
-    assert_eq!(v["reader"], "Hand-written Reader 00 00");
+    assert_eq!(v["reader"], "jpki Virtual Card 00 00");
     let max: Vec<u64> = v["pins"]
         .as_array()
         .unwrap()

@@ -15,6 +15,16 @@ pub struct Args {
     #[arg(long, global = true, value_name = "FILE")]
     pub replay: Option<PathBuf>,
 
+    /// Use a virtual My Number card whose state lives in this file; the state is saved back
+    /// after the run (create one with `jpki-vcard init`).
+    #[arg(
+        long,
+        global = true,
+        value_name = "STATE_FILE",
+        conflicts_with = "replay"
+    )]
+    pub virtual_card: Option<PathBuf>,
+
     /// Write every exchange of this run to a trace file, PIN bytes redacted.
     #[arg(long, global = true, value_name = "FILE")]
     pub record: Option<PathBuf>,

@@ -17,6 +17,8 @@ pub enum CardSource {
     Reader(Option<String>),
     /// A trace replayed by the mock reader.
     Replay(PathBuf),
+    /// A virtual card whose state lives in this file.
+    Virtual(PathBuf),
 }
 
 /// What to do.
@@ -114,9 +116,10 @@ impl Config {
             Some(LangArg::En) => Lang::En,
             None => Lang::from_locale(&env),
         };
-        let source = match args.replay {
-            Some(path) => CardSource::Replay(path),
-            None => CardSource::Reader(args.reader),
+        let source = match (args.replay, args.virtual_card) {
+            (Some(path), _) => CardSource::Replay(path),
+            (None, Some(path)) => CardSource::Virtual(path),
+            (None, None) => CardSource::Reader(args.reader),
         };
         let action = match args.command {
             CommandArg::Readers => Action::Readers,
@@ -254,5 +257,15 @@ mod tests {
         let c = config(&["jpki", "--today", "2031-02-01", "status"], &[]);
         assert_eq!(jpki::card::certificate::date_text(c.today), "2031-02-01");
         assert!(Args::try_parse_from(["jpki", "--today", "2031-13-01", "status"]).is_err());
+    }
+
+    #[test]
+    fn a_virtual_card_replaces_the_reader_and_excludes_replay() {
+        let c = config(&["jpki", "--virtual-card", "card.state", "status"], &[]);
+        assert_eq!(c.source, CardSource::Virtual("card.state".into()));
+        assert!(
+            Args::try_parse_from(["jpki", "--virtual-card", "a", "--replay", "b", "status"])
+                .is_err()
+        );
     }
 }

@@ -78,21 +78,34 @@ fn checks(config: &Config, lang: Lang) -> (Vec<Check>, Vec<String>) {
             .to_string(),
         );
     }
-    let reader = match &config.source {
-        CardSource::Replay(path) => {
-            let name = Trace::load(path)
+    let offline = match &config.source {
+        CardSource::Replay(path) => Some(
+            Trace::load(path)
                 .ok()
                 .and_then(|t| t.reader)
-                .unwrap_or_else(|| "replay".to_string());
+                .unwrap_or_else(|| "replay".to_string()),
+        ),
+        CardSource::Virtual(_) => Some(jpki::virtual_card::READER_NAME.to_string()),
+        CardSource::Reader(_) => None,
+    };
+    let wanted = match &config.source {
+        CardSource::Reader(wanted) => wanted.clone(),
+        _ => None,
+    };
+    let reader = match offline {
+        Some(name) => {
             out.push(pass(
                 "service",
-                lang.pick("(リプレイのため確認なし)", "(replay: not checked)"),
+                lang.pick(
+                    "(リプレイまたは仮想カードのため確認なし)",
+                    "(replay or virtual card: not checked)",
+                ),
             ));
             out.push(pass("readers", name.clone()));
             out.push(pass("card", name.clone()));
             name
         }
-        CardSource::Reader(wanted) => {
+        None => {
             let readers = match list_readers() {
                 Ok(readers) => {
                     out.push(pass(

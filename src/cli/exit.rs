@@ -32,7 +32,7 @@ pub enum Exit {
     CardRemoved = 9,
     /// Any other reader failure.
     ReaderFailure = 10,
-    /// A trace file is malformed, or the replay diverged from it.
+    /// A trace or virtual-card state file is malformed, or the replay diverged from its trace.
     Trace = 11,
     /// The card answered something jpki cannot use.
     CardAnswer = 12,
@@ -93,7 +93,7 @@ fn transport_exit(e: &TransportError) -> Exit {
         TransportError::CardRemoved | TransportError::CardReset => Exit::CardRemoved,
         TransportError::WaitTimedOut { .. } => Exit::WaitTimedOut,
         TransportError::Reader(_) => Exit::ReaderFailure,
-        TransportError::Trace(_) => Exit::Trace,
+        TransportError::Trace(_) | TransportError::VirtualCard(_) => Exit::Trace,
     }
 }
 

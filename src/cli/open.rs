@@ -6,6 +6,7 @@ use jpki::card::token::CardKind;
 use jpki::transport::pcsc::{card_ready, list_readers, wait_for_card, PcscReader};
 use jpki::transport::trace::{Source, Trace};
 use jpki::transport::{Recorder, Replay, ResponseCompletion, Transport, TransportError};
+use jpki::virtual_card::VirtualCard;
 
 /// The transport stack for this run: completion over (recorder over) the reader or replay.
 pub fn open(config: &Config) -> Result<Box<dyn Transport>, TransportError> {
@@ -16,6 +17,7 @@ pub fn open(config: &Config) -> Result<Box<dyn Transport>, TransportError> {
             let source = trace.source;
             (Box::new(Replay::new(trace)), source)
         }
+        CardSource::Virtual(path) => (Box::new(VirtualCard::open(path)?), Source::Simulator),
         CardSource::Reader(wanted) => (
             Box::new(PcscReader::connect(wanted.as_deref())?),
             Source::RealCard,
@@ -82,7 +84,9 @@ pub fn wait_if_asked(config: &Config) -> Result<(), TransportError> {
 /// token, three APDUs. Used by `readers` and `doctor`.
 pub fn probe(config: &Config, reader: &str) -> anyhow::Result<CardKind> {
     match &config.source {
-        CardSource::Replay(_) => with_card(config, |t| Ok(probe_card_kind(t)?)),
+        CardSource::Replay(_) | CardSource::Virtual(_) => {
+            with_card(config, |t| Ok(probe_card_kind(t)?))
+        }
         CardSource::Reader(_) => {
             let mut transport = ResponseCompletion::new(PcscReader::connect(Some(reader))?);
             let kind = probe_card_kind(&mut transport)?;

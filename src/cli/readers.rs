@@ -9,9 +9,10 @@ use jpki::card::token::CardKind;
 use jpki::transport::pcsc::{list_readers, ReaderInfo};
 use jpki::transport::trace::Trace;
 use jpki::transport::wire::spaced_hex;
+use jpki::virtual_card::{self, VirtualCard};
 use serde_json::json;
 
-/// List the readers (or, with `--replay`, the one reader the trace describes) and probe each
+/// List the readers (or, with `--replay` or `--virtual-card`, the one reader it stands for) and probe each
 /// present card's token. A probe that fails is reported on its reader, never fatal: `readers`
 /// is what one runs when something is wrong.
 pub fn run(config: &Config) -> anyhow::Result<Exit> {
@@ -25,6 +26,15 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
                     .unwrap_or_else(|| format!("replay of {}", trace.origin)),
                 card_present: true,
                 atr: trace.atr,
+            }]
+        }
+        CardSource::Virtual(path) => {
+            // Opened, not used: a bad state file is reported here as `status` would report it.
+            let card = VirtualCard::open(path)?;
+            vec![ReaderInfo {
+                name: virtual_card::READER_NAME.to_string(),
+                card_present: true,
+                atr: Some(card.answer_to_reset()),
             }]
         }
         CardSource::Reader(_) => list_readers()?,

@@ -58,6 +58,9 @@ pub enum TransportError {
     /// A trace file could not be read or did not match the exchange.
     #[error(transparent)]
     Trace(#[from] TraceError),
+    /// The virtual card's state file could not be read, parsed or written.
+    #[error(transparent)]
+    VirtualCard(#[from] crate::virtual_card::StateError),
 }
 
 fn list(names: &[String]) -> String {
