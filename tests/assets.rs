@@ -187,3 +187,32 @@ fn the_readme_describes_every_command() {
         );
     }
 }
+
+#[test]
+fn a_closed_stdout_is_an_error_not_a_panic() {
+    for args in [
+        &["status"][..],
+        &["--json", "status"][..],
+        &["readers"][..],
+        &["doctor"][..],
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_jpki"))
+            .arg("--replay")
+            .arg(common::trace("guidance/last-tries.trace"))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the reading end before jpki gets to write.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let code = out.status.code();
+        assert!(
+            matches!(code, Some(0) | Some(1) | Some(11) | Some(19)),
+            "{args:?}: {code:?} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+    }
+}

@@ -6,6 +6,7 @@
 use super::config::{Config, PinInput};
 use super::exit::Exit;
 use super::open::open;
+use super::output;
 use super::text::{change_prompts, counter_line, outcome_word, pin_name, weakness_warning, Lang};
 use jpki::card::{
     change_pins, precheck, read_pin_statuses, weakness, CardError, ChangeInputError, ChangeReport,
@@ -131,11 +132,14 @@ fn finish_and_report(
     // Finishing writes a --record trace or checks a replay was used up. The report is printed
     // whatever that says: once a PIN may have changed, the holder must learn so.
     let finished = transport.finish();
-    if config.json {
-        println!("{}", to_json(&reader, &report));
+    let shown = if config.json {
+        format!("{}\n", to_json(&reader, &report))
     } else {
-        print!("{}", to_text(&report, config.lang));
-    }
+        to_text(&report, config.lang)
+    };
+    // A closed stdout must not turn "changed" into a failure exit: the exit code reports what
+    // happened on the card, so a failed print is dropped here.
+    let _ = output::print(shown);
     if let Some(error) = report.error {
         return Err(error.into());
     }

@@ -4,6 +4,7 @@
 use super::config::{CardSource, Config};
 use super::exit::Exit;
 use super::open::probe;
+use super::output;
 use super::text::{card_kind_text, Lang};
 use jpki::card::token::CardKind;
 use jpki::card::CardError;
@@ -219,21 +220,23 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
             .iter()
             .map(|c| json!({ "id": c.id, "ok": c.ok, "detail": c.detail, "fix": c.fix }))
             .collect();
-        println!(
-            "{}",
+        output::print(format!(
+            "{}\n",
             json!({ "ok": ok, "checks": list, "caveats": caveats })
-        );
+        ))?;
     } else {
+        let mut text = String::new();
         for c in &checks {
             let label = check_label(c.id, lang);
-            match &c.fix {
-                None => println!("OK    {label}: {}", c.detail),
-                Some(fix) => println!("FAIL  {label}: {}\n      → {fix}", c.detail),
-            }
+            text.push_str(&match &c.fix {
+                None => format!("OK    {label}: {}\n", c.detail),
+                Some(fix) => format!("FAIL  {label}: {}\n      → {fix}\n", c.detail),
+            });
         }
         for caveat in &caveats {
-            println!("NOTE  {caveat}");
+            text.push_str(&format!("NOTE  {caveat}\n"));
         }
+        output::print(text)?;
     }
     Ok(if ok {
         Exit::Success

@@ -18,16 +18,29 @@ pub fn open(config: &Config) -> Result<Box<dyn Transport>, TransportError> {
             (Box::new(Replay::new(trace)), source)
         }
         CardSource::Virtual(path) => (Box::new(VirtualCard::open(path)?), Source::Simulator),
-        CardSource::Reader(wanted) => (
-            Box::new(PcscReader::connect(wanted.as_deref())?),
-            Source::RealCard,
-        ),
+        CardSource::Reader(wanted) => {
+            let reader = PcscReader::connect(wanted.as_deref())?;
+            let source = source_of_reader(reader.reader_name());
+            (Box::new(reader), source)
+        }
     };
     let recorded: Box<dyn Transport> = match &config.record {
         Some(path) => Box::new(Recorder::new(base, path.clone(), source)),
         None => base,
     };
     Ok(Box::new(ResponseCompletion::new(recorded)))
+}
+
+/// What a recording through a PC/SC reader may claim to be. vsmartcard's vpcd readers
+/// ("Virtual PCD 00 00") carry jpki-vcard's simulated card; they can also relay a real card from
+/// a phone, but a trace must never pass a simulation off as a real card, so the doubt goes to
+/// `simulator`.
+fn source_of_reader(name: &str) -> Source {
+    if name.starts_with("Virtual PCD") {
+        Source::Simulator
+    } else {
+        Source::RealCard
+    }
 }
 
 /// Run `command` over the opened transport, then finish it (write the trace, check the replay
@@ -92,5 +105,20 @@ pub fn probe(config: &Config, reader: &str) -> anyhow::Result<CardKind> {
             let kind = probe_card_kind(&mut transport)?;
             Ok(kind)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recordings_through_vpcd_are_never_labelled_real_card() {
+        assert_eq!(source_of_reader("Virtual PCD 00 00"), Source::Simulator);
+        assert_eq!(source_of_reader("Virtual PCD 00 01"), Source::Simulator);
+        assert_eq!(
+            source_of_reader("SCM Microsystems Inc. SCR 3310 [CCID Interface] 00 00"),
+            Source::RealCard
+        );
     }
 }

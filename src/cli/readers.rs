@@ -3,6 +3,7 @@
 use super::config::{CardSource, Config};
 use super::exit::Exit;
 use super::open::probe;
+use super::output;
 use super::render::table;
 use super::text::{card_kind_text, Lang};
 use jpki::card::token::CardKind;
@@ -70,15 +71,15 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
                 entry
             })
             .collect();
-        println!("{}", json!({ "readers": list }));
+        output::print(format!("{}\n", json!({ "readers": list })))?;
         return Ok(Exit::Success);
     }
     let lang = config.lang;
     if readers.is_empty() {
-        println!(
-            "{}",
+        output::print(format!(
+            "{}\n",
             lang.pick("カードリーダーが見つかりません。", "No readers found.")
-        );
+        ))?;
         return Ok(Exit::Success);
     }
     let rows: Vec<Vec<String>> = readers
@@ -103,7 +104,7 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
             vec![index.to_string(), r.name.clone(), kind, card]
         })
         .collect();
-    print!("{}", table(&rows));
+    output::print(table(&rows))?;
     Ok(Exit::Success)
 }
 

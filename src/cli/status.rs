@@ -5,6 +5,7 @@ use super::colour::paint;
 use super::config::Config;
 use super::exit::Exit;
 use super::open::with_card;
+use super::output;
 use super::render::table;
 use super::text::{
     card_kind_text, certificate_lines, guidance_heading, guidance_lines, pin_name, state_word, Lang,
@@ -38,14 +39,14 @@ pub fn run(config: &Config, pins_only: bool) -> anyhow::Result<Exit> {
         Ok((reader, report.pins, Some(checks)))
     })?;
     let advice = guidance(&statuses);
-    if config.json {
-        println!("{}", to_json(&reader, &statuses, &advice, checks.as_ref()));
+    output::print(if config.json {
+        format!(
+            "{}\n",
+            to_json(&reader, &statuses, &advice, checks.as_ref())
+        )
     } else {
-        print!(
-            "{}",
-            to_text(&reader, &statuses, &advice, checks.as_ref(), config)
-        );
-    }
+        to_text(&reader, &statuses, &advice, checks.as_ref(), config)
+    })?;
     Ok(Exit::Success)
 }
 
