@@ -2,7 +2,7 @@
 
 use super::config::{CardSource, Config};
 use super::exit::Exit;
-use super::render::table;
+use super::render::{emit, table};
 use jpki::transport::pcsc::{list_readers, ReaderInfo};
 use jpki::transport::trace::Trace;
 use jpki::transport::wire::spaced_hex;
@@ -37,15 +37,15 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
                 })
             })
             .collect();
-        println!("{}", json!({ "readers": list }));
+        emit(&format!("{}\n", json!({ "readers": list })))?;
         return Ok(Exit::Success);
     }
     let lang = config.lang;
     if readers.is_empty() {
-        println!(
-            "{}",
+        emit(&format!(
+            "{}\n",
             lang.pick("カードリーダーが見つかりません。", "No readers found.")
-        );
+        ))?;
         return Ok(Exit::Success);
     }
     let rows: Vec<Vec<String>> = readers
@@ -64,6 +64,6 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
             vec![index.to_string(), r.name.clone(), card]
         })
         .collect();
-    print!("{}", table(&rows));
+    emit(&table(&rows))?;
     Ok(Exit::Success)
 }

@@ -1,6 +1,17 @@
 //! Laying out human text: columns that line up with Japanese (double-width) characters.
 
+use anyhow::Context as _;
+use std::io::Write as _;
 use unicode_width::UnicodeWidthStr;
+
+/// Write `text` to stdout and flush it. A closed or full stdout is an error (exit 1), never a
+/// panic: `print!` would panic, and a failed flush at exit would go unnoticed.
+pub fn emit(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .context("cannot write to stdout")
+}
 
 /// Pad `text` with spaces to `width` terminal columns.
 pub fn pad(text: &str, width: usize) -> String {

@@ -3,7 +3,7 @@
 use super::config::Config;
 use super::exit::Exit;
 use super::open::with_card;
-use super::render::table;
+use super::render::{emit, table};
 use super::text::{pin_name, state_word, Lang};
 use jpki::card::{read_pin_statuses, PinStatus};
 use serde_json::{json, Value};
@@ -15,9 +15,9 @@ pub fn run(config: &Config, _pins_only: bool) -> anyhow::Result<Exit> {
         Ok((transport.reader_name().to_string(), statuses))
     })?;
     if config.json {
-        println!("{}", to_json(&reader, &statuses));
+        emit(&format!("{}\n", to_json(&reader, &statuses)))?;
     } else {
-        print!("{}", to_text(&reader, &statuses, config.lang));
+        emit(&to_text(&reader, &statuses, config.lang))?;
     }
     Ok(Exit::Success)
 }
