@@ -325,7 +325,7 @@ impl Trace {
         let mut out = String::new();
         let _ = writeln!(out, "@source {}", self.source.keyword());
         if let Some(reader) = &self.reader {
-            let _ = writeln!(out, "@reader {reader}");
+            let _ = writeln!(out, "@reader {}", one_line(reader));
         }
         if let Some(atr) = &self.atr {
             let _ = writeln!(out, "@atr {}", wire::spaced_hex(atr));
@@ -360,6 +360,16 @@ fn parse_bytes(text: &str) -> Result<Vec<Option<u8>>, String> {
         }
     }
     Ok(bytes)
+}
+
+/// A value that stays one `@key` line and reads back the same: the format has no escapes, so a
+/// line break would start a line of its own (a forged `>` or `<`) and `#` would start a comment.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() || c == '#' { '_' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 fn truncate(text: &str) -> String {
@@ -402,6 +412,23 @@ mod tests {
         assert_eq!(
             (t.source, t.reader, t.atr),
             (again.source, again.reader, again.atr)
+        );
+    }
+
+    #[test]
+    fn a_reader_name_cannot_add_lines_to_a_trace() {
+        let t = Trace {
+            origin: "t".into(),
+            source: Source::Simulator,
+            reader: Some(" Evil #1\n> 00 20 00 80\r\n< 90 00 ".into()),
+            atr: None,
+            exchanges: Vec::new(),
+        };
+        let again = Trace::parse(&t.to_text(), "t").unwrap();
+        assert!(again.exchanges.is_empty());
+        assert_eq!(
+            again.reader.as_deref(),
+            Some("Evil _1_> 00 20 00 80__< 90 00")
         );
     }
 
