@@ -414,3 +414,31 @@ fn every_fault_at_every_step_is_handled() {
             .join("\n\n")
     );
 }
+
+/// The same faults in process, on the card layer over `FaultInjection`: reading the counters
+/// never sends a PIN, never asks the card more than the 11 APDUs, and stops at once when the
+/// card is gone.
+#[test]
+fn status_in_process_never_sends_a_pin_and_stops_when_the_card_is_gone() {
+    use jpki::card::read_pin_statuses;
+    use jpki::transport::{FaultInjection, Replay};
+    let base = Trace::load(&trace("status/fresh.trace")).unwrap();
+    let steps = base.exchanges.len();
+    let mut runs = 0;
+    for at in 0..steps {
+        for fault in Fault::catalogue() {
+            let mut card = FaultInjection::new(Replay::new(base.clone()), at, fault.clone());
+            let result = read_pin_statuses(&mut card);
+            let counts = card.counts();
+            let label = format!("step {} | {fault}: {result:?}", at + 1);
+            assert_eq!(counts.secrets_sent, 0, "{label}");
+            assert!(counts.transmits <= steps, "{label}");
+            if matches!(fault, Fault::Removed | Fault::Reset) {
+                assert!(result.is_err(), "{label}");
+                assert_eq!(counts.transmits, at + 1, "{label}");
+            }
+            runs += 1;
+        }
+    }
+    println!("fault injection in process: {runs} runs");
+}
