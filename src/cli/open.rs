@@ -20,7 +20,8 @@ pub fn open(config: &Config) -> Result<Box<dyn Transport>, TransportError> {
         ),
     };
     let recorded: Box<dyn Transport> = match &config.record {
-        Some(path) => Box::new(Recorder::new(base, path.clone(), source)),
+        // Created now, so an unwritable path fails before any command reaches the card.
+        Some(path) => Box::new(Recorder::create(base, path.clone(), source)?),
         None => base,
     };
     Ok(Box::new(ResponseCompletion::new(recorded)))

@@ -130,6 +130,14 @@ pub enum TraceError {
         /// What the OS said.
         reason: String,
     },
+    /// The trace file could not be written (`--record`).
+    #[error("cannot write trace {origin}: {reason}")]
+    Unwritable {
+        /// The file.
+        origin: String,
+        /// What the OS said.
+        reason: String,
+    },
     /// A line is not valid trace syntax.
     #[error("{origin}:{line}: {problem}")]
     Malformed {
