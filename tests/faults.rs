@@ -42,6 +42,18 @@ struct Case {
     stdin: Option<&'static str>,
     pins: &'static [&'static str],
     expect: fn(&[Exchange], usize, &Fault) -> Outcome,
+    /// Whether the stdout of a successful run is whole (args given to tell text from JSON).
+    valid_output: fn(&[&str], &str) -> bool,
+}
+
+/// `status` prints the reader, a header and four PIN rows, or one JSON object with four PINs.
+fn status_output(args: &[&str], stdout: &str) -> bool {
+    if args.contains(&"--json") {
+        serde_json::from_str::<serde_json::Value>(stdout)
+            .is_ok_and(|v| v["pins"].as_array().is_some_and(|p| p.len() == 4))
+    } else {
+        stdout.lines().count() == 6
+    }
 }
 
 fn cases() -> Vec<Case> {
@@ -52,6 +64,7 @@ fn cases() -> Vec<Case> {
         stdin: None,
         pins: &[],
         expect: status_outcome,
+        valid_output: status_output,
     };
     vec![
         status("status", "status/fresh.trace", &["status"]),
@@ -341,6 +354,11 @@ fn check(run: &Run, case: &Case, documented: &[i32]) -> Result<(), String> {
         Outcome::Continue { states, .. } => {
             if code != 0 || !stderr.is_empty() || stdout.is_empty() {
                 return Err(format!("expected to go on and succeed: {shown}"));
+            }
+            if !(case.valid_output)(case.args, &stdout) {
+                return Err(format!(
+                    "the output is not what this command prints: {shown}"
+                ));
             }
             if case.args.contains(&"--json") {
                 let v: serde_json::Value = serde_json::from_str(&stdout)
