@@ -214,6 +214,8 @@ impl Trace {
         let mut exchanges = Vec::new();
         let mut pending: Option<(CommandPattern, usize)> = None;
 
+        // Editors on Windows may save a byte-order mark; it is not part of the first line.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         for (index, raw) in text.lines().enumerate() {
             let number = index + 1;
             let line = raw.split('#').next().unwrap_or("").trim();
@@ -421,6 +423,13 @@ mod tests {
             (t.source, t.reader, t.atr),
             (again.source, again.reader, again.atr)
         );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_ignored() {
+        let t = Trace::parse(&format!("\u{feff}{SAMPLE}"), "bom").unwrap();
+        assert_eq!(t.exchanges.len(), 3);
+        assert_eq!(t.exchanges[0].line, 7);
     }
 
     #[test]
