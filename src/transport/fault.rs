@@ -91,27 +91,48 @@ pub struct FaultCounts {
     pub fired: bool,
 }
 
+/// Where the fault strikes: after the card heard the command, or before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Fate {
+    at: usize,
+    reaches_card: bool,
+}
+
 /// A transport that passes every exchange through, except the one at index `at` (0-based,
 /// counted across holds), whose answer `fault` replaces.
-///
-/// The faulted command does reach the inner card: the worst case for a PIN, whose try the card
-/// counts while its answer is lost.
 #[derive(Debug)]
 pub struct FaultInjection<T> {
     inner: T,
     fault: Fault,
-    at: usize,
+    fate: Fate,
     counts: FaultCounts,
 }
 
 impl<T: Transport> FaultInjection<T> {
-    /// Spoil exchange number `at` (0-based) of `inner` with `fault`.
+    /// Spoil exchange number `at` (0-based) of `inner` with `fault`. The faulted command does
+    /// reach the inner card: the worst case for a PIN, whose try the card counts while its
+    /// answer is lost.
     pub fn new(inner: T, at: usize, fault: Fault) -> FaultInjection<T> {
         FaultInjection {
             inner,
             fault,
-            at,
+            fate: Fate {
+                at,
+                reaches_card: true,
+            },
             counts: FaultCounts::default(),
+        }
+    }
+
+    /// Like [`FaultInjection::new`], but command number `at` is lost on its way and never
+    /// reaches the inner card (a card pulled away just before it): no try can have been spent.
+    pub fn before_card(inner: T, at: usize, fault: Fault) -> FaultInjection<T> {
+        FaultInjection {
+            fate: Fate {
+                at,
+                reaches_card: false,
+            },
+            ..FaultInjection::new(inner, at, fault)
         }
     }
 
@@ -135,7 +156,7 @@ impl<T: Transport> FaultInjection<T> {
 fn inject(
     inner: &mut dyn Transport,
     fault: &Fault,
-    at: usize,
+    fate: Fate,
     counts: &mut FaultCounts,
     command: &[u8],
 ) -> Result<Vec<u8>, TransportError> {
@@ -145,15 +166,19 @@ fn inject(
         // A removed or reset card hears nothing more.
         return fault.answer(&[]);
     }
-    let secret = wire::secret_data(command).is_some();
-    if secret {
+    let strikes = index == fate.at;
+    if strikes && !fate.reaches_card {
+        counts.fired = true;
+        return fault.answer(&[]);
+    }
+    if wire::secret_data(command).is_some() {
         counts.secrets_sent += 1;
         if counts.fired {
             counts.secrets_after_fault += 1;
         }
     }
     let due = inner.transmit(command);
-    if index != at {
+    if !strikes {
         return due;
     }
     counts.fired = true;
@@ -165,13 +190,13 @@ fn inject(
 struct Held<'a> {
     inner: &'a mut dyn Transport,
     fault: &'a Fault,
-    at: usize,
+    fate: Fate,
     counts: &'a mut FaultCounts,
 }
 
 impl Transport for Held<'_> {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        inject(self.inner, self.fault, self.at, self.counts, command)
+        inject(self.inner, self.fault, self.fate, self.counts, command)
     }
 
     fn exclusive(
@@ -196,7 +221,7 @@ impl<T: Transport> Transport for FaultInjection<T> {
         inject(
             &mut self.inner,
             &self.fault,
-            self.at,
+            self.fate,
             &mut self.counts,
             command,
         )
@@ -206,12 +231,12 @@ impl<T: Transport> Transport for FaultInjection<T> {
         &mut self,
         session: &mut dyn FnMut(&mut dyn Transport),
     ) -> Result<(), TransportError> {
-        let (fault, at, counts) = (&self.fault, self.at, &mut self.counts);
+        let (fault, fate, counts) = (&self.fault, self.fate, &mut self.counts);
         self.inner.exclusive(&mut |held| {
             session(&mut Held {
                 inner: held,
                 fault,
-                at,
+                fate,
                 counts,
             })
         })
@@ -280,6 +305,21 @@ mod tests {
         // The second command never reached the card, so no PIN was sent.
         assert_eq!(t.counts().transmits, 2);
         assert_eq!(t.counts().secrets_sent, 0);
+    }
+
+    #[test]
+    fn a_command_lost_before_the_card_spends_nothing() {
+        let replay = Replay::new(Trace::parse(TWO, "t").unwrap());
+        let mut t = FaultInjection::before_card(replay, 1, Fault::Removed);
+        t.transmit(&SELECT).unwrap();
+        assert!(matches!(
+            t.transmit(&VERIFY),
+            Err(TransportError::CardRemoved)
+        ));
+        assert_eq!(t.counts().secrets_sent, 0);
+        assert!(t.counts().fired);
+        // The VERIFY never reached the replay, which still expects it.
+        assert!(t.finish().is_err());
     }
 
     #[test]
