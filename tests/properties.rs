@@ -1,11 +1,13 @@
 //! Properties that must hold for every input, not just the examples: the parsers never panic,
-//! traces survive writing and reading, and PIN validation is exactly the documented format.
+//! traces survive writing and reading, PIN validation is exactly the documented format, PIN bytes
+//! are always redacted, and T=0 completion never sends a PIN twice.
 
 use jpki::apdu::{Response, ResponseError, StatusWord};
 use jpki::card::{Pin, PinFormatError, PinKind};
 use jpki::transport::pcsc::{choose_reader, ReaderInfo};
 use jpki::transport::trace::{Answer, CommandPattern, Exchange, Source, Trace, TraceError};
-use jpki::transport::TransportError;
+use jpki::transport::wire::{redacted_hex, secret_data};
+use jpki::transport::{ResponseCompletion, Transport, TransportError};
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------------------------
@@ -360,6 +362,93 @@ proptest! {
                     (_, other) => prop_assert!(false, "4-digit PIN refused as {other}"),
                 }
             }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Redaction and T=0 completion on arbitrary commands and answers
+
+/// Commands of any shape, with VERIFY and CHANGE REFERENCE DATA (with and without data) common.
+fn any_command() -> impl Strategy<Value = Vec<u8>> {
+    (
+        prop::sample::select(vec![0x20u8, 0x24, 0xA4, 0xB0, 0xC0, 0x00]),
+        prop::collection::vec(any::<u8>(), 4..30),
+    )
+        .prop_map(|(ins, mut bytes)| {
+            bytes[1] = ins;
+            bytes
+        })
+}
+
+/// A card that answers from a script, then 90 00; it notes every command it hears.
+struct ScriptedCard {
+    answers: std::vec::IntoIter<Vec<u8>>,
+    heard: Vec<Vec<u8>>,
+}
+
+impl Transport for ScriptedCard {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.heard.push(command.to_vec());
+        Ok(self.answers.next().unwrap_or_else(|| vec![0x90, 0x00]))
+    }
+
+    fn exclusive(
+        &mut self,
+        session: &mut dyn FnMut(&mut dyn Transport),
+    ) -> Result<(), TransportError> {
+        session(self);
+        Ok(())
+    }
+
+    fn reader_name(&self) -> &str {
+        "scripted"
+    }
+}
+
+/// Answers that exercise T=0 completion: 61 xx, 6C xx, data, short answers.
+fn t0_answer() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        any::<u8>().prop_map(|n| vec![0x61, n]),
+        any::<u8>().prop_map(|n| vec![0x6C, n]),
+        prop::collection::vec(any::<u8>(), 0..8),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    #[test]
+    fn redaction_hides_every_pin_byte_and_the_pattern_still_matches(command in any_command()) {
+        let pattern = CommandPattern::redacted(&command);
+        prop_assert!(pattern.matches(&command));
+        let hex = redacted_hex(&command);
+        prop_assert_eq!(hex.split(' ').count(), command.len());
+        if matches!(command[1], 0x20 | 0x24) && command.len() > 5 {
+            prop_assert_eq!(secret_data(&command), Some(5..command.len()));
+            prop_assert!(pattern.0[5..].iter().all(Option::is_none));
+            prop_assert!(hex.split(' ').skip(5).all(|t| t == "??"));
+        } else {
+            prop_assert_eq!(secret_data(&command), None);
+            prop_assert!(pattern.0.iter().all(Option::is_some));
+        }
+    }
+
+    #[test]
+    fn completion_never_sends_a_pin_twice_and_always_ends(
+        command in any_command(),
+        answers in prop::collection::vec(t0_answer(), 0..300),
+    ) {
+        let mut card = ScriptedCard { answers: answers.into_iter(), heard: Vec::new() };
+        let _ = ResponseCompletion::new(&mut card).transmit(&command);
+        // At most: one re-send for 6C xx, then 256 GET RESPONSE rounds.
+        prop_assert!(card.heard.len() <= 258, "{} commands", card.heard.len());
+        prop_assert_eq!(&card.heard[0], &command);
+        let secrets = card.heard.iter().filter(|c| secret_data(c).is_some()).count();
+        prop_assert!(secrets <= 1, "a PIN was sent {} times", secrets);
+        if secret_data(&command).is_some() {
+            // Nothing after a PIN-bearing command resembles it: no re-send in any form.
+            prop_assert!(card.heard[1..].iter().all(|c| c[1] == 0xC0));
         }
     }
 }
