@@ -2,6 +2,7 @@
 
 mod cli;
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -9,7 +10,12 @@ fn main() -> ExitCode {
     match cli::run(&config) {
         Ok(code) => ExitCode::from(code as u8),
         Err(error) => {
-            eprintln!("{}", cli::describe_error(&error, config.lang));
+            // Not eprintln!: a closed stderr must not turn a clean exit code into a panic.
+            let _ = writeln!(
+                std::io::stderr(),
+                "{}",
+                cli::describe_error(&error, config.lang)
+            );
             ExitCode::from(cli::exit_code_of(&error) as u8)
         }
     }

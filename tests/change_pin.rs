@@ -395,7 +395,9 @@ fn a_recorded_failed_change_shows_neither_pin_either() {
 }
 
 #[test]
-fn a_changed_pin_is_reported_even_when_the_trace_cannot_be_written() {
+fn an_unwritable_trace_stops_the_run_before_any_pin_is_sent() {
+    // The recorder creates its file before the first command, so a bad --record path can never
+    // turn into "the PIN changed but jpki failed".
     let out = jpki()
         .arg("--replay")
         .arg(trace("change-pin/success-juki.trace"))
@@ -405,10 +407,14 @@ fn a_changed_pin_is_reported_even_when_the_trace_cannot_be_written() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(11));
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        "Resident registry PIN (juki): changed\n"
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
     );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("/nonexistent/dir/out.trace"), "{stderr}");
+    assert!(!stderr.contains("changed"), "{stderr}");
 }
 
 #[test]

@@ -134,3 +134,23 @@ fn without_pcscd_the_service_error_has_its_own_code() {
     assert_eq!(out.status.code(), Some(4));
     assert!(String::from_utf8_lossy(&out.stderr).contains("pcscd"));
 }
+
+#[test]
+fn an_unwritable_record_path_fails_before_the_card_is_asked_anything() {
+    // The trace expects nothing: a command sent would run past its end, a different error.
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.trace");
+    fs::write(&empty, "@source hand-written\n").unwrap();
+    let out = jpki()
+        .arg("--replay")
+        .arg(&empty)
+        .arg("--record")
+        .arg(dir.path())
+        .arg("status")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(11), "{stderr}");
+    assert!(stderr.contains("cannot write trace"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}

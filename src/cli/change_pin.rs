@@ -84,7 +84,7 @@ fn run_with(
                 Ok(statuses) => statuses,
                 Err(error) => return abandon(transport, error.into()),
             };
-            eprint!("{}", counters_text(&targets, &statuses, lang));
+            output::note(counters_text(&targets, &statuses, lang));
             if let Some(report) = precheck(&targets, &statuses, allow_last_try) {
                 return finish_and_report(config, transport, report);
             }
@@ -111,7 +111,7 @@ fn checked(
 
 fn warn_if_guessable(change: &PinChange, lang: Lang) {
     if let Some(weakness) = weakness(change.new_pin()) {
-        eprintln!("{}", weakness_warning(weakness, lang));
+        output::note(format!("{}\n", weakness_warning(weakness, lang)));
     }
 }
 

@@ -25,7 +25,8 @@ pub fn open(config: &Config) -> Result<Box<dyn Transport>, TransportError> {
         }
     };
     let recorded: Box<dyn Transport> = match &config.record {
-        Some(path) => Box::new(Recorder::new(base, path.clone(), source)),
+        // Created now, so an unwritable path fails before any command reaches the card.
+        Some(path) => Box::new(Recorder::create(base, path.clone(), source)?),
         None => base,
     };
     Ok(Box::new(ResponseCompletion::new(recorded)))
@@ -89,7 +90,7 @@ pub fn wait_if_asked(config: &Config) -> Result<(), TransportError> {
             )
             .to_string(),
     };
-    eprintln!("{line}");
+    super::output::note(format!("{line}\n"));
     wait_for_card(wanted, limit)
 }
 

@@ -1,5 +1,6 @@
-//! Writing data to stdout without `println!`, which panics when the reader of a pipe has gone
-//! (`jpki status | head -1`); here a closed stdout is an ordinary error with exit code 1.
+//! Writing to stdout and stderr without `print!`/`eprint!`, which panic when the reader of a
+//! pipe has gone (`jpki status | head -1`) or the disk is full: a failed data write is an ordinary
+//! error with exit code 1, and a failed note on stderr is dropped.
 
 use anyhow::Context;
 use std::io::Write;
@@ -10,5 +11,11 @@ pub fn print(data: impl AsRef<[u8]>) -> anyhow::Result<()> {
     stdout
         .write_all(data.as_ref())
         .and_then(|()| stdout.flush())
-        .context("writing to stdout")
+        .context("cannot write to stdout")
+}
+
+/// Write a note (a warning, a waiting line, the tries left) to stderr. Nothing can be done if
+/// stderr is gone, and a note must never change the outcome, so a failed write is dropped.
+pub fn note(text: impl AsRef<str>) {
+    let _ = std::io::stderr().lock().write_all(text.as_ref().as_bytes());
 }

@@ -5,6 +5,7 @@
 
 mod completion;
 mod error;
+mod fault;
 pub mod pcsc;
 pub mod pcsc_library;
 mod recorder;
@@ -14,6 +15,7 @@ pub mod wire;
 
 pub use completion::ResponseCompletion;
 pub use error::TransportError;
+pub use fault::{Fault, FaultCounts, FaultInjection};
 pub use recorder::Recorder;
 pub use replay::Replay;
 

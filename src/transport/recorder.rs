@@ -25,6 +25,14 @@ impl<T: Transport> Recorder<T> {
         }
     }
 
+    /// Like [`Recorder::new`], but first check that the trace file can be written, by creating
+    /// it. A command that changed the card must not end in an error only because its trace could
+    /// not be saved afterwards; so an unwritable path fails here, before any command is sent.
+    pub fn create(inner: T, path: PathBuf, source: Source) -> Result<Recorder<T>, TransportError> {
+        std::fs::File::create(&path).map_err(|e| unwritable(&path, &e))?;
+        Ok(Recorder::new(inner, path, source))
+    }
+
     /// The trace so far.
     pub fn trace(&self) -> Trace {
         Trace {
@@ -35,6 +43,13 @@ impl<T: Transport> Recorder<T> {
             exchanges: self.exchanges.clone(),
         }
     }
+}
+
+fn unwritable(path: &std::path::Path, e: &std::io::Error) -> TransportError {
+    TransportError::Trace(TraceError::Unwritable {
+        origin: path.display().to_string(),
+        reason: e.to_string(),
+    })
 }
 
 /// Send through `inner` and log the exchange, redacted.
@@ -108,12 +123,8 @@ impl<T: Transport> Transport for Recorder<T> {
     /// Writes the trace even when the command failed: a failed run is the one worth a bug report.
     fn finish(&mut self) -> Result<(), TransportError> {
         let inner = self.inner.finish();
-        std::fs::write(&self.path, self.trace().to_text()).map_err(|e| {
-            TransportError::Trace(TraceError::Unreadable {
-                origin: self.path.display().to_string(),
-                reason: format!("cannot write the trace: {e}"),
-            })
-        })?;
+        std::fs::write(&self.path, self.trace().to_text())
+            .map_err(|e| unwritable(&self.path, &e))?;
         inner
     }
 }
@@ -149,5 +160,15 @@ mod tests {
         );
         let again = Trace::parse(&written, "out").unwrap();
         assert_eq!(again.exchanges.len(), 2);
+    }
+
+    #[test]
+    fn an_unwritable_path_fails_before_any_command() {
+        let replay = Replay::new(Trace::parse("@source hand-written\n", "t").unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        let err = Recorder::create(replay, dir.path().to_path_buf(), Source::HandWritten)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("cannot write trace"), "{err}");
     }
 }

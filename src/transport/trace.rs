@@ -130,6 +130,14 @@ pub enum TraceError {
         /// What the OS said.
         reason: String,
     },
+    /// The trace file could not be written (`--record`).
+    #[error("cannot write trace {origin}: {reason}")]
+    Unwritable {
+        /// The file.
+        origin: String,
+        /// What the OS said.
+        reason: String,
+    },
     /// A line is not valid trace syntax.
     #[error("{origin}:{line}: {problem}")]
     Malformed {
@@ -206,6 +214,8 @@ impl Trace {
         let mut exchanges = Vec::new();
         let mut pending: Option<(CommandPattern, usize)> = None;
 
+        // Editors on Windows may save a byte-order mark; it is not part of the first line.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         for (index, raw) in text.lines().enumerate() {
             let number = index + 1;
             let line = raw.split('#').next().unwrap_or("").trim();
@@ -325,7 +335,7 @@ impl Trace {
         let mut out = String::new();
         let _ = writeln!(out, "@source {}", self.source.keyword());
         if let Some(reader) = &self.reader {
-            let _ = writeln!(out, "@reader {reader}");
+            let _ = writeln!(out, "@reader {}", one_line(reader));
         }
         if let Some(atr) = &self.atr {
             let _ = writeln!(out, "@atr {}", wire::spaced_hex(atr));
@@ -360,6 +370,16 @@ fn parse_bytes(text: &str) -> Result<Vec<Option<u8>>, String> {
         }
     }
     Ok(bytes)
+}
+
+/// A value that stays one `@key` line and reads back the same: the format has no escapes, so a
+/// line break would start a line of its own (a forged `>` or `<`) and `#` would start a comment.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() || c == '#' { '_' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 fn truncate(text: &str) -> String {
@@ -402,6 +422,30 @@ mod tests {
         assert_eq!(
             (t.source, t.reader, t.atr),
             (again.source, again.reader, again.atr)
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_ignored() {
+        let t = Trace::parse(&format!("\u{feff}{SAMPLE}"), "bom").unwrap();
+        assert_eq!(t.exchanges.len(), 3);
+        assert_eq!(t.exchanges[0].line, 7);
+    }
+
+    #[test]
+    fn a_reader_name_cannot_add_lines_to_a_trace() {
+        let t = Trace {
+            origin: "t".into(),
+            source: Source::Simulator,
+            reader: Some(" Evil #1\n> 00 20 00 80\r\n< 90 00 ".into()),
+            atr: None,
+            exchanges: Vec::new(),
+        };
+        let again = Trace::parse(&t.to_text(), "t").unwrap();
+        assert!(again.exchanges.is_empty());
+        assert_eq!(
+            again.reader.as_deref(),
+            Some("Evil _1_> 00 20 00 80__< 90 00")
         );
     }
 

@@ -40,3 +40,59 @@ pub fn replay(trace_name: &str, args: &[&str]) -> (i32, String, String) {
 pub fn json(stdout: &str) -> serde_json::Value {
     serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
 }
+
+/// Where `pin` shows in `text`, in any form a program might print bytes: as typed, as hex
+/// (spaced or not, either case), or as a Rust byte list. `None` when it does not.
+pub fn leak_of(text: &str, pin: &str) -> Option<String> {
+    let bytes = pin.as_bytes();
+    let spaced = |upper: bool| {
+        bytes
+            .iter()
+            .map(|b| {
+                if upper {
+                    format!("{b:02X}")
+                } else {
+                    format!("{b:02x}")
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let decimal: Vec<String> = bytes.iter().map(u8::to_string).collect();
+    let forms = [
+        pin.to_string(),
+        spaced(true).join(" "),
+        spaced(false).join(" "),
+        spaced(true).join(""),
+        spaced(false).join(""),
+        decimal.join(", "),
+        decimal
+            .iter()
+            .map(|d| format!("Some({d})"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    ];
+    forms.into_iter().find(|form| text.contains(form.as_str()))
+}
+
+/// Panic when any PIN of `pins` shows in `text`; `what` names the text.
+pub fn assert_no_pin(what: &str, text: &str, pins: &[&str]) {
+    for pin in pins {
+        if let Some(form) = leak_of(text, pin) {
+            panic!("{what} shows a PIN as {form:?}:\n{text}");
+        }
+    }
+}
+
+/// The exit codes docs/exit-codes.md documents, read from its table.
+pub fn documented_exit_codes() -> Vec<i32> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/exit-codes.md");
+    let text = std::fs::read_to_string(path).unwrap();
+    let codes: Vec<i32> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix('|'))
+        .filter_map(|l| l.split('|').next())
+        .filter_map(|cell| cell.trim().parse().ok())
+        .collect();
+    assert!(codes.contains(&0) && codes.len() > 5, "{codes:?}");
+    codes
+}

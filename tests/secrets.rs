@@ -1,0 +1,206 @@
+//! A PIN never shows: not in the Debug output of any type that can hold one, not in an error,
+//! not in a recorded trace, not in anything a command prints.
+
+mod common;
+use common::{assert_no_pin, jpki, leak_of, trace};
+use jpki::apdu::Command;
+use jpki::card::{CardError, Pin, PinKind};
+use jpki::transport::trace::{CommandPattern, Exchange, Source, Trace};
+use jpki::transport::{
+    Fault, FaultInjection, Recorder, Replay, ResponseCompletion, Transport, TransportError,
+};
+
+/// PIN-like values used nowhere else, so any sighting is a leak.
+const FOUR_DIGITS: &str = "4821";
+const NEW_FOUR_DIGITS: &str = "7390";
+/// Typed in lower case; the card gets it upper-cased, so both forms are scanned for.
+const PASSWORD: &str = "kq7zx93w";
+const PASSWORDS: [&str; 2] = ["kq7zx93w", "KQ7ZX93W"];
+
+fn all_pins() -> Vec<&'static str> {
+    vec![FOUR_DIGITS, NEW_FOUR_DIGITS, PASSWORDS[0], PASSWORDS[1]]
+}
+
+fn check(what: &str, text: &str) {
+    assert_no_pin(what, text, &all_pins());
+}
+
+#[test]
+fn the_scanner_finds_every_form_of_a_pin() {
+    // The other tests are only as good as this.
+    for shown in [
+        "4821",
+        "34 38 32 31",
+        "34383231",
+        "[52, 56, 50, 49]",
+        "Some(52), Some(56), Some(50), Some(49)",
+    ] {
+        assert!(leak_of(shown, FOUR_DIGITS).is_some(), "{shown}");
+    }
+    assert!(leak_of("4b 51 37 5a 58 39 33 57", "KQ7ZX93W").is_some());
+}
+
+#[test]
+fn debug_output_of_every_type_that_can_hold_a_pin_hides_it() {
+    let pin = Pin::new(PinKind::Sign, PASSWORD).unwrap();
+    let four = Pin::new(PinKind::Auth, FOUR_DIGITS).unwrap();
+    let verify = Command::verify(four.expose());
+    let change = Command::change_reference_data(pin.expose());
+    let pattern = CommandPattern::redacted(&verify.to_bytes());
+    let exchange = Exchange {
+        command: pattern.clone(),
+        answer: jpki::transport::trace::Answer::Bytes(vec![0x90, 0x00]),
+        line: 0,
+    };
+    let trace = Trace {
+        origin: "t".into(),
+        source: Source::HandWritten,
+        reader: None,
+        atr: None,
+        exchanges: vec![exchange.clone()],
+    };
+    for shown in [
+        format!("{pin:?}"),
+        format!("{four:?}"),
+        format!("{verify:?}"),
+        format!("{change:?}"),
+        format!("{pattern:?}"),
+        format!("{exchange:?}"),
+        format!("{trace:?}"),
+        trace.to_text(),
+        format!("{:?}", Some(&verify)),
+        format!("{:?}", vec![verify.clone(), change.clone()]),
+    ] {
+        check("Debug output", &shown);
+    }
+}
+
+/// A trace that expects a SELECT, a VERIFY and a CHANGE, PIN bytes redacted.
+const CHANGE_TRACE: &str = "@source hand-written\n\
+    > 00 A4 02 0C 02 00 18\n< 90 00\n\
+    > 00 20 00 80 04 ?? ?? ?? ??\n< 90 00\n\
+    > 00 24 01 80 04 ?? ?? ?? ??\n< 90 00\n";
+
+#[test]
+fn no_fault_makes_a_pin_show_or_be_sent_twice_below_the_card_layer() {
+    let select = Command::select_file([0x00, 0x18]);
+    let current = Pin::new(PinKind::Auth, FOUR_DIGITS).unwrap();
+    let new = Pin::new(PinKind::Auth, NEW_FOUR_DIGITS).unwrap();
+    let commands = [
+        select,
+        Command::verify(current.expose()),
+        Command::change_reference_data(new.expose()),
+    ];
+    // The catalogue, plus the two T=0 answers the completion layer acts on.
+    let mut faults = Fault::catalogue();
+    faults.extend([Fault::status(0x6C04), Fault::status(0x6104)]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut runs = 0;
+    for at in 0..commands.len() {
+        for fault in &faults {
+            let replay = Replay::new(Trace::parse(CHANGE_TRACE, "change.trace").unwrap());
+            let mut injected = FaultInjection::new(replay, at, fault.clone());
+            let path = dir.path().join(format!("{at}-{runs}.trace"));
+            let mut shown = Vec::new();
+            {
+                let mut recorder = Recorder::new(&mut injected, path.clone(), Source::HandWritten);
+                {
+                    let mut top = ResponseCompletion::new(&mut recorder);
+                    let mut errors: Vec<TransportError> = Vec::new();
+                    top.exclusive(&mut |held| {
+                        // Send each command once, whatever happened before: only the layers
+                        // below are under test here.
+                        for command in &commands {
+                            if let Err(e) = held.transmit(&command.to_bytes()) {
+                                errors.push(e);
+                            }
+                        }
+                    })
+                    .unwrap();
+                    shown.push(format!("{top:?}"));
+                    for e in errors {
+                        shown.push(e.to_string());
+                        shown.push(format!("{e:?}"));
+                        let card = CardError::from(e);
+                        shown.push(card.to_string());
+                        shown.push(format!("{card:?}"));
+                    }
+                }
+                shown.push(format!("{recorder:?}"));
+                shown.push(recorder.trace().to_text());
+                if let Err(e) = recorder.finish() {
+                    shown.push(format!("{e} {e:?}"));
+                }
+            }
+            shown.push(std::fs::read_to_string(&path).unwrap());
+            shown.push(format!("{injected:?}"));
+            let counts = injected.counts();
+            let label = format!("fault {fault} at step {}", at + 1);
+            // Two PIN-bearing commands were handed down; none may reach the card twice.
+            assert!(counts.secrets_sent <= 2, "{label}: {counts:?}");
+            let removed = matches!(fault, Fault::Removed | Fault::Reset);
+            // A lost card hears nothing after the fault; the faulted command itself got there.
+            let expected = if removed { at } else { 2 };
+            assert_eq!(counts.secrets_sent, expected, "{label}: {counts:?}");
+            for text in &shown {
+                check(&label, text);
+            }
+            runs += 1;
+        }
+    }
+    println!("secrets below the card layer: {runs} injected runs");
+}
+
+/// One command line run over a bundled trace with --record. `pins` are fed on stdin (ignored by
+/// commands that read no PIN) and must show nowhere. change-pin rows plug in here.
+struct Row {
+    trace: &'static str,
+    args: &'static [&'static str],
+    stdin: String,
+}
+
+fn rows() -> Vec<Row> {
+    let stdin = format!("{FOUR_DIGITS}\n{NEW_FOUR_DIGITS}\n{PASSWORD}\n");
+    let mut rows = Vec::new();
+    for trace in ["status/fresh.trace", "status/unexpected-answer.trace"] {
+        for args in [
+            &["status"][..],
+            &["status", "--pins-only"],
+            &["--json", "status"],
+            &["--lang", "ja", "status"],
+            &["readers"],
+            &["--json", "readers"],
+        ] {
+            rows.push(Row {
+                trace,
+                args,
+                stdin: stdin.clone(),
+            });
+        }
+    }
+    rows
+}
+
+#[test]
+fn every_command_with_record_shows_no_pin_anywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, row) in rows().iter().enumerate() {
+        let recorded = dir.path().join(format!("{i}.trace"));
+        let out = jpki()
+            .arg("--replay")
+            .arg(trace(row.trace))
+            .arg("--record")
+            .arg(&recorded)
+            .args(row.args)
+            .write_stdin(row.stdin.clone())
+            .output()
+            .unwrap();
+        let label = format!("{} {:?}", row.trace, row.args);
+        assert_ne!(out.status.code(), Some(101), "{label}");
+        check(&label, &String::from_utf8_lossy(&out.stdout));
+        check(&label, &String::from_utf8_lossy(&out.stderr));
+        if let Ok(written) = std::fs::read_to_string(&recorded) {
+            check(&label, &written);
+        }
+    }
+}
