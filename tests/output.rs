@@ -27,7 +27,11 @@ fn with_full_stdout(args: &[&str]) -> (i32, String) {
 
 #[test]
 fn a_full_stdout_is_exit_1_not_a_panic() {
-    for args in [&["status"][..], &["--json", "status"], &["readers"]] {
+    for args in [
+        &["status", "--pins-only"][..],
+        &["--json", "status", "--pins-only"],
+        &["readers"],
+    ] {
         let (code, stderr) = with_full_stdout(args);
         assert_eq!(code, 1, "{args:?}: {stderr}");
         assert!(stderr.contains("cannot write to stdout"), "{stderr}");
