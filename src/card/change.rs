@@ -306,7 +306,8 @@ fn guard_counter(status: PinStatus, allow_last_try: bool) -> Result<(), CardErro
     }
 }
 
-/// Send a command carrying a PIN, once. A card lost now leaves the outcome unknown.
+/// Send a command carrying a PIN, once. A card lost now, or an answer without a status word,
+/// leaves the outcome unknown: the card got the PIN, and nothing it said tells what it did.
 fn send_secret(
     card: &mut dyn Transport,
     kind: PinKind,
@@ -323,6 +324,14 @@ fn send_secret(
             outcome.outcome = Outcome::Unknown;
             outcome.tries_left = None;
             Err(CardError::OutcomeUnknown { kind, cause })
+        }
+        Err(CardError::MalformedAnswer { source, .. }) => {
+            outcome.outcome = Outcome::Unknown;
+            outcome.tries_left = None;
+            Err(CardError::AnswerUnknown {
+                kind,
+                problem: source,
+            })
         }
         Err(other) => Err(other),
     }
@@ -581,6 +590,39 @@ mod tests {
             ));
             assert_eq!(report.outcomes[0].outcome, Outcome::Unknown);
             assert_eq!(report.outcomes[0].outcome.changed(), None);
+        }
+    }
+
+    #[test]
+    fn an_answer_without_a_status_word_after_a_pin_leaves_the_outcome_unknown() {
+        for (verify, change) in [("< 90", None), ("< 90 00", Some("<"))] {
+            let mut lines = vec![
+                SELECT_JPKI,
+                "< 90 00",
+                SELECT_AUTH_EF,
+                "< 90 00",
+                COUNTER,
+                "< 63 C3",
+                VERIFY,
+                verify,
+            ];
+            if let Some(change) = change {
+                lines.extend([CHANGE, change]);
+            }
+            let report = run(&[PinKind::Auth], false, &lines);
+            let error = report.error.unwrap();
+            assert!(
+                matches!(
+                    error,
+                    CardError::AnswerUnknown {
+                        kind: PinKind::Auth,
+                        ..
+                    }
+                ),
+                "{error:?}"
+            );
+            assert!(error.to_string().contains("may have been counted"));
+            assert_eq!(report.outcomes[0].outcome, Outcome::Unknown);
         }
     }
 

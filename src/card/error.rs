@@ -61,6 +61,15 @@ pub enum CardError {
         /// How it was lost.
         cause: TransportError,
     },
+    /// The card answered a PIN-bearing command with no status word: it got the PIN, and what it
+    /// did with it is as unknown as when the card is lost.
+    #[error("the card's answer after the {kind} PIN was sent is unreadable ({problem}): the try may have been counted, and the PIN may or may not have changed; run `jpki status`")]
+    AnswerUnknown {
+        /// Which PIN.
+        kind: PinKind,
+        /// What is wrong with the answer (a field, not an error source: the message says it).
+        problem: ResponseError,
+    },
     /// The current PIN was right, but CHANGE REFERENCE DATA was refused; the PIN is unchanged.
     #[error("the card refused the new {kind} PIN (answered {sw}); the PIN is unchanged")]
     ChangeRejected {

@@ -63,7 +63,7 @@ refused by the last\-try guard (see \-\-allow\-last\-try)
 the PIN is locked
 .TP
 .B 16
-outcome unknown: the card was lost after a PIN was sent; run \fBjpki status\fR
+outcome unknown: the card was lost, or its answer unreadable, after a PIN was sent; run \fBjpki status\fR
 .TP
 .B 17
 the PIN is not issued on this card

@@ -74,7 +74,9 @@ pub fn exit_code_of(error: &anyhow::Error) -> Exit {
                 CardError::WrongPin { .. } => Exit::WrongPin,
                 CardError::LastTryRefused { .. } => Exit::LastTryRefused,
                 CardError::PinLocked { .. } => Exit::PinLocked,
-                CardError::OutcomeUnknown { .. } => Exit::OutcomeUnknown,
+                CardError::OutcomeUnknown { .. } | CardError::AnswerUnknown { .. } => {
+                    Exit::OutcomeUnknown
+                }
                 CardError::PinNotIssued { .. } => Exit::PinNotIssued,
             };
         }
@@ -142,7 +144,7 @@ pub fn describe_error(error: &anyhow::Error, lang: Lang) -> String {
             "a locked PIN is reset at the office of the municipality you are registered in (bring the card).",
         )),
         Exit::OutcomeUnknown => Some(lang.pick(
-            "暗証番号を送った後にカードが離れました。試行が数えられたか、暗証番号が変わったかは分かりません。`jpki status` で残り回数を確認してください（回数は減りません）。",
+            "暗証番号を送った後、カードの応答を確かめられませんでした（カードが離れた、または応答が読めない）。試行が数えられたか、暗証番号が変わったかは分かりません。`jpki status` で残り回数を確認してください（回数は減りません）。",
             "the try may have been counted, and the PIN may or may not have changed. `jpki status` shows the counters without spending a try.",
         )),
         Exit::PinNotIssued => Some(lang.pick(
