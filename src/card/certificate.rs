@@ -1,7 +1,7 @@
 //! The auth certificate (利用者証明用電子証明書, EF 00 0A): read without a PIN, for its expiry.
 
-use super::{send, CardError};
-use crate::apdu::{Command, StatusWord};
+use super::{send_reported, CardError};
+use crate::apdu::{Command, Response, StatusWord};
 use crate::transport::Transport;
 use time::{Date, UtcOffset};
 
@@ -26,6 +26,8 @@ pub enum CertificateProblem {
     NeedsPin,
     /// SELECT or READ BINARY answered this status word.
     Refused(StatusWord),
+    /// SELECT or READ BINARY got an answer too short to hold a status word.
+    Malformed,
     /// The first bytes are not a DER SEQUENCE header.
     BadHeader,
     /// The header claims more bytes than any certificate has.
@@ -140,14 +142,15 @@ fn announced_length(header: &[u8]) -> Result<usize, CertificateProblem> {
 pub fn read_auth_certificate(
     transport: &mut dyn Transport,
 ) -> Result<Result<Vec<u8>, CertificateProblem>, CardError> {
-    let selected = send(transport, &Command::select_file(AUTH_CERTIFICATE_EF))?.sw;
-    if selected != StatusWord::Success {
-        return Ok(Err(CertificateProblem::Refused(selected)));
+    if let Err(problem) = ask(transport, &Command::select_file(AUTH_CERTIFICATE_EF))? {
+        return Ok(Err(problem));
     }
-    let head = send(transport, &Command::read_binary(0, HEADER_LENGTH))?;
-    if head.sw != StatusWord::Success {
-        return Ok(Err(CertificateProblem::Refused(head.sw)));
-    }
+    let mut head = match ask(transport, &Command::read_binary(0, HEADER_LENGTH))? {
+        Ok(head) => head,
+        Err(problem) => return Ok(Err(problem)),
+    };
+    // Bytes beyond the 4 asked for are not the certificate's (a card that sends more than Le).
+    head.data.truncate(usize::from(HEADER_LENGTH));
     let total = match announced_length(&head.data) {
         Ok(total) if total > MAX_CERTIFICATE_LENGTH => {
             return Ok(Err(CertificateProblem::TooLong(total)))
@@ -163,16 +166,29 @@ pub fn read_auth_certificate(
         // 256-byte chunk goes on the wire as Le = 00.
         let offset = der.len() as u16;
         let le = want as u8;
-        let chunk = send(transport, &Command::read_binary(offset, le))?;
-        if chunk.sw != StatusWord::Success {
-            return Ok(Err(CertificateProblem::Refused(chunk.sw)));
-        }
+        let chunk = match ask(transport, &Command::read_binary(offset, le))? {
+            Ok(chunk) => chunk,
+            Err(problem) => return Ok(Err(problem)),
+        };
         if chunk.data.is_empty() {
             return Ok(Err(CertificateProblem::Truncated));
         }
         der.extend_from_slice(&chunk.data[..chunk.data.len().min(want)]);
     }
     Ok(Ok(der))
+}
+
+/// Send one command: a 90 00 answer, or the problem to report instead. Only a lost card is an
+/// error.
+fn ask(
+    transport: &mut dyn Transport,
+    command: &Command,
+) -> Result<Result<Response, CertificateProblem>, CardError> {
+    Ok(match send_reported(transport, command)? {
+        Ok(answer) if answer.sw == StatusWord::Success => Ok(answer),
+        Ok(answer) => Err(CertificateProblem::Refused(answer.sw)),
+        Err(_) => Err(CertificateProblem::Malformed),
+    })
 }
 
 /// How many READ BINARY commands a certificate of `total` bytes takes: the header, then chunks.
@@ -280,6 +296,18 @@ mod tests {
             read(&["04 82 00 10 90 00"]),
             Err(CertificateProblem::BadHeader)
         );
+    }
+
+    #[test]
+    fn an_answer_without_a_status_word_is_reported_and_extra_header_bytes_are_dropped() {
+        assert_eq!(read(&["90"]), Err(CertificateProblem::Malformed));
+        assert_eq!(
+            read(&["30 10 AA BB 90 00", ""]),
+            Err(CertificateProblem::Malformed)
+        );
+        // The header read asked for 4 bytes; the 5th and 6th are not the certificate's.
+        let got = read(&["30 03 01 02 EE EE 90 00", "03 90 00"]).unwrap();
+        assert_eq!(got, vec![0x30, 0x03, 0x01, 0x02, 0x03]);
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub use guessable::{weakness, Weakness};
 pub use pin::{Pin, PinFormat, PinFormatError, PinKind};
 pub use status::{probe_card_kind, read_card_report, read_pin_statuses, CardReport};
 
-use crate::apdu::{Command, Response};
+use crate::apdu::{Command, Response, ResponseError};
 use crate::transport::Transport;
 
 /// Send one command and parse the answer.
@@ -36,6 +36,17 @@ pub(crate) fn send(
         command: format!("{command:?}"),
         source,
     })
+}
+
+/// Send one command for a read whose failure is reported rather than fatal (the token, the
+/// certificate): a lost card is still an error, but an answer without a status word comes back
+/// as the inner error, for the caller to report like a refusal.
+pub(crate) fn send_reported(
+    transport: &mut dyn Transport,
+    command: &Command,
+) -> Result<Result<Response, ResponseError>, CardError> {
+    let answer = transport.transmit(&command.to_bytes())?;
+    Ok(Response::parse(&answer))
 }
 
 /// Run `operation` inside one exclusive hold of the card and return its result.

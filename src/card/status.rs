@@ -32,7 +32,7 @@ pub fn read_pin_statuses(transport: &mut dyn Transport) -> Result<Vec<PinStatus>
 /// is reported, never an error, so the counters are always shown.
 pub fn read_card_report(transport: &mut dyn Transport) -> Result<CardReport, CardError> {
     held(transport, |t| {
-        let mut kind = CardKind::Unreadable(StatusWord::FileNotFound);
+        let mut kind = CardKind::Unreadable(Some(StatusWord::FileNotFound));
         let mut auth_not_after = Err(CertificateProblem::NeedsPin);
         let pins = read_all(t, &mut |t| {
             kind = read_card_kind(t)?;

@@ -1,6 +1,6 @@
 //! The JPKI token EF (00 06): what is answering as the JPKI application.
 
-use super::{send, CardError};
+use super::{send_reported, CardError};
 use crate::apdu::{Command, StatusWord};
 use crate::transport::Transport;
 
@@ -20,8 +20,9 @@ pub enum CardKind {
     Smartphone,
     /// A token name jpki does not know: not a JPKI card it understands. Kept as read.
     NotJpki(String),
-    /// The token EF could not be selected or read; the status word says why.
-    Unreadable(StatusWord),
+    /// The token EF could not be selected or read; the status word says why (none when the
+    /// answer had no status word).
+    Unreadable(Option<StatusWord>),
 }
 
 impl CardKind {
@@ -68,16 +69,25 @@ impl CardKind {
     }
 }
 
-/// With the JPKI AP selected: SELECT EF 00 06 and READ BINARY its 32 bytes (two APDUs).
+/// With the JPKI AP selected: SELECT EF 00 06 and READ BINARY its 32 bytes (two APDUs). Only a
+/// lost card is an error: whatever the card answers is a kind, `Unreadable` included.
 pub fn read_card_kind(transport: &mut dyn Transport) -> Result<CardKind, CardError> {
-    let selected = send(transport, &Command::select_file(TOKEN_EF))?.sw;
-    if selected != StatusWord::Success {
-        return Ok(CardKind::Unreadable(selected));
+    let Ok(selected) = send_reported(transport, &Command::select_file(TOKEN_EF))? else {
+        return Ok(CardKind::Unreadable(None));
+    };
+    if selected.sw != StatusWord::Success {
+        return Ok(CardKind::Unreadable(Some(selected.sw)));
     }
-    let answer = send(transport, &Command::read_binary(0, TOKEN_LENGTH))?;
+    let Ok(answer) = send_reported(transport, &Command::read_binary(0, TOKEN_LENGTH))? else {
+        return Ok(CardKind::Unreadable(None));
+    };
     Ok(match answer.sw {
-        StatusWord::Success => CardKind::from_token(&answer.data),
-        other => CardKind::Unreadable(other),
+        // Bytes beyond the 32 asked for are not the token: a card that sends more is ignored
+        // past Le, as the certificate reader does.
+        StatusWord::Success => {
+            CardKind::from_token(&answer.data[..answer.data.len().min(usize::from(TOKEN_LENGTH))])
+        }
+        other => CardKind::Unreadable(Some(other)),
     })
 }
 
@@ -122,5 +132,42 @@ mod tests {
             CardKind::from_token(&[0xFF, 0x07, b'A']),
             CardKind::NotJpki(_)
         ));
+    }
+
+    /// Read the kind over a replay of the two answers (or one, when the SELECT fails).
+    fn read(select: &str, read: Option<&str>) -> CardKind {
+        let mut text = format!("@source hand-written\n> 00 A4 02 0C 02 00 06\n< {select}\n");
+        if let Some(read) = read {
+            text.push_str(&format!("> 00 B0 00 00 20\n< {read}\n"));
+        }
+        let trace = crate::transport::trace::Trace::parse(&text, "unit").unwrap();
+        let mut replay = crate::transport::Replay::new(trace);
+        let kind = read_card_kind(&mut replay).unwrap();
+        replay.finish().unwrap();
+        kind
+    }
+
+    #[test]
+    fn an_answer_without_a_status_word_is_unreadable_not_an_error() {
+        assert_eq!(read("90", None), CardKind::Unreadable(None));
+        assert_eq!(read("90 00", Some("")), CardKind::Unreadable(None));
+        assert_eq!(
+            read("6A 82", None),
+            CardKind::Unreadable(Some(StatusWord::FileNotFound))
+        );
+    }
+
+    #[test]
+    fn bytes_beyond_the_32_asked_for_are_ignored() {
+        let mut answer: Vec<String> = padded("JPKIAPICCTOKEN2")
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect();
+        answer.extend(std::iter::repeat_n("A5".to_string(), 300));
+        answer.extend(["90".to_string(), "00".to_string()]);
+        assert_eq!(
+            read("90 00", Some(&answer.join(" "))),
+            CardKind::MyNumberCard
+        );
     }
 }

@@ -75,6 +75,7 @@ fn problem_id(problem: &CertificateProblem) -> &'static str {
     match problem {
         CertificateProblem::NeedsPin => "needs_pin",
         CertificateProblem::Refused(_) => "refused",
+        CertificateProblem::Malformed => "malformed",
         CertificateProblem::BadHeader => "bad_header",
         CertificateProblem::TooLong(_) => "too_long",
         CertificateProblem::Truncated => "truncated",

@@ -89,9 +89,17 @@ pub fn card_kind_text(kind: &CardKind, lang: Lang) -> String {
                 "not a JPKI card: token"
             )
         ),
-        CardKind::Unreadable(sw) => format!(
+        CardKind::Unreadable(Some(sw)) => format!(
             "{} (SW {sw})",
             lang.pick("種類を読み取れませんでした", "kind unreadable")
+        ),
+        CardKind::Unreadable(None) => format!(
+            "{} ({})",
+            lang.pick("種類を読み取れませんでした", "kind unreadable"),
+            lang.pick(
+                "応答にステータスバイトがありません",
+                "no status bytes in the answer"
+            )
         ),
     }
 }
@@ -116,7 +124,8 @@ pub fn certificate_lines(
                     "{} (SW {sw})",
                     lang.pick("読み取れませんでした", "could not be read")
                 ),
-                CertificateProblem::BadHeader
+                CertificateProblem::Malformed
+                | CertificateProblem::BadHeader
                 | CertificateProblem::TooLong(_)
                 | CertificateProblem::Truncated => lang
                     .pick(
