@@ -6,28 +6,64 @@
 //! "stops after a fault, never retries" is proven. Where continuing is correct (status goes on
 //! to the next PIN after one PIN's error), the rest of the base trace follows, minus the exchanges
 //! jpki must skip. A new command is one more row of `cases()` with its own expectation function.
+//!
+//! The expectation functions are written from the rules (docs/exit-codes.md, docs/protocol.md,
+//! the task's card-protection rules), not from what the code happens to do.
 
 mod common;
 use common::{documented_exit_codes, jpki, leak_of, trace};
 use jpki::transport::trace::{Answer, Exchange, Trace};
 use jpki::transport::{Fault, TransportError};
+use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::time::Instant;
+
+/// A field the JSON output must hold: in one PIN's entry (found by its id), or at the top.
+#[derive(Debug, Clone, PartialEq)]
+struct Fact {
+    pin: Option<&'static str>,
+    /// A JSON pointer, inside the PIN's entry or from the top.
+    pointer: &'static str,
+    value: Value,
+}
+
+/// The PIN `id`'s entry has `value` at `field`.
+fn pin_is(id: &'static str, field: &'static str, value: impl Into<Value>) -> Fact {
+    Fact {
+        pin: Some(id),
+        pointer: field,
+        value: value.into(),
+    }
+}
+
+/// The top-level `pointer` holds `value`.
+fn top_is(pointer: &'static str, value: impl Into<Value>) -> Fact {
+    Fact {
+        pin: None,
+        pointer,
+        value: value.into(),
+    }
+}
+
+/// Words stderr must hold, all of them (compared in lower case).
+fn words(list: &[&str]) -> Vec<String> {
+    list.iter().map(|w| w.to_lowercase()).collect()
+}
 
 /// What jpki must do after the fault.
 #[derive(Debug, Clone, PartialEq)]
 enum Outcome {
-    /// Stop with this exit code; stderr names the failure with one of these words.
+    /// Stop with this exit code; stderr names the failure with all of these words, and JSON
+    /// output (when asked for) shows these facts.
     Stop {
         exit: i32,
-        says: &'static [&'static str],
+        says: Vec<String>,
+        facts: Vec<Fact>,
     },
     /// Go on correctly: the next `skip` base exchanges are not sent, the rest are, exit 0.
-    /// `states` are the (PIN id, state) pairs JSON output must show.
-    Continue {
-        skip: usize,
-        states: Vec<(&'static str, &'static str)>,
-    },
+    /// `facts` are what JSON output must show.
+    Continue { skip: usize, facts: Vec<Fact> },
     /// Go on to a command the base trace has no answer for (a SELECT that was due to fail now
     /// succeeds); the trace ends there, so the replay reports running past its end.
     Proceeds,
@@ -44,6 +80,8 @@ struct Case {
     expect: fn(&[Exchange], usize, &Fault) -> Outcome,
     /// Whether the stdout of a successful run is whole (args given to tell text from JSON).
     valid_output: fn(&[&str], &str) -> bool,
+    /// The faults injected at each step.
+    faults: fn() -> Vec<Fault>,
 }
 
 /// `status` prints the reader, a header and four PIN rows (then advice, when a PIN needs it), or
@@ -70,6 +108,17 @@ fn cases() -> Vec<Case> {
         pins: &[],
         expect: status_outcome,
         valid_output: status_output,
+        faults: Fault::catalogue,
+    };
+    let change = |name, trace, args, stdin, pins| Case {
+        name,
+        trace,
+        args,
+        stdin: Some(stdin),
+        pins,
+        expect: change_pin_outcome,
+        valid_output: change_pin_output,
+        faults: change_pin_faults,
     };
     vec![
         status("status", "status/fresh.trace", &["status", "--pins-only"]),
@@ -108,7 +157,86 @@ fn cases() -> Vec<Case> {
             "status/sign-not-issued.trace",
             &["--json", "status", "--pins-only"],
         ),
+        // Plain status: the token and the auth certificate are read before the counters.
+        Case {
+            expect: plain_status_outcome,
+            ..status(
+                "plain status",
+                "card/my-number-card.trace",
+                &["--json", "status"],
+            )
+        },
+        change(
+            "change-pin sign",
+            "change-pin/success-sign.trace",
+            &["--json", "change-pin", "--stdin", "sign"],
+            // Both 8 characters: the trace's VERIFY and CHANGE carry Lc 08.
+            "kq7zx93w\npz5nq2vh\n",
+            &["kq7zx93w", "KQ7ZX93W", "pz5nq2vh", "PZ5NQ2VH"],
+        ),
+        change(
+            "change-pin auth",
+            "change-pin/success-auth.trace",
+            &["--json", "change-pin", "--stdin", "auth"],
+            FOUR_DIGIT_STDIN,
+            FOUR_DIGIT_PINS,
+        ),
+        change(
+            "change-pin juki",
+            "change-pin/success-juki.trace",
+            &["--json", "change-pin", "--stdin", "juki"],
+            FOUR_DIGIT_STDIN,
+            FOUR_DIGIT_PINS,
+        ),
+        change(
+            "change-pin kenhojo",
+            "change-pin/success-kenhojo.trace",
+            &["--json", "change-pin", "--stdin", "kenhojo"],
+            FOUR_DIGIT_STDIN,
+            FOUR_DIGIT_PINS,
+        ),
+        change(
+            "change-pin juki kenhojo auth",
+            "change-pin/juki-kenhojo-auth.trace",
+            &["--json", "change-pin", "--stdin", "juki", "kenhojo", "auth"],
+            FOUR_DIGIT_STDIN,
+            FOUR_DIGIT_PINS,
+        ),
+        change(
+            "change-pin juki kenhojo auth, text",
+            "change-pin/juki-kenhojo-auth.trace",
+            &["change-pin", "--stdin", "juki", "kenhojo", "auth"],
+            FOUR_DIGIT_STDIN,
+            FOUR_DIGIT_PINS,
+        ),
     ]
+}
+
+/// The 4-digit PINs of the change-pin cases, current then new: values used nowhere else.
+const FOUR_DIGIT_STDIN: &str = "4821\n7390\n";
+const FOUR_DIGIT_PINS: &[&str] = &["4821", "7390"];
+
+/// `change-pin` prints one line per PIN named, or one JSON object with an entry per PIN.
+fn change_pin_output(args: &[&str], stdout: &str) -> bool {
+    let named = args
+        .iter()
+        .filter(|a| ["sign", "auth", "juki", "kenhojo"].contains(a))
+        .count();
+    if args.contains(&"--json") {
+        serde_json::from_str::<Value>(stdout)
+            .is_ok_and(|v| v["pins"].as_array().is_some_and(|p| p.len() == named))
+    } else {
+        let lines: Vec<&str> = stdout.lines().collect();
+        lines.len() == named && lines.iter().all(|l| l.contains(": "))
+    }
+}
+
+/// The catalogue, plus the counter answers the guard acts on and a wrong-PIN answer, so the
+/// rules for 13, 14 and 15 are exercised at every step too.
+fn change_pin_faults() -> Vec<Fault> {
+    let mut faults = Fault::catalogue();
+    faults.extend([0x63C0, 0x6983, 0x6984, 0x63C1, 0x63C2].map(Fault::status));
+    faults
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -170,42 +298,53 @@ fn state_after(sw: u16, probe: bool) -> &'static str {
 // ---------------------------------------------------------------------------------------------
 // Expectations
 
-const GONE: &[&str] = &["removed", "reset"];
+/// Removed or reset: stderr says which.
+fn gone(fault: &Fault) -> Vec<String> {
+    words(&[if *fault == Fault::Removed {
+        "removed"
+    } else {
+        "reset"
+    }])
+}
+
 const MALFORMED: &[&str] = &["malformed", "status bytes"];
-const NOT_MY_NUMBER: &[&str] = &["not a my number card"];
+
+/// A stop with no JSON facts to check.
+fn stop(exit: i32, says: Vec<String>) -> Outcome {
+    Outcome::Stop {
+        exit,
+        says,
+        facts: Vec::new(),
+    }
+}
+
+/// Go on with the whole rest of the base exchange.
+fn go_on(facts: Vec<Fact>) -> Outcome {
+    Outcome::Continue { skip: 0, facts }
+}
+
+/// The status word a fault answers, or `None` for a lost card or an answer without one.
+fn fault_sw(fault: &Fault) -> Option<u16> {
+    match fault {
+        Fault::Answer(bytes) if bytes.len() >= 2 => Some(u16::from_be_bytes([bytes[0], bytes[1]])),
+        _ => None,
+    }
+}
 
 /// `status`: a lost card or an answer too short to hold a status word stops it; any other
 /// status word only costs the PIN it was about, and the exchange goes on.
 fn status_outcome(base: &[Exchange], k: usize, fault: &Fault) -> Outcome {
     let step = &base[k];
     let sw = match fault {
-        Fault::Removed | Fault::Reset => {
-            return Outcome::Stop {
-                exit: 9,
-                says: GONE,
-            }
-        }
-        Fault::Answer(bytes) if bytes.len() < 2 => {
-            return Outcome::Stop {
-                exit: 12,
-                says: MALFORMED,
-            }
-        }
+        Fault::Removed | Fault::Reset => return stop(9, gone(fault)),
+        Fault::Answer(bytes) if bytes.len() < 2 => return stop(12, words(MALFORMED)),
         // Only the status word counts; extra data changes nothing.
-        Fault::Padded(_) => {
-            return Outcome::Continue {
-                skip: 0,
-                states: Vec::new(),
-            }
-        }
+        Fault::Padded(_) => return go_on(Vec::new()),
         Fault::Answer(bytes) => u16::from_be_bytes([bytes[0], bytes[1]]),
     };
     let due = due_sw(step);
     if is_select_application(step) && bytes_of(step)[5..].starts_with(&JPKI_AID) {
-        return Outcome::Stop {
-            exit: 8,
-            says: NOT_MY_NUMBER,
-        };
+        return stop(8, words(&["not a my number card"]));
     }
     let now_succeeds = sw == 0x9000 && due != Some(0x9000);
     if is_select_application(step) {
@@ -220,7 +359,7 @@ fn status_outcome(base: &[Exchange], k: usize, fault: &Fault) -> Outcome {
         let pin = pin_selected_by(step).expect("a known application");
         return Outcome::Continue {
             skip,
-            states: vec![(pin, state_after(sw, false))],
+            facts: vec![pin_is(pin, "/state", state_after(sw, false))],
         };
     }
     if is_select_file(step) {
@@ -235,15 +374,250 @@ fn status_outcome(base: &[Exchange], k: usize, fault: &Fault) -> Outcome {
             .count();
         return Outcome::Continue {
             skip,
-            states: vec![(pin, state_after(sw, false))],
+            facts: vec![pin_is(pin, "/state", state_after(sw, false))],
         };
     }
     // The counter read: the PIN is the one its SELECT named.
     let pin = pin_selected_by(&base[k - 1]).expect("a counter read follows its SELECT");
-    Outcome::Continue {
-        skip: 0,
-        states: vec![(pin, state_after(sw, true))],
+    go_on(vec![pin_is(pin, "/state", state_after(sw, true))])
+}
+fn is_read_binary(e: &Exchange) -> bool {
+    bytes_of(e).starts_with(&[0x00, 0xB0])
+}
+
+/// The EF a SELECT of a file names.
+fn file_selected_by(e: &Exchange) -> Option<[u8; 2]> {
+    match bytes_of(e).as_slice() {
+        [0x00, 0xA4, 0x02, _, 0x02, hi, lo] => Some([*hi, *lo]),
+        _ => None,
     }
+}
+
+const TOKEN_EF: [u8; 2] = [0x00, 0x06];
+const AUTH_CERTIFICATE_EF: [u8; 2] = [0x00, 0x0A];
+
+/// The data EF (token or auth certificate) whose SELECT or READ BINARY step `k` is, and the
+/// index of that SELECT.
+fn data_file_step(base: &[Exchange], k: usize) -> Option<([u8; 2], usize)> {
+    let select = (0..=k).rev().find(|&i| !is_read_binary(&base[i]))?;
+    let ef = file_selected_by(&base[select])?;
+    [TOKEN_EF, AUTH_CERTIFICATE_EF]
+        .contains(&ef)
+        .then_some((ef, select))
+}
+
+/// Plain `status`: the token and the auth certificate are extras. Whatever the card answers to
+/// them (a refusal, a lie, an answer without a status word) is reported in their JSON fields and
+/// the counters are read all the same (exit 0, docs/exit-codes.md); only a lost card stops it.
+/// Extra bytes beyond what a READ BINARY asked for are dropped, as the certificate reader
+/// documents, so 300 extra bytes change nothing. Steps outside the extras follow `status`.
+fn plain_status_outcome(base: &[Exchange], k: usize, fault: &Fault) -> Outcome {
+    let Some((ef, select)) = data_file_step(base, k) else {
+        return status_outcome(base, k, fault);
+    };
+    if matches!(fault, Fault::Removed | Fault::Reset) {
+        return stop(9, gone(fault));
+    }
+    let sw = fault_sw(fault);
+    // A failed step ends this file's reads: the READ BINARYs left for it are not sent.
+    let skip = base[k + 1..]
+        .iter()
+        .take_while(|e| is_read_binary(e))
+        .count();
+    let pins_read = [
+        pin_is("sign", "/state", "ok"),
+        pin_is("kenhojo", "/state", "ok"),
+    ];
+    let mut facts = Vec::from(pins_read);
+    if matches!(fault, Fault::Padded(_)) {
+        facts.extend([
+            top_is("/card_kind", "my_number_card"),
+            top_is("/auth_certificate/state", "valid"),
+        ]);
+        return go_on(facts);
+    }
+    if ef == TOKEN_EF {
+        // 90 00 with no data is an empty token, which names no kind jpki knows.
+        let (kind, token) = match sw {
+            Some(0x9000) => ("not_jpki", json!("")),
+            _ => ("unreadable", Value::Null),
+        };
+        facts.extend([
+            top_is("/card_kind", kind),
+            top_is("/token", token),
+            // The token's failure does not keep the certificate from being read.
+            top_is("/auth_certificate/state", "valid"),
+        ]);
+    } else {
+        // 90 00 with no data: the header read gets no header, a later chunk no bytes.
+        let problem = match sw {
+            Some(0x9000) if k == select + 1 => "bad_header",
+            Some(0x9000) => "truncated",
+            Some(_) => "refused",
+            None => "malformed",
+        };
+        facts.extend([
+            top_is("/card_kind", "my_number_card"),
+            top_is("/auth_certificate/error", problem),
+        ]);
+        if let Some(sw) = sw.filter(|sw| *sw != 0x9000) {
+            facts.push(top_is("/auth_certificate/sw", format!("{sw:04X}")));
+        }
+    }
+    Outcome::Continue { skip, facts }
+}
+
+fn is_pin_verify(e: &Exchange) -> bool {
+    bytes_of(e).len() > 4 && bytes_of(e).starts_with(&[0x00, 0x20])
+}
+
+fn is_change(e: &Exchange) -> bool {
+    bytes_of(e).starts_with(&[0x00, 0x24])
+}
+
+/// The PINs a change-pin base trace changes, in order: the one each SELECT of a PIN EF names,
+/// with the index of the SELECT of its application (where its steps start).
+fn change_blocks(base: &[Exchange]) -> Vec<(&'static str, usize)> {
+    base.iter()
+        .enumerate()
+        .filter(|(_, e)| is_select_file(e))
+        .map(|(i, e)| (pin_selected_by(e).expect("a PIN EF"), i - 1))
+        .collect()
+}
+
+/// The JSON report of a change-pin run stopped at PIN number `at`: the PINs before it changed,
+/// it ended with `result` (`changed`: true, false, or null for unknown), the later ones were
+/// not attempted.
+fn change_report(
+    pins: &[(&'static str, usize)],
+    at: usize,
+    result: &'static str,
+    changed: Value,
+) -> Vec<Fact> {
+    let mut facts = Vec::new();
+    for (i, (id, _)) in pins.iter().enumerate() {
+        let (result, changed) = match i.cmp(&at) {
+            std::cmp::Ordering::Less => ("changed", json!(true)),
+            std::cmp::Ordering::Equal => (result, changed.clone()),
+            std::cmp::Ordering::Greater => ("not_attempted", json!(false)),
+        };
+        facts.push(pin_is(id, "/result", result));
+        facts.push(pin_is(id, "/changed", changed));
+    }
+    facts
+}
+
+/// `change-pin --stdin`, from the card-protection rules and docs/exit-codes.md:
+///
+/// - before the VERIFY carrying the PIN (SELECT AP, SELECT EF, counter read): a lost card is
+///   exit 9; 6A 82 is 17 (no such PIN) except on the JPKI AP, whose absence means "not a My
+///   Number card" (8, as in `status`); a locked counter (63 C0, 69 83, 69 84) is 15; one try
+///   left is 14; two or more go on; any other answer, or one without a status word, is 12. In
+///   every one of these no PIN is sent.
+/// - at or after that VERIFY: a lost card is 16 (the try may have been counted; run `jpki
+///   status`). An answer without a status word is 16 too: the card got the PIN and said nothing
+///   jpki can read, so whether the try counted (or the PIN changed) is truly unknown. A status
+///   word is an answer: 63 Cx to the VERIFY is a wrong PIN (13), 69 83 / 69 84 locked (15), any
+///   other is 12 (ISO 7816-4: 62xx and 67xx-6Fxx leave the card's memory unchanged, so nothing
+///   was counted or changed); to the CHANGE, anything but 90 00 is a refusal (12).
+/// - 300 extra bytes before the status word change nothing: the run goes on and succeeds.
+/// - with several PINs, the ones before the faulted one are reported changed, the later ones
+///   not attempted.
+///
+/// After a stop the faulted trace ends, so any retry of a PIN-bearing command (or any command at
+/// all) runs past its end and fails the replay with exit 11, never the expected code: that is how
+/// "never retry a command that carries a PIN" is proven here.
+fn change_pin_outcome(base: &[Exchange], k: usize, fault: &Fault) -> Outcome {
+    let pins = change_blocks(base);
+    let at = pins
+        .iter()
+        .rposition(|(_, start)| *start <= k)
+        .expect("a PIN's step");
+    let all_changed = change_report(&pins, pins.len(), "changed", json!(true));
+    if matches!(fault, Fault::Padded(_)) {
+        return go_on(all_changed);
+    }
+    let step = &base[k];
+    let ends = |exit, says: &[&str], result, changed: Value| Outcome::Stop {
+        exit,
+        says: words(says),
+        facts: change_report(&pins, at, result, changed),
+    };
+    let pin_sent = is_pin_verify(step) || is_change(step);
+    let Some(sw) = fault_sw(fault) else {
+        return match (fault, pin_sent) {
+            (Fault::Removed | Fault::Reset, false) => Outcome::Stop {
+                exit: 9,
+                says: gone(fault),
+                facts: change_report(&pins, at, "error", json!(false)),
+            },
+            (_, false) => ends(12, MALFORMED, "error", json!(false)),
+            (_, true) => ends(
+                16,
+                &["may have been counted", "jpki status"],
+                "outcome_unknown",
+                Value::Null,
+            ),
+        };
+    };
+    let with_tries = |mut outcome: Outcome, tries: u8| {
+        if let Outcome::Stop { facts, .. } = &mut outcome {
+            facts.push(pin_is(pins[at].0, "/tries_left", tries));
+        }
+        outcome
+    };
+    if is_select_application(step) {
+        return match sw {
+            _ if bytes_of(step)[5..].starts_with(&JPKI_AID) => {
+                ends(8, &["not a my number card"], "error", json!(false))
+            }
+            0x6A82 => ends(17, &["this card has no"], "not_issued", json!(false)),
+            _ => ends(12, &["stopped"], "error", json!(false)),
+        };
+    }
+    if is_select_file(step) {
+        return match sw {
+            0x6A82 => ends(17, &["this card has no"], "not_issued", json!(false)),
+            _ => ends(12, &["stopped"], "error", json!(false)),
+        };
+    }
+    if is_read_counter(step) {
+        return match sw {
+            0x63C0 | 0x6983 | 0x6984 => with_tries(
+                ends(15, &["locked", "no pin was sent"], "locked", json!(false)),
+                0,
+            ),
+            0x63C1 => with_tries(
+                ends(
+                    14,
+                    &["one try left", "nothing was sent"],
+                    "last_try_refused",
+                    json!(false),
+                ),
+                1,
+            ),
+            0x63C2..=0x63CF => go_on(all_changed),
+            0x6A82 => ends(17, &["this card has no"], "not_issued", json!(false)),
+            _ => ends(12, &["stopped"], "error", json!(false)),
+        };
+    }
+    if is_pin_verify(step) {
+        return match sw {
+            0x63C0..=0x63CF => with_tries(
+                ends(13, &["is wrong"], "wrong_pin", json!(false)),
+                (sw & 0xF) as u8,
+            ),
+            0x6983 | 0x6984 => with_tries(ends(15, &["locked"], "locked", json!(false)), 0),
+            _ => ends(12, &["stopped"], "error", json!(false)),
+        };
+    }
+    assert!(is_change(step), "a change-pin step: {step:?}");
+    ends(
+        12,
+        &["refused the new", "unchanged"],
+        "change_rejected",
+        json!(false),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -255,6 +629,8 @@ struct Run {
     case: usize,
     text: String,
     outcome: Outcome,
+    /// The most commands jpki may send: up to the fault when it must stop there.
+    most_commands: usize,
 }
 
 /// The runs of one case: every step, every fault that differs from the card's own answer.
@@ -265,7 +641,7 @@ fn runs_of(index: usize, case: &Case) -> Vec<Run> {
         let Answer::Bytes(due) = &base.exchanges[k].answer else {
             continue;
         };
-        for fault in Fault::catalogue() {
+        for fault in (case.faults)() {
             let answer = match fault.answer(due) {
                 Ok(bytes) if &bytes == due => continue, // not a fault here
                 Ok(bytes) => Answer::Bytes(bytes),
@@ -279,9 +655,14 @@ fn runs_of(index: usize, case: &Case) -> Vec<Run> {
                 answer,
                 ..base.exchanges[k].clone()
             });
-            if let Outcome::Continue { skip, .. } = &outcome {
-                exchanges
-                    .extend_from_slice(&base.exchanges[(k + 1 + skip).min(base.exchanges.len())..]);
+            match &outcome {
+                Outcome::Continue { skip, .. } => exchanges
+                    .extend_from_slice(&base.exchanges[(k + 1 + skip).min(base.exchanges.len())..]),
+                // A trap: the faulted command again, answered as the card would have. A retry
+                // that jpki then ignored would pass unseen past the trace's end (the replay's
+                // complaint swallowed with it); here it is answered, recorded, and counted.
+                Outcome::Stop { .. } => exchanges.push(base.exchanges[k].clone()),
+                Outcome::Proceeds => {}
             }
             let faulted = Trace {
                 exchanges,
@@ -290,6 +671,10 @@ fn runs_of(index: usize, case: &Case) -> Vec<Run> {
             runs.push(Run {
                 label: format!("{} | step {} | {fault}", case.name, k + 1),
                 case: index,
+                most_commands: match outcome {
+                    Outcome::Stop { .. } => k + 1,
+                    _ => faulted.exchanges.len(),
+                },
                 text: faulted.to_text(),
                 outcome,
             });
@@ -343,25 +728,26 @@ fn check(run: &Run, case: &Case, documented: &[i32]) -> Result<(), String> {
             .map_err(|e| format!("recorded trace unreadable: {e}"))?;
     }
     match &run.outcome {
-        Outcome::Stop { exit, says } => {
+        Outcome::Stop { exit, says, facts } => {
             if code != *exit {
                 return Err(format!("expected exit {exit}: {shown}"));
             }
             let lower = stderr.to_lowercase();
-            if !says.iter().any(|w| lower.contains(w)) {
-                return Err(format!("stderr names none of {says:?}: {shown}"));
+            if let Some(missing) = says.iter().find(|w| !lower.contains(w.as_str())) {
+                return Err(format!("stderr does not say {missing:?}: {shown}"));
             }
             // Empty, or whole (a command over several PINs may report those it finished).
             if !stdout.is_empty() && !(case.valid_output)(case.args, &stdout) {
                 return Err(format!("broken output after a failure: {shown}"));
             }
+            check_facts(case, facts, &stdout).map_err(|e| format!("{e}: {shown}"))?;
         }
         Outcome::Proceeds => {
             if code != 11 || !stderr.contains("past the end") {
                 return Err(format!("expected to go on past the trace's end: {shown}"));
             }
         }
-        Outcome::Continue { states, .. } => {
+        Outcome::Continue { facts, .. } => {
             if code != 0 || !stderr.is_empty() || stdout.is_empty() {
                 return Err(format!("expected to go on and succeed: {shown}"));
             }
@@ -370,34 +756,55 @@ fn check(run: &Run, case: &Case, documented: &[i32]) -> Result<(), String> {
                     "the output is not what this command prints: {shown}"
                 ));
             }
-            if case.args.contains(&"--json") {
-                let v: serde_json::Value = serde_json::from_str(&stdout)
-                    .map_err(|e| format!("not JSON ({e}): {shown}"))?;
-                for (id, state) in states {
-                    let pin = v["pins"]
-                        .as_array()
-                        .and_then(|pins| pins.iter().find(|p| p["id"] == *id));
-                    let got = pin.map(|p| p["state"].clone());
-                    if got != Some(serde_json::json!(state)) {
-                        return Err(format!("{id} should be {state}, is {got:?}: {shown}"));
-                    }
-                }
-            }
+            check_facts(case, facts, &stdout).map_err(|e| format!("{e}: {shown}"))?;
         }
     }
-    // The faulted exchange is in the recorded trace, once: the card is never asked again.
-    let expected_steps = run.text.matches("\n>").count() + usize::from(run.text.starts_with('>'));
-    let recorded_steps = written.matches("\n>").count();
-    if !written.is_empty() && recorded_steps > expected_steps {
+    // Nothing is sent after a stop (the trap after it stays unused), and nothing more than the
+    // trace holds otherwise: in particular no PIN-bearing command is sent again.
+    let recorded = Trace::parse(&written, "recorded").map_or(0, |t| t.exchanges.len());
+    if recorded > run.most_commands {
+        let again = written
+            .lines()
+            .filter(|l| l.starts_with('>'))
+            .nth(run.most_commands);
         return Err(format!(
-            "recorded {recorded_steps} commands, the trace has {expected_steps}: {shown}"
+            "sent {recorded} commands, at most {} allowed; the first one too many: {again:?}\n{shown}",
+            run.most_commands
         ));
+    }
+    Ok(())
+}
+
+/// The JSON facts, when the case prints JSON.
+fn check_facts(case: &Case, facts: &[Fact], stdout: &str) -> Result<(), String> {
+    if !case.args.contains(&"--json") || facts.is_empty() {
+        return Ok(());
+    }
+    let v: Value = serde_json::from_str(stdout).map_err(|e| format!("not JSON ({e})"))?;
+    for fact in facts {
+        let scope = match fact.pin {
+            Some(id) => v["pins"]
+                .as_array()
+                .and_then(|pins| pins.iter().find(|p| p["id"] == id))
+                .ok_or_else(|| format!("no entry for the {id} PIN"))?,
+            None => &v,
+        };
+        let got = scope.pointer(fact.pointer);
+        if got != Some(&fact.value) {
+            return Err(format!(
+                "{}{} should be {}, is {got:?}",
+                fact.pin.map(|id| format!("{id} ")).unwrap_or_default(),
+                fact.pointer,
+                fact.value
+            ));
+        }
     }
     Ok(())
 }
 
 #[test]
 fn every_fault_at_every_step_is_handled() {
+    let started = Instant::now();
     let cases = cases();
     let documented = documented_exit_codes();
     let runs: Vec<Run> = cases
@@ -423,17 +830,27 @@ fn every_fault_at_every_step_is_handled() {
         }
     });
     let failures = failures.into_inner().unwrap();
+    for (i, case) in cases.iter().enumerate() {
+        let n = runs.iter().filter(|r| r.case == i).count();
+        println!("fault injection: {n:5} runs  {}", case.name);
+    }
     println!(
-        "fault injection: {} injected runs over {} cases, {} failed",
+        "fault injection: {} injected runs over {} cases, {} failed, in {:.1} s",
         runs.len(),
         cases.len(),
-        failures.len()
+        failures.len(),
+        started.elapsed().as_secs_f64()
     );
     assert!(
         failures.is_empty(),
-        "{} of {} injected runs failed; first ones:\n\n{}",
+        "{} of {} injected runs failed:\n{}\n\nfirst ones in full:\n\n{}",
         failures.len(),
         runs.len(),
+        failures
+            .iter()
+            .map(|f| f.lines().next().unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("\n"),
         failures
             .iter()
             .take(5)
@@ -469,4 +886,256 @@ fn status_in_process_never_sends_a_pin_and_stops_when_the_card_is_gone() {
         }
     }
     println!("fault injection in process: {runs} runs");
+}
+
+// ---------------------------------------------------------------------------------------------
+// In process, over the virtual card: what a fault does to the card itself
+
+use jpki::card::{change_pins, read_card_report, ChangeTargets, PinChange, PinKind};
+use jpki::transport::{wire, FaultInjection, Transport};
+use jpki::virtual_card::{CardState, Profile, VirtualCard};
+
+/// The values the virtual card holds, and the other ones typed: none of them may show.
+const CARD_FOUR_DIGITS: &str = "4821";
+const CARD_PASSWORD: &str = "KQ7ZX93W";
+const WRONG_FOUR_DIGITS: &str = "4822";
+const WRONG_PASSWORD: &str = "kq7zx93x";
+const NEW_FOUR_DIGITS: &str = "7390";
+const NEW_PASSWORD: &str = "pz5nq2vh";
+const IN_PROCESS_PINS: &[&str] = &[
+    "4821", "4822", "7390", "kq7zx93w", "KQ7ZX93W", "kq7zx93x", "KQ7ZX93X", "pz5nq2vh", "PZ5NQ2VH",
+];
+
+/// Sits between the fault and the virtual card and notes which PIN-bearing commands reached the
+/// card (INS 20 with data, INS 24), each with the PIN whose EF was selected.
+struct Witness {
+    card: VirtualCard,
+    seen: Seen,
+}
+
+#[derive(Default)]
+struct Seen {
+    selected: Option<PinKind>,
+    pin_commands: Vec<(u8, Option<PinKind>)>,
+}
+
+impl Seen {
+    fn note(&mut self, command: &[u8]) {
+        match command {
+            [0x00, 0xA4, 0x02, _, 0x02, hi, lo, ..] => {
+                self.selected = PinKind::ALL.into_iter().find(|k| k.ef() == [*hi, *lo]);
+            }
+            [0x00, 0xA4, 0x04, ..] => self.selected = None,
+            [_, ins, ..] if wire::secret_data(command).is_some() => {
+                self.pin_commands.push((*ins, self.selected));
+            }
+            _ => {}
+        }
+    }
+
+    /// How many commands with instruction `ins` carried a PIN for `kind`.
+    fn count(&self, ins: u8, kind: PinKind) -> usize {
+        self.pin_commands
+            .iter()
+            .filter(|(i, k)| *i == ins && *k == Some(kind))
+            .count()
+    }
+}
+
+/// The witness inside a hold of the virtual card.
+struct Watched<'a> {
+    inner: &'a mut dyn Transport,
+    seen: &'a mut Seen,
+}
+
+impl Transport for Watched<'_> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.seen.note(command);
+        self.inner.transmit(command)
+    }
+
+    fn exclusive(
+        &mut self,
+        session: &mut dyn FnMut(&mut dyn Transport),
+    ) -> Result<(), TransportError> {
+        session(self);
+        Ok(())
+    }
+
+    fn reader_name(&self) -> &str {
+        self.inner.reader_name()
+    }
+}
+
+impl Transport for Witness {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.seen.note(command);
+        self.card.transmit(command)
+    }
+
+    fn exclusive(
+        &mut self,
+        session: &mut dyn FnMut(&mut dyn Transport),
+    ) -> Result<(), TransportError> {
+        let seen = &mut self.seen;
+        // The virtual card's own hold, so it resets after a PIN as a real reader does.
+        self.card
+            .exclusive(&mut |held| session(&mut Watched { inner: held, seen }))
+    }
+
+    fn reader_name(&self) -> &str {
+        self.card.reader_name()
+    }
+}
+
+/// An adult's card holding the test values, every counter at `tries` (or its maximum).
+fn card_with(tries: Option<u8>) -> CardState {
+    let mut state = Profile::Adult.card();
+    for (kind, record) in &mut state.pins {
+        record.value = match kind {
+            PinKind::Sign => CARD_PASSWORD,
+            _ => CARD_FOUR_DIGITS,
+        }
+        .as_bytes()
+        .to_vec();
+        record.tries_left = tries.unwrap_or(kind.max_tries());
+    }
+    state
+}
+
+/// For change-pin of each PIN and of the three 4-digit ones at once, from counters full, at 2 and
+/// at 1, with and without --allow-last-try, with the right and a wrong current PIN, at every
+/// APDU index k, for every fault, striking after the card heard the command and before: the
+/// card's counters fall by at most one per user entry (one VERIFY with the current PIN), never
+/// to 0 unless the last try was allowed; a PIN-bearing command reaches the card at most once per
+/// PIN; no PIN shows in the report or the error (Display and Debug).
+#[test]
+fn change_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
+    use PinKind::*;
+    let started = Instant::now();
+    let targets: [&[PinKind]; 5] = [
+        &[Sign],
+        &[Auth],
+        &[Juki],
+        &[Kenhojo],
+        &[Juki, Kenhojo, Auth],
+    ];
+    let mut total = 0;
+    for kinds in targets {
+        let mut runs = 0;
+        let sign = kinds == [Sign];
+        let (right, wrong, new) = if sign {
+            (CARD_PASSWORD, WRONG_PASSWORD, NEW_PASSWORD)
+        } else {
+            (CARD_FOUR_DIGITS, WRONG_FOUR_DIGITS, NEW_FOUR_DIGITS)
+        };
+        let change_targets = ChangeTargets::new(kinds).unwrap();
+        for tries in [None, Some(2), Some(1)] {
+            for allow_last_try in [false, true] {
+                for current in [right, wrong] {
+                    let change = PinChange::new(&change_targets, current, new).unwrap();
+                    for at in 0..5 * kinds.len() {
+                        for fault in Fault::catalogue() {
+                            for reaches_card in [true, false] {
+                                let witness = Witness {
+                                    card: VirtualCard::new(card_with(tries)),
+                                    seen: Seen::default(),
+                                };
+                                let mut card = if reaches_card {
+                                    FaultInjection::new(witness, at, fault.clone())
+                                } else {
+                                    FaultInjection::before_card(witness, at, fault.clone())
+                                };
+                                let report = change_pins(&mut card, &change, allow_last_try);
+                                if !card.counts().fired {
+                                    continue; // the run ended before step k
+                                }
+                                runs += 1;
+                                let label = format!(
+                                    "{kinds:?} from {tries:?}, allow {allow_last_try}, {} PIN, \
+                                     step {} | {fault} (reaches card: {reaches_card}): {report:?}",
+                                    if current == right { "right" } else { "wrong" },
+                                    at + 1
+                                );
+                                let witness = card.into_inner();
+                                for kind in PinKind::ALL {
+                                    let verifies = witness.seen.count(0x20, kind);
+                                    let changes = witness.seen.count(0x24, kind);
+                                    assert!(verifies <= 1 && changes <= 1, "sent twice: {label}");
+                                    let before = tries.unwrap_or(kind.max_tries());
+                                    let after = witness.card.state().pin(kind).unwrap().tries_left;
+                                    let fell = before.saturating_sub(after);
+                                    assert!(
+                                        usize::from(fell) <= verifies,
+                                        "{kind} fell by {fell} after {verifies} VERIFY: {label}"
+                                    );
+                                    assert!(
+                                        after > 0 || (allow_last_try && before == 1),
+                                        "{kind} reached 0: {label}"
+                                    );
+                                }
+                                let mut shown = vec![format!("{report:?}")];
+                                if let Some(error) = &report.error {
+                                    shown.extend([error.to_string(), format!("{error:?}")]);
+                                }
+                                for text in &shown {
+                                    for pin in IN_PROCESS_PINS {
+                                        assert!(leak_of(text, pin).is_none(), "{pin} in {text}");
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        println!("virtual card, change-pin {kinds:?}: {runs} injected runs");
+        total += runs;
+    }
+    println!(
+        "virtual card, change-pin: {total} injected runs in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    assert!(total > 1000, "{total}");
+}
+
+/// The counter exchange after the JPKI AP: sign and auth (SELECT EF, counter read each), then
+/// juki and kenhojo (SELECT AP, SELECT EF, counter read each).
+const COUNTER_APDUS_AFTER_JPKI: usize = 10;
+
+/// Plain status (token, auth certificate, counters) over the virtual card, every fault at every
+/// step: never a PIN, never more than the exchange's commands, a lost card is an error and
+/// stops at once, and anything the card answers to the token or certificate reads leaves the
+/// counters read.
+#[test]
+fn plain_status_over_the_virtual_card_reports_certificate_faults_and_sends_no_pin() {
+    let clean = || VirtualCard::new(card_with(None));
+    let mut probe = FaultInjection::new(clean(), usize::MAX, Fault::Removed);
+    let whole = read_card_report(&mut probe).unwrap();
+    let steps = probe.counts().transmits;
+    let mut runs = 0;
+    for at in 0..steps {
+        for fault in Fault::catalogue() {
+            let mut card = FaultInjection::new(clean(), at, fault.clone());
+            let result = read_card_report(&mut card);
+            let counts = card.counts();
+            let label = format!("step {} | {fault}: {result:?}", at + 1);
+            assert_eq!(counts.secrets_sent, 0, "{label}");
+            assert!(counts.transmits <= steps, "{label}");
+            // The token and certificate reads sit after SELECT JPKI and before the counters.
+            let in_extras = at >= 1 && at < steps - COUNTER_APDUS_AFTER_JPKI;
+            match (&fault, &result) {
+                (Fault::Removed | Fault::Reset, Err(_)) => {
+                    assert_eq!(counts.transmits, at + 1, "{label}")
+                }
+                (Fault::Removed | Fault::Reset, Ok(_)) => panic!("a lost card read: {label}"),
+                // Whatever the card answers to an extra, the counters are all read.
+                (_, Ok(report)) if in_extras => assert_eq!(report.pins, whole.pins, "{label}"),
+                (_, Err(_)) if in_extras => panic!("an extra's answer was fatal: {label}"),
+                _ => {}
+            }
+            runs += 1;
+        }
+    }
+    println!("virtual card, plain status: {runs} injected runs over {steps} steps");
 }
