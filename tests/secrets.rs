@@ -9,6 +9,7 @@ use jpki::transport::trace::{CommandPattern, Exchange, Source, Trace};
 use jpki::transport::{
     Fault, FaultInjection, Recorder, Replay, ResponseCompletion, Transport, TransportError,
 };
+use jpki::virtual_card::{Profile, VirtualCard};
 
 /// PIN-like values used nowhere else, so any sighting is a leak.
 const FOUR_DIGITS: &str = "4821";
@@ -16,9 +17,18 @@ const NEW_FOUR_DIGITS: &str = "7390";
 /// Typed in lower case; the card gets it upper-cased, so both forms are scanned for.
 const PASSWORD: &str = "kq7zx93w";
 const PASSWORDS: [&str; 2] = ["kq7zx93w", "KQ7ZX93W"];
+/// The new sign password of the change-pin rows: 8 characters, as success-sign.trace's Lc 08.
+const NEW_PASSWORD: &str = "pz5nq2vh";
 
 fn all_pins() -> Vec<&'static str> {
-    vec![FOUR_DIGITS, NEW_FOUR_DIGITS, PASSWORDS[0], PASSWORDS[1]]
+    vec![
+        FOUR_DIGITS,
+        NEW_FOUR_DIGITS,
+        PASSWORDS[0],
+        PASSWORDS[1],
+        NEW_PASSWORD,
+        "PZ5NQ2VH",
+    ]
 }
 
 fn check(what: &str, text: &str) {
@@ -151,56 +161,198 @@ fn no_fault_makes_a_pin_show_or_be_sent_twice_below_the_card_layer() {
     println!("secrets below the card layer: {runs} injected runs");
 }
 
-/// One command line run over a bundled trace with --record. `pins` are fed on stdin (ignored by
-/// commands that read no PIN) and must show nowhere. change-pin rows plug in here.
-struct Row {
-    trace: &'static str,
-    args: &'static [&'static str],
-    stdin: String,
+/// Where a row's card comes from.
+enum Card {
+    /// A bundled trace, replayed.
+    Replay(&'static str),
+    /// A fresh virtual card whose PINs are the test values: the current PIN typed is right.
+    Virtual,
 }
 
+/// One command line run with --record. `stdin` is fed to it (ignored by commands that read no
+/// PIN); no PIN of `all_pins()` may show in stdout, stderr or the recorded trace. `exit` is the
+/// code the run must end with, so a scan is never of a run that stopped early by mistake.
+struct Row {
+    card: Card,
+    args: Vec<&'static str>,
+    stdin: String,
+    exit: i32,
+}
+
+/// Line 1 the current PIN, line 2 the new one, as `change-pin --stdin` reads them.
+fn change_stdin(kind: &str) -> String {
+    if kind == "sign" {
+        format!("{PASSWORD}\n{NEW_PASSWORD}\n")
+    } else {
+        format!("{FOUR_DIGITS}\n{NEW_FOUR_DIGITS}\n")
+    }
+}
+
+/// jpki has no logging flag (no --verbose, no --debug, no log environment variable): stdout,
+/// stderr and the --record trace are every channel it writes to, so the rows scan all three.
 fn rows() -> Vec<Row> {
     let stdin = format!("{FOUR_DIGITS}\n{NEW_FOUR_DIGITS}\n{PASSWORD}\n");
+    let row = |card, args: &[&'static str], stdin: &str, exit| Row {
+        card,
+        args: args.to_vec(),
+        stdin: stdin.to_string(),
+        exit,
+    };
     let mut rows = Vec::new();
     for trace in ["status/fresh.trace", "status/unexpected-answer.trace"] {
         for args in [
-            &["status"][..],
-            &["status", "--pins-only"],
-            &["--json", "status"],
-            &["--lang", "ja", "status"],
+            &["status", "--pins-only"][..],
+            &["--json", "status", "--pins-only"],
+            &["--lang", "ja", "status", "--pins-only"],
             &["readers"],
             &["--json", "readers"],
         ] {
-            rows.push(Row {
-                trace,
-                args,
-                stdin: stdin.clone(),
-            });
+            rows.push(row(Card::Replay(trace), args, &stdin, 0));
         }
     }
+    for args in [
+        &["status"][..],
+        &["--json", "status"],
+        &["--lang", "ja", "status"],
+    ] {
+        rows.push(row(
+            Card::Replay("card/my-number-card.trace"),
+            args,
+            &stdin,
+            0,
+        ));
+        rows.push(row(Card::Virtual, args, &stdin, 0));
+    }
+    for args in [&["doctor"][..], &["--json", "doctor"], &["readers"]] {
+        rows.push(row(
+            Card::Replay("card/probe-my-number-card.trace"),
+            args,
+            &stdin,
+            0,
+        ));
+        rows.push(row(Card::Virtual, args, &stdin, 0));
+    }
+    for kind in ["sign", "auth", "juki", "kenhojo"] {
+        let trace = match kind {
+            "sign" => "change-pin/success-sign.trace",
+            "auth" => "change-pin/success-auth.trace",
+            "juki" => "change-pin/success-juki.trace",
+            _ => "change-pin/success-kenhojo.trace",
+        };
+        let input = change_stdin(kind);
+        for lead in [&[][..], &["--json"], &["--lang", "ja"]] {
+            let mut args = lead.to_vec();
+            args.extend(["change-pin", "--stdin", kind]);
+            rows.push(row(Card::Replay(trace), &args, &input, 0));
+            rows.push(row(Card::Virtual, &args, &input, 0));
+        }
+    }
+    let four = change_stdin("auth");
+    let three = ["change-pin", "--stdin", "juki", "kenhojo", "auth"];
+    rows.push(row(
+        Card::Replay("change-pin/juki-kenhojo-auth.trace"),
+        &three,
+        &four,
+        0,
+    ));
+    rows.push(row(Card::Virtual, &three, &four, 0));
+    // The failures: their messages are where a careless PIN would show.
+    for (trace, args, exit) in [
+        (
+            "change-pin/wrong-current-pin.trace",
+            &["change-pin", "--stdin", "auth"][..],
+            13,
+        ),
+        (
+            "change-pin/removed-after-verify.trace",
+            &["change-pin", "--stdin", "kenhojo"],
+            16,
+        ),
+        ("change-pin/second-of-three-fails.trace", &three, 13),
+        (
+            "change-pin/last-try-refused.trace",
+            &["change-pin", "--stdin", "auth"],
+            14,
+        ),
+        (
+            "change-pin/locked.trace",
+            &["change-pin", "--stdin", "juki"],
+            15,
+        ),
+    ] {
+        rows.push(row(Card::Replay(trace), args, &four, exit));
+    }
+    // Refused before any card is touched: a PIN not in its format, stdin of three lines.
+    rows.push(row(
+        Card::Virtual,
+        &["change-pin", "--stdin", "auth"],
+        "4821\n73900\n",
+        3,
+    ));
+    rows.push(row(
+        Card::Virtual,
+        &["change-pin", "--stdin", "auth"],
+        &stdin,
+        3,
+    ));
     rows
+}
+
+/// A virtual card whose PINs are the test values (the sign password upper-cased, as sent).
+fn virtual_card_state(path: &std::path::Path) {
+    let mut state = Profile::Adult.card();
+    for (kind, record) in &mut state.pins {
+        let value = match kind {
+            PinKind::Sign => PASSWORDS[1],
+            _ => FOUR_DIGITS,
+        };
+        record.value = value.as_bytes().to_vec();
+    }
+    VirtualCard::save_state(&state, path).unwrap();
 }
 
 #[test]
 fn every_command_with_record_shows_no_pin_anywhere() {
     let dir = tempfile::tempdir().unwrap();
-    for (i, row) in rows().iter().enumerate() {
+    let rows = rows();
+    for (i, row) in rows.iter().enumerate() {
         let recorded = dir.path().join(format!("{i}.trace"));
-        let out = jpki()
-            .arg("--replay")
-            .arg(trace(row.trace))
+        let mut cmd = jpki();
+        let source = match row.card {
+            Card::Replay(trace_name) => {
+                cmd.arg("--replay").arg(trace(trace_name));
+                trace_name
+            }
+            Card::Virtual => {
+                let state = dir.path().join(format!("{i}.state"));
+                virtual_card_state(&state);
+                cmd.arg("--virtual-card").arg(&state);
+                "virtual card"
+            }
+        };
+        let out = cmd
             .arg("--record")
             .arg(&recorded)
-            .args(row.args)
+            .args(&row.args)
             .write_stdin(row.stdin.clone())
             .output()
             .unwrap();
-        let label = format!("{} {:?}", row.trace, row.args);
-        assert_ne!(out.status.code(), Some(101), "{label}");
-        check(&label, &String::from_utf8_lossy(&out.stdout));
-        check(&label, &String::from_utf8_lossy(&out.stderr));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let label = format!("{source} {:?}", row.args);
+        assert_eq!(
+            out.status.code(),
+            Some(row.exit),
+            "{label}\nstdout: {stdout}\nstderr: {stderr}"
+        );
+        check(&label, &stdout);
+        check(&label, &stderr);
         if let Ok(written) = std::fs::read_to_string(&recorded) {
             check(&label, &written);
         }
     }
+    println!(
+        "secrets: {} command lines scanned (stdout, stderr, trace)",
+        rows.len()
+    );
 }
