@@ -1,0 +1,71 @@
+//! The auth certificate reader against arbitrary cards. The input is the card's answers, each a
+//! two-byte big-endian length and then that many bytes; once they run out the card is removed.
+//! The reader must return a certificate, a problem to report, or (only for the removal) an
+//! error; never panic, never ask for more than the largest certificate it accepts, and hand the
+//! X.509 parser DER it survives. The raw input goes to the X.509 parser too.
+#![no_main]
+
+use jpki::card::certificate::{
+    not_after_of, read_auth_certificate, read_binary_count, MAX_CERTIFICATE_LENGTH,
+};
+use jpki::card::CardError;
+use jpki::transport::{Transport, TransportError};
+use libfuzzer_sys::fuzz_target;
+
+/// A card that answers every command with the next scripted answer.
+struct Scripted<'a> {
+    answers: &'a [u8],
+    sent: usize,
+}
+
+impl Scripted<'_> {
+    fn next_answer(&mut self) -> Option<Vec<u8>> {
+        let [hi, lo, rest @ ..] = self.answers else {
+            return None;
+        };
+        let length = usize::from(u16::from_be_bytes([*hi, *lo])).min(rest.len());
+        let (answer, rest) = rest.split_at(length);
+        self.answers = rest;
+        Some(answer.to_vec())
+    }
+}
+
+impl Transport for Scripted<'_> {
+    fn transmit(&mut self, _command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.sent += 1;
+        self.next_answer().ok_or(TransportError::CardRemoved)
+    }
+
+    fn exclusive(
+        &mut self,
+        session: &mut dyn FnMut(&mut dyn Transport),
+    ) -> Result<(), TransportError> {
+        session(self);
+        Ok(())
+    }
+
+    fn reader_name(&self) -> &str {
+        "fuzz"
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let _ = not_after_of(data);
+    let mut card = Scripted {
+        answers: data,
+        sent: 0,
+    };
+    match read_auth_certificate(&mut card) {
+        Ok(Ok(der)) => {
+            assert!(der.len() <= MAX_CERTIFICATE_LENGTH);
+            let _ = not_after_of(&der);
+        }
+        Ok(Err(_problem)) => {}
+        Err(error) => assert!(
+            matches!(error, CardError::Transport(TransportError::CardRemoved)),
+            "{error}"
+        ),
+    }
+    // SELECT, then the header and the chunks of the largest certificate accepted.
+    assert!(card.sent <= 1 + read_binary_count(MAX_CERTIFICATE_LENGTH));
+});
