@@ -1005,10 +1005,14 @@ fn card_with(tries: Option<u8>) -> CardState {
 
 /// For change-pin of each PIN and of the three 4-digit ones at once, from counters full, at 2 and
 /// at 1, with and without --allow-last-try, with the right and a wrong current PIN, at every
-/// APDU index k, for every fault, striking after the card heard the command and before: the
-/// card's counters fall by at most one per user entry (one VERIFY with the current PIN), never
-/// to 0 unless the last try was allowed; a PIN-bearing command reaches the card at most once per
-/// PIN; no PIN shows in the report or the error (Display and Debug).
+/// APDU index k, for every fault of the catalogue, striking after the card heard the command and
+/// before: the card's counters fall by at most one per user entry (one VERIFY with the current
+/// PIN), never to 0 unless the last try was allowed; a PIN-bearing command reaches the card at
+/// most once per PIN; no PIN shows in the report or the error (Display and Debug).
+///
+/// Not the extra 63 Cx faults of the binary harness: a reader that answers 63 C2 for a card at
+/// 1 try forges the counter, and no guard can see through that (a malicious reader is out of
+/// scope, docs/security.md). Tried: with them, a wrong PIN then locks the card, as it must.
 #[test]
 fn change_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
     use PinKind::*;

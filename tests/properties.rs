@@ -452,3 +452,112 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The auth certificate reader
+
+use jpki::card::certificate::{read_auth_certificate, read_binary_count, MAX_CERTIFICATE_LENGTH};
+use jpki::card::CardError;
+
+/// A card that answers each command with the next of `answers`, and is removed when they run
+/// out.
+struct Scripted {
+    answers: std::vec::IntoIter<Vec<u8>>,
+    sent: usize,
+}
+
+impl Transport for Scripted {
+    fn transmit(&mut self, _command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.sent += 1;
+        self.answers.next().ok_or(TransportError::CardRemoved)
+    }
+
+    fn exclusive(
+        &mut self,
+        session: &mut dyn FnMut(&mut dyn Transport),
+    ) -> Result<(), TransportError> {
+        session(self);
+        Ok(())
+    }
+
+    fn reader_name(&self) -> &str {
+        "scripted"
+    }
+}
+
+/// A card that serves `file` honestly to READ BINARY (offset in P1-P2, Le with 00 meaning 256),
+/// but gives at most `most` bytes per answer, as a card may.
+struct Honest {
+    file: Vec<u8>,
+    most: usize,
+}
+
+impl Transport for Honest {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let mut answer = match command {
+            [0x00, 0xB0, p1, p2, le] => {
+                let offset = usize::from(u16::from_be_bytes([*p1, *p2]));
+                let le = if *le == 0 { 256 } else { usize::from(*le) };
+                let end = (offset + le.min(self.most)).min(self.file.len());
+                self.file.get(offset..end).unwrap_or_default().to_vec()
+            }
+            _ => Vec::new(), // SELECT EF 00 0A
+        };
+        answer.extend([0x90, 0x00]);
+        Ok(answer)
+    }
+
+    fn exclusive(
+        &mut self,
+        session: &mut dyn FnMut(&mut dyn Transport),
+    ) -> Result<(), TransportError> {
+        session(self);
+        Ok(())
+    }
+
+    fn reader_name(&self) -> &str {
+        "honest"
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    /// Whatever a card answers, the reader returns a certificate of at most 8 KiB, a problem to
+    /// report, or (only when the card is gone) an error; it never panics and never asks for more
+    /// than the largest certificate it accepts needs.
+    #[test]
+    fn the_certificate_reader_never_panics_on_arbitrary_answers(
+        answers in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..300), 0..12),
+    ) {
+        let mut card = Scripted { answers: answers.into_iter(), sent: 0 };
+        match read_auth_certificate(&mut card) {
+            Ok(Ok(der)) => prop_assert!(der.len() <= MAX_CERTIFICATE_LENGTH),
+            Ok(Err(_problem)) => {}
+            Err(error) => prop_assert!(
+                matches!(error, CardError::Transport(TransportError::CardRemoved)),
+                "{}", error
+            ),
+        }
+        prop_assert!(card.sent <= 1 + read_binary_count(MAX_CERTIFICATE_LENGTH));
+    }
+
+    /// A card that answers honestly, in chunks of any size, gives back exactly the DER its
+    /// header announces (the long form 30 82 hi lo, as a real certificate has). The 4-byte
+    /// header is read in one READ BINARY: a card that gives fewer of them is a bad header (a
+    /// reported problem), so chunks here hold at least 4 bytes.
+    #[test]
+    fn the_certificate_reader_reads_back_what_an_honest_card_holds(
+        body in prop::collection::vec(any::<u8>(), 0..2000),
+        most in 4usize..=256,
+        trailing in prop::collection::vec(any::<u8>(), 0..8),
+    ) {
+        let mut der = vec![0x30, 0x82];
+        der.extend((body.len() as u16).to_be_bytes());
+        der.extend(&body);
+        let mut file = der.clone();
+        file.extend(trailing); // bytes after the DER in the EF are not read
+        let mut card = Honest { file, most };
+        prop_assert_eq!(read_auth_certificate(&mut card).unwrap(), Ok(der));
+    }
+}
