@@ -424,11 +424,10 @@ fn plain_status_outcome(base: &[Exchange], k: usize, fault: &Fault) -> Outcome {
         .iter()
         .take_while(|e| is_read_binary(e))
         .count();
-    let pins_read = [
-        pin_is("sign", "/state", "ok"),
-        pin_is("kenhojo", "/state", "ok"),
-    ];
-    let mut facts = Vec::from(pins_read);
+    // The counters are read all the same.
+    let mut facts: Vec<Fact> = ["sign", "auth", "juki", "kenhojo"]
+        .map(|id| pin_is(id, "/state", "ok"))
+        .into();
     if matches!(fault, Fault::Padded(_)) {
         facts.extend([
             top_is("/card_kind", "my_number_card"),
