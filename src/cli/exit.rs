@@ -147,7 +147,7 @@ pub fn describe_error(error: &anyhow::Error, lang: Lang) -> String {
             "a locked PIN is reset at the office of the municipality you are registered in (bring the card).",
         )),
         Exit::OutcomeUnknown => Some(lang.pick(
-            "暗証番号を送った後にカードが離れました。試行が数えられたか、暗証番号が変わったかは分かりません。`jpki status` で残り回数を確認してください（回数は減りません）。",
+            "`jpki status` で残り回数を確認してください（回数は減りません）。",
             "the try may have been counted, and the PIN may or may not have changed. `jpki status` shows the counters without spending a try.",
         )),
         Exit::PinNotIssued => Some(lang.pick(

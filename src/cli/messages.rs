@@ -86,7 +86,7 @@ fn card_ja(error: &CardError) -> String {
             named(*kind)
         ),
         CardError::LastTryRefused { kind } => format!(
-            "{}は残り1回で、間違えるとロックされるため、何も送信していません",
+            "{}は残り1回のため、暗証番号は送信していません",
             named(*kind)
         ),
         CardError::PinNotIssued { kind } => format!(
