@@ -170,9 +170,10 @@ fn state_after(sw: u16, probe: bool) -> &'static str {
 // ---------------------------------------------------------------------------------------------
 // Expectations
 
-const GONE: &[&str] = &["removed", "reset"];
-const MALFORMED: &[&str] = &["malformed", "status bytes"];
-const NOT_MY_NUMBER: &[&str] = &["not a my number card"];
+// Each in English and in Japanese (the "status ja" case).
+const GONE: &[&str] = &["removed", "reset", "取り外されました", "リセットされました"];
+const MALFORMED: &[&str] = &["malformed", "status bytes", "応答が壊れています"];
+const NOT_MY_NUMBER: &[&str] = &["not a my number card", "マイナンバーカードではありません"];
 
 /// `status`: a lost card or an answer too short to hold a status word stops it; any other
 /// status word only costs the PIN it was about, and the exchange goes on.
