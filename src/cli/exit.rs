@@ -135,8 +135,8 @@ pub fn describe_error(error: &anyhow::Error, lang: Lang) -> String {
             "no PIN was sent to the card.",
         )),
         Exit::WrongPin => Some(lang.pick(
-            "現在の暗証番号を確かめてから実行してください。残り回数は `jpki status` で確認できます。この後の暗証番号は試していません。",
-            "make sure of the current PIN before trying again; `jpki status` shows the tries left. The PINs after it were not tried.",
+            "現在の暗証番号を確かめてから実行してください。残り回数は `jpki status` で確認できます。",
+            "make sure of the current PIN before trying again; `jpki status` shows the tries left.",
         )),
         Exit::LastTryRefused => Some(lang.pick(
             "残り1回です。次に間違えるとロックされます。現在の暗証番号に確信がある場合に限り --allow-last-try を付けて実行してください。",
