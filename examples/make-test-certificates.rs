@@ -287,6 +287,8 @@ fn main() {
         ("guidance/auth-last-try-sign-locked.trace", Card { comment: "Auth on its last try while sign is locked: a lock would need the city office.", sign: ok("63 C0"), auth: ok("63 C1"), ..fresh }),
         ("guidance/sign-not-issued.trace", Card { comment: "A child's card: no sign PIN EF (no signature certificate).", sign: Pin::NoFile, ..fresh }),
         ("guidance/sign-6984.trace", Card { comment: "The sign PIN answers 69 84: no usable signature certificate.", sign: ok("69 84"), ..fresh }),
+        ("guidance/expired-sign-locked.trace", Card { comment: "Auth certificate expired (2025-03-31), sign locked, auth works: no kiosk, the city office.", cert: Cert::Der(&expired), sign: ok("63 C0"), ..fresh }),
+        ("guidance/expired-auth-last-try.trace", Card { comment: "Auth certificate expired (2025-03-31), auth on its last try: a lock would need the city office.", cert: Cert::Der(&expired), auth: ok("63 C1"), ..fresh }),
         ("guidance/expires-soon.trace", Card { comment: "Valid certificate; run with --today 2031-02-01 to be within 90 days.", ..fresh }),
     ];
     for (path, card) in &cards {

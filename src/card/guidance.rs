@@ -1,7 +1,10 @@
 //! What a holder should do next about each PIN: which route gets a locked PIN back, what a last
 //! try means, and what a missing signature certificate means. Facts and sources: docs/guidance.md.
 //!
-//! Only the counters are needed, so `status --pins-only` gives the same guidance.
+//! The counters decide, so `status --pins-only` gives guidance too. Plain `status` also knows
+//! whether the auth certificate has expired: the kiosk reset then cannot help (it resets a PIN, it
+//! issues no certificate), so a locked sign or auth PIN goes to the city office, which renews the
+//! certificate as well.
 
 use super::{PinKind, PinState, PinStatus, RetryCounter};
 use crate::apdu::StatusWord;
@@ -74,6 +77,17 @@ impl NextStep {
     }
 }
 
+/// What jpki knows of the auth certificate's validity when it gives advice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertificateValidity {
+    /// Not read (`--pins-only`, a smartphone) or unreadable: the advice must allow for either.
+    Unknown,
+    /// Within its validity period.
+    Valid,
+    /// Past its last day: no kiosk reset, a new certificate at the city office.
+    Expired,
+}
+
 /// The guidance for one PIN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PinGuidance {
@@ -84,10 +98,45 @@ pub struct PinGuidance {
     /// A locked 4-digit PIN while another 4-digit PIN still works: holders often set the three to
     /// one value, so they may know this one from the others.
     pub same_value_hint: bool,
+    /// What the route was chosen knowing of the auth certificate.
+    pub certificate: CertificateValidity,
 }
 
-/// The guidance for every PIN, in the order given.
+impl PinGuidance {
+    /// The kiosk is ruled out for this PIN only because the auth certificate has expired.
+    pub fn kiosk_ruled_out_by_expiry(&self) -> bool {
+        self.certificate == CertificateValidity::Expired
+            && matches!(self.kind, PinKind::Sign | PinKind::Auth)
+            && matches!(
+                self.step,
+                NextStep::Reset(Route::CityOffice)
+                    | NextStep::AvoidWrongEntry {
+                        if_locked: Route::CityOffice
+                    }
+            )
+    }
+
+    /// The advice names the kiosk while jpki does not know whether the certificate is valid.
+    pub fn kiosk_needs_valid_certificate(&self) -> bool {
+        self.certificate == CertificateValidity::Unknown
+            && matches!(
+                self.step,
+                NextStep::Reset(Route::KioskReset)
+                    | NextStep::AvoidWrongEntry {
+                        if_locked: Route::KioskReset
+                    }
+            )
+    }
+}
+
+/// The guidance for every PIN from the counters alone (the certificate not read).
 pub fn guidance(statuses: &[PinStatus]) -> Vec<PinGuidance> {
+    guidance_with(statuses, CertificateValidity::Unknown)
+}
+
+/// The guidance for every PIN, in the order given, knowing what `certificate` says of the auth
+/// certificate. An expired one rules out the kiosk reset (docs/guidance.md).
+pub fn guidance_with(statuses: &[PinStatus], certificate: CertificateValidity) -> Vec<PinGuidance> {
     let state_of = |kind: PinKind| {
         statuses
             .iter()
@@ -95,7 +144,9 @@ pub fn guidance(statuses: &[PinStatus]) -> Vec<PinGuidance> {
             .map(|s| s.counter.state())
     };
     let works = |kind: PinKind| matches!(state_of(kind), Some(PinState::Ok | PinState::LastTry));
+    let kiosk_open = certificate != CertificateValidity::Expired;
     let reset_route = |kind: PinKind| match kind {
+        _ if !kiosk_open => Route::CityOffice,
         PinKind::Sign if works(PinKind::Auth) => Route::KioskReset,
         PinKind::Auth if works(PinKind::Sign) => Route::KioskReset,
         _ => Route::CityOffice,
@@ -129,6 +180,7 @@ pub fn guidance(statuses: &[PinStatus]) -> Vec<PinGuidance> {
                 kind,
                 step,
                 same_value_hint,
+                certificate,
             }
         })
         .collect()
@@ -230,6 +282,50 @@ mod tests {
         );
         assert_eq!(steps([OK5, OK3, ABSENT, OK3])[2], NextStep::AskCityOffice);
         assert_eq!(steps([OK5, OK3, OK3, 0x9000])[3], NextStep::ReadAgain);
+    }
+
+    #[test]
+    fn an_expired_certificate_sends_locked_jpki_pins_to_the_city_office() {
+        let expired = |c| {
+            guidance_with(&card(c), CertificateValidity::Expired)
+                .iter()
+                .map(|g| (g.step, g.kiosk_ruled_out_by_expiry()))
+                .collect::<Vec<_>>()
+        };
+        let s = expired([LOCKED, OK3, OK3, OK3]);
+        assert_eq!(s[0], (NextStep::Reset(Route::CityOffice), true));
+        let s = expired([OK5, LOCKED, LOCKED, OK3]);
+        assert_eq!(s[1], (NextStep::Reset(Route::CityOffice), true));
+        // juki is the city office's anyway: nothing about the certificate to say.
+        assert_eq!(s[2], (NextStep::Reset(Route::CityOffice), false));
+        let s = expired([ONE, OK3, OK3, OK3]);
+        assert_eq!(
+            s[0],
+            (
+                NextStep::AvoidWrongEntry {
+                    if_locked: Route::CityOffice
+                },
+                true
+            )
+        );
+        assert_eq!(s[1], (NextStep::None, false));
+    }
+
+    #[test]
+    fn a_valid_or_unknown_certificate_keeps_the_kiosk() {
+        for validity in [CertificateValidity::Valid, CertificateValidity::Unknown] {
+            let g = guidance_with(&card([LOCKED, OK3, OK3, OK3]), validity);
+            assert_eq!(g[0].step, NextStep::Reset(Route::KioskReset));
+            assert!(!g[0].kiosk_ruled_out_by_expiry());
+            assert_eq!(
+                g[0].kiosk_needs_valid_certificate(),
+                validity == CertificateValidity::Unknown
+            );
+        }
+        assert_eq!(
+            guidance(&card([LOCKED, OK3, OK3, OK3])),
+            guidance_with(&card([LOCKED, OK3, OK3, OK3]), CertificateValidity::Unknown)
+        );
     }
 
     #[test]

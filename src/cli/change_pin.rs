@@ -19,7 +19,7 @@ use thiserror::Error;
 use zeroize::Zeroizing;
 
 /// The most stdin may hold: two PINs of at most 16 characters need far less.
-const STDIN_LIMIT: usize = 1024;
+pub(super) const STDIN_LIMIT: usize = 1024;
 
 /// Why the typed PINs could not be read. Never holds a PIN.
 #[derive(Debug, Error)]

@@ -3,6 +3,7 @@
 
 use super::config::{CardSource, Config};
 use super::exit::Exit;
+use super::messages::{error_text, transport_text};
 use super::open::probe;
 use super::output;
 use super::text::{card_kind_text, Lang};
@@ -118,7 +119,7 @@ fn checks(config: &Config, lang: Lang) -> (Vec<Check>, Vec<String>) {
                 Err(e) => {
                     out.push(fail(
                         "service",
-                        e.to_string(),
+                        transport_text(&e, lang),
                         lang.pick(
                             "PC/SC サービスを起動してください (Debian/Ubuntu: sudo apt-get install pcscd && sudo systemctl start pcscd.socket、Windows: Smart Card サービス)",
                             "start the PC/SC service (Debian/Ubuntu: sudo apt-get install pcscd && sudo systemctl start pcscd.socket; Windows: the Smart Card service)",
@@ -156,7 +157,7 @@ fn checks(config: &Config, lang: Lang) -> (Vec<Check>, Vec<String>) {
                             "pick a reader from `jpki readers` with --reader",
                         ),
                     };
-                    out.push(fail("card", e.to_string(), fix));
+                    out.push(fail("card", transport_text(&e, lang), fix));
                     return (out, caveats);
                 }
             }
@@ -204,7 +205,7 @@ fn checks(config: &Config, lang: Lang) -> (Vec<Check>, Vec<String>) {
                     "put the card back on the reader and run it again",
                 )
             };
-            out.push(fail("jpki_application", format!("{e:#}"), fix));
+            out.push(fail("jpki_application", error_text(&e, lang), fix));
         }
     }
     (out, caveats)

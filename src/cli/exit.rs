@@ -1,6 +1,7 @@
 //! Exit codes, one per class of failure (docs/exit-codes.md), and the message for each error.
 
 use super::change_pin::PinEntryError;
+use super::messages::error_text;
 use super::text::Lang;
 use jpki::card::{CardError, ChangeInputError, PinFormatError};
 use jpki::transport::TransportError;
@@ -101,7 +102,11 @@ fn transport_exit(e: &TransportError) -> Exit {
 
 /// The message printed on stderr: what went wrong, then what to do about it.
 pub fn describe_error(error: &anyhow::Error, lang: Lang) -> String {
-    let mut message = format!("{}: {error:#}", lang.pick("jpki: エラー", "jpki: error"));
+    let mut message = format!(
+        "{}: {}",
+        lang.pick("jpki: エラー", "jpki: error"),
+        error_text(error, lang)
+    );
     let hint = match exit_code_of(error) {
         Exit::ServiceUnavailable => Some(lang.pick(
             "PC/SC サービスを起動してください (Debian/Ubuntu: sudo systemctl start pcscd.socket、Windows: Smart Card サービス)。",
@@ -132,8 +137,8 @@ pub fn describe_error(error: &anyhow::Error, lang: Lang) -> String {
             "no PIN was sent to the card.",
         )),
         Exit::WrongPin => Some(lang.pick(
-            "現在の暗証番号を確かめてから実行してください。残り回数は `jpki status` で確認できます。この後の暗証番号は試していません。",
-            "make sure of the current PIN before trying again; `jpki status` shows the tries left. The PINs after it were not tried.",
+            "現在の暗証番号を確かめてから実行してください。残り回数は `jpki status` で確認できます。",
+            "make sure of the current PIN before trying again; `jpki status` shows the tries left.",
         )),
         Exit::LastTryRefused => Some(lang.pick(
             "残り1回です。次に間違えるとロックされます。現在の暗証番号に確信がある場合に限り --allow-last-try を付けて実行してください。",
@@ -144,7 +149,7 @@ pub fn describe_error(error: &anyhow::Error, lang: Lang) -> String {
             "a locked PIN is reset at the office of the municipality you are registered in (bring the card).",
         )),
         Exit::OutcomeUnknown => Some(lang.pick(
-            "暗証番号を送った後、カードの応答を確かめられませんでした（カードが離れた、または応答が読めない）。試行が数えられたか、暗証番号が変わったかは分かりません。`jpki status` で残り回数を確認してください（回数は減りません）。",
+            "`jpki status` で残り回数を確認してください（回数は減りません）。",
             "the try may have been counted, and the PIN may or may not have changed. `jpki status` shows the counters without spending a try.",
         )),
         Exit::PinNotIssued => Some(lang.pick(

@@ -8,6 +8,7 @@ mod colour;
 mod config;
 mod doctor;
 mod exit;
+mod messages;
 mod open;
 mod output;
 mod readers;

@@ -10,8 +10,9 @@ use super::render::table;
 use super::text::{
     card_kind_text, certificate_lines, guidance_heading, guidance_lines, pin_name, state_word, Lang,
 };
+use jpki::card::certificate::ExpiryState;
 use jpki::card::certificate::{date_text, CertificateProblem, Expiry};
-use jpki::card::guidance::{guidance, NextStep, PinGuidance};
+use jpki::card::guidance::{guidance_with, CertificateValidity, NextStep, PinGuidance};
 use jpki::card::token::CardKind;
 use jpki::card::{read_card_report, read_pin_statuses, PinState, PinStatus};
 use serde_json::{json, Value};
@@ -38,7 +39,7 @@ pub fn run(config: &Config, pins_only: bool) -> anyhow::Result<Exit> {
         };
         Ok((reader, report.pins, Some(checks)))
     })?;
-    let advice = guidance(&statuses);
+    let advice = guidance_with(&statuses, validity(checks.as_ref()));
     output::print(if config.json {
         format!(
             "{}\n",
@@ -48,6 +49,16 @@ pub fn run(config: &Config, pins_only: bool) -> anyhow::Result<Exit> {
         to_text(&reader, &statuses, &advice, checks.as_ref(), config)
     })?;
     Ok(Exit::Success)
+}
+
+/// What the advice may assume of the auth certificate: nothing with `--pins-only` or when it
+/// could not be read.
+fn validity(checks: Option<&CardChecks>) -> CertificateValidity {
+    match checks.map(|c| &c.certificate) {
+        Some(Ok(expiry)) if expiry.state() == ExpiryState::Expired => CertificateValidity::Expired,
+        Some(Ok(_)) => CertificateValidity::Valid,
+        Some(Err(_)) | None => CertificateValidity::Unknown,
+    }
 }
 
 fn pin_json(status: &PinStatus, advice: &PinGuidance) -> Value {

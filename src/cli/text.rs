@@ -205,6 +205,16 @@ pub fn guidance_lines(guidance: &PinGuidance, lang: Lang) -> Vec<String> {
                 route_text(Route::KioskReset, lang)
             ),
         },
+        NextStep::Reset(Route::CityOffice) if guidance.kiosk_ruled_out_by_expiry() => match lang {
+            Lang::Ja => format!(
+                "ロックされています。利用者証明用電子証明書の有効期限が切れているため、コンビニでは再設定できません。{}してください。窓口では電子証明書の更新もできます。",
+                route_text(Route::CityOffice, lang)
+            ),
+            Lang::En => format!(
+                "locked. The auth certificate has expired, so no kiosk can reset it: go to {}, where the certificate is renewed too.",
+                route_text(Route::CityOffice, lang)
+            ),
+        },
         NextStep::Reset(Route::CityOffice) if jpki_pin => match lang {
             Lang::Ja => format!(
                 "ロックされています。もう一方の電子証明書の暗証番号も使えないため、コンビニでは再設定できません。{}してください。",
@@ -259,6 +269,26 @@ pub fn guidance_lines(guidance: &PinGuidance, lang: Lang) -> Vec<String> {
         Lang::En => format!("{} ({})", pin_name(kind, lang), kind.id()),
     };
     lines.push(format!("- {name}: {advice}"));
+    if matches!(guidance.step, NextStep::AvoidWrongEntry { .. })
+        && guidance.kiosk_ruled_out_by_expiry()
+    {
+        lines.push(
+            lang.pick(
+                "  利用者証明用電子証明書の有効期限が切れているため、コンビニでは再設定できません。窓口では電子証明書の更新もできます。",
+                "  The auth certificate has expired, so no kiosk could reset it; the city office renews the certificate too.",
+            )
+            .to_string(),
+        );
+    }
+    if guidance.kiosk_needs_valid_certificate() {
+        lines.push(
+            lang.pick(
+                "  ただし電子証明書の有効期限が切れていると、コンビニでは再設定できません。その場合は市区町村の窓口へ (電子証明書の更新もできます)。",
+                "  If the certificate has expired, no kiosk can reset it: go to the city office, which renews the certificate too.",
+            )
+            .to_string(),
+        );
+    }
     if guidance.same_value_hint {
         lines.push(
             lang.pick(
