@@ -18,7 +18,7 @@ pub enum CardError {
         sw: StatusWord,
     },
     /// The card's answer is not a response APDU.
-    #[error("the card's answer to {command} is malformed: {source}")]
+    #[error("the card's answer to {command} is malformed")]
     MalformedAnswer {
         /// The command, PIN bytes redacted.
         command: String,
