@@ -117,7 +117,7 @@ fn init_refuses_what_the_profile_cannot_hold() {
             "no sign PIN",
         ),
         (&["--tries", "auth=4"][..], "0 to 3"),
-        (&["--pin", "auth=12345"][..], "4 digits"),
+        (&["--card-pin", "auth=12345"][..], "4 digits"),
         (&["--profile", "child"][..], "unknown profile"),
         (&["--locked-probe", "9000"][..], "63C0, 6983 or 6984"),
     ] {

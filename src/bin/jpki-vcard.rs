@@ -34,8 +34,8 @@ enum Command {
         /// adult (four PINs), under-15 (no sign PIN), other-card (no My Number application).
         #[arg(long, default_value = "adult")]
         profile: String,
-        /// Set a PIN's value, e.g. `--pin auth=4321` (repeatable).
-        #[arg(long = "pin", value_name = "KIND=VALUE")]
+        /// Set a PIN's value, e.g. `--card-pin auth=4321` (repeatable).
+        #[arg(long = "card-pin", value_name = "KIND=VALUE")]
         pins: Vec<String>,
         /// Set a PIN's tries left, e.g. `--tries sign=3`; 0 locks it (repeatable).
         #[arg(long = "tries", value_name = "KIND=N")]
@@ -129,11 +129,12 @@ fn init(
     let mut state = profile.card();
     for setting in pins {
         let (kind, value) = kind_and_value(setting)?;
-        let pin = jpki::card::Pin::new(kind, value).with_context(|| format!("--pin {kind}"))?;
+        let pin =
+            jpki::card::Pin::new(kind, value).with_context(|| format!("--card-pin {kind}"))?;
         match state.pin_mut(kind) {
             Some(record) => record.value = pin.expose().to_vec(),
             None => bail!(
-                "--pin {kind}: the {} profile has no {kind} PIN",
+                "--card-pin {kind}: the {} profile has no {kind} PIN",
                 profile.id()
             ),
         }
