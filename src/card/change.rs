@@ -369,20 +369,17 @@ mod tests {
     }
 
     /// An auth change whose guard reads `counter`; the trace ends there.
+    /// The trace of a change of the auth PIN: SELECT JPKI AP, SELECT its PIN EF and the counter
+    /// read (both SELECTs answered 90 00), then `rest` from the counter's answer on.
+    fn auth_pin<'a>(rest: &[&'a str]) -> Vec<&'a str> {
+        let mut lines = vec![SELECT_JPKI, "< 90 00", SELECT_AUTH_EF, "< 90 00", COUNTER];
+        lines.extend_from_slice(rest);
+        lines
+    }
+
     fn refused_at(counter: &str, allow_last_try: bool) -> ChangeReport {
         let answer = format!("< {counter}");
-        run(
-            &[PinKind::Auth],
-            allow_last_try,
-            &[
-                SELECT_JPKI,
-                "< 90 00",
-                SELECT_AUTH_EF,
-                "< 90 00",
-                COUNTER,
-                &answer,
-            ],
-        )
+        run(&[PinKind::Auth], allow_last_try, &auth_pin(&[&answer]))
     }
 
     #[test]
@@ -390,18 +387,7 @@ mod tests {
         let report = run(
             &[PinKind::Auth],
             false,
-            &[
-                SELECT_JPKI,
-                "< 90 00",
-                SELECT_AUTH_EF,
-                "< 90 00",
-                COUNTER,
-                "< 63 C3",
-                VERIFY,
-                "< 90 00",
-                CHANGE,
-                "< 90 00",
-            ],
+            &auth_pin(&["< 63 C3", VERIFY, "< 90 00", CHANGE, "< 90 00"]),
         );
         assert!(report.error.is_none(), "{:?}", report.error);
         assert_eq!(report.outcomes[0].outcome, Outcome::Changed);
@@ -440,18 +426,7 @@ mod tests {
         let allowed = run(
             &[PinKind::Auth],
             true,
-            &[
-                SELECT_JPKI,
-                "< 90 00",
-                SELECT_AUTH_EF,
-                "< 90 00",
-                COUNTER,
-                "< 63 C1",
-                VERIFY,
-                "< 90 00",
-                CHANGE,
-                "< 90 00",
-            ],
+            &auth_pin(&["< 63 C1", VERIFY, "< 90 00", CHANGE, "< 90 00"]),
         );
         assert!(allowed.error.is_none());
         assert_eq!(allowed.outcomes[0].tries_left, Some(3));
@@ -500,16 +475,7 @@ mod tests {
         let report = run(
             &[PinKind::Auth],
             false,
-            &[
-                SELECT_JPKI,
-                "< 90 00",
-                SELECT_AUTH_EF,
-                "< 90 00",
-                COUNTER,
-                "< 63 C3",
-                VERIFY,
-                "< 63 C2",
-            ],
+            &auth_pin(&["< 63 C3", VERIFY, "< 63 C2"]),
         );
         assert!(matches!(
             report.error,
@@ -527,16 +493,7 @@ mod tests {
         let report = run(
             &[PinKind::Auth],
             true,
-            &[
-                SELECT_JPKI,
-                "< 90 00",
-                SELECT_AUTH_EF,
-                "< 90 00",
-                COUNTER,
-                "< 63 C1",
-                VERIFY,
-                "< 63 C0",
-            ],
+            &auth_pin(&["< 63 C1", VERIFY, "< 63 C0"]),
         );
         let error = report.error.unwrap();
         assert!(error.to_string().contains("now locked"), "{error}");
@@ -545,18 +502,7 @@ mod tests {
 
     #[test]
     fn losing_the_card_before_a_pin_is_sent_is_a_plain_removal() {
-        let report = run(
-            &[PinKind::Auth],
-            false,
-            &[
-                SELECT_JPKI,
-                "< 90 00",
-                SELECT_AUTH_EF,
-                "< 90 00",
-                COUNTER,
-                "< !removed",
-            ],
-        );
+        let report = run(&[PinKind::Auth], false, &auth_pin(&["< !removed"]));
         assert!(matches!(
             report.error,
             Some(CardError::Transport(TransportError::CardRemoved))
@@ -567,20 +513,11 @@ mod tests {
     #[test]
     fn losing_the_card_after_a_pin_is_sent_leaves_the_outcome_unknown() {
         for (verify, change) in [("< !removed", None), ("< 90 00", Some("< !reset"))] {
-            let mut lines = vec![
-                SELECT_JPKI,
-                "< 90 00",
-                SELECT_AUTH_EF,
-                "< 90 00",
-                COUNTER,
-                "< 63 C3",
-                VERIFY,
-                verify,
-            ];
+            let mut rest = vec!["< 63 C3", VERIFY, verify];
             if let Some(change) = change {
-                lines.extend([CHANGE, change]);
+                rest.extend([CHANGE, change]);
             }
-            let report = run(&[PinKind::Auth], false, &lines);
+            let report = run(&[PinKind::Auth], false, &auth_pin(&rest));
             assert!(matches!(
                 report.error,
                 Some(CardError::OutcomeUnknown {
@@ -596,20 +533,11 @@ mod tests {
     #[test]
     fn an_answer_without_a_status_word_after_a_pin_leaves_the_outcome_unknown() {
         for (verify, change) in [("< 90", None), ("< 90 00", Some("<"))] {
-            let mut lines = vec![
-                SELECT_JPKI,
-                "< 90 00",
-                SELECT_AUTH_EF,
-                "< 90 00",
-                COUNTER,
-                "< 63 C3",
-                VERIFY,
-                verify,
-            ];
+            let mut rest = vec!["< 63 C3", VERIFY, verify];
             if let Some(change) = change {
-                lines.extend([CHANGE, change]);
+                rest.extend([CHANGE, change]);
             }
-            let report = run(&[PinKind::Auth], false, &lines);
+            let report = run(&[PinKind::Auth], false, &auth_pin(&rest));
             let error = report.error.unwrap();
             assert!(
                 matches!(
