@@ -369,6 +369,20 @@ mod tests {
     }
 
     /// An auth change whose guard reads `counter`; the trace ends there.
+    /// A juki PIN changed without trouble: its five exchanges, all answered as hoped.
+    const JUKI_CHANGED: [&str; 10] = [
+        SELECT_JUKI,
+        "< 90 00",
+        SELECT_JUKI_EF,
+        "< 90 00",
+        COUNTER,
+        "< 63 C3",
+        VERIFY,
+        "< 90 00",
+        CHANGE,
+        "< 90 00",
+    ];
+
     /// The trace of a change of the auth PIN: SELECT JPKI AP, SELECT its PIN EF and the counter
     /// read (both SELECTs answered 90 00), then `rest` from the counter's answer on.
     fn auth_pin<'a>(rest: &[&'a str]) -> Vec<&'a str> {
@@ -559,24 +573,7 @@ mod tests {
         let report = run(
             &[PinKind::Juki, PinKind::Auth, PinKind::Kenhojo],
             false,
-            &[
-                SELECT_JUKI,
-                "< 90 00",
-                SELECT_JUKI_EF,
-                "< 90 00",
-                COUNTER,
-                "< 63 C3",
-                VERIFY,
-                "< 90 00",
-                CHANGE,
-                "< 90 00",
-                SELECT_JPKI,
-                "< 90 00",
-                SELECT_AUTH_EF,
-                "< 90 00",
-                COUNTER,
-                "< 63 C1",
-            ],
+            &[&JUKI_CHANGED[..], &auth_pin(&["< 63 C1"])].concat(),
         );
         let outcomes: Vec<Outcome> = report.outcomes.iter().map(|o| o.outcome).collect();
         assert_eq!(
@@ -621,27 +618,10 @@ mod tests {
     #[test]
     fn several_pins_change_inside_one_hold() {
         let lines = [
-            SELECT_JUKI,
-            "< 90 00",
-            SELECT_JUKI_EF,
-            "< 90 00",
-            COUNTER,
-            "< 63 C3",
-            VERIFY,
-            "< 90 00",
-            CHANGE,
-            "< 90 00",
-            SELECT_JPKI,
-            "< 90 00",
-            SELECT_AUTH_EF,
-            "< 90 00",
-            COUNTER,
-            "< 63 C3",
-            VERIFY,
-            "< 90 00",
-            CHANGE,
-            "< 90 00",
-        ];
+            &JUKI_CHANGED[..],
+            &auth_pin(&["< 63 C3", VERIFY, "< 90 00", CHANGE, "< 90 00"]),
+        ]
+        .concat();
         let text = format!("@source hand-written\n{}\n", lines.join("\n"));
         let mut card = Holds {
             inner: Replay::new(Trace::parse(&text, "t.trace").unwrap()),
