@@ -94,11 +94,11 @@ fn failed_token_or_certificate_reads_are_reported_and_the_pins_still_shown() {
 }
 
 #[test]
-fn plain_status_adds_token_and_certificate_reads_to_the_eleven() {
+fn plain_status_adds_token_and_certificate_reads_to_the_fourteen() {
     let text = std::fs::read_to_string(common::trace("card/my-number-card.trace")).unwrap();
     let commands = text.lines().filter(|l| l.starts_with('>')).count();
     // 2 for the token, 1 SELECT and 3 READ BINARY for a 377-byte certificate.
-    assert_eq!(commands, 11 + 2 + 4);
+    assert_eq!(commands, 14 + 2 + 4);
 }
 
 #[test]

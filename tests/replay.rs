@@ -50,7 +50,7 @@ fn exchanges_left_unused_fail_the_command() {
         "no result is printed from a replay that did not match: {out}"
     );
     assert!(err.contains("1 exchange(s) of the trace unused"), "{err}");
-    assert!(err.contains("step 12"), "{err}");
+    assert!(err.contains("step 15"), "{err}");
 }
 
 #[test]

@@ -71,7 +71,7 @@ fn recording_over_the_virtual_card_is_labelled_simulator() {
     assert_eq!(code, 0, "{err}");
     let text = std::fs::read_to_string(&trace).unwrap();
     assert!(text.starts_with("@source simulator\n"), "{text}");
-    assert_eq!(text.lines().filter(|l| l.starts_with('>')).count(), 11);
+    assert_eq!(text.lines().filter(|l| l.starts_with('>')).count(), 14);
 }
 
 #[test]
@@ -108,14 +108,22 @@ fn a_change_made_by_one_run_is_seen_by_the_next() {
     }
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.state");
-    init(&state, &["--tries", "juki=2"]);
-    let (code, _, err) = on(&state, &["change-pin", "--stdin", "juki"], "1234\n2468\n");
+    init(&state, &["--tries", "kenhojo=2"]);
+    let (code, _, err) = on(
+        &state,
+        &["change-pin", "--stdin", "kenhojo"],
+        "1234\n2468\n",
+    );
     assert_eq!(code, 0, "{err}");
-    assert_eq!(tries(&state)[2], Some(3));
+    assert_eq!(tries(&state)[3], Some(3));
     let saved = std::fs::read_to_string(&state).unwrap();
-    assert!(saved.contains("pin juki 2468 3"), "{saved}");
+    assert!(saved.contains("pin kenhojo 2468 3"), "{saved}");
     // The old PIN is wrong now: one try spent, exit 13.
-    let (code, _, err) = on(&state, &["change-pin", "--stdin", "juki"], "1234\n1357\n");
+    let (code, _, err) = on(
+        &state,
+        &["change-pin", "--stdin", "kenhojo"],
+        "1234\n1357\n",
+    );
     assert_eq!(code, 13, "{err}");
-    assert_eq!(tries(&state)[2], Some(2));
+    assert_eq!(tries(&state)[3], Some(2));
 }

@@ -75,7 +75,10 @@ pub fn answer(state: &mut CardState, session: &mut Session, command: &[u8]) -> V
     let just_verified = session.just_verified.take();
     let (data, sw) = match parse(command) {
         None => (Vec::new(), StatusWord::WrongLength),
-        Some(c) if c.cla != 0x00 => (Vec::new(), StatusWord::ClassNotSupported),
+        // CHANGE KEY is the one proprietary (CLA 80) command the juki PIN's key references take.
+        Some(c) if c.cla != 0x00 && !(c.cla == 0x80 && c.ins == Instruction::ChangeKey.byte()) => {
+            (Vec::new(), StatusWord::ClassNotSupported)
+        }
         Some(c) => dispatch(state, session, &c, just_verified),
     };
     let mut out = data;
@@ -94,7 +97,10 @@ fn dispatch(
         ins if ins == Instruction::Select.byte() => none(select(state, session, c)),
         ins if ins == Instruction::Verify.byte() => none(verify(state, session, c)),
         ins if ins == Instruction::ChangeReferenceData.byte() => {
-            none(change(state, session, c, just_verified))
+            none(change(state, session, c, just_verified, 0x01))
+        }
+        ins if ins == Instruction::ChangeKey.byte() => {
+            none(change(state, session, c, just_verified, 0x00))
         }
         ins if ins == Instruction::ReadBinary.byte() => read_binary(state, session, c),
         _ => none(StatusWord::InstructionNotSupported),
@@ -177,9 +183,11 @@ fn change(
     session: &Session,
     c: &Parsed<'_>,
     just_verified: Option<PinKind>,
+    p1: u8,
 ) -> StatusWord {
-    // P1 = 01: the data is the new PIN alone, the current one having just been verified.
-    if c.p1 != 0x01 || c.p2 != 0x80 {
+    // The data is the new PIN alone, the current one having just been verified (P1 01 for
+    // CHANGE REFERENCE DATA, 00 for CHANGE KEY).
+    if c.p1 != p1 || c.p2 != 0x80 {
         return StatusWord::IncorrectParameters;
     }
     let Some(kind) = selected_pin(session) else {
