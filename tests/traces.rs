@@ -37,14 +37,15 @@ fn every_bundled_trace_parses_and_names_its_source_honestly() {
     }
 }
 
-/// README.md's first command for a fresh machine (`cargo run -- ARGS`) must keep working.
+/// README.md's first command for a fresh machine (`... && cargo run -- ARGS`) must keep working.
 #[test]
 fn the_readme_replay_command_runs() {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let line = readme
         .lines()
-        .find_map(|l| l.strip_prefix("    cargo run -- "))
+        .filter_map(|l| l.strip_prefix("    "))
+        .find_map(|l| Some(l.split_once("cargo run -- ")?.1))
         .expect("README.md shows an indented `cargo run -- ...` command");
     let out = common::jpki()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
