@@ -239,9 +239,11 @@ fn the_debian_package_takes_what_the_asset_script_writes() {
         .split("[package.metadata.deb]")
         .nth(1)
         .expect("Cargo.toml has no [package.metadata.deb]");
+    // Each source is a string starting "target/assets/", however the array is laid out (cargo
+    // package rewrites the manifest).
     let sources: Vec<&str> = deb
-        .lines()
-        .filter_map(|line| line.trim().strip_prefix("[\"target/assets/"))
+        .split("\"target/assets/")
+        .skip(1)
         .filter_map(|rest| rest.split('"').next())
         .collect();
     assert!(sources.len() >= 4, "{sources:?}");
