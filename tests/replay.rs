@@ -212,6 +212,13 @@ fn endless_devices_as_traces_end_at_once_with_the_size_limit() {
 }
 
 #[test]
+fn readers_on_a_trace_that_cannot_be_loaded_exits_with_the_trace_code() {
+    let (code, err) = run_bounded(Path::new("/dev/zero"), &["readers"]);
+    assert_eq!(code, Some(11), "{err}");
+    assert!(err.contains("is larger than"), "{err}");
+}
+
+#[test]
 fn a_trace_with_a_25_mb_command_is_refused_before_it_is_read() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("huge.trace");
