@@ -146,7 +146,7 @@ pub const MAX_ATR_BYTES: usize = pcsc::MAX_ATR_SIZE;
 const _: () = assert!(MAX_LINE_BYTES > 2 + 3 * MAX_APDU_BYTES + 80);
 
 /// A trace that cannot be read, or a replay that left the trace's path. Every piece of the file
-/// a message quotes is escaped and cut short ([`excerpt`]).
+/// a message quotes is escaped and cut short.
 #[derive(Debug, Clone, Error, PartialEq, Eq)]
 pub enum TraceError {
     /// The file could not be read.
@@ -289,12 +289,15 @@ impl Trace {
                     .map_or(bytes.len(), |i| line_start + i);
                 let number = valid.iter().filter(|b| **b == b'\n').count() + 1;
                 let bad = bytes[e.valid_up_to()];
+                let column = String::from_utf8_lossy(&bytes[line_start..e.valid_up_to()])
+                    .chars()
+                    .count()
+                    + 1;
                 Err(Failure { origin: &origin }.at(
                     number,
                     &String::from_utf8_lossy(&bytes[line_start..line_end]),
                     format!(
-                        "byte {bad:02X} at column {} is not UTF-8: a trace is UTF-8 text",
-                        e.valid_up_to() - line_start + 1
+                        "byte {bad:02X} at column {column} is not UTF-8: a trace is UTF-8 text"
                     ),
                 ))
             }
@@ -856,6 +859,11 @@ mod tests {
                 .contains("line 3 reads \"> 00 \u{fffd} A4\""),
             "{err}"
         );
+        // Columns count characters, as for control characters.
+        let err = Trace::from_bytes("@source simulator\n# é \u{1}".as_bytes(), "t").unwrap_err();
+        assert!(err.to_string().contains("column 5"), "{err}");
+        let err = Trace::from_bytes(b"@source simulator\n# \xC3\xA9 \xFE\n", "t").unwrap_err();
+        assert!(err.to_string().contains("byte FE at column 5"), "{err}");
         assert!(Trace::from_bytes(SAMPLE.as_bytes(), "t").is_ok());
     }
 
