@@ -161,7 +161,11 @@ fn init(
         let application = application_from_id(id)
             .with_context(|| format!("--without: unknown application \"{id}\""))?;
         state.applications.retain(|a| *a != application);
-        state.pins.retain(|(k, _)| k.application() != application);
+        state.pins.retain(|(k, _)| {
+            k.key_references()
+                .iter()
+                .any(|r| state.applications.contains(&r.application))
+        });
     }
     if let Some(der) = auth_certificate {
         state.auth_certificate =

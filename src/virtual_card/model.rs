@@ -94,10 +94,11 @@ impl CardState {
 
     /// The file `ef` inside `application`, if the card has it.
     pub fn file(&self, application: Application, ef: [u8; 2]) -> Option<File> {
-        if let Some(kind) = PinKind::ALL
-            .into_iter()
-            .find(|k| k.application() == application && k.ef() == ef)
-        {
+        if let Some(kind) = PinKind::ALL.into_iter().find(|k| {
+            k.key_references()
+                .iter()
+                .any(|r| r.application == application && r.ef() == ef)
+        }) {
             return self.pin(kind).map(|_| File::Pin(kind));
         }
         match (application, ef) {

@@ -45,6 +45,7 @@ pub fn application_id(application: Application) -> &'static str {
     match application {
         Application::Jpki => "jpki",
         Application::Juki => "juki",
+        Application::Common => "common",
         Application::Kenhojo => "kenhojo",
     }
 }

@@ -14,7 +14,10 @@ fn sw(card: &mut VirtualCard, command: &Command) -> StatusWord {
 
 fn select_pin(card: &mut VirtualCard, kind: PinKind) {
     assert_eq!(
-        sw(card, &Command::select_application(kind.application().aid())),
+        sw(
+            card,
+            &Command::select_application(kind.key_references()[0].application.aid())
+        ),
         StatusWord::Success
     );
     assert_eq!(
@@ -283,7 +286,7 @@ fn random_walks_keep_the_counters_honest() {
         for _ in 0..40 {
             let kind = PinKind::ALL[rng.next(4)];
             let command = match rng.next(6) {
-                0 => Command::select_application(kind.application().aid()),
+                0 => Command::select_application(kind.key_references()[0].application.aid()),
                 1 => Command::select_file(kind.ef()),
                 2 => Command::read_retry_counter(),
                 3 => Command::verify(if kind == PinKind::Sign {
