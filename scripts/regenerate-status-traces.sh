@@ -35,8 +35,12 @@ record locked-6983 "The juki PIN locked, answered as 69 83 (authentication metho
   --tries juki=0 --locked-probe 6983
 record locked-6984 "The sign password locked, answered as 69 84 (reference data not usable)." \
   --tries sign=0 --locked-probe 6984
-record no-juki-application "A card without the juki application: SELECT answers 6A 82, the exchange goes on." \
+record no-juki-application "A card without either juki application (住基 AP, 共通 AP): each SELECT answers 6A 82, the exchange goes on." \
   --without juki
+record no-juki-ap "A card without the 住基 AP: the juki PIN is read in the 共通 AP alone." \
+  --profile common-ap-only
+record juki-counters-differ "The juki PIN's two key references disagree: the 住基 AP's at 2 of 3, the 共通 AP's at 3." \
+  --profile juki-counters-differ
 record sign-not-issued "A child's card (under 15): no signature certificate, so the sign PIN EF is not found." \
   --profile under-15
 record not-my-number-card "Some other card: SELECT of the JPKI application answers 6A 82, so jpki stops." \
