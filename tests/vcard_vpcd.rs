@@ -206,6 +206,13 @@ fn usage_errors_exit_2_and_write_nothing() {
         assert!(err.contains(expected), "{args:?}: {err}");
         assert!(!state.exists(), "{args:?} wrote a state file");
     }
+    // Not a usage error, but refused at once: nothing to read without end.
+    let out = init(&["--auth-certificate", "/dev/zero"], &state);
+    if Path::new("/dev/zero").exists() {
+        assert_eq!(out.status.code(), Some(1));
+        assert!(text(&out.stderr).contains("not a regular file"));
+        assert!(!state.exists());
+    }
     let out = vcard().arg("frobnicate").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let out = vcard().output().unwrap();

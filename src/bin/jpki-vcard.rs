@@ -273,8 +273,8 @@ fn run(args: Args) -> Result<(), Failure> {
                 card.remove(ap);
             }
             if let Some(der) = auth_certificate {
-                let bytes =
-                    std::fs::read(&der).with_context(|| format!("reading {}", der.display()))?;
+                let bytes = read_certificate(&der)
+                    .with_context(|| format!("--auth-certificate {}", der.display()))?;
                 card.set_certificate(Certificate::Auth, Some(bytes));
             }
             if let Some(Atr(atr)) = atr {
@@ -299,6 +299,24 @@ fn run(args: Args) -> Result<(), Failure> {
             &state,
         )?),
     }
+}
+
+/// The most a certificate EF can serve: READ BINARY's offset has 15 bits, and one more read of
+/// 256 bytes follows the last offset.
+const MAX_CERTIFICATE_BYTES: u64 = 0x7FFF + 256;
+
+/// A DER file for a certificate EF: a regular file of at most [`MAX_CERTIFICATE_BYTES`].
+fn read_certificate(path: &Path) -> Result<Vec<u8>> {
+    let file = std::fs::File::open(path)?;
+    anyhow::ensure!(file.metadata()?.is_file(), "not a regular file");
+    let mut bytes = Vec::new();
+    file.take(MAX_CERTIFICATE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    anyhow::ensure!(
+        bytes.len() as u64 <= MAX_CERTIFICATE_BYTES,
+        "larger than {MAX_CERTIFICATE_BYTES} bytes, more than a card's EF serves"
+    );
+    Ok(bytes)
 }
 
 /// The targets of `settings`, PIN-wide ones first, so a narrower one set later wins.

@@ -81,7 +81,14 @@ impl StateFile {
                     held,
                 });
             }
-            // Another run replaced the file while this one waited: lock the new one.
+            // Another run replaced the file while this one waited: lock the new one, within the
+            // same deadline.
+            if started.elapsed() >= wait {
+                return Err(StateError::Busy {
+                    origin,
+                    waited_secs: wait.as_secs(),
+                });
+            }
         }
     }
 
