@@ -363,7 +363,7 @@ fn set_pins(
                 .map_err(|e| usage(format!("--card-pin {target}: {e}")))?
                 .expose()
                 .to_vec(),
-            Target::Code(code) if Code::accepts(value) => value.as_bytes().to_vec(),
+            Target::Code(_) if Code::accepts(value) => value.as_bytes().to_vec(),
             Target::Code(code) => {
                 return Err(usage(format!(
                     "--card-pin {}: must be 1 to 16 digits",

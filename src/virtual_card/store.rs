@@ -1,9 +1,10 @@
 //! A state file on disk, held for a whole run (docs/virtual-card.md, "Runs that share a state
 //! file"). Why each step:
 //!
-//! - One advisory lock per file (std's `File::try_lock`: `flock` on Unix, `LockFileEx` on
-//!   Windows) makes runs on one card take turns, so no two runs load the same counters and lose
-//!   each other's changes, and a run never refunds tries another spent meanwhile.
+//! - One advisory lock per file (the `fs4` crate: `flock` on Unix, `LockFileEx` on Windows; std's
+//!   own `File::try_lock` needs Rust 1.89, above the supported 1.88) makes runs on one card take
+//!   turns, so no two runs load the same counters and lose each other's changes, and a run never
+//!   refunds tries another spent meanwhile.
 //! - The state is read through the locked handle, once it is known to still be the file at the
 //!   path: a writer may have renamed a new file over it while this run waited.
 //! - A change goes to a new file created exclusively (`create_new`) beside the target, synced,
@@ -13,7 +14,8 @@
 //! - Nothing is written when nothing changed, so reading a card needs no write access.
 
 use super::state_file::StateError;
-use std::fs::{File, OpenOptions, TryLockError};
+use fs4::fs_std::FileExt;
+use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -59,9 +61,9 @@ impl StateFile {
             if !held.metadata().map_err(io("read"))?.is_file() {
                 return Err(StateError::NotAFile { origin });
             }
-            match held.try_lock() {
-                Ok(()) => {}
-                Err(TryLockError::WouldBlock) => {
+            match held.try_lock_exclusive() {
+                Ok(true) => {}
+                Ok(false) => {
                     if started.elapsed() >= wait {
                         return Err(StateError::Busy {
                             origin,
@@ -72,7 +74,7 @@ impl StateFile {
                     pause = (pause * 2).min(Duration::from_millis(20));
                     continue;
                 }
-                Err(TryLockError::Error(e)) => return Err(io("lock")(e)),
+                Err(e) => return Err(io("lock")(e)),
             }
             if still_at(&held, &target) {
                 return Ok(StateFile {
@@ -208,10 +210,10 @@ fn still_at(_held: &File, _target: &Path) -> bool {
 
 /// Lock a file nobody else can know of yet; being told to wait would mean something is wrong.
 fn lock_now(file: &File) -> std::io::Result<()> {
-    file.try_lock().map_err(|e| match e {
-        TryLockError::Error(e) => e,
-        TryLockError::WouldBlock => std::io::Error::other("a fresh file is locked"),
-    })
+    match file.try_lock_exclusive()? {
+        true => Ok(()),
+        false => Err(std::io::Error::other("a fresh file is locked")),
+    }
 }
 
 /// A fresh file beside `target`, created exclusively, holding `text`, synced, with `mode` (or
