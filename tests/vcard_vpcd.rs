@@ -274,11 +274,11 @@ fn init_offers_the_juki_profiles_the_applications_and_the_atrs() {
         .success());
     assert_eq!(
         line(&path("a"), "pin juki juki_ap"),
-        "pin juki juki_ap 1234 2"
+        "pin juki juki_ap 1234 3"
     );
     assert_eq!(
         line(&path("a"), "pin juki common_ap"),
-        "pin juki common_ap 1234 3"
+        "pin juki common_ap 1234 2"
     );
     assert!(init(&["--profile", "common-ap-only"], &path("b"))
         .status

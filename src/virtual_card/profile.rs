@@ -44,8 +44,8 @@ pub enum Profile {
     /// Issued to a child under 15: no signature certificate, so no sign PIN, certificate or key
     /// EF.
     Under15,
-    /// An adult's card whose two juki key references hold different counters: the 住基 AP's at
-    /// 2 of 3, the 共通 AP's at 3.
+    /// An adult's card whose two juki key references hold different counters: the 住基 AP's full
+    /// (3 of 3), the 共通 AP's at 2.
     JukiCountersDiffer,
     /// An adult's card without the 住基 AP: juki in the 共通 AP only.
     CommonApOnly,
@@ -123,11 +123,11 @@ impl Profile {
                 state.set_certificate(Certificate::Sign, None);
             }
             Profile::JukiCountersDiffer => {
-                let juki_ap = KeyReference {
+                let common_ap = KeyReference {
                     kind: PinKind::Juki,
-                    application: Application::Juki,
+                    application: Application::Common,
                 };
-                if let Some(record) = state.pin_mut(juki_ap) {
+                if let Some(record) = state.pin_mut(common_ap) {
                     record.tries_left = 2;
                 }
             }
@@ -172,8 +172,8 @@ mod tests {
         assert!(child.certificate(Certificate::Sign).is_none());
         assert!(child.certificate(Certificate::SignCa).is_some());
         let differ = Profile::JukiCountersDiffer.card();
-        assert_eq!(juki(&differ, Application::Juki), Some(2));
-        assert_eq!(juki(&differ, Application::Common), Some(3));
+        assert_eq!(juki(&differ, Application::Juki), Some(3));
+        assert_eq!(juki(&differ, Application::Common), Some(2));
         let common = Profile::CommonApOnly.card();
         assert!(!common.has(Ap::Juki));
         assert_eq!(juki(&common, Application::Juki), None);
