@@ -276,8 +276,9 @@ fn readers_status_change_pin_and_status_again_through_pcscd() {
     let (code, out, err) = run(&["readers"], None);
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.lines()
-            .any(|l| l.contains(VPCD_READER) && l.contains("3B E0 00 FF 81 31 FE 45 14")),
+        out.lines().any(
+            |l| l.contains(VPCD_READER) && l.contains("3B C5 FF 81 31 FB 45 80 73 C6 01 00 00")
+        ),
         "{out}"
     );
 
@@ -395,7 +396,7 @@ fn a_pin_change_through_pcsc_holds_and_the_reset_after_it() {
         return;
     };
     let select = [
-        Command::select_application(Application::Juki.aid()),
+        Command::select_application(Application::Common.aid()),
         Command::select_file(PinKind::Juki.ef()),
     ];
     // The change-pin exchange: select, read the counter, VERIFY, CHANGE, in one transaction.
@@ -404,7 +405,7 @@ fn a_pin_change_through_pcsc_holds_and_the_reset_after_it() {
         select[1].clone(),
         Command::read_retry_counter(),
         Command::verify(b"1234"),
-        Command::change_reference_data(b"8642"),
+        Command::change_key(b"8642"),
     ]);
     assert_eq!(
         words,
@@ -419,10 +420,10 @@ fn a_pin_change_through_pcsc_holds_and_the_reset_after_it() {
     // That hold carried a PIN, so it ended with a card reset: nothing is selected or verified in
     // the next one, and CHANGE without a VERIFY is refused.
     let words = in_one_hold(&[
-        Command::change_reference_data(b"1111"),
+        Command::change_key(b"1111"),
         select[0].clone(),
         select[1].clone(),
-        Command::change_reference_data(b"1111"),
+        Command::change_key(b"1111"),
         Command::verify(b"1234"),
     ]);
     assert_eq!(
@@ -436,6 +437,6 @@ fn a_pin_change_through_pcsc_holds_and_the_reset_after_it() {
         ]
     );
     let saved = std::fs::read_to_string(&stack.state).unwrap();
-    assert!(saved.contains("pin juki 8642 2"), "{saved}");
+    assert!(saved.contains("pin juki common_ap 8642 2"), "{saved}");
     assert_eq!(tries_of(&jpki_tries(), "juki"), Some(2));
 }

@@ -250,9 +250,7 @@ fn rows() -> Vec<Row> {
             let mut args = lead.to_vec();
             args.extend(["change-pin", "--stdin", "--experimental", kind]);
             rows.push(row(Card::Replay(trace), &args, &input, 0));
-            if kind != "juki" {
-                rows.push(row(Card::Virtual, &args, &input, 0));
-            }
+            rows.push(row(Card::Virtual, &args, &input, 0));
         }
     }
     // verify-pin of each PIN: one line, the PIN the virtual card holds.
@@ -312,7 +310,7 @@ fn rows() -> Vec<Row> {
         &four,
         0,
     ));
-
+    rows.push(row(Card::Virtual, &three, &four, 0));
     // The failures: their messages are where a careless PIN would show.
     for (trace, args, exit) in [
         (
@@ -382,7 +380,7 @@ fn rows() -> Vec<Row> {
 fn virtual_card_state(path: &std::path::Path) {
     let mut state = Profile::Adult.card();
     for (kind, record) in &mut state.pins {
-        let value = match kind {
+        let value = match kind.kind {
             PinKind::Sign => PASSWORDS[1],
             _ => FOUR_DIGITS,
         };
