@@ -161,7 +161,7 @@ fn cases() -> Vec<Case> {
             &["--json", "status", "--pins-only"],
         ),
         status(
-            "status, no juki AP",
+            "status, neither juki application",
             "status/no-juki-application.trace",
             &["--json", "status", "--pins-only"],
         ),
@@ -1250,7 +1250,10 @@ fn status_in_process_never_sends_a_pin_and_stops_when_the_card_is_gone() {
 // ---------------------------------------------------------------------------------------------
 // In process, over the virtual card: what a fault does to the card itself
 
-use jpki::card::{change_pins, read_card_report, ChangeTargets, PinChange, PinKind};
+use jpki::card::{
+    change_pins, read_card_report, verify_pin, Application, ChangeTargets, KeyReference, Pin,
+    PinChange, PinKind,
+};
 use jpki::transport::{wire, FaultInjection, Transport};
 use jpki::virtual_card::{CardState, Profile, VirtualCard};
 
@@ -1266,7 +1269,8 @@ const IN_PROCESS_PINS: &[&str] = &[
 ];
 
 /// Sits between the fault and the virtual card and notes which PIN-bearing commands reached the
-/// card (INS 20 with data, INS 24), each with the PIN whose EF was selected.
+/// card (VERIFY with data, CHANGE REFERENCE DATA, CHANGE KEY), each with the key reference whose
+/// application and EF were selected.
 struct Witness {
     card: VirtualCard,
     seen: Seen,
@@ -1274,17 +1278,23 @@ struct Witness {
 
 #[derive(Default)]
 struct Seen {
-    selected: Option<PinKind>,
-    pin_commands: Vec<(u8, Option<PinKind>)>,
+    application: Option<Application>,
+    selected: Option<KeyReference>,
+    pin_commands: Vec<(u8, Option<KeyReference>)>,
 }
 
 impl Seen {
     fn note(&mut self, command: &[u8]) {
         match command {
-            [0x00, 0xA4, 0x02, _, 0x02, hi, lo, ..] => {
-                self.selected = PinKind::ALL.into_iter().find(|k| k.ef() == [*hi, *lo]);
+            [0x00, 0xA4, 0x04, _, _, aid @ ..] => {
+                self.application = Application::ALL.into_iter().find(|a| a.aid() == aid);
+                self.selected = None;
             }
-            [0x00, 0xA4, 0x04, ..] => self.selected = None,
+            [0x00, 0xA4, 0x02, _, 0x02, hi, lo, ..] => {
+                self.selected = KeyReference::ALL
+                    .into_iter()
+                    .find(|k| Some(k.application) == self.application && k.ef() == [*hi, *lo]);
+            }
             [_, ins, ..] if wire::secret_data(command).is_some() => {
                 self.pin_commands.push((*ins, self.selected));
             }
@@ -1292,11 +1302,11 @@ impl Seen {
         }
     }
 
-    /// How many commands with instruction `ins` carried a PIN for `kind`.
-    fn count(&self, ins: u8, kind: PinKind) -> usize {
+    /// How many commands with one of `ins` carried a PIN to `key`.
+    fn count(&self, ins: &[u8], key: KeyReference) -> usize {
         self.pin_commands
             .iter()
-            .filter(|(i, k)| *i == ins && *k == Some(kind))
+            .filter(|(i, k)| ins.contains(i) && *k == Some(key))
             .count()
     }
 }
@@ -1372,11 +1382,20 @@ fn card_with(tries: Option<u8>) -> CardState {
 /// Not the extra 63 Cx faults of the binary harness: a reader that answers 63 C2 for a card at
 /// 1 try forges the counter, and no guard can see through that (a malicious reader is out of
 /// scope, docs/security.md). Tried: with them, a wrong PIN then locks the card, as it must.
+/// For the same reason, no 90 00 for a command that never reached the card ([`forges_success`]):
+/// tried, a SELECT of the 住基 AP "answered" so sends the juki PIN to the 共通 AP's key reference,
+/// the one still selected, since both PIN files are EF 00 1C.
 #[test]
 fn change_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
     use PinKind::*;
     let started = Instant::now();
-    let targets: [&[PinKind]; 4] = [&[Sign], &[Auth], &[Kenhojo], &[Kenhojo, Auth]];
+    let targets: [&[PinKind]; 5] = [
+        &[Sign],
+        &[Auth],
+        &[Juki],
+        &[Kenhojo],
+        &[Juki, Kenhojo, Auth],
+    ];
     let mut total = 0;
     for kinds in targets {
         let mut runs = 0;
@@ -1392,9 +1411,13 @@ fn change_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
                 for current in [right, wrong] {
                     let change = PinChange::new(&change_targets, current, new).unwrap();
                     // Guard then act: 3 + 4 APDUs per key reference at most.
-                    for at in 0..7 * kinds.len() {
+                    let keys: usize = kinds.iter().map(|k| k.key_references().len()).sum();
+                    for at in 0..7 * keys {
                         for fault in Fault::catalogue() {
                             for reaches_card in [true, false] {
+                                if forges_success(&fault, reaches_card) {
+                                    continue;
+                                }
                                 let witness = Witness {
                                     card: VirtualCard::new(card_with(tries)),
                                     seen: Seen::default(),
@@ -1416,26 +1439,7 @@ fn change_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
                                     at + 1
                                 );
                                 let witness = card.into_inner();
-                                for kind in PinKind::ALL {
-                                    let verifies = witness.seen.count(0x20, kind);
-                                    let changes = witness.seen.count(0x24, kind);
-                                    assert!(verifies <= 1 && changes <= 1, "sent twice: {label}");
-                                    let before = tries.unwrap_or(kind.max_tries());
-                                    let after = (witness.card.state().pins.iter())
-                                        .filter(|(k, _)| k.kind == kind)
-                                        .map(|(_, r)| r.tries_left)
-                                        .min()
-                                        .unwrap();
-                                    let fell = before.saturating_sub(after);
-                                    assert!(
-                                        usize::from(fell) <= verifies,
-                                        "{kind} fell by {fell} after {verifies} VERIFY: {label}"
-                                    );
-                                    assert!(
-                                        after > 0 || (allow_last_try && before == 1),
-                                        "{kind} reached 0: {label}"
-                                    );
-                                }
+                                check_key_references(&witness, tries, allow_last_try, &label);
                                 let mut shown = vec![format!("{report:?}")];
                                 if let Some(error) = &report.error {
                                     shown.extend([error.to_string(), format!("{error:?}")]);
@@ -1458,6 +1462,104 @@ fn change_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
         "virtual card, change-pin: {total} injected runs in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    assert!(total > 1000, "{total}");
+}
+
+/// A reader answering 90 00 to a command it never passed to the card: a forged success, out of
+/// scope as forged counters are.
+fn forges_success(fault: &Fault, reaches_card: bool) -> bool {
+    !reaches_card && *fault == Fault::status(0x9000)
+}
+
+/// Per key reference: at most one VERIFY with data and one change command reached the card; its
+/// counter fell by at most the VERIFYs that reached it (at most one per user entry); it reached
+/// 0 only when it stood at 1 and the last try was allowed.
+fn check_key_references(witness: &Witness, tries: Option<u8>, allow_last_try: bool, label: &str) {
+    for key in KeyReference::ALL {
+        let verifies = witness.seen.count(&[0x20], key);
+        let changes = witness.seen.count(&[0x24, 0x32], key);
+        assert!(verifies <= 1 && changes <= 1, "sent twice: {label}");
+        let before = tries.unwrap_or(key.kind.max_tries());
+        let after = witness.card.state().pin(key).unwrap().tries_left;
+        let fell = before.saturating_sub(after);
+        assert!(
+            usize::from(fell) <= verifies,
+            "{key:?} fell by {fell} after {verifies} VERIFY: {label}"
+        );
+        assert!(
+            after > 0 || (allow_last_try && before == 1),
+            "{key:?} reached 0: {label}"
+        );
+    }
+}
+
+/// verify-pin of each PIN over the virtual card, from counters full, at 2 and at 1, with and
+/// without --allow-last-try, with the right and a wrong PIN, at every APDU index, every fault,
+/// striking after the card heard the command and before: the same promises as change-pin's,
+/// and no change command at all.
+#[test]
+fn verify_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
+    let mut total = 0;
+    for kind in PinKind::ALL {
+        let (right, wrong) = if kind == PinKind::Sign {
+            (CARD_PASSWORD, WRONG_PASSWORD)
+        } else {
+            (CARD_FOUR_DIGITS, WRONG_FOUR_DIGITS)
+        };
+        let steps = 6 * kind.key_references().len();
+        for tries in [None, Some(2), Some(1)] {
+            for allow_last_try in [false, true] {
+                for typed in [right, wrong] {
+                    let pin = Pin::new(kind, typed).unwrap();
+                    for at in 0..steps {
+                        for fault in Fault::catalogue() {
+                            for reaches_card in [true, false] {
+                                if forges_success(&fault, reaches_card) {
+                                    continue;
+                                }
+                                let witness = Witness {
+                                    card: VirtualCard::new(card_with(tries)),
+                                    seen: Seen::default(),
+                                };
+                                let mut card = if reaches_card {
+                                    FaultInjection::new(witness, at, fault.clone())
+                                } else {
+                                    FaultInjection::before_card(witness, at, fault.clone())
+                                };
+                                let report = verify_pin(&mut card, &pin, allow_last_try);
+                                if !card.counts().fired {
+                                    continue;
+                                }
+                                total += 1;
+                                let label = format!(
+                                    "verify {kind} from {tries:?}, allow {allow_last_try}, \
+                                     step {} | {fault} (reaches card: {reaches_card}): {report:?}",
+                                    at + 1
+                                );
+                                let witness = card.into_inner();
+                                check_key_references(&witness, tries, allow_last_try, &label);
+                                let changes: usize = KeyReference::ALL
+                                    .into_iter()
+                                    .map(|key| witness.seen.count(&[0x24, 0x32], key))
+                                    .sum();
+                                assert_eq!(changes, 0, "a change command: {label}");
+                                let mut shown = vec![format!("{report:?}")];
+                                if let Some(error) = &report.error {
+                                    shown.extend([error.to_string(), format!("{error:?}")]);
+                                }
+                                for text in &shown {
+                                    for pin in IN_PROCESS_PINS {
+                                        assert!(leak_of(text, pin).is_none(), "{pin} in {text}");
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    println!("virtual card, verify-pin: {total} injected runs");
     assert!(total > 1000, "{total}");
 }
 
