@@ -44,6 +44,8 @@ record no-common-ap "A card without the 共通 AP: its SELECT answers 6A 82, juk
   --without common_ap
 record no-juki-application "A card with neither juki application: both SELECTs answer 6A 82, juki is not issued." \
   --without juki
+record no-kenhojo-application "A card without the 券面事項入力補助 AP: its SELECT answers 6A 82, kenhojo is not issued (not locked)." \
+  --without kenhojo
 record sign-not-issued "A child's card (under 15): no signature certificate, so the sign PIN EF is not found." \
   --profile under-15
 record not-my-number-card "Some other card: SELECT of the JPKI application answers 6A 82, so jpki stops." \

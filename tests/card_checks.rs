@@ -93,13 +93,73 @@ fn failed_token_or_certificate_reads_are_reported_and_the_pins_still_shown() {
     assert_eq!(v["pins"][3]["tries_left"], 3);
 }
 
+/// Run plain `status` over the trace text `text` with `--record`; (exit code, stderr, the
+/// commands jpki sent as the recording lists them).
+fn plain_status_over(text: &str) -> (i32, String, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let replayed = dir.path().join("replayed.trace");
+    let recorded = dir.path().join("recorded.trace");
+    std::fs::write(&replayed, text).unwrap();
+    let out = jpki()
+        .arg("--replay")
+        .arg(&replayed)
+        .arg("--record")
+        .arg(&recorded)
+        .args(["--today", "2026-11-25", "--json", "status"])
+        .output()
+        .unwrap();
+    let sent = std::fs::read_to_string(&recorded)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.strip_prefix("> "))
+        .map(str::to_string)
+        .collect();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        sent,
+    )
+}
+
 #[test]
 fn plain_status_adds_token_and_certificate_reads_to_the_fourteen() {
     let text = std::fs::read_to_string(common::trace("card/my-number-card.trace")).unwrap();
-    let commands = text.lines().filter(|l| l.starts_with('>')).count();
-    // 2 for the token; for the 1629-byte test certificate 1 SELECT, the 4-byte header read and
-    // 7 READ BINARY of up to 256 bytes.
-    assert_eq!(commands, 14 + 2 + 1 + 1 + 7);
+    // Replayed through jpki: the replay fails the run on a command it does not expect, on one
+    // past its end (even when jpki drops that error) and on an exchange left unused, so exit 0
+    // means jpki sent exactly the trace's commands, and the recording lists them.
+    let (code, err, sent) = plain_status_over(&text);
+    assert_eq!(code, 0, "{err}");
+    // 14 for the counters; 2 for the token; for the 1629-byte test certificate 1 SELECT, the
+    // 4-byte header read and 7 READ BINARY of up to 256 bytes.
+    assert_eq!(sent.len(), 14 + 2 + 1 + 1 + 7, "{sent:#?}");
+    assert_eq!(
+        sent[1], "00 A4 02 0C 02 00 06",
+        "the token EF right after SELECT JPKI AP"
+    );
+    assert_eq!(
+        sent[3], "00 A4 02 0C 02 00 0A",
+        "then the auth certificate EF"
+    );
+    assert_eq!(
+        sent.iter().filter(|c| c.starts_with("00 B0")).count(),
+        1 + 1 + 7,
+        "READ BINARY: the token, the certificate's header, its chunks"
+    );
+    // One exchange less, or one more, and the same run fails.
+    let exchanges = text.lines().filter(|l| l.starts_with('>')).count();
+    let cut = text
+        .rsplit_once("\n>")
+        .map(|(head, _)| format!("{head}\n"))
+        .unwrap();
+    assert_eq!(
+        cut.lines().filter(|l| l.starts_with('>')).count(),
+        exchanges - 1
+    );
+    let (code, err, _) = plain_status_over(&cut);
+    assert_eq!(code, 11, "one exchange short: {err}");
+    let longer = format!("{text}> 00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01\n< 90 00\n");
+    let (code, err, _) = plain_status_over(&longer);
+    assert_eq!(code, 11, "one exchange more: {err}");
 }
 
 #[test]

@@ -721,3 +721,204 @@ fn a_pin_bearing_command_is_never_sent_twice() {
     assert_eq!(out.status.code(), Some(12), "{err}");
     assert!(err.contains("6C 04"), "{err}");
 }
+
+/// Like [`change`], with `--record`: also the trace jpki wrote of what it sent.
+fn change_recorded(trace_name: &str, args: &[&str], stdin: &str) -> (i32, String, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let recorded = dir.path().join("recorded.trace");
+    let out = jpki()
+        .arg("--replay")
+        .arg(trace(&format!("change-pin/{trace_name}")))
+        .arg("--record")
+        .arg(&recorded)
+        .args(args)
+        .write_stdin(stdin)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        std::fs::read_to_string(&recorded).unwrap(),
+    )
+}
+
+/// The commands of a recorded trace that carry a PIN (their bytes are `??`).
+fn pin_commands(recorded: &str) -> Vec<&str> {
+    recorded
+        .lines()
+        .filter(|l| l.starts_with('>') && l.contains("??"))
+        .collect()
+}
+
+#[test]
+fn outcome_a_change_the_card_refuses_with_63c2_or_6a80_is_not_changed() {
+    for (trace_name, id, sw) in [
+        ("change-rejected-63c2.trace", "auth", "63 C2"),
+        ("change-rejected-6a80.trace", "kenhojo", "6A 80"),
+    ] {
+        let (code, out, err, recorded) =
+            change_recorded(trace_name, &["change-pin", "--stdin", id], &pins_stdin());
+        assert_eq!(code, 12, "{trace_name}: {err}");
+        assert!(out.ends_with(": not changed\n"), "{trace_name}: {out}");
+        assert!(err.contains("refused the new"), "{err}");
+        assert!(err.contains(&format!("answered {sw}")), "{err}");
+        assert!(err.contains("the PIN is unchanged"), "{err}");
+        // The VERIFY and the CHANGE, once each.
+        assert_eq!(pin_commands(&recorded).len(), 2, "{recorded}");
+        let (code, out, _) = change(
+            trace_name,
+            &["--json", "change-pin", "--stdin", id],
+            &pins_stdin(),
+        );
+        assert_eq!(code, 12);
+        assert_eq!(
+            rows(&out),
+            vec![row(id, Some(false), "change_rejected", Some(3))]
+        );
+        assert_eq!(json(&out)["pins"][0]["outcome"], "not_changed");
+    }
+}
+
+#[test]
+fn not_issued_change_pin_on_a_card_without_the_kenhojo_application_is_never_locked() {
+    let (code, out, err, recorded) = change_recorded(
+        "kenhojo-not-issued.trace",
+        &["change-pin", "--stdin", "kenhojo"],
+        &pins_stdin(),
+    );
+    assert_eq!(code, 17, "{err}");
+    assert_eq!(out, "Card info input support PIN (kenhojo): not changed\n");
+    assert!(err.contains("this card has no kenhojo PIN"), "{err}");
+    assert!(!err.to_lowercase().contains("locked"), "{err}");
+    assert!(pin_commands(&recorded).is_empty(), "{recorded}");
+    let (code, out, _) = change(
+        "kenhojo-not-issued.trace",
+        &["--json", "change-pin", "--stdin", "kenhojo"],
+        &pins_stdin(),
+    );
+    assert_eq!(code, 17);
+    // No counter, not a counter at 0.
+    assert_eq!(
+        rows(&out),
+        vec![row("kenhojo", Some(false), "not_issued", None)]
+    );
+    let (_, _, err) = change(
+        "kenhojo-not-issued.trace",
+        &["--lang", "ja", "change-pin", "--stdin", "kenhojo"],
+        &pins_stdin(),
+    );
+    assert!(!err.contains("ロック"), "{err}");
+}
+
+#[test]
+fn retry_a_verify_answered_6d00_is_not_sent_again() {
+    // The trace ends at the 6D 00: a second VERIFY would run past its end, which the replay
+    // remembers even if jpki dropped the error, and the run would not exit 12.
+    let (code, out, err, recorded) = change_recorded(
+        "verify-6d00.trace",
+        &["change-pin", "--stdin", "auth"],
+        &pins_stdin(),
+    );
+    assert_eq!(code, 12, "{err}");
+    assert_eq!(out, "User authentication PIN (auth): not changed\n");
+    assert!(err.contains("answered 6D 00 to VERIFY"), "{err}");
+    assert_eq!(
+        pin_commands(&recorded),
+        ["> 00 20 00 80 04 ?? ?? ?? ??"],
+        "{recorded}"
+    );
+    assert_eq!(recorded.lines().filter(|l| l.starts_with('>')).count(), 4);
+}
+
+#[test]
+fn guard_first_a_juki_key_reference_at_its_last_try_stops_the_run_before_any_verify() {
+    let args = ["--json", "change-pin", "--stdin", "--experimental", "juki"];
+    let (code, out, err, recorded) =
+        change_recorded("juki-common-last-try.trace", &args, &pins_stdin());
+    assert_eq!(code, 14, "{err}");
+    // Neither key reference got the PIN, the full one included.
+    assert!(pin_commands(&recorded).is_empty(), "{recorded}");
+    let pin = &json(&out)["pins"][0];
+    assert_eq!(pin["result"], "last_try_refused");
+    assert_eq!(pin["tries_left"], 1);
+    assert_eq!(pin["key_refs"][0]["result"], "not_attempted");
+    assert_eq!(pin["key_refs"][1]["result"], "last_try_refused");
+    // In a batch, the juki PIN named last stops the PINs named before it too.
+    let text = std::fs::read_to_string(trace("change-pin/success-kenhojo.trace")).unwrap();
+    let guard: Vec<&str> = text.lines().take_while(|l| !l.contains("?? ??")).collect();
+    let juki = std::fs::read_to_string(trace("change-pin/juki-common-last-try.trace")).unwrap();
+    let juki_lines: Vec<&str> = juki.lines().filter(|l| l.starts_with(['>', '<'])).collect();
+    let batch = format!("{}\n{}\n", guard.join("\n"), juki_lines.join("\n"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("batch.trace");
+    std::fs::write(&path, batch).unwrap();
+    let out = jpki()
+        .arg("--replay")
+        .arg(&path)
+        .args([
+            "--json",
+            "change-pin",
+            "--stdin",
+            "--experimental",
+            "kenhojo",
+            "juki",
+        ])
+        .write_stdin(pins_stdin())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(14),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        rows(&stdout),
+        vec![
+            row("kenhojo", Some(false), "not_attempted", Some(3)),
+            row("juki", Some(false), "last_try_refused", Some(1)),
+        ]
+    );
+}
+
+#[test]
+fn change_key_is_sent_to_the_juki_key_references_only() {
+    let (code, _, err, recorded) = change_recorded(
+        "juki-kenhojo-auth.trace",
+        &[
+            "change-pin",
+            "--stdin",
+            "--experimental",
+            "juki",
+            "kenhojo",
+            "auth",
+        ],
+        &pins_stdin(),
+    );
+    assert_eq!(code, 0, "{err}");
+    // Each change command with the application selected last before it.
+    let juki_ap = "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 01";
+    let common_ap = "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 01 00";
+    let kenhojo_ap = "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 08";
+    let jpki_ap = "00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01";
+    let mut application = "";
+    let mut changes = Vec::new();
+    for command in recorded.lines().filter_map(|l| l.strip_prefix("> ")) {
+        if command.starts_with("00 A4 04") {
+            application = command;
+        } else if command.starts_with("80 32") || command.starts_with("00 24") {
+            changes.push((application, &command[..5]));
+        }
+    }
+    assert_eq!(
+        changes,
+        [
+            (juki_ap, "80 32"),
+            (common_ap, "80 32"),
+            (kenhojo_ap, "00 24"),
+            (jpki_ap, "00 24"),
+        ]
+    );
+}

@@ -164,7 +164,53 @@ fn the_locale_chooses_japanese_when_no_flag_is_given() {
         .args(["status", "--pins-only"])
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).contains("住民基本台帳用暗証番号"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+    assert!(stdout.contains("住民基本台帳用暗証番号"), "{stdout}");
+    assert!(stdout.contains("残り回数"), "{stdout}");
+    // Every PIN row is Japanese: no English label is left over.
+    assert!(!stdout.contains("Signature password"), "{stdout}");
+}
+
+#[test]
+fn not_issued_a_card_without_the_kenhojo_application_is_never_locked() {
+    let (code, out, err) = replay(
+        "status/no-kenhojo-application.trace",
+        &["--json", "status", "--pins-only"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let kenhojo = &json(&out)["pins"][3];
+    assert_eq!(kenhojo["id"], "kenhojo");
+    assert_eq!(kenhojo["state"], "not_issued");
+    // No counter at all, not a counter at 0.
+    assert_eq!(kenhojo["tries_left"], serde_json::Value::Null);
+    assert_eq!(kenhojo["next_step"], "city_office");
+    assert_eq!(kenhojo["reason"], "not_issued");
+    // The other PINs are read as usual.
+    assert_eq!(
+        pins("status/no-kenhojo-application.trace")[..3],
+        [
+            row("sign", Some(5), "ok"),
+            row("auth", Some(3), "ok"),
+            row("juki", Some(3), "ok"),
+        ]
+    );
+    for (lang, not_issued, locked) in [("en", "not issued", "locked"), ("ja", "未発行", "ロック")]
+    {
+        let (code, text, err) = replay(
+            "status/no-kenhojo-application.trace",
+            &["--lang", lang, "status", "--pins-only"],
+        );
+        assert_eq!(code, 0, "{err}");
+        let line = text
+            .lines()
+            .find(|l| l.contains("(kenhojo)") || l.starts_with("券面事項入力補助用暗証番号"))
+            .unwrap_or_else(|| panic!("no kenhojo row: {text}"));
+        assert!(line.contains(not_issued), "{line}");
+        assert!(!text.to_lowercase().contains(locked), "{text}");
+    }
 }
 
 /// The canonical `status --pins-only` exchange of docs/protocol.md, byte for byte, in order.

@@ -325,3 +325,95 @@ fn a_lower_case_sign_password_is_taken_and_sent_once() {
     assert_no_pin("trace", &written, &["kq7zx93w", "KQ7ZX93W"]);
     assert_eq!(written.matches("> 00 20 00 80 08 ??").count(), 1);
 }
+
+/// Like [`verify`], with `--record`: also the trace jpki wrote of what it sent.
+fn verify_recorded(trace_name: &str, args: &[&str]) -> (i32, String, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let recorded = dir.path().join("recorded.trace");
+    let out = jpki()
+        .arg("--replay")
+        .arg(trace(&format!("verify-pin/{trace_name}")))
+        .arg("--record")
+        .arg(&recorded)
+        .args(args)
+        .write_stdin(pin_line())
+        .output()
+        .unwrap();
+    let written = std::fs::read_to_string(&recorded).unwrap();
+    assert_no_pin("trace", &written, &[PIN]);
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        written,
+    )
+}
+
+/// How many commands of a recorded trace carry a PIN (their bytes are `??`).
+fn pins_sent(recorded: &str) -> usize {
+    recorded
+        .lines()
+        .filter(|l| l.starts_with('>') && l.contains("??"))
+        .count()
+}
+
+#[test]
+fn not_issued_verify_pin_on_a_card_without_the_kenhojo_application_is_never_locked() {
+    let (code, out, err, recorded) = verify_recorded(
+        "kenhojo-not-issued.trace",
+        &["verify-pin", "--stdin", "kenhojo"],
+    );
+    assert_eq!(code, 17, "{err}");
+    assert!(err.contains("this card has no kenhojo PIN"), "{err}");
+    assert!(out.contains("not on this card"), "{out}");
+    assert!(!out.to_lowercase().contains("locked"), "{out}");
+    assert!(!err.to_lowercase().contains("locked"), "{err}");
+    assert_eq!(pins_sent(&recorded), 0, "{recorded}");
+    let (code, out, _) = verify(
+        "kenhojo-not-issued.trace",
+        &["--json", "verify-pin", "--stdin", "kenhojo"],
+        &pin_line(),
+    );
+    assert_eq!(code, 17);
+    let pin = &json(&out)["pins"][0];
+    assert_eq!(pin["result"], "not_issued");
+    assert_eq!(pin["verified"], false);
+    assert_eq!(pin["tries_left"], serde_json::Value::Null);
+    assert_eq!(pin["reason"], "not_issued");
+}
+
+#[test]
+fn retry_a_verify_answered_6d00_is_not_sent_again() {
+    // The trace ends at the 6D 00: a second VERIFY would run past its end.
+    let (code, _, err, recorded) =
+        verify_recorded("verify-6d00.trace", &["verify-pin", "--stdin", "auth"]);
+    assert_eq!(code, 12, "{err}");
+    assert!(err.contains("answered 6D 00 to VERIFY"), "{err}");
+    assert_eq!(pins_sent(&recorded), 1, "{recorded}");
+    assert_eq!(recorded.lines().filter(|l| l.starts_with('>')).count(), 4);
+    let (_, out, _) = verify(
+        "verify-6d00.trace",
+        &["--json", "verify-pin", "--stdin", "auth"],
+        &pin_line(),
+    );
+    let pin = &json(&out)["pins"][0];
+    assert_eq!(pin["verified"], false);
+    assert_eq!(pin["result"], "error");
+}
+
+#[test]
+fn guard_first_a_locked_juki_key_reference_stops_the_check_before_the_pin_is_sent() {
+    let (code, out, err, recorded) = verify_recorded(
+        "juki-common-locked.trace",
+        &["--json", "verify-pin", "--stdin", "--experimental", "juki"],
+    );
+    assert_eq!(code, 15, "{err}");
+    assert!(err.contains("no PIN was sent"), "{err}");
+    // The 住基 AP's key reference is full, and it was not sent the PIN either.
+    assert_eq!(pins_sent(&recorded), 0, "{recorded}");
+    let pin = &json(&out)["pins"][0];
+    assert_eq!(pin["result"], "locked");
+    assert_eq!(pin["tries_left"], 0);
+    assert_eq!(pin["key_refs"][0]["result"], "not_attempted");
+    assert_eq!(pin["key_refs"][1]["result"], "locked");
+}

@@ -863,6 +863,293 @@ mod tests {
         ));
     }
 
+    /// Every command a run sent, in order, over a replay that must be used up exactly.
+    struct Sent {
+        inner: Replay,
+        commands: Vec<Vec<u8>>,
+    }
+
+    impl Transport for Sent {
+        fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+            self.commands.push(command.to_vec());
+            self.inner.transmit(command)
+        }
+
+        fn exclusive(
+            &mut self,
+            session: &mut dyn FnMut(&mut dyn Transport),
+        ) -> Result<(), TransportError> {
+            session(self);
+            Ok(())
+        }
+
+        fn reader_name(&self) -> &str {
+            "sent"
+        }
+    }
+
+    /// Change `kinds` from 4827 to 6391 over `lines`; the report and every command sent. The
+    /// replay must be used up and nothing may have run past it.
+    fn run_sent(kinds: &[PinKind], lines: &[&str]) -> (ChangeReport, Vec<Vec<u8>>) {
+        let text = format!("@source hand-written\n{}\n", lines.join("\n"));
+        let mut card = Sent {
+            inner: Replay::new(Trace::parse(&text, "t.trace").unwrap()),
+            commands: Vec::new(),
+        };
+        let targets = ChangeTargets::new(kinds).unwrap();
+        let change = PinChange::new(&targets, "4827", "6391").unwrap();
+        let report = change_pins(&mut card, &change, false);
+        card.inner
+            .finish()
+            .expect("exactly the exchanges of the trace");
+        (report, card.commands)
+    }
+
+    /// How many commands of `sent` carry a PIN (VERIFY with data, CHANGE REFERENCE DATA, CHANGE
+    /// KEY).
+    fn pin_commands(sent: &[Vec<u8>]) -> usize {
+        sent.iter()
+            .filter(|c| crate::transport::wire::secret_data(c).is_some())
+            .count()
+    }
+
+    #[test]
+    fn outcome_a_change_answered_63c2_or_6a80_is_not_changed() {
+        for sw in ["63 C2", "6A 80"] {
+            let refused = format!("< {sw}");
+            let (report, sent) = run_sent(
+                &[PinKind::Auth],
+                &auth_pin("< 63 C3", &[VERIFY, OK, CHANGE, &refused]),
+            );
+            assert_eq!(outcomes(&report), [Outcome::NotChanged], "{sw}");
+            assert_eq!(report.outcomes[0].outcome.changed(), Some(false), "{sw}");
+            assert!(
+                matches!(
+                    report.error,
+                    Some(CardError::ChangeRejected {
+                        kind: PinKind::Auth,
+                        command: ChangeCommand::ReferenceData,
+                        sw: answered,
+                    }) if answered.to_u16() == u16::from_str_radix(&sw.replace(' ', ""), 16).unwrap()
+                ),
+                "{sw}: {:?}",
+                report.error
+            );
+            // The VERIFY and the CHANGE, once each: the refusal is not retried.
+            assert_eq!(pin_commands(&sent), 2, "{sw}");
+        }
+        // At the juki PIN's first key reference: nothing changed anywhere, never "partly".
+        let mut lines = [
+            guard(SELECT_JUKI_AP, SELECT_JUKI_EF, "< 63 C3"),
+            guard(SELECT_COMMON_AP, SELECT_JUKI_EF, "< 63 C3"),
+        ]
+        .concat();
+        lines.extend([
+            SELECT_JUKI_AP,
+            OK,
+            SELECT_JUKI_EF,
+            OK,
+            VERIFY,
+            OK,
+            CHANGE_KEY,
+        ]);
+        lines.push("< 63 C2");
+        let (report, _) = run_sent(&[PinKind::Juki], &lines);
+        assert_eq!(outcomes(&report), [Outcome::NotChanged]);
+        assert!(matches!(
+            report.error,
+            Some(CardError::ChangeRejected {
+                command: ChangeCommand::Key,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn retry_a_verify_answered_6d00_is_never_sent_again() {
+        let (report, sent) = run_sent(&[PinKind::Auth], &auth_pin("< 63 C3", &[VERIFY, "< 6D 00"]));
+        assert_eq!(pin_commands(&sent), 1);
+        assert_eq!(sent.len(), 4);
+        assert!(
+            matches!(
+                report.error,
+                Some(CardError::UnexpectedAnswer {
+                    kind: PinKind::Auth,
+                    command: "VERIFY",
+                    sw: StatusWord::InstructionNotSupported,
+                })
+            ),
+            "{:?}",
+            report.error
+        );
+        assert_eq!(outcomes(&report), [Outcome::NotChanged]);
+        // Nor at the juki PIN's first key reference: its second is then not tried at all.
+        let mut lines = [
+            guard(SELECT_JUKI_AP, SELECT_JUKI_EF, "< 63 C3"),
+            guard(SELECT_COMMON_AP, SELECT_JUKI_EF, "< 63 C3"),
+        ]
+        .concat();
+        lines.extend([SELECT_JUKI_AP, OK, SELECT_JUKI_EF, OK, VERIFY, "< 6D 00"]);
+        let (report, sent) = run_sent(&[PinKind::Juki], &lines);
+        assert_eq!(pin_commands(&sent), 1);
+        assert_eq!(
+            key_results(&report.outcomes[0]),
+            [
+                (Application::Juki, KeyResult::NotDone),
+                (Application::Common, KeyResult::NotAttempted)
+            ]
+        );
+    }
+
+    #[test]
+    fn retry_no_pin_bearing_command_is_sent_again_after_any_other_answer() {
+        // Every status word that is neither success nor a counter, to the VERIFY and to the
+        // CHANGE: the run stops with what it sent, one VERIFY and at most one CHANGE.
+        for sw in [
+            "6D 00", "6E 00", "6F 00", "6A 82", "69 82", "67 00", "62 83", "6C 04",
+        ] {
+            let answer = format!("< {sw}");
+            let (_, sent) = run_sent(&[PinKind::Auth], &auth_pin("< 63 C3", &[VERIFY, &answer]));
+            assert_eq!(pin_commands(&sent), 1, "VERIFY answered {sw}");
+            let (report, sent) = run_sent(
+                &[PinKind::Auth],
+                &auth_pin("< 63 C3", &[VERIFY, OK, CHANGE, &answer]),
+            );
+            assert_eq!(pin_commands(&sent), 2, "CHANGE answered {sw}");
+            assert_eq!(
+                outcomes(&report),
+                [Outcome::NotChanged],
+                "CHANGE answered {sw}"
+            );
+        }
+    }
+
+    #[test]
+    fn not_issued_a_card_without_the_kenhojo_application_is_never_locked() {
+        let missing_application = vec![SELECT_KENHOJO_AP, "< 6A 82"];
+        let missing_file = vec![SELECT_KENHOJO_AP, OK, SELECT_KENHOJO_EF, "< 6A 82"];
+        for lines in [missing_application, missing_file] {
+            let (report, sent) = run_sent(&[PinKind::Kenhojo], &lines);
+            assert!(
+                matches!(
+                    report.error,
+                    Some(CardError::PinNotIssued {
+                        kind: PinKind::Kenhojo
+                    })
+                ),
+                "{lines:?}: {:?}",
+                report.error
+            );
+            assert_eq!(outcomes(&report), [Outcome::NotChanged]);
+            // Not a count of 0: the card has no such counter.
+            assert_eq!(report.outcomes[0].tries_left, None);
+            assert_eq!(
+                key_results(&report.outcomes[0]),
+                [(Application::Kenhojo, KeyResult::NotOnCard)]
+            );
+            assert_eq!(pin_commands(&sent), 0);
+        }
+    }
+
+    #[test]
+    fn guard_first_no_verify_when_any_juki_key_reference_would_be_refused() {
+        // Either key reference locked, at its last try, or unreadable: the run ends after the
+        // guard, so the replay (which holds nothing more) proves no VERIFY was sent.
+        for refused in [
+            "< 63 C1", "< 63 C0", "< 69 83", "< 69 84", "< 6F 00", "< 90 00",
+        ] {
+            let first = [guard(SELECT_JUKI_AP, SELECT_JUKI_EF, refused)].concat();
+            let second = [
+                guard(SELECT_JUKI_AP, SELECT_JUKI_EF, "< 63 C3"),
+                guard(SELECT_COMMON_AP, SELECT_JUKI_EF, refused),
+            ]
+            .concat();
+            for (which, lines) in [("住基", first), ("共通", second)] {
+                let (report, sent) = run_sent(&[PinKind::Juki], &lines);
+                let label = format!("{which} AP answering {refused}: {:?}", report.error);
+                assert_eq!(pin_commands(&sent), 0, "{label}");
+                assert_eq!(outcomes(&report), [Outcome::NotChanged], "{label}");
+                let expected_error = match refused {
+                    "< 63 C1" => matches!(report.error, Some(CardError::LastTryRefused { .. })),
+                    "< 63 C0" | "< 69 83" | "< 69 84" => {
+                        matches!(report.error, Some(CardError::PinLocked { .. }))
+                    }
+                    _ => matches!(report.error, Some(CardError::UnexpectedAnswer { .. })),
+                };
+                assert!(expected_error, "{label}");
+            }
+        }
+        // And in a batch: a juki key reference refused stops kenhojo and auth too, named
+        // after it, before any of them is sent.
+        let lines = [
+            guard(SELECT_JUKI_AP, SELECT_JUKI_EF, "< 63 C3"),
+            guard(SELECT_COMMON_AP, SELECT_JUKI_EF, "< 63 C0"),
+        ]
+        .concat();
+        let (report, sent) = run_sent(&[PinKind::Kenhojo, PinKind::Juki], &{
+            let mut all = guard(SELECT_KENHOJO_AP, SELECT_KENHOJO_EF, "< 63 C3");
+            all.extend(lines);
+            all
+        });
+        assert_eq!(pin_commands(&sent), 0);
+        assert_eq!(
+            outcomes(&report),
+            [Outcome::NotAttempted, Outcome::NotChanged]
+        );
+    }
+
+    #[test]
+    fn change_key_goes_to_the_juki_key_references_only() {
+        // juki kenhojo auth, then sign: every change command, with the application selected
+        // when it was sent.
+        let (report, mut sent) = run_sent(
+            &[PinKind::Juki, PinKind::Kenhojo, PinKind::Auth],
+            &batch(OK),
+        );
+        assert!(report.error.is_none(), "{:?}", report.error);
+        let sign = [
+            guard(SELECT_JPKI, "> 00 A4 02 0C 02 00 1B", "< 63 C5"),
+            vec![
+                "> 00 20 00 80 08 ?? ?? ?? ?? ?? ?? ?? ??",
+                OK,
+                "> 00 24 01 80 08 ?? ?? ?? ?? ?? ?? ?? ??",
+                OK,
+            ],
+        ]
+        .concat();
+        let text = format!("@source hand-written\n{}\n", sign.join("\n"));
+        let mut card = Sent {
+            inner: Replay::new(Trace::parse(&text, "t.trace").unwrap()),
+            commands: Vec::new(),
+        };
+        let targets = ChangeTargets::new(&[PinKind::Sign]).unwrap();
+        let change = PinChange::new(&targets, "kq7zx93w", "pz5nq2vh").unwrap();
+        assert!(change_pins(&mut card, &change, false).error.is_none());
+        card.inner.finish().unwrap();
+        sent.extend(card.commands);
+        let mut application = None;
+        let mut changes = Vec::new();
+        for command in &sent {
+            match command.as_slice() {
+                [0x00, 0xA4, 0x04, _, _, aid @ ..] => {
+                    application = Application::ALL.into_iter().find(|a| a.aid() == aid)
+                }
+                [cla, 0x24 | 0x32, ..] => changes.push((application, *cla, command[1])),
+                _ => {}
+            }
+        }
+        let key = (0x80, 0x32);
+        let reference_data = (0x00, 0x24);
+        let expected = [
+            (Application::Juki, key),
+            (Application::Common, key),
+            (Application::Kenhojo, reference_data),
+            (Application::Jpki, reference_data),
+            (Application::Jpki, reference_data),
+        ];
+        assert_eq!(changes, expected.map(|(a, (cla, ins))| (Some(a), cla, ins)));
+    }
+
     #[test]
     fn requests_are_checked_before_anything_is_sent() {
         use PinKind::*;

@@ -167,16 +167,23 @@ mod tests {
 
     #[test]
     fn probe_answers_map_to_states() {
-        let state = |sw: u16| RetryCounter::from_probe(StatusWord::from(sw)).state();
-        assert_eq!(state(0x63C5), PinState::Ok);
-        assert_eq!(state(0x63C2), PinState::Ok);
-        assert_eq!(state(0x63C1), PinState::LastTry);
-        assert_eq!(state(0x63C0), PinState::Locked);
-        assert_eq!(state(0x6983), PinState::Locked);
-        assert_eq!(state(0x6984), PinState::Locked);
-        assert_eq!(state(0x6A82), PinState::NotIssued);
-        assert_eq!(state(0x9000), PinState::Error);
-        assert_eq!(state(0x6F00), PinState::Error);
+        // The state and the number of tries each answer to an empty VERIFY stands for: a
+        // counter shown one off is as wrong as a wrong state.
+        let read = |sw: u16| {
+            let counter = RetryCounter::from_probe(StatusWord::from(sw));
+            (counter.state(), counter.tries_left())
+        };
+        assert_eq!(read(0x63C5), (PinState::Ok, Some(5)));
+        assert_eq!(read(0x63C3), (PinState::Ok, Some(3)));
+        assert_eq!(read(0x63C2), (PinState::Ok, Some(2)));
+        assert_eq!(read(0x63C1), (PinState::LastTry, Some(1)));
+        assert_eq!(read(0x63C0), (PinState::Locked, Some(0)));
+        assert_eq!(read(0x6983), (PinState::Locked, Some(0)));
+        assert_eq!(read(0x6984), (PinState::Locked, Some(0)));
+        assert_eq!(read(0x6A82), (PinState::NotIssued, None));
+        assert_eq!(read(0x9000), (PinState::Error, None));
+        assert_eq!(read(0x6F00), (PinState::Error, None));
+        assert_eq!(read(0x6D00), (PinState::Error, None));
     }
 
     #[test]
