@@ -61,12 +61,22 @@ enum Outcome {
         says: Vec<String>,
         facts: Vec<Fact>,
     },
-    /// Go on correctly: the next `skip` base exchanges are not sent, the rest are, exit 0.
-    /// `facts` are what JSON output must show.
-    Continue { skip: usize, facts: Vec<Fact> },
+    /// Go on correctly: the next `skip` base exchanges are not sent, the rest are, then exit
+    /// with `exit` (0, or `doctor`'s 19 for a check that failed) and nothing on stderr. `facts`
+    /// are what JSON output must show.
+    Continue {
+        skip: usize,
+        exit: i32,
+        facts: Vec<Fact>,
+    },
     /// Go on correctly, sending exactly these base exchanges (by index) after the faulted one,
-    /// exit 0 (a juki key reference found missing: the run goes on with the other).
-    ContinueWith { rest: Vec<usize>, facts: Vec<Fact> },
+    /// then exit with `exit` (a juki key reference found missing: the run goes on with the
+    /// other and succeeds).
+    ContinueWith {
+        rest: Vec<usize>,
+        exit: i32,
+        facts: Vec<Fact>,
+    },
     /// Go on to a command the base trace has no answer for (a SELECT that was due to fail now
     /// succeeds); the trace ends there, so the replay reports running past its end.
     Proceeds,
@@ -85,21 +95,67 @@ struct Case {
     valid_output: fn(&[&str], &str) -> bool,
     /// The faults injected at each step.
     faults: fn() -> Vec<Fault>,
+    /// Whether the command reports a failure on stdout, where the words of a stop are looked
+    /// for (`readers` and `doctor` report a failed probe in their output), not on stderr.
+    reports_on_stdout: bool,
 }
 
-/// `status` prints the reader, a header and four PIN rows (then advice, when a PIN needs it), or
-/// one JSON object with four PINs.
+/// The row labels of the four PINs in `status`'s table, English and Japanese.
+const PIN_ROWS: [(&str, &str); 4] = [
+    ("Signature password (sign)", "署名用電子証明書のパスワード"),
+    (
+        "User authentication PIN (auth)",
+        "利用者証明用電子証明書の暗証番号",
+    ),
+    ("Resident registry PIN (juki)", "住民基本台帳用暗証番号"),
+    (
+        "Card info input support PIN (kenhojo)",
+        "券面事項入力補助用暗証番号",
+    ),
+];
+
+/// `status` prints the reader (plain status: the card kind and the certificate too), a header
+/// and one row per PIN with its tries (`n/m`, or `-`), then advice when a PIN needs it; or one
+/// JSON object with four PINs.
 fn status_output(args: &[&str], stdout: &str) -> bool {
     if args.contains(&"--json") {
-        serde_json::from_str::<serde_json::Value>(stdout)
-            .is_ok_and(|v| v["pins"].as_array().is_some_and(|p| p.len() == 4))
-    } else {
-        let lines: Vec<&str> = stdout.lines().collect();
-        lines.len() >= 6
-            && lines[2..6]
-                .iter()
-                .all(|l| l.contains('/') || l.contains('-'))
+        return serde_json::from_str::<serde_json::Value>(stdout)
+            .is_ok_and(|v| v["pins"].as_array().is_some_and(|p| p.len() == 4));
     }
+    PIN_ROWS.iter().all(|(en, ja)| {
+        let rows: Vec<&str> = stdout
+            .lines()
+            .filter(|l| l.starts_with(en) || l.starts_with(ja))
+            .collect();
+        rows.len() == 1 && (rows[0].contains('/') || rows[0].contains(" - "))
+    })
+}
+
+/// `readers` prints one row per reader (a replay is one reader), or one JSON object listing
+/// them.
+fn readers_output(args: &[&str], stdout: &str) -> bool {
+    if args.contains(&"--json") {
+        return serde_json::from_str::<Value>(stdout)
+            .is_ok_and(|v| v["readers"].as_array().is_some_and(|r| r.len() == 1));
+    }
+    let lines: Vec<&str> = stdout.lines().collect();
+    lines.len() == 1 && lines[0].starts_with("0  ") && lines[0].ends_with("card present")
+}
+
+/// `doctor` prints one line per check (OK, or FAIL and its fix on the next line), or one JSON
+/// object with `ok` and the checks.
+fn doctor_output(args: &[&str], stdout: &str) -> bool {
+    if args.contains(&"--json") {
+        return serde_json::from_str::<Value>(stdout)
+            .is_ok_and(|v| v["ok"].is_boolean() && v["checks"].as_array().is_some());
+    }
+    let lines: Vec<&str> = stdout.lines().collect();
+    lines.len() >= 4
+        && lines.iter().all(|l| {
+            ["OK    ", "FAIL  ", "      → ", "NOTE  "]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
 }
 
 fn cases() -> Vec<Case> {
@@ -112,6 +168,22 @@ fn cases() -> Vec<Case> {
         expect: status_outcome,
         valid_output: status_output,
         faults: Fault::catalogue,
+        reports_on_stdout: false,
+    };
+    let plain_status = |name, args| Case {
+        expect: plain_status_outcome,
+        ..status(name, "card/my-number-card.trace", args)
+    };
+    let probe = |name, args, expect, valid_output| Case {
+        name,
+        trace: "card/probe-my-number-card.trace",
+        args,
+        stdin: None,
+        pins: &[],
+        expect,
+        valid_output,
+        faults: Fault::catalogue,
+        reports_on_stdout: true,
     };
     let change = |name, trace, args, stdin, pins| Case {
         name,
@@ -122,6 +194,7 @@ fn cases() -> Vec<Case> {
         expect: change_pin_outcome,
         valid_output: change_pin_output,
         faults: change_pin_faults,
+        reports_on_stdout: false,
     };
     let verify = |name, trace, args, stdin, pins| Case {
         name,
@@ -132,68 +205,86 @@ fn cases() -> Vec<Case> {
         expect: verify_pin_outcome,
         valid_output: verify_pin_output,
         faults: change_pin_faults,
+        reports_on_stdout: false,
     };
     vec![
-        status("status", "status/fresh.trace", &["status", "--pins-only"]),
         status(
-            "status ja",
+            "status --pins-only",
+            "status/fresh.trace",
+            &["status", "--pins-only"],
+        ),
+        status(
+            "status --pins-only, ja",
             "status/fresh.trace",
             &["--lang", "ja", "status", "--pins-only"],
         ),
         status(
-            "status --json",
+            "status --pins-only --json",
             "status/fresh.trace",
             &["--json", "status", "--pins-only"],
         ),
         status(
-            "status --pins-only",
-            "status/fresh.trace",
-            &["--json", "status", "--pins-only"],
-        ),
-        status(
-            "status, tries used",
+            "status --pins-only --json, tries used",
             "status/some-tries-used.trace",
             &["--json", "status", "--pins-only"],
         ),
         status(
-            "status, locked 69 83",
+            "status --pins-only --json, locked 69 83",
             "status/locked-6983.trace",
             &["--json", "status", "--pins-only"],
         ),
         status(
-            "status, neither juki application",
+            "status --pins-only --json, neither juki application",
             "status/no-juki-application.trace",
             &["--json", "status", "--pins-only"],
         ),
         status(
-            "status, sign not issued",
+            "status --pins-only --json, no kenhojo application",
+            "status/no-kenhojo-application.trace",
+            &["--json", "status", "--pins-only"],
+        ),
+        status(
+            "status --pins-only --json, sign not issued",
             "status/sign-not-issued.trace",
             &["--json", "status", "--pins-only"],
         ),
         status(
-            "status, juki counters differ",
+            "status --pins-only --json, juki counters differ",
             "status/juki-counters-differ.trace",
             &["--json", "status", "--pins-only"],
         ),
         status(
-            "status, no 住基 AP",
+            "status --pins-only --json, no 住基 AP",
             "status/no-juki-ap.trace",
             &["--json", "status", "--pins-only"],
         ),
         status(
-            "status, no 共通 AP",
+            "status --pins-only --json, no 共通 AP",
             "status/no-common-ap.trace",
             &["--json", "status", "--pins-only"],
         ),
         // Plain status: the token and the auth certificate are read before the counters.
-        Case {
-            expect: plain_status_outcome,
-            ..status(
-                "plain status",
-                "card/my-number-card.trace",
-                &["--json", "status"],
-            )
-        },
+        plain_status("status", &["status"]),
+        plain_status("status --json", &["--json", "status"]),
+        probe(
+            "readers",
+            &["readers"],
+            readers_text_outcome,
+            readers_output,
+        ),
+        probe(
+            "readers --json",
+            &["--json", "readers"],
+            readers_json_outcome,
+            readers_output,
+        ),
+        probe("doctor", &["doctor"], doctor_outcome, doctor_output),
+        probe(
+            "doctor --json",
+            &["--json", "doctor"],
+            doctor_outcome,
+            doctor_output,
+        ),
         change(
             "change-pin sign",
             "change-pin/success-sign.trace",
@@ -423,7 +514,11 @@ fn stop(exit: i32, says: Vec<String>) -> Outcome {
 
 /// Go on with the whole rest of the base exchange.
 fn go_on(facts: Vec<Fact>) -> Outcome {
-    Outcome::Continue { skip: 0, facts }
+    Outcome::Continue {
+        skip: 0,
+        exit: 0,
+        facts,
+    }
 }
 
 /// The status word a fault answers, or `None` for a lost card or an answer without one.
@@ -546,6 +641,7 @@ fn status_outcome(base: &[Exchange], k: usize, fault: &Fault) -> Outcome {
         let pin = pin_selected_by(step).expect("a known application");
         return Outcome::Continue {
             skip,
+            exit: 0,
             facts: state_facts(base, k, pin, key_state(sw, false)),
         };
     }
@@ -561,6 +657,7 @@ fn status_outcome(base: &[Exchange], k: usize, fault: &Fault) -> Outcome {
             .count();
         return Outcome::Continue {
             skip,
+            exit: 0,
             facts: state_facts(base, k, pin, key_state(sw, false)),
         };
     }
@@ -650,7 +747,105 @@ fn plain_status_outcome(base: &[Exchange], k: usize, fault: &Fault) -> Outcome {
             facts.push(top_is("/auth_certificate/sw", format!("{sw:04X}")));
         }
     }
-    Outcome::Continue { skip, facts }
+    Outcome::Continue {
+        skip,
+        exit: 0,
+        facts,
+    }
+}
+
+/// What a faulted probe (`readers`, `doctor`: SELECT JPKI AP, SELECT token EF, READ BINARY of
+/// the token) must end in: `Err(words)` when the probe fails and sends nothing more (a lost
+/// card, an answer without a status word or another status word to the SELECT of the JPKI AP:
+/// not a My Number card), or `Ok((skip, kind))` when it reads on and reports the card kind the
+/// token rules give (as for plain `status`): the READ BINARY skipped after a failed SELECT,
+/// `unreadable` for a refusal or an answer without a status word, `not_jpki` for 90 00 with no
+/// token, extra bytes ignored past Le.
+fn probe_result(k: usize, fault: &Fault) -> Result<(usize, &'static str), Vec<String>> {
+    match fault {
+        Fault::Removed | Fault::Reset => return Err(gone(fault)),
+        Fault::Padded(_) => return Ok((0, "my_number_card")),
+        _ => {}
+    }
+    let sw = fault_sw(fault);
+    if k == 0 {
+        return Err(match sw {
+            None => words(&["malformed"]),
+            Some(_) => words(&["not a my number card"]),
+        });
+    }
+    Ok(match (k, sw) {
+        (1, _) => (1, "unreadable"),
+        (_, Some(0x9000)) => (0, "not_jpki"),
+        _ => (0, "unreadable"),
+    })
+}
+
+/// `readers --json`: the probe's failure is reported on its reader (`probe_error`, no
+/// `card_kind`), never fatal: exit 0 whatever the card does.
+fn readers_json_outcome(_: &[Exchange], k: usize, fault: &Fault) -> Outcome {
+    match probe_result(k, fault) {
+        Err(says) => Outcome::Stop {
+            exit: 0,
+            says,
+            facts: vec![top_is("/readers/0/card_kind", Value::Null)],
+        },
+        Ok((skip, kind)) => Outcome::Continue {
+            skip,
+            exit: 0,
+            facts: vec![top_is("/readers/0/card_kind", kind)],
+        },
+    }
+}
+
+/// `readers`: as with `--json`, but the table gives no reason for a failed probe, only that the
+/// kind is unknown.
+fn readers_text_outcome(base: &[Exchange], k: usize, fault: &Fault) -> Outcome {
+    match readers_json_outcome(base, k, fault) {
+        Outcome::Stop { exit, facts, .. } => Outcome::Stop {
+            exit,
+            says: words(&["unknown kind"]),
+            facts,
+        },
+        other => other,
+    }
+}
+
+/// `doctor`: a failed probe fails the `jpki_application` check with the reason and a fix, a
+/// token that names no JPKI card it knows fails the `token` check; either is exit 19
+/// (docs/exit-codes.md). Extra bytes change nothing: exit 0.
+fn doctor_outcome(_: &[Exchange], k: usize, fault: &Fault) -> Outcome {
+    match probe_result(k, fault) {
+        Err(mut says) => {
+            says.push(
+                if says[0].contains("not a my number card") {
+                    "does not look like a my number card"
+                } else {
+                    "put the card back on the reader"
+                }
+                .to_string(),
+            );
+            Outcome::Stop {
+                exit: 19,
+                says,
+                facts: vec![
+                    top_is("/ok", false),
+                    top_is("/checks/3/id", "jpki_application"),
+                    top_is("/checks/3/ok", false),
+                ],
+            }
+        }
+        Ok((_, "my_number_card")) => go_on(vec![top_is("/ok", true)]),
+        Ok((skip, _)) => Outcome::Continue {
+            skip,
+            exit: 19,
+            facts: vec![
+                top_is("/ok", false),
+                top_is("/checks/4/id", "token"),
+                top_is("/checks/4/ok", false),
+            ],
+        },
+    }
 }
 
 fn is_pin_verify(e: &Exchange) -> bool {
@@ -895,6 +1090,7 @@ fn pin_run_outcome(run: PinRun, base: &[Exchange], k: usize, fault: &Fault) -> O
         facts.push(pin_is(key.pin, pointer, "not_on_card"));
         Outcome::ContinueWith {
             rest: sent_without(base, &keys, j, k),
+            exit: 0,
             facts,
         }
     };
@@ -1090,10 +1286,19 @@ fn check(run: &Run, case: &Case, documented: &[i32]) -> Result<(), String> {
             if code != *exit {
                 return Err(format!("expected exit {exit}: {shown}"));
             }
-            let lower = stderr.to_lowercase();
+            let lower = if case.reports_on_stdout {
+                stdout.to_lowercase()
+            } else {
+                stderr.to_lowercase()
+            };
             let held = |word: &String| word.split('|').any(|w| lower.contains(w));
             if let Some(missing) = says.iter().find(|w| !held(w)) {
-                return Err(format!("stderr does not say {missing:?}: {shown}"));
+                let stream = if case.reports_on_stdout {
+                    "stdout"
+                } else {
+                    "stderr"
+                };
+                return Err(format!("{stream} does not say {missing:?}: {shown}"));
             }
             // Empty, or whole (a command over several PINs may report those it finished).
             if !stdout.is_empty() && !(case.valid_output)(case.args, &stdout) {
@@ -1106,9 +1311,9 @@ fn check(run: &Run, case: &Case, documented: &[i32]) -> Result<(), String> {
                 return Err(format!("expected to go on past the trace's end: {shown}"));
             }
         }
-        Outcome::Continue { facts, .. } | Outcome::ContinueWith { facts, .. } => {
-            if code != 0 || !stderr.is_empty() || stdout.is_empty() {
-                return Err(format!("expected to go on and succeed: {shown}"));
+        Outcome::Continue { facts, exit, .. } | Outcome::ContinueWith { facts, exit, .. } => {
+            if code != *exit || !stderr.is_empty() || stdout.is_empty() {
+                return Err(format!("expected to go on and exit {exit}: {shown}"));
             }
             if !(case.valid_output)(case.args, &stdout) {
                 return Err(format!(
@@ -1219,21 +1424,62 @@ fn every_fault_at_every_step_is_handled() {
     );
 }
 
+/// Runs whose fault fired, told apart: real faults, and "faults" that answered exactly what the
+/// card answered (90 00 where 90 00 was due), which spoil nothing and are not counted as faults.
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    faults: usize,
+    not_faults: usize,
+}
+
+impl Tally {
+    /// Count a finished run; false when its fault never fired (the run ended before step k).
+    fn count(&mut self, counts: &jpki::transport::FaultCounts) -> bool {
+        if !counts.fired {
+            return false;
+        }
+        if counts.same_as_card {
+            self.not_faults += 1;
+        } else {
+            self.faults += 1;
+        }
+        true
+    }
+
+    fn add(&mut self, other: Tally) {
+        self.faults += other.faults;
+        self.not_faults += other.not_faults;
+    }
+
+    /// The summary line `--nocapture` shows.
+    fn line(&self, what: &str) -> String {
+        format!(
+            "{what}: {} injected runs ({} more whose fault answered what the card answered: not \
+             faults, not counted)",
+            self.faults, self.not_faults
+        )
+    }
+}
+
 /// The same faults in process, on the card layer over `FaultInjection`: reading the counters
-/// never sends a PIN, never asks the card more than the 11 APDUs, and stops at once when the
+/// never sends a PIN, never asks the card more than the 14 APDUs, and stops at once when the
 /// card is gone.
 #[test]
 fn status_in_process_never_sends_a_pin_and_stops_when_the_card_is_gone() {
-    use jpki::card::read_pin_statuses;
-    use jpki::transport::{FaultInjection, Replay};
+    use jpki::transport::Replay;
     let base = Trace::load(&trace("status/fresh.trace")).unwrap();
     let steps = base.exchanges.len();
-    let mut runs = 0;
+    let mut tally = Tally::default();
     for at in 0..steps {
         for fault in Fault::catalogue() {
             let mut card = FaultInjection::new(Replay::new(base.clone()), at, fault.clone());
             let result = read_pin_statuses(&mut card);
-            let counts = card.counts();
+            let counts = card.counts().clone();
+            assert!(
+                tally.count(&counts),
+                "the fault at step {} never fired",
+                at + 1
+            );
             let label = format!("step {} | {fault}: {result:?}", at + 1);
             assert_eq!(counts.secrets_sent, 0, "{label}");
             assert!(counts.transmits <= steps, "{label}");
@@ -1241,18 +1487,18 @@ fn status_in_process_never_sends_a_pin_and_stops_when_the_card_is_gone() {
                 assert!(result.is_err(), "{label}");
                 assert_eq!(counts.transmits, at + 1, "{label}");
             }
-            runs += 1;
         }
     }
-    println!("fault injection in process: {runs} runs");
+    println!("{}", tally.line("in process, status --pins-only"));
+    assert_documented(IN_PROCESS_STATUS, tally.faults);
 }
 
 // ---------------------------------------------------------------------------------------------
 // In process, over the virtual card: what a fault does to the card itself
 
 use jpki::card::{
-    change_pins, read_card_report, verify_pin, Application, ChangeTargets, KeyReference, Pin,
-    PinChange, PinKind,
+    change_pins, precheck, precheck_verify, read_card_report, read_pin_statuses, verify_pin,
+    Application, ChangeTargets, KeyReference, Pin, PinChange, PinKind,
 };
 use jpki::transport::{wire, FaultInjection, Transport};
 use jpki::virtual_card::{CardState, Profile, VirtualCard};
@@ -1372,12 +1618,25 @@ fn card_with(tries: Option<u8>) -> CardState {
     state
 }
 
-/// For change-pin of each PIN and of the three 4-digit ones at once, from counters full, at 2 and
-/// at 1, with and without --allow-last-try, with the right and a wrong current PIN, at every
-/// APDU index k, for every fault of the catalogue, striking after the card heard the command and
-/// before: the card's counters fall by at most one per user entry (one VERIFY with the current
-/// PIN), never to 0 unless the last try was allowed; a PIN-bearing command reaches the card at
-/// most once per PIN; no PIN shows in the report or the error (Display and Debug).
+/// What one in-process run of a PIN command left to check, beyond the card's counters.
+struct Ran {
+    /// Every text the run produced that could show a PIN: the report's Debug, the error's
+    /// Display and Debug.
+    shown: Vec<String>,
+    /// Whether the run stopped before any PIN could be sent (an interactive run refused before
+    /// the prompt).
+    stopped_before_the_prompt: bool,
+}
+
+/// The grid every in-process PIN run goes through, for the PINs `kinds`: from counters full,
+/// at 2 and at 1; with and without --allow-last-try; with the right and a wrong PIN typed; at
+/// every APDU index below `steps`; for every fault of the catalogue, striking after the card
+/// heard the command and before. `run` runs the command over the faulted card with the PIN
+/// typed and the last try allowed or not. Per run: the card's counters fall by at most one per
+/// user entry (one VERIFY per key reference) and never to 0 unless the last try was allowed; a
+/// PIN-bearing command reaches a key reference at most once; no change command when
+/// `changes` is false; nothing sent when the run stopped before its prompt; no PIN in anything
+/// shown. Runs where the fault never fired are not counted.
 ///
 /// Not the extra 63 Cx faults of the binary harness: a reader that answers 63 C2 for a card at
 /// 1 try forges the counter, and no guard can see through that (a malicious reader is out of
@@ -1385,69 +1644,65 @@ fn card_with(tries: Option<u8>) -> CardState {
 /// For the same reason, no 90 00 for a command that never reached the card ([`forges_success`]):
 /// tried, a SELECT of the 住基 AP "answered" so sends the juki PIN to the 共通 AP's key reference,
 /// the one still selected, since both PIN files are EF 00 1C.
-#[test]
-fn change_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
-    use PinKind::*;
-    let started = Instant::now();
-    let targets: [&[PinKind]; 5] = [
-        &[Sign],
-        &[Auth],
-        &[Juki],
-        &[Kenhojo],
-        &[Juki, Kenhojo, Auth],
-    ];
-    let mut total = 0;
-    for kinds in targets {
-        let mut runs = 0;
-        let sign = kinds == [Sign];
-        let (right, wrong, new) = if sign {
-            (CARD_PASSWORD, WRONG_PASSWORD, NEW_PASSWORD)
-        } else {
-            (CARD_FOUR_DIGITS, WRONG_FOUR_DIGITS, NEW_FOUR_DIGITS)
-        };
-        let change_targets = ChangeTargets::new(kinds).unwrap();
-        for tries in [None, Some(2), Some(1)] {
-            for allow_last_try in [false, true] {
-                for current in [right, wrong] {
-                    let change = PinChange::new(&change_targets, current, new).unwrap();
-                    // Guard then act: 3 + 4 APDUs per key reference at most.
-                    let keys: usize = kinds.iter().map(|k| k.key_references().len()).sum();
-                    for at in 0..7 * keys {
-                        for fault in Fault::catalogue() {
-                            for reaches_card in [true, false] {
-                                if forges_success(&fault, reaches_card) {
-                                    continue;
-                                }
-                                let witness = Witness {
-                                    card: VirtualCard::new(card_with(tries)),
-                                    seen: Seen::default(),
-                                };
-                                let mut card = if reaches_card {
-                                    FaultInjection::new(witness, at, fault.clone())
-                                } else {
-                                    FaultInjection::before_card(witness, at, fault.clone())
-                                };
-                                let report = change_pins(&mut card, &change, allow_last_try);
-                                if !card.counts().fired {
-                                    continue; // the run ended before step k
-                                }
-                                runs += 1;
-                                let label = format!(
-                                    "{kinds:?} from {tries:?}, allow {allow_last_try}, {} PIN, \
-                                     step {} | {fault} (reaches card: {reaches_card}): {report:?}",
-                                    if current == right { "right" } else { "wrong" },
-                                    at + 1
+fn pin_grid(
+    kinds: &[PinKind],
+    steps: usize,
+    changes: bool,
+    run: &mut dyn FnMut(&mut FaultInjection<Witness>, &str, bool) -> Ran,
+) -> Tally {
+    let (right, wrong) = if kinds == [PinKind::Sign] {
+        (CARD_PASSWORD, WRONG_PASSWORD)
+    } else {
+        (CARD_FOUR_DIGITS, WRONG_FOUR_DIGITS)
+    };
+    let mut tally = Tally::default();
+    for tries in [None, Some(2), Some(1)] {
+        for allow_last_try in [false, true] {
+            for typed in [right, wrong] {
+                for at in 0..steps {
+                    for fault in Fault::catalogue() {
+                        for reaches_card in [true, false] {
+                            if forges_success(&fault, reaches_card) {
+                                continue;
+                            }
+                            let witness = Witness {
+                                card: VirtualCard::new(card_with(tries)),
+                                seen: Seen::default(),
+                            };
+                            let mut card = if reaches_card {
+                                FaultInjection::new(witness, at, fault.clone())
+                            } else {
+                                FaultInjection::before_card(witness, at, fault.clone())
+                            };
+                            let ran = run(&mut card, typed, allow_last_try);
+                            if !tally.count(card.counts()) {
+                                continue;
+                            }
+                            let label = format!(
+                                "{kinds:?} from {tries:?}, allow {allow_last_try}, {} PIN, \
+                                 step {} | {fault} (reaches card: {reaches_card}): {}",
+                                if typed == right { "right" } else { "wrong" },
+                                at + 1,
+                                ran.shown.first().map_or("", String::as_str)
+                            );
+                            let witness = card.into_inner();
+                            check_key_references(&witness, tries, allow_last_try, &label);
+                            if !changes {
+                                let sent: usize = KeyReference::ALL
+                                    .into_iter()
+                                    .map(|key| witness.seen.count(&[0x24, 0x32], key))
+                                    .sum();
+                                assert_eq!(sent, 0, "a change command: {label}");
+                            }
+                            if ran.stopped_before_the_prompt {
+                                assert!(
+                                    witness.seen.pin_commands.is_empty(),
+                                    "a PIN before the prompt: {label}"
                                 );
-                                let witness = card.into_inner();
-                                check_key_references(&witness, tries, allow_last_try, &label);
-                                let mut shown = vec![format!("{report:?}")];
-                                if let Some(error) = &report.error {
-                                    shown.extend([error.to_string(), format!("{error:?}")]);
-                                }
-                                for text in &shown {
-                                    for pin in IN_PROCESS_PINS {
-                                        assert!(leak_of(text, pin).is_none(), "{pin} in {text}");
-                                    }
+                            }
+                            for text in &ran.shown {
+                                for pin in IN_PROCESS_PINS {
+                                    assert!(leak_of(text, pin).is_none(), "{pin} in {text}");
                                 }
                             }
                         }
@@ -1455,14 +1710,196 @@ fn change_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
                 }
             }
         }
-        println!("virtual card, change-pin {kinds:?}: {runs} injected runs");
-        total += runs;
+    }
+    tally
+}
+
+/// What a run's report and error show.
+fn shown_by(report: &dyn std::fmt::Debug, error: Option<&jpki::card::CardError>) -> Vec<String> {
+    let mut shown = vec![format!("{report:?}")];
+    if let Some(error) = error {
+        shown.extend([error.to_string(), format!("{error:?}")]);
+    }
+    shown
+}
+
+/// The PINs changed in process, one run each: each PIN alone, and the three 4-digit ones at
+/// once.
+const CHANGE_TARGETS: [&[PinKind]; 5] = [
+    &[PinKind::Sign],
+    &[PinKind::Auth],
+    &[PinKind::Juki],
+    &[PinKind::Kenhojo],
+    &[PinKind::Juki, PinKind::Kenhojo, PinKind::Auth],
+];
+
+/// The APDUs a change or check may take: the guard's 3 and the act's 4 per key reference.
+fn pin_run_steps(kinds: &[PinKind]) -> usize {
+    7 * kinds
+        .iter()
+        .map(|k| k.key_references().len())
+        .sum::<usize>()
+}
+
+/// The new value for `kinds`.
+fn new_value(kinds: &[PinKind]) -> &'static str {
+    if kinds == [PinKind::Sign] {
+        NEW_PASSWORD
+    } else {
+        NEW_FOUR_DIGITS
+    }
+}
+
+/// change-pin --stdin, in process: `change_pins` over the faulted virtual card, for each PIN
+/// and the three 4-digit ones at once, through [`pin_grid`].
+#[test]
+fn change_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
+    let started = Instant::now();
+    let mut total = Tally::default();
+    for kinds in CHANGE_TARGETS {
+        let targets = ChangeTargets::new(kinds).unwrap();
+        let tally = pin_grid(
+            kinds,
+            pin_run_steps(kinds),
+            true,
+            &mut |card, typed, allow| {
+                let change = PinChange::new(&targets, typed, new_value(kinds)).unwrap();
+                let report = change_pins(card, &change, allow);
+                Ran {
+                    shown: shown_by(&report, report.error.as_ref()),
+                    stopped_before_the_prompt: false,
+                }
+            },
+        );
+        println!(
+            "{}",
+            tally.line(&format!("virtual card, change-pin {kinds:?}"))
+        );
+        total.add(tally);
     }
     println!(
-        "virtual card, change-pin: {total} injected runs in {:.1} s",
+        "{} in {:.1} s",
+        total.line("virtual card, change-pin"),
         started.elapsed().as_secs_f64()
     );
-    assert!(total > 1000, "{total}");
+    assert_documented(IN_PROCESS_CHANGE, total.faults);
+}
+
+/// verify-pin --stdin, in process: `verify_pin` over the faulted virtual card for each PIN,
+/// through [`pin_grid`], and no change command at all.
+#[test]
+fn verify_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
+    let mut total = Tally::default();
+    for kind in PinKind::ALL {
+        // The guard's 3 and the VERIFY's 3 (SELECT AP and EF again, VERIFY) per key reference.
+        let steps = 6 * kind.key_references().len();
+        total.add(pin_grid(
+            &[kind],
+            steps,
+            false,
+            &mut |card, typed, allow| {
+                let pin = Pin::new(kind, typed).unwrap();
+                let report = verify_pin(card, &pin, allow);
+                Ran {
+                    shown: shown_by(&report, report.error.as_ref()),
+                    stopped_before_the_prompt: false,
+                }
+            },
+        ));
+    }
+    println!("{}", total.line("virtual card, verify-pin"));
+    assert_documented(IN_PROCESS_VERIFY, total.faults);
+}
+
+/// The interactive runs in process: the password, the PIN with two key references, and the
+/// batch (auth and kenhojo alone take the same paths as sign, one key reference each).
+const INTERACTIVE_CHANGE_TARGETS: [&[PinKind]; 3] = [
+    &[PinKind::Sign],
+    &[PinKind::Juki],
+    &[PinKind::Juki, PinKind::Kenhojo, PinKind::Auth],
+];
+
+/// The APDUs of `read_pin_statuses`, which an interactive run sends before its prompt.
+const STATUS_APDUS: usize = 14;
+
+/// Interactive change-pin, in process, through the card-layer seam src/cli/change_pin.rs uses
+/// between its prompts (no terminal): the counters read in one hold (`read_pin_statuses`), the
+/// guard applied to them before the holder is asked anything (`precheck`), then `change_pins`
+/// in a second hold; the fault at every APDU of both holds, through [`pin_grid`]. A run that
+/// stops before the prompt (the counters unreadable, or the guard refusing) sends no PIN.
+#[test]
+fn interactive_change_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
+    let mut total = Tally::default();
+    for kinds in INTERACTIVE_CHANGE_TARGETS {
+        let targets = ChangeTargets::new(kinds).unwrap();
+        let steps = STATUS_APDUS + pin_run_steps(kinds);
+        total.add(pin_grid(kinds, steps, true, &mut |card, typed, allow| {
+            let statuses = match read_pin_statuses(card) {
+                Ok(statuses) => statuses,
+                Err(error) => {
+                    return Ran {
+                        shown: shown_by(&error, Some(&error)),
+                        stopped_before_the_prompt: true,
+                    }
+                }
+            };
+            if let Some(refused) = precheck(&targets, &statuses, allow) {
+                return Ran {
+                    shown: shown_by(&refused, refused.error.as_ref()),
+                    stopped_before_the_prompt: true,
+                };
+            }
+            let change = PinChange::new(&targets, typed, new_value(kinds)).unwrap();
+            let report = change_pins(card, &change, allow);
+            Ran {
+                shown: shown_by(&report, report.error.as_ref()),
+                stopped_before_the_prompt: false,
+            }
+        }));
+    }
+    println!("{}", total.line("virtual card, interactive change-pin"));
+    assert_documented(IN_PROCESS_INTERACTIVE_CHANGE, total.faults);
+}
+
+/// Interactive verify-pin, in process, through the same seam: `read_pin_statuses`,
+/// `precheck_verify`, then `verify_pin`, the fault at every APDU of both holds; for the
+/// password and for the PIN with two key references.
+#[test]
+fn interactive_verify_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
+    let mut total = Tally::default();
+    for kind in [PinKind::Sign, PinKind::Juki] {
+        let steps = STATUS_APDUS + 6 * kind.key_references().len();
+        total.add(pin_grid(
+            &[kind],
+            steps,
+            false,
+            &mut |card, typed, allow| {
+                let statuses = match read_pin_statuses(card) {
+                    Ok(statuses) => statuses,
+                    Err(error) => {
+                        return Ran {
+                            shown: shown_by(&error, Some(&error)),
+                            stopped_before_the_prompt: true,
+                        }
+                    }
+                };
+                if let Some(refused) = precheck_verify(kind, &statuses, allow) {
+                    return Ran {
+                        shown: shown_by(&refused, refused.error.as_ref()),
+                        stopped_before_the_prompt: true,
+                    };
+                }
+                let pin = Pin::new(kind, typed).unwrap();
+                let report = verify_pin(card, &pin, allow);
+                Ran {
+                    shown: shown_by(&report, report.error.as_ref()),
+                    stopped_before_the_prompt: false,
+                }
+            },
+        ));
+    }
+    println!("{}", total.line("virtual card, interactive verify-pin"));
+    assert_documented(IN_PROCESS_INTERACTIVE_VERIFY, total.faults);
 }
 
 /// A reader answering 90 00 to a command it never passed to the card: a forged success, out of
@@ -1493,76 +1930,6 @@ fn check_key_references(witness: &Witness, tries: Option<u8>, allow_last_try: bo
     }
 }
 
-/// verify-pin of each PIN over the virtual card, from counters full, at 2 and at 1, with and
-/// without --allow-last-try, with the right and a wrong PIN, at every APDU index, every fault,
-/// striking after the card heard the command and before: the same promises as change-pin's,
-/// and no change command at all.
-#[test]
-fn verify_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
-    let mut total = 0;
-    for kind in PinKind::ALL {
-        let (right, wrong) = if kind == PinKind::Sign {
-            (CARD_PASSWORD, WRONG_PASSWORD)
-        } else {
-            (CARD_FOUR_DIGITS, WRONG_FOUR_DIGITS)
-        };
-        let steps = 6 * kind.key_references().len();
-        for tries in [None, Some(2), Some(1)] {
-            for allow_last_try in [false, true] {
-                for typed in [right, wrong] {
-                    let pin = Pin::new(kind, typed).unwrap();
-                    for at in 0..steps {
-                        for fault in Fault::catalogue() {
-                            for reaches_card in [true, false] {
-                                if forges_success(&fault, reaches_card) {
-                                    continue;
-                                }
-                                let witness = Witness {
-                                    card: VirtualCard::new(card_with(tries)),
-                                    seen: Seen::default(),
-                                };
-                                let mut card = if reaches_card {
-                                    FaultInjection::new(witness, at, fault.clone())
-                                } else {
-                                    FaultInjection::before_card(witness, at, fault.clone())
-                                };
-                                let report = verify_pin(&mut card, &pin, allow_last_try);
-                                if !card.counts().fired {
-                                    continue;
-                                }
-                                total += 1;
-                                let label = format!(
-                                    "verify {kind} from {tries:?}, allow {allow_last_try}, \
-                                     step {} | {fault} (reaches card: {reaches_card}): {report:?}",
-                                    at + 1
-                                );
-                                let witness = card.into_inner();
-                                check_key_references(&witness, tries, allow_last_try, &label);
-                                let changes: usize = KeyReference::ALL
-                                    .into_iter()
-                                    .map(|key| witness.seen.count(&[0x24, 0x32], key))
-                                    .sum();
-                                assert_eq!(changes, 0, "a change command: {label}");
-                                let mut shown = vec![format!("{report:?}")];
-                                if let Some(error) = &report.error {
-                                    shown.extend([error.to_string(), format!("{error:?}")]);
-                                }
-                                for text in &shown {
-                                    for pin in IN_PROCESS_PINS {
-                                        assert!(leak_of(text, pin).is_none(), "{pin} in {text}");
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-    println!("virtual card, verify-pin: {total} injected runs");
-    assert!(total > 1000, "{total}");
-}
-
 /// The counter exchange after the JPKI AP: sign and auth (SELECT EF, counter read each), then
 /// juki twice (住基 AP, 共通 AP) and kenhojo (SELECT AP, SELECT EF, counter read each).
 const COUNTER_APDUS_AFTER_JPKI: usize = 13;
@@ -1577,12 +1944,17 @@ fn plain_status_over_the_virtual_card_reports_certificate_faults_and_sends_no_pi
     let mut probe = FaultInjection::new(clean(), usize::MAX, Fault::Removed);
     let whole = read_card_report(&mut probe).unwrap();
     let steps = probe.counts().transmits;
-    let mut runs = 0;
+    let mut tally = Tally::default();
     for at in 0..steps {
         for fault in Fault::catalogue() {
             let mut card = FaultInjection::new(clean(), at, fault.clone());
             let result = read_card_report(&mut card);
-            let counts = card.counts();
+            let counts = card.counts().clone();
+            assert!(
+                tally.count(&counts),
+                "the fault at step {} never fired",
+                at + 1
+            );
             let label = format!("step {} | {fault}: {result:?}", at + 1);
             assert_eq!(counts.secrets_sent, 0, "{label}");
             assert!(counts.transmits <= steps, "{label}");
@@ -1598,8 +1970,145 @@ fn plain_status_over_the_virtual_card_reports_certificate_faults_and_sends_no_pi
                 (_, Err(_)) if in_extras => panic!("an extra's answer was fatal: {label}"),
                 _ => {}
             }
-            runs += 1;
         }
     }
-    println!("virtual card, plain status: {runs} injected runs over {steps} steps");
+    println!(
+        "{} over {steps} steps",
+        tally.line("virtual card, plain status")
+    );
+    assert_documented(IN_PROCESS_PLAIN_STATUS, tally.faults);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The figures docs/reliability.md gives, checked against what the tests count
+
+/// The rows of docs/reliability.md's tables that hold figures the tests count: the in-process
+/// tests' rows, by the test's name.
+const IN_PROCESS_STATUS: &str =
+    "`status_in_process_never_sends_a_pin_and_stops_when_the_card_is_gone`";
+const IN_PROCESS_CHANGE: &str = "`change_pin_over_the_virtual_card_costs_at_most_the_try_typed`";
+const IN_PROCESS_VERIFY: &str = "`verify_pin_over_the_virtual_card_costs_at_most_the_try_typed`";
+const IN_PROCESS_INTERACTIVE_CHANGE: &str =
+    "`interactive_change_pin_over_the_virtual_card_costs_at_most_the_try_typed`";
+const IN_PROCESS_INTERACTIVE_VERIFY: &str =
+    "`interactive_verify_pin_over_the_virtual_card_costs_at_most_the_try_typed`";
+const IN_PROCESS_PLAIN_STATUS: &str =
+    "`plain_status_over_the_virtual_card_reports_certificate_faults_and_sends_no_pin`";
+const IN_PROCESS_ROWS: [&str; 6] = [
+    IN_PROCESS_STATUS,
+    IN_PROCESS_CHANGE,
+    IN_PROCESS_VERIFY,
+    IN_PROCESS_INTERACTIVE_CHANGE,
+    IN_PROCESS_INTERACTIVE_VERIFY,
+    IN_PROCESS_PLAIN_STATUS,
+];
+/// The row of the total over the whole of tests/faults.rs.
+const TOTAL_ROW: &str = "all of tests/faults.rs";
+
+/// The cells of the table row of docs/reliability.md whose first cell is `row`, trimmed.
+fn documented_row(row: &str) -> Vec<String> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/reliability.md");
+    let text = std::fs::read_to_string(path).unwrap();
+    let rows: Vec<Vec<String>> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix('|')?.strip_suffix('|'))
+        .map(|l| {
+            l.split('|')
+                .map(|c| c.trim().to_string())
+                .collect::<Vec<_>>()
+        })
+        .filter(|cells| cells[0] == row)
+        .collect();
+    assert_eq!(
+        rows.len(),
+        1,
+        "docs/reliability.md must hold exactly one table row whose first cell is {row}"
+    );
+    rows.into_iter().next().unwrap()
+}
+
+/// A figure in a table cell, written with or without thousands separators.
+fn figure(cell: &str) -> usize {
+    cell.trim_matches('*')
+        .replace(',', "")
+        .parse()
+        .unwrap_or_else(|_| panic!("{cell:?} in docs/reliability.md is not a figure"))
+}
+
+/// The figure in the last cell of the row `row`.
+fn documented(row: &str) -> usize {
+    figure(documented_row(row).last().unwrap())
+}
+
+/// Fail unless docs/reliability.md gives `counted` for the row `row`.
+fn assert_documented(row: &str, counted: usize) {
+    let said = documented(row);
+    assert_eq!(
+        said, counted,
+        "docs/reliability.md gives {said} for {row}, the test counts {counted}: correct the doc"
+    );
+}
+
+/// Which row of the binary harness's table a case counts in: by the command it runs.
+fn command_row(case: &Case) -> &'static str {
+    let command = case
+        .args
+        .iter()
+        .find(|a| ["status", "readers", "doctor", "change-pin", "verify-pin"].contains(a))
+        .expect("a command");
+    match *command {
+        "status" if case.args.contains(&"--pins-only") => "`status --pins-only`",
+        "status" => "`status`",
+        "readers" => "`readers`",
+        "doctor" => "`doctor`",
+        "change-pin" => "`change-pin --stdin`",
+        _ => "`verify-pin --stdin`",
+    }
+}
+
+/// The harness's figures in docs/reliability.md (cases and runs per command, the totals) are
+/// what the cases and traces give, without running them: the runs are built here as
+/// `every_fault_at_every_step_is_handled` builds them. The in-process rows are checked by their
+/// own tests, which count their runs as they go; here only that the total adds up.
+#[test]
+fn the_figures_in_docs_reliability_md_are_the_ones_the_tests_count() {
+    let cases = cases();
+    let mut rows: Vec<(&str, usize, usize)> = Vec::new();
+    let mut binary = 0;
+    for (i, case) in cases.iter().enumerate() {
+        let runs = runs_of(i, case).len();
+        binary += runs;
+        let row = command_row(case);
+        match rows.iter_mut().find(|(r, _, _)| *r == row) {
+            Some((_, n, total)) => {
+                *n += 1;
+                *total += runs;
+            }
+            None => rows.push((row, 1, runs)),
+        }
+    }
+    for (row, n, runs) in &rows {
+        let cells = documented_row(row);
+        assert_eq!(
+            (figure(&cells[1]), figure(cells.last().unwrap())),
+            (*n, *runs),
+            "docs/reliability.md's row {row}: (cases, runs) are not what the harness builds"
+        );
+    }
+    let through_binary = documented_row("through the binary");
+    assert_eq!(
+        (
+            figure(&through_binary[1]),
+            figure(through_binary.last().unwrap())
+        ),
+        (cases.len(), binary),
+        "docs/reliability.md's row \"through the binary\": (cases, runs)"
+    );
+    let in_process: usize = IN_PROCESS_ROWS.iter().map(|row| documented(row)).sum();
+    assert_documented(TOTAL_ROW, binary + in_process);
+    println!(
+        "figures: {binary} binary runs over {} cases, {in_process} in process, {} in all",
+        cases.len(),
+        binary + in_process
+    );
 }

@@ -90,6 +90,10 @@ pub struct FaultCounts {
     pub secrets_after_fault: usize,
     /// Whether the fault has fired.
     pub fired: bool,
+    /// Whether the fault, when it fired, answered exactly what the card answered (90 00 where
+    /// 90 00 was due, say): then nothing went wrong, and a test should not count it as a fault.
+    /// Never set for a command lost before the card, which the card did not hear.
+    pub same_as_card: bool,
 }
 
 /// Where the fault strikes: after the card heard the command, or before.
@@ -184,7 +188,10 @@ fn inject(
     }
     counts.fired = true;
     // An inner failure (a replay that diverged, say) is the truth; there is nothing to spoil.
-    fault.answer(&due?)
+    let due = due?;
+    let answer = fault.answer(&due);
+    counts.same_as_card = answer.as_ref().is_ok_and(|bytes| *bytes == due);
+    answer
 }
 
 /// The wrapper's view of a transport inside a hold.
@@ -329,6 +336,26 @@ mod tests {
         t.transmit(&SELECT).unwrap();
         t.transmit(&VERIFY).unwrap();
         assert_eq!(t.counts().secrets_after_fault, 1);
+    }
+
+    #[test]
+    fn a_fault_that_answers_what_the_card_answers_is_told_apart() {
+        // 63 C2 was due at step 1: "answering" 63 C2 spoils nothing.
+        let mut t = over(1, Fault::status(0x63C2));
+        t.transmit(&SELECT).unwrap();
+        assert_eq!(t.transmit(&VERIFY).unwrap(), vec![0x63, 0xC2]);
+        assert!(t.counts().fired && t.counts().same_as_card);
+        for fault in [Fault::status(0x6F00), Fault::Padded(1), Fault::Removed] {
+            let mut t = over(1, fault.clone());
+            t.transmit(&SELECT).unwrap();
+            let _ = t.transmit(&VERIFY);
+            assert!(t.counts().fired && !t.counts().same_as_card, "{fault}");
+        }
+        // Lost before the card: the card never heard it, whatever the answer.
+        let replay = Replay::new(Trace::parse(TWO, "t").unwrap());
+        let mut t = FaultInjection::before_card(replay, 0, Fault::status(0x9000));
+        t.transmit(&SELECT).unwrap();
+        assert!(t.counts().fired && !t.counts().same_as_card);
     }
 
     #[test]
