@@ -2,7 +2,7 @@
 
 use super::config::{CardSource, Config};
 use super::exit::Exit;
-use super::open::probe;
+use super::open::{probe, RecordRefused};
 use super::output;
 use super::render::table;
 use super::text::{card_kind_text, Lang};
@@ -40,6 +40,15 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
         }
         CardSource::Reader(_) => list_readers()?,
     };
+    if config.record.is_some() {
+        // Each present card is probed; a trace holds one card's exchange, and an empty one
+        // would claim a recording that never happened.
+        match readers.iter().filter(|r| r.card_present).count() {
+            1 => {}
+            0 => return Err(RecordRefused::NoCardPresent.into()),
+            count => return Err(RecordRefused::SeveralCards { count }.into()),
+        }
+    }
     let kinds: Vec<Option<Result<CardKind, String>>> = readers
         .iter()
         .map(|r| {
