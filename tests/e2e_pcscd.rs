@@ -219,11 +219,15 @@ impl ServedCard {
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .unwrap();
+        // "Present" comes before the card answers: right after vpcd sees it, pcscd fails
+        // commands for a moment (SCARD_E_NOT_TRANSACTED). Wait until jpki's probe gets through.
         let reader = format!("Virtual PCD 00 {slot:02}");
         pcscd.wait_until(|readers| {
-            readers
-                .iter()
-                .any(|r| r["name"] == reader.as_str() && r["card_present"] == true)
+            readers.iter().any(|r| {
+                r["name"] == reader.as_str()
+                    && r["card_present"] == true
+                    && r.get("probe_error").is_none()
+            })
         });
         ServedCard { child, log }
     }
@@ -503,7 +507,7 @@ fn myna_peer() -> &'static Path {
         let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("myna-peer");
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let built = Command::new(cargo)
-            .args(["build", "--quiet", "--manifest-path"])
+            .args(["build", "--quiet", "--locked", "--manifest-path"])
             .arg(&manifest)
             .arg("--target-dir")
             .arg(&target)

@@ -23,6 +23,12 @@ pub fn transport_error(e: pcsc::Error) -> TransportError {
         E::NoReadersAvailable => TransportError::NoReaders,
         E::RemovedCard | E::NoSmartcard => TransportError::CardRemoved,
         E::ResetCard => TransportError::CardReset,
+        // pcsc-lite's answer when the reader could not carry a command to the card (its driver
+        // failed the exchange), not only a transaction that ended; pcsc's own words mislead.
+        E::NotTransacted => TransportError::Reader(
+            "the reader could not exchange the command with the card (SCARD_E_NOT_TRANSACTED)"
+                .to_string(),
+        ),
         other => TransportError::Reader(other.to_string()),
     }
 }
@@ -247,6 +253,19 @@ impl PinSent {
     }
 }
 
+/// What a hold reports about its own end. When a command inside it already failed at the reader,
+/// the end failing too (the card or the transaction is gone) adds nothing: the session reports
+/// the command's failure, which came first and says what happened to it.
+fn end_of_hold(
+    command_failed: bool,
+    ended: Result<(), TransportError>,
+) -> Result<(), TransportError> {
+    match ended {
+        Err(_) if command_failed => Ok(()),
+        ended => ended,
+    }
+}
+
 /// A card in a real reader, connected in shared mode.
 ///
 /// Dropping it disconnects with [`disposition`]: the card is left alone unless a PIN was sent
@@ -349,12 +368,16 @@ struct Held<'a> {
     card: &'a pcsc::Card,
     name: &'a str,
     pin_sent: PinSent,
+    /// A command failed at the reader: the session reports that, which came first.
+    failed: bool,
 }
 
 impl Transport for Held<'_> {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         self.pin_sent.note(command);
-        transmit_on(self.card, command)
+        let answer = transmit_on(self.card, command);
+        self.failed |= answer.is_err();
+        answer
     }
 
     fn exclusive(
@@ -389,9 +412,10 @@ impl Transport for PcscReader {
             card: &transaction,
             name: &self.name,
             pin_sent: self.pin_sent,
+            failed: false,
         };
         session(&mut held);
-        let pin_sent = held.pin_sent;
+        let (pin_sent, failed) = (held.pin_sent, held.failed);
         let ended = transaction
             .end(disposition(pin_sent.get()))
             .map_err(|(_, e)| transport_error(e));
@@ -401,7 +425,7 @@ impl Transport for PcscReader {
         if ended.is_ok() && pin_sent.get() {
             self.pin_sent.card_was_reset();
         }
-        ended
+        end_of_hold(failed, ended)
     }
 
     fn reader_name(&self) -> &str {
@@ -614,6 +638,15 @@ mod tests {
         assert_eq!(disposition(sent.get()), pcsc::Disposition::LeaveCard);
         sent.note(&[0x00, 0x20, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4']);
         assert_eq!(disposition(sent.get()), pcsc::Disposition::ResetCard);
+    }
+
+    #[test]
+    fn a_failed_end_of_hold_is_reported_unless_a_command_failed_first() {
+        let ended = || Err(TransportError::Reader("not transacted".to_string()));
+        assert!(end_of_hold(false, ended()).is_err());
+        assert!(end_of_hold(true, ended()).is_ok());
+        assert!(end_of_hold(false, Ok(())).is_ok());
+        assert!(end_of_hold(true, Ok(())).is_ok());
     }
 
     #[test]
