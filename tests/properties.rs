@@ -44,8 +44,9 @@ fn exchange() -> impl Strategy<Value = Exchange> {
 fn trace() -> impl Strategy<Value = Trace> {
     (
         source(),
-        prop::option::of("[A-Za-z0-9 ()\\[\\]/._-]{0,40}"),
-        prop::option::of(prop::collection::vec(any::<u8>(), 0..33)),
+        // A trace holds no empty @reader or @atr: generate names and ATRs that are not.
+        prop::option::of("[A-Za-z0-9()\\[\\]/._-][A-Za-z0-9 ()\\[\\]/._-]{0,39}"),
+        prop::option::of(prop::collection::vec(any::<u8>(), 1..=33)),
         prop::collection::vec(exchange(), 0..20),
     )
         .prop_map(|(source, reader, atr, exchanges)| Trace {

@@ -1,9 +1,15 @@
 //! The mock reader's promises: a diverging command, a trace left unused and a malformed line are
-//! each an error that names the trace and the line, with exit code 11.
+//! each an error that names the trace and the line, with exit code 11. A hostile trace file (a
+//! device, a huge line, terminal escapes) ends at once with a short message that is safe to print.
 
 mod common;
 use common::jpki;
+use jpki::card::read_pin_statuses;
+use jpki::transport::trace::{Trace, TraceError, MAX_LINE_BYTES, MAX_TRACE_BYTES};
+use jpki::transport::{Replay, ResponseCompletion, Transport, TransportError};
 use std::fs;
+use std::path::Path;
+use std::time::Duration;
 
 fn run_on(text: &str, args: &[&str]) -> (i32, String, String) {
     let dir = tempfile::tempdir().unwrap();
@@ -153,4 +159,242 @@ fn an_unwritable_record_path_fails_before_the_card_is_asked_anything() {
     assert_eq!(out.status.code(), Some(11), "{stderr}");
     assert!(stderr.contains("cannot write trace"), "{stderr}");
     assert!(out.stdout.is_empty());
+}
+
+/// Run jpki on `trace` with its address space capped at 1 GiB and a 60-second watchdog, so a
+/// regression that reads without bound fails this test instead of exhausting the machine.
+/// Returns the exit code and stderr.
+fn run_bounded(trace: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let mut capped = std::process::Command::new("sh");
+    capped
+        .arg("-c")
+        .arg("ulimit -v 1048576 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_jpki"))
+        .arg("--replay")
+        .arg(trace)
+        .args(args)
+        .env("LANG", "C.UTF-8")
+        .env_remove("LC_ALL");
+    let out = assert_cmd::Command::from_std(capped)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// stderr is short and holds nothing that acts on a terminal: no control character but its
+/// own line breaks, no bidirectional control.
+fn assert_safe_and_short(stderr: &str) {
+    assert!(stderr.len() < 1000, "{} bytes: {stderr}", stderr.len());
+    let unsafe_char = stderr.chars().find(|c| {
+        (c.is_control() && *c != '\n')
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    });
+    assert_eq!(unsafe_char, None, "{stderr:?}");
+}
+
+#[test]
+fn endless_devices_as_traces_end_at_once_with_the_size_limit() {
+    for device in ["/dev/zero", "/dev/urandom"] {
+        let (code, err) = run_bounded(Path::new(device), &["status"]);
+        assert_eq!(code, Some(11), "{device}: {err}");
+        assert!(
+            err.contains(&format!(
+                "trace {device} is larger than {MAX_TRACE_BYTES} bytes"
+            )),
+            "{err}"
+        );
+        assert_safe_and_short(&err);
+    }
+}
+
+#[test]
+fn readers_on_a_trace_that_cannot_be_loaded_exits_with_the_trace_code() {
+    let (code, err) = run_bounded(Path::new("/dev/zero"), &["readers"]);
+    assert_eq!(code, Some(11), "{err}");
+    assert!(err.contains("is larger than"), "{err}");
+}
+
+#[test]
+fn a_trace_with_a_25_mb_command_is_refused_before_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.trace");
+    let mut text = String::from("@source hand-written\n> 00 A4 04 0C");
+    text.push_str(&" 00".repeat(25_000_000 / 3));
+    text.push_str("\n< 90 00\n");
+    fs::write(&path, text).unwrap();
+    let (code, err) = run_bounded(&path, &["status", "--pins-only"]);
+    assert_eq!(code, Some(11), "{err}");
+    assert!(
+        err.contains("is larger than 1048576 bytes (1 MiB)"),
+        "{err}"
+    );
+    assert_safe_and_short(&err);
+}
+
+#[test]
+fn a_divergence_on_a_long_command_prints_a_short_error() {
+    // Under every limit: a 60,000-byte command where jpki sends its first SELECT.
+    let long = vec!["5A"; 60_000].join(" ");
+    let (code, _, err) = run_on(
+        &format!("@source hand-written\n> 00 A4 04 0C {long}\n< 90 00\n"),
+        &["status", "--pins-only"],
+    );
+    assert_eq!(code, 11, "{err}");
+    assert!(err.contains("replay diverged at step 1"), "{err}");
+    assert!(err.contains("(bytes 1-24 of 60004)"), "{err}");
+    assert_safe_and_short(&err);
+}
+
+#[test]
+fn a_line_over_the_line_limit_is_named() {
+    let (code, _, err) = run_on(
+        &format!("@source hand-written\n# {}\n", "x".repeat(MAX_LINE_BYTES)),
+        &["status"],
+    );
+    assert_eq!(code, 11, "{err}");
+    assert!(
+        err.contains("case.trace:2: the line is 262146 bytes long; a line holds at most 262144"),
+        "{err}"
+    );
+    assert_safe_and_short(&err);
+}
+
+#[test]
+fn a_reader_name_with_terminal_escapes_is_refused_and_never_printed_raw() {
+    let text = fresh().replacen(
+        "@reader jpki Virtual Card 00 00",
+        "@reader \u{1b}]0;pwned\u{7}\u{1b}[2J",
+        1,
+    );
+    assert!(text.contains("pwned"), "fresh.trace names its reader");
+    let (code, out, err) = run_on(&text, &["status"]);
+    assert_eq!(code, 11, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("@reader holds a control character (\\x1b) at column 9"),
+        "{err}"
+    );
+    assert!(
+        err.contains("reads \"@reader \\x1b]0;pwned\\x07\\x1b[2J\""),
+        "{err}"
+    );
+    assert_safe_and_short(&err);
+    // A right-to-left override would make the name read backwards.
+    let text = fresh().replacen("Virtual Card", "Virtual \u{202e}draC", 1);
+    let (code, _, err) = run_on(&text, &["status"]);
+    assert_eq!(code, 11, "{err}");
+    assert!(
+        err.contains("@reader holds a bidirectional control (\\u{202e})"),
+        "{err}"
+    );
+    assert_safe_and_short(&err);
+}
+
+#[test]
+fn a_bad_line_is_quoted_escaped_and_the_file_name_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("evil\u{1b}[2J.trace");
+    fs::write(
+        &path,
+        "@source hand-written\n> 00 A4 04 0C\n< 9\u{9b}0 00\n",
+    )
+    .unwrap();
+    let (code, err) = run_bounded(&path, &["status"]);
+    assert_eq!(code, Some(11), "{err}");
+    assert!(
+        err.contains("evil\\x1b[2J.trace:3: the line holds a control character (\\u{9b})"),
+        "{err}"
+    );
+    assert!(err.contains("line 3 reads \"< 9\\u{9b}0 00\""), "{err}");
+    assert_safe_and_short(&err);
+}
+
+#[test]
+fn header_and_card_event_mistakes_say_what_is_wrong() {
+    let cases = [
+        (
+            "@source hand-written\n@reader A\n@reader B\n",
+            "case.trace:3: a second @reader line (the first is line 2)",
+        ),
+        (
+            "@source hand-written\n@reader\n",
+            "case.trace:2: @reader is empty",
+        ),
+        (
+            "@source hand-written\n@atr   # none\n",
+            "case.trace:2: @atr is empty",
+        ),
+        (
+            "@source hand-written\n> 00 A4 04 0C\n< !removed junk\n",
+            "case.trace:3: !removed stands alone after '<', but \"junk\" follows it",
+        ),
+        (
+            "# no source\n> 00 A4 04 0C\n< 90 00\n",
+            "case.trace:1: no @source line",
+        ),
+        (
+            "@source hand-written\n> 00 A4 04 0C\n",
+            "case.trace:2: the trace ends before the answer to this command",
+        ),
+    ];
+    for (text, wanted) in cases {
+        let (code, _, err) = run_on(text, &["status"]);
+        assert_eq!(code, 11, "{err}");
+        assert!(err.contains(wanted), "{wanted}: {err}");
+    }
+}
+
+/// A transport that stands for a careless card layer: after each session it sends one more
+/// command and drops whatever comes back.
+struct OneMoreCommand<T>(T);
+
+impl<T: Transport> Transport for OneMoreCommand<T> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.0.transmit(command)
+    }
+
+    fn exclusive(
+        &mut self,
+        session: &mut dyn FnMut(&mut dyn Transport),
+    ) -> Result<(), TransportError> {
+        self.0.exclusive(&mut |held| {
+            session(held);
+            let _ = held.transmit(&[0x00, 0x20, 0x00, 0x80]);
+        })
+    }
+
+    fn reader_name(&self) -> &str {
+        self.0.reader_name()
+    }
+
+    fn finish(&mut self) -> Result<(), TransportError> {
+        self.0.finish()
+    }
+}
+
+#[test]
+fn a_command_whose_error_was_thrown_away_still_fails_the_replay() {
+    // The stack the binary builds for `--replay`, with the real counter reads over it: the whole
+    // eleven-APDU exchange succeeds, then a twelfth command is sent and its error dropped.
+    let trace = Trace::load(&common::trace("status/fresh.trace")).unwrap();
+    let mut transport = OneMoreCommand(ResponseCompletion::new(Replay::new(trace)));
+    let statuses = read_pin_statuses(&mut transport).unwrap();
+    assert_eq!(statuses.len(), 4);
+    let err = transport.finish().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TransportError::Trace(TraceError::PastEnd { step: 12, .. })
+        ),
+        "{err}"
+    );
+    // Without the extra command the same exchange passes: the failure is that command's.
+    let trace = Trace::load(&common::trace("status/fresh.trace")).unwrap();
+    let mut transport = ResponseCompletion::new(Replay::new(trace));
+    read_pin_statuses(&mut transport).unwrap();
+    transport.finish().unwrap();
 }

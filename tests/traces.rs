@@ -2,7 +2,7 @@
 //! apdu-traces/real/, and everything there is `real-card`.
 
 mod common;
-use jpki::transport::trace::{Source, Trace};
+use jpki::transport::trace::{Source, Trace, MAX_LINE_BYTES, MAX_TRACE_BYTES};
 use std::path::{Path, PathBuf};
 
 /// Every *.trace file under `dir`, at any depth.
@@ -34,6 +34,19 @@ fn every_bundled_trace_parses_and_names_its_source_honestly() {
             "{}: @source real-card belongs exactly to apdu-traces/real/",
             path.display()
         );
+    }
+}
+
+/// The size limits sit far above any real exchange: the largest bundled trace (plain `status`,
+/// certificate included) is a few KB, hundreds of times under the file limit.
+#[test]
+fn the_trace_limits_are_far_above_every_bundled_trace() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("apdu-traces");
+    for path in traces_under(&root) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.len() * 100 < MAX_TRACE_BYTES, "{}", path.display());
+        let longest = text.lines().map(str::len).max().unwrap_or(0);
+        assert!(longest * 100 < MAX_LINE_BYTES, "{}", path.display());
     }
 }
 

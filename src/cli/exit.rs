@@ -4,6 +4,7 @@ use super::change_pin::PinEntryError;
 use super::messages::error_text;
 use super::text::Lang;
 use jpki::card::{CardError, ChangeInputError, PinFormatError};
+use jpki::transport::trace::TraceError;
 use jpki::transport::TransportError;
 
 /// The documented exit codes.
@@ -66,6 +67,11 @@ pub fn exit_code_of(error: &anyhow::Error) -> Exit {
         }
         if let Some(e) = cause.downcast_ref::<TransportError>() {
             return transport_exit(e);
+        }
+        // `readers` and `doctor` load a trace themselves: its error is not inside a
+        // TransportError there.
+        if cause.is::<TraceError>() {
+            return Exit::Trace;
         }
         if let Some(e) = cause.downcast_ref::<CardError>() {
             return match e {

@@ -7,6 +7,11 @@ use super::{wire, Transport, TransportError};
 /// How many GET RESPONSE rounds one command may take before the card is deemed broken.
 const MAX_GET_RESPONSE_ROUNDS: usize = 256;
 
+/// The most data one completed answer may gather: what an extended-length answer can hold
+/// (65,536 bytes). A card that sends more than each GET RESPONSE asked for could otherwise make
+/// the rounds above gather megabytes.
+const MAX_COMPLETED_DATA: usize = 65_536;
+
 /// Wraps a transport and completes T=0 answers, so the layers above see whole responses.
 #[derive(Debug)]
 pub struct ResponseCompletion<T> {
@@ -52,10 +57,12 @@ fn complete(inner: &mut dyn Transport, command: &[u8]) -> Result<Vec<u8>, Transp
         match status(&answer) {
             Some((0x61, le)) => {
                 data.extend_from_slice(&answer[..answer.len() - 2]);
+                too_much(&data)?;
                 answer = inner.transmit(&[0x00, 0xC0, 0x00, 0x00, le])?;
             }
             _ => {
                 data.extend_from_slice(&answer);
+                too_much(&data[..data.len().saturating_sub(2)])?;
                 return Ok(data);
             }
         }
@@ -63,6 +70,16 @@ fn complete(inner: &mut dyn Transport, command: &[u8]) -> Result<Vec<u8>, Transp
     Err(TransportError::Reader(format!(
         "the card kept answering 61 xx after {MAX_GET_RESPONSE_ROUNDS} GET RESPONSE commands"
     )))
+}
+
+/// An error once the gathered data is more than any answer holds.
+fn too_much(data: &[u8]) -> Result<(), TransportError> {
+    if data.len() > MAX_COMPLETED_DATA {
+        return Err(TransportError::Reader(format!(
+            "the card's answer grew past {MAX_COMPLETED_DATA} bytes through GET RESPONSE"
+        )));
+    }
+    Ok(())
 }
 
 impl<T: Transport> Transport for ResponseCompletion<T> {
@@ -127,6 +144,37 @@ mod tests {
             vec![0x6C, 4]
         );
         t.finish().unwrap();
+    }
+
+    #[test]
+    fn an_answer_gathered_past_what_any_answer_holds_is_an_error() {
+        // Each part is within what PC/SC carries; together they are more than one answer holds.
+        let part = vec!["AB"; 40_000].join(" ");
+        let mut t = over(&format!("@source hand-written\n> 00 B0 00 00 00\n< {part} 61 00\n> 00 C0 00 00 00\n< {part} 61 00\n"));
+        let err = t.transmit(&[0, 0xB0, 0, 0, 0]).unwrap_err();
+        assert!(err.to_string().contains("grew past 65536 bytes"), "{err}");
+        // Exactly 65,536 bytes of data is a whole answer.
+        let mut t = over(&format!(
+            "@source hand-written\n> 00 B0 00 00 00\n< {} 61 00\n> 00 C0 00 00 00\n< {} 90 00\n",
+            vec!["AB"; 65_535].join(" "),
+            "CD"
+        ));
+        assert_eq!(t.transmit(&[0, 0xB0, 0, 0, 0]).unwrap().len(), 65_538);
+        t.finish().unwrap();
+    }
+
+    #[test]
+    fn a_replay_error_dropped_under_completion_still_fails_the_run() {
+        // The GET RESPONSE the card asks for is not in the trace; the caller drops the error.
+        let mut t = over("@source hand-written\n> 00 B0 00 00 00\n< 01 61 02\n");
+        t.exclusive(&mut |held| {
+            let _ = held.transmit(&[0, 0xB0, 0, 0, 0]);
+        })
+        .unwrap();
+        assert!(matches!(
+            t.finish(),
+            Err(TransportError::Trace(TraceError::PastEnd { step: 2, .. }))
+        ));
     }
 
     #[test]

@@ -1,14 +1,22 @@
 //! The mock reader: answers each command from a recorded trace, and insists the commands match.
 
-use super::trace::{Answer, Trace, TraceError};
-use super::{wire, Transport, TransportError};
+use super::trace::{Answer, CommandPattern, Trace, TraceError};
+use super::{Transport, TransportError};
 
-/// A reader that replays a trace. Any command the trace does not expect next is an error.
+/// How many bytes of a command an error shows: a SELECT by AID (15 bytes) whole, and never more
+/// than a line of a terminal, however long the command.
+const SHOWN_BYTES: usize = 24;
+
+/// A reader that replays a trace. Any command the trace does not expect next is an error, and
+/// the first such error is remembered: every later command gets it again and so does
+/// [`Transport::finish`], so a caller that threw the error away still cannot pass the run off as
+/// the recorded exchange.
 #[derive(Debug)]
 pub struct Replay {
     trace: Trace,
     next: usize,
     reader: String,
+    left_the_trace: Option<TraceError>,
 }
 
 impl Replay {
@@ -22,6 +30,7 @@ impl Replay {
             trace,
             next: 0,
             reader,
+            left_the_trace: None,
         }
     }
 
@@ -29,33 +38,80 @@ impl Replay {
     pub fn atr(&self) -> Option<&[u8]> {
         self.trace.atr.as_deref()
     }
-}
 
-impl Transport for Replay {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+    /// What `command` does to the replay: the next exchange's answer, or where it left the trace.
+    fn step(&self, command: &[u8]) -> Result<&Answer, TraceError> {
         let step = self.next + 1;
         let origin = self.trace.origin.clone();
+        let sent = CommandPattern::redacted(command);
         let Some(exchange) = self.trace.exchanges.get(self.next) else {
             return Err(TraceError::PastEnd {
                 origin,
                 step,
-                actual: wire::redacted_hex(command),
-            }
-            .into());
+                actual: shown(&sent, 0),
+            });
         };
         if !exchange.command.matches(command) {
+            let at = first_difference(&exchange.command, command);
             return Err(TraceError::Diverged {
                 origin,
                 step,
                 line: exchange.line,
-                expected: exchange.command.to_string(),
-                actual: wire::redacted_hex(command),
-            }
-            .into());
+                expected: shown(&exchange.command, at),
+                actual: shown(&sent, at),
+            });
         }
+        Ok(&exchange.answer)
+    }
+}
+
+/// The index of the first byte where `sent` does not match `expected` (a `??` matches any), or
+/// where the shorter one ends.
+fn first_difference(expected: &CommandPattern, sent: &[u8]) -> usize {
+    expected
+        .0
+        .iter()
+        .zip(sent)
+        .position(|(want, got)| want.is_some_and(|w| w != *got))
+        .unwrap_or_else(|| expected.0.len().min(sent.len()))
+}
+
+/// A command as an error shows it: whole when short, otherwise [`SHOWN_BYTES`] of it from a
+/// little before byte `at`, with ellipses and the byte range shown.
+fn shown(command: &CommandPattern, at: usize) -> String {
+    let bytes = &command.0;
+    if bytes.len() <= SHOWN_BYTES {
+        return command.to_string();
+    }
+    let start = at
+        .saturating_sub(SHOWN_BYTES / 3)
+        .min(bytes.len() - SHOWN_BYTES);
+    let end = start + SHOWN_BYTES;
+    let window = CommandPattern(bytes[start..end].to_vec()).to_string();
+    format!(
+        "{}{window}{} (bytes {}-{end} of {})",
+        if start > 0 { "… " } else { "" },
+        if end < bytes.len() { " …" } else { "" },
+        start + 1,
+        bytes.len()
+    )
+}
+
+impl Transport for Replay {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        if let Some(first) = &self.left_the_trace {
+            return Err(first.clone().into());
+        }
+        let answer = match self.step(command) {
+            Ok(answer) => answer.clone(),
+            Err(left) => {
+                self.left_the_trace = Some(left.clone());
+                return Err(left.into());
+            }
+        };
         self.next += 1;
-        match &exchange.answer {
-            Answer::Bytes(bytes) => Ok(bytes.clone()),
+        match answer {
+            Answer::Bytes(bytes) => Ok(bytes),
             Answer::Removed => Err(TransportError::CardRemoved),
             Answer::Reset => Err(TransportError::CardReset),
         }
@@ -73,7 +129,12 @@ impl Transport for Replay {
         &self.reader
     }
 
+    /// The first command that left the trace, if any, even when its error was thrown away;
+    /// otherwise the exchanges left unused.
     fn finish(&mut self) -> Result<(), TransportError> {
+        if let Some(first) = &self.left_the_trace {
+            return Err(first.clone().into());
+        }
         match self.trace.exchanges.get(self.next) {
             None => Ok(()),
             Some(unused) => Err(TraceError::Unconsumed {
@@ -81,7 +142,7 @@ impl Transport for Replay {
                 step: self.next + 1,
                 line: unused.line,
                 remaining: self.trace.exchanges.len() - self.next,
-                expected: unused.command.to_string(),
+                expected: shown(&unused.command, 0),
             }
             .into()),
         }
@@ -91,6 +152,7 @@ impl Transport for Replay {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transport::wire;
 
     fn replay(text: &str) -> Replay {
         Replay::new(Trace::parse(text, "t.trace").unwrap())
@@ -134,6 +196,76 @@ mod tests {
                 ..
             }))
         ));
+    }
+
+    #[test]
+    fn a_diverging_command_is_remembered_even_when_its_error_is_thrown_away() {
+        let mut r = replay("@source hand-written\n> 00 A4 02 0C 02 00 1B\n< 90 00\n");
+        let t: &mut dyn Transport = &mut r;
+        let _ = t.transmit(&[0, 0xA4, 2, 0x0C, 2, 0, 0x18]);
+        // The command the trace does expect does not put the replay back on its path.
+        assert!(matches!(
+            t.transmit(&[0, 0xA4, 2, 0x0C, 2, 0, 0x1B]),
+            Err(TransportError::Trace(TraceError::Diverged { step: 1, .. }))
+        ));
+        assert!(matches!(
+            t.finish(),
+            Err(TransportError::Trace(TraceError::Diverged { step: 1, .. }))
+        ));
+    }
+
+    #[test]
+    fn a_command_past_the_end_is_remembered_even_when_its_error_is_thrown_away() {
+        // A careless caller: the whole recorded exchange, then one more command whose error it
+        // drops. Every exchange was used, so only the memory of that command fails the run.
+        let mut r = replay("@source hand-written\n> 00 20 00 80\n< 63 C3\n");
+        r.exclusive(&mut |held| {
+            assert_eq!(
+                held.transmit(&[0, 0x20, 0, 0x80]).unwrap(),
+                vec![0x63, 0xC3]
+            );
+            let _ = held.transmit(&[0, 0x20, 0, 0x81]);
+        })
+        .unwrap();
+        let err = r.finish().unwrap_err();
+        assert!(
+            matches!(
+                err,
+                TransportError::Trace(TraceError::PastEnd { step: 2, .. })
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("> 00 20 00 81"), "{err}");
+    }
+
+    #[test]
+    fn a_long_command_is_shown_around_its_first_difference_pin_still_redacted() {
+        // UPDATE BINARY of 60,000 bytes that differs from the trace at byte 30,001.
+        let mut expected = vec![0x00, 0xD6, 0x00, 0x00, 0x00, 0xEA, 0x5B];
+        expected.resize(7 + 59_993, 0xAB);
+        let mut sent = expected.clone();
+        sent[30_000] = 0xCD;
+        let mut r = replay(&format!(
+            "@source hand-written\n> {}\n< 90 00\n",
+            wire::spaced_hex(&expected)
+        ));
+        let text = r.transmit(&sent).unwrap_err().to_string();
+        assert!(text.len() < 400, "{text}");
+        assert!(
+            text.contains("> … AB AB AB AB AB AB AB AB CD AB"),
+            "the sent command is shown from a little before the difference: {text}"
+        );
+        assert!(text.contains("(bytes 29993-30016 of 60000)"), "{text}");
+        // A long CHANGE REFERENCE DATA that differs in its header: the PIN stays `??`.
+        let mut change = vec![0x00, 0x24, 0x01, 0x80, 0x28];
+        change.extend(b"0123456789012345678901234567890123456789");
+        let mut r = replay(&format!(
+            "@source hand-written\n> 00 24 01 81 28 {}\n< 90 00\n",
+            vec!["??"; 40].join(" ")
+        ));
+        let text = r.transmit(&change).unwrap_err().to_string();
+        assert!(text.contains("> 00 24 01 80 28 ?? ?? "), "{text}");
+        assert!(!text.contains("30 31") && !text.contains("31 32"), "{text}");
     }
 
     #[test]
