@@ -216,3 +216,60 @@ fn a_closed_stdout_is_an_error_not_a_panic() {
         assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
     }
 }
+
+/// The `cargo install` line in README.md names this package, whatever it is called.
+#[test]
+fn the_readme_installs_this_package_by_its_name() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let line = concat!("cargo install --locked ", env!("CARGO_PKG_NAME"));
+    assert!(
+        readme.lines().any(|l| l.trim() == line),
+        "README.md lacks the line `{line}`"
+    );
+}
+
+/// Every generated file the Debian package takes (Cargo.toml, `[package.metadata.deb]`) is one
+/// that scripts/gen-assets.sh writes, so `cargo deb` after the script never misses a page.
+#[test]
+fn the_debian_package_takes_what_the_asset_script_writes() {
+    let manifest =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml")).unwrap();
+    let deb = manifest
+        .split("[package.metadata.deb]")
+        .nth(1)
+        .expect("Cargo.toml has no [package.metadata.deb]");
+    // Each source is a string starting "target/assets/", however the array is laid out (cargo
+    // package rewrites the manifest).
+    let sources: Vec<&str> = deb
+        .split("\"target/assets/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    assert!(sources.len() >= 4, "{sources:?}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new("bash")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scripts/gen-assets.sh"
+        ))
+        .arg(dir.path())
+        .env("JPKI", assert_cmd::cargo::cargo_bin("jpki"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    for source in sources {
+        let found = match source.strip_suffix("*.1") {
+            Some(folder) => std::fs::read_dir(dir.path().join(folder))
+                .unwrap()
+                .filter_map(Result::ok)
+                .any(|entry| entry.file_name().to_string_lossy().ends_with(".1")),
+            None => dir.path().join(source).is_file(),
+        };
+        assert!(
+            found,
+            "Cargo.toml packages target/assets/{source}, which the script does not write"
+        );
+    }
+}

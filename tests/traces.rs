@@ -50,14 +50,15 @@ fn the_trace_limits_are_far_above_every_bundled_trace() {
     }
 }
 
-/// README.md's first command for a fresh machine (`cargo run -- ARGS`) must keep working.
+/// README.md's first command for a fresh machine (`... && cargo run -- ARGS`) must keep working.
 #[test]
 fn the_readme_replay_command_runs() {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let line = readme
         .lines()
-        .find_map(|l| l.strip_prefix("    cargo run -- "))
+        .filter_map(|l| l.strip_prefix("    "))
+        .find_map(|l| Some(l.split_once("cargo run -- ")?.1))
         .expect("README.md shows an indented `cargo run -- ...` command");
     let out = common::jpki()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
