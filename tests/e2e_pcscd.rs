@@ -504,6 +504,12 @@ fn myna_peer() -> &'static Path {
     PEER.get_or_init(|| {
         let manifest =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/myna-peer/Cargo.toml");
+        assert!(
+            manifest.exists(),
+            "{} is missing: the published crate leaves the myna program out; run these tests \
+             from a checkout of the repository",
+            manifest.display()
+        );
         let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("myna-peer");
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let built = Command::new(cargo)
