@@ -56,6 +56,19 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
                 .then(|| probe(config, &r.name).map_err(|e| format!("{e:#}")))
         })
         .collect();
+    if let Some(path) = &config.record {
+        // The card went away between the listing and the probe's connect: nothing was sent.
+        if !path.exists() {
+            output::note(format!(
+                "{} {}\n",
+                config.lang.pick(
+                    "カードに接続できなかったため、トレースは書いていません:",
+                    "the card could not be reached, so no trace was written:",
+                ),
+                path.display()
+            ));
+        }
+    }
     if config.json {
         let list: Vec<_> = readers
             .iter()
