@@ -217,8 +217,9 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
     let (checks, caveats) = checks(config, lang);
     let ok = checks.iter().all(|c| c.ok);
     if let Some(path) = &config.record {
-        // The probe is the only exchange doctor has with a card; a check before it failed.
-        if !checks.iter().any(|c| c.id == "jpki_application") {
+        // The probe is the only exchange doctor has with a card: a check before it failed, or
+        // the card went away before the probe could connect.
+        if !checks.iter().any(|c| c.id == "jpki_application") || !path.exists() {
             output::note(format!(
                 "{} {}\n",
                 lang.pick(
