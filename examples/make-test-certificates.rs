@@ -1,39 +1,247 @@
-//! Regenerate the test certificates and the full-status traces that carry their bytes:
+//! Regenerate the test certificates, and (with `--traces`) the full-status traces that carry
+//! their bytes:
 //!
-//!     cargo run --example make-test-certificates
+//!     cargo run --example make-test-certificates [-- --traces]
 //!
-//! Writes tests/fixtures/auth-cert-{valid,expired}.der (self-signed, Ed25519 with a fixed test
-//! key and serial, so the bytes are the same on every run) and the hand-written traces under
-//! apdu-traces/card/ and apdu-traces/guidance/. Edit this file, not the traces.
+//! Writes under tests/fixtures/: two test CA certificates (user authentication, EF 00 0B; digital
+//! signature, EF 00 02), the user-authentication certificate valid until 2031-03-31 and one that
+//! expired on 2025-03-31 (EF 00 0A), and the signature certificate (EF 00 01). All are RSA-2048
+//! with SHA-256, shaped like J-LIS's (issuer `C=JP, O=JPKI, OU=JPKI for user authentication,
+//! OU=Japan Agency for Local Authority Information Systems`, of a real auth certificate's size)
+//! and marked `TEST ONLY` in their names and policy text. The keys are the published test keys
+//! in tests/fixtures/test-keys/, and RSA PKCS #1 v1.5 signatures are deterministic, so the bytes
+//! are the same on every run.
+//!
+//! `--traces` also writes the hand-written traces under apdu-traces/card/ and
+//! apdu-traces/guidance/ (the 14-APDU counter exchange of docs/protocol.md after the token and
+//! certificate reads). Edit this file, not those traces.
 
-use rcgen::{CertificateParams, DnType, KeyPair, SerialNumber, PKCS_ED25519};
+use rcgen::{
+    BasicConstraints, CertificateParams, CrlDistributionPoint, CustomExtension, DistinguishedName,
+    DnType, DnValue, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, SerialNumber,
+    PKCS_RSA_SHA256,
+};
 use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
 use time::macros::datetime;
 use time::OffsetDateTime;
 
-/// A PKCS #8 Ed25519 key whose seed is public: these certificates prove nothing.
-fn test_key() -> KeyPair {
-    let mut pkcs8 = hex::decode("302e020100300506032b657004220420").unwrap();
-    pkcs8.extend((0u8..32).map(|i| i.wrapping_mul(7)));
-    KeyPair::from_pkcs8_der_and_sign_algo(&pkcs8.as_slice().into(), &PKCS_ED25519).unwrap()
+/// The organisational unit J-LIS names itself with in every JPKI certificate.
+const JLIS: &str = "Japan Agency for Local Authority Information Systems";
+/// What every test certificate says about itself, in its name and its policy.
+const TEST_ONLY: &str = "TEST ONLY - jpki test fixture, not issued by J-LIS";
+
+/// One of the published test keys.
+fn test_key(root: &Path, name: &str) -> KeyPair {
+    let path = root
+        .join("tests/fixtures/test-keys")
+        .join(format!("{name}.pem"));
+    let pem = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    KeyPair::from_pkcs8_pem_and_sign_algo(&pem, &PKCS_RSA_SHA256).unwrap()
 }
 
-fn certificate(not_before: OffsetDateTime, not_after: OffsetDateTime, serial: u64) -> Vec<u8> {
-    let mut params = CertificateParams::default();
-    params.distinguished_name.push(DnType::CountryName, "JP");
-    params
-        .distinguished_name
-        .push(DnType::OrganizationName, "jpki test fixtures");
-    params.distinguished_name.push(
-        DnType::CommonName,
-        "TEST ONLY auth certificate, not issued by J-LIS",
+/// A DER element: tag, length, content.
+fn der(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else if len < 0x100 {
+        out.extend([0x81, len as u8]);
+    } else {
+        out.extend([0x82, (len >> 8) as u8, len as u8]);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+const SEQUENCE: u8 = 0x30;
+const OID: u8 = 0x06;
+const IA5_STRING: u8 = 0x16;
+const UTF8_STRING: u8 = 0x0C;
+
+/// certificatePolicies: anyPolicy with a CPS pointer and a notice saying what this is.
+fn policies(purpose: &str) -> CustomExtension {
+    let any_policy = der(OID, &[0x55, 0x1D, 0x20, 0x00]);
+    let cps = der(
+        SEQUENCE,
+        &[
+            der(OID, &[0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x02, 0x01]),
+            der(IA5_STRING, b"http://jpki-test-fixture.invalid/cps"),
+        ]
+        .concat(),
     );
+    let text = format!(
+        "{TEST_ONLY}. A {purpose} certificate made for jpki's tests with a published key; it \
+         identifies no one and proves nothing."
+    );
+    let notice = der(
+        SEQUENCE,
+        &[
+            der(OID, &[0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x02, 0x02]),
+            der(SEQUENCE, &der(UTF8_STRING, text.as_bytes())),
+        ]
+        .concat(),
+    );
+    let qualifiers = der(SEQUENCE, &[cps, notice].concat());
+    let info = der(SEQUENCE, &[any_policy, qualifiers].concat());
+    CustomExtension::from_oid_content(&[2, 5, 29, 32], der(SEQUENCE, &info))
+}
+
+/// authorityInfoAccess: an OCSP responder and the issuer's certificate, as real JPKI
+/// end-entity certificates name them.
+fn authority_info_access(purpose: &str) -> CustomExtension {
+    let access = |method: u8, uri: &str| {
+        der(
+            SEQUENCE,
+            &[
+                der(OID, &[0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, method]),
+                der(0x86, uri.as_bytes()),
+            ]
+            .concat(),
+        )
+    };
+    let slug = purpose.replace(' ', "-");
+    let both = [
+        access(1, "http://jpki-test-fixture.invalid/ocsp"),
+        access(
+            2,
+            &format!("http://jpki-test-fixture.invalid/ca/{slug}.cer"),
+        ),
+    ]
+    .concat();
+    CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], der(SEQUENCE, &both))
+}
+
+fn printable(text: &str) -> DnValue {
+    DnValue::PrintableString(text.try_into().unwrap())
+}
+
+/// `C=JP, O=JPKI, OU=JPKI for <purpose>, OU=<J-LIS>, CN=TEST ONLY ...`: J-LIS's CA name with a
+/// common name that says it is a test. rcgen keeps one value per attribute type, so the second OU
+/// goes in under its OID as a custom type.
+fn ca_params(purpose: &str, serial: u64) -> CertificateParams {
+    let mut params = CertificateParams::default();
+    // The default name holds a common name, which would then come first.
+    params.distinguished_name = DistinguishedName::new();
+    let dn = &mut params.distinguished_name;
+    dn.push(DnType::CountryName, printable("JP"));
+    dn.push(DnType::OrganizationName, printable("JPKI"));
+    dn.push(
+        DnType::OrganizationalUnitName,
+        printable(&format!("JPKI for {purpose}")),
+    );
+    dn.push(DnType::CustomDnType(vec![2, 5, 4, 11]), printable(JLIS));
+    dn.push(
+        DnType::CommonName,
+        printable(&format!("TEST ONLY JPKI {purpose} CA")),
+    );
+    // The dates of J-LIS's 2023 CAs; 14:59:59 UTC is 23:59:59 in Japan.
+    params.not_before = datetime!(2023-07-16 1:01:04 UTC);
+    params.not_after = datetime!(2033-07-15 14:59:59 UTC);
+    params.serial_number = Some(SerialNumber::from(serial));
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    params.custom_extensions = vec![policies(&format!("{purpose} CA"))];
+    params
+}
+
+/// An end-entity certificate of `purpose`, issued by that purpose's test CA.
+fn leaf_params(
+    purpose: &str,
+    common_name: &str,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+    serial: u64,
+) -> CertificateParams {
+    let mut params = CertificateParams::default();
+    // The default name holds a common name, which would then come first.
+    params.distinguished_name = DistinguishedName::new();
+    let dn = &mut params.distinguished_name;
+    dn.push(DnType::CountryName, printable("JP"));
+    dn.push(DnType::OrganizationalUnitName, printable(TEST_ONLY));
+    dn.push(DnType::CommonName, printable(common_name));
     params.not_before = not_before;
     params.not_after = not_after;
     params.serial_number = Some(SerialNumber::from(serial));
-    params.self_signed(&test_key()).unwrap().der().to_vec()
+    params.use_authority_key_identifier_extension = true;
+    let slug = purpose.replace(' ', "-");
+    params.crl_distribution_points = vec![CrlDistributionPoint {
+        uris: vec![
+            format!("http://jpki-test-fixture.invalid/crl/{slug}.crl"),
+            format!(
+                "ldap://jpki-test-fixture.invalid/cn=CRL,ou=JPKI%20for%20{},o=JPKI,c=JP\
+                 ?certificateRevocationList",
+                purpose.replace(' ', "%20")
+            ),
+        ],
+    }];
+    params.custom_extensions = vec![policies(purpose), authority_info_access(purpose)];
+    params
+}
+
+/// The five fixtures: (file name, DER).
+fn certificates(root: &Path) -> Vec<(&'static str, Vec<u8>)> {
+    let auth_ca_key = test_key(root, "auth-ca");
+    let sign_ca_key = test_key(root, "sign-ca");
+    let auth_key = test_key(root, "auth");
+    let sign_key = test_key(root, "sign");
+
+    let auth_ca_params = ca_params("user authentication", 0x7E57_0001);
+    let sign_ca_params = ca_params("digital signature", 0x7E57_0002);
+    let auth_ca = auth_ca_params.self_signed(&auth_ca_key).unwrap();
+    let sign_ca = sign_ca_params.self_signed(&sign_ca_key).unwrap();
+    let auth_issuer = Issuer::from_params(&auth_ca_params, &auth_ca_key);
+    let sign_issuer = Issuer::from_params(&sign_ca_params, &sign_ca_key);
+
+    let auth = |not_before, not_after, serial| {
+        let mut params = leaf_params(
+            "user authentication",
+            "TEST ONLY user authentication certificate",
+            not_before,
+            not_after,
+            serial,
+        );
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        params
+            .signed_by(&auth_key, &auth_issuer)
+            .unwrap()
+            .der()
+            .to_vec()
+    };
+    // 14:59:59 UTC is 23:59:59 in Japan, the time of day J-LIS certificates end.
+    let valid = auth(
+        datetime!(2026-01-05 0:00 UTC),
+        datetime!(2031-03-31 14:59:59 UTC),
+        1,
+    );
+    let expired = auth(
+        datetime!(2020-01-06 0:00 UTC),
+        datetime!(2025-03-31 14:59:59 UTC),
+        2,
+    );
+    let mut sign_params = leaf_params(
+        "digital signature",
+        "TEST ONLY digital signature certificate",
+        datetime!(2026-01-05 0:00 UTC),
+        datetime!(2031-03-31 14:59:59 UTC),
+        3,
+    );
+    sign_params.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::ContentCommitment,
+    ];
+    let sign = sign_params.signed_by(&sign_key, &sign_issuer).unwrap();
+
+    vec![
+        ("auth-ca-cert.der", auth_ca.der().to_vec()),
+        ("sign-ca-cert.der", sign_ca.der().to_vec()),
+        ("auth-cert-valid.der", valid),
+        ("auth-cert-expired.der", expired),
+        ("sign-cert-valid.der", sign.der().to_vec()),
+    ]
 }
 
 /// One PIN's part of the exchange, as the card answers it.
@@ -45,7 +253,7 @@ enum Pin {
     NoFile,
 }
 
-/// The juki or kenhojo application: present with this PIN, or missing (6A 82).
+/// An application with one PIN: present with this PIN, or missing (6A 82).
 #[derive(Clone, Copy)]
 enum App {
     With(Pin),
@@ -76,7 +284,8 @@ struct Card<'a> {
     cert: Cert<'a>,
     sign: Pin,
     auth: Pin,
-    juki: App,
+    /// The juki PIN's two key references: the 住基 AP's, then the 共通 AP's.
+    juki: [App; 2],
     kenhojo: App,
 }
 
@@ -216,7 +425,8 @@ impl Writer {
 }
 
 const JPKI: &str = "D3 92 F0 00 26 01 00 00 00 01";
-const JUKI: &str = "D3 92 10 00 31 00 01 01 01 00";
+const JUKI_AP: &str = "D3 92 10 00 31 00 01 01 04 01";
+const COMMON_AP: &str = "D3 92 10 00 31 00 01 01 01 00";
 const KENHOJO: &str = "D3 92 10 00 31 00 01 01 04 08";
 
 fn full_status(card: &Card) -> String {
@@ -226,7 +436,8 @@ fn full_status(card: &Card) -> String {
     w.cert(card.cert);
     w.pin("00 1B", card.sign, "sign");
     w.pin("00 18", card.auth, "auth");
-    w.app(JUKI, card.juki, "00 1C", "juki");
+    w.app(JUKI_AP, card.juki[0], "00 1C", "juki (住基)");
+    w.app(COMMON_AP, card.juki[1], "00 1C", "juki (共通)");
     w.app(KENHOJO, card.kenhojo, "00 11", "kenhojo");
     w.0
 }
@@ -244,51 +455,37 @@ fn probe(comment: &str, jpki_answer: &str, token: Option<Token>) -> String {
     w.0
 }
 
-fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    // 14:59:59 UTC is 23:59:59 in Japan, the time of day J-LIS certificates end.
-    let valid = certificate(
-        datetime!(2026-01-05 0:00 UTC),
-        datetime!(2031-03-31 14:59:59 UTC),
-        1,
-    );
-    let expired = certificate(
-        datetime!(2020-01-06 0:00 UTC),
-        datetime!(2025-03-31 14:59:59 UTC),
-        2,
-    );
-    fs::write(root.join("tests/fixtures/auth-cert-valid.der"), &valid).unwrap();
-    fs::write(root.join("tests/fixtures/auth-cert-expired.der"), &expired).unwrap();
-
+fn write_traces(root: &Path, valid: &[u8], expired: &[u8]) -> usize {
     let ok = |sw| Pin::Counter(sw);
+    let both = |pin| [App::With(pin); 2];
     let fresh = Card {
         comment: "",
         token: Token::Name("JPKIAPICCTOKEN2"),
-        cert: Cert::Der(&valid),
+        cert: Cert::Der(valid),
         sign: ok("63 C5"),
         auth: ok("63 C3"),
-        juki: App::With(ok("63 C3")),
+        juki: both(ok("63 C3")),
         kenhojo: App::With(ok("63 C3")),
     };
     let cards: Vec<(&str, Card)> = vec![
         ("card/my-number-card.trace", Card { comment: "Plain status of a My Number card: token, auth certificate (valid to 2031-03-31), counters.", ..fresh }),
-        ("card/expired-certificate.trace", Card { comment: "A My Number card whose auth certificate ended on 2025-03-31.", cert: Cert::Der(&expired), ..fresh }),
+        ("card/expired-certificate.trace", Card { comment: "A My Number card whose auth certificate ended on 2025-03-31.", cert: Cert::Der(expired), ..fresh }),
         ("card/juki-card.trace", Card { comment: "An old 住基カード: token JPKIAPICCTOKEN, no 券面事項入力補助 AP.", token: Token::Name("JPKIAPICCTOKEN"), kenhojo: App::Missing, ..fresh }),
-        ("card/smartphone.trace", Card { comment: "A smartphone's JPKI (JPKIAPGPSETOKEN): its auth certificate needs a PIN, so it is not read.\nNo juki or kenhojo application.", token: Token::Name("JPKIAPGPSETOKEN"), cert: Cert::Skipped, juki: App::Missing, kenhojo: App::Missing, ..fresh }),
+        ("card/smartphone.trace", Card { comment: "A smartphone's JPKI (JPKIAPGPSETOKEN): its auth certificate needs a PIN, so it is not read.\nNo juki or kenhojo application.", token: Token::Name("JPKIAPGPSETOKEN"), cert: Cert::Skipped, juki: [App::Missing; 2], kenhojo: App::Missing, ..fresh }),
         ("card/unknown-token.trace", Card { comment: "A JPKI AP whose token names something jpki does not know, and no auth certificate EF.", token: Token::Name("SOMETHINGELSE"), cert: Cert::Missing, ..fresh }),
         ("card/no-token-no-certificate.trace", Card { comment: "Neither the token EF nor the auth certificate EF can be selected: status still shows the PINs.", token: Token::Missing, cert: Cert::Missing, ..fresh }),
         ("card/lying-certificate-header.trace", Card { comment: "The certificate header claims 32 KB: jpki stops there and still shows the PINs.", cert: Cert::Lying, ..fresh }),
         ("guidance/sign-locked.trace", Card { comment: "Sign locked, auth works: kiosk reset.", sign: ok("63 C0"), ..fresh }),
         ("guidance/auth-locked.trace", Card { comment: "Auth locked, sign works: kiosk reset; juki and kenhojo still work (same-value hint).", auth: ok("63 C0"), ..fresh }),
         ("guidance/both-jpki-locked.trace", Card { comment: "Sign and auth both locked: city office.", sign: ok("63 C0"), auth: ok("69 83"), ..fresh }),
-        ("guidance/juki-locked.trace", Card { comment: "Juki locked: city office only; auth and kenhojo still work (same-value hint).", juki: App::With(ok("63 C0")), ..fresh }),
-        ("guidance/all-four-digit-locked.trace", Card { comment: "All three 4-digit PINs locked, sign works: auth by kiosk, the others at the city office, no hint.", auth: ok("63 C0"), juki: App::With(ok("63 C0")), kenhojo: App::With(ok("69 83")), ..fresh }),
+        ("guidance/juki-locked.trace", Card { comment: "Juki locked (both key references): city office only; auth and kenhojo still work (same-value hint).", juki: both(ok("63 C0")), ..fresh }),
+        ("guidance/all-four-digit-locked.trace", Card { comment: "All three 4-digit PINs locked, sign works: auth by kiosk, the others at the city office, no hint.", auth: ok("63 C0"), juki: both(ok("63 C0")), kenhojo: App::With(ok("69 83")), ..fresh }),
         ("guidance/last-tries.trace", Card { comment: "Sign and kenhojo on their last try.", sign: ok("63 C1"), kenhojo: App::With(ok("63 C1")), ..fresh }),
         ("guidance/auth-last-try-sign-locked.trace", Card { comment: "Auth on its last try while sign is locked: a lock would need the city office.", sign: ok("63 C0"), auth: ok("63 C1"), ..fresh }),
         ("guidance/sign-not-issued.trace", Card { comment: "A child's card: no sign PIN EF (no signature certificate).", sign: Pin::NoFile, ..fresh }),
         ("guidance/sign-6984.trace", Card { comment: "The sign PIN answers 69 84: no usable signature certificate.", sign: ok("69 84"), ..fresh }),
-        ("guidance/expired-sign-locked.trace", Card { comment: "Auth certificate expired (2025-03-31), sign locked, auth works: no kiosk, the city office.", cert: Cert::Der(&expired), sign: ok("63 C0"), ..fresh }),
-        ("guidance/expired-auth-last-try.trace", Card { comment: "Auth certificate expired (2025-03-31), auth on its last try: a lock would need the city office.", cert: Cert::Der(&expired), auth: ok("63 C1"), ..fresh }),
+        ("guidance/expired-sign-locked.trace", Card { comment: "Auth certificate expired (2025-03-31), sign locked, auth works: no kiosk, the city office.", cert: Cert::Der(expired), sign: ok("63 C0"), ..fresh }),
+        ("guidance/expired-auth-last-try.trace", Card { comment: "Auth certificate expired (2025-03-31), auth on its last try: a lock would need the city office.", cert: Cert::Der(expired), auth: ok("63 C1"), ..fresh }),
         ("guidance/expires-soon.trace", Card { comment: "Valid certificate; run with --today 2031-02-01 to be within 90 days.", ..fresh }),
     ];
     for (path, card) in &cards {
@@ -323,10 +520,37 @@ fn main() {
     for (path, text) in probes {
         fs::write(root.join("apdu-traces").join(path), text).unwrap();
     }
-    println!(
-        "auth-cert-valid.der: {} bytes; auth-cert-expired.der: {} bytes; {} traces",
-        valid.len(),
-        expired.len(),
-        cards.len() + 3
-    );
+    cards.len() + 3
+}
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let traces = match std::env::args().nth(1).as_deref() {
+        None => false,
+        Some("--traces") => true,
+        Some(other) => {
+            eprintln!("usage: cargo run --example make-test-certificates [-- --traces] ({other}?)");
+            std::process::exit(2);
+        }
+    };
+    let certificates = certificates(root);
+    for (name, der) in &certificates {
+        fs::write(root.join("tests/fixtures").join(name), der).unwrap();
+        println!("tests/fixtures/{name}: {} bytes", der.len());
+    }
+    if traces {
+        let der = |wanted: &str| {
+            certificates
+                .iter()
+                .find(|(name, _)| *name == wanted)
+                .map(|(_, der)| der.clone())
+                .unwrap()
+        };
+        let written = write_traces(
+            root,
+            &der("auth-cert-valid.der"),
+            &der("auth-cert-expired.der"),
+        );
+        println!("{written} traces under apdu-traces/");
+    }
 }

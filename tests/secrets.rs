@@ -240,11 +240,14 @@ fn rows() -> Vec<Row> {
             _ => "change-pin/success-kenhojo.trace",
         };
         let input = change_stdin(kind);
+        // The virtual card takes only CHANGE KEY on the juki key references and answers the
+        // CHANGE REFERENCE DATA this change-pin sends with 6D 00 (exit 12): the PINs still travel.
+        let virtual_exit = if kind == "juki" { 12 } else { 0 };
         for lead in [&[][..], &["--json"], &["--lang", "ja"]] {
             let mut args = lead.to_vec();
             args.extend(["change-pin", "--stdin", kind]);
             rows.push(row(Card::Replay(trace), &args, &input, 0));
-            rows.push(row(Card::Virtual, &args, &input, 0));
+            rows.push(row(Card::Virtual, &args, &input, virtual_exit));
         }
     }
     let four = change_stdin("auth");
@@ -255,7 +258,7 @@ fn rows() -> Vec<Row> {
         &four,
         0,
     ));
-    rows.push(row(Card::Virtual, &three, &four, 0));
+    rows.push(row(Card::Virtual, &three, &four, 12));
     // The failures: their messages are where a careless PIN would show.
     for (trace, args, exit) in [
         (
@@ -302,7 +305,7 @@ fn rows() -> Vec<Row> {
 fn virtual_card_state(path: &std::path::Path) {
     let mut state = Profile::Adult.card();
     for (kind, record) in &mut state.pins {
-        let value = match kind {
+        let value = match kind.kind {
             PinKind::Sign => PASSWORDS[1],
             _ => FOUR_DIGITS,
         };

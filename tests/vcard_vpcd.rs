@@ -1,9 +1,11 @@
-//! `jpki-vcard serve` against a stand-in for vpcd: the framing (2-byte big-endian length, then a
-//! 1-byte control or an APDU), answered over loopback. Needs no pcscd, so it runs everywhere.
+//! `jpki-vcard`: its command line (`init`, help, exit codes), and `serve` against a stand-in for
+//! vpcd: the framing (2-byte big-endian length, then a 1-byte control or an APDU), answered over
+//! loopback. Needs no pcscd, so it runs everywhere.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 fn send(stream: &mut TcpStream, payload: &[u8]) {
@@ -24,16 +26,35 @@ fn vcard() -> Command {
     Command::new(env!("CARGO_BIN_EXE_jpki-vcard"))
 }
 
+fn init(args: &[&str], state: &Path) -> Output {
+    vcard().arg("init").args(args).arg(state).output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The line of the state file that starts with `prefix`.
+fn line(state: &Path, prefix: &str) -> String {
+    let text = std::fs::read_to_string(state).unwrap();
+    text.lines()
+        .find(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no {prefix:?} line in\n{text}"))
+        .to_string()
+}
+
+const JPKI_AP: [u8; 15] = [
+    0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01,
+];
+const COMMON_AP: [u8; 15] = [
+    0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x01, 0x00,
+];
+
 #[test]
 fn serves_the_atr_and_apdus_in_vpcd_framing_and_saves_what_changed() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.state");
-    assert!(vcard()
-        .args(["init", "--tries", "auth=2"])
-        .arg(&state)
-        .status()
-        .unwrap()
-        .success());
+    assert!(init(&["--tries", "auth=2"], &state).status.success());
     let vpcd = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = vpcd.local_addr().unwrap().port().to_string();
     let mut served = vcard()
@@ -50,12 +71,9 @@ fn serves_the_atr_and_apdus_in_vpcd_framing_and_saves_what_changed() {
     send(&mut card, &[0x04]); // get ATR
     assert_eq!(
         receive(&mut card),
-        [0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14]
+        [0x3B, 0xC5, 0xFF, 0x81, 0x31, 0xFB, 0x45, 0x80, 0x73, 0xC6, 0x01, 0x00, 0x00]
     );
-    let jpki_ap = [
-        0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01,
-    ];
-    send(&mut card, &jpki_ap);
+    send(&mut card, &JPKI_AP);
     assert_eq!(receive(&mut card), [0x90, 0x00]);
     send(&mut card, &[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x18]);
     assert_eq!(receive(&mut card), [0x90, 0x00]);
@@ -66,6 +84,29 @@ fn serves_the_atr_and_apdus_in_vpcd_framing_and_saves_what_changed() {
         &[0x00, 0x20, 0x00, 0x80, 0x04, b'9', b'9', b'9', b'9'],
     );
     assert_eq!(receive(&mut card), [0x63, 0xC1]);
+    // Saved as it was answered, while the card is still served.
+    assert_eq!(line(&state, "pin auth"), "pin auth 1234 1");
+    // While served, the state file is held: another opener is told so.
+    let busy = jpki::virtual_card::VirtualCard::open_waiting(&state, Duration::from_millis(50));
+    assert!(
+        matches!(busy, Err(jpki::virtual_card::StateError::Busy { .. })),
+        "{busy:?}"
+    );
+    // CHANGE KEY on the 共通 AP's juki key reference, right after its VERIFY.
+    send(&mut card, &COMMON_AP);
+    assert_eq!(receive(&mut card), [0x90, 0x00]);
+    send(&mut card, &[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x1C]);
+    assert_eq!(receive(&mut card), [0x90, 0x00]);
+    send(
+        &mut card,
+        &[0x00, 0x20, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4'],
+    );
+    assert_eq!(receive(&mut card), [0x90, 0x00]);
+    send(
+        &mut card,
+        &[0x80, 0x32, 0x00, 0x80, 0x04, b'8', b'6', b'4', b'2'],
+    );
+    assert_eq!(receive(&mut card), [0x90, 0x00]);
     // A reset forgets the selection: the counter read now has no PIN EF to act on.
     send(&mut card, &[0x02]);
     send(&mut card, &[0x00, 0x20, 0x00, 0x80]);
@@ -81,15 +122,19 @@ fn serves_the_atr_and_apdus_in_vpcd_framing_and_saves_what_changed() {
         .read_to_string(&mut err)
         .unwrap();
     assert!(status.success(), "{err}");
-    let saved = std::fs::read_to_string(&state).unwrap();
-    assert!(saved.contains("pin auth 1234 1"), "{saved}");
+    assert_eq!(line(&state, "pin auth"), "pin auth 1234 1");
+    assert_eq!(
+        line(&state, "pin juki common_ap"),
+        "pin juki common_ap 8642 3"
+    );
+    assert_eq!(line(&state, "pin juki juki_ap"), "pin juki juki_ap 1234 3");
 }
 
 #[test]
 fn serve_says_what_to_start_when_vpcd_is_not_listening() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.state");
-    assert!(vcard().arg("init").arg(&state).status().unwrap().success());
+    assert!(init(&[], &state).status.success());
     // A port that was free a moment ago: nothing listens there.
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -103,12 +148,35 @@ fn serve_says_what_to_start_when_vpcd_is_not_listening() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = text(&out.stderr);
     assert!(err.contains("vpcd") && err.contains("pcscd"), "{err}");
 }
 
 #[test]
-fn init_refuses_what_the_profile_cannot_hold() {
+fn help_is_jpki_vcards_own() {
+    let out = vcard().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    assert!(help.contains("virtual My Number card"), "{help}");
+    assert!(help.contains("init") && help.contains("serve"), "{help}");
+    assert!(help.contains("test PINs only"), "{help}");
+    // Not the description of the jpki package it is built from.
+    assert!(!help.contains("without risking a lock"), "{help}");
+    let out = vcard().args(["init", "--help"]).output().unwrap();
+    let help = text(&out.stdout);
+    for word in [
+        "juki-counters-differ",
+        "common-ap-only",
+        "--force",
+        "--atr",
+        "juki_ap",
+    ] {
+        assert!(help.contains(word), "{word}: {help}");
+    }
+}
+
+#[test]
+fn usage_errors_exit_2_and_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.state");
     for (args, expected) in [
@@ -116,15 +184,132 @@ fn init_refuses_what_the_profile_cannot_hold() {
             &["--profile", "under-15", "--tries", "sign=3"][..],
             "no sign PIN",
         ),
-        (&["--tries", "auth=4"][..], "0 to 3"),
-        (&["--card-pin", "auth=12345"][..], "4 digits"),
-        (&["--profile", "child"][..], "unknown profile"),
-        (&["--locked-probe", "9000"][..], "63C0, 6983 or 6984"),
+        (
+            &["--profile", "common-ap-only", "--tries", "juki_ap=1"],
+            "no juki_ap",
+        ),
+        (&["--tries", "auth=4"], "0 to 3"),
+        (&["--tries", "kenkaku_b=11"], "0 to 10"),
+        (&["--tries", "auth"], "KEY=VALUE"),
+        (&["--tries", "pin=1"], "unknown key"),
+        (&["--card-pin", "auth=12345"], "4 digits"),
+        (&["--card-pin", "kenkaku_a=12ab"], "digits"),
+        (&["--profile", "child"], "child"),
+        (&["--locked-probe", "9000"], "9000"),
+        (&["--without", "mf"], "unknown application"),
+        (&["--atr", "9000"], "3B or 3F"),
+        (&["--no-such-flag"], "--no-such-flag"),
     ] {
-        let out = vcard().arg("init").args(args).arg(&state).output().unwrap();
-        assert_eq!(out.status.code(), Some(1), "{args:?}");
-        let err = String::from_utf8_lossy(&out.stderr);
+        let out = init(args, &state);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = text(&out.stderr);
         assert!(err.contains(expected), "{args:?}: {err}");
         assert!(!state.exists(), "{args:?} wrote a state file");
     }
+    // Not a usage error, but refused at once: nothing to read without end.
+    let out = init(&["--auth-certificate", "/dev/zero"], &state);
+    if Path::new("/dev/zero").exists() {
+        assert_eq!(out.status.code(), Some(1));
+        assert!(text(&out.stderr).contains("not a regular file"));
+        assert!(!state.exists());
+    }
+    let out = vcard().arg("frobnicate").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = vcard().output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn init_refuses_to_replace_a_state_file_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("card.state");
+    assert!(init(&["--tries", "auth=1"], &state).status.success());
+    let out = init(&[], &state);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("already exists") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(line(&state, "pin auth"), "pin auth 1234 1");
+    let out = init(&["--force"], &state);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(line(&state, "pin auth"), "pin auth 1234 3");
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+}
+
+#[test]
+fn juki_settings_name_both_key_references_unless_one_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("card.state");
+    // The narrower setting wins, whichever comes first.
+    let out = init(
+        &[
+            "--tries",
+            "common_ap=3",
+            "--tries",
+            "juki=1",
+            "--card-pin",
+            "juki=4711",
+            "--card-pin",
+            "juki_ap=9999",
+        ],
+        &state,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(line(&state, "pin juki juki_ap"), "pin juki juki_ap 9999 1");
+    assert_eq!(
+        line(&state, "pin juki common_ap"),
+        "pin juki common_ap 4711 3"
+    );
+}
+
+#[test]
+fn init_offers_the_juki_profiles_the_applications_and_the_atrs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    assert!(init(&["--profile", "juki-counters-differ"], &path("a"))
+        .status
+        .success());
+    assert_eq!(
+        line(&path("a"), "pin juki juki_ap"),
+        "pin juki juki_ap 1234 3"
+    );
+    assert_eq!(
+        line(&path("a"), "pin juki common_ap"),
+        "pin juki common_ap 1234 2"
+    );
+    assert!(init(&["--profile", "common-ap-only"], &path("b"))
+        .status
+        .success());
+    assert_eq!(
+        line(&path("b"), "applications"),
+        "applications jpki common_ap kenhojo kenkaku"
+    );
+    assert!(!std::fs::read_to_string(path("b"))
+        .unwrap()
+        .contains("juki_ap"));
+    assert!(
+        init(&["--without", "juki", "--without", "kenkaku"], &path("c"))
+            .status
+            .success()
+    );
+    assert_eq!(
+        line(&path("c"), "applications"),
+        "applications jpki kenhojo"
+    );
+    assert!(init(&["--atr", "juki-card"], &path("d")).status.success());
+    assert_eq!(line(&path("d"), "atr"), "atr 3BE000FF8131FE4514");
+    assert!(init(
+        &["--atr", "3B 88 80 01 00 00 05 E0 B3 81 A1 00 7F"],
+        &path("e")
+    )
+    .status
+    .success());
+    assert_eq!(line(&path("e"), "atr"), "atr 3B888001000005E0B381A1007F");
+    assert!(init(&["--profile", "other-card"], &path("f"))
+        .status
+        .success());
+    assert_eq!(line(&path("f"), "atr"), "atr 3B80800101");
 }

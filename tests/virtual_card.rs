@@ -1,11 +1,14 @@
-//! `jpki --virtual-card STATE`: the virtual card as a card source, its state kept across runs.
+//! `jpki --virtual-card STATE`: the virtual card as a card source, its state kept across runs,
+//! safely when runs share one state file (docs/virtual-card.md).
 
 mod common;
 use common::{jpki, json};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
 
 fn init(state: &Path, args: &[&str]) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_jpki-vcard"))
+    let out = Command::new(env!("CARGO_BIN_EXE_jpki-vcard"))
         .arg("init")
         .args(args)
         .arg(state)
@@ -33,37 +36,142 @@ fn on(state: &Path, args: &[&str], stdin: &str) -> (i32, String, String) {
     )
 }
 
-fn tries(state: &Path) -> Vec<Option<u64>> {
+/// `jpki --virtual-card STATE ARGS`, started and left running, stdin fed and closed.
+fn spawn(state: &Path, args: &[&str], stdin: &str) -> Child {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jpki"))
+        .env_remove("JPKI_READER")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C.UTF-8")
+        .arg("--virtual-card")
+        .arg(state)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child
+}
+
+fn finished(child: Child) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().unwrap();
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+/// Tries left of each PIN, as `status --json` shows them, by id.
+fn tries(state: &Path) -> Vec<(String, Option<u64>)> {
     let (code, out, err) = on(state, &["--json", "status"], "");
     assert_eq!(code, 0, "{err}");
     json(&out)["pins"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| p["tries_left"].as_u64())
+        .map(|p| {
+            (
+                p["id"].as_str().unwrap().to_string(),
+                p["tries_left"].as_u64(),
+            )
+        })
         .collect()
+}
+
+fn tries_of(state: &Path, id: &str) -> Option<u64> {
+    tries(state)
+        .into_iter()
+        .find(|(i, _)| i == id)
+        .and_then(|(_, t)| t)
+}
+
+/// The line of the state file that starts with `prefix`.
+fn line(state: &Path, prefix: &str) -> String {
+    let text = std::fs::read_to_string(state).unwrap();
+    text.lines()
+        .find(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no {prefix:?} line in\n{text}"))
+        .to_string()
+}
+
+/// Every entry of a folder, by name.
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
 }
 
 #[test]
 fn status_reads_the_state_file_and_readers_shows_the_virtual_reader() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.state");
-    init(&state, &["--profile", "under-15", "--tries", "juki=1"]);
-    assert_eq!(tries(&state), vec![None, Some(3), Some(1), Some(3)]);
+    init(&state, &["--profile", "under-15", "--tries", "kenhojo=1"]);
+    assert_eq!(
+        tries(&state),
+        [
+            ("sign".to_string(), None),
+            ("auth".to_string(), Some(3)),
+            ("juki".to_string(), Some(3)),
+            ("kenhojo".to_string(), Some(1)),
+        ]
+    );
     let (code, out, _) = on(&state, &["--json", "readers"], "");
     assert_eq!(code, 0);
     let v = json(&out);
     assert_eq!(v["readers"][0]["name"], "jpki Virtual Card 00 00");
-    assert_eq!(v["readers"][0]["atr"], "3BE000FF8131FE4514");
+    // A My Number card's ATR from pcsc-tools' list, not the 住基カード one.
+    assert_eq!(v["readers"][0]["atr"], "3BC5FF8131FB458073C6010000");
+    assert_eq!(v["readers"][0]["card_kind"], "my_number_card");
 }
 
 #[test]
-fn recording_over_the_virtual_card_is_labelled_simulator() {
+fn plain_status_reads_the_rsa_test_certificate() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.state");
     let trace = dir.path().join("out.trace");
     init(&state, &[]);
-    let (code, _, err) = on(
+    let (code, out, err) = on(
+        &state,
+        &["--json", "--record", trace.to_str().unwrap(), "status"],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let v = json(&out);
+    assert_eq!(v["card_kind"], "my_number_card");
+    assert_eq!(v["auth_certificate"]["not_after"], "2031-03-31");
+    // The token is read whole, 32 bytes padded with spaces, and the 1.6 KB certificate takes
+    // seven READ BINARY of 256 bytes after its 4-byte header, as a real card's does.
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let answers: Vec<&str> = text.lines().filter(|l| l.starts_with('<')).collect();
+    let token = "4A 50 4B 49 41 50 49 43 43 54 4F 4B 45 4E 32 20";
+    assert!(answers.iter().any(|a| a.starts_with(&format!("< {token}"))));
+    let reads = text.lines().filter(|l| l.starts_with("> 00 B0")).count();
+    assert_eq!(reads, 1 + 1 + 7, "{text}");
+}
+
+#[test]
+fn recording_over_the_virtual_card_is_labelled_simulator_and_replays_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("card.state");
+    let trace = dir.path().join("out.trace");
+    init(&state, &["--tries", "auth=2"]);
+    let (code, live, err) = on(
         &state,
         &["--record", trace.to_str().unwrap(), "status", "--pins-only"],
         "",
@@ -71,7 +179,14 @@ fn recording_over_the_virtual_card_is_labelled_simulator() {
     assert_eq!(code, 0, "{err}");
     let text = std::fs::read_to_string(&trace).unwrap();
     assert!(text.starts_with("@source simulator\n"), "{text}");
-    assert_eq!(text.lines().filter(|l| l.starts_with('>')).count(), 11);
+    let replayed = jpki()
+        .arg("--replay")
+        .arg(&trace)
+        .args(["status", "--pins-only"])
+        .output()
+        .unwrap();
+    assert!(replayed.status.success());
+    assert_eq!(String::from_utf8_lossy(&replayed.stdout), live);
 }
 
 #[test]
@@ -90,6 +205,25 @@ fn a_bad_state_file_names_its_line_and_exits_11() {
 }
 
 #[test]
+fn a_device_as_state_file_ends_at_once_with_exit_11() {
+    for device in ["/dev/zero", "/dev/urandom"] {
+        if !Path::new(device).exists() {
+            continue; // not a Unix system: nothing to read endlessly
+        }
+        let (code, out, err) = on(Path::new(device), &["status"], "");
+        assert_eq!(code, 11, "{device}: {err}");
+        assert!(out.is_empty());
+        assert!(err.contains("not a regular file"), "{err}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.state");
+    std::fs::write(&big, vec![b'#'; 2 << 20]).unwrap();
+    let (code, _, err) = on(&big, &["status"], "");
+    assert_eq!(code, 11, "{err}");
+    assert!(err.contains("larger than"), "{err}");
+}
+
+#[test]
 fn a_virtual_card_and_a_replay_cannot_both_be_the_card() {
     let out = jpki()
         .args(["--virtual-card", "a.state", "--replay", "b.trace", "status"])
@@ -98,24 +232,235 @@ fn a_virtual_card_and_a_replay_cannot_both_be_the_card() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-/// `change-pin` is written on another branch; this test runs once it is merged.
 #[test]
 fn a_change_made_by_one_run_is_seen_by_the_next() {
-    let help = jpki().args(["change-pin", "--help"]).output().unwrap();
-    if !help.status.success() {
-        eprintln!("NOTE: `jpki change-pin` is not built on this branch; test skipped");
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.state");
-    init(&state, &["--tries", "juki=2"]);
-    let (code, _, err) = on(&state, &["change-pin", "--stdin", "juki"], "1234\n2468\n");
+    init(&state, &["--tries", "kenhojo=2"]);
+    let (code, _, err) = on(
+        &state,
+        &["change-pin", "--stdin", "kenhojo"],
+        "1234\n2468\n",
+    );
     assert_eq!(code, 0, "{err}");
-    assert_eq!(tries(&state)[2], Some(3));
-    let saved = std::fs::read_to_string(&state).unwrap();
-    assert!(saved.contains("pin juki 2468 3"), "{saved}");
+    assert_eq!(tries_of(&state, "kenhojo"), Some(3));
+    assert_eq!(line(&state, "pin kenhojo"), "pin kenhojo 2468 3");
     // The old PIN is wrong now: one try spent, exit 13.
-    let (code, _, err) = on(&state, &["change-pin", "--stdin", "juki"], "1234\n1357\n");
+    let (code, _, err) = on(
+        &state,
+        &["change-pin", "--stdin", "kenhojo"],
+        "1234\n1357\n",
+    );
     assert_eq!(code, 13, "{err}");
-    assert_eq!(tries(&state)[2], Some(2));
+    assert_eq!(tries_of(&state, "kenhojo"), Some(2));
+}
+
+#[test]
+fn an_old_state_file_with_one_juki_line_still_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("old.state");
+    let mut old = String::from(
+        "applications jpki juki kenhojo\npin sign ABC123 5\npin auth 1234 3\n\
+         pin juki 1234 1\npin kenhojo 1234 3\nlocked-probe 63C0\nauth-certificate ",
+    );
+    let der = std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/auth-cert-valid.der"),
+    )
+    .unwrap();
+    old.push_str(&der.iter().map(|b| format!("{b:02X}")).collect::<String>());
+    old.push('\n');
+    std::fs::write(&state, &old).unwrap();
+    assert_eq!(tries_of(&state, "juki"), Some(1));
+    // Read, not rewritten: nothing changed.
+    assert_eq!(std::fs::read_to_string(&state).unwrap(), old);
+}
+
+#[test]
+fn forty_parallel_status_runs_all_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("card.state");
+    init(&state, &["--tries", "sign=4"]);
+    let before = std::fs::read_to_string(&state).unwrap();
+    let runs: Vec<Child> = (0..40)
+        .map(|_| spawn(&state, &["--json", "status", "--pins-only"], ""))
+        .collect();
+    for run in runs {
+        let (code, out, err) = finished(run);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(json(&out)["pins"][0]["tries_left"], 4, "{out}");
+    }
+    assert_eq!(std::fs::read_to_string(&state).unwrap(), before);
+    assert_eq!(names(dir.path()), ["card.state"]);
+}
+
+#[test]
+fn parallel_changes_of_different_pins_all_land() {
+    for round in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("card.state");
+        init(&state, &[]);
+        let runs = [
+            spawn(&state, &["change-pin", "--stdin", "auth"], "1234\n1111\n"),
+            spawn(
+                &state,
+                &["change-pin", "--stdin", "kenhojo"],
+                "1234\n2222\n",
+            ),
+            spawn(
+                &state,
+                &["change-pin", "--stdin", "sign"],
+                "ABC123\nXYZ789\n",
+            ),
+        ];
+        for run in runs {
+            let (code, out, err) = finished(run);
+            assert_eq!(code, 0, "round {round}: {out}{err}");
+            assert!(out.contains("changed"), "{out}");
+        }
+        assert_eq!(line(&state, "pin auth"), "pin auth 1111 3");
+        assert_eq!(line(&state, "pin kenhojo"), "pin kenhojo 2222 3");
+        assert_eq!(line(&state, "pin sign"), "pin sign XYZ789 5");
+    }
+}
+
+/// A run holds the card from its first command to its last: another run waits for it, then
+/// sees every try it spent. Nothing spent meanwhile is refunded, nothing is lost.
+#[test]
+fn a_run_holding_the_card_makes_the_next_wait_and_loses_nothing() {
+    use jpki::apdu::{Command as Apdu, Response, StatusWord};
+    use jpki::card::{Application, PinKind};
+    use jpki::virtual_card::VirtualCard;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("card.state");
+    init(&state, &[]);
+    let mut holder = VirtualCard::open(&state).unwrap();
+    let waiting = spawn(&state, &["change-pin", "--stdin", "auth"], "9999\n1111\n");
+    std::thread::sleep(Duration::from_millis(300));
+    let mut send = |c: Apdu| Response::parse(&holder.respond(&c.to_bytes())).unwrap().sw;
+    send(Apdu::select_application(Application::Kenhojo.aid()));
+    send(Apdu::select_file(PinKind::Kenhojo.ef()));
+    assert_eq!(send(Apdu::verify(b"0000")), StatusWord::TriesLeft(2));
+    assert_eq!(line(&state, "pin kenhojo"), "pin kenhojo 1234 2");
+    // The other run is still waiting: it has touched nothing.
+    assert_eq!(line(&state, "pin auth"), "pin auth 1234 3");
+    drop(holder);
+    let (code, _, err) = finished(waiting);
+    assert_eq!(code, 13, "{err}");
+    assert_eq!(line(&state, "pin auth"), "pin auth 1234 2");
+    assert_eq!(line(&state, "pin kenhojo"), "pin kenhojo 1234 2");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_planted_beside_the_state_file_is_never_written_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("card.state");
+    let precious = dir.path().join("precious.txt");
+    std::fs::write(&precious, "keep me\n").unwrap();
+    init(&state, &[]);
+    for planted in ["card.state.partial", ".card.state.tmp", "card.state.tmp"] {
+        std::os::unix::fs::symlink(&precious, dir.path().join(planted)).unwrap();
+    }
+    let (code, _, err) = on(&state, &["status"], "");
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = on(&state, &["change-pin", "--stdin", "auth"], "1234\n5678\n");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(std::fs::read_to_string(&precious).unwrap(), "keep me\n");
+    assert_eq!(line(&state, "pin auth"), "pin auth 5678 3");
+    assert_eq!(
+        names(dir.path()),
+        [
+            ".card.state.tmp",
+            "card.state",
+            "card.state.partial",
+            "card.state.tmp",
+            "precious.txt"
+        ]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_state_file_keeps_its_link_and_its_target_changes() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("cards").join("real.state");
+    std::fs::create_dir(target.parent().unwrap()).unwrap();
+    init(&target, &[]);
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o604)).unwrap();
+    let link = dir.path().join("card.state");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let (code, _, err) = on(&link, &["change-pin", "--stdin", "kenhojo"], "1234\n8642\n");
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(line(&target, "pin kenhojo"), "pin kenhojo 8642 3");
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o604);
+}
+
+/// Reading a card writes nothing: the file keeps its inode and time, and no other file appears.
+/// Where the folder's mode binds (not as root), status also works in a read-only folder.
+#[cfg(unix)]
+#[test]
+fn status_writes_nothing_and_works_in_a_read_only_folder() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("cards");
+    std::fs::create_dir(&folder).unwrap();
+    let state = folder.join("card.state");
+    init(&state, &["--tries", "juki=2"]);
+    let before = std::fs::metadata(&state).unwrap();
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let (code, out, err) = on(&state, &["--json", "status"], "");
+    let (readers_code, _, readers_err) = on(&state, &["readers"], "");
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(json(&out)["pins"][2]["tries_left"], 2);
+    assert_eq!(readers_code, 0, "{readers_err}");
+    let after = std::fs::metadata(&state).unwrap();
+    assert_eq!((before.ino(), before.mtime()), (after.ino(), after.mtime()));
+    assert_eq!(names(&folder), ["card.state"]);
+}
+
+/// A change that cannot be saved is not reported as made: the card answers 65 81 (memory
+/// failure), the change report says the PIN is unchanged, and the file still holds the old PIN.
+/// The folder is taken away under the open card: as root, a read-only folder would not stop it.
+#[test]
+fn a_change_that_cannot_be_saved_is_reported_unchanged() {
+    use jpki::card::{change_pins, ChangeTargets, Outcome, PinChange, PinKind};
+    use jpki::transport::Transport;
+    use jpki::virtual_card::VirtualCard;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("cards");
+    std::fs::create_dir(&folder).unwrap();
+    let state = folder.join("card.state");
+    init(&state, &[]);
+    let mut card = VirtualCard::open(&state).unwrap();
+    let moved = dir.path().join("moved");
+    std::fs::rename(&folder, &moved).unwrap();
+    let targets = ChangeTargets::new(&[PinKind::Kenhojo]).unwrap();
+    let change = PinChange::new(&targets, "1234", "5678").unwrap();
+    let report = change_pins(&mut card, &change, false);
+    assert_eq!(
+        report.outcomes[0].outcome,
+        Outcome::NotChanged,
+        "{report:?}"
+    );
+    let error = report
+        .error
+        .expect("the refusal is the run's error")
+        .to_string();
+    assert!(
+        error.contains("65 81") && error.contains("unchanged"),
+        "{error}"
+    );
+    assert!(card.finish().is_err());
+    drop(card);
+    assert_eq!(
+        line(&moved.join("card.state"), "pin kenhojo"),
+        "pin kenhojo 1234 3"
+    );
 }

@@ -13,6 +13,8 @@ pub enum Instruction {
     Verify,
     /// CHANGE REFERENCE DATA (24): sets a new PIN.
     ChangeReferenceData,
+    /// CHANGE KEY (32, proprietary class 80): sets a new PIN in the 住基 and 共通 APs.
+    ChangeKey,
     /// READ BINARY (B0).
     ReadBinary,
 }
@@ -24,6 +26,7 @@ impl Instruction {
             Instruction::Select => 0xA4,
             Instruction::Verify => wire::INS_VERIFY,
             Instruction::ChangeReferenceData => wire::INS_CHANGE_REFERENCE_DATA,
+            Instruction::ChangeKey => wire::INS_CHANGE_KEY,
             Instruction::ReadBinary => 0xB0,
         }
     }
@@ -32,6 +35,7 @@ impl Instruction {
 /// A command APDU. Its data may be a PIN, so it is zeroized on drop and never printed.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Command {
+    cla: u8,
     ins: Instruction,
     p1: u8,
     p2: u8,
@@ -39,14 +43,20 @@ pub struct Command {
     le: Option<u8>,
 }
 
+/// CLA of every ISO command jpki sends.
+const CLA_ISO: u8 = 0x00;
+/// CLA of CHANGE KEY, a proprietary (JICSAP) command.
+const CLA_PROPRIETARY: u8 = 0x80;
 /// P2 of SELECT: answer 90 00 alone, no FCI.
 const SELECT_NO_FCI: u8 = 0x0C;
-/// P2 of VERIFY and CHANGE REFERENCE DATA: a PIN specific to the selected application.
+/// P2 of VERIFY, CHANGE REFERENCE DATA and CHANGE KEY: the PIN of the selected application
+/// (for CHANGE KEY: the current EF).
 const PIN_REFERENCE: u8 = 0x80;
 
 impl Command {
     fn new(ins: Instruction, p1: u8, p2: u8, data: &[u8], le: Option<u8>) -> Command {
         Command {
+            cla: CLA_ISO,
             ins,
             p1,
             p2,
@@ -86,6 +96,15 @@ impl Command {
         )
     }
 
+    /// CHANGE KEY with the new PIN (`80 32 00 80 Lc NEW`), right after VERIFY: the form the
+    /// 住基 and 共通 APs use (soltia48/myna-card; a single source).
+    pub fn change_key(new_pin: &[u8]) -> Command {
+        Command {
+            cla: CLA_PROPRIETARY,
+            ..Command::new(Instruction::ChangeKey, 0x00, PIN_REFERENCE, new_pin, None)
+        }
+    }
+
     /// READ BINARY of `le` bytes (0 means 256) at `offset` in the selected EF.
     pub fn read_binary(offset: u16, le: u8) -> Command {
         let [hi, lo] = offset.to_be_bytes();
@@ -107,7 +126,7 @@ impl Command {
         let data = (!self.data.is_empty()).then_some(self.data.as_slice());
         let le = self.le.map(u16::from);
         let iso = ::apdu::core::Command {
-            cla: 0x00,
+            cla: self.cla,
             ins: self.ins.byte(),
             p1: self.p1,
             p2: self.p2,
@@ -149,6 +168,7 @@ mod tests {
             hex(&Command::change_reference_data(b"5678")),
             "002401800435363738"
         );
+        assert_eq!(hex(&Command::change_key(b"5678")), "803200800435363738");
         assert_eq!(hex(&Command::read_binary(0x0102, 0xFF)), "00B00102FF");
     }
 
@@ -156,6 +176,7 @@ mod tests {
     fn only_pin_bearing_commands_carry_secrets() {
         assert!(Command::verify(b"1234").carries_secret());
         assert!(Command::change_reference_data(b"1234").carries_secret());
+        assert!(Command::change_key(b"1234").carries_secret());
         assert!(!Command::read_retry_counter().carries_secret());
         assert!(!Command::select_file([0, 0x18]).carries_secret());
     }
@@ -165,5 +186,7 @@ mod tests {
         let shown = format!("{:?}", Command::verify(b"9876"));
         assert_eq!(shown, "00 20 00 80 04 ?? ?? ?? ??");
         assert!(!shown.contains("39"));
+        let shown = format!("{:?}", Command::change_key(b"9876"));
+        assert_eq!(shown, "80 32 00 80 04 ?? ?? ?? ??");
     }
 }

@@ -281,7 +281,7 @@ fn guard(
     allow_last_try: bool,
     outcome: &mut PinOutcome,
 ) -> Result<(), CardError> {
-    let application = kind.application();
+    let application = super::status::legacy_application(kind);
     match send(card, &Command::select_application(application.aid()))?.sw {
         StatusWord::Success => {}
         // As in `status`: without the JPKI AP this is not a My Number card.

@@ -8,6 +8,7 @@ mod counter;
 mod error;
 mod guessable;
 pub mod guidance;
+mod key_reference;
 mod pin;
 mod status;
 pub mod token;
@@ -20,6 +21,7 @@ pub use change::{
 pub use counter::{PinState, PinStatus, RetryCounter};
 pub use error::CardError;
 pub use guessable::{weakness, Weakness};
+pub use key_reference::{ChangeCommand, KeyReference};
 pub use pin::{Pin, PinFormat, PinFormatError, PinKind};
 pub use status::{probe_card_kind, read_card_report, read_pin_statuses, CardReport};
 

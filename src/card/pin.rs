@@ -1,6 +1,5 @@
 //! The four PINs: which is which, their formats, and a PIN value that cannot leak.
 
-use super::Application;
 use std::fmt;
 use thiserror::Error;
 use zeroize::Zeroizing;
@@ -69,21 +68,12 @@ impl PinKind {
         }
     }
 
-    /// The application it lives in.
-    pub fn application(self) -> Application {
-        match self {
-            PinKind::Sign | PinKind::Auth => Application::Jpki,
-            PinKind::Juki => Application::Juki,
-            PinKind::Kenhojo => Application::Kenhojo,
-        }
-    }
-
-    /// The EF id of the PIN inside its application.
+    /// The EF id of the PIN inside each application that holds it ([`PinKind::key_references`]).
     pub fn ef(self) -> [u8; 2] {
         match self {
             PinKind::Sign => [0x00, 0x1B],    // OpenSC, myna, TRET
             PinKind::Auth => [0x00, 0x18],    // OpenSC, myna, TRET
-            PinKind::Juki => [0x00, 0x1C],    // TRET only: single source
+            PinKind::Juki => [0x00, 0x1C],    // myna-card, TRET, myna (2016)
             PinKind::Kenhojo => [0x00, 0x11], // myna, TRET
         }
     }

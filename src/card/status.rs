@@ -68,7 +68,11 @@ fn read_all(
     after_jpki_selected: &mut dyn FnMut(&mut dyn Transport) -> Result<(), CardError>,
 ) -> Result<Vec<PinStatus>, CardError> {
     let mut statuses = Vec::with_capacity(PinKind::ALL.len());
-    for application in Application::ALL {
+    // The 住基 AP's key reference is not read yet: juki is read in the 共通 AP, as before.
+    for application in Application::ALL
+        .into_iter()
+        .filter(|a| *a != Application::Juki)
+    {
         let selected = send(transport, &Command::select_application(application.aid()))?.sw;
         if application == Application::Jpki {
             if selected != StatusWord::Success {
@@ -78,7 +82,7 @@ fn read_all(
         }
         for kind in PinKind::ALL
             .into_iter()
-            .filter(|k| k.application() == application)
+            .filter(|k| legacy_application(*k) == application)
         {
             let counter = match selected {
                 StatusWord::Success => read_counter(transport, kind)?,
@@ -89,6 +93,14 @@ fn read_all(
         }
     }
     Ok(statuses)
+}
+
+/// The one application each PIN is read and changed in, until both juki key references are:
+/// the last of its key references (for juki, the 共通 AP, the AID jpki has always used).
+pub(crate) fn legacy_application(kind: PinKind) -> Application {
+    kind.key_references()
+        .last()
+        .map_or(Application::Jpki, |r| r.application)
 }
 
 /// SELECT the PIN's EF in the current application and ask its counter: two APDUs, no try spent.

@@ -7,14 +7,16 @@ use std::ops::Range;
 pub const INS_VERIFY: u8 = 0x20;
 /// INS of CHANGE REFERENCE DATA: its data is a PIN.
 pub const INS_CHANGE_REFERENCE_DATA: u8 = 0x24;
+/// INS of CHANGE KEY (CLA 80, the 住基 and 共通 APs): its data is a PIN.
+pub const INS_CHANGE_KEY: u8 = 0x32;
 
 /// Where the PIN sits in a command, if the command carries one.
 ///
-/// Any VERIFY or CHANGE REFERENCE DATA with a data field counts, whatever its P1/P2: a redaction
-/// that is too eager costs nothing, one that is too narrow leaks a PIN.
+/// Any VERIFY, CHANGE REFERENCE DATA or CHANGE KEY with a data field counts, whatever its CLA
+/// and P1/P2: a redaction that is too eager costs nothing, one that is too narrow leaks a PIN.
 pub fn secret_data(command: &[u8]) -> Option<Range<usize>> {
     let ins = *command.get(1)?;
-    if ins != INS_VERIFY && ins != INS_CHANGE_REFERENCE_DATA {
+    if ![INS_VERIFY, INS_CHANGE_REFERENCE_DATA, INS_CHANGE_KEY].contains(&ins) {
         return None;
     }
     // A header alone (4 bytes) or header + Le (5 bytes) carries no data.
@@ -63,6 +65,15 @@ mod tests {
         assert_eq!(
             redacted_hex(&[0x00, 0x24, 0x01, 0x80, 0x02, 0x41, 0x31]),
             "00 24 01 80 02 ?? ??"
+        );
+        assert_eq!(
+            redacted_hex(&[0x80, 0x32, 0x00, 0x80, 0x04, 0x35, 0x36, 0x37, 0x38]),
+            "80 32 00 80 04 ?? ?? ?? ??"
+        );
+        // The class byte does not matter: a redaction too eager costs nothing.
+        assert_eq!(
+            redacted_hex(&[0x00, 0x32, 0x00, 0x80, 0x01, 0x35]),
+            "00 32 00 80 01 ??"
         );
     }
 

@@ -1,10 +1,17 @@
-//! How the virtual card answers a command APDU: SELECT, VERIFY, CHANGE REFERENCE DATA and READ
-//! BINARY as shared/docs/protocol.md describes them, and ISO errors for anything else.
+//! How the virtual card answers a command APDU: SELECT, VERIFY, CHANGE REFERENCE DATA, CHANGE
+//! KEY and READ BINARY as docs/protocol.md describes them, and ISO errors for anything else.
+//! docs/virtual-card.md lists every answer and which of them are assumptions.
 
-use super::model::{CardState, File};
+use super::model::{Ap, CardState, Certificate, File, PinFile};
 use crate::apdu::{Instruction, StatusWord};
-use crate::card::{Application, Pin, PinKind};
+use crate::card::{Application, ChangeCommand, KeyReference, Pin, PinKind};
 
+/// CLA of the ISO commands.
+const CLA_ISO: u8 = 0x00;
+/// CLA of the card's proprietary (JICSAP) commands, CHANGE KEY among them.
+const CLA_PROPRIETARY: u8 = 0x80;
+/// 69 81: command incompatible with file structure (ISO 7816-4): READ BINARY of a PIN or key EF.
+const NOT_A_DATA_FILE: StatusWord = StatusWord::Other(0x6981);
 /// 69 86: command not allowed, no current EF (ISO 7816-4), e.g. VERIFY before selecting a PIN.
 const NO_CURRENT_EF: StatusWord = StatusWord::Other(0x6986);
 /// 6A 80: incorrect data field, e.g. a new PIN of the wrong format.
@@ -12,13 +19,22 @@ const INCORRECT_DATA: StatusWord = StatusWord::Other(0x6A80);
 /// 6B 00: wrong P1 P2, here a READ BINARY offset past the end of the file.
 const OFFSET_OUTSIDE_FILE: StatusWord = StatusWord::Other(0x6B00);
 
+/// The sign password's key reference: verifying it opens the sign certificate for reading.
+const SIGN: KeyReference = KeyReference {
+    kind: PinKind::Sign,
+    application: Application::Jpki,
+};
+
 /// What the card remembers only while powered: the selection and the security state.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Session {
-    application: Option<Application>,
+    ap: Option<Ap>,
     file: Option<File>,
-    /// The PIN verified by the command just before, which alone allows CHANGE REFERENCE DATA.
-    just_verified: Option<PinKind>,
+    /// The PIN file verified by the command just before, which alone allows its change command.
+    just_verified: Option<PinFile>,
+    /// The PIN files verified since the application was selected (the sign password opens the
+    /// sign certificate); a wrong VERIFY takes its file out again.
+    verified: Vec<PinFile>,
 }
 
 impl Session {
@@ -43,19 +59,19 @@ fn parse(command: &[u8]) -> Option<Parsed<'_>> {
     let [cla, ins, p1, p2, body @ ..] = command else {
         return None;
     };
+    let le_of = |byte: u8| {
+        if byte == 0 {
+            256
+        } else {
+            usize::from(byte)
+        }
+    };
     let (data, le) = match body {
         [] => (&body[..0], None),
-        [le] => (
-            &body[..0],
-            Some(if *le == 0 { 256 } else { usize::from(*le) }),
-        ),
+        [le] => (&body[..0], Some(le_of(*le))),
         [lc, rest @ ..] if *lc != 0 && rest.len() == usize::from(*lc) => (rest, None),
         [lc, rest @ ..] if *lc != 0 && rest.len() == usize::from(*lc) + 1 => {
-            let le = rest[rest.len() - 1];
-            (
-                &rest[..rest.len() - 1],
-                Some(if le == 0 { 256 } else { usize::from(le) }),
-            )
+            (&rest[..rest.len() - 1], Some(le_of(rest[rest.len() - 1])))
         }
         _ => return None,
     };
@@ -71,11 +87,10 @@ fn parse(command: &[u8]) -> Option<Parsed<'_>> {
 
 /// Answer one command, changing the card's state as the real card would; returns data + SW.
 pub fn answer(state: &mut CardState, session: &mut Session, command: &[u8]) -> Vec<u8> {
-    // CHANGE REFERENCE DATA is allowed only right after the VERIFY: any command in between ends it.
+    // A change command is allowed only right after its VERIFY: any command in between ends that.
     let just_verified = session.just_verified.take();
     let (data, sw) = match parse(command) {
         None => (Vec::new(), StatusWord::WrongLength),
-        Some(c) if c.cla != 0x00 => (Vec::new(), StatusWord::ClassNotSupported),
         Some(c) => dispatch(state, session, &c, just_verified),
     };
     let mut out = data;
@@ -87,17 +102,26 @@ fn dispatch(
     state: &mut CardState,
     session: &mut Session,
     c: &Parsed<'_>,
-    just_verified: Option<PinKind>,
+    just_verified: Option<PinFile>,
 ) -> (Vec<u8>, StatusWord) {
     let none = |sw| (Vec::new(), sw);
-    match c.ins {
-        ins if ins == Instruction::Select.byte() => none(select(state, session, c)),
-        ins if ins == Instruction::Verify.byte() => none(verify(state, session, c)),
-        ins if ins == Instruction::ChangeReferenceData.byte() => {
-            none(change(state, session, c, just_verified))
+    let is = |i: Instruction| c.ins == i.byte();
+    match c.cla {
+        CLA_ISO if is(Instruction::Select) => none(select(state, session, c)),
+        CLA_ISO if is(Instruction::Verify) => none(verify(state, session, c)),
+        CLA_ISO if is(Instruction::ChangeReferenceData) => none(change(
+            state,
+            session,
+            c,
+            just_verified,
+            ChangeCommand::ReferenceData,
+        )),
+        CLA_ISO if is(Instruction::ReadBinary) => read_binary(state, session, c),
+        CLA_PROPRIETARY if is(Instruction::ChangeKey) => {
+            none(change(state, session, c, just_verified, ChangeCommand::Key))
         }
-        ins if ins == Instruction::ReadBinary.byte() => read_binary(state, session, c),
-        _ => none(StatusWord::InstructionNotSupported),
+        CLA_ISO | CLA_PROPRIETARY => none(StatusWord::InstructionNotSupported),
+        _ => none(StatusWord::ClassNotSupported),
     }
 }
 
@@ -106,22 +130,21 @@ fn select(state: &CardState, session: &mut Session, c: &Parsed<'_>) -> StatusWor
     // does not have is not found whatever P2 asks (other drivers probe so). An Le is ignored.
     let no_fci = c.p2 == 0x0C;
     match c.p1 {
-        0x04 => match state.application_by_aid(c.data) {
+        0x04 => match state.ap_by_aid(c.data) {
             Some(_) if !no_fci => StatusWord::IncorrectParameters,
-            Some(application) => {
+            Some(ap) => {
                 session.reset();
-                session.application = Some(application);
+                session.ap = Some(ap);
                 StatusWord::Success
             }
             None => StatusWord::FileNotFound,
         },
         0x02 if !no_fci => StatusWord::IncorrectParameters,
         0x02 => {
-            let (Some(application), Ok(ef)) = (session.application, <[u8; 2]>::try_from(c.data))
-            else {
+            let (Some(ap), Ok(ef)) = (session.ap, <[u8; 2]>::try_from(c.data)) else {
                 return StatusWord::FileNotFound;
             };
-            match state.file(application, ef) {
+            match state.file(ap, ef) {
                 Some(file) => {
                     session.file = Some(file);
                     StatusWord::Success
@@ -133,10 +156,10 @@ fn select(state: &CardState, session: &mut Session, c: &Parsed<'_>) -> StatusWor
     }
 }
 
-/// The PIN whose EF is selected.
-fn selected_pin(session: &Session) -> Option<PinKind> {
+/// The PIN file whose EF is selected.
+fn selected_pin(session: &Session) -> Option<PinFile> {
     match session.file {
-        Some(File::Pin(kind)) => Some(kind),
+        Some(File::Pin(file)) => Some(file),
         _ => None,
     }
 }
@@ -145,11 +168,11 @@ fn verify(state: &mut CardState, session: &mut Session, c: &Parsed<'_>) -> Statu
     if c.p1 != 0x00 || c.p2 != 0x80 {
         return StatusWord::IncorrectParameters;
     }
-    let Some(kind) = selected_pin(session) else {
+    let Some(file) = selected_pin(session) else {
         return NO_CURRENT_EF;
     };
     let locked_probe = state.locked_probe.status_word();
-    let Some(record) = state.pin_mut(kind) else {
+    let Some(record) = state.record_mut(file) else {
         return NO_CURRENT_EF;
     };
     if c.data.is_empty() {
@@ -160,11 +183,14 @@ fn verify(state: &mut CardState, session: &mut Session, c: &Parsed<'_>) -> Statu
         };
     }
     if record.tries_left == 0 {
-        return StatusWord::AuthenticationBlocked;
+        // A VERIFY with data on a blocked key (observed by soltia48/myna-card; jpki/myna Go).
+        return StatusWord::ReferenceDataUnusable;
     }
+    session.verified.retain(|f| *f != file);
     if c.data == record.value.as_slice() {
-        record.tries_left = kind.max_tries();
-        session.just_verified = Some(kind);
+        record.tries_left = file.max_tries();
+        session.just_verified = Some(file);
+        session.verified.push(file);
         StatusWord::Success
     } else {
         record.tries_left -= 1;
@@ -176,30 +202,42 @@ fn change(
     state: &mut CardState,
     session: &Session,
     c: &Parsed<'_>,
-    just_verified: Option<PinKind>,
+    just_verified: Option<PinFile>,
+    command: ChangeCommand,
 ) -> StatusWord {
-    // P1 = 01: the data is the new PIN alone, the current one having just been verified.
-    if c.p1 != 0x01 || c.p2 != 0x80 {
+    // CHANGE REFERENCE DATA P1 = 01: the data is the new PIN alone, the current one having just
+    // been verified. CHANGE KEY P1 = 00, P2 = 80: the current EF (soltia48/myna-card card.rs).
+    let p1 = match command {
+        ChangeCommand::ReferenceData => 0x01,
+        ChangeCommand::Key => 0x00,
+    };
+    if c.p1 != p1 || c.p2 != 0x80 {
         return StatusWord::IncorrectParameters;
     }
-    let Some(kind) = selected_pin(session) else {
+    let Some(file) = selected_pin(session) else {
         return NO_CURRENT_EF;
     };
-    if just_verified != Some(kind) {
+    // Each key reference knows one change command; the other, or any change of a 照合番号, is an
+    // instruction it does not support, as an ISO card answers.
+    let key = match file {
+        PinFile::Key(key) if key.change_command() == command => key,
+        _ => return StatusWord::InstructionNotSupported,
+    };
+    if just_verified != Some(file) {
         return StatusWord::SecurityNotSatisfied;
     }
     let Ok(text) = std::str::from_utf8(c.data) else {
         return INCORRECT_DATA;
     };
     // The card stores the bytes as sent; a lower-case password is not one the card accepts.
-    match Pin::new(kind, text) {
+    match Pin::new(key.kind, text) {
         Ok(pin) if pin.expose() == c.data => {}
         _ => return INCORRECT_DATA,
     }
-    match state.pin_mut(kind) {
+    match state.pin_mut(key) {
         Some(record) => {
             record.value = c.data.to_vec();
-            record.tries_left = kind.max_tries();
+            record.tries_left = key.kind.max_tries();
             StatusWord::Success
         }
         None => NO_CURRENT_EF,
@@ -207,19 +245,28 @@ fn change(
 }
 
 fn read_binary(state: &CardState, session: &Session, c: &Parsed<'_>) -> (Vec<u8>, StatusWord) {
+    let refuse = |sw| (Vec::new(), sw);
     // P1 bit 8 would name a short EF identifier, which this card does not model.
     if c.p1 & 0x80 != 0 || !c.data.is_empty() {
-        return (Vec::new(), StatusWord::IncorrectParameters);
+        return refuse(StatusWord::IncorrectParameters);
     }
     let Some(le) = c.le else {
-        return (Vec::new(), StatusWord::WrongLength);
+        return refuse(StatusWord::WrongLength);
     };
-    let Some(contents) = session.file.and_then(|f| state.contents(f)) else {
-        return (Vec::new(), NO_CURRENT_EF);
+    let Some(file) = session.file else {
+        return refuse(NO_CURRENT_EF);
+    };
+    if file == File::Certificate(Certificate::Sign)
+        && !session.verified.contains(&PinFile::Key(SIGN))
+    {
+        return refuse(StatusWord::SecurityNotSatisfied);
+    }
+    let Some(contents) = state.contents(file) else {
+        return refuse(NOT_A_DATA_FILE);
     };
     let offset = usize::from(u16::from_be_bytes([c.p1, c.p2]));
     if offset > contents.len() {
-        return (Vec::new(), OFFSET_OUTSIDE_FILE);
+        return refuse(OFFSET_OUTSIDE_FILE);
     }
     let end = contents.len().min(offset + le);
     (contents[offset..end].to_vec(), StatusWord::Success)

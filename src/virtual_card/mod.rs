@@ -1,41 +1,53 @@
 //! A virtual My Number card: a stateful model of the card's applications, files and PINs that
-//! answers APDUs as shared/docs/protocol.md describes. It implements [`Transport`], so tests
-//! drive every command in-process, and `jpki-vcard` serves it to pcscd through vpcd.
+//! answers APDUs as docs/protocol.md describes. It implements [`Transport`], so tests drive every
+//! command in-process, and `jpki-vcard` serves it to pcscd through vpcd. docs/virtual-card.md
+//! says what it models, from which public sources, and what it assumes.
 //!
 //! Layout: `model` (what the card holds), `answer` (how it answers a command), `profile`
-//! (ready-made cards), `state_file` (the card's memory on disk).
+//! (ready-made cards), `state_file` (the card's memory as text), `store` (that text on disk,
+//! locked and replaced atomically).
 
 mod answer;
 mod model;
 mod profile;
 mod state_file;
+mod store;
 
-pub use model::{CardState, File, LockedProbe, PinRecord, AUTH_CERTIFICATE_EF, TOKEN, TOKEN_EF};
-pub use profile::{Profile, DEFAULT_FOUR_DIGIT_PIN, DEFAULT_SIGN_PASSWORD, TEST_AUTH_CERTIFICATE};
-pub use state_file::{application_from_id, application_id, StateError};
+pub use model::{
+    Ap, CardState, Certificate, Code, File, LockedProbe, PinFile, PinRecord, AUTH_CERTIFICATE_EF,
+    KENKAKU_AID, TOKEN, TOKEN_EF,
+};
+pub use profile::{
+    Profile, DEFAULT_FOUR_DIGIT_PIN, DEFAULT_SIGN_PASSWORD, JUKI_CARD_ATR, MY_NUMBER_CARD_ATR,
+    OTHER_CARD_ATR, TEST_AUTH_CA_CERTIFICATE, TEST_AUTH_CERTIFICATE, TEST_SIGN_CA_CERTIFICATE,
+    TEST_SIGN_CERTIFICATE,
+};
+pub use state_file::{application_id, applications_from_id, StateError};
+pub use store::{LOCK_WAIT, MAX_STATE_BYTES};
 
+use crate::apdu::StatusWord;
 use crate::transport::{wire, Transport, TransportError};
 use answer::Session;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::time::Duration;
+use store::StateFile;
 
 /// The reader name the virtual card reports when used in-process (`--virtual-card`).
 pub const READER_NAME: &str = "jpki Virtual Card 00 00";
 
-/// The ATR the virtual card gives: the My Number card's contact ATR, as OpenSC's JPKI driver
-/// matches it (OpenSC src/libopensc/card-jpki.c, `jpki_atrs`) and myna-browser-extension waits
-/// for it (card.py, `ATRCardType`). T=1; its check byte is right.
-pub const ATR: [u8; 9] = [0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14];
+/// 65 81, memory failure (ISO 7816-4): what the card answers when a change could not be saved,
+/// so a command is never answered as done when its effect would be lost.
+const MEMORY_FAILURE: StatusWord = StatusWord::Other(0x6581);
 
-/// The ATR of the other-card profile (no JPKI application), so it does not claim to be a My
-/// Number card: the PC/SC part 3 ATR of a contactless ISO 14443-4 card without historical bytes.
-pub const OTHER_CARD_ATR: [u8; 5] = [0x3B, 0x80, 0x80, 0x01, 0x01];
-
-/// A virtual card: its lasting state, its powered-on session, and where to save it.
-#[derive(Debug, Clone)]
+/// A virtual card: its lasting state, its powered-on session, and the state file it lives in.
+#[derive(Debug)]
 pub struct VirtualCard {
     state: CardState,
     session: Session,
-    path: Option<PathBuf>,
+    /// The state file, locked for as long as this card is open.
+    file: Option<StateFile>,
+    /// The first change that could not be saved, for [`Transport::finish`] to report.
+    unsaved: Option<StateError>,
 }
 
 impl VirtualCard {
@@ -44,25 +56,41 @@ impl VirtualCard {
         VirtualCard {
             state,
             session: Session::default(),
-            path: None,
+            file: None,
+            unsaved: None,
         }
     }
 
-    /// The card a state file describes; [`Transport::finish`] saves it back there.
+    /// The card a state file describes. The file stays locked until the card is dropped, and
+    /// every command that changes the card is saved to it before it is answered. Another process
+    /// holding the file is waited for up to [`LOCK_WAIT`].
     pub fn open(path: &Path) -> Result<VirtualCard, StateError> {
-        let mut card = VirtualCard::new(state_file::load(path)?);
-        card.path = Some(path.to_path_buf());
+        VirtualCard::open_waiting(path, LOCK_WAIT)
+    }
+
+    /// [`VirtualCard::open`], waiting at most `wait` for another process to let go of the file.
+    pub fn open_waiting(path: &Path, wait: Duration) -> Result<VirtualCard, StateError> {
+        let file = StateFile::lock(path, wait)?;
+        let state = state_file::parse(&file.read()?, file.origin())?;
+        let mut card = VirtualCard::new(state);
+        card.file = Some(file);
         Ok(card)
     }
 
-    /// Read a state file.
+    /// Read a state file (under its lock, released on return).
     pub fn load_state(path: &Path) -> Result<CardState, StateError> {
-        state_file::load(path)
+        Ok(VirtualCard::open(path)?.state)
     }
 
-    /// Write a state file.
+    /// Write a state file, replacing one that exists (under its lock).
     pub fn save_state(state: &CardState, path: &Path) -> Result<(), StateError> {
-        state_file::save(state, path)
+        store::create(path, &state_file::to_text(state), true, LOCK_WAIT)
+    }
+
+    /// Write a new state file; with `replace`, one that exists is replaced (under its lock),
+    /// without, it is an error.
+    pub fn create_state(state: &CardState, path: &Path, replace: bool) -> Result<(), StateError> {
+        store::create(path, &state_file::to_text(state), replace, LOCK_WAIT)
     }
 
     /// The state file's text for `state`.
@@ -75,31 +103,42 @@ impl VirtualCard {
         &self.state
     }
 
-    /// The card's ATR: a My Number card's, unless the card has no JPKI application.
+    /// The card's answer to reset.
     pub fn answer_to_reset(&self) -> Vec<u8> {
-        if self.state.has_application(crate::card::Application::Jpki) {
-            ATR.to_vec()
-        } else {
-            OTHER_CARD_ATR.to_vec()
+        self.state.atr.clone()
+    }
+
+    /// Answer one command APDU (data, then SW1 SW2). A command that changes the card is saved to
+    /// the state file first; when that fails, the change is undone and the card answers 65 81.
+    pub fn respond(&mut self, command: &[u8]) -> Vec<u8> {
+        let before = (
+            self.state.pins.clone(),
+            self.state.codes.clone(),
+            self.session.clone(),
+        );
+        let answer = answer::answer(&mut self.state, &mut self.session, command);
+        let changed = self.state.pins != before.0 || self.state.codes != before.1;
+        let Some(file) = self.file.as_mut().filter(|_| changed) else {
+            return answer;
+        };
+        match file.replace(&state_file::to_text(&self.state)) {
+            Ok(()) => answer,
+            Err(error) => {
+                (self.state.pins, self.state.codes, self.session) = before;
+                self.unsaved.get_or_insert(error);
+                MEMORY_FAILURE.to_u16().to_be_bytes().to_vec()
+            }
         }
     }
 
-    /// Answer one command APDU (data, then SW1 SW2).
-    pub fn respond(&mut self, command: &[u8]) -> Vec<u8> {
-        answer::answer(&mut self.state, &mut self.session, command)
+    /// The first change that could not be saved since the last call, if any.
+    pub fn take_save_error(&mut self) -> Option<StateError> {
+        self.unsaved.take()
     }
 
     /// A reset or power cycle: the selection and any verified PIN are forgotten.
     pub fn reset(&mut self) {
         self.session.reset();
-    }
-
-    /// Save the state to the file it came from, if any.
-    pub fn save(&self) -> Result<(), StateError> {
-        match &self.path {
-            Some(path) => state_file::save(&self.state, path),
-            None => Ok(()),
-        }
     }
 }
 
@@ -158,9 +197,13 @@ impl Transport for VirtualCard {
         Some(self.answer_to_reset())
     }
 
-    /// Saves the state back to its file, so the next run sees what this one did.
+    /// Every change was saved as it happened; this reports the first one that could not be
+    /// (which the card answered 65 81, so the run already knows that command failed).
     fn finish(&mut self) -> Result<(), TransportError> {
-        Ok(self.save()?)
+        match self.take_save_error() {
+            Some(error) => Err(error.into()),
+            None => Ok(()),
+        }
     }
 }
 

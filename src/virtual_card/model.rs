@@ -1,14 +1,185 @@
-//! What the virtual card holds: its applications, their elementary files, and each PIN's state.
+//! What the virtual card holds: its applications, their elementary files, and each PIN file's
+//! value and counter. Sources for every file are in docs/virtual-card.md.
 
 use crate::apdu::StatusWord;
-use crate::card::{Application, PinKind};
+use crate::card::{Application, KeyReference, PinKind};
 
-/// The token EF's content on a My Number card (jpki/myna Go `api.go`).
-pub const TOKEN: &[u8] = b"JPKIAPICCTOKEN2";
+/// The token EF's content on a My Number card: the name padded with spaces to 32 bytes. jpki/myna
+/// reads 32 bytes (src/jpki.rs) and its 0.3.0 crate compares all 32; its Go branch trims the
+/// spaces (libmyna/api.go).
+pub const TOKEN: &[u8; 32] = b"JPKIAPICCTOKEN2                 ";
 /// EF of the token, in the JPKI application.
 pub const TOKEN_EF: [u8; 2] = [0x00, 0x06];
 /// EF of the user-authentication certificate, in the JPKI application, readable without a PIN.
 pub const AUTH_CERTIFICATE_EF: [u8; 2] = [0x00, 0x0A];
+
+/// The AID of the 券面事項確認 AP (jpki/myna src/cli.rs "visual", siketyan/jpki-rs
+/// core/src/ap/surface.rs, AokiApp/jsapdu mynacard constants.ts `KENKAKU_AP`). jpki never selects
+/// it; other clients read its counters.
+pub const KENKAKU_AID: [u8; 10] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x02];
+
+/// An application (a DF selected by name) the virtual card can hold: the four whose PINs jpki
+/// reads, and the 券面事項確認 AP that only other clients use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Ap {
+    /// 公的個人認証 AP.
+    Jpki,
+    /// 住基 AP: the first juki key reference.
+    Juki,
+    /// 共通 AP: the second juki key reference.
+    Common,
+    /// 券面事項入力補助 AP.
+    Kenhojo,
+    /// 券面事項確認 AP.
+    Kenkaku,
+}
+
+impl Ap {
+    /// Every application, in the order state files list them.
+    pub const ALL: [Ap; 5] = [Ap::Jpki, Ap::Juki, Ap::Common, Ap::Kenhojo, Ap::Kenkaku];
+
+    /// The application as the card layer knows it, when jpki reads it.
+    pub fn application(self) -> Option<Application> {
+        match self {
+            Ap::Jpki => Some(Application::Jpki),
+            Ap::Juki => Some(Application::Juki),
+            Ap::Common => Some(Application::Common),
+            Ap::Kenhojo => Some(Application::Kenhojo),
+            Ap::Kenkaku => None,
+        }
+    }
+
+    /// The virtual card's name for a card-layer application.
+    pub fn of(application: Application) -> Ap {
+        match application {
+            Application::Jpki => Ap::Jpki,
+            Application::Juki => Ap::Juki,
+            Application::Common => Ap::Common,
+            Application::Kenhojo => Ap::Kenhojo,
+        }
+    }
+
+    /// The DF name (AID) its SELECT carries.
+    pub fn aid(self) -> &'static [u8] {
+        match self.application() {
+            Some(application) => application.aid(),
+            None => &KENKAKU_AID,
+        }
+    }
+
+    /// The id in state files and on `jpki-vcard init`'s command line (the card layer's JSON id
+    /// where it has one).
+    pub fn id(self) -> &'static str {
+        match self.application() {
+            Some(application) => application.id(),
+            None => "kenkaku",
+        }
+    }
+
+    /// The application named `id`.
+    pub fn from_id(id: &str) -> Option<Ap> {
+        Ap::ALL.into_iter().find(|a| a.id() == id)
+    }
+}
+
+/// 照合番号A or B: numbers printed on the card that the 券面事項確認 and 券面事項入力補助 APs verify.
+/// They are never changed, and jpki never sends them; they are modelled so that other clients'
+/// counter reads (jpki/myna `pin status`, jpki-rs `surface stat`) find their EFs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Code {
+    /// 照合番号A of the 券面事項確認 AP (the 12-digit individual number), EF 00 13.
+    KenkakuA,
+    /// 照合番号B of the 券面事項確認 AP (birth date, expiry year, security code), EF 00 12.
+    KenkakuB,
+    /// 照合番号A of the 券面事項入力補助 AP, EF 00 14.
+    KenhojoA,
+    /// 照合番号B of the 券面事項入力補助 AP, EF 00 15.
+    KenhojoB,
+}
+
+impl Code {
+    /// Every code, in the order state files list them.
+    pub const ALL: [Code; 4] = [
+        Code::KenkakuA,
+        Code::KenkakuB,
+        Code::KenhojoA,
+        Code::KenhojoB,
+    ];
+
+    /// The application holding it.
+    pub fn ap(self) -> Ap {
+        match self {
+            Code::KenkakuA | Code::KenkakuB => Ap::Kenkaku,
+            Code::KenhojoA | Code::KenhojoB => Ap::Kenhojo,
+        }
+    }
+
+    /// Its EF inside that application (jpki/myna src/cli.rs `run_pin_status`; AokiApp/jsapdu
+    /// mynacard constants.ts; jpki-rs core/src/ap/surface.rs for the 券面事項確認 AP).
+    pub fn ef(self) -> [u8; 2] {
+        match self {
+            Code::KenkakuA => [0x00, 0x13],
+            Code::KenkakuB => [0x00, 0x12],
+            Code::KenhojoA => [0x00, 0x14],
+            Code::KenhojoB => [0x00, 0x15],
+        }
+    }
+
+    /// The id in state files.
+    pub fn id(self) -> &'static str {
+        match self {
+            Code::KenkakuA => "kenkaku_a",
+            Code::KenkakuB => "kenkaku_b",
+            Code::KenhojoA => "kenhojo_a",
+            Code::KenhojoB => "kenhojo_b",
+        }
+    }
+
+    /// The code named `id`.
+    pub fn from_id(id: &str) -> Option<Code> {
+        Code::ALL.into_iter().find(|c| c.id() == id)
+    }
+
+    /// Tries before it locks: 10 for 照合番号B (デジタル庁 and municipal pages, quoted in
+    /// soltia48/myna-card's notes); assumed the same for 照合番号A, which no source states.
+    pub fn max_tries(self) -> u8 {
+        10
+    }
+
+    /// The value a fresh card holds: made up, of the documented shape (A: 12 digits; B: birth date
+    /// YYMMDD, expiry year, 4-digit security code).
+    pub fn default_value(self) -> &'static str {
+        match self {
+            Code::KenkakuA | Code::KenhojoA => "123456789012",
+            Code::KenkakuB | Code::KenhojoB => "90010120351234",
+        }
+    }
+
+    /// Whether `value` can be this code: ASCII digits, 1 to 16 of them (sources disagree on B's
+    /// length: 14 in AokiApp/jsapdu and myna-card, 16 in jpki-rs).
+    pub fn accepts(value: &str) -> bool {
+        (1..=16).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_digit())
+    }
+}
+
+/// One PIN file: a key reference jpki reads and changes, or a 照合番号 only other clients use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PinFile {
+    /// One of the five key references of [`KeyReference::ALL`].
+    Key(KeyReference),
+    /// A 照合番号.
+    Code(Code),
+}
+
+impl PinFile {
+    /// Tries before it locks; a right VERIFY restores them all.
+    pub fn max_tries(self) -> u8 {
+        match self {
+            PinFile::Key(key) => key.kind.max_tries(),
+            PinFile::Code(code) => code.max_tries(),
+        }
+    }
+}
 
 /// One PIN as the card stores it: its value and its retry counter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,10 +190,11 @@ pub struct PinRecord {
     pub tries_left: u8,
 }
 
-/// How a locked PIN answers an empty VERIFY. Sources disagree (protocol.md), so each is a choice.
+/// How a locked PIN answers an empty VERIFY. Sources disagree (docs/protocol.md), so each is a
+/// choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LockedProbe {
-    /// 63 C0 (OpenSC, myna, jpki-signer-android, jpki-local-signer).
+    /// 63 C0 (OpenSC, myna, jpki-signer-android, jpki-local-signer, myna-card).
     TriesLeftZero,
     /// 69 83, authentication method blocked (jpki-signer-android).
     AuthenticationBlocked,
@@ -57,75 +229,207 @@ impl LockedProbe {
     }
 }
 
+/// A certificate EF of the JPKI application (OpenSC pkcs15-jpki.c, jpki/myna src/jpki.rs,
+/// jpki-rs core/src/ap/crypto.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Certificate {
+    /// 利用者証明用電子証明書, EF 00 0A: readable without a PIN.
+    Auth,
+    /// Its CA's certificate, EF 00 0B.
+    AuthCa,
+    /// 署名用電子証明書, EF 00 01: readable only after the sign password was verified.
+    Sign,
+    /// Its CA's certificate, EF 00 02.
+    SignCa,
+}
+
+impl Certificate {
+    /// Every certificate, in the order state files list them.
+    pub const ALL: [Certificate; 4] = [
+        Certificate::Auth,
+        Certificate::AuthCa,
+        Certificate::Sign,
+        Certificate::SignCa,
+    ];
+
+    /// Its EF in the JPKI application.
+    pub fn ef(self) -> [u8; 2] {
+        match self {
+            Certificate::Auth => AUTH_CERTIFICATE_EF,
+            Certificate::AuthCa => [0x00, 0x0B],
+            Certificate::Sign => [0x00, 0x01],
+            Certificate::SignCa => [0x00, 0x02],
+        }
+    }
+
+    /// The EF of the private key beside it (OpenSC jpki.h `JPKI_AUTH_KEY`, `JPKI_SIGN_KEY`);
+    /// CA certificates have none on the card.
+    pub fn key_ef(self) -> Option<[u8; 2]> {
+        match self {
+            Certificate::Auth => Some([0x00, 0x17]),
+            Certificate::Sign => Some([0x00, 0x1A]),
+            Certificate::AuthCa | Certificate::SignCa => None,
+        }
+    }
+
+    /// The state-file key of its line.
+    pub fn id(self) -> &'static str {
+        match self {
+            Certificate::Auth => "auth-certificate",
+            Certificate::AuthCa => "auth-ca-certificate",
+            Certificate::Sign => "sign-certificate",
+            Certificate::SignCa => "sign-ca-certificate",
+        }
+    }
+}
+
 /// Everything the card remembers between sessions: what a state file holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CardState {
+    /// The answer to reset.
+    pub atr: Vec<u8>,
     /// The applications on the card; a missing one answers 6A 82 to its SELECT.
-    pub applications: Vec<Application>,
-    /// The PINs whose EF exists, with their value and counter, in [`PinKind::ALL`] order.
-    pub pins: Vec<(PinKind, PinRecord)>,
+    pub applications: Vec<Ap>,
+    /// The key references whose EF exists, with their value and counter, in
+    /// [`KeyReference::ALL`] order.
+    pub pins: Vec<(KeyReference, PinRecord)>,
+    /// The 照合番号 whose EF exists, in [`Code::ALL`] order.
+    pub codes: Vec<(Code, PinRecord)>,
     /// How a locked PIN answers an empty VERIFY.
     pub locked_probe: LockedProbe,
-    /// The DER bytes of EF 00 0A (the user-authentication certificate).
-    pub auth_certificate: Vec<u8>,
+    /// The certificate EFs that exist, with their DER bytes, in [`Certificate::ALL`] order.
+    pub certificates: Vec<(Certificate, Vec<u8>)>,
 }
 
 /// An elementary file the card can select.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum File {
-    /// A PIN's EF: VERIFY and CHANGE REFERENCE DATA act on it.
-    Pin(PinKind),
+    /// A PIN file: VERIFY and the change commands act on it.
+    Pin(PinFile),
     /// The token EF (00 06).
     Token,
-    /// The user-authentication certificate EF (00 0A).
-    AuthCertificate,
+    /// A certificate EF.
+    Certificate(Certificate),
+    /// The private key EF beside a certificate: selectable, for the signing command; never read.
+    PrivateKey(Certificate),
 }
 
 impl CardState {
     /// Whether the application is on the card.
-    pub fn has_application(&self, application: Application) -> bool {
-        self.applications.contains(&application)
+    pub fn has(&self, ap: Ap) -> bool {
+        self.applications.contains(&ap)
     }
 
     /// The application whose DF name is `aid`, if the card has it.
-    pub fn application_by_aid(&self, aid: &[u8]) -> Option<Application> {
+    pub fn ap_by_aid(&self, aid: &[u8]) -> Option<Ap> {
         self.applications.iter().copied().find(|a| a.aid() == aid)
     }
 
-    /// The file `ef` inside `application`, if the card has it.
-    pub fn file(&self, application: Application, ef: [u8; 2]) -> Option<File> {
-        if let Some(kind) = PinKind::ALL
-            .into_iter()
-            .find(|k| k.application() == application && k.ef() == ef)
+    /// The file `ef` inside `ap`, if the card has it.
+    pub fn file(&self, ap: Ap, ef: [u8; 2]) -> Option<File> {
+        if let Some((key, _)) = self
+            .pins
+            .iter()
+            .find(|(k, _)| Ap::of(k.application) == ap && k.ef() == ef)
         {
-            return self.pin(kind).map(|_| File::Pin(kind));
+            return Some(File::Pin(PinFile::Key(*key)));
         }
-        match (application, ef) {
-            (Application::Jpki, TOKEN_EF) => Some(File::Token),
-            (Application::Jpki, AUTH_CERTIFICATE_EF) => Some(File::AuthCertificate),
-            _ => None,
+        if let Some((code, _)) = self
+            .codes
+            .iter()
+            .find(|(c, _)| c.ap() == ap && c.ef() == ef)
+        {
+            return Some(File::Pin(PinFile::Code(*code)));
         }
+        if ap != Ap::Jpki {
+            return None;
+        }
+        if ef == TOKEN_EF {
+            return Some(File::Token);
+        }
+        self.certificates.iter().find_map(|(c, _)| {
+            if c.ef() == ef {
+                Some(File::Certificate(*c))
+            } else if c.key_ef() == Some(ef) {
+                Some(File::PrivateKey(*c))
+            } else {
+                None
+            }
+        })
     }
 
-    /// The PIN's record, when its EF exists.
-    pub fn pin(&self, kind: PinKind) -> Option<&PinRecord> {
-        self.pins.iter().find(|(k, _)| *k == kind).map(|(_, r)| r)
+    /// The key reference's record, when its EF exists.
+    pub fn pin(&self, key: KeyReference) -> Option<&PinRecord> {
+        self.pins.iter().find(|(k, _)| *k == key).map(|(_, r)| r)
     }
 
-    /// The PIN's record for changing, when its EF exists.
-    pub fn pin_mut(&mut self, kind: PinKind) -> Option<&mut PinRecord> {
+    /// The key reference's record for changing, when its EF exists.
+    pub fn pin_mut(&mut self, key: KeyReference) -> Option<&mut PinRecord> {
         self.pins
             .iter_mut()
-            .find(|(k, _)| *k == kind)
+            .find(|(k, _)| *k == key)
             .map(|(_, r)| r)
     }
 
-    /// The bytes READ BINARY serves from a data file; a PIN's EF has none.
+    /// The records of every key reference of `kind` whose EF exists (juki has up to two).
+    pub fn pins_of(&mut self, kind: PinKind) -> impl Iterator<Item = &mut PinRecord> {
+        self.pins
+            .iter_mut()
+            .filter(move |(k, _)| k.kind == kind)
+            .map(|(_, r)| r)
+    }
+
+    /// The record of a PIN file, when its EF exists.
+    pub fn record(&self, file: PinFile) -> Option<&PinRecord> {
+        match file {
+            PinFile::Key(key) => self.pin(key),
+            PinFile::Code(code) => self.codes.iter().find(|(c, _)| *c == code).map(|(_, r)| r),
+        }
+    }
+
+    /// The record of a PIN file for changing, when its EF exists.
+    pub fn record_mut(&mut self, file: PinFile) -> Option<&mut PinRecord> {
+        match file {
+            PinFile::Key(key) => self.pin_mut(key),
+            PinFile::Code(code) => self
+                .codes
+                .iter_mut()
+                .find(|(c, _)| *c == code)
+                .map(|(_, r)| r),
+        }
+    }
+
+    /// The DER bytes of a certificate EF, when it exists.
+    pub fn certificate(&self, certificate: Certificate) -> Option<&[u8]> {
+        self.certificates
+            .iter()
+            .find(|(c, _)| *c == certificate)
+            .map(|(_, der)| der.as_slice())
+    }
+
+    /// Put `der` in a certificate EF, or (`None`) remove the EF and the key EF beside it.
+    pub fn set_certificate(&mut self, certificate: Certificate, der: Option<Vec<u8>>) {
+        self.certificates.retain(|(c, _)| *c != certificate);
+        if let Some(der) = der {
+            self.certificates.push((certificate, der));
+            self.certificates
+                .sort_by_key(|(c, _)| Certificate::ALL.iter().position(|x| x == c));
+        }
+    }
+
+    /// Take an application off the card, with every PIN file in it.
+    pub fn remove(&mut self, ap: Ap) {
+        self.applications.retain(|a| *a != ap);
+        self.pins.retain(|(k, _)| Ap::of(k.application) != ap);
+        self.codes.retain(|(c, _)| c.ap() != ap);
+    }
+
+    /// The bytes READ BINARY serves from a data file; PIN and key EFs have none.
     pub fn contents(&self, file: File) -> Option<&[u8]> {
         match file {
             File::Token => Some(TOKEN),
-            File::AuthCertificate => Some(&self.auth_certificate),
-            File::Pin(_) => None,
+            File::Certificate(c) => self.certificate(c),
+            File::Pin(_) | File::PrivateKey(_) => None,
         }
     }
 }

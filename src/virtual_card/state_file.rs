@@ -1,23 +1,25 @@
-//! The state file: a virtual card's memory as a few lines of text, so a PIN changed by one `jpki`
-//! run is still changed for the next (docs/virtual-card.md).
+//! The state file's text: a virtual card's memory as a few lines, so a PIN changed by one `jpki`
+//! run is still changed for the next (docs/virtual-card.md, "The state file"). How the file is
+//! locked, read and replaced is `store`'s business.
 //!
 //! ```text
 //! # comment
-//! applications jpki juki kenhojo
+//! atr 3BC5FF8131FB458073C6010000
+//! applications jpki juki_ap common_ap kenhojo kenkaku
 //! pin sign ABC123 5
-//! pin auth 1234 3
+//! pin juki juki_ap 1234 3
+//! code kenkaku_a 123456789012 10
 //! locked-probe 63C0
 //! auth-certificate 3003020100
 //! ```
 
-use super::model::{CardState, LockedProbe, PinRecord};
-use crate::card::{Application, Pin, PinKind};
-use crate::transport::wire::spaced_hex;
+use super::model::{Ap, CardState, Certificate, Code, LockedProbe, PinRecord};
+use super::profile::{MY_NUMBER_CARD_ATR, OTHER_CARD_ATR};
+use crate::card::{KeyReference, Pin, PinKind};
 use std::fmt::Write as _;
-use std::path::Path;
 use thiserror::Error;
 
-/// A state file that cannot be read, parsed or written.
+/// A state file that cannot be read, parsed, locked or written.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum StateError {
     /// The file could not be read or written.
@@ -38,44 +40,52 @@ pub enum StateError {
         /// What is wrong.
         problem: String,
     },
+    /// The path names a device, a directory or a pipe, not a file.
+    #[error("virtual card state {origin}: not a regular file")]
+    NotAFile {
+        /// The path.
+        origin: String,
+    },
+    /// The file is far larger than any state file.
+    #[error("virtual card state {origin}: larger than {limit} bytes, so not a state file")]
+    TooLarge {
+        /// The file.
+        origin: String,
+        /// The most a state file may hold.
+        limit: u64,
+    },
+    /// Another process held the file for longer than a run waits.
+    #[error(
+        "virtual card state {origin}: in use by another process (a jpki run or jpki-vcard serve) \
+         for more than {waited_secs} s"
+    )]
+    Busy {
+        /// The file.
+        origin: String,
+        /// How long this run waited.
+        waited_secs: u64,
+    },
+    /// A new state file was to be created where one exists.
+    #[error("virtual card state {origin}: already exists")]
+    Exists {
+        /// The file.
+        origin: String,
+    },
 }
 
-/// The id of an application in state files.
-pub fn application_id(application: Application) -> &'static str {
-    match application {
-        Application::Jpki => "jpki",
-        Application::Juki => "juki",
-        Application::Kenhojo => "kenhojo",
+/// The id of an application in state files: its [`Ap::id`].
+pub fn application_id(ap: Ap) -> &'static str {
+    ap.id()
+}
+
+/// The applications an id names in a state file or on the command line. `juki` names both juki
+/// applications: until the two key references were modelled, state files said `juki` for the
+/// one application jpki read.
+pub fn applications_from_id(id: &str) -> Option<Vec<Ap>> {
+    match id {
+        "juki" => Some(vec![Ap::Juki, Ap::Common]),
+        _ => Ap::from_id(id).map(|ap| vec![ap]),
     }
-}
-
-/// The application named `id` in a state file.
-pub fn application_from_id(id: &str) -> Option<Application> {
-    Application::ALL
-        .into_iter()
-        .find(|a| application_id(*a) == id)
-}
-
-/// Read a state file.
-pub fn load(path: &Path) -> Result<CardState, StateError> {
-    let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| StateError::Io {
-        origin: origin.clone(),
-        reason: e.to_string(),
-    })?;
-    parse(&text, &origin)
-}
-
-/// Write a state file, replacing it whole so a crash never leaves half a card.
-pub fn save(state: &CardState, path: &Path) -> Result<(), StateError> {
-    let io = |e: std::io::Error| StateError::Io {
-        origin: path.display().to_string(),
-        reason: format!("cannot write: {e}"),
-    };
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(".partial");
-    std::fs::write(&partial, to_text(state)).map_err(io)?;
-    std::fs::rename(&partial, path).map_err(io)
 }
 
 /// The state as text in the format [`parse`] reads.
@@ -83,40 +93,54 @@ pub fn to_text(state: &CardState) -> String {
     let mut out = String::from(
         "# A jpki virtual My Number card (docs/virtual-card.md). Test PINs only: this file holds them in clear.\n",
     );
-    let apps: Vec<&str> = state
-        .applications
-        .iter()
-        .map(|a| application_id(*a))
-        .collect();
+    let _ = writeln!(out, "atr {}", hex::encode_upper(&state.atr));
+    let apps: Vec<&str> = state.applications.iter().map(|a| a.id()).collect();
     let _ = writeln!(out, "applications {}", apps.join(" "));
-    for (kind, record) in &state.pins {
-        let _ = writeln!(
-            out,
-            "pin {kind} {} {}",
-            String::from_utf8_lossy(&record.value),
-            record.tries_left
-        );
+    for (key, record) in &state.pins {
+        let value = String::from_utf8_lossy(&record.value);
+        // A PIN held in one application needs no application word; juki's two do.
+        if key.kind.key_references().len() > 1 {
+            let _ = writeln!(
+                out,
+                "pin {} {} {value} {}",
+                key.kind,
+                key.application.id(),
+                record.tries_left
+            );
+        } else {
+            let _ = writeln!(out, "pin {} {value} {}", key.kind, record.tries_left);
+        }
+    }
+    for (code, record) in &state.codes {
+        let value = String::from_utf8_lossy(&record.value);
+        let _ = writeln!(out, "code {} {value} {}", code.id(), record.tries_left);
     }
     let _ = writeln!(out, "locked-probe {}", state.locked_probe.hex());
-    let _ = writeln!(
-        out,
-        "auth-certificate {}",
-        spaced_hex(&state.auth_certificate).replace(' ', "")
-    );
+    for (certificate, der) in &state.certificates {
+        let _ = writeln!(out, "{} {}", certificate.id(), hex::encode_upper(der));
+    }
     out
 }
 
-/// Parse state text; `origin` names it in errors.
+/// The number of tries `text` gives, when it is one a PIN file of `max` tries can have.
+fn tries(text: &str, max: u8) -> Option<u8> {
+    text.parse::<u8>().ok().filter(|t| *t <= max)
+}
+
+/// Parse state text; `origin` names it in errors. Words taken from the file are quoted with
+/// their control characters escaped, so an error never carries them to a terminal.
 pub fn parse(text: &str, origin: &str) -> Result<CardState, StateError> {
     let malformed = |line: usize, problem: String| StateError::Malformed {
         origin: origin.to_string(),
         line,
         problem,
     };
+    let mut atr = None;
     let mut applications = None;
-    let mut pins: Vec<(PinKind, PinRecord)> = Vec::new();
+    let mut pins: Vec<(KeyReference, PinRecord)> = Vec::new();
+    let mut codes: Vec<(Code, PinRecord)> = Vec::new();
     let mut locked_probe = LockedProbe::TriesLeftZero;
-    let mut auth_certificate = Vec::new();
+    let mut certificates: Vec<(Certificate, Vec<u8>)> = Vec::new();
     for (index, raw) in text.lines().enumerate() {
         let number = index + 1;
         let line = raw.split('#').next().unwrap_or("").trim();
@@ -124,61 +148,148 @@ pub fn parse(text: &str, origin: &str) -> Result<CardState, StateError> {
         let Some(key) = words.next() else { continue };
         let values: Vec<&str> = words.collect();
         match key {
+            "atr" => {
+                let bytes = hex::decode(values.concat())
+                    .ok()
+                    .filter(|b| (2..=33).contains(&b.len()) && matches!(b[0], 0x3B | 0x3F))
+                    .ok_or_else(|| {
+                        malformed(
+                            number,
+                            "atr must be 2 to 33 bytes of hex starting 3B or 3F".into(),
+                        )
+                    })?;
+                atr = Some(bytes);
+            }
             "applications" => {
                 let mut list = Vec::new();
                 for id in &values {
-                    let app = application_from_id(id).ok_or_else(|| {
+                    let aps = applications_from_id(id).ok_or_else(|| {
                         malformed(
                             number,
-                            format!("unknown application \"{id}\" (jpki, juki, kenhojo)"),
+                            format!(
+                                "unknown application {id:?} (jpki, juki_ap, common_ap, kenhojo, \
+                                 kenkaku; juki names both juki_ap and common_ap)"
+                            ),
                         )
                     })?;
-                    if !list.contains(&app) {
-                        list.push(app);
+                    for ap in aps {
+                        if !list.contains(&ap) {
+                            list.push(ap);
+                        }
                     }
                 }
+                list.sort_by_key(|ap| Ap::ALL.iter().position(|a| a == ap));
                 applications = Some(list);
             }
             "pin" => {
-                let [id, value, tries] = values[..] else {
-                    return Err(malformed(
-                        number,
-                        "expected: pin KIND VALUE TRIES_LEFT".into(),
-                    ));
+                let (id, application, value, count) = match values[..] {
+                    [id, value, count] => (id, None, value, count),
+                    [id, application, value, count] => (id, Some(application), value, count),
+                    _ => {
+                        return Err(malformed(
+                            number,
+                            "expected: pin KIND [APPLICATION] VALUE TRIES_LEFT".into(),
+                        ))
+                    }
                 };
                 let kind = PinKind::from_id(id).ok_or_else(|| {
                     malformed(
                         number,
-                        format!("unknown PIN \"{id}\" (sign, auth, juki, kenhojo)"),
+                        format!("unknown PIN {id:?} (sign, auth, juki, kenhojo)"),
                     )
                 })?;
+                let keys: Vec<KeyReference> = match application {
+                    // One line for a PIN held twice sets both (how files read before juki had
+                    // two key references).
+                    None => kind.key_references(),
+                    Some(app) => {
+                        let key = kind
+                            .key_references()
+                            .into_iter()
+                            .find(|k| k.application.id() == app);
+                        let ids: Vec<&str> = kind
+                            .key_references()
+                            .iter()
+                            .map(|k| k.application.id())
+                            .collect();
+                        vec![key.ok_or_else(|| {
+                            malformed(
+                                number,
+                                format!(
+                                    "the {kind} PIN is not held in {app:?} (only in {})",
+                                    ids.join(", ")
+                                ),
+                            )
+                        })?]
+                    }
+                };
                 let pin = Pin::new(kind, value).map_err(|e| malformed(number, e.to_string()))?;
-                let tries_left = tries
-                    .parse::<u8>()
-                    .ok()
-                    .filter(|t| *t <= kind.max_tries())
-                    .ok_or_else(|| {
-                        malformed(
+                let tries_left = tries(count, kind.max_tries()).ok_or_else(|| {
+                    malformed(
+                        number,
+                        format!(
+                            "tries left of {kind} must be 0 to {}, not {count:?}",
+                            kind.max_tries()
+                        ),
+                    )
+                })?;
+                for key in keys {
+                    if pins.iter().any(|(k, _)| *k == key) {
+                        return Err(malformed(
                             number,
                             format!(
-                                "tries left of {kind} must be 0 to {}, not \"{tries}\"",
-                                kind.max_tries()
+                                "a second line for the {kind} PIN in {}",
+                                key.application.id()
                             ),
-                        )
-                    })?;
-                if pins.iter().any(|(k, _)| *k == kind) {
-                    return Err(malformed(
-                        number,
-                        format!("a second line for the {kind} PIN"),
-                    ));
-                }
-                pins.push((
-                    kind,
-                    PinRecord {
+                        ));
+                    }
+                    let record = PinRecord {
                         value: pin.expose().to_vec(),
                         tries_left,
-                    },
-                ));
+                    };
+                    pins.push((key, record));
+                }
+            }
+            "code" => {
+                let [id, value, count] = values[..] else {
+                    return Err(malformed(
+                        number,
+                        "expected: code CODE VALUE TRIES_LEFT".into(),
+                    ));
+                };
+                let code = Code::from_id(id).ok_or_else(|| {
+                    malformed(
+                        number,
+                        format!("unknown code {id:?} (kenkaku_a, kenkaku_b, kenhojo_a, kenhojo_b)"),
+                    )
+                })?;
+                if !Code::accepts(value) {
+                    return Err(malformed(
+                        number,
+                        format!("{} must be 1 to 16 digits", code.id()),
+                    ));
+                }
+                let tries_left = tries(count, code.max_tries()).ok_or_else(|| {
+                    malformed(
+                        number,
+                        format!(
+                            "tries left of {} must be 0 to {}, not {count:?}",
+                            code.id(),
+                            code.max_tries()
+                        ),
+                    )
+                })?;
+                if codes.iter().any(|(c, _)| *c == code) {
+                    return Err(malformed(
+                        number,
+                        format!("a second line for {}", code.id()),
+                    ));
+                }
+                let record = PinRecord {
+                    value: value.as_bytes().to_vec(),
+                    tries_left,
+                };
+                codes.push((code, record));
             }
             "locked-probe" => {
                 let [sw] = values[..] else {
@@ -190,46 +301,78 @@ pub fn parse(text: &str, origin: &str) -> Result<CardState, StateError> {
                 locked_probe = LockedProbe::from_hex(sw).ok_or_else(|| {
                     malformed(
                         number,
-                        format!("locked-probe must be 63C0, 6983 or 6984, not \"{sw}\""),
+                        format!("locked-probe must be 63C0, 6983 or 6984, not {sw:?}"),
                     )
                 })?;
             }
-            "auth-certificate" => {
-                auth_certificate = hex::decode(values.concat())
-                    .map_err(|e| malformed(number, format!("auth-certificate is not hex: {e}")))?;
-            }
             other => {
-                return Err(malformed(
-                    number,
-                    format!(
-                    "unknown key \"{other}\" (applications, pin, locked-probe, auth-certificate)"
-                ),
-                ))
+                let Some(certificate) = Certificate::ALL.into_iter().find(|c| c.id() == other)
+                else {
+                    return Err(malformed(
+                        number,
+                        format!(
+                            "unknown key {other:?} (atr, applications, pin, code, locked-probe, \
+                             auth-certificate, auth-ca-certificate, sign-certificate, \
+                             sign-ca-certificate)"
+                        ),
+                    ));
+                };
+                let der = hex::decode(values.concat())
+                    .map_err(|e| malformed(number, format!("{other} is not hex: {e}")))?;
+                if certificates.iter().any(|(c, _)| *c == certificate) {
+                    return Err(malformed(number, format!("a second {other} line")));
+                }
+                certificates.push((certificate, der));
             }
         }
     }
     let applications =
         applications.ok_or_else(|| malformed(0, "no \"applications\" line".into()))?;
-    pins.sort_by_key(|(kind, _)| PinKind::ALL.iter().position(|k| k == kind));
+    // A file written before the ATR was a setting: a My Number card's, unless it has no JPKI AP.
+    let atr = atr.unwrap_or_else(|| {
+        if applications.contains(&Ap::Jpki) {
+            MY_NUMBER_CARD_ATR.to_vec()
+        } else {
+            OTHER_CARD_ATR.to_vec()
+        }
+    });
+    pins.sort_by_key(|(key, _)| KeyReference::ALL.iter().position(|k| k == key));
+    codes.sort_by_key(|(code, _)| Code::ALL.iter().position(|c| c == code));
+    certificates.sort_by_key(|(c, _)| Certificate::ALL.iter().position(|x| x == c));
     Ok(CardState {
+        atr,
         applications,
         pins,
+        codes,
         locked_probe,
-        auth_certificate,
+        certificates,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::card::Application;
     use crate::virtual_card::Profile;
+
+    fn juki(application: Application) -> KeyReference {
+        KeyReference {
+            kind: PinKind::Juki,
+            application,
+        }
+    }
 
     #[test]
     fn text_round_trips() {
-        let mut state = Profile::Under15.card();
-        state.pin_mut(PinKind::Auth).unwrap().tries_left = 1;
-        state.locked_probe = LockedProbe::AuthenticationBlocked;
-        assert_eq!(parse(&to_text(&state), "s").unwrap(), state);
+        for profile in Profile::ALL {
+            let mut state = profile.card();
+            if let Some(record) = state.pin_mut(juki(Application::Common)) {
+                record.tries_left = 1;
+                record.value = b"9876".to_vec();
+            }
+            state.locked_probe = LockedProbe::AuthenticationBlocked;
+            assert_eq!(parse(&to_text(&state), "s").unwrap(), state, "{profile:?}");
+        }
     }
 
     #[test]
@@ -245,11 +388,61 @@ mod tests {
         assert_eq!(line("applications jpki\n\nlocked-probe 9000\n"), 3);
         assert_eq!(line("pin auth 1234 3\n"), 0);
         assert_eq!(line("applications jpki\ncolour blue\n"), 2);
+        assert_eq!(line("applications jpki\npin auth kenhojo 1234 3\n"), 2);
+        assert_eq!(
+            line("applications jpki\npin juki 1234 3\npin juki common_ap 1234 3\n"),
+            3
+        );
+        assert_eq!(line("applications jpki\ncode kenkaku_a 12ab 10\n"), 2);
+        assert_eq!(line("applications jpki\ncode kenkaku_a 1234 11\n"), 2);
+        assert_eq!(line("atr 9000\napplications jpki\n"), 1);
+        assert_eq!(line("applications jpki\nsign-certificate zz\n"), 2);
+    }
+
+    #[test]
+    fn words_from_the_file_reach_errors_escaped() {
+        let error = parse("applications jpki\n\u{1b}]0;pwned\u{7} 1\n", "s").unwrap_err();
+        let shown = error.to_string();
+        assert!(!shown.chars().any(|c| c.is_control()), "{shown:?}");
     }
 
     #[test]
     fn a_lower_case_password_is_stored_as_the_card_knows_it() {
         let state = parse("applications jpki\npin sign abc123 5\n", "s").unwrap();
-        assert_eq!(state.pin(PinKind::Sign).unwrap().value, b"ABC123");
+        let sign = KeyReference {
+            kind: PinKind::Sign,
+            application: Application::Jpki,
+        };
+        assert_eq!(state.pin(sign).unwrap().value, b"ABC123");
+    }
+
+    /// A file written before juki had two key references: `applications ... juki ...` and one
+    /// `pin juki` line. Both key references hold that PIN and that counter.
+    #[test]
+    fn an_old_file_gives_both_juki_key_references_its_one_pin() {
+        let old = "applications jpki juki kenhojo\npin sign ABC123 5\npin auth 1234 3\n\
+                   pin juki 4711 1\npin kenhojo 1234 3\nlocked-probe 63C0\n\
+                   auth-certificate 3003020100\n";
+        let state = parse(old, "s").unwrap();
+        assert_eq!(
+            state.applications,
+            [Ap::Jpki, Ap::Juki, Ap::Common, Ap::Kenhojo]
+        );
+        for application in [Application::Juki, Application::Common] {
+            let record = state.pin(juki(application)).unwrap();
+            assert_eq!(
+                (record.value.as_slice(), record.tries_left),
+                (&b"4711"[..], 1)
+            );
+        }
+        assert_eq!(state.atr, MY_NUMBER_CARD_ATR);
+        assert_eq!(
+            state.certificate(Certificate::Auth),
+            Some(&[0x30, 0x03, 0x02, 0x01, 0x00][..])
+        );
+        assert!(state.certificate(Certificate::Sign).is_none());
+        // Written back, each key reference gets its own line.
+        let text = to_text(&state);
+        assert!(text.contains("pin juki juki_ap 4711 1\npin juki common_ap 4711 1\n"));
     }
 }
