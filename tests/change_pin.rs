@@ -60,8 +60,8 @@ fn row(
 }
 
 #[test]
-fn each_four_digit_pin_changes_in_five_apdus() {
-    for id in ["auth", "juki", "kenhojo"] {
+fn each_four_digit_pin_with_one_key_reference_changes_in_five_apdus() {
+    for id in ["auth", "kenhojo"] {
         let (code, out, err) = change(
             &format!("success-{id}.trace"),
             &["--json", "change-pin", "--stdin", id],
@@ -71,6 +71,249 @@ fn each_four_digit_pin_changes_in_five_apdus() {
         assert_eq!(rows(&out), vec![row(id, Some(true), "changed", Some(3))]);
         assert!(err.is_empty(), "{id}: {err}");
     }
+}
+
+/// `change-pin juki` as docs/protocol.md writes it: 14 APDUs, in this order.
+const JUKI_CHANGE: [&str; 14] = [
+    "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 01",
+    "00 A4 02 0C 02 00 1C",
+    "00 20 00 80",
+    "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 01 00",
+    "00 A4 02 0C 02 00 1C",
+    "00 20 00 80",
+    "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 01",
+    "00 A4 02 0C 02 00 1C",
+    "00 20 00 80 04 ?? ?? ?? ??",
+    "80 32 00 80 04 ?? ?? ?? ??",
+    "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 01 00",
+    "00 A4 02 0C 02 00 1C",
+    "00 20 00 80 04 ?? ?? ?? ??",
+    "80 32 00 80 04 ?? ?? ?? ??",
+];
+
+/// The commands of a bundled trace, in order.
+fn commands_of(trace_name: &str) -> Vec<String> {
+    std::fs::read_to_string(trace(&format!("change-pin/{trace_name}")))
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.strip_prefix("> "))
+        .map(|l| l.split('#').next().unwrap_or("").trim().to_string())
+        .collect()
+}
+
+/// Replay `commands` (each answered 90 00, counter reads 63 C3) under change-pin juki.
+fn juki_over(commands: &[&str]) -> (i32, String) {
+    let mut text = String::from("@source hand-written\n");
+    for command in commands {
+        let answer = if *command == "00 20 00 80" {
+            "63 C3"
+        } else {
+            "90 00"
+        };
+        text.push_str(&format!("> {command}\n< {answer}\n"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.trace");
+    std::fs::write(&path, text).unwrap();
+    let out = jpki()
+        .arg("--replay")
+        .arg(&path)
+        .args(["change-pin", "--stdin", "--experimental", "juki"])
+        .write_stdin(pins_stdin())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn juki_changes_both_key_references_with_change_key_in_fourteen_apdus() {
+    assert_eq!(commands_of("success-juki.trace"), JUKI_CHANGE);
+    let (code, err) = juki_over(&JUKI_CHANGE);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = change(
+        "success-juki.trace",
+        &["--json", "change-pin", "--stdin", "--experimental", "juki"],
+        &pins_stdin(),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        rows(&out),
+        vec![row("juki", Some(true), "changed", Some(3))]
+    );
+    let keys = &json(&out)["pins"][0]["key_refs"];
+    assert_eq!(keys[0]["application"], "juki_ap");
+    assert_eq!(keys[0]["result"], "changed");
+    assert_eq!(keys[1]["application"], "common_ap");
+    assert_eq!(keys[1]["result"], "changed");
+}
+
+#[test]
+fn an_added_missing_or_reordered_apdu_fails_the_juki_change() {
+    let mut variants: Vec<Vec<&str>> = Vec::new();
+    for i in 0..JUKI_CHANGE.len() {
+        let mut missing = JUKI_CHANGE.to_vec();
+        missing.remove(i);
+        variants.push(missing);
+        let mut added = JUKI_CHANGE.to_vec();
+        added.insert(i, JUKI_CHANGE[i]);
+        variants.push(added);
+        if i + 1 < JUKI_CHANGE.len() && JUKI_CHANGE[i] != JUKI_CHANGE[i + 1] {
+            let mut swapped = JUKI_CHANGE.to_vec();
+            swapped.swap(i, i + 1);
+            variants.push(swapped);
+        }
+    }
+    for commands in variants {
+        let (code, err) = juki_over(&commands);
+        // 11: the replay diverged. Never 0: every variant differs from what jpki sends.
+        assert_ne!(code, 0, "{commands:?} replayed: {err}");
+        assert!(
+            code == 11 || err.contains("replay") || err.contains("trace"),
+            "{commands:?}: exit {code}: {err}"
+        );
+    }
+}
+
+#[test]
+fn juki_without_experimental_is_refused_before_any_transport_is_opened() {
+    // The trace does not exist: opening it would exit 11, not 20.
+    for stdin in ["4827\n6391\n", "bad\n"] {
+        let out = jpki()
+            .args([
+                "--replay",
+                "/nonexistent/jpki.trace",
+                "change-pin",
+                "--stdin",
+                "kenhojo",
+                "juki",
+            ])
+            .write_stdin(stdin)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(20), "{err}");
+        assert!(out.stdout.is_empty());
+        for says in [
+            "experimental",
+            "did not touch the card",
+            "soltia48/myna-card",
+            "80 32 00 80",
+            "mock",
+            "which of the two a municipal terminal checks",
+            "refuse",
+            "--experimental",
+            "no PIN was sent",
+        ] {
+            assert!(err.contains(says), "{says}: {err}");
+        }
+    }
+    let out = jpki()
+        .args(["--lang", "ja", "--replay", "/nonexistent/jpki.trace"])
+        .args(["change-pin", "--stdin", "juki"])
+        .write_stdin(pins_stdin())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(20), "{err}");
+    assert!(
+        err.contains("実験的") && err.contains("--experimental"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_refused_change_key_at_the_second_key_reference_is_reported_as_partly_changed() {
+    let args = ["change-pin", "--stdin", "--experimental", "juki"];
+    let (code, out, err) = change("juki-change-key-refused.trace", &args, &pins_stdin());
+    assert_eq!(code, 21, "{err}");
+    assert_eq!(
+        out,
+        "Resident registry PIN (juki): PARTLY CHANGED: its key references now hold different PINs (below)\n\
+         \x20 住基AP: now holds the new PIN\n\
+         \x20 共通AP: still holds the current PIN\n"
+    );
+    assert!(err.contains("only partly changed"), "{err}");
+    assert!(err.contains("CHANGE KEY answered 6D 00"), "{err}");
+    assert!(err.contains("do not run `change-pin juki` again"), "{err}");
+    assert!(err.contains("jpki status"), "{err}");
+    assert!(err.contains("city office"), "{err}");
+    let (code, out, _) = change(
+        "juki-change-key-refused.trace",
+        &[&["--json"][..], &args].concat(),
+        &pins_stdin(),
+    );
+    assert_eq!(code, 21);
+    let pin = &json(&out)["pins"][0];
+    assert_eq!(pin["outcome"], "partly_changed");
+    assert_eq!(pin["result"], "partly_changed");
+    assert_eq!(pin["changed"], serde_json::Value::Null);
+    assert_eq!(pin["key_refs"][0]["result"], "changed");
+    assert_eq!(pin["key_refs"][1]["result"], "change_rejected");
+    let (_, out, err) = change(
+        "juki-change-key-refused.trace",
+        &[&["--lang", "ja"][..], &args].concat(),
+        &pins_stdin(),
+    );
+    assert!(out.contains("一部だけ変更されました"), "{out}");
+    assert!(
+        out.contains("住基AP: 新しい暗証番号に変わりました"),
+        "{out}"
+    );
+    assert!(err.contains("再実行しないでください"), "{err}");
+}
+
+#[test]
+fn a_wrong_pin_at_the_second_key_reference_is_partly_changed_with_its_tries() {
+    let (code, out, err) = change(
+        "juki-wrong-at-common.trace",
+        &["--json", "change-pin", "--stdin", "--experimental", "juki"],
+        &pins_stdin(),
+    );
+    assert_eq!(code, 21, "{err}");
+    assert!(err.contains("is wrong; 2 tries left"), "{err}");
+    let pin = &json(&out)["pins"][0];
+    assert_eq!(pin["outcome"], "partly_changed");
+    assert_eq!(pin["tries_left"], 2);
+    assert_eq!(pin["key_refs"][0]["tries_left"], 3);
+    assert_eq!(pin["key_refs"][1]["result"], "wrong_pin");
+    assert_eq!(pin["key_refs"][1]["tries_left"], 2);
+}
+
+#[test]
+fn a_card_without_the_juki_ap_changes_the_common_ap_alone() {
+    let (code, out, err) = change(
+        "juki-without-juki-ap.trace",
+        &["--json", "change-pin", "--stdin", "--experimental", "juki"],
+        &pins_stdin(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let pin = &json(&out)["pins"][0];
+    assert_eq!(pin["outcome"], "changed");
+    assert_eq!(pin["key_refs"][0]["result"], "not_on_card");
+    assert_eq!(pin["key_refs"][1]["result"], "changed");
+}
+
+#[test]
+fn every_counter_is_read_before_the_first_verify() {
+    // kenhojo is at its last try: the run is refused before auth's VERIFY too. The trace ends
+    // after the second counter read, so any VERIFY would fail the replay with exit 11.
+    assert_eq!(commands_of("auth-kenhojo-last-try.trace").len(), 6);
+    let (code, out, err) = change(
+        "auth-kenhojo-last-try.trace",
+        &["--json", "change-pin", "--stdin", "auth", "kenhojo"],
+        &pins_stdin(),
+    );
+    assert_eq!(code, 14, "{err}");
+    assert_eq!(
+        rows(&out),
+        vec![
+            row("auth", Some(false), "not_attempted", Some(3)),
+            row("kenhojo", Some(false), "last_try_refused", Some(1)),
+        ]
+    );
 }
 
 #[test]
@@ -88,10 +331,25 @@ fn the_sign_password_changes_read_from_crlf_lines() {
 fn three_four_digit_pins_take_one_current_and_one_new_pin() {
     let (code, out, err) = change(
         "juki-kenhojo-auth.trace",
-        &["--json", "change-pin", "--stdin", "juki", "kenhojo", "auth"],
+        &[
+            "--json",
+            "change-pin",
+            "--stdin",
+            "--experimental",
+            "juki",
+            "kenhojo",
+            "auth",
+        ],
         &pins_stdin(),
     );
     assert_eq!(code, 0, "{err}");
+    // Guard first: the four key references (juki twice) read before the first VERIFY.
+    let commands = commands_of("juki-kenhojo-auth.trace");
+    let first_verify = commands
+        .iter()
+        .position(|c| c.len() > 11 && c.starts_with("00 20"));
+    assert_eq!(first_verify, Some(14));
+    assert_eq!(commands.iter().filter(|c| *c == "00 20 00 80").count(), 4);
     assert_eq!(
         rows(&out),
         vec![
@@ -168,7 +426,7 @@ fn allow_last_try_spends_it_and_the_counter_comes_back() {
 fn a_locked_pin_is_refused_and_the_holder_told_where_to_reset_it() {
     let (code, out, err) = change(
         "locked.trace",
-        &["--json", "change-pin", "--stdin", "juki"],
+        &["--json", "change-pin", "--stdin", "--experimental", "juki"],
         &pins_stdin(),
     );
     assert_eq!(code, 15, "{err}");
@@ -180,7 +438,14 @@ fn a_locked_pin_is_refused_and_the_holder_told_where_to_reset_it() {
     assert!(err.contains("municipality"), "{err}");
     let (_, _, err) = change(
         "locked.trace",
-        &["--lang", "ja", "change-pin", "--stdin", "juki"],
+        &[
+            "--lang",
+            "ja",
+            "change-pin",
+            "--stdin",
+            "--experimental",
+            "juki",
+        ],
         &pins_stdin(),
     );
     assert!(err.contains("市区町村の窓口"), "{err}");
@@ -205,7 +470,14 @@ fn a_card_lost_after_the_pin_verify_leaves_the_outcome_unknown() {
 
 #[test]
 fn the_second_of_three_failing_reports_which_changed() {
-    let args = ["change-pin", "--stdin", "juki", "kenhojo", "auth"];
+    let args = [
+        "change-pin",
+        "--stdin",
+        "--experimental",
+        "juki",
+        "kenhojo",
+        "auth",
+    ];
     let (code, out, err) = change("second-of-three-fails.trace", &args, &pins_stdin());
     assert_eq!(code, 13, "{err}");
     assert_eq!(
@@ -225,7 +497,8 @@ fn the_second_of_three_failing_reports_which_changed() {
         vec![
             row("juki", Some(true), "changed", Some(3)),
             row("kenhojo", Some(false), "wrong_pin", Some(2)),
-            row("auth", Some(false), "not_attempted", None),
+            // Not tried, but its counter was read before the first VERIFY.
+            row("auth", Some(false), "not_attempted", Some(3)),
         ]
     );
 }
@@ -234,7 +507,7 @@ fn the_second_of_three_failing_reports_which_changed() {
 fn a_card_without_the_pin_says_so() {
     let (code, _, err) = change(
         "juki-not-issued.trace",
-        &["change-pin", "--stdin", "juki"],
+        &["change-pin", "--stdin", "--experimental", "juki"],
         &pins_stdin(),
     );
     assert_eq!(code, 17, "{err}");
@@ -280,6 +553,7 @@ fn invalid_input_never_touches_a_transport() {
                 "/nonexistent/jpki.trace",
                 "change-pin",
                 "--stdin",
+                "--experimental",
             ])
             .args(*pins)
             .write_stdin(*stdin)
@@ -301,6 +575,7 @@ fn an_overlong_stdin_is_refused() {
             "/nonexistent/jpki.trace",
             "change-pin",
             "--stdin",
+            "--experimental",
             "juki",
         ])
         .write_stdin("1".repeat(5000))
@@ -328,7 +603,7 @@ fn pins_are_never_taken_from_the_command_line() {
 fn a_guessable_new_pin_is_warned_about_not_refused() {
     let (code, _, err) = change(
         "success-juki.trace",
-        &["change-pin", "--stdin", "juki"],
+        &["change-pin", "--stdin", "--experimental", "juki"],
         "4827\n1234\n",
     );
     assert_eq!(code, 0, "{err}");
@@ -354,7 +629,14 @@ fn a_recorded_change_shows_neither_pin_anywhere() {
             .arg("--record")
             .arg(&recorded)
             .args(extra)
-            .args(["change-pin", "--stdin", "juki", "kenhojo", "auth"])
+            .args([
+                "change-pin",
+                "--stdin",
+                "--experimental",
+                "juki",
+                "kenhojo",
+                "auth",
+            ])
             .write_stdin(pins_stdin())
             .output()
             .unwrap();
@@ -367,8 +649,9 @@ fn a_recorded_change_shows_neither_pin_anywhere() {
             assert!(!leaks(&stdout, pin), "stdout shows {pin}: {stdout}");
             assert!(!leaks(&stderr, pin), "stderr shows {pin}: {stderr}");
         }
-        assert_eq!(written.matches("> 00 20 00 80 04 ?? ?? ?? ??").count(), 3);
-        assert_eq!(written.matches("> 00 24 01 80 04 ?? ?? ?? ??").count(), 3);
+        assert_eq!(written.matches("> 00 20 00 80 04 ?? ?? ?? ??").count(), 4);
+        assert_eq!(written.matches("> 00 24 01 80 04 ?? ?? ?? ??").count(), 2);
+        assert_eq!(written.matches("> 80 32 00 80 04 ?? ?? ?? ??").count(), 2);
     }
 }
 
@@ -402,7 +685,7 @@ fn an_unwritable_trace_stops_the_run_before_any_pin_is_sent() {
         .arg("--replay")
         .arg(trace("change-pin/success-juki.trace"))
         .args(["--record", "/nonexistent/dir/out.trace"])
-        .args(["change-pin", "--stdin", "juki"])
+        .args(["change-pin", "--stdin", "--experimental", "juki"])
         .write_stdin(pins_stdin())
         .output()
         .unwrap();

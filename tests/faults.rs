@@ -64,6 +64,9 @@ enum Outcome {
     /// Go on correctly: the next `skip` base exchanges are not sent, the rest are, exit 0.
     /// `facts` are what JSON output must show.
     Continue { skip: usize, facts: Vec<Fact> },
+    /// Go on correctly, sending exactly these base exchanges (by index) after the faulted one,
+    /// exit 0 (a juki key reference found missing: the run goes on with the other).
+    ContinueWith { rest: Vec<usize>, facts: Vec<Fact> },
     /// Go on to a command the base trace has no answer for (a SELECT that was due to fail now
     /// succeeds); the trace ends there, so the replay reports running past its end.
     Proceeds,
@@ -120,6 +123,16 @@ fn cases() -> Vec<Case> {
         valid_output: change_pin_output,
         faults: change_pin_faults,
     };
+    let verify = |name, trace, args, stdin, pins| Case {
+        name,
+        trace,
+        args,
+        stdin: Some(stdin),
+        pins,
+        expect: verify_pin_outcome,
+        valid_output: verify_pin_output,
+        faults: change_pin_faults,
+    };
     vec![
         status("status", "status/fresh.trace", &["status", "--pins-only"]),
         status(
@@ -148,13 +161,28 @@ fn cases() -> Vec<Case> {
             &["--json", "status", "--pins-only"],
         ),
         status(
-            "status, no juki AP",
+            "status, neither juki application",
             "status/no-juki-application.trace",
             &["--json", "status", "--pins-only"],
         ),
         status(
             "status, sign not issued",
             "status/sign-not-issued.trace",
+            &["--json", "status", "--pins-only"],
+        ),
+        status(
+            "status, juki counters differ",
+            "status/juki-counters-differ.trace",
+            &["--json", "status", "--pins-only"],
+        ),
+        status(
+            "status, no 住基 AP",
+            "status/no-juki-ap.trace",
+            &["--json", "status", "--pins-only"],
+        ),
+        status(
+            "status, no 共通 AP",
+            "status/no-common-ap.trace",
             &["--json", "status", "--pins-only"],
         ),
         // Plain status: the token and the auth certificate are read before the counters.
@@ -184,7 +212,14 @@ fn cases() -> Vec<Case> {
         change(
             "change-pin juki",
             "change-pin/success-juki.trace",
-            &["--json", "change-pin", "--stdin", "juki"],
+            &["--json", "change-pin", "--stdin", "--experimental", "juki"],
+            FOUR_DIGIT_STDIN,
+            FOUR_DIGIT_PINS,
+        ),
+        change(
+            "change-pin juki, text",
+            "change-pin/success-juki.trace",
+            &["change-pin", "--stdin", "--experimental", "juki"],
             FOUR_DIGIT_STDIN,
             FOUR_DIGIT_PINS,
         ),
@@ -198,15 +233,65 @@ fn cases() -> Vec<Case> {
         change(
             "change-pin juki kenhojo auth",
             "change-pin/juki-kenhojo-auth.trace",
-            &["--json", "change-pin", "--stdin", "juki", "kenhojo", "auth"],
+            &[
+                "--json",
+                "change-pin",
+                "--stdin",
+                "--experimental",
+                "juki",
+                "kenhojo",
+                "auth",
+            ],
             FOUR_DIGIT_STDIN,
             FOUR_DIGIT_PINS,
         ),
         change(
             "change-pin juki kenhojo auth, text",
             "change-pin/juki-kenhojo-auth.trace",
-            &["change-pin", "--stdin", "juki", "kenhojo", "auth"],
+            &[
+                "change-pin",
+                "--stdin",
+                "--experimental",
+                "juki",
+                "kenhojo",
+                "auth",
+            ],
             FOUR_DIGIT_STDIN,
+            FOUR_DIGIT_PINS,
+        ),
+        verify(
+            "verify-pin auth",
+            "verify-pin/success-auth.trace",
+            &["--json", "verify-pin", "--stdin", "auth"],
+            "4821\n",
+            FOUR_DIGIT_PINS,
+        ),
+        verify(
+            "verify-pin auth, text",
+            "verify-pin/success-auth.trace",
+            &["verify-pin", "--stdin", "auth"],
+            "4821\n",
+            FOUR_DIGIT_PINS,
+        ),
+        verify(
+            "verify-pin sign",
+            "verify-pin/success-sign.trace",
+            &["--json", "verify-pin", "--stdin", "sign"],
+            "kq7zx93w\n",
+            &["kq7zx93w", "KQ7ZX93W"],
+        ),
+        verify(
+            "verify-pin juki",
+            "verify-pin/success-juki.trace",
+            &["--json", "verify-pin", "--stdin", "--experimental", "juki"],
+            "4821\n",
+            FOUR_DIGIT_PINS,
+        ),
+        verify(
+            "verify-pin juki, text",
+            "verify-pin/success-juki.trace",
+            &["verify-pin", "--stdin", "--experimental", "juki"],
+            "4821\n",
             FOUR_DIGIT_PINS,
         ),
     ]
@@ -216,7 +301,8 @@ fn cases() -> Vec<Case> {
 const FOUR_DIGIT_STDIN: &str = "4821\n7390\n";
 const FOUR_DIGIT_PINS: &[&str] = &["4821", "7390"];
 
-/// `change-pin` prints one line per PIN named, or one JSON object with an entry per PIN.
+/// `change-pin` prints one line per PIN named (a partly changed one followed by a line per key
+/// reference), or one JSON object with an entry per PIN.
 fn change_pin_output(args: &[&str], stdout: &str) -> bool {
     let named = args
         .iter()
@@ -227,7 +313,22 @@ fn change_pin_output(args: &[&str], stdout: &str) -> bool {
             .is_ok_and(|v| v["pins"].as_array().is_some_and(|p| p.len() == named))
     } else {
         let lines: Vec<&str> = stdout.lines().collect();
-        lines.len() == named && lines.iter().all(|l| l.contains(": "))
+        let pins = lines.iter().filter(|l| !l.starts_with("  ")).count();
+        pins == named && lines.iter().all(|l| l.contains(": "))
+    }
+}
+
+/// `verify-pin` prints the PIN's line first (then its key references, then advice), or one
+/// JSON object with one entry.
+fn verify_pin_output(args: &[&str], stdout: &str) -> bool {
+    if args.contains(&"--json") {
+        serde_json::from_str::<Value>(stdout)
+            .is_ok_and(|v| v["pins"].as_array().is_some_and(|p| p.len() == 1))
+    } else {
+        stdout
+            .lines()
+            .next()
+            .is_some_and(|l| l.contains(": ") && !l.starts_with(' '))
     }
 }
 
@@ -268,6 +369,7 @@ fn pin_selected_by(e: &Exchange) -> Option<&'static str> {
         [0x00, 0xA4, 0x02, _, 0x02, 0x00, 0x18] => Some("auth"),
         [0x00, 0xA4, 0x02, _, 0x02, 0x00, 0x1C] => Some("juki"),
         [0x00, 0xA4, 0x02, _, 0x02, 0x00, 0x11] => Some("kenhojo"),
+        [0x00, 0xA4, 0x04, _, 0x0A, .., 0x04, 0x01] => Some("juki"),
         [0x00, 0xA4, 0x04, _, 0x0A, .., 0x01, 0x00] => Some("juki"),
         [0x00, 0xA4, 0x04, _, 0x0A, .., 0x04, 0x08] => Some("kenhojo"),
         _ => None,
@@ -332,8 +434,92 @@ fn fault_sw(fault: &Fault) -> Option<u16> {
     }
 }
 
+/// The application a step of a counter exchange is in: the last SELECT of an application at or
+/// before it.
+fn application_of(base: &[Exchange], k: usize) -> Option<usize> {
+    (0..=k).rev().find(|&i| is_select_application(&base[i]))
+}
+
+/// Which of the juki PIN's key references a SELECT of an application names: 0 for the 住基 AP,
+/// 1 for the 共通 AP.
+fn juki_key_of(e: &Exchange) -> Option<usize> {
+    match bytes_of(e).as_slice() {
+        [0x00, 0xA4, 0x04, _, 0x0A, .., 0x04, 0x01] => Some(0),
+        [0x00, 0xA4, 0x04, _, 0x0A, .., 0x01, 0x00] => Some(1),
+        _ => None,
+    }
+}
+
+/// A key reference's counter as `status` reads it: its state word and tries, written here from
+/// docs/protocol.md.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct KeyState {
+    state: &'static str,
+    tries: Option<u16>,
+}
+
+fn key_state(sw: u16, probe: bool) -> KeyState {
+    let state = state_after(sw, probe);
+    let tries = match state {
+        "ok" | "last_try" => Some(sw & 0x0F),
+        "locked" => Some(0),
+        _ => None,
+    };
+    KeyState { state, tries }
+}
+
+/// The juki key reference `key`'s counter in the base trace.
+fn juki_key_in_base(base: &[Exchange], key: usize) -> KeyState {
+    let Some(select) = base.iter().position(|e| juki_key_of(e) == Some(key)) else {
+        return key_state(0x6A82, false);
+    };
+    if due_sw(&base[select]) != Some(0x9000) {
+        return key_state(due_sw(&base[select]).unwrap_or(0), false);
+    }
+    if due_sw(&base[select + 1]) != Some(0x9000) {
+        return key_state(due_sw(&base[select + 1]).unwrap_or(0), false);
+    }
+    key_state(due_sw(&base[select + 2]).unwrap_or(0), true)
+}
+
+/// The juki PIN's state from its two key references (docs/protocol.md: the lower): locked beats
+/// everything, then an unreadable one, then the smaller number; one not on the card leaves
+/// the other alone.
+fn lower_of(a: KeyState, b: KeyState) -> &'static str {
+    let states = [a.state, b.state];
+    if states.contains(&"locked") {
+        return "locked";
+    }
+    if states.contains(&"error") {
+        return "error";
+    }
+    match [a.tries, b.tries].into_iter().flatten().min() {
+        None => "not_issued",
+        Some(1) => "last_try",
+        Some(_) => "ok",
+    }
+}
+
+/// What `status` must show for the PIN a faulted step is about: its state, and for the juki
+/// PIN the key reference's own state and the lower of the two.
+fn state_facts(base: &[Exchange], k: usize, pin: &'static str, now: KeyState) -> Vec<Fact> {
+    let Some(key) = application_of(base, k).and_then(|a| juki_key_of(&base[a])) else {
+        return vec![pin_is(pin, "/state", now.state)];
+    };
+    let other = juki_key_in_base(base, 1 - key);
+    let pointer = if key == 0 {
+        "/key_refs/0/state"
+    } else {
+        "/key_refs/1/state"
+    };
+    vec![
+        pin_is("juki", pointer, now.state),
+        pin_is("juki", "/state", lower_of(now, other)),
+    ]
+}
+
 /// `status`: a lost card or an answer too short to hold a status word stops it; any other
-/// status word only costs the PIN it was about, and the exchange goes on.
+/// status word only costs the key reference it was about, and the exchange goes on.
 fn status_outcome(base: &[Exchange], k: usize, fault: &Fault) -> Outcome {
     let step = &base[k];
     let sw = match fault {
@@ -360,7 +546,7 @@ fn status_outcome(base: &[Exchange], k: usize, fault: &Fault) -> Outcome {
         let pin = pin_selected_by(step).expect("a known application");
         return Outcome::Continue {
             skip,
-            facts: vec![pin_is(pin, "/state", state_after(sw, false))],
+            facts: state_facts(base, k, pin, key_state(sw, false)),
         };
     }
     if is_select_file(step) {
@@ -375,12 +561,12 @@ fn status_outcome(base: &[Exchange], k: usize, fault: &Fault) -> Outcome {
             .count();
         return Outcome::Continue {
             skip,
-            facts: vec![pin_is(pin, "/state", state_after(sw, false))],
+            facts: state_facts(base, k, pin, key_state(sw, false)),
         };
     }
     // The counter read: the PIN is the one its SELECT named.
     let pin = pin_selected_by(&base[k - 1]).expect("a counter read follows its SELECT");
-    go_on(vec![pin_is(pin, "/state", state_after(sw, true))])
+    go_on(state_facts(base, k, pin, key_state(sw, true)))
 }
 fn is_read_binary(e: &Exchange) -> bool {
     bytes_of(e).starts_with(&[0x00, 0xB0])
@@ -471,35 +657,137 @@ fn is_pin_verify(e: &Exchange) -> bool {
     bytes_of(e).len() > 4 && bytes_of(e).starts_with(&[0x00, 0x20])
 }
 
+/// CHANGE REFERENCE DATA (00 24) or CHANGE KEY (80 32).
 fn is_change(e: &Exchange) -> bool {
-    bytes_of(e).starts_with(&[0x00, 0x24])
+    let b = bytes_of(e);
+    b.starts_with(&[0x00, 0x24]) || b.starts_with(&[0x80, 0x32])
 }
 
-/// The PINs a change-pin base trace changes, in order: the one each SELECT of a PIN EF names,
-/// with the index of the SELECT of its application (where its steps start).
-fn change_blocks(base: &[Exchange]) -> Vec<(&'static str, usize)> {
-    base.iter()
-        .enumerate()
-        .filter(|(_, e)| is_select_file(e))
-        .map(|(i, e)| (pin_selected_by(e).expect("a PIN EF"), i - 1))
-        .collect()
+/// One key reference of a change-pin or verify-pin base trace: its PIN, where its guard (SELECT
+/// AP, SELECT EF, counter) sits, and where its act (SELECT AP and EF when selected again,
+/// VERIFY, then the change command of a change) starts.
+#[derive(Debug, Clone)]
+struct Key {
+    pin: &'static str,
+    /// Its place among its PIN's key references (the juki PIN has two).
+    nth: usize,
+    guard: usize,
+    act: usize,
+    reselects: bool,
+    changes: bool,
 }
 
-/// The JSON report of a change-pin run stopped at PIN number `at`: the PINs before it changed,
-/// it ended with `result` (`changed`: true, false, or null for unknown), the later ones were
-/// not attempted.
-fn change_report(
-    pins: &[(&'static str, usize)],
+impl Key {
+    /// The index of its VERIFY with the PIN.
+    fn verify(&self) -> usize {
+        self.act + if self.reselects { 2 } else { 0 }
+    }
+}
+
+/// The key references of a base trace, read from its two phases (docs/protocol.md, "Changing
+/// a PIN"): the guard's triples first, then one act per key reference in the same order.
+fn plan(base: &[Exchange]) -> Vec<Key> {
+    let mut keys: Vec<Key> = Vec::new();
+    let mut i = 0;
+    while i + 2 < base.len()
+        && is_select_application(&base[i])
+        && is_select_file(&base[i + 1])
+        && is_read_counter(&base[i + 2])
+    {
+        let pin = pin_selected_by(&base[i + 1]).expect("a PIN EF");
+        let nth = keys.iter().filter(|k| k.pin == pin).count();
+        keys.push(Key {
+            pin,
+            nth,
+            guard: i,
+            act: 0,
+            reselects: false,
+            changes: false,
+        });
+        i += 3;
+    }
+    for key in &mut keys {
+        key.act = i;
+        key.reselects = is_select_application(&base[i]);
+        i = key.verify() + 1;
+        key.changes = base.get(i).is_some_and(is_change);
+        if key.changes {
+            i += 1;
+        }
+    }
+    assert_eq!(
+        i,
+        base.len(),
+        "the base trace is a guard and an act per key reference"
+    );
+    keys
+}
+
+/// The PINs of a plan, in order.
+fn pins_of(keys: &[Key]) -> Vec<&'static str> {
+    let mut pins: Vec<&'static str> = Vec::new();
+    for key in keys {
+        if !pins.contains(&key.pin) {
+            pins.push(key.pin);
+        }
+    }
+    pins
+}
+
+/// The base exchanges jpki sends after its guard found key reference `absent` not on the card
+/// at step `k`: the rest of the guard, then the act of every other key reference, selecting
+/// again only when another EF was selected last (a failed SELECT leaves none selected).
+fn sent_without(base: &[Exchange], keys: &[Key], absent: usize, k: usize) -> Vec<usize> {
+    let mut sent: Vec<usize> = (k + 1..keys[absent].guard + 3)
+        .filter(|&i| i < base.len() && !is_read_counter(&base[i]) && !is_select_file(&base[i]))
+        .collect();
+    for key in &keys[absent + 1..] {
+        sent.extend(key.guard..key.guard + 3);
+    }
+    let mut selected = (absent != keys.len() - 1).then_some(keys.len() - 1);
+    for (j, key) in keys.iter().enumerate().filter(|(j, _)| *j != absent) {
+        if selected != Some(j) {
+            sent.extend([key.guard, key.guard + 1]);
+        }
+        selected = Some(j);
+        sent.push(key.verify());
+        if key.changes {
+            sent.push(key.verify() + 1);
+        }
+    }
+    sent
+}
+
+/// Which command a base trace is of.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum PinRun {
+    Change,
+    Verify,
+}
+
+/// The JSON facts of a run stopped at PIN `at` with `result` and the flag `changed` (change)
+/// or `verified` (verify). In a change, the PINs before it changed when the stop came after
+/// the guard, and none did when the guard refused; the later ones were not attempted.
+fn stop_facts(
+    run: PinRun,
+    pins: &[&'static str],
     at: usize,
+    after_guard: bool,
     result: &'static str,
-    changed: Value,
+    flag: Value,
 ) -> Vec<Fact> {
+    if run == PinRun::Verify {
+        return vec![
+            pin_is(pins[at], "/result", result),
+            pin_is(pins[at], "/verified", flag),
+        ];
+    }
     let mut facts = Vec::new();
-    for (i, (id, _)) in pins.iter().enumerate() {
+    for (i, id) in pins.iter().enumerate() {
         let (result, changed) = match i.cmp(&at) {
-            std::cmp::Ordering::Less => ("changed", json!(true)),
-            std::cmp::Ordering::Equal => (result, changed.clone()),
-            std::cmp::Ordering::Greater => ("not_attempted", json!(false)),
+            std::cmp::Ordering::Less if after_guard => ("changed", json!(true)),
+            std::cmp::Ordering::Equal => (result, flag.clone()),
+            _ => ("not_attempted", json!(false)),
         };
         facts.push(pin_is(id, "/result", result));
         facts.push(pin_is(id, "/changed", changed));
@@ -507,50 +795,115 @@ fn change_report(
     facts
 }
 
-/// `change-pin --stdin`, from the card-protection rules and docs/exit-codes.md:
+/// Every PIN done: changed, or verified.
+fn all_done(run: PinRun, pins: &[&'static str]) -> Vec<Fact> {
+    pins.iter()
+        .flat_map(|id| match run {
+            PinRun::Change => [
+                pin_is(id, "/result", "changed"),
+                pin_is(id, "/changed", true),
+            ],
+            PinRun::Verify => [
+                pin_is(id, "/result", "verified"),
+                pin_is(id, "/verified", true),
+            ],
+        })
+        .collect()
+}
+
+/// `change-pin --stdin`, from the card-protection rules and docs/exit-codes.md.
+fn change_pin_outcome(base: &[Exchange], k: usize, fault: &Fault) -> Outcome {
+    pin_run_outcome(PinRun::Change, base, k, fault)
+}
+
+/// `verify-pin --stdin`: the same rules without a change command.
+fn verify_pin_outcome(base: &[Exchange], k: usize, fault: &Fault) -> Outcome {
+    pin_run_outcome(PinRun::Verify, base, k, fault)
+}
+
+/// `change-pin` and `verify-pin`, from the card-protection rules and docs/exit-codes.md:
 ///
-/// - before the VERIFY carrying the PIN (SELECT AP, SELECT EF, counter read): a lost card is
-///   exit 9; 6A 82 is 17 (no such PIN) except on the JPKI AP, whose absence means "not a My
-///   Number card" (8, as in `status`); a locked counter (63 C0, 69 83, 69 84) is 15; one try
-///   left is 14; two or more go on; any other answer, or one without a status word, is 12. In
-///   every one of these no PIN is sent.
-/// - at or after that VERIFY: a lost card is 16 (the try may have been counted; run `jpki
-///   status`). An answer without a status word is 16 too: the card got the PIN and said nothing
-///   jpki can read, so whether the try counted (or the PIN changed) is truly unknown. A status
-///   word is an answer: 63 Cx to the VERIFY is a wrong PIN (13), 69 83 / 69 84 locked (15), any
-///   other is 12 (ISO 7816-4: 62xx and 67xx-6Fxx leave the card's memory unchanged, so nothing
-///   was counted or changed); to the CHANGE, anything but 90 00 is a refusal (12).
+/// - the guard (SELECT AP, SELECT EF, counter read of every key reference, before any PIN is
+///   sent): a lost card is exit 9; 6A 82 on the JPKI AP means "not a My Number card" (8); 6A 82
+///   on another application, its EF or its counter read means that key reference is not on the
+///   card: a PIN with another key reference (juki) goes on with it, else exit 17; a locked
+///   counter (63 C0, 69 83, 69 84) is 15; one try left is 14; two or more go on; any other
+///   answer, or one without a status word, is 12. In every one of these no PIN is sent and
+///   nothing changes.
+/// - the act (SELECT AP and EF again, VERIFY carrying the PIN, then the change command): a
+///   SELECT answering anything but 90 00 is 12 (a lost card 9); at or after the VERIFY a lost
+///   card, or an answer without a status word, is 16 (the try may have been counted; run `jpki
+///   status`). 63 Cx to the VERIFY is a wrong PIN (13), 69 83 / 69 84 locked (15), any other
+///   status word 12; to the change command, anything but 90 00 is a refusal (12).
+/// - a change stopped at the juki PIN's second key reference, the first having taken the new
+///   PIN, is partly changed: exit 21, whatever stopped it.
 /// - 300 extra bytes before the status word change nothing: the run goes on and succeeds.
-/// - with several PINs, the ones before the faulted one are reported changed, the later ones
-///   not attempted.
 ///
 /// After a stop the faulted trace ends, so any retry of a PIN-bearing command (or any command at
 /// all) runs past its end and fails the replay with exit 11, never the expected code: that is how
 /// "never retry a command that carries a PIN" is proven here.
-fn change_pin_outcome(base: &[Exchange], k: usize, fault: &Fault) -> Outcome {
-    let pins = change_blocks(base);
-    let at = pins
-        .iter()
-        .rposition(|(_, start)| *start <= k)
-        .expect("a PIN's step");
-    let all_changed = change_report(&pins, pins.len(), "changed", json!(true));
+fn pin_run_outcome(run: PinRun, base: &[Exchange], k: usize, fault: &Fault) -> Outcome {
+    let keys = plan(base);
+    let pins = pins_of(&keys);
     if matches!(fault, Fault::Padded(_)) {
-        return go_on(all_changed);
+        return go_on(all_done(run, &pins));
     }
     let step = &base[k];
-    let ends = |exit, says: &[&str], result, changed: Value| Outcome::Stop {
-        exit,
-        says: words(says),
-        facts: change_report(&pins, at, result, changed),
+    let in_guard = k < keys[0].act;
+    let j = if in_guard {
+        keys.iter().rposition(|key| key.guard <= k)
+    } else {
+        keys.iter().rposition(|key| key.act <= k)
+    }
+    .expect("a key reference's step");
+    let key = &keys[j];
+    let at = pins.iter().position(|p| *p == key.pin).expect("its PIN");
+    let partly = run == PinRun::Change && !in_guard && key.nth > 0;
+    let ends = |exit: i32, says: &[&str], result: &'static str, flag: Value| {
+        if partly {
+            let mut said = words(says);
+            said.push("only partly changed".to_string());
+            return Outcome::Stop {
+                exit: 21,
+                says: said,
+                facts: stop_facts(run, &pins, at, true, "partly_changed", Value::Null),
+            };
+        }
+        Outcome::Stop {
+            exit,
+            says: words(says),
+            facts: stop_facts(run, &pins, at, !in_guard, result, flag),
+        }
+    };
+    let with_tries = |mut outcome: Outcome, tries: Value| {
+        if let Outcome::Stop { facts, .. } = &mut outcome {
+            facts.push(pin_is(pins[at], "/tries_left", tries));
+        }
+        outcome
+    };
+    // A key reference found missing: the PIN's other one carries the run, if it has one.
+    let absent = || {
+        if keys.iter().filter(|other| other.pin == key.pin).count() == 1 {
+            return ends(17, &["this card has no"], "not_issued", json!(false));
+        }
+        let mut facts = all_done(run, &pins);
+        let pointer = if key.nth == 0 {
+            "/key_refs/0/result"
+        } else {
+            "/key_refs/1/result"
+        };
+        facts.push(pin_is(key.pin, pointer, "not_on_card"));
+        Outcome::ContinueWith {
+            rest: sent_without(base, &keys, j, k),
+            facts,
+        }
     };
     let pin_sent = is_pin_verify(step) || is_change(step);
     let Some(sw) = fault_sw(fault) else {
         return match (fault, pin_sent) {
-            (Fault::Removed | Fault::Reset, false) => Outcome::Stop {
-                exit: 9,
-                says: gone(fault),
-                facts: change_report(&pins, at, "error", json!(false)),
-            },
+            (Fault::Removed | Fault::Reset, false) => {
+                ends(9, &gone_words(fault), "error", json!(false))
+            }
             (_, false) => ends(12, MALFORMED, "error", json!(false)),
             (_, true) => ends(
                 16,
@@ -560,64 +913,66 @@ fn change_pin_outcome(base: &[Exchange], k: usize, fault: &Fault) -> Outcome {
             ),
         };
     };
-    let with_tries = |mut outcome: Outcome, tries: u8| {
-        if let Outcome::Stop { facts, .. } = &mut outcome {
-            facts.push(pin_is(pins[at].0, "/tries_left", tries));
-        }
-        outcome
-    };
-    if is_select_application(step) {
-        return match sw {
-            _ if bytes_of(step)[5..].starts_with(&JPKI_AID) => {
+    if in_guard {
+        let position = k - key.guard;
+        // The tries the PIN shows when its guard refused here: 0 when locked; else this key
+        // reference's count (the earlier ones of its PIN read 63 C3 in every base), or unknown
+        // while a later key reference of the PIN is not read yet.
+        let tries = |left: u16| {
+            let later_unread = keys[j + 1..].iter().any(|other| other.pin == key.pin);
+            if left == 0 || !later_unread {
+                json!(left)
+            } else {
+                Value::Null
+            }
+        };
+        return match (position, sw) {
+            (0, _) if bytes_of(step)[5..].starts_with(&JPKI_AID) => {
                 ends(8, &[NOT_MY_NUMBER], "error", json!(false))
             }
-            0x6A82 => ends(17, &["this card has no"], "not_issued", json!(false)),
-            _ => ends(12, &["stopped"], "error", json!(false)),
-        };
-    }
-    if is_select_file(step) {
-        return match sw {
-            0x6A82 => ends(17, &["this card has no"], "not_issued", json!(false)),
-            _ => ends(12, &["stopped"], "error", json!(false)),
-        };
-    }
-    if is_read_counter(step) {
-        return match sw {
-            0x63C0 | 0x6983 | 0x6984 => with_tries(
+            (_, 0x6A82) => absent(),
+            (0 | 1, _) => ends(12, &["stopped"], "error", json!(false)),
+            (_, 0x63C0 | 0x6983 | 0x6984) => with_tries(
                 ends(15, &["locked", "no pin was sent"], "locked", json!(false)),
-                0,
+                tries(0),
             ),
-            0x63C1 => with_tries(
+            (_, 0x63C1) => with_tries(
                 ends(
                     14,
                     &["one try left", "nothing was sent"],
                     "last_try_refused",
                     json!(false),
                 ),
-                1,
+                tries(1),
             ),
-            0x63C2..=0x63CF => go_on(all_changed),
-            0x6A82 => ends(17, &["this card has no"], "not_issued", json!(false)),
+            (_, 0x63C2..=0x63CF) => go_on(all_done(run, &pins)),
             _ => ends(12, &["stopped"], "error", json!(false)),
         };
+    }
+    if is_select_application(step) || is_select_file(step) {
+        return ends(12, &["stopped"], "error", json!(false));
     }
     if is_pin_verify(step) {
         return match sw {
             0x63C0..=0x63CF => with_tries(
                 ends(13, &["is wrong"], "wrong_pin", json!(false)),
-                (sw & 0xF) as u8,
+                json!(sw & 0xF),
             ),
-            0x6983 | 0x6984 => with_tries(ends(15, &["locked"], "locked", json!(false)), 0),
+            0x6983 | 0x6984 => with_tries(ends(15, &["locked"], "locked", json!(false)), json!(0)),
             _ => ends(12, &["stopped"], "error", json!(false)),
         };
     }
     assert!(is_change(step), "a change-pin step: {step:?}");
-    ends(
-        12,
-        &["refused the new", "unchanged"],
-        "change_rejected",
-        json!(false),
-    )
+    ends(12, &["refused the new"], "change_rejected", json!(false))
+}
+
+/// The words of a lost card, as plain strings (`gone` lower-cases them already).
+fn gone_words(fault: &Fault) -> Vec<&'static str> {
+    vec![if *fault == Fault::Removed {
+        "removed|取り外されました"
+    } else {
+        "reset|リセットされました"
+    }]
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -658,6 +1013,9 @@ fn runs_of(index: usize, case: &Case) -> Vec<Run> {
             match &outcome {
                 Outcome::Continue { skip, .. } => exchanges
                     .extend_from_slice(&base.exchanges[(k + 1 + skip).min(base.exchanges.len())..]),
+                Outcome::ContinueWith { rest, .. } => {
+                    exchanges.extend(rest.iter().map(|&i| base.exchanges[i].clone()))
+                }
                 // A trap: the faulted command again, answered as the card would have. A retry
                 // that jpki then ignored would pass unseen past the trace's end (the replay's
                 // complaint swallowed with it); here it is answered, recorded, and counted.
@@ -748,7 +1106,7 @@ fn check(run: &Run, case: &Case, documented: &[i32]) -> Result<(), String> {
                 return Err(format!("expected to go on past the trace's end: {shown}"));
             }
         }
-        Outcome::Continue { facts, .. } => {
+        Outcome::Continue { facts, .. } | Outcome::ContinueWith { facts, .. } => {
             if code != 0 || !stderr.is_empty() || stdout.is_empty() {
                 return Err(format!("expected to go on and succeed: {shown}"));
             }
@@ -892,7 +1250,10 @@ fn status_in_process_never_sends_a_pin_and_stops_when_the_card_is_gone() {
 // ---------------------------------------------------------------------------------------------
 // In process, over the virtual card: what a fault does to the card itself
 
-use jpki::card::{change_pins, read_card_report, ChangeTargets, PinChange, PinKind};
+use jpki::card::{
+    change_pins, read_card_report, verify_pin, Application, ChangeTargets, KeyReference, Pin,
+    PinChange, PinKind,
+};
 use jpki::transport::{wire, FaultInjection, Transport};
 use jpki::virtual_card::{CardState, Profile, VirtualCard};
 
@@ -908,7 +1269,8 @@ const IN_PROCESS_PINS: &[&str] = &[
 ];
 
 /// Sits between the fault and the virtual card and notes which PIN-bearing commands reached the
-/// card (INS 20 with data, INS 24), each with the PIN whose EF was selected.
+/// card (VERIFY with data, CHANGE REFERENCE DATA, CHANGE KEY), each with the key reference whose
+/// application and EF were selected.
 struct Witness {
     card: VirtualCard,
     seen: Seen,
@@ -916,17 +1278,23 @@ struct Witness {
 
 #[derive(Default)]
 struct Seen {
-    selected: Option<PinKind>,
-    pin_commands: Vec<(u8, Option<PinKind>)>,
+    application: Option<Application>,
+    selected: Option<KeyReference>,
+    pin_commands: Vec<(u8, Option<KeyReference>)>,
 }
 
 impl Seen {
     fn note(&mut self, command: &[u8]) {
         match command {
-            [0x00, 0xA4, 0x02, _, 0x02, hi, lo, ..] => {
-                self.selected = PinKind::ALL.into_iter().find(|k| k.ef() == [*hi, *lo]);
+            [0x00, 0xA4, 0x04, _, _, aid @ ..] => {
+                self.application = Application::ALL.into_iter().find(|a| a.aid() == aid);
+                self.selected = None;
             }
-            [0x00, 0xA4, 0x04, ..] => self.selected = None,
+            [0x00, 0xA4, 0x02, _, 0x02, hi, lo, ..] => {
+                self.selected = KeyReference::ALL
+                    .into_iter()
+                    .find(|k| Some(k.application) == self.application && k.ef() == [*hi, *lo]);
+            }
             [_, ins, ..] if wire::secret_data(command).is_some() => {
                 self.pin_commands.push((*ins, self.selected));
             }
@@ -934,11 +1302,11 @@ impl Seen {
         }
     }
 
-    /// How many commands with instruction `ins` carried a PIN for `kind`.
-    fn count(&self, ins: u8, kind: PinKind) -> usize {
+    /// How many commands with one of `ins` carried a PIN to `key`.
+    fn count(&self, ins: &[u8], key: KeyReference) -> usize {
         self.pin_commands
             .iter()
-            .filter(|(i, k)| *i == ins && *k == Some(kind))
+            .filter(|(i, k)| ins.contains(i) && *k == Some(key))
             .count()
     }
 }
@@ -1014,6 +1382,9 @@ fn card_with(tries: Option<u8>) -> CardState {
 /// Not the extra 63 Cx faults of the binary harness: a reader that answers 63 C2 for a card at
 /// 1 try forges the counter, and no guard can see through that (a malicious reader is out of
 /// scope, docs/security.md). Tried: with them, a wrong PIN then locks the card, as it must.
+/// For the same reason, no 90 00 for a command that never reached the card ([`forges_success`]):
+/// tried, a SELECT of the 住基 AP "answered" so sends the juki PIN to the 共通 AP's key reference,
+/// the one still selected, since both PIN files are EF 00 1C.
 #[test]
 fn change_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
     use PinKind::*;
@@ -1039,9 +1410,14 @@ fn change_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
             for allow_last_try in [false, true] {
                 for current in [right, wrong] {
                     let change = PinChange::new(&change_targets, current, new).unwrap();
-                    for at in 0..5 * kinds.len() {
+                    // Guard then act: 3 + 4 APDUs per key reference at most.
+                    let keys: usize = kinds.iter().map(|k| k.key_references().len()).sum();
+                    for at in 0..7 * keys {
                         for fault in Fault::catalogue() {
                             for reaches_card in [true, false] {
+                                if forges_success(&fault, reaches_card) {
+                                    continue;
+                                }
                                 let witness = Witness {
                                     card: VirtualCard::new(card_with(tries)),
                                     seen: Seen::default(),
@@ -1063,26 +1439,7 @@ fn change_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
                                     at + 1
                                 );
                                 let witness = card.into_inner();
-                                for kind in PinKind::ALL {
-                                    let verifies = witness.seen.count(0x20, kind);
-                                    let changes = witness.seen.count(0x24, kind);
-                                    assert!(verifies <= 1 && changes <= 1, "sent twice: {label}");
-                                    let before = tries.unwrap_or(kind.max_tries());
-                                    let after = (witness.card.state().pins.iter())
-                                        .filter(|(k, _)| k.kind == kind)
-                                        .map(|(_, r)| r.tries_left)
-                                        .min()
-                                        .unwrap();
-                                    let fell = before.saturating_sub(after);
-                                    assert!(
-                                        usize::from(fell) <= verifies,
-                                        "{kind} fell by {fell} after {verifies} VERIFY: {label}"
-                                    );
-                                    assert!(
-                                        after > 0 || (allow_last_try && before == 1),
-                                        "{kind} reached 0: {label}"
-                                    );
-                                }
+                                check_key_references(&witness, tries, allow_last_try, &label);
                                 let mut shown = vec![format!("{report:?}")];
                                 if let Some(error) = &report.error {
                                     shown.extend([error.to_string(), format!("{error:?}")]);
@@ -1108,9 +1465,107 @@ fn change_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
     assert!(total > 1000, "{total}");
 }
 
+/// A reader answering 90 00 to a command it never passed to the card: a forged success, out of
+/// scope as forged counters are.
+fn forges_success(fault: &Fault, reaches_card: bool) -> bool {
+    !reaches_card && *fault == Fault::status(0x9000)
+}
+
+/// Per key reference: at most one VERIFY with data and one change command reached the card; its
+/// counter fell by at most the VERIFYs that reached it (at most one per user entry); it reached
+/// 0 only when it stood at 1 and the last try was allowed.
+fn check_key_references(witness: &Witness, tries: Option<u8>, allow_last_try: bool, label: &str) {
+    for key in KeyReference::ALL {
+        let verifies = witness.seen.count(&[0x20], key);
+        let changes = witness.seen.count(&[0x24, 0x32], key);
+        assert!(verifies <= 1 && changes <= 1, "sent twice: {label}");
+        let before = tries.unwrap_or(key.kind.max_tries());
+        let after = witness.card.state().pin(key).unwrap().tries_left;
+        let fell = before.saturating_sub(after);
+        assert!(
+            usize::from(fell) <= verifies,
+            "{key:?} fell by {fell} after {verifies} VERIFY: {label}"
+        );
+        assert!(
+            after > 0 || (allow_last_try && before == 1),
+            "{key:?} reached 0: {label}"
+        );
+    }
+}
+
+/// verify-pin of each PIN over the virtual card, from counters full, at 2 and at 1, with and
+/// without --allow-last-try, with the right and a wrong PIN, at every APDU index, every fault,
+/// striking after the card heard the command and before: the same promises as change-pin's,
+/// and no change command at all.
+#[test]
+fn verify_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
+    let mut total = 0;
+    for kind in PinKind::ALL {
+        let (right, wrong) = if kind == PinKind::Sign {
+            (CARD_PASSWORD, WRONG_PASSWORD)
+        } else {
+            (CARD_FOUR_DIGITS, WRONG_FOUR_DIGITS)
+        };
+        let steps = 6 * kind.key_references().len();
+        for tries in [None, Some(2), Some(1)] {
+            for allow_last_try in [false, true] {
+                for typed in [right, wrong] {
+                    let pin = Pin::new(kind, typed).unwrap();
+                    for at in 0..steps {
+                        for fault in Fault::catalogue() {
+                            for reaches_card in [true, false] {
+                                if forges_success(&fault, reaches_card) {
+                                    continue;
+                                }
+                                let witness = Witness {
+                                    card: VirtualCard::new(card_with(tries)),
+                                    seen: Seen::default(),
+                                };
+                                let mut card = if reaches_card {
+                                    FaultInjection::new(witness, at, fault.clone())
+                                } else {
+                                    FaultInjection::before_card(witness, at, fault.clone())
+                                };
+                                let report = verify_pin(&mut card, &pin, allow_last_try);
+                                if !card.counts().fired {
+                                    continue;
+                                }
+                                total += 1;
+                                let label = format!(
+                                    "verify {kind} from {tries:?}, allow {allow_last_try}, \
+                                     step {} | {fault} (reaches card: {reaches_card}): {report:?}",
+                                    at + 1
+                                );
+                                let witness = card.into_inner();
+                                check_key_references(&witness, tries, allow_last_try, &label);
+                                let changes: usize = KeyReference::ALL
+                                    .into_iter()
+                                    .map(|key| witness.seen.count(&[0x24, 0x32], key))
+                                    .sum();
+                                assert_eq!(changes, 0, "a change command: {label}");
+                                let mut shown = vec![format!("{report:?}")];
+                                if let Some(error) = &report.error {
+                                    shown.extend([error.to_string(), format!("{error:?}")]);
+                                }
+                                for text in &shown {
+                                    for pin in IN_PROCESS_PINS {
+                                        assert!(leak_of(text, pin).is_none(), "{pin} in {text}");
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    println!("virtual card, verify-pin: {total} injected runs");
+    assert!(total > 1000, "{total}");
+}
+
 /// The counter exchange after the JPKI AP: sign and auth (SELECT EF, counter read each), then
-/// juki and kenhojo (SELECT AP, SELECT EF, counter read each).
-const COUNTER_APDUS_AFTER_JPKI: usize = 10;
+/// juki twice (住基 AP, 共通 AP) and kenhojo (SELECT AP, SELECT EF, counter read each).
+const COUNTER_APDUS_AFTER_JPKI: usize = 13;
 
 /// Plain status (token, auth certificate, counters) over the virtual card, every fault at every
 /// step: never a PIN, never more than the exchange's commands, a lost card is an error and

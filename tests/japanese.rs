@@ -144,7 +144,7 @@ fn change_pin_cases() -> Vec<Case> {
             &["kenhojo"],
             pins(),
             16,
-            "試行回数が数えられたかもしれず",
+            "試行回数が数えられたかもしれません。暗証番号が変わったかどうかも分かりません",
             "the try may have been counted",
         ),
         // Refused before any card is touched: the trace is never reached.
@@ -218,7 +218,7 @@ fn change_pin_cases() -> Vec<Case> {
 #[test]
 fn change_pin_failures_read_in_japanese_and_in_english() {
     for (trace_name, pins, stdin, code, ja, en) in change_pin_cases() {
-        let args: Vec<&str> = ["change-pin", "--stdin"]
+        let args: Vec<&str> = ["change-pin", "--stdin", "--experimental"]
             .iter()
             .chain(pins)
             .copied()
@@ -232,6 +232,73 @@ fn change_pin_failures_read_in_japanese_and_in_english() {
         assert_eq!(got, code, "{trace_name} {pins:?}: {err}");
         assert_english_error(&err, en);
     }
+}
+
+#[test]
+fn a_partly_changed_juki_pin_reads_in_japanese() {
+    let args = ["change-pin", "--stdin", "--experimental", "juki"];
+    for trace_name in [
+        "change-pin/juki-change-key-refused.trace",
+        "change-pin/juki-wrong-at-common.trace",
+    ] {
+        let (code, out, err) = run("ja", trace_name, &args, &pins());
+        assert_eq!(code, 21, "{err}");
+        assert_japanese_error(&err);
+        assert!(main_line(&err).contains("一部だけ変更されました"), "{err}");
+        assert!(main_line(&err).contains("住基APは新しい暗証番号"), "{err}");
+        assert!(err.contains("jpki status"), "{err}");
+        assert!(out.contains("共通AP: 変わっていません"), "{out}");
+        for line in out.lines() {
+            assert!(english_sentence(line).is_none(), "English in: {line}");
+        }
+        assert_no_pin("stdout", &out, &[CURRENT, NEW]);
+    }
+}
+
+#[test]
+fn the_experimental_refusal_reads_in_japanese() {
+    for args in [
+        &["change-pin", "--stdin", "juki"][..],
+        &["verify-pin", "--stdin", "juki"][..],
+    ] {
+        let (code, _, err) = run("ja", "missing/no-such.trace", args, &pins());
+        assert_eq!(code, 20, "{err}");
+        assert_japanese_error(&err);
+        let main = main_line(&err);
+        for says in ["実験的", "soltia48/myna-card", "--experimental", "住基AP"] {
+            assert!(main.contains(says), "{says}: {err}");
+        }
+    }
+}
+
+#[test]
+fn verify_pin_reads_in_japanese() {
+    let args = ["verify-pin", "--stdin", "auth"];
+    let line = format!("{CURRENT}\n");
+    let (code, out, err) = run("ja", "verify-pin/wrong-auth.trace", &args, &line);
+    assert_eq!(code, 13, "{err}");
+    assert_japanese_error(&err);
+    assert!(
+        out.contains("暗証番号が違います。残り1回（3回中）です。"),
+        "{out}"
+    );
+    assert!(out.contains("対処方法:"), "{out}");
+    let (code, _, err) = run("ja", "verify-pin/last-try-refused.trace", &args, &line);
+    assert_eq!(code, 14, "{err}");
+    assert_japanese_error(&err);
+    let (code, _, err) = run("ja", "status/fresh.trace", &args, "1\n2\n");
+    assert_eq!(code, 3, "{err}");
+    assert_japanese_error(&err);
+    assert!(main_line(&err).contains("暗証番号1行だけ"), "{err}");
+    let (code, _, err) = run(
+        "ja",
+        "verify-pin/removed-during-verify.trace",
+        &["verify-pin", "--stdin", "kenhojo"],
+        &line,
+    );
+    assert_eq!(code, 16, "{err}");
+    assert_japanese_error(&err);
+    assert!(!err.contains("変わったかどうか"), "{err}");
 }
 
 #[test]
@@ -250,7 +317,7 @@ fn a_card_that_is_not_a_my_number_card_reads_in_japanese() {
 
 #[test]
 fn a_replay_error_has_a_japanese_line_before_the_english_detail() {
-    // A full-status trace does not fit the 11-APDU exchange: the replay diverges (exit 11).
+    // A full-status trace does not fit the 14-APDU exchange: the replay diverges (exit 11).
     let (code, _, err) = run(
         "ja",
         "card/my-number-card.trace",
@@ -277,12 +344,20 @@ fn a_replay_error_has_a_japanese_line_before_the_english_detail() {
 
 #[test]
 fn no_pcsc_service_reads_in_japanese() {
-    for args in [&["status"][..], &["change-pin", "--stdin", "juki"][..]] {
+    for args in [
+        &["status"][..],
+        &["change-pin", "--stdin", "--experimental", "juki"][..],
+        &["verify-pin", "--stdin", "auth"][..],
+    ] {
         let out = jpki()
             .env("PCSCLITE_CSOCK_NAME", "/nonexistent/pcscd.comm")
             .args(["--lang", "ja"])
             .args(args)
-            .write_stdin(pins())
+            .write_stdin(if args[0] == "verify-pin" {
+                format!("{CURRENT}\n")
+            } else {
+                pins()
+            })
             .output()
             .unwrap();
         let err = String::from_utf8_lossy(&out.stderr);

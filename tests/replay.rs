@@ -56,7 +56,7 @@ fn exchanges_left_unused_fail_the_command() {
         "no result is printed from a replay that did not match: {out}"
     );
     assert!(err.contains("1 exchange(s) of the trace unused"), "{err}");
-    assert!(err.contains("step 12"), "{err}");
+    assert!(err.contains("step 15"), "{err}");
 }
 
 #[test]
@@ -379,7 +379,7 @@ impl<T: Transport> Transport for OneMoreCommand<T> {
 #[test]
 fn a_command_whose_error_was_thrown_away_still_fails_the_replay() {
     // The stack the binary builds for `--replay`, with the real counter reads over it: the whole
-    // eleven-APDU exchange succeeds, then a twelfth command is sent and its error dropped.
+    // fourteen-APDU exchange succeeds, then a fifteenth command is sent and its error dropped.
     let trace = Trace::load(&common::trace("status/fresh.trace")).unwrap();
     let mut transport = OneMoreCommand(ResponseCompletion::new(Replay::new(trace)));
     let statuses = read_pin_statuses(&mut transport).unwrap();
@@ -388,7 +388,7 @@ fn a_command_whose_error_was_thrown_away_still_fails_the_replay() {
     assert!(
         matches!(
             err,
-            TransportError::Trace(TraceError::PastEnd { step: 12, .. })
+            TransportError::Trace(TraceError::PastEnd { step: 15, .. })
         ),
         "{err}"
     );

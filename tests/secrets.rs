@@ -56,6 +56,7 @@ fn debug_output_of_every_type_that_can_hold_a_pin_hides_it() {
     let four = Pin::new(PinKind::Auth, FOUR_DIGITS).unwrap();
     let verify = Command::verify(four.expose());
     let change = Command::change_reference_data(pin.expose());
+    let change_key = Command::change_key(four.expose());
     let pattern = CommandPattern::redacted(&verify.to_bytes());
     let exchange = Exchange {
         command: pattern.clone(),
@@ -74,6 +75,8 @@ fn debug_output_of_every_type_that_can_hold_a_pin_hides_it() {
         format!("{four:?}"),
         format!("{verify:?}"),
         format!("{change:?}"),
+        format!("{change_key:?}"),
+        format!("{:?}", CommandPattern::redacted(&change_key.to_bytes())),
         format!("{pattern:?}"),
         format!("{exchange:?}"),
         format!("{trace:?}"),
@@ -85,11 +88,13 @@ fn debug_output_of_every_type_that_can_hold_a_pin_hides_it() {
     }
 }
 
-/// A trace that expects a SELECT, a VERIFY and a CHANGE, PIN bytes redacted.
+/// A trace that expects a SELECT, a VERIFY, a CHANGE REFERENCE DATA and a CHANGE KEY, PIN
+/// bytes redacted.
 const CHANGE_TRACE: &str = "@source hand-written\n\
     > 00 A4 02 0C 02 00 18\n< 90 00\n\
     > 00 20 00 80 04 ?? ?? ?? ??\n< 90 00\n\
-    > 00 24 01 80 04 ?? ?? ?? ??\n< 90 00\n";
+    > 00 24 01 80 04 ?? ?? ?? ??\n< 90 00\n\
+    > 80 32 00 80 04 ?? ?? ?? ??\n< 90 00\n";
 
 #[test]
 fn no_fault_makes_a_pin_show_or_be_sent_twice_below_the_card_layer() {
@@ -100,6 +105,7 @@ fn no_fault_makes_a_pin_show_or_be_sent_twice_below_the_card_layer() {
         select,
         Command::verify(current.expose()),
         Command::change_reference_data(new.expose()),
+        Command::change_key(new.expose()),
     ];
     // The catalogue, plus the two T=0 answers the completion layer acts on.
     let mut faults = Fault::catalogue();
@@ -146,11 +152,11 @@ fn no_fault_makes_a_pin_show_or_be_sent_twice_below_the_card_layer() {
             shown.push(format!("{injected:?}"));
             let counts = injected.counts();
             let label = format!("fault {fault} at step {}", at + 1);
-            // Two PIN-bearing commands were handed down; none may reach the card twice.
-            assert!(counts.secrets_sent <= 2, "{label}: {counts:?}");
+            // Three PIN-bearing commands were handed down; none may reach the card twice.
+            assert!(counts.secrets_sent <= 3, "{label}: {counts:?}");
             let removed = matches!(fault, Fault::Removed | Fault::Reset);
             // A lost card hears nothing after the fault; the faulted command itself got there.
-            let expected = if removed { at } else { 2 };
+            let expected = if removed { at } else { 3 };
             assert_eq!(counts.secrets_sent, expected, "{label}: {counts:?}");
             for text in &shown {
                 check(&label, text);
@@ -240,25 +246,71 @@ fn rows() -> Vec<Row> {
             _ => "change-pin/success-kenhojo.trace",
         };
         let input = change_stdin(kind);
-        // The virtual card takes only CHANGE KEY on the juki key references and answers the
-        // CHANGE REFERENCE DATA this change-pin sends with 6D 00 (exit 12): the PINs still travel.
-        let virtual_exit = if kind == "juki" { 12 } else { 0 };
         for lead in [&[][..], &["--json"], &["--lang", "ja"]] {
             let mut args = lead.to_vec();
-            args.extend(["change-pin", "--stdin", kind]);
+            args.extend(["change-pin", "--stdin", "--experimental", kind]);
             rows.push(row(Card::Replay(trace), &args, &input, 0));
-            rows.push(row(Card::Virtual, &args, &input, virtual_exit));
+            rows.push(row(Card::Virtual, &args, &input, 0));
         }
     }
+    // verify-pin of each PIN: one line, the PIN the virtual card holds.
+    for kind in ["sign", "auth", "juki", "kenhojo"] {
+        let input = if kind == "sign" {
+            format!("{PASSWORD}\n")
+        } else {
+            format!("{FOUR_DIGITS}\n")
+        };
+        for lead in [&[][..], &["--json"], &["--lang", "ja"]] {
+            let mut args = lead.to_vec();
+            args.extend(["verify-pin", "--stdin", "--experimental", kind]);
+            rows.push(row(Card::Virtual, &args, &input, 0));
+        }
+    }
+    let one = format!("{FOUR_DIGITS}\n");
+    for (trace, kind, exit) in [
+        ("verify-pin/success-auth.trace", "auth", 0),
+        ("verify-pin/success-juki.trace", "juki", 0),
+        ("verify-pin/wrong-auth.trace", "auth", 13),
+        ("verify-pin/juki-wrong-at-common.trace", "juki", 13),
+        ("verify-pin/last-try-refused.trace", "auth", 14),
+        ("verify-pin/locked.trace", "kenhojo", 15),
+        ("verify-pin/removed-during-verify.trace", "kenhojo", 16),
+    ] {
+        for lead in [&[][..], &["--json"], &["--lang", "ja"]] {
+            let mut args = lead.to_vec();
+            args.extend(["verify-pin", "--stdin", "--experimental", kind]);
+            rows.push(row(Card::Replay(trace), &args, &one, exit));
+        }
+    }
+    // The sign password in lower case, and refused before any card is touched.
+    rows.push(row(
+        Card::Replay("verify-pin/success-sign.trace"),
+        &["verify-pin", "--stdin", "sign"],
+        &format!("{PASSWORD}\n"),
+        0,
+    ));
+    rows.push(row(
+        Card::Virtual,
+        &["verify-pin", "--stdin", "auth"],
+        &format!("{FOUR_DIGITS}\n{NEW_FOUR_DIGITS}\n"),
+        3,
+    ));
     let four = change_stdin("auth");
-    let three = ["change-pin", "--stdin", "juki", "kenhojo", "auth"];
+    let three = [
+        "change-pin",
+        "--stdin",
+        "--experimental",
+        "juki",
+        "kenhojo",
+        "auth",
+    ];
     rows.push(row(
         Card::Replay("change-pin/juki-kenhojo-auth.trace"),
         &three,
         &four,
         0,
     ));
-    rows.push(row(Card::Virtual, &three, &four, 12));
+    rows.push(row(Card::Virtual, &three, &four, 0));
     // The failures: their messages are where a careless PIN would show.
     for (trace, args, exit) in [
         (
@@ -279,12 +331,35 @@ fn rows() -> Vec<Row> {
         ),
         (
             "change-pin/locked.trace",
-            &["change-pin", "--stdin", "juki"],
+            &["change-pin", "--stdin", "--experimental", "juki"],
             15,
+        ),
+        (
+            "change-pin/auth-kenhojo-last-try.trace",
+            &["change-pin", "--stdin", "auth", "kenhojo"],
+            14,
         ),
     ] {
         rows.push(row(Card::Replay(trace), args, &four, exit));
     }
+    // A juki PIN left partly changed: the report names the key references, never the PINs.
+    for trace in [
+        "change-pin/juki-change-key-refused.trace",
+        "change-pin/juki-wrong-at-common.trace",
+    ] {
+        for lead in [&[][..], &["--json"], &["--lang", "ja"]] {
+            let mut args = lead.to_vec();
+            args.extend(["change-pin", "--stdin", "--experimental", "juki"]);
+            rows.push(row(Card::Replay(trace), &args, &four, 21));
+        }
+    }
+    // The experimental refusal, before any card is touched.
+    rows.push(row(
+        Card::Virtual,
+        &["change-pin", "--stdin", "juki"],
+        &four,
+        20,
+    ));
     // Refused before any card is touched: a PIN not in its format, stdin of three lines.
     rows.push(row(
         Card::Virtual,

@@ -74,6 +74,15 @@ fn missing_application_or_pin_file_is_not_issued_not_locked() {
         pins("status/no-juki-application.trace")[2],
         row("juki", None, "not_issued")
     );
+    // One juki application missing: the other's counter alone.
+    assert_eq!(
+        pins("status/no-juki-ap.trace")[2],
+        row("juki", Some(3), "ok")
+    );
+    assert_eq!(
+        pins("status/no-common-ap.trace")[2],
+        row("juki", Some(3), "ok")
+    );
     assert_eq!(
         pins("status/sign-not-issued.trace")[0],
         row("sign", None, "not_issued")
@@ -158,14 +167,188 @@ fn the_locale_chooses_japanese_when_no_flag_is_given() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("住民基本台帳用暗証番号"));
 }
 
+/// The canonical `status --pins-only` exchange of docs/protocol.md, byte for byte, in order.
+const FOURTEEN: [&str; 14] = [
+    "00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01",
+    "00 A4 02 0C 02 00 1B",
+    "00 20 00 80",
+    "00 A4 02 0C 02 00 18",
+    "00 20 00 80",
+    "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 01",
+    "00 A4 02 0C 02 00 1C",
+    "00 20 00 80",
+    "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 01 00",
+    "00 A4 02 0C 02 00 1C",
+    "00 20 00 80",
+    "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 08",
+    "00 A4 02 0C 02 00 11",
+    "00 20 00 80",
+];
+
+/// A trace answering `commands` in order, each with 90 00 (a SELECT) or 63 C3 (a counter).
+fn answering(commands: &[&str]) -> String {
+    let mut text = String::from("@source hand-written\n");
+    for command in commands {
+        let answer = if command.starts_with("00 20") {
+            "63 C3"
+        } else {
+            "90 00"
+        };
+        text.push_str(&format!("> {command}\n< {answer}\n"));
+    }
+    text
+}
+
+fn pins_only_over(text: &str) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.trace");
+    std::fs::write(&path, text).unwrap();
+    let out = common::jpki()
+        .arg("--replay")
+        .arg(&path)
+        .args(["status", "--pins-only"])
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 #[test]
-fn status_is_exactly_the_eleven_apdu_exchange() {
-    // Replay fails on any extra, missing or reordered command, so a pass means these 11 exactly.
-    let text = std::fs::read_to_string(common::trace("status/fresh.trace")).unwrap();
-    assert_eq!(text.lines().filter(|l| l.starts_with('>')).count(), 11);
-    let (code, _, err) = replay("status/fresh.trace", &["status", "--pins-only"]);
+fn status_is_exactly_the_fourteen_apdu_exchange() {
+    let (code, err) = pins_only_over(&answering(&FOURTEEN));
     assert_eq!(code, 0, "{err}");
+    // The bundled trace is that exchange too.
+    let text = std::fs::read_to_string(common::trace("status/fresh.trace")).unwrap();
+    let sent: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("> ")).collect();
+    assert_eq!(sent, FOURTEEN);
     // Plain status reads more (the token and the auth certificate), so it leaves this trace.
     let (code, _, err) = replay("status/fresh.trace", &["status"]);
     assert_eq!(code, 11, "{err}");
+}
+
+#[test]
+fn an_added_missing_or_reordered_apdu_fails_the_status_exchange() {
+    let mut variants: Vec<Vec<&str>> = Vec::new();
+    for i in 0..FOURTEEN.len() {
+        let mut missing = FOURTEEN.to_vec();
+        missing.remove(i);
+        variants.push(missing);
+        let mut added = FOURTEEN.to_vec();
+        added.insert(i, FOURTEEN[i]);
+        variants.push(added);
+        if i + 1 < FOURTEEN.len() && FOURTEEN[i] != FOURTEEN[i + 1] {
+            let mut swapped = FOURTEEN.to_vec();
+            swapped.swap(i, i + 1);
+            variants.push(swapped);
+        }
+    }
+    for commands in variants {
+        let (code, err) = pins_only_over(&answering(&commands));
+        assert_eq!(code, 11, "{commands:?} replayed: {err}");
+    }
+}
+
+#[test]
+fn the_juki_pin_is_the_lower_of_its_two_counters_and_json_lists_both() {
+    let (code, out, err) = replay(
+        "status/juki-counters-differ.trace",
+        &["--json", "status", "--pins-only"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let juki = &json(&out)["pins"][2];
+    assert_eq!(juki["tries_left"], 2);
+    assert_eq!(juki["state"], "ok");
+    let keys: Vec<(String, String, serde_json::Value, String)> = juki["key_refs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["application"].as_str().unwrap().to_string(),
+                k["aid"].as_str().unwrap().to_string(),
+                k["tries_left"].clone(),
+                k["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            (
+                "juki_ap".to_string(),
+                "D3921000310001010401".to_string(),
+                serde_json::json!(3),
+                "ok".to_string()
+            ),
+            (
+                "common_ap".to_string(),
+                "D3921000310001010100".to_string(),
+                serde_json::json!(2),
+                "ok".to_string()
+            ),
+        ]
+    );
+    // Only the juki PIN has key_refs: the others have one key reference each.
+    assert!(json(&out)["pins"][0].get("key_refs").is_none());
+    for lang in ["en", "ja"] {
+        let (_, text, _) = replay(
+            "status/juki-counters-differ.trace",
+            &["--lang", lang, "status", "--pins-only"],
+        );
+        let line = text.lines().find(|l| l.contains("2/3")).unwrap();
+        assert!(line.contains("住基AP 3 / 共通AP 2"), "{text}");
+    }
+    // Agreeing counters show one number.
+    let (_, text, _) = replay("status/fresh.trace", &["status", "--pins-only"]);
+    assert!(!text.contains("住基AP"), "{text}");
+}
+
+#[test]
+fn an_absent_juki_application_is_listed_as_not_issued_in_key_refs() {
+    let (_, out, _) = replay(
+        "status/no-juki-ap.trace",
+        &["--json", "status", "--pins-only"],
+    );
+    let keys = json(&out)["pins"][2]["key_refs"].clone();
+    assert_eq!(keys[0]["application"], "juki_ap");
+    assert_eq!(keys[0]["state"], "not_issued");
+    assert_eq!(keys[0]["tries_left"], serde_json::Value::Null);
+    assert_eq!(keys[0]["sw"], serde_json::Value::Null);
+    assert_eq!(keys[1]["state"], "ok");
+}
+
+#[test]
+fn a_juki_counter_jpki_cannot_read_makes_juki_an_error_not_a_number() {
+    let (code, out, _) = replay(
+        "status/juki-one-unreadable.trace",
+        &["--json", "status", "--pins-only"],
+    );
+    assert_eq!(code, 0);
+    let juki = &json(&out)["pins"][2];
+    assert_eq!(juki["state"], "error");
+    assert_eq!(juki["tries_left"], serde_json::Value::Null);
+    assert_eq!(juki["sw"], "9000");
+    assert_eq!(juki["key_refs"][0]["sw"], "9000");
+    assert_eq!(juki["key_refs"][1]["tries_left"], 3);
+}
+
+#[test]
+fn a_locked_key_reference_locks_juki_whatever_the_other_says() {
+    let text = std::fs::read_to_string(common::trace("status/juki-counters-differ.trace"))
+        .unwrap()
+        .replacen("< 63 C2", "< 63 C0", 1);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.trace");
+    std::fs::write(&path, text).unwrap();
+    let out = common::jpki()
+        .arg("--replay")
+        .arg(&path)
+        .args(["--json", "status", "--pins-only"])
+        .output()
+        .unwrap();
+    let v = json(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(v["pins"][2]["state"], "locked");
+    assert_eq!(v["pins"][2]["tries_left"], 0);
 }

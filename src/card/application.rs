@@ -36,6 +36,16 @@ impl Application {
         }
     }
 
+    /// The name holders and the sources use, in Japanese and English text alike ("住基AP").
+    pub fn label(self) -> &'static str {
+        match self {
+            Application::Jpki => "公的個人認証AP",
+            Application::Juki => "住基AP",
+            Application::Common => "共通AP",
+            Application::Kenhojo => "券面事項入力補助AP",
+        }
+    }
+
     /// The id used in JSON (`application`).
     pub fn id(self) -> &'static str {
         match self {

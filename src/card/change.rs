@@ -1,13 +1,16 @@
-//! Changing a PIN without risking a lock: read the counter, refuse when it is too low, send the
-//! current PIN once, then the new one, all inside one exclusive hold of the card.
+//! Changing PINs without risking a lock: read the counter of every key reference first, refuse
+//! when any is too low, then send the current PIN once per key reference and the new one, all
+//! inside one exclusive hold of the card (docs/protocol.md, "Changing a PIN").
 //!
-//! Per PIN, five APDUs (shared/docs/protocol.md, "Changing a PIN"): SELECT AP, SELECT PIN EF,
-//! VERIFY without data (the guard), VERIFY with the current PIN, CHANGE REFERENCE DATA.
+//! A single sign, auth or kenhojo change is five APDUs: SELECT AP, SELECT PIN EF, VERIFY without
+//! data (the guard), VERIFY with the current PIN, CHANGE REFERENCE DATA. The juki PIN has two key
+//! references, each changed with CHANGE KEY.
 
-use super::{held, send, Application, CardError, Pin, PinFormat, PinFormatError, PinKind};
-use super::{PinStatus, RetryCounter};
-use crate::apdu::{Command, StatusWord};
-use crate::transport::{Transport, TransportError};
+use super::guarded::{self, lowest_tries, Job, KeyOutcome, KeyResult, Ledger, Then};
+use super::{
+    Application, CardError, KeyReference, Pin, PinFormat, PinFormatError, PinKind, PinStatus,
+};
+use crate::transport::Transport;
 use std::fmt;
 use thiserror::Error;
 
@@ -130,37 +133,77 @@ impl PinChange {
 /// What happened to one PIN of the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
-    /// The card took the new PIN.
+    /// The card took the new PIN, in every key reference it has.
     Changed,
     /// Refused or rejected; the PIN is as it was. The report's error says why.
     NotChanged,
     /// The card was lost after a PIN was sent: the PIN may or may not have changed.
     Unknown,
-    /// An earlier PIN failed, so this one was not tried.
+    /// The run ended before this PIN's turn.
     NotAttempted,
+    /// Some key references took the new PIN and others did not (or may not have): the PIN's
+    /// copies now differ. The key references' outcomes say which holds which.
+    PartlyChanged,
 }
 
 impl Outcome {
-    /// Whether the PIN changed, when known.
+    /// Whether the PIN changed, when known to be all or nothing: `None` for an unknown outcome
+    /// and for a partial change.
     pub fn changed(self) -> Option<bool> {
         match self {
             Outcome::Changed => Some(true),
             Outcome::NotChanged | Outcome::NotAttempted => Some(false),
-            Outcome::Unknown => None,
+            Outcome::Unknown | Outcome::PartlyChanged => None,
+        }
+    }
+
+    /// The outcome of a PIN from its key references' results (those not on the card aside).
+    fn of(keys: &[KeyOutcome]) -> Outcome {
+        let on_card: Vec<KeyResult> = keys
+            .iter()
+            .map(|k| k.result)
+            .filter(|r| *r != KeyResult::NotOnCard)
+            .collect();
+        let any = |result| on_card.contains(&result);
+        if on_card.is_empty() {
+            Outcome::NotChanged
+        } else if on_card.iter().all(|r| *r == KeyResult::Done) {
+            Outcome::Changed
+        } else if any(KeyResult::Done) {
+            Outcome::PartlyChanged
+        } else if any(KeyResult::Unknown) {
+            Outcome::Unknown
+        } else if on_card.iter().all(|r| *r == KeyResult::NotAttempted) {
+            Outcome::NotAttempted
+        } else {
+            Outcome::NotChanged
         }
     }
 }
 
 /// One PIN's result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PinOutcome {
     /// Which PIN.
     pub kind: PinKind,
     /// What happened.
     pub outcome: Outcome,
-    /// Tries left afterwards, when known: the maximum after a correct VERIFY, what 63 Cx said
-    /// after a wrong one, what the counter said when the guard refused.
+    /// Tries left afterwards, when known for every key reference (the lowest of them): the
+    /// maximum after a correct VERIFY, what 63 Cx said after a wrong one, what the guard read.
     pub tries_left: Option<u8>,
+    /// Each key reference's result, in order (the juki PIN has two), absent ones included.
+    pub keys: Vec<KeyOutcome>,
+}
+
+impl PinOutcome {
+    fn of(keys: Vec<KeyOutcome>) -> Option<PinOutcome> {
+        Some(PinOutcome {
+            kind: keys.first()?.key.kind,
+            outcome: Outcome::of(&keys),
+            tries_left: lowest_tries(&keys),
+            keys,
+        })
+    }
 }
 
 /// The result of a run: every target's outcome in order, and the error that stopped it, if any.
@@ -168,192 +211,102 @@ pub struct PinOutcome {
 pub struct ChangeReport {
     /// One entry per target, in the order asked.
     pub outcomes: Vec<PinOutcome>,
-    /// What stopped the run; `None` when every PIN changed.
+    /// What stopped the run; `None` when every PIN changed. A PIN left partly changed makes it
+    /// [`CardError::PartlyChanged`], whose source is what stopped the run.
     pub error: Option<CardError>,
+    /// The key reference the error arose at, when it concerns one.
+    pub stopped_at: Option<KeyReference>,
 }
 
-/// Change every target in order inside one hold, stopping at the first failure.
+impl ChangeReport {
+    fn from_ledger(ledger: Ledger) -> ChangeReport {
+        let outcomes: Vec<PinOutcome> =
+            ledger.pins.into_iter().filter_map(PinOutcome::of).collect();
+        let partly = outcomes
+            .iter()
+            .find(|o| o.outcome == Outcome::PartlyChanged);
+        let error = match (ledger.error, partly) {
+            (Some(cause), Some(pin)) => {
+                let holding = |result| {
+                    pin.keys
+                        .iter()
+                        .filter(|k| k.result == result)
+                        .map(|k| k.key.application)
+                        .collect::<Vec<Application>>()
+                };
+                let mut unchanged = holding(KeyResult::NotDone);
+                unchanged.extend(holding(KeyResult::NotAttempted));
+                Some(CardError::PartlyChanged {
+                    kind: pin.kind,
+                    changed: holding(KeyResult::Done),
+                    unchanged,
+                    unknown: holding(KeyResult::Unknown),
+                    source: Box::new(cause),
+                })
+            }
+            (error, _) => error,
+        };
+        ChangeReport {
+            outcomes,
+            error,
+            stopped_at: ledger.stopped_at,
+        }
+    }
+}
+
+/// Change every target inside one hold: first read the counter of every key reference of every
+/// target and refuse (a counter at 0, or at 1 unless `allow_last_try`) before any PIN is sent;
+/// then VERIFY and change each key reference in order, stopping at the first failure.
 ///
-/// A counter at 0 is refused, and at 1 unless `allow_last_try`, before any PIN is sent. The
-/// current PIN is sent at most once per target and never re-sent.
+/// The current PIN is sent at most once per key reference and never re-sent.
 pub fn change_pins(
     transport: &mut dyn Transport,
     change: &PinChange,
     allow_last_try: bool,
 ) -> ChangeReport {
-    let not_attempted = |(pin, _): &(Pin, Pin)| PinOutcome {
-        kind: pin.kind(),
-        outcome: Outcome::NotAttempted,
-        tries_left: None,
-    };
-    let mut outcomes: Vec<PinOutcome> = change.steps.iter().map(not_attempted).collect();
-    let ran = held(transport, |card| {
-        for ((current, new), outcome) in change.steps.iter().zip(outcomes.iter_mut()) {
-            change_one(card, current, new, allow_last_try, outcome)?;
-        }
-        Ok(())
-    });
-    ChangeReport {
-        outcomes,
-        error: ran.err(),
-    }
+    let jobs: Vec<Job> = change
+        .steps
+        .iter()
+        .map(|(current, new)| Job {
+            current,
+            then: Then::Change(new),
+        })
+        .collect();
+    ChangeReport::from_ledger(guarded::run(transport, &jobs, allow_last_try))
 }
 
 /// Apply the guard to counters read before the holder is asked for anything (interactive runs),
-/// so a PIN the guard would refuse is refused before it is typed. Every target is checked, so
-/// nothing changes when any of them would be refused. The guard runs again inside the hold.
+/// so a PIN the guard would refuse is refused before it is typed. Every key reference of every
+/// target is checked, so nothing changes when any of them would be refused. The guard runs
+/// again inside the hold.
 pub fn precheck(
     targets: &ChangeTargets,
     statuses: &[PinStatus],
     allow_last_try: bool,
 ) -> Option<ChangeReport> {
-    let refused = targets.kinds().iter().enumerate().find_map(|(i, kind)| {
-        let status = statuses.iter().find(|s| s.kind == *kind)?;
-        let error = guard_counter(*status, allow_last_try).err()?;
-        Some((i, status.counter.tries_left(), error))
-    });
-    let (index, tries_left, error) = refused?;
-    let outcomes = targets
-        .kinds()
-        .iter()
-        .enumerate()
-        .map(|(i, &kind)| PinOutcome {
-            kind,
-            outcome: if i == index {
-                Outcome::NotChanged
-            } else {
-                Outcome::NotAttempted
-            },
-            tries_left: if i == index { tries_left } else { None },
-        })
-        .collect();
-    Some(ChangeReport {
-        outcomes,
-        error: Some(error),
-    })
-}
-
-/// The five APDUs for one PIN, noting in `outcome` what the card said as it goes.
-fn change_one(
-    card: &mut dyn Transport,
-    current: &Pin,
-    new: &Pin,
-    allow_last_try: bool,
-    outcome: &mut PinOutcome,
-) -> Result<(), CardError> {
-    let kind = current.kind();
-    outcome.outcome = Outcome::NotChanged;
-    guard(card, kind, allow_last_try, outcome)?;
-    let verified = send_secret(card, kind, &Command::verify(current.expose()), outcome)?;
-    match verified {
-        // A correct VERIFY puts the counter back at its maximum.
-        StatusWord::Success => outcome.tries_left = Some(kind.max_tries()),
-        StatusWord::TriesLeft(left) => {
-            outcome.tries_left = Some(left);
-            return Err(CardError::WrongPin {
-                kind,
-                tries_left: left,
-            });
-        }
-        StatusWord::AuthenticationBlocked | StatusWord::ReferenceDataUnusable => {
-            outcome.tries_left = Some(0);
-            return Err(CardError::PinLocked { kind, sw: verified });
-        }
-        other => return Err(unexpected(kind, "VERIFY", other)),
-    }
-    let changed = send_secret(
-        card,
-        kind,
-        &Command::change_reference_data(new.expose()),
-        outcome,
-    )?;
-    if changed != StatusWord::Success {
-        return Err(CardError::ChangeRejected { kind, sw: changed });
-    }
-    outcome.outcome = Outcome::Changed;
-    Ok(())
-}
-
-/// SELECT the PIN's application and EF, read its counter, and refuse when it is too low.
-fn guard(
-    card: &mut dyn Transport,
-    kind: PinKind,
-    allow_last_try: bool,
-    outcome: &mut PinOutcome,
-) -> Result<(), CardError> {
-    let application = super::status::legacy_application(kind);
-    match send(card, &Command::select_application(application.aid()))?.sw {
-        StatusWord::Success => {}
-        // As in `status`: without the JPKI AP this is not a My Number card.
-        sw if application == Application::Jpki => return Err(CardError::NotMyNumberCard { sw }),
-        StatusWord::FileNotFound => return Err(CardError::PinNotIssued { kind }),
-        other => return Err(unexpected(kind, "SELECT", other)),
-    }
-    let counter = super::status::read_counter(card, kind)?;
-    outcome.tries_left = counter.tries_left();
-    guard_counter(PinStatus { kind, counter }, allow_last_try)
-}
-
-/// The guard itself: which counters let a PIN be sent.
-fn guard_counter(status: PinStatus, allow_last_try: bool) -> Result<(), CardError> {
-    let kind = status.kind;
-    match status.counter {
-        RetryCounter::Remaining(1) if !allow_last_try => Err(CardError::LastTryRefused { kind }),
-        RetryCounter::Remaining(_) => Ok(()),
-        RetryCounter::Blocked(sw) => Err(CardError::PinLocked { kind, sw }),
-        RetryCounter::Absent => Err(CardError::PinNotIssued { kind }),
-        RetryCounter::Unreadable(sw) => Err(unexpected(kind, "VERIFY (counter)", sw)),
-    }
-}
-
-/// Send a command carrying a PIN, once. A card lost now, or an answer without a status word,
-/// leaves the outcome unknown: the card got the PIN, and nothing it said tells what it did.
-fn send_secret(
-    card: &mut dyn Transport,
-    kind: PinKind,
-    command: &Command,
-    outcome: &mut PinOutcome,
-) -> Result<StatusWord, CardError> {
-    match send(card, command) {
-        Ok(answer) => Ok(answer.sw),
-        Err(CardError::Transport(
-            cause @ (TransportError::CardRemoved
-            | TransportError::CardReset
-            | TransportError::Reader(_)),
-        )) => {
-            outcome.outcome = Outcome::Unknown;
-            outcome.tries_left = None;
-            Err(CardError::OutcomeUnknown { kind, cause })
-        }
-        Err(CardError::MalformedAnswer { source, .. }) => {
-            outcome.outcome = Outcome::Unknown;
-            outcome.tries_left = None;
-            Err(CardError::AnswerUnknown {
-                kind,
-                problem: source,
-            })
-        }
-        Err(other) => Err(other),
-    }
-}
-
-fn unexpected(kind: PinKind, command: &'static str, sw: StatusWord) -> CardError {
-    CardError::UnexpectedAnswer { kind, command, sw }
+    guarded::precheck(targets.kinds(), statuses, allow_last_try).map(ChangeReport::from_ledger)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::apdu::StatusWord;
+    use crate::card::{ChangeCommand, RetryCounter};
     use crate::transport::trace::Trace;
-    use crate::transport::Replay;
+    use crate::transport::{Replay, TransportError};
 
     const SELECT_JPKI: &str = "> 00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01";
-    const SELECT_JUKI: &str = "> 00 A4 04 0C 0A D3 92 10 00 31 00 01 01 01 00";
+    const SELECT_JUKI_AP: &str = "> 00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 01";
+    const SELECT_COMMON_AP: &str = "> 00 A4 04 0C 0A D3 92 10 00 31 00 01 01 01 00";
+    const SELECT_KENHOJO_AP: &str = "> 00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 08";
     const SELECT_AUTH_EF: &str = "> 00 A4 02 0C 02 00 18";
     const SELECT_JUKI_EF: &str = "> 00 A4 02 0C 02 00 1C";
+    const SELECT_KENHOJO_EF: &str = "> 00 A4 02 0C 02 00 11";
     const COUNTER: &str = "> 00 20 00 80";
     const VERIFY: &str = "> 00 20 00 80 04 ?? ?? ?? ??";
     const CHANGE: &str = "> 00 24 01 80 04 ?? ?? ?? ??";
+    const CHANGE_KEY: &str = "> 80 32 00 80 04 ?? ?? ?? ??";
+    const OK: &str = "< 90 00";
 
     /// Change `kinds` from 4827 to 6391 over a replay of `lines`, which must be used up.
     fn run(kinds: &[PinKind], allow_last_try: bool, lines: &[&str]) -> ChangeReport {
@@ -368,32 +321,54 @@ mod tests {
         report
     }
 
-    /// An auth change whose guard reads `counter`; the trace ends there.
-    /// A juki PIN changed without trouble: its five exchanges, all answered as hoped.
-    const JUKI_CHANGED: [&str; 10] = [
-        SELECT_JUKI,
-        "< 90 00",
-        SELECT_JUKI_EF,
-        "< 90 00",
-        COUNTER,
-        "< 63 C3",
-        VERIFY,
-        "< 90 00",
-        CHANGE,
-        "< 90 00",
-    ];
+    /// The guard of one key reference: SELECT AP, SELECT EF, both 90 00, then the counter read
+    /// answered `counter`.
+    fn guard<'a>(select_ap: &'a str, select_ef: &'a str, counter: &'a str) -> Vec<&'a str> {
+        vec![select_ap, OK, select_ef, OK, COUNTER, counter]
+    }
 
-    /// The trace of a change of the auth PIN: SELECT JPKI AP, SELECT its PIN EF and the counter
-    /// read (both SELECTs answered 90 00), then `rest` from the counter's answer on.
-    fn auth_pin<'a>(rest: &[&'a str]) -> Vec<&'a str> {
-        let mut lines = vec![SELECT_JPKI, "< 90 00", SELECT_AUTH_EF, "< 90 00", COUNTER];
+    /// The change of one key reference, re-selected first: VERIFY and its change command.
+    fn reselected_change<'a>(
+        select_ap: &'a str,
+        select_ef: &'a str,
+        command: &'a str,
+    ) -> Vec<&'a str> {
+        vec![select_ap, OK, select_ef, OK, VERIFY, OK, command, OK]
+    }
+
+    /// `change-pin juki` as docs/protocol.md writes it: 14 APDUs, all answered as hoped.
+    fn juki_changed() -> Vec<&'static str> {
+        [
+            guard(SELECT_JUKI_AP, SELECT_JUKI_EF, "< 63 C3"),
+            guard(SELECT_COMMON_AP, SELECT_JUKI_EF, "< 63 C3"),
+            reselected_change(SELECT_JUKI_AP, SELECT_JUKI_EF, CHANGE_KEY),
+            reselected_change(SELECT_COMMON_AP, SELECT_JUKI_EF, CHANGE_KEY),
+        ]
+        .concat()
+    }
+
+    /// The trace of a change of the auth PIN: its guard answered `counter`, then `rest`.
+    fn auth_pin<'a>(counter: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+        let mut lines = guard(SELECT_JPKI, SELECT_AUTH_EF, counter);
         lines.extend_from_slice(rest);
         lines
     }
 
     fn refused_at(counter: &str, allow_last_try: bool) -> ChangeReport {
         let answer = format!("< {counter}");
-        run(&[PinKind::Auth], allow_last_try, &auth_pin(&[&answer]))
+        run(&[PinKind::Auth], allow_last_try, &auth_pin(&answer, &[]))
+    }
+
+    fn outcomes(report: &ChangeReport) -> Vec<Outcome> {
+        report.outcomes.iter().map(|o| o.outcome).collect()
+    }
+
+    fn key_results(outcome: &PinOutcome) -> Vec<(Application, KeyResult)> {
+        outcome
+            .keys
+            .iter()
+            .map(|k| (k.key.application, k.result))
+            .collect()
     }
 
     #[test]
@@ -401,11 +376,134 @@ mod tests {
         let report = run(
             &[PinKind::Auth],
             false,
-            &auth_pin(&["< 63 C3", VERIFY, "< 90 00", CHANGE, "< 90 00"]),
+            &auth_pin("< 63 C3", &[VERIFY, OK, CHANGE, OK]),
         );
         assert!(report.error.is_none(), "{:?}", report.error);
         assert_eq!(report.outcomes[0].outcome, Outcome::Changed);
         assert_eq!(report.outcomes[0].tries_left, Some(3));
+    }
+
+    #[test]
+    fn juki_is_guarded_then_changed_in_both_key_references_with_change_key() {
+        let report = run(&[PinKind::Juki], false, &juki_changed());
+        assert!(report.error.is_none(), "{:?}", report.error);
+        assert_eq!(outcomes(&report), [Outcome::Changed]);
+        assert_eq!(
+            key_results(&report.outcomes[0]),
+            [
+                (Application::Juki, KeyResult::Done),
+                (Application::Common, KeyResult::Done)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_refused_change_key_on_the_second_key_reference_is_a_partial_change() {
+        let mut lines = juki_changed();
+        let last = lines.len() - 1;
+        lines[last] = "< 6D 00";
+        let report = run(&[PinKind::Juki], false, &lines);
+        assert_eq!(outcomes(&report), [Outcome::PartlyChanged]);
+        assert_eq!(report.outcomes[0].outcome.changed(), None);
+        match report.error {
+            Some(CardError::PartlyChanged {
+                kind: PinKind::Juki,
+                ref changed,
+                ref unchanged,
+                ref unknown,
+                ref source,
+            }) => {
+                assert_eq!(changed, &[Application::Juki]);
+                assert_eq!(unchanged, &[Application::Common]);
+                assert!(unknown.is_empty());
+                assert!(matches!(
+                    **source,
+                    CardError::ChangeRejected {
+                        command: ChangeCommand::Key,
+                        ..
+                    }
+                ));
+            }
+            ref other => panic!("{other:?}"),
+        }
+        let shown = report.error.unwrap().to_string();
+        assert!(shown.contains("住基AP holds the new PIN"), "{shown}");
+        assert!(
+            shown.contains("共通AP still holds the current PIN"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn a_wrong_pin_at_the_second_key_reference_is_a_partial_change_too() {
+        let mut lines = juki_changed();
+        let n = lines.len();
+        lines.truncate(n - 2);
+        lines[n - 3] = "< 63 C2";
+        let report = run(&[PinKind::Juki], false, &lines);
+        assert_eq!(outcomes(&report), [Outcome::PartlyChanged]);
+        let keys = &report.outcomes[0].keys;
+        assert_eq!(
+            keys.iter().map(|k| k.tries_left).collect::<Vec<_>>(),
+            [Some(3), Some(2)]
+        );
+        assert_eq!(report.outcomes[0].tries_left, Some(2));
+        assert!(matches!(
+            report.error,
+            Some(CardError::PartlyChanged { ref source, .. })
+                if matches!(**source, CardError::WrongPin { tries_left: 2, .. })
+        ));
+    }
+
+    #[test]
+    fn a_wrong_pin_at_the_first_key_reference_changes_nothing() {
+        let mut lines = [
+            guard(SELECT_JUKI_AP, SELECT_JUKI_EF, "< 63 C3"),
+            guard(SELECT_COMMON_AP, SELECT_JUKI_EF, "< 63 C3"),
+        ]
+        .concat();
+        lines.extend([SELECT_JUKI_AP, OK, SELECT_JUKI_EF, OK, VERIFY, "< 63 C2"]);
+        let report = run(&[PinKind::Juki], false, &lines);
+        assert_eq!(outcomes(&report), [Outcome::NotChanged]);
+        assert!(matches!(report.error, Some(CardError::WrongPin { .. })));
+        assert_eq!(
+            key_results(&report.outcomes[0]),
+            [
+                (Application::Juki, KeyResult::NotDone),
+                (Application::Common, KeyResult::NotAttempted)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_juki_key_reference_not_on_the_card_is_skipped_and_the_other_changed() {
+        // No 住基 AP: the 共通 AP is the one selected last, so it is not selected again.
+        let lines = [
+            vec![SELECT_JUKI_AP, "< 6A 82"],
+            guard(SELECT_COMMON_AP, SELECT_JUKI_EF, "< 63 C3"),
+            vec![VERIFY, OK, CHANGE_KEY, OK],
+        ]
+        .concat();
+        let report = run(&[PinKind::Juki], false, &lines);
+        assert!(report.error.is_none(), "{:?}", report.error);
+        assert_eq!(
+            key_results(&report.outcomes[0]),
+            [
+                (Application::Juki, KeyResult::NotOnCard),
+                (Application::Common, KeyResult::Done)
+            ]
+        );
+        let neither = run(
+            &[PinKind::Juki],
+            false,
+            &[SELECT_JUKI_AP, "< 6A 82", SELECT_COMMON_AP, "< 6A 82"],
+        );
+        assert!(matches!(
+            neither.error,
+            Some(CardError::PinNotIssued {
+                kind: PinKind::Juki
+            })
+        ));
     }
 
     #[test]
@@ -440,10 +538,46 @@ mod tests {
         let allowed = run(
             &[PinKind::Auth],
             true,
-            &auth_pin(&["< 63 C1", VERIFY, "< 90 00", CHANGE, "< 90 00"]),
+            &auth_pin("< 63 C1", &[VERIFY, OK, CHANGE, OK]),
         );
         assert!(allowed.error.is_none());
         assert_eq!(allowed.outcomes[0].tries_left, Some(3));
+    }
+
+    #[test]
+    fn every_counter_is_read_before_the_first_pin_is_sent() {
+        // auth kenhojo, kenhojo at its last try: no VERIFY at all, auth included.
+        let lines = [
+            guard(SELECT_JPKI, SELECT_AUTH_EF, "< 63 C3"),
+            guard(SELECT_KENHOJO_AP, SELECT_KENHOJO_EF, "< 63 C1"),
+        ]
+        .concat();
+        let report = run(&[PinKind::Auth, PinKind::Kenhojo], false, &lines);
+        assert!(matches!(
+            report.error,
+            Some(CardError::LastTryRefused {
+                kind: PinKind::Kenhojo
+            })
+        ));
+        assert_eq!(
+            outcomes(&report),
+            [Outcome::NotAttempted, Outcome::NotChanged]
+        );
+        // A juki key reference at its last try stops the batch the same way.
+        let lines = [
+            guard(SELECT_JUKI_AP, SELECT_JUKI_EF, "< 63 C3"),
+            guard(SELECT_COMMON_AP, SELECT_JUKI_EF, "< 63 C1"),
+        ]
+        .concat();
+        let report = run(&[PinKind::Juki, PinKind::Auth], false, &lines);
+        assert!(matches!(
+            report.error,
+            Some(CardError::LastTryRefused {
+                kind: PinKind::Juki
+            })
+        ));
+        assert_eq!(report.stopped_at, Some(KeyReference::ALL[3]));
+        assert_eq!(report.outcomes[0].tries_left, Some(1));
     }
 
     #[test]
@@ -451,19 +585,12 @@ mod tests {
         let report = run(
             &[PinKind::Auth],
             false,
-            &[SELECT_JPKI, "< 90 00", SELECT_AUTH_EF, "< 6A 82"],
+            &[SELECT_JPKI, OK, SELECT_AUTH_EF, "< 6A 82"],
         );
         assert!(matches!(
             report.error,
             Some(CardError::PinNotIssued {
                 kind: PinKind::Auth
-            })
-        ));
-        let report = run(&[PinKind::Juki], false, &[SELECT_JUKI, "< 6A 82"]);
-        assert!(matches!(
-            report.error,
-            Some(CardError::PinNotIssued {
-                kind: PinKind::Juki
             })
         ));
         let report = run(&[PinKind::Auth], false, &[SELECT_JPKI, "< 6A 82"]);
@@ -489,7 +616,7 @@ mod tests {
         let report = run(
             &[PinKind::Auth],
             false,
-            &auth_pin(&["< 63 C3", VERIFY, "< 63 C2"]),
+            &auth_pin("< 63 C3", &[VERIFY, "< 63 C2"]),
         );
         assert!(matches!(
             report.error,
@@ -507,7 +634,7 @@ mod tests {
         let report = run(
             &[PinKind::Auth],
             true,
-            &auth_pin(&["< 63 C1", VERIFY, "< 63 C0"]),
+            &auth_pin("< 63 C1", &[VERIFY, "< 63 C0"]),
         );
         let error = report.error.unwrap();
         assert!(error.to_string().contains("now locked"), "{error}");
@@ -516,7 +643,7 @@ mod tests {
 
     #[test]
     fn losing_the_card_before_a_pin_is_sent_is_a_plain_removal() {
-        let report = run(&[PinKind::Auth], false, &auth_pin(&["< !removed"]));
+        let report = run(&[PinKind::Auth], false, &auth_pin("< !removed", &[]));
         assert!(matches!(
             report.error,
             Some(CardError::Transport(TransportError::CardRemoved))
@@ -526,16 +653,17 @@ mod tests {
 
     #[test]
     fn losing_the_card_after_a_pin_is_sent_leaves_the_outcome_unknown() {
-        for (verify, change) in [("< !removed", None), ("< 90 00", Some("< !reset"))] {
-            let mut rest = vec!["< 63 C3", VERIFY, verify];
+        for (verify, change) in [("< !removed", None), (OK, Some("< !reset"))] {
+            let mut rest = vec![VERIFY, verify];
             if let Some(change) = change {
                 rest.extend([CHANGE, change]);
             }
-            let report = run(&[PinKind::Auth], false, &auth_pin(&rest));
+            let report = run(&[PinKind::Auth], false, &auth_pin("< 63 C3", &rest));
             assert!(matches!(
                 report.error,
                 Some(CardError::OutcomeUnknown {
                     kind: PinKind::Auth,
+                    changing: true,
                     ..
                 })
             ));
@@ -545,13 +673,28 @@ mod tests {
     }
 
     #[test]
+    fn a_card_lost_at_the_second_juki_key_reference_names_the_unknown_one() {
+        let mut lines = juki_changed();
+        let n = lines.len();
+        lines.truncate(n - 2);
+        lines[n - 3] = "< !removed";
+        let report = run(&[PinKind::Juki], false, &lines);
+        assert_eq!(outcomes(&report), [Outcome::PartlyChanged]);
+        assert!(matches!(
+            report.error,
+            Some(CardError::PartlyChanged { ref unknown, ref unchanged, .. })
+                if unknown == &[Application::Common] && unchanged.is_empty()
+        ));
+    }
+
+    #[test]
     fn an_answer_without_a_status_word_after_a_pin_leaves_the_outcome_unknown() {
-        for (verify, change) in [("< 90", None), ("< 90 00", Some("<"))] {
-            let mut rest = vec!["< 63 C3", VERIFY, verify];
+        for (verify, change) in [("< 90", None), (OK, Some("<"))] {
+            let mut rest = vec![VERIFY, verify];
             if let Some(change) = change {
                 rest.extend([CHANGE, change]);
             }
-            let report = run(&[PinKind::Auth], false, &auth_pin(&rest));
+            let report = run(&[PinKind::Auth], false, &auth_pin("< 63 C3", &rest));
             let error = report.error.unwrap();
             assert!(
                 matches!(
@@ -568,24 +711,64 @@ mod tests {
         }
     }
 
+    /// `change-pin juki kenhojo auth`: the twelve guard APDUs, then each key reference
+    /// re-selected and changed; `kenhojo` answers its VERIFY with `kenhojo_verify`.
+    fn batch(kenhojo_verify: &'static str) -> Vec<&'static str> {
+        let mut lines = [
+            guard(SELECT_JUKI_AP, SELECT_JUKI_EF, "< 63 C3"),
+            guard(SELECT_COMMON_AP, SELECT_JUKI_EF, "< 63 C3"),
+            guard(SELECT_KENHOJO_AP, SELECT_KENHOJO_EF, "< 63 C3"),
+            guard(SELECT_JPKI, SELECT_AUTH_EF, "< 63 C3"),
+            reselected_change(SELECT_JUKI_AP, SELECT_JUKI_EF, CHANGE_KEY),
+            reselected_change(SELECT_COMMON_AP, SELECT_JUKI_EF, CHANGE_KEY),
+        ]
+        .concat();
+        lines.extend([
+            SELECT_KENHOJO_AP,
+            OK,
+            SELECT_KENHOJO_EF,
+            OK,
+            VERIFY,
+            kenhojo_verify,
+        ]);
+        if kenhojo_verify == OK {
+            lines.extend([CHANGE, OK]);
+            lines.extend(reselected_change(SELECT_JPKI, SELECT_AUTH_EF, CHANGE));
+        }
+        lines
+    }
+
+    #[test]
+    fn several_pins_are_guarded_first_and_changed_in_order() {
+        let report = run(
+            &[PinKind::Juki, PinKind::Kenhojo, PinKind::Auth],
+            false,
+            &batch(OK),
+        );
+        assert!(report.error.is_none(), "{:?}", report.error);
+        assert_eq!(outcomes(&report), [Outcome::Changed; 3]);
+    }
+
     #[test]
     fn several_pins_stop_at_the_first_failure() {
         let report = run(
-            &[PinKind::Juki, PinKind::Auth, PinKind::Kenhojo],
+            &[PinKind::Juki, PinKind::Kenhojo, PinKind::Auth],
             false,
-            &[&JUKI_CHANGED[..], &auth_pin(&["< 63 C1"])].concat(),
+            &batch("< 63 C2"),
         );
-        let outcomes: Vec<Outcome> = report.outcomes.iter().map(|o| o.outcome).collect();
         assert_eq!(
-            outcomes,
+            outcomes(&report),
             [Outcome::Changed, Outcome::NotChanged, Outcome::NotAttempted]
         );
         assert!(matches!(
             report.error,
-            Some(CardError::LastTryRefused {
-                kind: PinKind::Auth
+            Some(CardError::WrongPin {
+                kind: PinKind::Kenhojo,
+                tries_left: 2
             })
         ));
+        // auth was not tried, but its counter was read by the guard.
+        assert_eq!(report.outcomes[2].tries_left, Some(3));
     }
 
     /// Counts holds, and commands sent outside one.
@@ -617,18 +800,15 @@ mod tests {
 
     #[test]
     fn several_pins_change_inside_one_hold() {
-        let lines = [
-            &JUKI_CHANGED[..],
-            &auth_pin(&["< 63 C3", VERIFY, "< 90 00", CHANGE, "< 90 00"]),
-        ]
-        .concat();
+        let lines = batch(OK);
         let text = format!("@source hand-written\n{}\n", lines.join("\n"));
         let mut card = Holds {
             inner: Replay::new(Trace::parse(&text, "t.trace").unwrap()),
             holds: 0,
             outside: 0,
         };
-        let targets = ChangeTargets::new(&[PinKind::Juki, PinKind::Auth]).unwrap();
+        let targets =
+            ChangeTargets::new(&[PinKind::Juki, PinKind::Kenhojo, PinKind::Auth]).unwrap();
         let change = PinChange::new(&targets, "4827", "6391").unwrap();
         let report = change_pins(&mut card, &change, false);
         assert!(report.error.is_none(), "{:?}", report.error);
@@ -637,10 +817,9 @@ mod tests {
     }
 
     #[test]
-    fn precheck_refuses_the_whole_run_when_any_target_would_be_refused() {
-        let status = |kind, sw: u16| PinStatus {
-            kind,
-            counter: RetryCounter::from_probe(StatusWord::from(sw)),
+    fn precheck_refuses_the_whole_run_when_any_key_reference_would_be_refused() {
+        let status = |kind, sw: u16| {
+            PinStatus::uniform(kind, RetryCounter::from_probe(StatusWord::from(sw)))
         };
         let statuses = [
             status(PinKind::Sign, 0x63C5),
@@ -664,7 +843,7 @@ mod tests {
         assert_eq!(
             outcomes,
             [
-                (Outcome::NotAttempted, None),
+                (Outcome::NotAttempted, Some(3)),
                 (Outcome::NotChanged, Some(1))
             ]
         );
@@ -672,6 +851,14 @@ mod tests {
         let kenhojo = ChangeTargets::new(&[PinKind::Kenhojo]).unwrap();
         assert!(matches!(
             precheck(&kenhojo, &statuses, true).unwrap().error,
+            Some(CardError::PinLocked { .. })
+        ));
+        // One juki key reference locked refuses juki, whatever the other says.
+        let mut juki = status(PinKind::Juki, 0x63C3);
+        juki.keys[1].counter = RetryCounter::Blocked(StatusWord::TriesLeft(0));
+        let juki_only = ChangeTargets::new(&[PinKind::Juki]).unwrap();
+        assert!(matches!(
+            precheck(&juki_only, &[juki], true).unwrap().error,
             Some(CardError::PinLocked { .. })
         ));
     }

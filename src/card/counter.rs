@@ -1,6 +1,6 @@
 //! What a PIN's retry counter says, and the state a holder cares about.
 
-use super::PinKind;
+use super::{KeyReference, PinKind};
 use crate::apdu::StatusWord;
 
 /// The card's answer about one PIN's counter, kept close to what the card said.
@@ -50,6 +50,33 @@ impl RetryCounter {
         }
     }
 
+    /// The counter a PIN held in several key references shows: the lowest. A locked one beats
+    /// everything; then one jpki cannot read (it never claims a number it cannot back); then the
+    /// smallest number. Key references not on the card do not count; when none is, the PIN is
+    /// absent.
+    pub fn lowest(counters: impl IntoIterator<Item = RetryCounter>) -> RetryCounter {
+        let present: Vec<RetryCounter> = counters
+            .into_iter()
+            .filter(|c| *c != RetryCounter::Absent)
+            .collect();
+        let blocked = present
+            .iter()
+            .find(|c| matches!(c, RetryCounter::Blocked(_)));
+        let unreadable = present
+            .iter()
+            .find(|c| matches!(c, RetryCounter::Unreadable(_)));
+        let fewest = present.iter().filter_map(|c| match c {
+            RetryCounter::Remaining(n) => Some(*n),
+            _ => None,
+        });
+        match (blocked, unreadable, fewest.min()) {
+            (Some(blocked), _, _) => *blocked,
+            (None, Some(unreadable), _) => *unreadable,
+            (None, None, Some(n)) => RetryCounter::Remaining(n),
+            (None, None, None) => RetryCounter::Absent,
+        }
+    }
+
     /// The status word behind a counter that is not a plain number.
     pub fn status_word(self) -> Option<StatusWord> {
         match self {
@@ -87,13 +114,51 @@ impl PinState {
     }
 }
 
-/// One PIN and its counter.
+/// What the card said about one key reference's counter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyCounter {
+    /// Which key reference.
+    pub key: KeyReference,
+    /// What the card said ([`RetryCounter::Absent`] when its application or EF is missing).
+    pub counter: RetryCounter,
+}
+
+/// One PIN and its counter.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PinStatus {
     /// Which PIN.
     pub kind: PinKind,
-    /// What the card said.
+    /// The counter the holder acts on: the lowest of `keys` ([`RetryCounter::lowest`]).
     pub counter: RetryCounter,
+    /// Every key reference of the PIN, in [`KeyReference::ALL`] order, absent ones included.
+    pub keys: Vec<KeyCounter>,
+}
+
+impl PinStatus {
+    /// The status of `kind` from what its key references said.
+    pub fn new(kind: PinKind, keys: Vec<KeyCounter>) -> PinStatus {
+        PinStatus {
+            kind,
+            counter: RetryCounter::lowest(keys.iter().map(|k| k.counter)),
+            keys,
+        }
+    }
+
+    /// The status of a PIN whose key references all said `counter` (tests, and callers that
+    /// read one answer for the PIN).
+    pub fn uniform(kind: PinKind, counter: RetryCounter) -> PinStatus {
+        let keys = kind
+            .key_references()
+            .into_iter()
+            .map(|key| KeyCounter { key, counter })
+            .collect();
+        PinStatus::new(kind, keys)
+    }
+
+    /// Whether its key references disagree (then `status` shows each).
+    pub fn keys_differ(&self) -> bool {
+        self.keys.windows(2).any(|w| w[0].counter != w[1].counter)
+    }
 }
 
 #[cfg(test)]
@@ -112,6 +177,27 @@ mod tests {
         assert_eq!(state(0x6A82), PinState::NotIssued);
         assert_eq!(state(0x9000), PinState::Error);
         assert_eq!(state(0x6F00), PinState::Error);
+    }
+
+    #[test]
+    fn the_lowest_of_two_key_references_is_the_one_shown() {
+        use RetryCounter::*;
+        let locked = Blocked(StatusWord::TriesLeft(0));
+        let odd = Unreadable(StatusWord::Success);
+        let cases = [
+            ([Remaining(3), Remaining(2)], Remaining(2)),
+            ([Remaining(1), Remaining(3)], Remaining(1)),
+            ([Remaining(3), locked], locked),
+            ([odd, locked], locked),
+            ([Remaining(3), odd], odd),
+            ([odd, Absent], odd),
+            ([Absent, Remaining(2)], Remaining(2)),
+            ([Remaining(3), Absent], Remaining(3)),
+            ([Absent, Absent], Absent),
+        ];
+        for (pair, lowest) in cases {
+            assert_eq!(RetryCounter::lowest(pair), lowest, "{pair:?}");
+        }
     }
 
     #[test]

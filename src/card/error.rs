@@ -1,6 +1,6 @@
 //! What can go wrong in the card layer.
 
-use super::PinKind;
+use super::{Application, ChangeCommand, PinKind};
 use crate::apdu::{ResponseError, StatusWord};
 use crate::transport::TransportError;
 use thiserror::Error;
@@ -54,29 +54,52 @@ pub enum CardError {
         kind: PinKind,
     },
     /// The card was lost after a PIN-bearing command was sent: nobody knows what it did.
-    #[error("the card was lost after the {kind} PIN was sent ({cause}): the try may have been counted, and the PIN may or may not have changed; run `jpki status`")]
+    #[error("the card was lost after the {kind} PIN was sent ({cause}): the try may have been counted{}; run `jpki status`", may_have_changed(*.changing))]
     OutcomeUnknown {
         /// Which PIN.
         kind: PinKind,
         /// How it was lost.
         cause: TransportError,
+        /// Whether the run was changing the PIN (change-pin) rather than only checking it.
+        changing: bool,
     },
     /// The card answered a PIN-bearing command with no status word: it got the PIN, and what it
     /// did with it is as unknown as when the card is lost.
-    #[error("the card's answer after the {kind} PIN was sent is unreadable ({problem}): the try may have been counted, and the PIN may or may not have changed; run `jpki status`")]
+    #[error("the card's answer after the {kind} PIN was sent is unreadable ({problem}): the try may have been counted{}; run `jpki status`", may_have_changed(*.changing))]
     AnswerUnknown {
         /// Which PIN.
         kind: PinKind,
         /// What is wrong with the answer (a field, not an error source: the message says it).
         problem: ResponseError,
+        /// Whether the run was changing the PIN (change-pin) rather than only checking it.
+        changing: bool,
     },
-    /// The current PIN was right, but CHANGE REFERENCE DATA was refused; the PIN is unchanged.
-    #[error("the card refused the new {kind} PIN (answered {sw}); the PIN is unchanged")]
+    /// The current PIN was right, but the change command was refused; that key reference still
+    /// holds the current PIN.
+    #[error("the card refused the new {kind} PIN ({} answered {sw}); {}", .command.name(), kept(*.command))]
     ChangeRejected {
         /// Which PIN.
         kind: PinKind,
+        /// The command it refused.
+        command: ChangeCommand,
         /// What the card answered.
         sw: StatusWord,
+    },
+    /// A PIN held in several key references (juki) was changed in some and not in the others:
+    /// they now hold different PINs. `source` says what stopped the run.
+    #[error("the {kind} PIN is only partly changed: {}", partly_changed(.changed, .unchanged, .unknown))]
+    PartlyChanged {
+        /// Which PIN.
+        kind: PinKind,
+        /// The applications whose key reference now holds the new PIN.
+        changed: Vec<Application>,
+        /// The applications whose key reference still holds the current PIN.
+        unchanged: Vec<Application>,
+        /// The applications whose key reference may hold either (the card was lost).
+        unknown: Vec<Application>,
+        /// What stopped the run.
+        #[source]
+        source: Box<CardError>,
     },
     /// An answer jpki cannot read, so it stops before sending anything more.
     #[error("the card answered {sw} to {command} for the {kind} PIN; jpki stopped there (`jpki status` shows the counters)")]
@@ -88,6 +111,55 @@ pub enum CardError {
         /// What it answered.
         sw: StatusWord,
     },
+}
+
+/// What a refused change leaves: one key reference (CHANGE REFERENCE DATA) or one of the juki
+/// PIN's two (CHANGE KEY), whose other may have taken it.
+fn kept(command: ChangeCommand) -> &'static str {
+    match command {
+        ChangeCommand::ReferenceData => "the PIN is unchanged",
+        ChangeCommand::Key => "the key reference that refused it keeps the current PIN",
+    }
+}
+
+fn may_have_changed(changing: bool) -> &'static str {
+    if changing {
+        ", and the PIN may or may not have changed"
+    } else {
+        ""
+    }
+}
+
+fn labels(applications: &[Application]) -> String {
+    applications
+        .iter()
+        .map(|a| a.label())
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+fn partly_changed(
+    changed: &[Application],
+    unchanged: &[Application],
+    unknown: &[Application],
+) -> String {
+    let mut parts = vec![format!(
+        "the key reference in {} holds the new PIN",
+        labels(changed)
+    )];
+    if !unchanged.is_empty() {
+        parts.push(format!(
+            "the one in {} still holds the current PIN",
+            labels(unchanged)
+        ));
+    }
+    if !unknown.is_empty() {
+        parts.push(format!(
+            "the one in {} may hold either (the card was lost after the PIN was sent)",
+            labels(unknown)
+        ));
+    }
+    parts.join(", ")
 }
 
 fn tries_phrase(left: u8) -> String {

@@ -144,11 +144,14 @@ pub fn guidance_with(statuses: &[PinStatus], certificate: CertificateValidity) -
             .map(|s| s.counter.state())
     };
     let works = |kind: PinKind| matches!(state_of(kind), Some(PinState::Ok | PinState::LastTry));
+    // A PIN not among `statuses` was not read (`verify-pin` reads only its own): it may work, and
+    // the kiosk advice says it holds only if the holder knows the other JPKI PIN.
+    let may_work = |kind: PinKind| state_of(kind).is_none() || works(kind);
     let kiosk_open = certificate != CertificateValidity::Expired;
     let reset_route = |kind: PinKind| match kind {
         _ if !kiosk_open => Route::CityOffice,
-        PinKind::Sign if works(PinKind::Auth) => Route::KioskReset,
-        PinKind::Auth if works(PinKind::Sign) => Route::KioskReset,
+        PinKind::Sign if may_work(PinKind::Auth) => Route::KioskReset,
+        PinKind::Auth if may_work(PinKind::Sign) => Route::KioskReset,
         _ => Route::CityOffice,
     };
     statuses
@@ -194,9 +197,8 @@ mod tests {
         PinKind::ALL
             .into_iter()
             .zip(counters)
-            .map(|(kind, sw)| PinStatus {
-                kind,
-                counter: RetryCounter::from_probe(StatusWord::from(sw)),
+            .map(|(kind, sw)| {
+                PinStatus::uniform(kind, RetryCounter::from_probe(StatusWord::from(sw)))
             })
             .collect()
     }
@@ -210,6 +212,15 @@ mod tests {
     const LOCKED: u16 = 0x63C0;
     const ONE: u16 = 0x63C1;
     const ABSENT: u16 = 0x6A82;
+
+    #[test]
+    fn a_jpki_pin_read_alone_keeps_the_kiosk_open() {
+        let alone = [PinStatus::uniform(
+            PinKind::Auth,
+            RetryCounter::from_probe(StatusWord::from(LOCKED)),
+        )];
+        assert_eq!(guidance(&alone)[0].step, NextStep::Reset(Route::KioskReset));
+    }
 
     #[test]
     fn a_fresh_card_needs_nothing() {

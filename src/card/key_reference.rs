@@ -22,6 +22,16 @@ pub enum ChangeCommand {
     Key,
 }
 
+impl ChangeCommand {
+    /// The command's name, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            ChangeCommand::ReferenceData => "CHANGE REFERENCE DATA",
+            ChangeCommand::Key => "CHANGE KEY",
+        }
+    }
+}
+
 impl KeyReference {
     /// Every key reference, in the order of the status exchange.
     pub const ALL: [KeyReference; 5] = [

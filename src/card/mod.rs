@@ -6,24 +6,30 @@ pub mod certificate;
 mod change;
 mod counter;
 mod error;
+mod experimental;
+mod guarded;
 mod guessable;
 pub mod guidance;
 mod key_reference;
 mod pin;
 mod status;
 pub mod token;
+mod verify;
 
 pub use application::Application;
 pub use change::{
     change_pins, precheck, ChangeInputError, ChangeReport, ChangeTargets, Entry, Outcome,
     PinChange, PinOutcome,
 };
-pub use counter::{PinState, PinStatus, RetryCounter};
+pub use counter::{KeyCounter, PinState, PinStatus, RetryCounter};
 pub use error::CardError;
+pub use experimental::{NeedsExperimental, PinCommand};
+pub use guarded::{KeyOutcome, KeyResult};
 pub use guessable::{weakness, Weakness};
 pub use key_reference::{ChangeCommand, KeyReference};
 pub use pin::{Pin, PinFormat, PinFormatError, PinKind};
 pub use status::{probe_card_kind, read_card_report, read_pin_statuses, CardReport};
+pub use verify::{precheck_verify, verify_pin, VerifyReport};
 
 use crate::apdu::{Command, Response, ResponseError};
 use crate::transport::Transport;

@@ -1,9 +1,12 @@
-//! Reading the card in one hold, spending no try: the 11-APDU counter exchange, and plain
-//! `status`'s extra reads (the token and the auth certificate) before it.
+//! Reading the card in one hold, spending no try: the 14-APDU counter exchange (five key
+//! references: sign, auth, juki twice, kenhojo), and plain `status`'s extra reads (the token and
+//! the auth certificate) before it.
 
 use super::certificate::{not_after_of, read_auth_certificate, CertificateProblem};
 use super::token::{read_card_kind, CardKind};
-use super::{held, send, Application, CardError, PinKind, PinStatus, RetryCounter};
+use super::{
+    held, send, Application, CardError, KeyCounter, KeyReference, PinKind, PinStatus, RetryCounter,
+};
 use crate::apdu::{Command, StatusWord};
 use crate::transport::Transport;
 use time::Date;
@@ -15,14 +18,15 @@ pub struct CardReport {
     pub kind: CardKind,
     /// The auth certificate's notAfter (a date in Japan), or why it could not be told.
     pub auth_not_after: Result<Date, CertificateProblem>,
-    /// The four counters, in the order of [`PinKind::ALL`].
+    /// The four PINs, in the order of [`PinKind::ALL`].
     pub pins: Vec<PinStatus>,
 }
 
-/// Read the counters of all four PINs, in the order of [`PinKind::ALL`].
+/// Read the counters of all four PINs, in the order of [`PinKind::ALL`]: every key reference in
+/// the order of [`KeyReference::ALL`], the juki PIN's two included.
 ///
-/// A missing juki or kenhojo application, or a missing PIN file, reports those PINs as absent;
-/// a card without the JPKI application is not a My Number card.
+/// A missing juki or kenhojo application, or a missing PIN file, reports those key references as
+/// absent and the exchange goes on; a card without the JPKI application is not a My Number card.
 pub fn read_pin_statuses(transport: &mut dyn Transport) -> Result<Vec<PinStatus>, CardError> {
     held(transport, |t| read_all(t, &mut |_| Ok(())))
 }
@@ -67,48 +71,51 @@ fn read_all(
     transport: &mut dyn Transport,
     after_jpki_selected: &mut dyn FnMut(&mut dyn Transport) -> Result<(), CardError>,
 ) -> Result<Vec<PinStatus>, CardError> {
-    let mut statuses = Vec::with_capacity(PinKind::ALL.len());
-    // The 住基 AP's key reference is not read yet: juki is read in the 共通 AP, as before.
-    for application in Application::ALL
-        .into_iter()
-        .filter(|a| *a != Application::Juki)
-    {
-        let selected = send(transport, &Command::select_application(application.aid()))?.sw;
-        if application == Application::Jpki {
-            if selected != StatusWord::Success {
-                return Err(CardError::NotMyNumberCard { sw: selected });
+    let mut keys = Vec::with_capacity(KeyReference::ALL.len());
+    // The application selected last and how it answered: sign and auth share one SELECT.
+    let mut current: Option<(Application, StatusWord)> = None;
+    for key in KeyReference::ALL {
+        let selected = match current {
+            Some((application, sw)) if application == key.application => sw,
+            _ => {
+                let sw = send(
+                    transport,
+                    &Command::select_application(key.application.aid()),
+                )?
+                .sw;
+                if key.application == Application::Jpki {
+                    if sw != StatusWord::Success {
+                        return Err(CardError::NotMyNumberCard { sw });
+                    }
+                    after_jpki_selected(transport)?;
+                }
+                current = Some((key.application, sw));
+                sw
             }
-            after_jpki_selected(transport)?;
-        }
-        for kind in PinKind::ALL
-            .into_iter()
-            .filter(|k| legacy_application(*k) == application)
-        {
-            let counter = match selected {
-                StatusWord::Success => read_counter(transport, kind)?,
-                StatusWord::FileNotFound => RetryCounter::Absent,
-                other => RetryCounter::Unreadable(other),
-            };
-            statuses.push(PinStatus { kind, counter });
-        }
+        };
+        let counter = match selected {
+            StatusWord::Success => read_counter(transport, key)?,
+            StatusWord::FileNotFound => RetryCounter::Absent,
+            other => RetryCounter::Unreadable(other),
+        };
+        keys.push(KeyCounter { key, counter });
     }
-    Ok(statuses)
+    Ok(PinKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let of_kind = keys.iter().filter(|k| k.key.kind == kind).copied();
+            PinStatus::new(kind, of_kind.collect())
+        })
+        .collect())
 }
 
-/// The one application each PIN is read and changed in, until both juki key references are:
-/// the last of its key references (for juki, the 共通 AP, the AID jpki has always used).
-pub(crate) fn legacy_application(kind: PinKind) -> Application {
-    kind.key_references()
-        .last()
-        .map_or(Application::Jpki, |r| r.application)
-}
-
-/// SELECT the PIN's EF in the current application and ask its counter: two APDUs, no try spent.
+/// SELECT the key reference's EF in the current application and ask its counter: two APDUs, no
+/// try spent.
 pub(crate) fn read_counter(
     transport: &mut dyn Transport,
-    kind: PinKind,
+    key: KeyReference,
 ) -> Result<RetryCounter, CardError> {
-    match send(transport, &Command::select_file(kind.ef()))?.sw {
+    match send(transport, &Command::select_file(key.ef()))?.sw {
         StatusWord::Success => {}
         StatusWord::FileNotFound => return Ok(RetryCounter::Absent),
         other => return Ok(RetryCounter::Unreadable(other)),

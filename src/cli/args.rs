@@ -67,15 +67,16 @@ pub enum CommandArg {
     /// Show how many tries each of the four PINs has left, spending none, what to do about
     /// any that is locked, and the card's kind and certificate expiry.
     Status {
-        /// Read only the four counters (exactly 11 APDUs), nothing else.
+        /// Read only the counters (exactly 14 APDUs: five key references), nothing else.
         #[arg(long)]
         pins_only: bool,
     },
     /// Change a PIN, or several 4-digit PINs to one new value, without risking a lock.
     ///
     /// Shows the tries left, then asks on the terminal, hidden, for the current PIN once and the
-    /// new PIN twice. A PIN with one try left is refused unless --allow-last-try; a locked one
-    /// always.
+    /// new PIN twice. Every counter is read before any PIN is sent: a PIN with one try left is
+    /// refused unless --allow-last-try, a locked one always, and then nothing changes. The juki
+    /// PIN needs --experimental.
     ChangePin {
         /// Read the PINs from stdin: line 1 the current PIN, line 2 the new PIN, nothing else.
         #[arg(long)]
@@ -83,9 +84,33 @@ pub enum CommandArg {
         /// Go ahead when only one try is left (a wrong current PIN then locks the PIN).
         #[arg(long)]
         allow_last_try: bool,
+        /// Allow the juki PIN, whose change rests on a single public source (docs/protocol.md).
+        #[arg(long)]
+        experimental: bool,
         /// The PINs to change, in order. Several at once only of the 4-digit ones.
         #[arg(required = true, value_enum, value_name = "PIN")]
         pins: Vec<PinArg>,
+    },
+    /// Check that a PIN is right, without changing it; a right PIN puts its counter back at
+    /// its maximum.
+    ///
+    /// Shows the tries left, then asks on the terminal, hidden, for the PIN. Its counter is read
+    /// before it is sent, once: one try left is refused unless --allow-last-try, a locked PIN
+    /// always. The juki PIN needs --experimental.
+    VerifyPin {
+        /// Read the PIN from stdin: exactly one line.
+        #[arg(long)]
+        stdin: bool,
+        /// Go ahead when only one try is left (a wrong PIN then locks it).
+        #[arg(long)]
+        allow_last_try: bool,
+        /// Allow the juki PIN, held in two key references of which no public source says which
+        /// a municipal terminal checks (docs/protocol.md).
+        #[arg(long)]
+        experimental: bool,
+        /// The PIN to check.
+        #[arg(value_enum, value_name = "PIN")]
+        pin: PinArg,
     },
     /// Check the PC/SC service, the readers, the card and its JPKI application, one line each.
     Doctor,

@@ -54,7 +54,7 @@ a trace file is unreadable or malformed, or the replay diverged from it
 the card answered something jpki cannot use
 .TP
 .B 13
-the current PIN was wrong
+the PIN typed (the current PIN) was wrong
 .TP
 .B 14
 refused by the last\-try guard (see \-\-allow\-last\-try)
@@ -73,6 +73,12 @@ timed out waiting for a card
 .TP
 .B 19
 a \fBjpki doctor\fR check failed
+.TP
+.B 20
+the juki PIN was named without \-\-experimental; nothing was sent to the card
+.TP
+.B 21
+the juki PIN is partly changed: one key reference took the new PIN, the other did not; run \fBjpki status\fR
 "#;
 
 /// `jpki completions SHELL`: print the completion script for `shell` on stdout.

@@ -1,50 +1,26 @@
 //! `jpki change-pin`: take the PINs from the user, check them, then change them on the card.
 //!
 //! Everything typed is checked before any transport is opened, so bad input never reaches a
-//! reader. PINs live only in zeroizing buffers and never appear in output.
+//! reader; an experimental PIN without `--experimental` is refused before that. PINs live only
+//! in zeroizing buffers and never appear in output.
 
 use super::config::{Config, PinInput};
 use super::exit::Exit;
 use super::open::open;
 use super::output;
-use super::text::{change_prompts, counter_line, outcome_word, pin_name, weakness_warning, Lang};
+use super::pin_entry::{self, Ask, PinEntryError, StdinLayout};
+use super::status::aid_hex;
+use super::text::{
+    change_prompts, counter_line, key_result_text, outcome_word, pin_label, weakness_warning, Lang,
+};
 use jpki::card::{
-    change_pins, precheck, read_pin_statuses, weakness, CardError, ChangeInputError, ChangeReport,
-    ChangeTargets, Outcome, PinChange, PinKind, PinOutcome, PinStatus,
+    change_pins, precheck, read_pin_statuses, weakness, CardError, ChangeReport, ChangeTargets,
+    KeyOutcome, KeyReference, KeyResult, NeedsExperimental, Outcome, PinChange, PinCommand,
+    PinKind, PinOutcome, PinStatus,
 };
 use jpki::transport::Transport;
 use serde_json::{json, Value};
-use std::io::Read;
-use thiserror::Error;
 use zeroize::Zeroizing;
-
-/// The most stdin may hold: two PINs of at most 16 characters need far less.
-pub(super) const STDIN_LIMIT: usize = 1024;
-
-/// Why the typed PINs could not be read. Never holds a PIN.
-#[derive(Debug, Error)]
-pub enum PinEntryError {
-    /// No terminal to prompt on.
-    #[error("cannot ask for the PIN on a terminal ({0}); pipe it with --stdin instead")]
-    NoTerminal(String),
-    /// stdin could not be read.
-    #[error("cannot read the PINs from stdin: {0}")]
-    Stdin(String),
-    /// stdin is not the two lines --stdin expects.
-    #[error(
-        "--stdin expects exactly two lines: the current PIN, then the new PIN (found {0} line(s))"
-    )]
-    StdinLines(usize),
-    /// stdin is longer than two PINs could be.
-    #[error("--stdin expects two short lines, but stdin holds more than {STDIN_LIMIT} bytes")]
-    StdinTooLong,
-    /// The two entries of the new PIN differ.
-    #[error("the two entries of the new PIN differ")]
-    Mismatch,
-}
-
-/// Asks the holder for one hidden entry, showing the prompt.
-type Ask<'a> = &'a mut dyn FnMut(&str) -> std::io::Result<String>;
 
 /// Check the input, change the PINs, report each one; a failure ends with its own exit code.
 pub fn run(
@@ -52,9 +28,17 @@ pub fn run(
     pins: &[PinKind],
     input: PinInput,
     allow_last_try: bool,
+    experimental: bool,
 ) -> anyhow::Result<Exit> {
-    let mut terminal = |prompt: &str| rpassword::prompt_password(prompt);
-    run_with(config, pins, input, allow_last_try, &mut terminal)
+    let mut terminal = pin_entry::hidden_prompt;
+    run_with(
+        config,
+        pins,
+        input,
+        allow_last_try,
+        experimental,
+        &mut terminal,
+    )
 }
 
 fn run_with(
@@ -62,14 +46,18 @@ fn run_with(
     pins: &[PinKind],
     input: PinInput,
     allow_last_try: bool,
+    experimental: bool,
     ask: Ask,
 ) -> anyhow::Result<Exit> {
     let lang = config.lang;
     let targets = ChangeTargets::new(pins)?;
+    refuse_unless_experimental(&targets, experimental)?;
     match input {
         PinInput::Stdin => {
             // Everything is checked before the transport is opened: bad input reaches no card.
-            let change = checked(&targets, read_stdin()?)?;
+            let [current, new] = pin_entry::read_stdin(StdinLayout::CurrentThenNew)?;
+            let change = PinChange::new(&targets, &current, &new)?;
+            drop((current, new));
             warn_if_guessable(&change, lang);
             let mut transport = open(config)?;
             let report = change_pins(transport.as_mut(), &change, allow_last_try);
@@ -89,7 +77,9 @@ fn run_with(
                 return finish_and_report(config, transport, report);
             }
             let typed = prompt(&targets, lang, ask).map_err(anyhow::Error::from);
-            let change = match typed.and_then(|typed| Ok(checked(&targets, typed)?)) {
+            let checked =
+                |[current, new]: [Zeroizing<String>; 2]| PinChange::new(&targets, &current, &new);
+            let change = match typed.and_then(|typed| Ok(checked(typed)?)) {
                 Ok(change) => change,
                 Err(error) => return abandon(transport, error),
             };
@@ -101,12 +91,18 @@ fn run_with(
     }
 }
 
-/// Both typed values checked against the targets; the typed strings are wiped on return.
-fn checked(
+/// An experimental PIN is changed only when the holder asked with `--experimental`.
+fn refuse_unless_experimental(
     targets: &ChangeTargets,
-    (current, new): (Zeroizing<String>, Zeroizing<String>),
-) -> Result<PinChange, ChangeInputError> {
-    PinChange::new(targets, &current, &new)
+    experimental: bool,
+) -> Result<(), NeedsExperimental> {
+    match targets.kinds().iter().find(|k| k.is_experimental()) {
+        Some(&kind) if !experimental => Err(NeedsExperimental {
+            kind,
+            command: PinCommand::Change,
+        }),
+        _ => Ok(()),
+    }
 }
 
 fn warn_if_guessable(change: &PinChange, lang: Lang) {
@@ -116,7 +112,10 @@ fn warn_if_guessable(change: &PinChange, lang: Lang) {
 }
 
 /// Stop before any PIN was sent; the transport still writes what it recorded.
-fn abandon(mut transport: Box<dyn Transport>, error: anyhow::Error) -> anyhow::Result<Exit> {
+pub(super) fn abandon(
+    mut transport: Box<dyn Transport>,
+    error: anyhow::Error,
+) -> anyhow::Result<Exit> {
     // The run's own error is the one to report; a replay left half-used is expected here.
     let _ = transport.finish();
     Err(error)
@@ -161,118 +160,157 @@ fn prompt(
     targets: &ChangeTargets,
     lang: Lang,
     ask: Ask,
-) -> Result<(Zeroizing<String>, Zeroizing<String>), PinEntryError> {
+) -> Result<[Zeroizing<String>; 2], PinEntryError> {
     let [current_prompt, new_prompt, again_prompt] =
         change_prompts(targets.kinds(), targets.format(), lang);
-    let mut ask = |text: &str| {
-        ask(text)
-            .map(Zeroizing::new)
-            .map_err(|e| PinEntryError::NoTerminal(e.to_string()))
-    };
-    let current = ask(&current_prompt)?;
-    let new = ask(&new_prompt)?;
-    let again = ask(&again_prompt)?;
+    let current = pin_entry::ask_one(ask, &current_prompt)?;
+    let new = pin_entry::ask_one(ask, &new_prompt)?;
+    let again = pin_entry::ask_one(ask, &again_prompt)?;
     if *new != *again {
         return Err(PinEntryError::Mismatch);
     }
-    Ok((current, new))
+    Ok([current, new])
 }
 
-/// Line 1 the current PIN, line 2 the new one (`\n` or `\r\n`); a final newline is optional,
-/// and anything after line 2, even an empty line, is refused rather than guessed about.
-fn read_stdin() -> Result<(Zeroizing<String>, Zeroizing<String>), PinEntryError> {
-    // Room for one byte more than the limit, so reading never reallocates (which would leave an
-    // unwiped copy behind) and an over-long input shows as exactly `STDIN_LIMIT + 1` bytes.
-    let mut buffer = Zeroizing::new(Vec::with_capacity(STDIN_LIMIT + 2));
-    unbuffered_stdin()
-        .map_err(|e| PinEntryError::Stdin(e.to_string()))?
-        .take(STDIN_LIMIT as u64 + 1)
-        .read_to_end(&mut buffer)
-        .map_err(|e| PinEntryError::Stdin(e.to_string()))?;
-    if buffer.len() > STDIN_LIMIT {
-        return Err(PinEntryError::StdinTooLong);
+/// What stopped the run, whatever wrapped it.
+fn cause(error: &CardError) -> &CardError {
+    match error {
+        CardError::PartlyChanged { source, .. } => source,
+        other => other,
     }
-    split_lines(&buffer)
 }
 
-/// Standard input read directly, not through std's buffer, which would keep an unwiped copy.
-#[cfg(unix)]
-fn unbuffered_stdin() -> std::io::Result<impl Read> {
-    use std::os::fd::AsFd;
-    Ok(std::fs::File::from(
-        std::io::stdin().as_fd().try_clone_to_owned()?,
-    ))
-}
-
-/// Standard input; elsewhere than Unix through std's buffer.
-#[cfg(not(unix))]
-fn unbuffered_stdin() -> std::io::Result<impl Read> {
-    Ok(std::io::stdin())
-}
-
-fn split_lines(bytes: &[u8]) -> Result<(Zeroizing<String>, Zeroizing<String>), PinEntryError> {
-    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
-    let lines: Vec<&[u8]> = body
-        .split(|b| *b == b'\n')
-        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
-        .collect();
-    let count = if bytes.is_empty() { 0 } else { lines.len() };
-    let [current, new] = lines.as_slice() else {
-        return Err(PinEntryError::StdinLines(count));
-    };
-    // Non-UTF-8 bytes become U+FFFD, which the format check then refuses.
-    let text = |line: &[u8]| Zeroizing::new(String::from_utf8_lossy(line).into_owned());
-    Ok((text(current), text(new)))
+/// The JSON word for the failure that stopped a PIN or key reference.
+pub(super) fn failure_id(error: Option<&CardError>) -> &'static str {
+    match error.map(cause) {
+        Some(CardError::WrongPin { .. }) => "wrong_pin",
+        Some(CardError::PinLocked { .. }) => "locked",
+        Some(CardError::LastTryRefused { .. }) => "last_try_refused",
+        Some(CardError::PinNotIssued { .. }) => "not_issued",
+        Some(CardError::ChangeRejected { .. }) => "change_rejected",
+        Some(CardError::OutcomeUnknown { .. } | CardError::AnswerUnknown { .. }) => {
+            "outcome_unknown"
+        }
+        Some(_) | None => "error",
+    }
 }
 
 /// The per-PIN result word for JSON: what happened, or why not.
 fn result_id(outcome: &PinOutcome, error: Option<&CardError>) -> &'static str {
-    match (outcome.outcome, error) {
-        (Outcome::Changed, _) => "changed",
-        (Outcome::NotAttempted, _) => "not_attempted",
-        (Outcome::Unknown, _) => "outcome_unknown",
-        (Outcome::NotChanged, Some(error)) => match error {
-            CardError::WrongPin { .. } => "wrong_pin",
-            CardError::PinLocked { .. } => "locked",
-            CardError::LastTryRefused { .. } => "last_try_refused",
-            CardError::PinNotIssued { .. } => "not_issued",
-            CardError::ChangeRejected { .. } => "change_rejected",
-            _ => "error",
+    match outcome.outcome {
+        Outcome::Changed => "changed",
+        Outcome::NotAttempted => "not_attempted",
+        Outcome::Unknown => "outcome_unknown",
+        Outcome::PartlyChanged => "partly_changed",
+        Outcome::NotChanged => match error {
+            Some(_) => failure_id(error),
+            None => "not_changed",
         },
-        (Outcome::NotChanged, None) => "not_changed",
     }
 }
 
+/// The PIN-level outcome word for JSON.
+fn outcome_id(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Changed => "changed",
+        Outcome::NotChanged => "not_changed",
+        Outcome::Unknown => "outcome_unknown",
+        Outcome::NotAttempted => "not_attempted",
+        Outcome::PartlyChanged => "partly_changed",
+    }
+}
+
+/// The JSON words for a key reference that did, or did not, do what the command asks.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct KeyWords {
+    /// The card took the PIN ("changed", "verified").
+    pub done: &'static str,
+    /// It did not, for a reason that stopped the run elsewhere ("not_changed", "not_verified").
+    pub not_done: &'static str,
+}
+
+/// A key reference's result word for JSON; where the run stopped, why.
+fn key_result_id(
+    key: &KeyOutcome,
+    stopped_at: Option<KeyReference>,
+    error: Option<&CardError>,
+    words: KeyWords,
+) -> &'static str {
+    match key.result {
+        KeyResult::Done => words.done,
+        KeyResult::NotAttempted => "not_attempted",
+        KeyResult::Unknown => "outcome_unknown",
+        KeyResult::NotOnCard => "not_on_card",
+        KeyResult::NotDone if stopped_at == Some(key.key) => failure_id(error),
+        KeyResult::NotDone => words.not_done,
+    }
+}
+
+/// Each key reference of a PIN held in several, as JSON: `application`, `aid`, `result`,
+/// `tries_left`, `max_tries`.
+pub(super) fn keys_json(
+    keys: &[KeyOutcome],
+    stopped_at: Option<KeyReference>,
+    error: Option<&CardError>,
+    words: KeyWords,
+) -> Value {
+    json!(keys
+        .iter()
+        .map(|k| json!({
+            "application": k.key.application.id(),
+            "aid": aid_hex(k.key.application),
+            "result": key_result_id(k, stopped_at, error, words),
+            "tries_left": k.tries_left,
+            "max_tries": k.key.kind.max_tries(),
+        }))
+        .collect::<Vec<_>>())
+}
+
 fn to_json(reader: &str, report: &ChangeReport) -> Value {
+    let error = report.error.as_ref();
     let pins: Vec<Value> = report
         .outcomes
         .iter()
         .map(|o| {
-            json!({
+            let mut entry = json!({
                 "id": o.kind.id(),
                 "name": o.kind.official_name(),
                 "changed": o.outcome.changed(),
-                "result": result_id(o, report.error.as_ref()),
+                "outcome": outcome_id(o.outcome),
+                "result": result_id(o, error),
                 "tries_left": o.tries_left,
                 "max_tries": o.kind.max_tries(),
-            })
+            });
+            if o.keys.len() > 1 {
+                let words = KeyWords {
+                    done: "changed",
+                    not_done: "not_changed",
+                };
+                entry["key_refs"] = keys_json(&o.keys, report.stopped_at, error, words);
+            }
+            entry
         })
         .collect();
     json!({ "reader": reader, "pins": pins })
 }
 
 fn to_text(report: &ChangeReport, lang: Lang) -> String {
-    report
-        .outcomes
-        .iter()
-        .map(|o| {
-            let name = match lang {
-                Lang::Ja => pin_name(o.kind, lang).to_string(),
-                Lang::En => format!("{} ({})", pin_name(o.kind, lang), o.kind.id()),
-            };
-            format!("{name}: {}\n", outcome_word(o.outcome, lang))
-        })
-        .collect()
+    let mut out = String::new();
+    for o in &report.outcomes {
+        let name = pin_label(o.kind, lang);
+        out.push_str(&format!("{name}: {}\n", outcome_word(o.outcome, lang)));
+        if o.outcome == Outcome::PartlyChanged {
+            // Which key reference holds which PIN now; never the PIN itself.
+            for key in &o.keys {
+                out.push_str(&format!(
+                    "  {}: {}\n",
+                    key.key.application.label(),
+                    key_result_text(key.result, lang)
+                ));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -301,13 +339,29 @@ mod tests {
 
     /// Run interactively with `answers` typed at the prompts, in order; the exit code.
     fn interactive(trace: &str, pins: &[PinKind], answers: &[&str]) -> (Exit, Vec<String>) {
+        interactive_with(trace, pins, answers, true)
+    }
+
+    fn interactive_with(
+        trace: &str,
+        pins: &[PinKind],
+        answers: &[&str],
+        experimental: bool,
+    ) -> (Exit, Vec<String>) {
         let mut asked = Vec::new();
         let mut typed = answers.iter();
         let mut ask = |prompt: &str| {
             asked.push(prompt.to_string());
             Ok(typed.next().expect("asked once too often").to_string())
         };
-        let result = run_with(&replaying(trace), pins, PinInput::Prompt, false, &mut ask);
+        let result = run_with(
+            &replaying(trace),
+            pins,
+            PinInput::Prompt,
+            false,
+            experimental,
+            &mut ask,
+        );
         let code = match result {
             Ok(code) => code,
             Err(error) => exit_code_of(&error),
@@ -351,31 +405,9 @@ mod tests {
     }
 
     #[test]
-    fn stdin_is_two_lines_with_either_line_ending() {
-        for input in [
-            &b"1234\n5678\n"[..],
-            b"1234\n5678",
-            b"1234\r\n5678\r\n",
-            b"1234\r\n5678",
-        ] {
-            let (current, new) = split_lines(input).unwrap();
-            assert_eq!((current.as_str(), new.as_str()), ("1234", "5678"));
-        }
-    }
-
-    #[test]
-    fn stdin_with_fewer_or_more_lines_is_refused() {
-        for (input, count) in [
-            (&b""[..], 0),
-            (b"1234\n", 1),
-            (b"1234", 1),
-            (b"1234\n5678\n\n", 3),
-            (b"1234\n5678\n9999\n", 3),
-        ] {
-            match split_lines(input) {
-                Err(PinEntryError::StdinLines(n)) => assert_eq!(n, count, "{input:?}"),
-                other => panic!("{input:?}: {:?}", other.map(|_| ())),
-            }
-        }
+    fn juki_without_experimental_is_refused_before_the_card_is_read() {
+        // The trace does not exist: opening it would exit 11.
+        let (code, asked) = interactive_with("/nonexistent.trace", &[PinKind::Juki], &[], false);
+        assert_eq!((code, asked.len()), (Exit::ExperimentalRefused, 0));
     }
 }

@@ -28,7 +28,7 @@ pub enum Action {
     Readers,
     /// `jpki status`
     Status {
-        /// Only the 11-APDU counter exchange.
+        /// Only the 14-APDU counter exchange.
         pins_only: bool,
     },
     /// `jpki completions SHELL`
@@ -49,6 +49,19 @@ pub enum Action {
         input: PinInput,
         /// Whether a counter at 1 may be spent.
         allow_last_try: bool,
+        /// Whether experimental PINs (juki) may be changed.
+        experimental: bool,
+    },
+    /// `jpki verify-pin`
+    VerifyPin {
+        /// The PIN named.
+        pin: PinKind,
+        /// Where the PIN comes from.
+        input: PinInput,
+        /// Whether a counter at 1 may be spent.
+        allow_last_try: bool,
+        /// Whether experimental PINs (juki) may be checked.
+        experimental: bool,
     },
     /// `jpki doctor`
     Doctor,
@@ -59,8 +72,20 @@ pub enum Action {
 pub enum PinInput {
     /// Hidden prompts on the terminal.
     Prompt,
-    /// Two lines on stdin: the current PIN, then the new PIN.
+    /// Lines on stdin: the PIN (`verify-pin`), or the current PIN then the new PIN
+    /// (`change-pin`).
     Stdin,
+}
+
+impl PinInput {
+    /// stdin when `--stdin` was given, else the terminal.
+    fn from_flag(stdin: bool) -> PinInput {
+        if stdin {
+            PinInput::Stdin
+        } else {
+            PinInput::Prompt
+        }
+    }
 }
 
 impl From<PinArg> for PinKind {
@@ -129,15 +154,24 @@ impl Config {
             CommandArg::ChangePin {
                 stdin,
                 allow_last_try,
+                experimental,
                 pins,
             } => Action::ChangePin {
                 pins: pins.into_iter().map(PinKind::from).collect(),
-                input: if stdin {
-                    PinInput::Stdin
-                } else {
-                    PinInput::Prompt
-                },
+                input: PinInput::from_flag(stdin),
                 allow_last_try,
+                experimental,
+            },
+            CommandArg::VerifyPin {
+                stdin,
+                allow_last_try,
+                experimental,
+                pin,
+            } => Action::VerifyPin {
+                pin: pin.into(),
+                input: PinInput::from_flag(stdin),
+                allow_last_try,
+                experimental,
             },
             CommandArg::Doctor => Action::Doctor,
         };
@@ -221,8 +255,39 @@ mod tests {
                 pins: vec![PinKind::Juki, PinKind::Kenhojo, PinKind::Auth],
                 input: PinInput::Stdin,
                 allow_last_try: false,
+                experimental: false,
             }
         );
+        let c = config(&["jpki", "change-pin", "--experimental", "juki"], &[]);
+        assert_eq!(
+            c.action,
+            Action::ChangePin {
+                pins: vec![PinKind::Juki],
+                input: PinInput::Prompt,
+                allow_last_try: false,
+                experimental: true,
+            }
+        );
+    }
+
+    #[test]
+    fn verify_pin_takes_exactly_one_pin_and_no_value() {
+        let c = config(
+            &["jpki", "verify-pin", "--stdin", "--allow-last-try", "auth"],
+            &[],
+        );
+        assert_eq!(
+            c.action,
+            Action::VerifyPin {
+                pin: PinKind::Auth,
+                input: PinInput::Stdin,
+                allow_last_try: true,
+                experimental: false,
+            }
+        );
+        assert!(Args::try_parse_from(["jpki", "verify-pin"]).is_err());
+        assert!(Args::try_parse_from(["jpki", "verify-pin", "auth", "kenhojo"]).is_err());
+        assert!(Args::try_parse_from(["jpki", "verify-pin", "auth", "1234"]).is_err());
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! Exit codes, one per class of failure (docs/exit-codes.md), and the message for each error.
 
-use super::change_pin::PinEntryError;
 use super::messages::error_text;
+use super::pin_entry::PinEntryError;
 use super::text::Lang;
-use jpki::card::{CardError, ChangeInputError, PinFormatError};
+use jpki::card::{CardError, ChangeInputError, NeedsExperimental, PinFormatError};
 use jpki::transport::trace::TraceError;
 use jpki::transport::TransportError;
 
@@ -37,20 +37,28 @@ pub enum Exit {
     Trace = 11,
     /// The card answered something jpki cannot use.
     CardAnswer = 12,
-    /// The current PIN was wrong; the card counted the try.
+    /// `change-pin`, `verify-pin`: the PIN typed was wrong; the card counted the try.
     WrongPin = 13,
-    /// The counter is at 1 and --allow-last-try was not given; nothing was sent.
+    /// `change-pin`, `verify-pin`: a counter is at 1 and --allow-last-try was not given; no PIN
+    /// was sent.
     LastTryRefused = 14,
-    /// The PIN is locked.
+    /// `change-pin`, `verify-pin`: the PIN is locked.
     PinLocked = 15,
-    /// The card was lost after a PIN was sent: the try may have counted, the PIN may have changed.
+    /// `change-pin`, `verify-pin`: the card was lost after a PIN was sent: the try may have
+    /// counted, and (change-pin) the PIN may have changed.
     OutcomeUnknown = 16,
-    /// This card has no such PIN.
+    /// `change-pin`, `verify-pin`: this card has no such PIN.
     PinNotIssued = 17,
     /// `--wait` timed out: no card was presented.
     WaitTimedOut = 18,
     /// A `jpki doctor` check failed.
     DoctorFailed = 19,
+    /// `change-pin`, `verify-pin`: an experimental PIN (juki) without `--experimental`; the
+    /// card was not touched.
+    ExperimentalRefused = 20,
+    /// `change-pin`: a PIN held in two key references (juki) took the new PIN in one and not
+    /// (or not surely) in the other.
+    PartlyChanged = 21,
 }
 
 /// The exit code for an error: the first error in its chain that jpki knows decides.
@@ -64,6 +72,9 @@ pub fn exit_code_of(error: &anyhow::Error) -> Exit {
             || cause.is::<PinEntryError>()
         {
             return Exit::InvalidPin;
+        }
+        if cause.is::<NeedsExperimental>() {
+            return Exit::ExperimentalRefused;
         }
         if let Some(e) = cause.downcast_ref::<TransportError>() {
             return transport_exit(e);
@@ -87,6 +98,7 @@ pub fn exit_code_of(error: &anyhow::Error) -> Exit {
                     Exit::OutcomeUnknown
                 }
                 CardError::PinNotIssued { .. } => Exit::PinNotIssued,
+                CardError::PartlyChanged { .. } => Exit::PartlyChanged,
             };
         }
     }
@@ -115,6 +127,20 @@ pub fn describe_error(error: &anyhow::Error, lang: Lang) -> String {
         lang.pick("jpki: エラー", "jpki: error"),
         error_text(error, lang)
     );
+    let checking_only = error.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<CardError>(),
+            Some(
+                CardError::OutcomeUnknown {
+                    changing: false,
+                    ..
+                } | CardError::AnswerUnknown {
+                    changing: false,
+                    ..
+                }
+            )
+        )
+    });
     let hint = match exit_code_of(error) {
         Exit::ServiceUnavailable => Some(lang.pick(
             "PC/SC サービスを起動してください (Debian/Ubuntu: sudo systemctl start pcscd.socket、Windows: Smart Card サービス)。",
@@ -156,6 +182,10 @@ pub fn describe_error(error: &anyhow::Error, lang: Lang) -> String {
             "ロックされた暗証番号は、住民票のある市区町村の窓口で初期化・再設定できます（カードをお持ちください）。",
             "a locked PIN is reset at the office of the municipality you are registered in (bring the card).",
         )),
+        Exit::OutcomeUnknown if checking_only => Some(lang.pick(
+            "試行回数が数えられたかもしれません。`jpki status` で残り回数を確認してください（回数は減りません）。",
+            "the try may have been counted. `jpki status` shows the counters without spending a try.",
+        )),
         Exit::OutcomeUnknown => Some(lang.pick(
             "`jpki status` で残り回数を確認してください（回数は減りません）。",
             "the try may have been counted, and the PIN may or may not have changed. `jpki status` shows the counters without spending a try.",
@@ -163,6 +193,14 @@ pub fn describe_error(error: &anyhow::Error, lang: Lang) -> String {
         Exit::PinNotIssued => Some(lang.pick(
             "このカードにはその暗証番号がありません。`jpki status` で確認できます。",
             "this card does not carry that PIN; `jpki status` lists the ones it has.",
+        )),
+        Exit::ExperimentalRefused => Some(lang.pick(
+            "暗証番号はカードに送信していません。",
+            "no PIN was sent to the card.",
+        )),
+        Exit::PartlyChanged => Some(lang.pick(
+            "`change-pin juki` をそのまま再実行しないでください。新しい暗証番号になった側では現在の暗証番号は誤りとなり、間違えるたびに試行回数が減ります。`jpki status` で両方の残り回数を確認できます（回数は減りません）。市区町村の窓口で、1つの暗証番号に設定し直せます（カードと本人確認書類をお持ちください）。",
+            "do not run `change-pin juki` again as it is: the current PIN is now wrong for the key reference that took the new one, and each wrong entry costs a try there. `jpki status` shows both counters without spending a try. The city office can set the juki PIN to one value again (bring the card and an identity document).",
         )),
         Exit::WaitTimedOut => Some(lang.pick(
             "カードをリーダーに置いてから、もう一度実行してください (--wait=秒数 で待ち時間を延ばせます)。",

@@ -5,10 +5,13 @@
 //! error's fields. No error type holds a PIN, so no message can show one. Trace and virtual-card
 //! state errors are for developers: a short Japanese line, then the English detail.
 
-use super::change_pin::PinEntryError;
+use super::pin_entry::{PinEntryError, StdinLayout, STDIN_LIMIT};
 use super::text::{pin_name, Lang};
 use jpki::apdu::ResponseError;
-use jpki::card::{CardError, ChangeInputError, Entry, PinFormatError, PinKind};
+use jpki::card::{
+    Application, CardError, ChangeCommand, ChangeInputError, Entry, NeedsExperimental, PinCommand,
+    PinFormatError, PinKind,
+};
 use jpki::transport::trace::TraceError;
 use jpki::transport::TransportError;
 use jpki::virtual_card::StateError;
@@ -49,6 +52,9 @@ fn japanese(error: &anyhow::Error) -> String {
         }
         if let Some(e) = cause.downcast_ref::<PinEntryError>() {
             return pin_entry_ja(e);
+        }
+        if let Some(e) = cause.downcast_ref::<NeedsExperimental>() {
+            return experimental_ja(e);
         }
         if let Some(e) = cause.downcast_ref::<TraceError>() {
             return trace_ja(e);
@@ -96,27 +102,102 @@ fn card_ja(error: &CardError) -> String {
             "このカードには{}がありません (そのアプリケーションか暗証番号のファイルがカードにありません)",
             named(*kind)
         ),
-        CardError::OutcomeUnknown { kind, cause } => format!(
-            "{}を送信した後にカードとの通信が途切れました ({})。試行回数が数えられたかもしれず、暗証番号が変わったかどうかも分かりません。`jpki status` で確認してください",
+        CardError::OutcomeUnknown {
+            kind,
+            cause,
+            changing,
+        } => format!(
+            "{}を送信した後にカードとの通信が途切れました ({})。試行回数が数えられたかもしれません{}。`jpki status` で確認してください",
             named(*kind),
-            transport_ja(cause)
+            transport_ja(cause),
+            changed_ja(*changing)
         ),
-        CardError::AnswerUnknown { kind, problem } => {
+        CardError::AnswerUnknown {
+            kind,
+            problem,
+            changing,
+        } => {
             let ResponseError::TooShort(n) = problem;
             format!(
-                "{}を送信した後のカードの応答が壊れています ({n}バイトしかなく、末尾の状態の2バイトがありません)。試行回数が数えられたかもしれず、暗証番号が変わったかどうかも分かりません。`jpki status` で確認してください",
-                named(*kind)
+                "{}を送信した後のカードの応答が壊れています ({n}バイトしかなく、末尾の状態の2バイトがありません)。試行回数が数えられたかもしれません{}。`jpki status` で確認してください",
+                named(*kind),
+                changed_ja(*changing)
             )
         }
-        CardError::ChangeRejected { kind, sw } => format!(
-            "現在の暗証番号は正しかったものの、カードが新しい{}を受け付けませんでした (応答: {sw})。暗証番号は変わっていません",
-            named(*kind)
+        CardError::ChangeRejected { kind, command, sw } => format!(
+            "現在の暗証番号は正しかったものの、カードが新しい{}を受け付けませんでした ({} への応答: {sw})。{}",
+            named(*kind),
+            command.name(),
+            match command {
+                ChangeCommand::Key => "受け付けなかった側は現在の暗証番号のままです (このコマンドは公開資料が1つしかない実験的なものです)",
+                ChangeCommand::ReferenceData => "暗証番号は変わっていません",
+            }
         ),
+        CardError::PartlyChanged {
+            kind,
+            changed,
+            unchanged,
+            unknown,
+            source,
+        } => {
+            let mut parts = vec![format!("{}は新しい暗証番号になりました", labels_ja(changed))];
+            if !unchanged.is_empty() {
+                parts.push(format!(
+                    "{}は現在の暗証番号のままです",
+                    labels_ja(unchanged)
+                ));
+            }
+            if !unknown.is_empty() {
+                parts.push(format!(
+                    "{}はどちらになったか分かりません (暗証番号の送信後にカードとの通信が途切れました)",
+                    labels_ja(unknown)
+                ));
+            }
+            format!(
+                "{}は一部だけ変更されました: {}。止まった理由: {}",
+                named(*kind),
+                parts.join("、"),
+                card_ja(source)
+            )
+        }
         CardError::UnexpectedAnswer { kind, command, sw } => format!(
             "{}の {command} に、カードが想定外の応答 {sw} を返したため、そこで止めました (`jpki status` で残り回数を確認できます)",
             named(*kind)
         ),
     }
+}
+
+/// 、暗証番号が変わったかどうかも分かりません, when the run was changing the PIN.
+fn changed_ja(changing: bool) -> &'static str {
+    if changing {
+        "。暗証番号が変わったかどうかも分かりません"
+    } else {
+        ""
+    }
+}
+
+/// Application names joined: 住基AP・共通AP.
+fn labels_ja(applications: &[Application]) -> String {
+    applications
+        .iter()
+        .map(|a| a.label())
+        .collect::<Vec<_>>()
+        .join("・")
+}
+
+fn experimental_ja(error: &NeedsExperimental) -> String {
+    let what = match error.command {
+        PinCommand::Change => "の変更",
+        PinCommand::Verify => "の確認",
+    };
+    let detail = match error.command {
+        PinCommand::Change => "公開資料が1つしかない事実: 住民基本台帳用暗証番号は2か所 (住基AP と 共通AP) に別々に保存されていて、それぞれを CHANGE KEY (80 32 00 80) で変更すること。このコマンドは soltia48/myna-card だけが使っており、そこでも模擬カードでしか試されていません。市区町村の端末がどちらを照合するかを示す公開資料はありません。起こり得ること: カードがこのコマンドを受け付けない、または一方だけが新しい暗証番号になり、2か所の暗証番号が異なる状態になる (その場合 jpki はどちらがどうなったかを表示します。窓口で設定し直せます)。",
+        PinCommand::Verify => "公開資料が1つしかない事実: 住民基本台帳用暗証番号は2か所 (住基AP と 共通AP) にそれぞれの残り回数とともに保存されていること (soltia48/myna-card)。市区町村の端末がどちらを照合するかを示す公開資料はなく、jpki は両方を順に確認します。起こり得ること: 2か所の暗証番号が異なると、一方では入力した暗証番号が誤りとなり、そこで試行回数が1回減ります (jpki は最初の誤りで止めます)。",
+    };
+    format!(
+        "{}{what}は実験的な機能のため、カードには触れていません。{detail}それでも実行するには、同じコマンドに --experimental を付けてください",
+        named(error.kind)
+    )
 }
 
 /// Reader names as a list: 「a」、「b」, or なし.
@@ -232,12 +313,16 @@ fn pin_entry_ja(error: &PinEntryError) -> String {
         PinEntryError::Stdin(detail) => {
             format!("標準入力から暗証番号を読み取れません。OS の詳細 (英語):\n{detail}")
         }
-        PinEntryError::StdinLines(count) => format!(
-            "--stdin には、1行目に現在の暗証番号、2行目に新しい暗証番号のちょうど2行が必要です ({count}行ありました)"
-        ),
+        PinEntryError::StdinLines { layout, found } => match layout {
+            StdinLayout::CurrentThenNew => format!(
+                "--stdin には、1行目に現在の暗証番号、2行目に新しい暗証番号のちょうど2行が必要です ({found}行ありました)"
+            ),
+            StdinLayout::Pin => format!(
+                "--stdin には、暗証番号1行だけが必要です ({found}行ありました)"
+            ),
+        },
         PinEntryError::StdinTooLong => format!(
-            "--stdin には短い2行が必要ですが、標準入力が{}バイトを超えています",
-            super::change_pin::STDIN_LIMIT
+            "--stdin には短い行が必要ですが、標準入力が{STDIN_LIMIT}バイトを超えています"
         ),
         PinEntryError::Mismatch => {
             "新しい暗証番号の1回目と確認の2回目の入力が一致しません".to_string()
@@ -297,10 +382,28 @@ mod tests {
             CardError::OutcomeUnknown {
                 kind: PinKind::Auth,
                 cause: TransportError::CardRemoved,
+                changing: true,
+            },
+            CardError::OutcomeUnknown {
+                kind: PinKind::Auth,
+                cause: TransportError::CardRemoved,
+                changing: false,
             },
             CardError::ChangeRejected {
                 kind: PinKind::Auth,
+                command: ChangeCommand::ReferenceData,
                 sw,
+            },
+            CardError::PartlyChanged {
+                kind: PinKind::Juki,
+                changed: vec![Application::Juki],
+                unchanged: vec![Application::Common],
+                unknown: Vec::new(),
+                source: Box::new(CardError::ChangeRejected {
+                    kind: PinKind::Juki,
+                    command: ChangeCommand::Key,
+                    sw: StatusWord::InstructionNotSupported,
+                }),
             },
             CardError::UnexpectedAnswer {
                 kind: PinKind::Auth,
@@ -375,13 +478,32 @@ mod tests {
         for error in [
             PinEntryError::NoTerminal("not a terminal".to_string()),
             PinEntryError::Stdin("broken pipe".to_string()),
-            PinEntryError::StdinLines(3),
+            PinEntryError::StdinLines {
+                layout: StdinLayout::CurrentThenNew,
+                found: 3,
+            },
+            PinEntryError::StdinLines {
+                layout: StdinLayout::Pin,
+                found: 2,
+            },
             PinEntryError::StdinTooLong,
             PinEntryError::Mismatch,
         ] {
             // The OS's own words stay as they are, on a line of their own.
             let text = ja(error);
             assert_japanese(text.lines().next().unwrap());
+        }
+    }
+
+    #[test]
+    fn the_experimental_refusal_reads_in_japanese() {
+        for command in [PinCommand::Change, PinCommand::Verify] {
+            let text = ja(NeedsExperimental {
+                kind: PinKind::Juki,
+                command,
+            });
+            assert_japanese(&text);
+            assert!(text.contains("--experimental"), "{text}");
         }
     }
 

@@ -11,10 +11,12 @@ mod exit;
 mod messages;
 mod open;
 mod output;
+mod pin_entry;
 mod readers;
 mod render;
 mod status;
 mod text;
+mod verify_pin;
 mod version;
 
 pub use config::Config;
@@ -42,7 +44,14 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
             pins,
             input,
             allow_last_try,
-        } => change_pin::run(config, pins, *input, *allow_last_try),
+            experimental,
+        } => change_pin::run(config, pins, *input, *allow_last_try, *experimental),
+        Action::VerifyPin {
+            pin,
+            input,
+            allow_last_try,
+            experimental,
+        } => verify_pin::run(config, *pin, *input, *allow_last_try, *experimental),
         Action::Doctor => doctor::run(config),
     }
 }

@@ -8,13 +8,16 @@ use super::open::with_card;
 use super::output;
 use super::render::table;
 use super::text::{
-    card_kind_text, certificate_lines, guidance_heading, guidance_lines, pin_name, state_word, Lang,
+    card_kind_text, certificate_lines, guidance_heading, guidance_lines, key_counters_text,
+    pin_label, state_word,
 };
 use jpki::card::certificate::ExpiryState;
 use jpki::card::certificate::{date_text, CertificateProblem, Expiry};
 use jpki::card::guidance::{guidance_with, CertificateValidity, NextStep, PinGuidance};
 use jpki::card::token::CardKind;
-use jpki::card::{read_card_report, read_pin_statuses, PinState, PinStatus};
+use jpki::card::{
+    read_card_report, read_pin_statuses, Application, KeyCounter, PinState, PinStatus,
+};
 use serde_json::{json, Value};
 
 /// What plain `status` adds to the counters.
@@ -61,6 +64,25 @@ fn validity(checks: Option<&CardChecks>) -> CertificateValidity {
     }
 }
 
+/// The AID as JSON shows it: upper-case hex, no spaces, like status words.
+pub(super) fn aid_hex(application: Application) -> String {
+    hex::encode_upper(application.aid())
+}
+
+/// One key reference's counter: `application`, `aid`, `tries_left`, `max_tries`, `state`, `sw`
+/// (the status word when the counter is not a plain number, else null).
+fn key_json(key: &KeyCounter) -> Value {
+    let counter = key.counter;
+    json!({
+        "application": key.key.application.id(),
+        "aid": aid_hex(key.key.application),
+        "tries_left": counter.tries_left(),
+        "max_tries": key.key.kind.max_tries(),
+        "state": counter.state().id(),
+        "sw": counter.status_word().map(|sw| sw.hex()),
+    })
+}
+
 fn pin_json(status: &PinStatus, advice: &PinGuidance) -> Value {
     let counter = status.counter;
     let mut entry = json!({
@@ -73,13 +95,24 @@ fn pin_json(status: &PinStatus, advice: &PinGuidance) -> Value {
     if let Some(sw) = counter.status_word() {
         entry["sw"] = json!(sw.hex());
     }
+    // A PIN held in several key references lists each, absent ones included, so a script can
+    // tell "not on this card" from "not read".
+    if status.keys.len() > 1 {
+        entry["key_refs"] = json!(status.keys.iter().map(key_json).collect::<Vec<_>>());
+    }
+    add_guidance(&mut entry, advice);
+    entry
+}
+
+/// The advice fields of a PIN's JSON entry: `next_step`, `reason`, `if_locked`,
+/// `same_value_hint`.
+pub(super) fn add_guidance(entry: &mut Value, advice: &PinGuidance) {
     entry["next_step"] = json!(advice.step.id());
     entry["reason"] = json!(advice.step.reason());
     if let NextStep::AvoidWrongEntry { if_locked } = advice.step {
         entry["if_locked"] = json!(if_locked.id());
     }
     entry["same_value_hint"] = json!(advice.same_value_hint);
-    entry
 }
 
 fn problem_id(problem: &CertificateProblem) -> &'static str {
@@ -161,13 +194,13 @@ fn to_text(
         };
         let state = status.counter.state();
         let mut word = paint(state_word(state, lang), state, config.colour);
-        if let (PinState::Error, Some(sw)) = (state, status.counter.status_word()) {
+        if let Some(keys) = key_counters_text(status, lang) {
+            // The juki PIN's two counters differ: the line shows the lower and then each.
+            word.push_str(&format!(" ({keys})"));
+        } else if let (PinState::Error, Some(sw)) = (state, status.counter.status_word()) {
             word.push_str(&format!(" (SW {sw})"));
         }
-        let name = match lang {
-            Lang::Ja => pin_name(status.kind, lang).to_string(),
-            Lang::En => format!("{} ({})", pin_name(status.kind, lang), status.kind.id()),
-        };
+        let name = pin_label(status.kind, lang);
         // The state is the last column, which the table never pads, so colour codes are safe.
         rows.push(vec![name, tries, word]);
     }

@@ -3,7 +3,9 @@
 use jpki::card::certificate::{CertificateProblem, Expiry, ExpiryState};
 use jpki::card::guidance::{NextStep, PinGuidance, Route};
 use jpki::card::token::CardKind;
-use jpki::card::{Outcome, PinFormat, PinKind, PinState, PinStatus, Weakness};
+use jpki::card::{
+    KeyResult, Outcome, PinFormat, PinKind, PinState, PinStatus, RetryCounter, Weakness,
+};
 
 /// A language of human output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +51,45 @@ pub fn pin_name(kind: PinKind, lang: Lang) -> &'static str {
             PinKind::Kenhojo => "Card info input support PIN",
         },
     }
+}
+
+/// The PIN as a line of output starts with it: the official name in Japanese, the English name
+/// and the id typed on the command line in English.
+pub fn pin_label(kind: PinKind, lang: Lang) -> String {
+    match lang {
+        Lang::Ja => pin_name(kind, lang).to_string(),
+        Lang::En => format!("{} ({})", pin_name(kind, lang), kind.id()),
+    }
+}
+
+/// One key reference's counter, short: the number, or what stands in for one.
+fn key_counter_word(counter: RetryCounter, lang: Lang) -> String {
+    match counter {
+        RetryCounter::Remaining(n) => n.to_string(),
+        RetryCounter::Blocked(_) => state_word(PinState::Locked, lang).to_string(),
+        RetryCounter::Absent => lang.pick("なし", "not on card").to_string(),
+        RetryCounter::Unreadable(sw) => format!("SW {sw}"),
+    }
+}
+
+/// Each key reference's counter when they differ ("住基AP 3 / 共通AP 2"); `None` when the PIN
+/// has one key reference or all say the same.
+pub fn key_counters_text(status: &PinStatus, lang: Lang) -> Option<String> {
+    if !status.keys_differ() {
+        return None;
+    }
+    let parts: Vec<String> = status
+        .keys
+        .iter()
+        .map(|k| {
+            format!(
+                "{} {}",
+                k.key.application.label(),
+                key_counter_word(k.counter, lang)
+            )
+        })
+        .collect();
+    Some(parts.join(" / "))
 }
 
 /// The state word of the status table.
@@ -351,6 +392,26 @@ pub fn outcome_word(outcome: Outcome, lang: Lang) -> &'static str {
             "unknown: it may or may not have changed",
         ),
         Outcome::NotAttempted => lang.pick("変更していません（未実施）", "not changed (not tried)"),
+        Outcome::PartlyChanged => lang.pick(
+            "一部だけ変更されました（下記のとおり、場所によって暗証番号が異なります）",
+            "PARTLY CHANGED: its key references now hold different PINs (below)",
+        ),
+    }
+}
+
+/// What one key reference holds after a change, as the report's indented line says it.
+pub fn key_result_text(result: KeyResult, lang: Lang) -> &'static str {
+    match result {
+        KeyResult::Done => lang.pick("新しい暗証番号に変わりました", "now holds the new PIN"),
+        KeyResult::NotDone | KeyResult::NotAttempted => lang.pick(
+            "変わっていません（現在の暗証番号のままです）",
+            "still holds the current PIN",
+        ),
+        KeyResult::Unknown => lang.pick(
+            "変わったかどうか分かりません（現在と新しいどちらの暗証番号か不明）",
+            "unknown: it may hold either the current or the new PIN",
+        ),
+        KeyResult::NotOnCard => lang.pick("このカードにはありません", "not on this card"),
     }
 }
 
@@ -374,10 +435,7 @@ pub fn weakness_warning(weakness: Weakness, lang: Lang) -> &'static str {
 
 /// One PIN's counter, as shown above the change prompt.
 pub fn counter_line(status: &PinStatus, lang: Lang) -> String {
-    let name = match lang {
-        Lang::Ja => pin_name(status.kind, lang).to_string(),
-        Lang::En => format!("{} ({})", pin_name(status.kind, lang), status.kind.id()),
-    };
+    let name = pin_label(status.kind, lang);
     let max = status.kind.max_tries();
     let state = match (status.counter.state(), status.counter.tries_left(), lang) {
         (PinState::Ok, Some(n), Lang::Ja) => format!("残り{n}回（{max}回中）"),
@@ -390,5 +448,65 @@ pub fn counter_line(status: &PinStatus, lang: Lang) -> String {
         }
         (state, _, _) => state_word(state, lang).to_string(),
     };
-    format!("{name}: {state}")
+    match key_counters_text(status, lang) {
+        Some(keys) => format!("{name}: {state} ({keys})"),
+        None => format!("{name}: {state}"),
+    }
+}
+
+/// The hidden prompt of `verify-pin`.
+pub fn verify_prompt(kind: PinKind, lang: Lang) -> String {
+    let name = pin_name(kind, lang);
+    let hint = format_hint(kind.format(), lang);
+    match lang {
+        Lang::Ja => format!("確認する{name}（{hint}）: "),
+        Lang::En => format!("{name} to check ({hint}): "),
+    }
+}
+
+/// The report of a right PIN: it is right, and its counter is back at its maximum.
+pub fn verified_text(kind: PinKind, lang: Lang) -> String {
+    let max = kind.max_tries();
+    match lang {
+        Lang::Ja => format!("正しい暗証番号です。残り回数は最大の{max}回に戻りました。"),
+        Lang::En => format!("right. The counter is back at its maximum: {max} of {max} tries."),
+    }
+}
+
+/// The report of a PIN the card did not take, with the tries left when known.
+pub fn not_verified_text(wrong: bool, tries_left: Option<u8>, max: u8, lang: Lang) -> String {
+    let what = match (wrong, lang) {
+        (true, Lang::Ja) => "暗証番号が違います。",
+        (true, Lang::En) => "WRONG.",
+        (false, Lang::Ja) => "確認できませんでした。",
+        (false, Lang::En) => "not checked.",
+    };
+    match (tries_left, lang) {
+        (Some(0), Lang::Ja) => format!("{what}残り回数がなく、ロックされています。"),
+        (Some(0), Lang::En) => format!("{what} No try is left: it is locked."),
+        (Some(n), Lang::Ja) => format!("{what}残り{n}回（{max}回中）です。"),
+        (Some(n), Lang::En) => format!("{what} {n} of {max} tries left."),
+        (None, Lang::Ja) => format!("{what}残り回数は分かりません。`jpki status` で確認できます。"),
+        (None, Lang::En) => format!("{what} The tries left are unknown; `jpki status` shows them."),
+    }
+}
+
+/// What one key reference said to `verify-pin`, as the report's indented line says it.
+pub fn key_verified_text(result: KeyResult, wrong_here: bool, lang: Lang) -> &'static str {
+    match (result, wrong_here) {
+        (KeyResult::Done, _) => lang.pick(
+            "正しい（残り回数は最大に戻りました）",
+            "right (its counter is back at its maximum)",
+        ),
+        (KeyResult::NotDone, true) => lang.pick("違います", "wrong"),
+        (KeyResult::NotDone, false) => lang.pick("確認していません", "not checked"),
+        (KeyResult::NotAttempted, _) => {
+            lang.pick("確認していません（未実施）", "not checked (not tried)")
+        }
+        (KeyResult::Unknown, _) => lang.pick(
+            "不明（試行回数が数えられたかもしれません）",
+            "unknown: the try may have been counted",
+        ),
+        (KeyResult::NotOnCard, _) => lang.pick("このカードにはありません", "not on this card"),
+    }
 }

@@ -27,7 +27,7 @@ impl Fault {
         Fault::Answer(sw.to_be_bytes().to_vec())
     }
 
-    /// Every fault the reliability harness injects at each step (issue 6).
+    /// Every fault the reliability harness injects at each step (docs/reliability.md).
     pub fn catalogue() -> Vec<Fault> {
         let mut faults = vec![Fault::Removed, Fault::Reset];
         faults.extend(
@@ -83,7 +83,8 @@ impl fmt::Display for Fault {
 pub struct FaultCounts {
     /// Commands that reached the wrapper, the faulted one included.
     pub transmits: usize,
-    /// Commands carrying a PIN (VERIFY or CHANGE REFERENCE DATA with data) passed to the card.
+    /// Commands carrying a PIN (VERIFY with data, CHANGE REFERENCE DATA, CHANGE KEY) passed to
+    /// the card.
     pub secrets_sent: usize,
     /// Commands carrying a PIN that came after the fault fired: a retry, if the fault hit one.
     pub secrets_after_fault: usize,
@@ -331,7 +332,7 @@ mod tests {
     }
 
     #[test]
-    fn the_catalogue_has_the_thirteen_faults_of_issue_6() {
+    fn the_catalogue_has_thirteen_faults() {
         let faults = Fault::catalogue();
         assert_eq!(faults.len(), 13);
         assert_eq!(faults[0].to_string(), "card removed");

@@ -1,0 +1,64 @@
+//! Checking a PIN without changing it: the guard of a change (every key reference's counter read
+//! first, refusal at 0 and, unless allowed, at 1), then one VERIFY per key reference, in one hold.
+//! A correct VERIFY puts the counter back at its maximum: this is how a holder with one try left
+//! gets all of them back. The juki PIN is checked in both its key references, stopping at the
+//! first that refuses it.
+
+use super::guarded::{self, lowest_tries, Job, KeyOutcome, Ledger, Then};
+use super::{CardError, KeyReference, Pin, PinKind, PinStatus};
+use crate::transport::Transport;
+
+/// The result of checking one PIN.
+#[derive(Debug)]
+pub struct VerifyReport {
+    /// Which PIN.
+    pub kind: PinKind,
+    /// Tries left afterwards, when known for every key reference (the lowest of them).
+    pub tries_left: Option<u8>,
+    /// Each key reference's result, in order (the juki PIN has two), absent ones included.
+    pub keys: Vec<KeyOutcome>,
+    /// What stopped the run; `None` when the card took the PIN at every key reference.
+    pub error: Option<CardError>,
+    /// The key reference the error arose at, when it concerns one.
+    pub stopped_at: Option<KeyReference>,
+}
+
+impl VerifyReport {
+    fn from_ledger(kind: PinKind, ledger: Ledger) -> VerifyReport {
+        let keys = ledger.pins.into_iter().next().unwrap_or_default();
+        VerifyReport {
+            kind,
+            tries_left: lowest_tries(&keys),
+            keys,
+            error: ledger.error,
+            stopped_at: ledger.stopped_at,
+        }
+    }
+
+    /// Whether the card took the PIN at every key reference it has.
+    pub fn is_right(&self) -> bool {
+        self.error.is_none()
+    }
+}
+
+/// Check `pin` inside one hold: read the counter of each of its key references and refuse (a
+/// counter at 0, or at 1 unless `allow_last_try`) before sending it; then VERIFY each key
+/// reference once, stopping at the first that does not take it. Never re-sent.
+pub fn verify_pin(transport: &mut dyn Transport, pin: &Pin, allow_last_try: bool) -> VerifyReport {
+    let job = Job {
+        current: pin,
+        then: Then::Nothing,
+    };
+    VerifyReport::from_ledger(pin.kind(), guarded::run(transport, &[job], allow_last_try))
+}
+
+/// Apply the guard to counters read before the holder typed the PIN (interactive runs); `None`
+/// when it lets the check go ahead. The guard runs again inside the hold.
+pub fn precheck_verify(
+    kind: PinKind,
+    statuses: &[PinStatus],
+    allow_last_try: bool,
+) -> Option<VerifyReport> {
+    guarded::precheck(&[kind], statuses, allow_last_try)
+        .map(|ledger| VerifyReport::from_ledger(kind, ledger))
+}

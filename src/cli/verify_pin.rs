@@ -1,0 +1,324 @@
+//! `jpki verify-pin`: check that a PIN is right without changing it. A right PIN puts its
+//! counter back at its maximum, which is how a holder with one try left gets all of them back.
+//!
+//! The same guards as `change-pin`: the format is checked before any transport is opened, the
+//! counters are read (and shown, when asking on the terminal) before the PIN is sent, and it is
+//! sent once per key reference, never again.
+
+use super::change_pin::{abandon, failure_id, keys_json, KeyWords};
+use super::config::{Config, PinInput};
+use super::exit::Exit;
+use super::open::open;
+use super::output;
+use super::pin_entry::{self, Ask, StdinLayout};
+use super::status::add_guidance;
+use super::text::{
+    counter_line, guidance_heading, guidance_lines, key_verified_text, not_verified_text,
+    pin_label, verified_text, verify_prompt, Lang,
+};
+use jpki::apdu::StatusWord;
+use jpki::card::guidance::{guidance, NextStep, PinGuidance};
+use jpki::card::{
+    precheck_verify, read_pin_statuses, verify_pin, CardError, KeyCounter, KeyResult,
+    NeedsExperimental, Pin, PinCommand, PinKind, PinStatus, RetryCounter, VerifyReport,
+};
+use jpki::transport::Transport;
+use serde_json::{json, Value};
+
+/// Check the input, check the PIN on the card, report; a failure ends with its own exit code.
+pub fn run(
+    config: &Config,
+    kind: PinKind,
+    input: PinInput,
+    allow_last_try: bool,
+    experimental: bool,
+) -> anyhow::Result<Exit> {
+    let mut terminal = pin_entry::hidden_prompt;
+    run_with(
+        config,
+        kind,
+        input,
+        allow_last_try,
+        experimental,
+        &mut terminal,
+    )
+}
+
+fn run_with(
+    config: &Config,
+    kind: PinKind,
+    input: PinInput,
+    allow_last_try: bool,
+    experimental: bool,
+    ask: Ask,
+) -> anyhow::Result<Exit> {
+    if kind.is_experimental() && !experimental {
+        return Err(NeedsExperimental {
+            kind,
+            command: PinCommand::Verify,
+        }
+        .into());
+    }
+    match input {
+        PinInput::Stdin => {
+            // Checked before the transport is opened: a PIN of the wrong form reaches no card.
+            let [typed] = pin_entry::read_stdin(StdinLayout::Pin)?;
+            let pin = Pin::new(kind, &typed)?;
+            drop(typed);
+            let mut transport = open(config)?;
+            let report = verify_pin(transport.as_mut(), &pin, allow_last_try);
+            drop(pin);
+            finish_and_report(config, transport, report, &[])
+        }
+        PinInput::Prompt => {
+            let mut transport = open(config)?;
+            // The counters above the prompt, and a refusal before asking for a PIN the guard
+            // would refuse. No PIN is sent here; the guard runs again inside the hold.
+            let statuses = match read_pin_statuses(transport.as_mut()) {
+                Ok(statuses) => statuses,
+                Err(error) => return abandon(transport, error.into()),
+            };
+            if let Some(status) = statuses.iter().find(|s| s.kind == kind) {
+                output::note(format!("{}\n", counter_line(status, config.lang)));
+            }
+            if let Some(report) = precheck_verify(kind, &statuses, allow_last_try) {
+                return finish_and_report(config, transport, report, &statuses);
+            }
+            let typed = pin_entry::ask_one(ask, &verify_prompt(kind, config.lang));
+            let pin = match typed
+                .map_err(anyhow::Error::from)
+                .and_then(|typed| Pin::new(kind, &typed).map_err(anyhow::Error::from))
+            {
+                Ok(pin) => pin,
+                Err(error) => return abandon(transport, error),
+            };
+            let report = verify_pin(transport.as_mut(), &pin, allow_last_try);
+            drop(pin);
+            finish_and_report(config, transport, report, &statuses)
+        }
+    }
+}
+
+/// Finish the transport, print the report, and turn its error into the exit code. `before`
+/// holds the counters read before the prompt, if any: the advice about the PIN then knows the
+/// others too.
+fn finish_and_report(
+    config: &Config,
+    mut transport: Box<dyn Transport>,
+    report: VerifyReport,
+    before: &[PinStatus],
+) -> anyhow::Result<Exit> {
+    let reader = transport.reader_name().to_string();
+    let finished = transport.finish();
+    let advice = advice(&report, before);
+    let shown = if config.json {
+        format!("{}\n", to_json(&reader, &report, advice.as_ref()))
+    } else {
+        to_text(&report, advice.as_ref(), config.lang)
+    };
+    // The exit code tells what the card said; a failed print must not hide it.
+    let _ = output::print(shown);
+    if let Some(error) = report.error {
+        return Err(error.into());
+    }
+    finished?;
+    Ok(Exit::Success)
+}
+
+/// The PIN's counters as they are after the run, when every one is known.
+fn status_after(report: &VerifyReport) -> Option<PinStatus> {
+    let locked_sw = match &report.error {
+        Some(CardError::PinLocked { sw, .. }) => *sw,
+        _ => StatusWord::TriesLeft(0),
+    };
+    let keys = report
+        .keys
+        .iter()
+        .map(|k| {
+            let counter = match (k.result, k.tries_left) {
+                (KeyResult::NotOnCard, _) => RetryCounter::Absent,
+                (_, Some(0)) => RetryCounter::Blocked(locked_sw),
+                (_, Some(n)) => RetryCounter::Remaining(n),
+                (_, None) => return None,
+            };
+            Some(KeyCounter {
+                key: k.key,
+                counter,
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(PinStatus::new(report.kind, keys))
+}
+
+/// What `status` would advise about the PIN now (the same words), when its counters are known.
+fn advice(report: &VerifyReport, before: &[PinStatus]) -> Option<PinGuidance> {
+    let now = status_after(report)?;
+    let mut statuses: Vec<PinStatus> = before
+        .iter()
+        .filter(|s| s.kind != report.kind)
+        .cloned()
+        .collect();
+    statuses.push(now);
+    guidance(&statuses)
+        .into_iter()
+        .find(|g| g.kind == report.kind)
+}
+
+/// The JSON word for the result.
+fn result_id(report: &VerifyReport) -> &'static str {
+    match &report.error {
+        None => "verified",
+        error => failure_id(error.as_ref()),
+    }
+}
+
+/// Whether the PIN is right: true, false, or null when the card was lost after it was sent.
+fn verified(report: &VerifyReport) -> Option<bool> {
+    match &report.error {
+        None => Some(true),
+        Some(CardError::OutcomeUnknown { .. } | CardError::AnswerUnknown { .. }) => None,
+        Some(_) => Some(false),
+    }
+}
+
+fn to_json(reader: &str, report: &VerifyReport, advice: Option<&PinGuidance>) -> Value {
+    let kind = report.kind;
+    let mut entry = json!({
+        "id": kind.id(),
+        "name": kind.official_name(),
+        "verified": verified(report),
+        "result": result_id(report),
+        "tries_left": report.tries_left,
+        "max_tries": kind.max_tries(),
+    });
+    if report.keys.len() > 1 {
+        let words = KeyWords {
+            done: "verified",
+            not_done: "not_verified",
+        };
+        entry["key_refs"] = keys_json(
+            &report.keys,
+            report.stopped_at,
+            report.error.as_ref(),
+            words,
+        );
+    }
+    if let Some(advice) = advice {
+        add_guidance(&mut entry, advice);
+    }
+    json!({ "reader": reader, "pins": [entry] })
+}
+
+fn to_text(report: &VerifyReport, advice: Option<&PinGuidance>, lang: Lang) -> String {
+    let kind = report.kind;
+    let verdict = match &report.error {
+        None => verified_text(kind, lang),
+        Some(error) => not_verified_text(
+            matches!(error, CardError::WrongPin { .. }),
+            report.tries_left,
+            kind.max_tries(),
+            lang,
+        ),
+    };
+    let mut out = format!("{}: {verdict}\n", pin_label(kind, lang));
+    let results: Vec<KeyResult> = report.keys.iter().map(|k| k.result).collect();
+    if results.windows(2).any(|w| w[0] != w[1]) {
+        // The juki PIN's key references said different things: each one, on its own line.
+        for key in &report.keys {
+            let wrong_here = report.stopped_at == Some(key.key)
+                && matches!(report.error, Some(CardError::WrongPin { .. }));
+            out.push_str(&format!(
+                "  {}: {}\n",
+                key.key.application.label(),
+                key_verified_text(key.result, wrong_here, lang)
+            ));
+        }
+    }
+    if let Some(advice) = advice.filter(|a| a.step != NextStep::None) {
+        out.push('\n');
+        out.push_str(guidance_heading(lang));
+        out.push('\n');
+        for line in guidance_lines(advice, lang) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::config::{Action, CardSource};
+    use super::super::exit::exit_code_of;
+    use super::*;
+    use std::path::PathBuf;
+
+    fn replaying(trace: &str) -> Config {
+        Config {
+            source: CardSource::Replay(
+                PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                    .join("apdu-traces")
+                    .join(trace),
+            ),
+            record: None,
+            lang: Lang::En,
+            json: false,
+            action: Action::Readers,
+            wait: None,
+            today: jpki::card::certificate::today_in_japan(),
+            colour: false,
+        }
+    }
+
+    /// Run interactively with `answers` typed at the prompt; the exit code and the prompts.
+    fn interactive(trace: &str, kind: PinKind, answers: &[&str]) -> (Exit, Vec<String>) {
+        let mut asked = Vec::new();
+        let mut typed = answers.iter();
+        let mut ask = |prompt: &str| {
+            asked.push(prompt.to_string());
+            typed
+                .next()
+                .map(|t| t.to_string())
+                .ok_or_else(|| std::io::Error::other("asked once too often"))
+        };
+        let result = run_with(
+            &replaying(trace),
+            kind,
+            PinInput::Prompt,
+            false,
+            true,
+            &mut ask,
+        );
+        let code = match result {
+            Ok(code) => code,
+            Err(error) => exit_code_of(&error),
+        };
+        (code, asked)
+    }
+
+    #[test]
+    fn interactive_runs_read_the_counters_then_ask_once() {
+        let (code, asked) = interactive(
+            "verify-pin/interactive-juki.trace",
+            PinKind::Juki,
+            &["4827"],
+        );
+        assert_eq!(code, Exit::Success);
+        assert_eq!(asked, ["Resident registry PIN to check (4 digits): "]);
+    }
+
+    #[test]
+    fn interactive_runs_refuse_before_asking_for_an_unusable_pin() {
+        let (code, asked) = interactive("status/some-tries-used.trace", PinKind::Auth, &[]);
+        assert_eq!((code, asked.len()), (Exit::LastTryRefused, 0));
+        let (code, asked) = interactive("status/locked-63c0.trace", PinKind::Auth, &[]);
+        assert_eq!((code, asked.len()), (Exit::PinLocked, 0));
+    }
+
+    #[test]
+    fn an_entry_that_does_not_fit_sends_no_pin() {
+        // The trace holds the counter read only: a VERIFY would fail the replay.
+        let (code, _) = interactive("status/fresh.trace", PinKind::Auth, &["48a7"]);
+        assert_eq!(code, Exit::InvalidPin);
+    }
+}

@@ -1,0 +1,327 @@
+//! `jpki verify-pin` against hand-written traces: the exchange, exit codes, messages, JSON, and
+//! that the PIN never leaks and bad input never reaches a card.
+
+mod common;
+use common::{assert_no_pin, jpki, json, trace};
+
+/// The PIN every test types; distinctive, so a leak is easy to spot.
+const PIN: &str = "4827";
+
+/// Run `jpki --replay verify-pin/TRACE ARGS...` with `stdin`; (exit code, stdout, stderr).
+fn verify(trace_name: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
+    let out = jpki()
+        .arg("--replay")
+        .arg(trace(&format!("verify-pin/{trace_name}")))
+        .args(args)
+        .write_stdin(stdin)
+        .output()
+        .unwrap();
+    let result = (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert_no_pin("stdout", &result.1, &[PIN]);
+    assert_no_pin("stderr", &result.2, &[PIN]);
+    result
+}
+
+fn pin_line() -> String {
+    format!("{PIN}\n")
+}
+
+#[test]
+fn a_right_pin_says_so_and_that_the_counter_is_back_at_its_maximum() {
+    let (code, out, err) = verify(
+        "success-auth.trace",
+        &["verify-pin", "--stdin", "auth"],
+        &pin_line(),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "User authentication PIN (auth): right. The counter is back at its maximum: 3 of 3 tries.\n"
+    );
+    assert!(err.is_empty(), "{err}");
+    let (_, out, _) = verify(
+        "success-auth.trace",
+        &["--lang", "ja", "verify-pin", "--stdin", "auth"],
+        &pin_line(),
+    );
+    assert!(out.contains("正しい暗証番号です"), "{out}");
+    assert!(out.contains("最大の3回に戻りました"), "{out}");
+    let (_, out, _) = verify(
+        "success-auth.trace",
+        &["--json", "verify-pin", "--stdin", "auth"],
+        &pin_line(),
+    );
+    let pin = &json(&out)["pins"][0];
+    assert_eq!(pin["id"], "auth");
+    assert_eq!(pin["verified"], true);
+    assert_eq!(pin["result"], "verified");
+    assert_eq!(pin["tries_left"], 3);
+    assert_eq!(pin["next_step"], "none");
+}
+
+#[test]
+fn auth_is_exactly_four_apdus_and_juki_twelve() {
+    let commands = |name: &str| -> Vec<String> {
+        std::fs::read_to_string(trace(&format!("verify-pin/{name}")))
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.strip_prefix("> "))
+            .map(|l| l.split('#').next().unwrap_or("").trim().to_string())
+            .collect()
+    };
+    assert_eq!(
+        commands("success-auth.trace"),
+        [
+            "00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01",
+            "00 A4 02 0C 02 00 18",
+            "00 20 00 80",
+            "00 20 00 80 04 ?? ?? ?? ??",
+        ]
+    );
+    let juki_ap = "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 01";
+    let common_ap = "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 01 00";
+    let ef = "00 A4 02 0C 02 00 1C";
+    let counter = "00 20 00 80";
+    let pin = "00 20 00 80 04 ?? ?? ?? ??";
+    assert_eq!(
+        commands("success-juki.trace"),
+        [juki_ap, ef, counter, common_ap, ef, counter, juki_ap, ef, pin, common_ap, ef, pin]
+    );
+}
+
+#[test]
+fn an_added_missing_or_reordered_apdu_fails_verify_pin() {
+    let base = std::fs::read_to_string(trace("verify-pin/success-juki.trace")).unwrap();
+    let exchanges: Vec<(String, String)> = {
+        let lines: Vec<&str> = base
+            .lines()
+            .filter(|l| l.starts_with('>') || l.starts_with('<'))
+            .collect();
+        lines
+            .chunks(2)
+            .map(|c| (c[0].to_string(), c[1].to_string()))
+            .collect()
+    };
+    let mut variants: Vec<Vec<(String, String)>> = Vec::new();
+    for i in 0..exchanges.len() {
+        let mut missing = exchanges.clone();
+        missing.remove(i);
+        variants.push(missing);
+        let mut added = exchanges.clone();
+        added.insert(i, exchanges[i].clone());
+        variants.push(added);
+        if i + 1 < exchanges.len() && exchanges[i].0 != exchanges[i + 1].0 {
+            let mut swapped = exchanges.clone();
+            swapped.swap(i, i + 1);
+            variants.push(swapped);
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.trace");
+    for variant in variants {
+        let text: String = std::iter::once("@source hand-written\n".to_string())
+            .chain(variant.iter().map(|(c, a)| format!("{c}\n{a}\n")))
+            .collect();
+        std::fs::write(&path, &text).unwrap();
+        let out = jpki()
+            .arg("--replay")
+            .arg(&path)
+            .args(["verify-pin", "--stdin", "--experimental", "juki"])
+            .write_stdin(pin_line())
+            .output()
+            .unwrap();
+        assert_ne!(out.status.code(), Some(0), "{text}");
+    }
+}
+
+#[test]
+fn a_wrong_pin_gives_the_tries_left_and_the_advice_status_gives() {
+    let (code, out, err) = verify(
+        "wrong-auth.trace",
+        &["verify-pin", "--stdin", "auth"],
+        &pin_line(),
+    );
+    assert_eq!(code, 13, "{err}");
+    assert!(
+        out.starts_with("User authentication PIN (auth): WRONG. 1 of 3 tries left.\n"),
+        "{out}"
+    );
+    // The same words as `status` on a PIN at its last try.
+    assert!(out.contains("What to do:"), "{out}");
+    assert!(
+        out.contains("last try: one more wrong entry locks it"),
+        "{out}"
+    );
+    assert!(err.contains("is wrong; 1 try left"), "{err}");
+    let (_, out, _) = verify(
+        "wrong-auth.trace",
+        &["--json", "verify-pin", "--stdin", "auth"],
+        &pin_line(),
+    );
+    let pin = &json(&out)["pins"][0];
+    assert_eq!(pin["verified"], false);
+    assert_eq!(pin["result"], "wrong_pin");
+    assert_eq!(pin["tries_left"], 1);
+    assert_eq!(pin["next_step"], "avoid_wrong_entry");
+    assert_eq!(pin["if_locked"], "kiosk_reset");
+}
+
+#[test]
+fn the_last_try_is_refused_unless_allowed_and_a_right_pin_restores_every_try() {
+    let (code, out, err) = verify(
+        "last-try-refused.trace",
+        &["--json", "verify-pin", "--stdin", "auth"],
+        &pin_line(),
+    );
+    assert_eq!(code, 14, "{err}");
+    assert_eq!(json(&out)["pins"][0]["result"], "last_try_refused");
+    assert!(err.contains("--allow-last-try"), "{err}");
+    let (code, out, err) = verify(
+        "last-try-allowed.trace",
+        &["verify-pin", "--stdin", "--allow-last-try", "auth"],
+        &pin_line(),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("back at its maximum: 3 of 3"), "{out}");
+}
+
+#[test]
+fn a_locked_pin_is_refused_before_it_is_sent() {
+    let (code, out, err) = verify(
+        "locked.trace",
+        &["verify-pin", "--stdin", "kenhojo"],
+        &pin_line(),
+    );
+    assert_eq!(code, 15, "{err}");
+    assert!(err.contains("no PIN was sent"), "{err}");
+    assert!(out.contains("Only the city office can reset it"), "{out}");
+}
+
+#[test]
+fn a_card_lost_during_the_verify_says_the_try_may_have_been_counted() {
+    let (code, out, err) = verify(
+        "removed-during-verify.trace",
+        &["--json", "verify-pin", "--stdin", "kenhojo"],
+        &pin_line(),
+    );
+    assert_eq!(code, 16, "{err}");
+    assert_eq!(json(&out)["pins"][0]["verified"], serde_json::Value::Null);
+    assert_eq!(json(&out)["pins"][0]["result"], "outcome_unknown");
+    assert!(err.contains("may have been counted"), "{err}");
+    assert!(err.contains("jpki status"), "{err}");
+    // Nothing was being changed: the message does not say it might have been.
+    assert!(!err.contains("may or may not have changed"), "{err}");
+}
+
+#[test]
+fn juki_is_checked_in_both_key_references_only_with_experimental() {
+    let out = jpki()
+        .args(["--replay", "/nonexistent/jpki.trace"])
+        .args(["verify-pin", "--stdin", "juki"])
+        .write_stdin(pin_line())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(20), "{err}");
+    assert!(
+        err.contains("checking the juki PIN is experimental"),
+        "{err}"
+    );
+    assert!(err.contains("--experimental"), "{err}");
+    let (code, out, err) = verify(
+        "success-juki.trace",
+        &["--json", "verify-pin", "--stdin", "--experimental", "juki"],
+        &pin_line(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let pin = &json(&out)["pins"][0];
+    assert_eq!(pin["tries_left"], 3);
+    assert_eq!(pin["key_refs"][0]["result"], "verified");
+    assert_eq!(pin["key_refs"][1]["result"], "verified");
+}
+
+#[test]
+fn juki_stops_at_the_first_key_reference_that_refuses_the_pin() {
+    let (code, out, err) = verify(
+        "juki-wrong-at-common.trace",
+        &["verify-pin", "--stdin", "--experimental", "juki"],
+        &pin_line(),
+    );
+    assert_eq!(code, 13, "{err}");
+    assert!(out.contains("住基AP: right"), "{out}");
+    assert!(out.contains("共通AP: wrong"), "{out}");
+    let (_, out, _) = verify(
+        "juki-wrong-at-common.trace",
+        &["--json", "verify-pin", "--stdin", "--experimental", "juki"],
+        &pin_line(),
+    );
+    let pin = &json(&out)["pins"][0];
+    assert_eq!(pin["result"], "wrong_pin");
+    assert_eq!(pin["tries_left"], 1);
+    assert_eq!(pin["key_refs"][0]["tries_left"], 3);
+    assert_eq!(pin["key_refs"][1]["result"], "wrong_pin");
+}
+
+/// Bad input exits 3 without opening the trace: the trace does not exist, so opening it
+/// would exit 11 instead.
+#[test]
+fn bad_input_never_touches_a_transport() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("auth", "482\n", "exactly 4 digits"),
+        ("auth", "４８２７\n", "exactly 4 digits"),
+        ("sign", "ABC12\n", "6 to 16 characters"),
+        ("sign", "abc-123\n", "only the letters A-Z"),
+        ("auth", "", "found 0 line(s)"),
+        ("auth", "4827\n4827\n", "exactly one line"),
+        ("auth", "4827\n\n", "found 2 line(s)"),
+    ];
+    for (pin, stdin, says) in cases {
+        let out = jpki()
+            .args([
+                "--replay",
+                "/nonexistent/jpki.trace",
+                "verify-pin",
+                "--stdin",
+            ])
+            .arg(pin)
+            .write_stdin(*stdin)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{pin} {stdin:?}: {err}");
+        assert!(err.contains(says), "{pin} {stdin:?}: {err}");
+        assert!(err.contains("no PIN was sent to the card"), "{err}");
+    }
+    // Exactly one PIN, never its value on the command line.
+    for args in [
+        &["verify-pin"][..],
+        &["verify-pin", "auth", "kenhojo"],
+        &["verify-pin", "auth", "4827"],
+    ] {
+        let out = jpki().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+}
+
+#[test]
+fn a_lower_case_sign_password_is_taken_and_sent_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let recorded = dir.path().join("out.trace");
+    let out = jpki()
+        .arg("--replay")
+        .arg(trace("verify-pin/success-sign.trace"))
+        .arg("--record")
+        .arg(&recorded)
+        .args(["verify-pin", "--stdin", "sign"])
+        .write_stdin("kq7zx93w\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let written = std::fs::read_to_string(&recorded).unwrap();
+    assert_no_pin("trace", &written, &["kq7zx93w", "KQ7ZX93W"]);
+    assert_eq!(written.matches("> 00 20 00 80 08 ??").count(), 1);
+}
