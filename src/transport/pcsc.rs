@@ -614,9 +614,11 @@ mod tests {
 
     #[test]
     fn a_verify_or_a_change_resets_the_card() {
-        let pin_commands: [&[u8]; 2] = [
+        // VERIFY, CHANGE REFERENCE DATA, and CHANGE KEY (the juki PIN's change command).
+        let pin_commands: [&[u8]; 3] = [
             &[0x00, 0x20, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4'],
             &[0x00, 0x24, 0x01, 0x80, 0x04, b'5', b'6', b'7', b'8'],
+            &[0x80, 0x32, 0x00, 0x80, 0x04, b'5', b'6', b'7', b'8'],
         ];
         for command in pin_commands {
             let mut sent = PinSent::default();
