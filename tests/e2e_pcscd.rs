@@ -47,8 +47,9 @@ const CARD_RESET: &str = "# vpcd control";
 /// A missing tool fails the test (these tests only run when asked for).
 fn missing(what: &str) -> ! {
     panic!(
-        "this end-to-end test needs {what}; install with: \
-         sudo apt-get install pcscd vsmartcard-vpcd opensc"
+        "this end-to-end test needs {what}; these tests need the Debian packages pcscd, \
+         vsmartcard-vpcd and opensc (sudo apt-get install pcscd vsmartcard-vpcd opensc), and \
+         cargo on PATH"
     )
 }
 
