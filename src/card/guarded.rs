@@ -367,6 +367,10 @@ fn guard_counter(
         RetryCounter::Blocked(sw) => Err(CardError::PinLocked { kind, sw }),
         RetryCounter::Absent => Err(CardError::PinNotIssued { kind }),
         RetryCounter::Unreadable(sw) => Err(unexpected(kind, "VERIFY (counter)", sw)),
+        RetryCounter::NoStatusWord(length) => Err(CardError::MalformedAnswer {
+            command: format!("{:?}", Command::read_retry_counter()),
+            source: crate::apdu::ResponseError::TooShort(length),
+        }),
     }
 }
 

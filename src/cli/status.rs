@@ -9,15 +9,13 @@ use super::output;
 use super::render::table;
 use super::text::{
     card_kind_text, certificate_lines, guidance_heading, guidance_lines, key_counters_text,
-    pin_label, state_word,
+    pin_label, state_word, unreadable_detail,
 };
 use jpki::card::certificate::ExpiryState;
 use jpki::card::certificate::{date_text, CertificateProblem, Expiry};
 use jpki::card::guidance::{guidance_with, CertificateValidity, NextStep, PinGuidance};
 use jpki::card::token::CardKind;
-use jpki::card::{
-    read_card_report, read_pin_statuses, Application, KeyCounter, PinState, PinStatus,
-};
+use jpki::card::{read_card_report, read_pin_statuses, Application, KeyCounter, PinStatus};
 use serde_json::{json, Value};
 
 /// What plain `status` adds to the counters.
@@ -197,8 +195,8 @@ fn to_text(
         if let Some(keys) = key_counters_text(status, lang) {
             // The juki PIN's two counters differ: the line shows the lower and then each.
             word.push_str(&format!(" ({keys})"));
-        } else if let (PinState::Error, Some(sw)) = (state, status.counter.status_word()) {
-            word.push_str(&format!(" (SW {sw})"));
+        } else if let Some(detail) = unreadable_detail(status.counter, lang) {
+            word.push_str(&format!(" ({detail})"));
         }
         let name = pin_label(status.kind, lang);
         // The state is the last column, which the table never pads, so colour codes are safe.

@@ -69,6 +69,20 @@ fn key_counter_word(counter: RetryCounter, lang: Lang) -> String {
         RetryCounter::Blocked(_) => state_word(PinState::Locked, lang).to_string(),
         RetryCounter::Absent => lang.pick("なし", "not on card").to_string(),
         RetryCounter::Unreadable(sw) => format!("SW {sw}"),
+        RetryCounter::NoStatusWord(_) => lang.pick("SW なし", "no SW").to_string(),
+    }
+}
+
+/// What the card said when a counter is unreadable, after the state word: `SW 90 00`, or that
+/// the answer had no status word. `None` for a counter that reads as one.
+pub fn unreadable_detail(counter: RetryCounter, lang: Lang) -> Option<String> {
+    match counter {
+        RetryCounter::Unreadable(sw) => Some(format!("SW {sw}")),
+        RetryCounter::NoStatusWord(length) => Some(match lang {
+            Lang::Ja => format!("応答が{length}バイトで、ステータスバイトがありません"),
+            Lang::En => format!("an answer of {length} byte(s), no status word"),
+        }),
+        _ => None,
     }
 }
 
