@@ -79,6 +79,9 @@ the juki PIN was named without \-\-experimental; nothing was sent to the card
 .TP
 .B 21
 the juki PIN is partly changed: one key reference took the new PIN, the other did not; run \fBjpki status\fR
+.TP
+.B 130
+Ctrl\-C (or SIGTERM, SIGHUP) at a PIN prompt: the terminal is restored, no PIN was sent, and jpki ends by that signal (a shell shows 130, 143 or 129)
 "#;
 
 /// `jpki completions SHELL`: print the completion script for `shell` on stdout.

@@ -8,6 +8,7 @@ use super::config::{Config, PinInput};
 use super::exit::Exit;
 use super::open::open;
 use super::output;
+use super::pin_entry::Terminal;
 use super::pin_entry::{self, Ask, PinEntryError, StdinLayout};
 use super::status::aid_hex;
 use super::text::{
@@ -30,30 +31,41 @@ pub fn run(
     allow_last_try: bool,
     experimental: bool,
 ) -> anyhow::Result<Exit> {
-    let mut terminal = pin_entry::hidden_prompt;
-    run_with(
-        config,
-        pins,
-        input,
-        allow_last_try,
-        experimental,
-        &mut terminal,
-    )
+    let targets = checked_targets(pins, experimental)?;
+    match input {
+        PinInput::Stdin => run_with(config, &targets, None, allow_last_try),
+        PinInput::Prompt => {
+            // No terminal to ask on is found out before the card is touched.
+            let mut terminal = Terminal::open()?;
+            run_with(
+                config,
+                &targets,
+                Some(&mut |prompt| terminal.ask(prompt)),
+                allow_last_try,
+            )
+        }
+    }
 }
 
-fn run_with(
-    config: &Config,
-    pins: &[PinKind],
-    input: PinInput,
-    allow_last_try: bool,
-    experimental: bool,
-    ask: Ask,
-) -> anyhow::Result<Exit> {
-    let lang = config.lang;
+/// The PINs named, refused before anything else when they make no sense together or name an
+/// experimental PIN without `--experimental`.
+fn checked_targets(pins: &[PinKind], experimental: bool) -> anyhow::Result<ChangeTargets> {
     let targets = ChangeTargets::new(pins)?;
     refuse_unless_experimental(&targets, experimental)?;
-    match input {
-        PinInput::Stdin => {
+    Ok(targets)
+}
+
+/// Change `targets`, asking on the terminal through `ask`, or reading stdin without it.
+fn run_with(
+    config: &Config,
+    targets: &ChangeTargets,
+    ask: Option<Ask>,
+    allow_last_try: bool,
+) -> anyhow::Result<Exit> {
+    let lang = config.lang;
+    let targets = targets.clone();
+    match ask {
+        None => {
             // Everything is checked before the transport is opened: bad input reaches no card.
             let [current, new] = pin_entry::read_stdin(StdinLayout::CurrentThenNew)?;
             let change = PinChange::new(&targets, &current, &new)?;
@@ -64,7 +76,7 @@ fn run_with(
             drop(change);
             finish_and_report(config, transport, report)
         }
-        PinInput::Prompt => {
+        Some(ask) => {
             let mut transport = open(config)?;
             // Show the counters above the prompt, and refuse before asking for a PIN the guard
             // would refuse. No PIN is sent here; the guard runs again inside the hold.
@@ -163,9 +175,9 @@ fn prompt(
 ) -> Result<[Zeroizing<String>; 2], PinEntryError> {
     let [current_prompt, new_prompt, again_prompt] =
         change_prompts(targets.kinds(), targets.format(), lang);
-    let current = pin_entry::ask_one(ask, &current_prompt)?;
-    let new = pin_entry::ask_one(ask, &new_prompt)?;
-    let again = pin_entry::ask_one(ask, &again_prompt)?;
+    let current = ask(&current_prompt)?;
+    let new = ask(&new_prompt)?;
+    let again = ask(&again_prompt)?;
     if *new != *again {
         return Err(PinEntryError::Mismatch);
     }
@@ -352,16 +364,12 @@ mod tests {
         let mut typed = answers.iter();
         let mut ask = |prompt: &str| {
             asked.push(prompt.to_string());
-            Ok(typed.next().expect("asked once too often").to_string())
+            Ok(Zeroizing::new(
+                typed.next().expect("asked once too often").to_string(),
+            ))
         };
-        let result = run_with(
-            &replaying(trace),
-            pins,
-            PinInput::Prompt,
-            false,
-            experimental,
-            &mut ask,
-        );
+        let result = checked_targets(pins, experimental)
+            .and_then(|targets| run_with(&replaying(trace), &targets, Some(&mut ask), false));
         let code = match result {
             Ok(code) => code,
             Err(error) => exit_code_of(&error),

@@ -60,10 +60,27 @@ pub enum Exit {
     /// `change-pin`: a PIN held in two key references (juki) took the new PIN in one and not
     /// (or not surely) in the other.
     PartlyChanged = 21,
+    /// `change-pin`, `verify-pin`: Ctrl-C, SIGTERM or SIGHUP at a hidden PIN prompt; no PIN was
+    /// sent. jpki then ends by that signal, so a shell shows 128 + its number (130 for Ctrl-C);
+    /// this is the code when it cannot.
+    Interrupted = 130,
+}
+
+/// The signal that ended a PIN prompt, when one did: the process should end by it too.
+pub fn interrupting_signal(error: &anyhow::Error) -> Option<i32> {
+    error
+        .chain()
+        .find_map(|cause| match cause.downcast_ref::<PinEntryError>() {
+            Some(PinEntryError::Interrupted { signal }) => Some(*signal),
+            _ => None,
+        })
 }
 
 /// The exit code for an error: the first error in its chain that jpki knows decides.
 pub fn exit_code_of(error: &anyhow::Error) -> Exit {
+    if interrupting_signal(error).is_some() {
+        return Exit::Interrupted;
+    }
     for cause in error.chain() {
         if cause.is::<ChangeInputError>()
             || cause.is::<PinFormatError>()

@@ -324,6 +324,13 @@ fn pin_entry_ja(error: &PinEntryError) -> String {
         PinEntryError::Mismatch => {
             "新しい暗証番号の1回目と確認の2回目の入力が一致しません".to_string()
         }
+        PinEntryError::EntryTooLong => format!(
+            "入力が{STDIN_LIMIT}バイトを超えています。暗証番号はそれよりずっと短いはずです"
+        ),
+        PinEntryError::Interrupted { signal } => format!(
+            "暗証番号の入力中に {} で中断しました。暗証番号はカードに送信していません",
+            super::pin_entry::signal_name(*signal)
+        ),
     }
 }
 
@@ -484,7 +491,9 @@ mod tests {
                 found: 2,
             },
             PinEntryError::StdinTooLong,
+            PinEntryError::EntryTooLong,
             PinEntryError::Mismatch,
+            PinEntryError::Interrupted { signal: 2 },
         ] {
             // The OS's own words stay as they are, on a line of their own.
             let text = ja(error);

@@ -20,7 +20,7 @@ mod verify_pin;
 mod version;
 
 pub use config::Config;
-pub use exit::{describe_error, exit_code_of, Exit};
+pub use exit::{describe_error, exit_code_of, interrupting_signal, Exit};
 
 use config::Action;
 

@@ -10,7 +10,7 @@ use super::config::{Config, PinInput};
 use super::exit::Exit;
 use super::open::open;
 use super::output;
-use super::pin_entry::{self, Ask, StdinLayout};
+use super::pin_entry::{self, Ask, StdinLayout, Terminal};
 use super::status::add_guidance;
 use super::text::{
     counter_line, guidance_heading, guidance_lines, key_verified_text, not_verified_text,
@@ -33,34 +33,42 @@ pub fn run(
     allow_last_try: bool,
     experimental: bool,
 ) -> anyhow::Result<Exit> {
-    let mut terminal = pin_entry::hidden_prompt;
-    run_with(
-        config,
-        kind,
-        input,
-        allow_last_try,
-        experimental,
-        &mut terminal,
-    )
+    refuse_unless_experimental(kind, experimental)?;
+    match input {
+        PinInput::Stdin => run_with(config, kind, None, allow_last_try),
+        PinInput::Prompt => {
+            // No terminal to ask on is found out before the card is touched.
+            let mut terminal = Terminal::open()?;
+            run_with(
+                config,
+                kind,
+                Some(&mut |prompt| terminal.ask(prompt)),
+                allow_last_try,
+            )
+        }
+    }
 }
 
-fn run_with(
-    config: &Config,
-    kind: PinKind,
-    input: PinInput,
-    allow_last_try: bool,
-    experimental: bool,
-    ask: Ask,
-) -> anyhow::Result<Exit> {
+/// An experimental PIN is checked only when the holder asked with `--experimental`.
+fn refuse_unless_experimental(kind: PinKind, experimental: bool) -> Result<(), NeedsExperimental> {
     if kind.is_experimental() && !experimental {
         return Err(NeedsExperimental {
             kind,
             command: PinCommand::Verify,
-        }
-        .into());
+        });
     }
-    match input {
-        PinInput::Stdin => {
+    Ok(())
+}
+
+/// Check the PIN, asking on the terminal through `ask`, or reading stdin without it.
+fn run_with(
+    config: &Config,
+    kind: PinKind,
+    ask: Option<Ask>,
+    allow_last_try: bool,
+) -> anyhow::Result<Exit> {
+    match ask {
+        None => {
             // Checked before the transport is opened: a PIN of the wrong form reaches no card.
             let [typed] = pin_entry::read_stdin(StdinLayout::Pin)?;
             let pin = Pin::new(kind, &typed)?;
@@ -70,7 +78,7 @@ fn run_with(
             drop(pin);
             finish_and_report(config, transport, report, &[])
         }
-        PinInput::Prompt => {
+        Some(ask) => {
             let mut transport = open(config)?;
             // The counters above the prompt, and a refusal before asking for a PIN the guard
             // would refuse. No PIN is sent here; the guard runs again inside the hold.
@@ -84,7 +92,7 @@ fn run_with(
             if let Some(report) = precheck_verify(kind, &statuses, allow_last_try) {
                 return finish_and_report(config, transport, report, &statuses);
             }
-            let typed = pin_entry::ask_one(ask, &verify_prompt(kind, config.lang));
+            let typed = ask(&verify_prompt(kind, config.lang));
             let pin = match typed
                 .map_err(anyhow::Error::from)
                 .and_then(|typed| Pin::new(kind, &typed).map_err(anyhow::Error::from))
@@ -250,6 +258,7 @@ fn to_text(report: &VerifyReport, advice: Option<&PinGuidance>, lang: Lang) -> S
 mod tests {
     use super::super::config::{Action, CardSource};
     use super::super::exit::exit_code_of;
+    use super::super::pin_entry::PinEntryError;
     use super::*;
     use std::path::PathBuf;
 
@@ -278,17 +287,10 @@ mod tests {
             asked.push(prompt.to_string());
             typed
                 .next()
-                .map(|t| t.to_string())
-                .ok_or_else(|| std::io::Error::other("asked once too often"))
+                .map(|t| zeroize::Zeroizing::new(t.to_string()))
+                .ok_or_else(|| PinEntryError::NoTerminal("asked once too often".to_string()))
         };
-        let result = run_with(
-            &replaying(trace),
-            kind,
-            PinInput::Prompt,
-            false,
-            true,
-            &mut ask,
-        );
+        let result = run_with(&replaying(trace), kind, Some(&mut ask), false);
         let code = match result {
             Ok(code) => code,
             Err(error) => exit_code_of(&error),
