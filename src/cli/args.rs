@@ -37,10 +37,9 @@ pub struct Args {
     #[arg(long, global = true)]
     pub json: bool,
 
-    /// Wait for a card to be presented, at most SECONDS (no limit without a value).
-    #[arg(long, global = true, value_name = "SECONDS", num_args = 0..=1,
-          require_equals = true, default_missing_value = "0")]
-    pub wait: Option<u64>,
+    /// Wait for a card to be presented, at most SECONDS (no limit without a value; 0 looks once).
+    #[arg(long, global = true, value_name = "SECONDS", num_args = 0..=1, require_equals = true)]
+    pub wait: Option<Option<u64>>,
 
     /// For tests only: take this date (YYYY-MM-DD) as today when telling days left.
     #[arg(long, global = true, hide = true, value_name = "YYYY-MM-DD", value_parser = parse_date)]

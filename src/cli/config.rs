@@ -175,9 +175,7 @@ impl Config {
             },
             CommandArg::Doctor => Action::Doctor,
         };
-        let wait = args
-            .wait
-            .map(|seconds| (seconds > 0).then(|| Duration::from_secs(seconds)));
+        let wait = args.wait.map(|limit| limit.map(Duration::from_secs));
         // https://no-color.org: set and not empty turns colour off.
         let colour = env("NO_COLOR").is_none_or(|v| v.is_empty()) && !args.json;
         Config {
@@ -307,6 +305,11 @@ mod tests {
             Some(Some(Duration::from_secs(30)))
         );
         assert!(Args::try_parse_from(["jpki", "--wait=soon", "status"]).is_err());
+        // 0 is a limit of no time: look once, never "no limit".
+        assert_eq!(
+            config(&["jpki", "--wait=0", "status"], &[]).wait,
+            Some(Some(Duration::ZERO))
+        );
     }
 
     #[test]

@@ -216,6 +216,20 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
     let lang = config.lang;
     let (checks, caveats) = checks(config, lang);
     let ok = checks.iter().all(|c| c.ok);
+    if let Some(path) = &config.record {
+        // The probe is the only exchange doctor has with a card: a check before it failed, or
+        // the card went away before the probe could connect.
+        if !checks.iter().any(|c| c.id == "jpki_application") || !path.exists() {
+            output::note(format!(
+                "{} {}\n",
+                lang.pick(
+                    "カードには何も送っていないため、トレースは書いていません:",
+                    "nothing was sent to a card, so no trace was written:",
+                ),
+                path.display()
+            ));
+        }
+    }
     if config.json {
         let list: Vec<_> = checks
             .iter()

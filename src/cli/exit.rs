@@ -15,8 +15,7 @@ pub enum Exit {
     Success = 0,
     /// An unexpected failure, such as an output error.
     Failure = 1,
-    /// Bad flags or arguments. clap exits with it itself; listed so the numbers stay in one place.
-    #[allow(dead_code)]
+    /// Bad flags or arguments (clap exits with it itself), and `--record` where it cannot record.
     Usage = 2,
     /// A PIN typed in a form the card would refuse, or a change request that makes no sense.
     InvalidPin = 3,
@@ -82,6 +81,9 @@ pub fn exit_code_of(error: &anyhow::Error) -> Exit {
         return Exit::Interrupted;
     }
     for cause in error.chain() {
+        if cause.is::<super::open::RecordRefused>() {
+            return Exit::Usage;
+        }
         if cause.is::<ChangeInputError>()
             || cause.is::<PinFormatError>()
             || cause.is::<PinEntryError>()

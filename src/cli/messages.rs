@@ -35,6 +35,9 @@ pub fn transport_text(error: &TransportError, lang: Lang) -> String {
 /// The first error in the chain that jpki knows decides the words, as it decides the exit code.
 fn japanese(error: &anyhow::Error) -> String {
     for cause in error.chain() {
+        if let Some(e) = cause.downcast_ref::<super::open::RecordRefused>() {
+            return e.text(Lang::Ja);
+        }
         if let Some(e) = cause.downcast_ref::<CardError>() {
             return card_ja(e);
         }

@@ -26,6 +26,15 @@ use config::Action;
 
 /// Run the configured command; `Ok` carries the exit code of a command that ran to its end.
 pub fn run(config: &Config) -> anyhow::Result<Exit> {
+    if let (Some(_), Action::Completions { .. } | Action::Manpage { .. }) =
+        (&config.record, &config.action)
+    {
+        let command = match config.action {
+            Action::Completions { .. } => "completions",
+            _ => "manpage",
+        };
+        return Err(open::RecordRefused::NoCard { command }.into());
+    }
     match &config.action {
         Action::Readers => readers::run(config),
         Action::Status { pins_only } => status::run(config, *pins_only),

@@ -1,6 +1,7 @@
 //! Opening the card source the config names, with the recorder and T=0 completion around it.
 
 use super::config::{CardSource, Config};
+use super::text::Lang;
 use jpki::card::probe_card_kind;
 use jpki::card::token::CardKind;
 use jpki::transport::pcsc::{card_ready, list_readers, wait_for_card, PcscReader};
@@ -10,6 +11,12 @@ use jpki::virtual_card::VirtualCard;
 
 /// The transport stack for this run: completion over (recorder over) the reader or replay.
 pub fn open(config: &Config) -> Result<Box<dyn Transport>, TransportError> {
+    open_at(config, None)
+}
+
+/// Like [`open`], but on a PC/SC reader connect to `reader` (an exact name) rather than the one
+/// `--reader` chooses: `readers` and `doctor` probe the reader they are looking at.
+fn open_at(config: &Config, reader: Option<&str>) -> Result<Box<dyn Transport>, TransportError> {
     let (base, source): (Box<dyn Transport>, Source) = match &config.source {
         CardSource::Replay(path) => {
             let trace = Trace::load(path)?;
@@ -19,7 +26,7 @@ pub fn open(config: &Config) -> Result<Box<dyn Transport>, TransportError> {
         }
         CardSource::Virtual(path) => (Box::new(VirtualCard::open(path)?), Source::Simulator),
         CardSource::Reader(wanted) => {
-            let reader = PcscReader::connect(wanted.as_deref())?;
+            let reader = PcscReader::connect(reader.or(wanted.as_deref()))?;
             let source = source_of_reader(reader.reader_name());
             (Box::new(reader), source)
         }
@@ -51,7 +58,14 @@ pub fn with_card<R>(
     command: impl FnOnce(&mut dyn Transport) -> anyhow::Result<R>,
 ) -> anyhow::Result<R> {
     wait_if_asked(config)?;
-    let mut transport = open(config)?;
+    run_on(open(config)?, command)
+}
+
+/// Run `command` over `transport`, then finish it; the command's own error wins.
+fn run_on<R>(
+    mut transport: Box<dyn Transport>,
+    command: impl FnOnce(&mut dyn Transport) -> anyhow::Result<R>,
+) -> anyhow::Result<R> {
     let result = command(transport.as_mut());
     let finished = transport.finish();
     let value = result?;
@@ -72,6 +86,10 @@ pub fn wait_if_asked(config: &Config) -> Result<(), TransportError> {
     };
     if card_ready(&readers, wanted)? {
         return Ok(());
+    }
+    // `--wait=0` looks once: the look above found no card.
+    if limit == Some(std::time::Duration::ZERO) {
+        return wait_for_card(wanted, limit);
     }
     let lang = config.lang;
     let line = match limit {
@@ -95,19 +113,69 @@ pub fn wait_if_asked(config: &Config) -> Result<(), TransportError> {
 }
 
 /// The card kind of the card in `reader` (or of the replayed card): SELECT JPKI AP and the
-/// token, three APDUs. Used by `readers` and `doctor`.
+/// token, three APDUs, recorded like any command's under `--record`. Used by `readers` and
+/// `doctor`.
 pub fn probe(config: &Config, reader: &str) -> anyhow::Result<CardKind> {
-    match &config.source {
-        CardSource::Replay(_) | CardSource::Virtual(_) => {
-            with_card(config, |t| Ok(probe_card_kind(t)?))
-        }
-        CardSource::Reader(_) => {
-            let mut transport = ResponseCompletion::new(PcscReader::connect(Some(reader))?);
-            let kind = probe_card_kind(&mut transport)?;
-            Ok(kind)
+    let reader = match config.source {
+        CardSource::Reader(_) => Some(reader),
+        CardSource::Replay(_) | CardSource::Virtual(_) => None,
+    };
+    run_on(open_at(config, reader)?, |t| Ok(probe_card_kind(t)?))
+}
+
+/// `--record` refused: the command would send nothing to a card, or more than one trace can hold.
+/// Refused before any card is touched; exit code 2, like any other misuse of the flags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordRefused {
+    /// The command never talks to a card.
+    NoCard {
+        /// The command, as typed.
+        command: &'static str,
+    },
+    /// `readers` found no card to probe, so it would send nothing.
+    NoCardPresent,
+    /// `readers` would probe several cards; a trace holds one reader's exchange.
+    SeveralCards {
+        /// How many readers hold a card.
+        count: usize,
+    },
+}
+
+impl RecordRefused {
+    /// The message in `lang`.
+    pub fn text(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (RecordRefused::NoCard { command }, Lang::En) => format!(
+                "--record: `{command}` sends nothing to a card, so there is nothing to record"
+            ),
+            (RecordRefused::NoCard { command }, Lang::Ja) => format!(
+                "--record: `{command}` はカードに何も送らないため、記録するものがありません"
+            ),
+            (RecordRefused::NoCardPresent, Lang::En) => "--record: no reader holds a card, so \
+                `readers` would send nothing to record; put the card on the reader and run it again"
+                .to_string(),
+            (RecordRefused::NoCardPresent, Lang::Ja) => "--record: カードのあるリーダーがないため、\
+                `readers` は何も送らず、記録するものがありません。カードを置いてからもう一度実行してください"
+                .to_string(),
+            (RecordRefused::SeveralCards { count }, Lang::En) => format!(
+                "--record: {count} readers hold a card and a trace records one; take the other \
+                 cards away, or record `jpki --record FILE --reader NAME doctor`, which probes one"
+            ),
+            (RecordRefused::SeveralCards { count }, Lang::Ja) => format!(
+                "--record: カードのあるリーダーが {count} 台ありますが、トレースには 1 枚分しか記録できません。\
+                 ほかのカードを外すか、`jpki --record ファイル --reader 名前 doctor` で 1 枚を記録してください"
+            ),
         }
     }
 }
+
+impl std::fmt::Display for RecordRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text(Lang::En))
+    }
+}
+
+impl std::error::Error for RecordRefused {}
 
 #[cfg(test)]
 mod tests {

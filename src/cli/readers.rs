@@ -2,7 +2,7 @@
 
 use super::config::{CardSource, Config};
 use super::exit::Exit;
-use super::open::probe;
+use super::open::{probe, RecordRefused};
 use super::output;
 use super::render::table;
 use super::text::{card_kind_text, Lang};
@@ -40,6 +40,15 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
         }
         CardSource::Reader(_) => list_readers()?,
     };
+    if config.record.is_some() {
+        // Each present card is probed; a trace holds one card's exchange, and an empty one
+        // would claim a recording that never happened.
+        match readers.iter().filter(|r| r.card_present).count() {
+            1 => {}
+            0 => return Err(RecordRefused::NoCardPresent.into()),
+            count => return Err(RecordRefused::SeveralCards { count }.into()),
+        }
+    }
     let kinds: Vec<Option<Result<CardKind, String>>> = readers
         .iter()
         .map(|r| {
@@ -47,6 +56,19 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
                 .then(|| probe(config, &r.name).map_err(|e| format!("{e:#}")))
         })
         .collect();
+    if let Some(path) = &config.record {
+        // The card went away between the listing and the probe's connect: nothing was sent.
+        if !path.exists() {
+            output::note(format!(
+                "{} {}\n",
+                config.lang.pick(
+                    "カードに接続できなかったため、トレースは書いていません:",
+                    "the card could not be reached, so no trace was written:",
+                ),
+                path.display()
+            ));
+        }
+    }
     if config.json {
         let list: Vec<_> = readers
             .iter()

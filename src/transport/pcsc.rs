@@ -23,6 +23,12 @@ pub fn transport_error(e: pcsc::Error) -> TransportError {
         E::NoReadersAvailable => TransportError::NoReaders,
         E::RemovedCard | E::NoSmartcard => TransportError::CardRemoved,
         E::ResetCard => TransportError::CardReset,
+        // pcsc-lite's answer when the reader could not carry a command to the card (its driver
+        // failed the exchange), not only a transaction that ended; pcsc's own words mislead.
+        E::NotTransacted => TransportError::Reader(
+            "the reader could not exchange the command with the card (SCARD_E_NOT_TRANSACTED)"
+                .to_string(),
+        ),
         other => TransportError::Reader(other.to_string()),
     }
 }
@@ -213,13 +219,65 @@ fn sleep_until_change(
     }
 }
 
+/// How jpki lets go of the card, at the end of a PC/SC transaction and when it disconnects:
+/// leave it as it is unless a PIN was sent since the card was last reset. A reset logs out every
+/// program sharing the card (their next command gets SCARD_W_RESET_CARD), so it is kept for the
+/// one case where it protects the holder: after a VERIFY or a change, so that no other program
+/// can use the state the PIN unlocked once jpki lets go.
+pub fn disposition(pin_sent: bool) -> pcsc::Disposition {
+    if pin_sent {
+        pcsc::Disposition::ResetCard
+    } else {
+        pcsc::Disposition::LeaveCard
+    }
+}
+
+/// Whether a PIN has crossed to the card since it was last reset: the input of [`disposition`].
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PinSent(bool);
+
+impl PinSent {
+    /// Note a command on its way to the card.
+    pub fn note(&mut self, command: &[u8]) {
+        self.0 |= wire::secret_data(command).is_some();
+    }
+
+    /// Whether a PIN has crossed since the last reset.
+    pub fn get(self) -> bool {
+        self.0
+    }
+
+    /// The card was reset (a transaction ended with a reset): what the PIN unlocked is gone.
+    pub fn card_was_reset(&mut self) {
+        self.0 = false;
+    }
+}
+
+/// What a hold reports about its own end. When a command inside it already failed at the reader,
+/// the end failing too (the card or the transaction is gone) adds nothing: the session reports
+/// the command's failure, which came first and says what happened to it.
+fn end_of_hold(
+    command_failed: bool,
+    ended: Result<(), TransportError>,
+) -> Result<(), TransportError> {
+    match ended {
+        Err(_) if command_failed => Ok(()),
+        ended => ended,
+    }
+}
+
 /// A card in a real reader, connected in shared mode.
+///
+/// Dropping it disconnects with [`disposition`]: the card is left alone unless a PIN was sent
+/// since its last reset. When a panic unwinds through it, the card is reset whatever was sent,
+/// since nothing then says what state the card was left in.
 pub struct PcscReader {
-    // Field order matters: the card is released before its context.
-    card: pcsc::Card,
+    // Field order matters: the card is released before its context. `None` only while dropping.
+    card: Option<pcsc::Card>,
     _context: pcsc::Context,
     name: String,
     atr: Option<Vec<u8>>,
+    pin_sent: PinSent,
 }
 
 impl std::fmt::Debug for PcscReader {
@@ -246,17 +304,55 @@ impl PcscReader {
                 },
                 other => transport_error(other),
             })?;
-        let atr = card
-            .get_attribute_owned(pcsc::Attribute::AtrString)
-            .ok()
-            .filter(|a| !a.is_empty());
+        let atr = atr_of(&card);
         Ok(PcscReader {
-            card,
+            card: Some(card),
             _context: context,
             name,
             atr,
+            pin_sent: PinSent::default(),
         })
     }
+
+    fn card(&self) -> Result<&pcsc::Card, TransportError> {
+        self.card
+            .as_ref()
+            .ok_or_else(|| TransportError::Reader("the card was already released".to_string()))
+    }
+}
+
+impl Drop for PcscReader {
+    fn drop(&mut self) {
+        let Some(card) = self.card.take() else {
+            return;
+        };
+        let how = if std::thread::panicking() {
+            pcsc::Disposition::ResetCard
+        } else {
+            disposition(self.pin_sent.get())
+        };
+        // On failure pcsc hands the card back, and dropping it disconnects with a reset: the safe
+        // side, and nothing is left to tell the user at this point.
+        let _ = card.disconnect(how);
+    }
+}
+
+/// The card's ATR: SCARD_ATTR_ATR_STRING, or, from readers that do not answer that attribute
+/// (vsmartcard's vpcd answers "feature not supported"), SCardStatus on the same handle.
+fn atr_of(card: &pcsc::Card) -> Option<Vec<u8>> {
+    let attribute = card.get_attribute_owned(pcsc::Attribute::AtrString).ok();
+    let status = || card.status2_owned().ok().map(|s| s.atr().to_vec());
+    first_atr(attribute, status)
+}
+
+/// The first non-empty ATR of the attribute and (asked only when needed) SCardStatus.
+fn first_atr(
+    attribute: Option<Vec<u8>>,
+    status: impl FnOnce() -> Option<Vec<u8>>,
+) -> Option<Vec<u8>> {
+    attribute
+        .filter(|a| !a.is_empty())
+        .or_else(|| status().filter(|a| !a.is_empty()))
 }
 
 fn transmit_on(card: &pcsc::Card, command: &[u8]) -> Result<Vec<u8>, TransportError> {
@@ -271,13 +367,17 @@ fn transmit_on(card: &pcsc::Card, command: &[u8]) -> Result<Vec<u8>, TransportEr
 struct Held<'a> {
     card: &'a pcsc::Card,
     name: &'a str,
-    carried_secret: bool,
+    pin_sent: PinSent,
+    /// A command failed at the reader: the session reports that, which came first.
+    failed: bool,
 }
 
 impl Transport for Held<'_> {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        self.carried_secret |= wire::secret_data(command).is_some();
-        transmit_on(self.card, command)
+        self.pin_sent.note(command);
+        let answer = transmit_on(self.card, command);
+        self.failed |= answer.is_err();
+        answer
     }
 
     fn exclusive(
@@ -295,30 +395,37 @@ impl Transport for Held<'_> {
 
 impl Transport for PcscReader {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        transmit_on(&self.card, command)
+        self.pin_sent.note(command);
+        transmit_on(self.card()?, command)
     }
 
     fn exclusive(
         &mut self,
         session: &mut dyn FnMut(&mut dyn Transport),
     ) -> Result<(), TransportError> {
-        let transaction = self.card.transaction().map_err(transport_error)?;
+        let card = self
+            .card
+            .as_mut()
+            .ok_or_else(|| TransportError::Reader("the card was already released".to_string()))?;
+        let transaction = card.transaction().map_err(transport_error)?;
         let mut held = Held {
             card: &transaction,
             name: &self.name,
-            carried_secret: false,
+            pin_sent: self.pin_sent,
+            failed: false,
         };
         session(&mut held);
-        // After a PIN was verified, reset the card as the hold ends, so no other program can
-        // use the card's verified state once jpki lets go.
-        let disposition = if held.carried_secret {
-            pcsc::Disposition::ResetCard
-        } else {
-            pcsc::Disposition::LeaveCard
-        };
-        transaction
-            .end(disposition)
-            .map_err(|(_, e)| transport_error(e))
+        let (pin_sent, failed) = (held.pin_sent, held.failed);
+        let ended = transaction
+            .end(disposition(pin_sent.get()))
+            .map_err(|(_, e)| transport_error(e));
+        // A reset that went through undid what the PIN unlocked; a failed one did not, so the
+        // disconnect still resets.
+        self.pin_sent = pin_sent;
+        if ended.is_ok() && pin_sent.get() {
+            self.pin_sent.card_was_reset();
+        }
+        end_of_hold(failed, ended)
     }
 
     fn reader_name(&self) -> &str {
@@ -443,6 +550,25 @@ mod tests {
     }
 
     #[test]
+    fn a_limit_of_zero_looks_once_and_never_sleeps() {
+        let mut looks = 0;
+        let result = wait_until(
+            Some(Duration::ZERO),
+            || Duration::ZERO,
+            || {
+                looks += 1;
+                Ok(false)
+            },
+            |_| panic!("slept with a limit of zero"),
+        );
+        assert!(matches!(
+            result,
+            Err(TransportError::WaitTimedOut { seconds: 0 })
+        ));
+        assert_eq!(looks, 1);
+    }
+
+    #[test]
     fn waiting_ends_when_a_card_arrives_and_without_a_limit_goes_on() {
         let mut looks = 0;
         let result = wait_until(
@@ -456,6 +582,84 @@ mod tests {
         );
         assert!(result.is_ok());
         assert_eq!(looks, 4);
+    }
+
+    #[test]
+    fn the_card_is_left_alone_unless_a_pin_was_sent() {
+        assert_eq!(disposition(false), pcsc::Disposition::LeaveCard);
+        assert_eq!(disposition(true), pcsc::Disposition::ResetCard);
+    }
+
+    /// The commands `status`, `readers` and `doctor` send: none carries a PIN.
+    const READS: [&[u8]; 5] = [
+        &[
+            0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00,
+            0x01,
+        ],
+        &[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x1B],
+        &[0x00, 0x20, 0x00, 0x80],
+        &[0x00, 0xB0, 0x00, 0x00, 0x20],
+        &[0x00, 0xB0, 0x00, 0x04, 0x00],
+    ];
+
+    #[test]
+    fn reads_and_counter_queries_leave_the_card_alone() {
+        let mut sent = PinSent::default();
+        for command in READS {
+            sent.note(command);
+        }
+        assert!(!sent.get());
+        assert_eq!(disposition(sent.get()), pcsc::Disposition::LeaveCard);
+    }
+
+    #[test]
+    fn a_verify_or_a_change_resets_the_card() {
+        // VERIFY, CHANGE REFERENCE DATA, and CHANGE KEY (the juki PIN's change command).
+        let pin_commands: [&[u8]; 3] = [
+            &[0x00, 0x20, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4'],
+            &[0x00, 0x24, 0x01, 0x80, 0x04, b'5', b'6', b'7', b'8'],
+            &[0x80, 0x32, 0x00, 0x80, 0x04, b'5', b'6', b'7', b'8'],
+        ];
+        for command in pin_commands {
+            let mut sent = PinSent::default();
+            sent.note(READS[0]);
+            sent.note(command);
+            // Reads after the PIN do not undo it.
+            sent.note(READS[2]);
+            assert!(sent.get(), "{command:02X?}");
+            assert_eq!(disposition(sent.get()), pcsc::Disposition::ResetCard);
+        }
+    }
+
+    #[test]
+    fn after_a_reset_only_a_new_pin_resets_again() {
+        let mut sent = PinSent::default();
+        sent.note(&[0x00, 0x20, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4']);
+        sent.card_was_reset();
+        sent.note(READS[1]);
+        assert_eq!(disposition(sent.get()), pcsc::Disposition::LeaveCard);
+        sent.note(&[0x00, 0x20, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4']);
+        assert_eq!(disposition(sent.get()), pcsc::Disposition::ResetCard);
+    }
+
+    #[test]
+    fn a_failed_end_of_hold_is_reported_unless_a_command_failed_first() {
+        let ended = || Err(TransportError::Reader("not transacted".to_string()));
+        assert!(end_of_hold(false, ended()).is_err());
+        assert!(end_of_hold(true, ended()).is_ok());
+        assert!(end_of_hold(false, Ok(())).is_ok());
+        assert!(end_of_hold(true, Ok(())).is_ok());
+    }
+
+    #[test]
+    fn the_atr_comes_from_the_attribute_or_else_from_the_card_status() {
+        let atr = vec![0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14];
+        let unasked = || -> Option<Vec<u8>> { panic!("SCardStatus asked needlessly") };
+        assert_eq!(first_atr(Some(atr.clone()), unasked), Some(atr.clone()));
+        assert_eq!(first_atr(None, || Some(atr.clone())), Some(atr.clone()));
+        assert_eq!(first_atr(Some(Vec::new()), || Some(atr.clone())), Some(atr));
+        assert_eq!(first_atr(None, || Some(Vec::new())), None);
+        assert_eq!(first_atr(None, || None), None);
     }
 
     #[test]
