@@ -10,6 +10,11 @@ fn main() -> ExitCode {
     match cli::run(&config) {
         Ok(code) => ExitCode::from(code as u8),
         Err(error) => {
+            if config.json && !cli::json_printed() {
+                // A script reading stdout gets an object saying what went wrong; a failed write
+                // changes nothing more (the message below and the exit code still tell).
+                let _ = cli::print_error_json(&config, &error);
+            }
             // Not eprintln!: a closed stderr must not turn a clean exit code into a panic.
             let _ = writeln!(
                 std::io::stderr(),

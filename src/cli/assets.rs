@@ -97,8 +97,12 @@ pub fn manpage(out_dir: Option<&Path>) -> anyhow::Result<Exit> {
     match out_dir {
         None => print(main_page()?)?,
         Some(dir) => {
-            let written =
-                |what: &str| format!("writing the man pages to {}: {what}", dir.display());
+            let written = |what: &str| {
+                format!(
+                    "writing the man pages to {}: {what}",
+                    super::render::printable(&dir.display().to_string())
+                )
+            };
             std::fs::create_dir_all(dir).with_context(|| written("creating the directory"))?;
             clap_mangen::generate_to(Args::command(), dir)
                 .with_context(|| written("the per-command pages"))?;

@@ -4,8 +4,9 @@
 //! reader; an experimental PIN without `--experimental` is refused before that. PINs live only
 //! in zeroizing buffers and never appear in output.
 
+use super::advice::{add_guidance, advice_after, advice_text};
 use super::config::{Config, PinInput};
-use super::exit::Exit;
+use super::exit::{error_json, Exit};
 use super::open::open;
 use super::output;
 use super::pin_entry::Terminal;
@@ -14,6 +15,7 @@ use super::status::aid_hex;
 use super::text::{
     change_prompts, counter_line, key_result_text, outcome_word, pin_label, weakness_warning, Lang,
 };
+use jpki::card::guidance::PinGuidance;
 use jpki::card::{
     change_pins, precheck, read_pin_statuses, weakness, CardError, ChangeReport, ChangeTargets,
     KeyOutcome, KeyReference, KeyResult, NeedsExperimental, Outcome, PinChange, PinCommand,
@@ -74,7 +76,7 @@ fn run_with(
             let mut transport = open(config)?;
             let report = change_pins(transport.as_mut(), &change, allow_last_try);
             drop(change);
-            finish_and_report(config, transport, report)
+            finish_and_report(config, transport, report, &[])
         }
         Some(ask) => {
             let mut transport = open(config)?;
@@ -86,7 +88,7 @@ fn run_with(
             };
             output::note(counters_text(&targets, &statuses, lang));
             if let Some(report) = precheck(&targets, &statuses, allow_last_try) {
-                return finish_and_report(config, transport, report);
+                return finish_and_report(config, transport, report, &statuses);
             }
             let typed = prompt(&targets, lang, ask).map_err(anyhow::Error::from);
             let checked =
@@ -98,7 +100,7 @@ fn run_with(
             warn_if_guessable(&change, lang);
             let report = change_pins(transport.as_mut(), &change, allow_last_try);
             drop(change);
-            finish_and_report(config, transport, report)
+            finish_and_report(config, transport, report, &statuses)
         }
     }
 }
@@ -133,29 +135,47 @@ pub(super) fn abandon(
     Err(error)
 }
 
-/// Finish the transport, print the report, and turn its error into the exit code.
+/// Finish the transport, print the report, and turn its error into the exit code. `before`
+/// holds the counters read before the prompt, if any: the advice then knows the other PINs too.
 fn finish_and_report(
     config: &Config,
     mut transport: Box<dyn Transport>,
-    report: ChangeReport,
+    mut report: ChangeReport,
+    before: &[PinStatus],
 ) -> anyhow::Result<Exit> {
+    let lang = config.lang;
     let reader = transport.reader_name().to_string();
     // Finishing writes a --record trace or checks a replay was used up. The report is printed
     // whatever that says: once a PIN may have changed, the holder must learn so.
     let finished = transport.finish();
-    let shown = if config.json {
-        format!("{}\n", to_json(&reader, &report))
-    } else {
-        to_text(&report, config.lang)
+    let after: Vec<(PinKind, &[KeyOutcome])> = report
+        .outcomes
+        .iter()
+        .map(|o| (o.kind, o.keys.as_slice()))
+        .collect();
+    let advice = advice_after(&after, report.error.as_ref(), before);
+    let mut json = to_json(&reader, &report, &advice);
+    let text = to_text(&report, &advice, lang);
+    // The card's error wins; a trace that could not be finished is the failure otherwise.
+    let failure = match report.error.take() {
+        Some(error) => Some(anyhow::Error::from(error)),
+        None => finished.err().map(anyhow::Error::from),
     };
-    // A closed stdout must not turn "changed" into a failure exit: the exit code reports what
-    // happened on the card, so a failed print is dropped here.
-    let _ = output::print(shown);
-    if let Some(error) = report.error {
-        return Err(error.into());
+    json["error"] = failure
+        .as_ref()
+        .map_or(Value::Null, |e| error_json(e, lang));
+    // A failed print must not turn "changed" into a failure exit, nor hide it: the report goes
+    // to stderr then, and the exit code stays what happened on the card.
+    if config.json {
+        output::print_report(&output::json_line(&json), || text.clone(), lang == Lang::Ja);
+        output::note_json_printed();
+    } else {
+        output::print_report(&text, || text.clone(), lang == Lang::Ja);
     }
-    finished?;
-    Ok(Exit::Success)
+    match failure {
+        Some(error) => Err(error),
+        None => Ok(Exit::Success),
+    }
 }
 
 /// The counters of the named PINs, shown above the prompt.
@@ -278,12 +298,13 @@ pub(super) fn keys_json(
         .collect::<Vec<_>>())
 }
 
-fn to_json(reader: &str, report: &ChangeReport) -> Value {
+fn to_json(reader: &str, report: &ChangeReport, advice: &[Option<PinGuidance>]) -> Value {
     let error = report.error.as_ref();
     let pins: Vec<Value> = report
         .outcomes
         .iter()
-        .map(|o| {
+        .zip(advice)
+        .map(|(o, advice)| {
             let mut entry = json!({
                 "id": o.kind.id(),
                 "name": o.kind.official_name(),
@@ -292,6 +313,7 @@ fn to_json(reader: &str, report: &ChangeReport) -> Value {
                 "result": result_id(o, error),
                 "tries_left": o.tries_left,
                 "max_tries": o.kind.max_tries(),
+                "key_refs": null,
             });
             if o.keys.len() > 1 {
                 let words = KeyWords {
@@ -300,13 +322,18 @@ fn to_json(reader: &str, report: &ChangeReport) -> Value {
                 };
                 entry["key_refs"] = keys_json(&o.keys, report.stopped_at, error, words);
             }
+            add_guidance(&mut entry, advice.as_ref());
             entry
         })
         .collect();
-    json!({ "reader": reader, "pins": pins })
+    let mut out = output::json_object(Some("change-pin"));
+    out["reader"] = json!(reader);
+    out["pins"] = json!(pins);
+    out["error"] = Value::Null;
+    out
 }
 
-fn to_text(report: &ChangeReport, lang: Lang) -> String {
+fn to_text(report: &ChangeReport, advice: &[Option<PinGuidance>], lang: Lang) -> String {
     let mut out = String::new();
     for o in &report.outcomes {
         let name = pin_label(o.kind, lang);
@@ -322,6 +349,7 @@ fn to_text(report: &ChangeReport, lang: Lang) -> String {
             }
         }
     }
+    out.push_str(&advice_text(advice, lang));
     out
 }
 

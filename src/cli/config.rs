@@ -67,6 +67,21 @@ pub enum Action {
     Doctor,
 }
 
+impl Action {
+    /// The command as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Readers => "readers",
+            Action::Status { .. } => "status",
+            Action::Completions { .. } => "completions",
+            Action::Manpage { .. } => "manpage",
+            Action::ChangePin { .. } => "change-pin",
+            Action::VerifyPin { .. } => "verify-pin",
+            Action::Doctor => "doctor",
+        }
+    }
+}
+
 /// Where typed PINs come from. Never argv, never the environment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PinInput {

@@ -1,6 +1,7 @@
 //! The command line: flags, the plain config they become, and what each command prints.
 //! Library errors arrive as `anyhow::Error`; each class maps to its own exit code here.
 
+mod advice;
 mod args;
 mod assets;
 mod change_pin;
@@ -21,6 +22,15 @@ mod version;
 
 pub use config::Config;
 pub use exit::{describe_error, exit_code_of, interrupting_signal, Exit};
+pub use output::json_printed;
+
+/// Print the JSON object of a command that failed before it had a report: `schema_version`,
+/// `command`, and `error` (docs/json.md).
+pub fn print_error_json(config: &Config, error: &anyhow::Error) -> anyhow::Result<()> {
+    let mut object = output::json_object(Some(config.action.name()));
+    object["error"] = exit::error_json(error, config.lang);
+    output::print(output::json_line(&object))
+}
 
 use config::Action;
 

@@ -1,5 +1,6 @@
 //! Every human word jpki prints, in Japanese and English, in one place.
 
+use super::render::printable;
 use jpki::card::certificate::{CertificateProblem, Expiry, ExpiryState};
 use jpki::card::guidance::{NextStep, PinGuidance, Route};
 use jpki::card::token::CardKind;
@@ -138,11 +139,12 @@ pub fn card_kind_text(kind: &CardKind, lang: Lang) -> String {
             .pick("スマートフォン用電子証明書", "Smartphone JPKI certificate")
             .to_string(),
         CardKind::NotJpki(name) => format!(
-            "{} \"{name}\"",
+            "{} \"{}\"",
             lang.pick(
                 "公的個人認証のカードではありません: トークン",
                 "not a JPKI card: token"
-            )
+            ),
+            printable(name)
         ),
         CardKind::Unreadable(Some(sw)) => format!(
             "{} (SW {sw})",
@@ -281,14 +283,8 @@ pub fn guidance_lines(guidance: &PinGuidance, lang: Lang) -> Vec<String> {
             ),
         },
         NextStep::Reset(Route::CityOffice) => match lang {
-            Lang::Ja => format!(
-                "ロックされています。再設定は市区町村の窓口だけでできます ({})。",
-                route_text(Route::CityOffice, lang)
-            ),
-            Lang::En => format!(
-                "locked. Only the city office can reset it: {}.",
-                route_text(Route::CityOffice, lang)
-            ),
+            Lang::Ja => "ロックされています。再設定は市区町村の窓口だけでできます。カードと本人確認書類をお持ちください。".to_string(),
+            Lang::En => "locked. Only the city office can reset it: go there with the card and an identity document.".to_string(),
         },
         NextStep::AvoidWrongEntry { if_locked } => match lang {
             Lang::Ja => format!(
@@ -354,6 +350,63 @@ pub fn guidance_lines(guidance: &PinGuidance, lang: Lang) -> Vec<String> {
         );
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jpki::card::guidance::CertificateValidity;
+
+    /// Every advice line for every PIN, step and certificate validity, in both languages.
+    fn every_advice_line() -> Vec<String> {
+        let routes = [Route::KioskReset, Route::CityOffice];
+        let mut steps = vec![
+            NextStep::SignatureCertificateAtCityOffice,
+            NextStep::AskCityOffice,
+            NextStep::ReadAgain,
+        ];
+        for route in routes {
+            steps.push(NextStep::Reset(route));
+            steps.push(NextStep::AvoidWrongEntry { if_locked: route });
+        }
+        let mut lines = Vec::new();
+        for kind in PinKind::ALL {
+            for step in &steps {
+                for certificate in [
+                    CertificateValidity::Unknown,
+                    CertificateValidity::Valid,
+                    CertificateValidity::Expired,
+                ] {
+                    for same_value_hint in [false, true] {
+                        let guidance = PinGuidance {
+                            kind,
+                            step: *step,
+                            same_value_hint,
+                            certificate,
+                        };
+                        for lang in [Lang::Ja, Lang::En] {
+                            lines.extend(guidance_lines(&guidance, lang));
+                        }
+                    }
+                }
+            }
+        }
+        lines
+    }
+
+    #[test]
+    fn no_advice_sentence_names_the_city_office_twice() {
+        for line in every_advice_line() {
+            for sentence in line.split(['。', '.', ';']) {
+                for office in ["市区町村の窓口", "city office"] {
+                    assert!(
+                        sentence.matches(office).count() <= 1,
+                        "{office} twice in: {line}"
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// The heading above the advice.

@@ -5,22 +5,22 @@
 //! counters are read (and shown, when asking on the terminal) before the PIN is sent, and it is
 //! sent once per key reference, never again.
 
+use super::advice::{add_guidance, advice_after, advice_text};
 use super::change_pin::{abandon, failure_id, keys_json, KeyWords};
 use super::config::{Config, PinInput};
+use super::exit::error_json;
 use super::exit::Exit;
 use super::open::open;
 use super::output;
 use super::pin_entry::{self, Ask, StdinLayout, Terminal};
-use super::status::add_guidance;
 use super::text::{
-    counter_line, guidance_heading, guidance_lines, key_verified_text, not_verified_text,
-    pin_label, verified_text, verify_prompt, Lang,
+    counter_line, key_verified_text, not_verified_text, pin_label, verified_text, verify_prompt,
+    Lang,
 };
-use jpki::apdu::StatusWord;
-use jpki::card::guidance::{guidance, NextStep, PinGuidance};
+use jpki::card::guidance::PinGuidance;
 use jpki::card::{
-    precheck_verify, read_pin_statuses, verify_pin, CardError, KeyCounter, KeyResult,
-    NeedsExperimental, Pin, PinCommand, PinKind, PinStatus, RetryCounter, VerifyReport,
+    precheck_verify, read_pin_statuses, verify_pin, CardError, KeyOutcome, KeyResult,
+    NeedsExperimental, Pin, PinCommand, PinKind, PinStatus, VerifyReport,
 };
 use jpki::transport::Transport;
 use serde_json::{json, Value};
@@ -113,63 +113,35 @@ fn run_with(
 fn finish_and_report(
     config: &Config,
     mut transport: Box<dyn Transport>,
-    report: VerifyReport,
+    mut report: VerifyReport,
     before: &[PinStatus],
 ) -> anyhow::Result<Exit> {
+    let lang = config.lang;
     let reader = transport.reader_name().to_string();
     let finished = transport.finish();
-    let advice = advice(&report, before);
-    let shown = if config.json {
-        format!("{}\n", to_json(&reader, &report, advice.as_ref()))
-    } else {
-        to_text(&report, advice.as_ref(), config.lang)
+    let keys: &[KeyOutcome] = &report.keys;
+    let advice = advice_after(&[(report.kind, keys)], report.error.as_ref(), before)[0];
+    let mut json = to_json(&reader, &report, advice.as_ref());
+    let text = to_text(&report, advice.as_ref(), lang);
+    // The card's error wins; a trace that could not be finished is the failure otherwise.
+    let failure = match report.error.take() {
+        Some(error) => Some(anyhow::Error::from(error)),
+        None => finished.err().map(anyhow::Error::from),
     };
+    json["error"] = failure
+        .as_ref()
+        .map_or(Value::Null, |e| error_json(e, lang));
     // The exit code tells what the card said; a failed print must not hide it.
-    let _ = output::print(shown);
-    if let Some(error) = report.error {
-        return Err(error.into());
+    if config.json {
+        output::print_report(&output::json_line(&json), || text.clone(), lang == Lang::Ja);
+        output::note_json_printed();
+    } else {
+        output::print_report(&text, || text.clone(), lang == Lang::Ja);
     }
-    finished?;
-    Ok(Exit::Success)
-}
-
-/// The PIN's counters as they are after the run, when every one is known.
-fn status_after(report: &VerifyReport) -> Option<PinStatus> {
-    let locked_sw = match &report.error {
-        Some(CardError::PinLocked { sw, .. }) => *sw,
-        _ => StatusWord::TriesLeft(0),
-    };
-    let keys = report
-        .keys
-        .iter()
-        .map(|k| {
-            let counter = match (k.result, k.tries_left) {
-                (KeyResult::NotOnCard, _) => RetryCounter::Absent,
-                (_, Some(0)) => RetryCounter::Blocked(locked_sw),
-                (_, Some(n)) => RetryCounter::Remaining(n),
-                (_, None) => return None,
-            };
-            Some(KeyCounter {
-                key: k.key,
-                counter,
-            })
-        })
-        .collect::<Option<Vec<_>>>()?;
-    Some(PinStatus::new(report.kind, keys))
-}
-
-/// What `status` would advise about the PIN now (the same words), when its counters are known.
-fn advice(report: &VerifyReport, before: &[PinStatus]) -> Option<PinGuidance> {
-    let now = status_after(report)?;
-    let mut statuses: Vec<PinStatus> = before
-        .iter()
-        .filter(|s| s.kind != report.kind)
-        .cloned()
-        .collect();
-    statuses.push(now);
-    guidance(&statuses)
-        .into_iter()
-        .find(|g| g.kind == report.kind)
+    match failure {
+        Some(error) => Err(error),
+        None => Ok(Exit::Success),
+    }
 }
 
 /// The JSON word for the result.
@@ -198,6 +170,7 @@ fn to_json(reader: &str, report: &VerifyReport, advice: Option<&PinGuidance>) ->
         "result": result_id(report),
         "tries_left": report.tries_left,
         "max_tries": kind.max_tries(),
+        "key_refs": null,
     });
     if report.keys.len() > 1 {
         let words = KeyWords {
@@ -211,10 +184,12 @@ fn to_json(reader: &str, report: &VerifyReport, advice: Option<&PinGuidance>) ->
             words,
         );
     }
-    if let Some(advice) = advice {
-        add_guidance(&mut entry, advice);
-    }
-    json!({ "reader": reader, "pins": [entry] })
+    add_guidance(&mut entry, advice);
+    let mut out = output::json_object(Some("verify-pin"));
+    out["reader"] = json!(reader);
+    out["pins"] = json!([entry]);
+    out["error"] = Value::Null;
+    out
 }
 
 fn to_text(report: &VerifyReport, advice: Option<&PinGuidance>, lang: Lang) -> String {
@@ -242,15 +217,7 @@ fn to_text(report: &VerifyReport, advice: Option<&PinGuidance>, lang: Lang) -> S
             ));
         }
     }
-    if let Some(advice) = advice.filter(|a| a.step != NextStep::None) {
-        out.push('\n');
-        out.push_str(guidance_heading(lang));
-        out.push('\n');
-        for line in guidance_lines(advice, lang) {
-            out.push_str(&line);
-            out.push('\n');
-        }
-    }
+    out.push_str(&advice_text(&[advice.copied()], lang));
     out
 }
 
