@@ -17,6 +17,7 @@ mod readers;
 mod render;
 mod status;
 mod text;
+mod usage;
 mod verify_pin;
 mod version;
 
