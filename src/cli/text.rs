@@ -367,63 +367,6 @@ pub fn guidance_lines(guidance: &PinGuidance, lang: Lang) -> Vec<String> {
     lines
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use jpki::card::guidance::CertificateValidity;
-
-    /// Every advice line for every PIN, step and certificate validity, in both languages.
-    fn every_advice_line() -> Vec<String> {
-        let routes = [Route::KioskReset, Route::CityOffice];
-        let mut steps = vec![
-            NextStep::SignatureCertificateAtCityOffice,
-            NextStep::AskCityOffice,
-            NextStep::ReadAgain,
-        ];
-        for route in routes {
-            steps.push(NextStep::Reset(route));
-            steps.push(NextStep::AvoidWrongEntry { if_locked: route });
-        }
-        let mut lines = Vec::new();
-        for kind in PinKind::ALL {
-            for step in &steps {
-                for certificate in [
-                    CertificateValidity::Unknown,
-                    CertificateValidity::Valid,
-                    CertificateValidity::Expired,
-                ] {
-                    for same_value_hint in [false, true] {
-                        let guidance = PinGuidance {
-                            kind,
-                            step: *step,
-                            same_value_hint,
-                            certificate,
-                        };
-                        for lang in [Lang::Ja, Lang::En] {
-                            lines.extend(guidance_lines(&guidance, lang));
-                        }
-                    }
-                }
-            }
-        }
-        lines
-    }
-
-    #[test]
-    fn no_advice_sentence_names_the_city_office_twice() {
-        for line in every_advice_line() {
-            for sentence in line.split(['。', '.', ';']) {
-                for office in ["市区町村の窓口", "city office"] {
-                    assert!(
-                        sentence.matches(office).count() <= 1,
-                        "{office} twice in: {line}"
-                    );
-                }
-            }
-        }
-    }
-}
-
 /// The heading above the advice.
 pub fn guidance_heading(lang: Lang) -> &'static str {
     lang.pick("対処方法:", "What to do:")
@@ -590,5 +533,62 @@ pub fn key_verified_text(result: KeyResult, wrong_here: bool, lang: Lang) -> &'s
             "unknown: the try may have been counted",
         ),
         (KeyResult::NotOnCard, _) => lang.pick("このカードにはありません", "not on this card"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jpki::card::guidance::CertificateValidity;
+
+    /// Every advice line for every PIN, step and certificate validity, in both languages.
+    fn every_advice_line() -> Vec<String> {
+        let routes = [Route::KioskReset, Route::CityOffice];
+        let mut steps = vec![
+            NextStep::SignatureCertificateAtCityOffice,
+            NextStep::AskCityOffice,
+            NextStep::ReadAgain,
+        ];
+        for route in routes {
+            steps.push(NextStep::Reset(route));
+            steps.push(NextStep::AvoidWrongEntry { if_locked: route });
+        }
+        let mut lines = Vec::new();
+        for kind in PinKind::ALL {
+            for step in &steps {
+                for certificate in [
+                    CertificateValidity::Unknown,
+                    CertificateValidity::Valid,
+                    CertificateValidity::Expired,
+                ] {
+                    for same_value_hint in [false, true] {
+                        let guidance = PinGuidance {
+                            kind,
+                            step: *step,
+                            same_value_hint,
+                            certificate,
+                        };
+                        for lang in [Lang::Ja, Lang::En] {
+                            lines.extend(guidance_lines(&guidance, lang));
+                        }
+                    }
+                }
+            }
+        }
+        lines
+    }
+
+    #[test]
+    fn no_advice_sentence_names_the_city_office_twice() {
+        for line in every_advice_line() {
+            for sentence in line.split(['。', '.', ';']) {
+                for office in ["市区町村の窓口", "city office"] {
+                    assert!(
+                        sentence.matches(office).count() <= 1,
+                        "{office} twice in: {line}"
+                    );
+                }
+            }
+        }
     }
 }
