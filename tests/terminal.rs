@@ -288,6 +288,38 @@ fn the_entry_is_read_hidden_and_the_run_goes_on() {
 }
 
 #[test]
+fn colour_only_on_a_terminal_that_has_it() {
+    let locked = common::trace("status/locked-63c0.trace");
+    let mut shown = Vec::new();
+    for term in ["xterm-256color", "dumb"] {
+        let pty = Pty::open();
+        let mut jpki = pty.spawn(
+            JPKI,
+            &[
+                "--replay",
+                locked.to_str().unwrap(),
+                "status",
+                "--pins-only",
+            ],
+            &[("TERM", term), ("NO_COLOR", "")],
+        );
+        assert_eq!(wait(&mut jpki).code(), Some(0), "{}", pty.text());
+        pty.wait_for("kenhojo");
+        shown.push(pty.text());
+    }
+    assert!(
+        shown[0].contains("\x1b["),
+        "no colour on a colour terminal:\n{}",
+        shown[0]
+    );
+    assert!(
+        !shown[1].contains('\x1b'),
+        "colour with TERM=dumb:\n{}",
+        shown[1]
+    );
+}
+
+#[test]
 fn without_a_terminal_an_interactive_run_touches_no_card() {
     let dir = tempfile::tempdir().unwrap();
     let state = virtual_card(dir.path());
