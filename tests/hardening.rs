@@ -405,3 +405,84 @@ fn only_a_japanese_utf8_locale_speaks_japanese() {
         assert!(out.is_ascii(), "{english}: {out}");
     }
 }
+
+// ---- --record never replaces an input, never writes through a link ----
+
+#[test]
+#[cfg(unix)]
+fn record_refuses_an_input_of_the_run_and_a_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let state = d.join("card.state");
+    let made = Command::new(env!("CARGO_BIN_EXE_jpki-vcard"))
+        .arg("init")
+        .arg(&state)
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let trace = d.join("fresh.trace");
+    std::fs::copy(common::trace("status/fresh.trace"), &trace).unwrap();
+    std::os::unix::fs::symlink(&trace, d.join("link-to-trace")).unwrap();
+    std::fs::hard_link(&trace, d.join("hard-link-to-trace")).unwrap();
+    std::os::unix::fs::symlink(&state, d.join("link-to-state")).unwrap();
+    std::fs::write(d.join("precious.txt"), "keep me").unwrap();
+    std::os::unix::fs::symlink(d.join("precious.txt"), d.join("out.trace")).unwrap();
+    let before = |p: &str| std::fs::read(d.join(p)).unwrap();
+    let (state_before, trace_before) = (before("card.state"), before("fresh.trace"));
+    let cases: Vec<(&str, &str, &str)> = vec![
+        ("--virtual-card", "card.state", "card.state"),
+        ("--virtual-card", "card.state", "link-to-state"),
+        ("--virtual-card", "link-to-state", "card.state"),
+        ("--replay", "fresh.trace", "fresh.trace"),
+        ("--replay", "fresh.trace", "./fresh.trace"),
+        ("--replay", "fresh.trace", "link-to-trace"),
+        ("--replay", "fresh.trace", "hard-link-to-trace"),
+        ("--replay", "fresh.trace", "out.trace"),
+        ("--replay", "fresh.trace", "."),
+    ];
+    for (flag, input, record) in cases {
+        let out = common::jpki()
+            .current_dir(d)
+            .args([flag, input, "--record", record, "status", "--pins-only"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{flag} {input} --record {record}: {err}"
+        );
+        assert!(err.contains("--record"), "{err}");
+        assert!(
+            out.stdout.is_empty(),
+            "the card was read: {flag} {input} {record}"
+        );
+    }
+    assert_eq!(before("card.state"), state_before);
+    assert_eq!(before("fresh.trace"), trace_before);
+    assert_eq!(before("precious.txt"), b"keep me");
+    // An existing regular trace file is replaced whole (by a rename): a new recording.
+    std::fs::write(d.join("old.trace"), "old").unwrap();
+    let out = common::jpki()
+        .current_dir(d)
+        .args([
+            "--replay",
+            "fresh.trace",
+            "--record",
+            "old.trace",
+            "status",
+            "--pins-only",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(std::fs::read_to_string(d.join("old.trace"))
+        .unwrap()
+        .starts_with("@source"));
+    let leftovers: Vec<_> = std::fs::read_dir(d)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

@@ -37,6 +37,8 @@ use config::Action;
 
 /// Run the configured command; `Ok` carries the exit code of a command that ran to its end.
 pub fn run(config: &Config) -> anyhow::Result<Exit> {
+    // Before anything is opened: a --record path that is an input, a link or no file.
+    open::check_record_path(config)?;
     if let (Some(_), Action::Completions { .. } | Action::Manpage { .. }) =
         (&config.record, &config.action)
     {
