@@ -438,7 +438,6 @@ fn record_refuses_an_input_of_the_run_and_a_link() {
         ("--replay", "fresh.trace", "link-to-trace"),
         ("--replay", "fresh.trace", "hard-link-to-trace"),
         ("--replay", "fresh.trace", "out.trace"),
-        ("--replay", "fresh.trace", "."),
     ];
     for (flag, input, record) in cases {
         let out = common::jpki()
@@ -458,6 +457,21 @@ fn record_refuses_an_input_of_the_run_and_a_link() {
             "the card was read: {flag} {input} {record}"
         );
     }
+    // A folder is no trace file: unwritable, as a trace error (11), before the card is read.
+    let out = common::jpki()
+        .current_dir(d)
+        .args([
+            "--replay",
+            "fresh.trace",
+            "--record",
+            ".",
+            "status",
+            "--pins-only",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(11), "{out:?}");
+    assert!(out.stdout.is_empty());
     assert_eq!(before("card.state"), state_before);
     assert_eq!(before("fresh.trace"), trace_before);
     assert_eq!(before("precious.txt"), b"keep me");

@@ -147,13 +147,12 @@ pub enum RecordRefused {
     },
     /// The path is a symbolic link: a trace is never written through one.
     Link,
-    /// Something other than a regular file is at the path (a folder, a device, a pipe).
-    NotAFile,
 }
 
-/// Refuse a `--record` path that would replace an input of this run, or that is anything but a
-/// new path or a regular file. An existing regular file is replaced (renamed over, never
-/// written into: src/transport/recorder.rs). Checked before anything is opened.
+/// Refuse a `--record` path that would replace an input of this run, or that is a symbolic
+/// link. An existing regular file is replaced (renamed over, never written into); a folder,
+/// a device or a pipe there is refused by the recorder as unwritable (src/transport/recorder.rs).
+/// Checked before anything is opened.
 pub fn check_record_path(config: &Config) -> Result<(), RecordRefused> {
     let Some(record) = &config.record else {
         return Ok(());
@@ -175,9 +174,6 @@ pub fn check_record_path(config: &Config) -> Result<(), RecordRefused> {
     }
     if there.file_type().is_symlink() {
         return Err(RecordRefused::Link);
-    }
-    if !there.is_file() {
-        return Err(RecordRefused::NotAFile);
     }
     Ok(())
 }
@@ -239,12 +235,7 @@ impl RecordRefused {
             (RecordRefused::Link, Lang::Ja) => "--record: そのパスはシンボリックリンクです。jpki はリンクを通してトレースを書きません。\
                 ファイルそのものか、新しいパスを指定してください"
                 .to_string(),
-            (RecordRefused::NotAFile, Lang::En) => "--record: something other than a regular \
-                file is at that path; name a new path or a trace file"
-                .to_string(),
-            (RecordRefused::NotAFile, Lang::Ja) => "--record: そのパスにあるのは通常のファイルではありません。\
-                新しいパスかトレースファイルを指定してください"
-                .to_string(),
+
         }
     }
 }
