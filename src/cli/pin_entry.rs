@@ -55,6 +55,8 @@ pub enum PinEntryError {
     #[error("--stdin expects short lines, but stdin holds more than {STDIN_LIMIT} bytes")]
     StdinTooLong,
     /// A hidden entry is longer than any PIN could be.
+    // The prompt that finds this out is Unix's; rpassword's elsewhere does not.
+    #[cfg_attr(not(unix), allow(dead_code))]
     #[error("the entry is longer than {STDIN_LIMIT} bytes, far more than any PIN")]
     EntryTooLong,
     /// The two entries of the new PIN differ.
@@ -62,6 +64,7 @@ pub enum PinEntryError {
     Mismatch,
     /// A signal (Ctrl-C, SIGTERM, SIGHUP) ended a hidden prompt; the terminal was restored.
     /// Every prompt comes before the first PIN-bearing command, so no PIN was sent.
+    #[cfg_attr(not(unix), allow(dead_code))]
     #[error("interrupted by {} at the PIN prompt; no PIN was sent to the card", signal_name(*.signal))]
     Interrupted {
         /// The signal's number.
