@@ -10,13 +10,30 @@ fn main() -> ExitCode {
     match cli::run(&config) {
         Ok(code) => ExitCode::from(code as u8),
         Err(error) => {
+            if config.json && !cli::json_printed() {
+                // A script reading stdout gets an object saying what went wrong; a failed write
+                // changes nothing more (the message below and the exit code still tell).
+                let _ = cli::print_error_json(&config, &error);
+            }
             // Not eprintln!: a closed stderr must not turn a clean exit code into a panic.
             let _ = writeln!(
                 std::io::stderr(),
                 "{}",
                 cli::describe_error(&error, config.lang)
             );
+            if let Some(signal) = cli::interrupting_signal(&error) {
+                return end_by_signal(signal);
+            }
             ExitCode::from(cli::exit_code_of(&error) as u8)
         }
     }
+}
+
+/// End the process by `signal`, now that the terminal is restored and the run cleaned up, so the
+/// program that started jpki sees what ended it (a shell script stops on Ctrl-C as it should).
+fn end_by_signal(signal: i32) -> ExitCode {
+    #[cfg(unix)]
+    let _ = signal_hook::low_level::emulate_default_handler(signal);
+    // Only reached when the signal could not end the process: its number, as a shell shows it.
+    ExitCode::from(128u8.saturating_add(signal as u8))
 }

@@ -227,7 +227,7 @@ impl ServedCard {
             readers.iter().any(|r| {
                 r["name"] == reader.as_str()
                     && r["card_present"] == true
-                    && r.get("probe_error").is_none()
+                    && r["probe_error"].is_null()
             })
         });
         ServedCard { child, log }

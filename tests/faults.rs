@@ -158,6 +158,12 @@ fn doctor_output(args: &[&str], stdout: &str) -> bool {
         })
 }
 
+/// The JSON object a command prints when it fails before it has a report (docs/json.md).
+fn failure_object(stdout: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(stdout)
+        .is_ok_and(|v| v["schema_version"] == 1 && v["error"].is_object() && v["pins"].is_null())
+}
+
 fn cases() -> Vec<Case> {
     let status = |name, trace, args| Case {
         name,
@@ -403,7 +409,8 @@ fn change_pin_output(args: &[&str], stdout: &str) -> bool {
         serde_json::from_str::<Value>(stdout)
             .is_ok_and(|v| v["pins"].as_array().is_some_and(|p| p.len() == named))
     } else {
-        let lines: Vec<&str> = stdout.lines().collect();
+        // The PINs' lines, before the advice that may follow an empty line.
+        let lines: Vec<&str> = stdout.lines().take_while(|l| !l.is_empty()).collect();
         let pins = lines.iter().filter(|l| !l.starts_with("  ")).count();
         pins == named && lines.iter().all(|l| l.contains(": "))
     }
@@ -613,13 +620,22 @@ fn state_facts(base: &[Exchange], k: usize, pin: &'static str, now: KeyState) ->
     ]
 }
 
-/// `status`: a lost card or an answer too short to hold a status word stops it; any other
-/// status word only costs the key reference it was about, and the exchange goes on.
+/// `status`: a lost card stops it, and so does an answer too short to hold a status word to
+/// SELECT of the JPKI application; any other answer (a status word, or none, at another step)
+/// only costs the key reference it was about, and the exchange goes on.
 fn status_outcome(base: &[Exchange], k: usize, fault: &Fault) -> Outcome {
     let step = &base[k];
     let sw = match fault {
         Fault::Removed | Fault::Reset => return stop(9, gone(fault)),
-        Fault::Answer(bytes) if bytes.len() < 2 => return stop(12, words(MALFORMED)),
+        Fault::Answer(bytes)
+            if bytes.len() < 2
+                && is_select_application(step)
+                && bytes_of(step)[5..].starts_with(&JPKI_AID) =>
+        {
+            return stop(12, words(MALFORMED))
+        }
+        // No status word: unreadable, as a status word jpki does not know.
+        Fault::Answer(bytes) if bytes.len() < 2 => 0x6F00,
         // Only the status word counts; extra data changes nothing.
         Fault::Padded(_) => return go_on(Vec::new()),
         Fault::Answer(bytes) => u16::from_be_bytes([bytes[0], bytes[1]]),
@@ -1300,8 +1316,12 @@ fn check(run: &Run, case: &Case, documented: &[i32]) -> Result<(), String> {
                 };
                 return Err(format!("{stream} does not say {missing:?}: {shown}"));
             }
-            // Empty, or whole (a command over several PINs may report those it finished).
-            if !stdout.is_empty() && !(case.valid_output)(case.args, &stdout) {
+            // Empty, or whole (a command over several PINs may report those it finished), or
+            // with --json the failure object (docs/json.md).
+            if !stdout.is_empty()
+                && !(case.valid_output)(case.args, &stdout)
+                && !failure_object(&stdout)
+            {
                 return Err(format!("broken output after a failure: {shown}"));
             }
             check_facts(case, facts, &stdout).map_err(|e| format!("{e}: {shown}"))?;

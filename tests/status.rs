@@ -337,7 +337,7 @@ fn the_juki_pin_is_the_lower_of_its_two_counters_and_json_lists_both() {
         ]
     );
     // Only the juki PIN has key_refs: the others have one key reference each.
-    assert!(json(&out)["pins"][0].get("key_refs").is_none());
+    assert!(json(&out)["pins"][0]["key_refs"].is_null());
     for lang in ["en", "ja"] {
         let (_, text, _) = replay(
             "status/juki-counters-differ.trace",

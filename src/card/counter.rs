@@ -12,8 +12,11 @@ pub enum RetryCounter {
     Blocked(StatusWord),
     /// 6A 82 when selecting its application or EF: this card carries no such PIN.
     Absent,
-    /// Any other answer; jpki does not guess what it means.
+    /// Any other answer, a count above the PIN's maximum included; jpki does not guess what it
+    /// means.
     Unreadable(StatusWord),
+    /// An answer of this many bytes (0 or 1): no status word at all.
+    NoStatusWord(usize),
 }
 
 impl RetryCounter {
@@ -30,12 +33,24 @@ impl RetryCounter {
         }
     }
 
+    /// Read the answer to an empty VERIFY for a PIN of `kind`: as [`RetryCounter::from_probe`],
+    /// but a count above the PIN's maximum (63 CF for the sign password's 5 tries, 63 C4 for a
+    /// 3-try PIN) is no count the card can hold: unreadable, never "15 of 5 left".
+    pub fn from_probe_of(kind: PinKind, sw: StatusWord) -> RetryCounter {
+        match sw {
+            StatusWord::TriesLeft(n) if n > kind.max_tries() => RetryCounter::Unreadable(sw),
+            _ => RetryCounter::from_probe(sw),
+        }
+    }
+
     /// Tries left, when the card said a number.
     pub fn tries_left(self) -> Option<u8> {
         match self {
             RetryCounter::Remaining(n) => Some(n),
             RetryCounter::Blocked(_) => Some(0),
-            RetryCounter::Absent | RetryCounter::Unreadable(_) => None,
+            RetryCounter::Absent | RetryCounter::Unreadable(_) | RetryCounter::NoStatusWord(_) => {
+                None
+            }
         }
     }
 
@@ -46,7 +61,7 @@ impl RetryCounter {
             RetryCounter::Remaining(_) => PinState::Ok,
             RetryCounter::Blocked(_) => PinState::Locked,
             RetryCounter::Absent => PinState::NotIssued,
-            RetryCounter::Unreadable(_) => PinState::Error,
+            RetryCounter::Unreadable(_) | RetryCounter::NoStatusWord(_) => PinState::Error,
         }
     }
 
@@ -62,9 +77,12 @@ impl RetryCounter {
         let blocked = present
             .iter()
             .find(|c| matches!(c, RetryCounter::Blocked(_)));
-        let unreadable = present
-            .iter()
-            .find(|c| matches!(c, RetryCounter::Unreadable(_)));
+        let unreadable = present.iter().find(|c| {
+            matches!(
+                c,
+                RetryCounter::Unreadable(_) | RetryCounter::NoStatusWord(_)
+            )
+        });
         let fewest = present.iter().filter_map(|c| match c {
             RetryCounter::Remaining(n) => Some(*n),
             _ => None,
@@ -205,6 +223,36 @@ mod tests {
         for (pair, lowest) in cases {
             assert_eq!(RetryCounter::lowest(pair), lowest, "{pair:?}");
         }
+    }
+
+    #[test]
+    fn a_count_above_the_maximum_is_unreadable() {
+        let of = |kind, sw: u16| RetryCounter::from_probe_of(kind, StatusWord::from(sw));
+        assert_eq!(of(PinKind::Sign, 0x63C5), RetryCounter::Remaining(5));
+        assert_eq!(of(PinKind::Auth, 0x63C3), RetryCounter::Remaining(3));
+        for (kind, sw) in [
+            (PinKind::Sign, 0x63C6),
+            (PinKind::Sign, 0x63CF),
+            (PinKind::Auth, 0x63C4),
+            (PinKind::Juki, 0x63C9),
+            (PinKind::Kenhojo, 0x63CF),
+        ] {
+            let counter = of(kind, sw);
+            assert_eq!(counter, RetryCounter::Unreadable(StatusWord::from(sw)));
+            assert_eq!(
+                (counter.state(), counter.tries_left()),
+                (PinState::Error, None)
+            );
+        }
+        // Everything else reads as without a maximum.
+        assert_eq!(
+            of(PinKind::Auth, 0x63C0),
+            RetryCounter::from_probe(StatusWord::from(0x63C0))
+        );
+        assert_eq!(
+            of(PinKind::Auth, 0x6983),
+            RetryCounter::from_probe(StatusWord::from(0x6983))
+        );
     }
 
     #[test]

@@ -33,13 +33,16 @@ pub enum CardError {
         /// What the card said is left.
         tries_left: u8,
     },
-    /// The PIN is locked: no PIN was sent, or the card said so to the VERIFY.
-    #[error("the {kind} PIN is locked (the card answered {sw}); no PIN was sent")]
+    /// The PIN is locked: the guard's counter read said so and no PIN was sent, or the card
+    /// said so to the VERIFY that carried the PIN.
+    #[error("{}", locked(*.kind, *.sw, *.pin_sent))]
     PinLocked {
         /// Which PIN.
         kind: PinKind,
         /// How the card said it.
         sw: StatusWord,
+        /// Whether the card said it to a VERIFY carrying the PIN (so the PIN was sent).
+        pin_sent: bool,
     },
     /// One try is left and the user did not allow spending it.
     #[error("the {kind} PIN has only one try left, and a wrong entry would lock it; nothing was sent (use --allow-last-try if you are sure of the current PIN)")]
@@ -119,6 +122,14 @@ fn kept(command: ChangeCommand) -> &'static str {
     match command {
         ChangeCommand::ReferenceData => "the PIN is unchanged",
         ChangeCommand::Key => "the key reference that refused it keeps the current PIN",
+    }
+}
+
+fn locked(kind: PinKind, sw: StatusWord, pin_sent: bool) -> String {
+    if pin_sent {
+        format!("the {kind} PIN was sent, and the card answered {sw}: the PIN is locked")
+    } else {
+        format!("the {kind} PIN is locked (the card answered {sw}); no PIN was sent")
     }
 }
 

@@ -329,7 +329,11 @@ fn act_all(
                 }
                 StatusWord::AuthenticationBlocked | StatusWord::ReferenceDataUnusable => {
                     outcome.tries_left = Some(0);
-                    return Err(CardError::PinLocked { kind, sw: verified });
+                    return Err(CardError::PinLocked {
+                        kind,
+                        sw: verified,
+                        pin_sent: true,
+                    });
                 }
                 other => return Err(unexpected(kind, "VERIFY", other)),
             }
@@ -364,9 +368,17 @@ fn guard_counter(
     match counter {
         RetryCounter::Remaining(1) if !allow_last_try => Err(CardError::LastTryRefused { kind }),
         RetryCounter::Remaining(_) => Ok(()),
-        RetryCounter::Blocked(sw) => Err(CardError::PinLocked { kind, sw }),
+        RetryCounter::Blocked(sw) => Err(CardError::PinLocked {
+            kind,
+            sw,
+            pin_sent: false,
+        }),
         RetryCounter::Absent => Err(CardError::PinNotIssued { kind }),
         RetryCounter::Unreadable(sw) => Err(unexpected(kind, "VERIFY (counter)", sw)),
+        RetryCounter::NoStatusWord(length) => Err(CardError::MalformedAnswer {
+            command: format!("{:?}", Command::read_retry_counter()),
+            source: crate::apdu::ResponseError::TooShort(length),
+        }),
     }
 }
 

@@ -5,9 +5,10 @@
 use super::certificate::{not_after_of, read_auth_certificate, CertificateProblem};
 use super::token::{read_card_kind, CardKind};
 use super::{
-    held, send, Application, CardError, KeyCounter, KeyReference, PinKind, PinStatus, RetryCounter,
+    held, send, send_reported, Application, CardError, KeyCounter, KeyReference, PinKind,
+    PinStatus, RetryCounter,
 };
-use crate::apdu::{Command, StatusWord};
+use crate::apdu::{Command, Response, ResponseError, StatusWord};
 use crate::transport::Transport;
 use time::Date;
 
@@ -26,7 +27,9 @@ pub struct CardReport {
 /// the order of [`KeyReference::ALL`], the juki PIN's two included.
 ///
 /// A missing juki or kenhojo application, or a missing PIN file, reports those key references as
-/// absent and the exchange goes on; a card without the JPKI application is not a My Number card.
+/// absent and the exchange goes on; so does an answer that is no counter (90 00, a count above
+/// the PIN's maximum, an answer too short for a status word), which makes that key reference
+/// unreadable. A card without the JPKI application is not a My Number card.
 pub fn read_pin_statuses(transport: &mut dyn Transport) -> Result<Vec<PinStatus>, CardError> {
     held(transport, |t| read_all(t, &mut |_| Ok(())))
 }
@@ -73,30 +76,33 @@ fn read_all(
 ) -> Result<Vec<PinStatus>, CardError> {
     let mut keys = Vec::with_capacity(KeyReference::ALL.len());
     // The application selected last and how it answered: sign and auth share one SELECT.
-    let mut current: Option<(Application, StatusWord)> = None;
+    // The answer's status word, or the length of an answer too short to hold one.
+    let mut current: Option<(Application, Result<StatusWord, usize>)> = None;
     for key in KeyReference::ALL {
         let selected = match current {
-            Some((application, sw)) if application == key.application => sw,
+            Some((application, selected)) if application == key.application => selected,
             _ => {
-                let sw = send(
-                    transport,
-                    &Command::select_application(key.application.aid()),
-                )?
-                .sw;
-                if key.application == Application::Jpki {
+                let select = Command::select_application(key.application.aid());
+                let selected = if key.application == Application::Jpki {
+                    // Without the JPKI AP this is no My Number card: nothing more to read.
+                    let sw = send(transport, &select)?.sw;
                     if sw != StatusWord::Success {
                         return Err(CardError::NotMyNumberCard { sw });
                     }
                     after_jpki_selected(transport)?;
-                }
-                current = Some((key.application, sw));
-                sw
+                    Ok(sw)
+                } else {
+                    status_word(send_reported(transport, &select)?)
+                };
+                current = Some((key.application, selected));
+                selected
             }
         };
         let counter = match selected {
-            StatusWord::Success => read_counter(transport, key)?,
-            StatusWord::FileNotFound => RetryCounter::Absent,
-            other => RetryCounter::Unreadable(other),
+            Ok(StatusWord::Success) => read_counter(transport, key)?,
+            Ok(StatusWord::FileNotFound) => RetryCounter::Absent,
+            Ok(other) => RetryCounter::Unreadable(other),
+            Err(length) => RetryCounter::NoStatusWord(length),
         };
         keys.push(KeyCounter { key, counter });
     }
@@ -110,17 +116,29 @@ fn read_all(
 }
 
 /// SELECT the key reference's EF in the current application and ask its counter: two APDUs, no
-/// try spent.
+/// try spent. Only a lost card is an error: whatever the card answers is a counter, an
+/// unreadable one included (the guard then refuses it).
 pub(crate) fn read_counter(
     transport: &mut dyn Transport,
     key: KeyReference,
 ) -> Result<RetryCounter, CardError> {
-    match send(transport, &Command::select_file(key.ef()))?.sw {
-        StatusWord::Success => {}
-        StatusWord::FileNotFound => return Ok(RetryCounter::Absent),
-        other => return Ok(RetryCounter::Unreadable(other)),
+    match status_word(send_reported(transport, &Command::select_file(key.ef()))?) {
+        Ok(StatusWord::Success) => {}
+        Ok(StatusWord::FileNotFound) => return Ok(RetryCounter::Absent),
+        Ok(other) => return Ok(RetryCounter::Unreadable(other)),
+        Err(length) => return Ok(RetryCounter::NoStatusWord(length)),
     }
-    Ok(RetryCounter::from_probe(
-        send(transport, &Command::read_retry_counter())?.sw,
-    ))
+    Ok(
+        match status_word(send_reported(transport, &Command::read_retry_counter())?) {
+            Ok(answer) => RetryCounter::from_probe_of(key.kind, answer),
+            Err(length) => RetryCounter::NoStatusWord(length),
+        },
+    )
+}
+
+/// An answer's status word, or the length of an answer too short to hold one.
+fn status_word(answer: Result<Response, ResponseError>) -> Result<StatusWord, usize> {
+    answer
+        .map(|a| a.sw)
+        .map_err(|ResponseError::TooShort(length)| length)
 }

@@ -79,6 +79,9 @@ the juki PIN was named without \-\-experimental; nothing was sent to the card
 .TP
 .B 21
 the juki PIN is partly changed: one key reference took the new PIN, the other did not; run \fBjpki status\fR
+.TP
+.B 130
+Ctrl\-C (or SIGTERM, SIGHUP) at a PIN prompt: the terminal is restored, no PIN was sent, and jpki ends by that signal (a shell shows 130, 143 or 129)
 "#;
 
 /// `jpki completions SHELL`: print the completion script for `shell` on stdout.
@@ -94,8 +97,12 @@ pub fn manpage(out_dir: Option<&Path>) -> anyhow::Result<Exit> {
     match out_dir {
         None => print(main_page()?)?,
         Some(dir) => {
-            let written =
-                |what: &str| format!("writing the man pages to {}: {what}", dir.display());
+            let written = |what: &str| {
+                format!(
+                    "writing the man pages to {}: {what}",
+                    super::render::printable(&dir.display().to_string())
+                )
+            };
             std::fs::create_dir_all(dir).with_context(|| written("creating the directory"))?;
             clap_mangen::generate_to(Args::command(), dir)
                 .with_context(|| written("the per-command pages"))?;

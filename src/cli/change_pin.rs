@@ -4,15 +4,18 @@
 //! reader; an experimental PIN without `--experimental` is refused before that. PINs live only
 //! in zeroizing buffers and never appear in output.
 
+use super::advice::{add_guidance, advice_after, advice_text};
 use super::config::{Config, PinInput};
-use super::exit::Exit;
+use super::exit::{error_json, Exit};
 use super::open::open;
 use super::output;
+use super::pin_entry::Terminal;
 use super::pin_entry::{self, Ask, PinEntryError, StdinLayout};
 use super::status::aid_hex;
 use super::text::{
     change_prompts, counter_line, key_result_text, outcome_word, pin_label, weakness_warning, Lang,
 };
+use jpki::card::guidance::PinGuidance;
 use jpki::card::{
     change_pins, precheck, read_pin_statuses, weakness, CardError, ChangeReport, ChangeTargets,
     KeyOutcome, KeyReference, KeyResult, NeedsExperimental, Outcome, PinChange, PinCommand,
@@ -30,30 +33,41 @@ pub fn run(
     allow_last_try: bool,
     experimental: bool,
 ) -> anyhow::Result<Exit> {
-    let mut terminal = pin_entry::hidden_prompt;
-    run_with(
-        config,
-        pins,
-        input,
-        allow_last_try,
-        experimental,
-        &mut terminal,
-    )
+    let targets = checked_targets(pins, experimental)?;
+    match input {
+        PinInput::Stdin => run_with(config, &targets, None, allow_last_try),
+        PinInput::Prompt => {
+            // No terminal to ask on is found out before the card is touched.
+            let mut terminal = Terminal::open()?;
+            run_with(
+                config,
+                &targets,
+                Some(&mut |prompt| terminal.ask(prompt)),
+                allow_last_try,
+            )
+        }
+    }
 }
 
-fn run_with(
-    config: &Config,
-    pins: &[PinKind],
-    input: PinInput,
-    allow_last_try: bool,
-    experimental: bool,
-    ask: Ask,
-) -> anyhow::Result<Exit> {
-    let lang = config.lang;
+/// The PINs named, refused before anything else when they make no sense together or name an
+/// experimental PIN without `--experimental`.
+fn checked_targets(pins: &[PinKind], experimental: bool) -> anyhow::Result<ChangeTargets> {
     let targets = ChangeTargets::new(pins)?;
     refuse_unless_experimental(&targets, experimental)?;
-    match input {
-        PinInput::Stdin => {
+    Ok(targets)
+}
+
+/// Change `targets`, asking on the terminal through `ask`, or reading stdin without it.
+fn run_with(
+    config: &Config,
+    targets: &ChangeTargets,
+    ask: Option<Ask>,
+    allow_last_try: bool,
+) -> anyhow::Result<Exit> {
+    let lang = config.lang;
+    let targets = targets.clone();
+    match ask {
+        None => {
             // Everything is checked before the transport is opened: bad input reaches no card.
             let [current, new] = pin_entry::read_stdin(StdinLayout::CurrentThenNew)?;
             let change = PinChange::new(&targets, &current, &new)?;
@@ -62,9 +76,9 @@ fn run_with(
             let mut transport = open(config)?;
             let report = change_pins(transport.as_mut(), &change, allow_last_try);
             drop(change);
-            finish_and_report(config, transport, report)
+            finish_and_report(config, transport, report, &[])
         }
-        PinInput::Prompt => {
+        Some(ask) => {
             let mut transport = open(config)?;
             // Show the counters above the prompt, and refuse before asking for a PIN the guard
             // would refuse. No PIN is sent here; the guard runs again inside the hold.
@@ -74,7 +88,7 @@ fn run_with(
             };
             output::note(counters_text(&targets, &statuses, lang));
             if let Some(report) = precheck(&targets, &statuses, allow_last_try) {
-                return finish_and_report(config, transport, report);
+                return finish_and_report(config, transport, report, &statuses);
             }
             let typed = prompt(&targets, lang, ask).map_err(anyhow::Error::from);
             let checked =
@@ -86,7 +100,7 @@ fn run_with(
             warn_if_guessable(&change, lang);
             let report = change_pins(transport.as_mut(), &change, allow_last_try);
             drop(change);
-            finish_and_report(config, transport, report)
+            finish_and_report(config, transport, report, &statuses)
         }
     }
 }
@@ -121,29 +135,47 @@ pub(super) fn abandon(
     Err(error)
 }
 
-/// Finish the transport, print the report, and turn its error into the exit code.
+/// Finish the transport, print the report, and turn its error into the exit code. `before`
+/// holds the counters read before the prompt, if any: the advice then knows the other PINs too.
 fn finish_and_report(
     config: &Config,
     mut transport: Box<dyn Transport>,
-    report: ChangeReport,
+    mut report: ChangeReport,
+    before: &[PinStatus],
 ) -> anyhow::Result<Exit> {
+    let lang = config.lang;
     let reader = transport.reader_name().to_string();
     // Finishing writes a --record trace or checks a replay was used up. The report is printed
     // whatever that says: once a PIN may have changed, the holder must learn so.
     let finished = transport.finish();
-    let shown = if config.json {
-        format!("{}\n", to_json(&reader, &report))
-    } else {
-        to_text(&report, config.lang)
+    let after: Vec<(PinKind, &[KeyOutcome])> = report
+        .outcomes
+        .iter()
+        .map(|o| (o.kind, o.keys.as_slice()))
+        .collect();
+    let advice = advice_after(&after, report.error.as_ref(), before);
+    let mut json = to_json(&reader, &report, &advice);
+    let text = to_text(&report, &advice, lang);
+    // The card's error wins; a trace that could not be finished is the failure otherwise.
+    let failure = match report.error.take() {
+        Some(error) => Some(anyhow::Error::from(error)),
+        None => finished.err().map(anyhow::Error::from),
     };
-    // A closed stdout must not turn "changed" into a failure exit: the exit code reports what
-    // happened on the card, so a failed print is dropped here.
-    let _ = output::print(shown);
-    if let Some(error) = report.error {
-        return Err(error.into());
+    json["error"] = failure
+        .as_ref()
+        .map_or(Value::Null, |e| error_json(e, lang));
+    // A failed print must not turn "changed" into a failure exit, nor hide it: the report goes
+    // to stderr then, and the exit code stays what happened on the card.
+    if config.json {
+        output::print_report(&output::json_line(&json), || text.clone(), lang == Lang::Ja);
+        output::note_json_printed();
+    } else {
+        output::print_report(&text, || text.clone(), lang == Lang::Ja);
     }
-    finished?;
-    Ok(Exit::Success)
+    match failure {
+        Some(error) => Err(error),
+        None => Ok(Exit::Success),
+    }
 }
 
 /// The counters of the named PINs, shown above the prompt.
@@ -163,9 +195,9 @@ fn prompt(
 ) -> Result<[Zeroizing<String>; 2], PinEntryError> {
     let [current_prompt, new_prompt, again_prompt] =
         change_prompts(targets.kinds(), targets.format(), lang);
-    let current = pin_entry::ask_one(ask, &current_prompt)?;
-    let new = pin_entry::ask_one(ask, &new_prompt)?;
-    let again = pin_entry::ask_one(ask, &again_prompt)?;
+    let current = ask(&current_prompt)?;
+    let new = ask(&new_prompt)?;
+    let again = ask(&again_prompt)?;
     if *new != *again {
         return Err(PinEntryError::Mismatch);
     }
@@ -266,12 +298,13 @@ pub(super) fn keys_json(
         .collect::<Vec<_>>())
 }
 
-fn to_json(reader: &str, report: &ChangeReport) -> Value {
+fn to_json(reader: &str, report: &ChangeReport, advice: &[Option<PinGuidance>]) -> Value {
     let error = report.error.as_ref();
     let pins: Vec<Value> = report
         .outcomes
         .iter()
-        .map(|o| {
+        .zip(advice)
+        .map(|(o, advice)| {
             let mut entry = json!({
                 "id": o.kind.id(),
                 "name": o.kind.official_name(),
@@ -280,6 +313,7 @@ fn to_json(reader: &str, report: &ChangeReport) -> Value {
                 "result": result_id(o, error),
                 "tries_left": o.tries_left,
                 "max_tries": o.kind.max_tries(),
+                "key_refs": null,
             });
             if o.keys.len() > 1 {
                 let words = KeyWords {
@@ -288,13 +322,18 @@ fn to_json(reader: &str, report: &ChangeReport) -> Value {
                 };
                 entry["key_refs"] = keys_json(&o.keys, report.stopped_at, error, words);
             }
+            add_guidance(&mut entry, advice.as_ref());
             entry
         })
         .collect();
-    json!({ "reader": reader, "pins": pins })
+    let mut out = output::json_object(Some("change-pin"));
+    out["reader"] = json!(reader);
+    out["pins"] = json!(pins);
+    out["error"] = Value::Null;
+    out
 }
 
-fn to_text(report: &ChangeReport, lang: Lang) -> String {
+fn to_text(report: &ChangeReport, advice: &[Option<PinGuidance>], lang: Lang) -> String {
     let mut out = String::new();
     for o in &report.outcomes {
         let name = pin_label(o.kind, lang);
@@ -310,6 +349,7 @@ fn to_text(report: &ChangeReport, lang: Lang) -> String {
             }
         }
     }
+    out.push_str(&advice_text(advice, lang));
     out
 }
 
@@ -352,16 +392,12 @@ mod tests {
         let mut typed = answers.iter();
         let mut ask = |prompt: &str| {
             asked.push(prompt.to_string());
-            Ok(typed.next().expect("asked once too often").to_string())
+            Ok(Zeroizing::new(
+                typed.next().expect("asked once too often").to_string(),
+            ))
         };
-        let result = run_with(
-            &replaying(trace),
-            pins,
-            PinInput::Prompt,
-            false,
-            experimental,
-            &mut ask,
-        );
+        let result = checked_targets(pins, experimental)
+            .and_then(|targets| run_with(&replaying(trace), &targets, Some(&mut ask), false));
         let code = match result {
             Ok(code) => code,
             Err(error) => exit_code_of(&error),

@@ -67,6 +67,21 @@ pub enum Action {
     Doctor,
 }
 
+impl Action {
+    /// The command as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Readers => "readers",
+            Action::Status { .. } => "status",
+            Action::Completions { .. } => "completions",
+            Action::Manpage { .. } => "manpage",
+            Action::ChangePin { .. } => "change-pin",
+            Action::VerifyPin { .. } => "verify-pin",
+            Action::Doctor => "doctor",
+        }
+    }
+}
+
 /// Where typed PINs come from. Never argv, never the environment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PinInput {
@@ -121,13 +136,19 @@ pub struct Config {
 }
 
 impl Config {
-    /// Parse the process's arguments; clap exits with code 2 on bad usage.
-    /// `--version` also names the PC/SC library, which is only known at run time.
+    /// Parse the process's arguments; bad usage ends the process with code 2 and jpki's own
+    /// message (src/cli/usage.rs). `--version` also names the PC/SC library, which is only
+    /// known at run time.
     pub fn from_env_args() -> Config {
-        let matches = Args::command()
+        let argv: Vec<String> = std::env::args_os()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        let locale = || Lang::from_locale(&|name: &str| std::env::var(name).ok());
+        let args = Args::command()
             .long_version(super::version::long_version())
-            .get_matches();
-        let args = Args::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+            .try_get_matches_from(std::env::args_os())
+            .and_then(|matches| Args::from_arg_matches(&matches))
+            .unwrap_or_else(|e| super::usage::exit(e, &argv, locale()));
         let mut config = Config::from_args(args, |name| std::env::var(name).ok());
         config.colour &= std::io::stdout().is_terminal();
         config
@@ -176,8 +197,11 @@ impl Config {
             CommandArg::Doctor => Action::Doctor,
         };
         let wait = args.wait.map(|limit| limit.map(Duration::from_secs));
-        // https://no-color.org: set and not empty turns colour off.
-        let colour = env("NO_COLOR").is_none_or(|v| v.is_empty()) && !args.json;
+        // https://no-color.org: set and not empty turns colour off; so does a terminal that says
+        // it has no capabilities (TERM=dumb, as Emacs's shell and some CI logs set it).
+        let colour = env("NO_COLOR").is_none_or(|v| v.is_empty())
+            && env("TERM").as_deref() != Some("dumb")
+            && !args.json;
         Config {
             source,
             record: args.record,
@@ -231,6 +255,47 @@ mod tests {
             .lang,
             Lang::En
         );
+    }
+
+    #[test]
+    fn only_a_japanese_utf8_locale_is_japanese() {
+        let lang = |vars: &[(&str, &str)]| config(&["jpki", "status"], vars).lang;
+        for japanese in [
+            "ja",
+            "ja_JP",
+            "ja_JP.UTF-8",
+            "ja_JP.utf8",
+            "ja.UTF-8",
+            "ja@x",
+        ] {
+            assert_eq!(lang(&[("LANG", japanese)]), Lang::Ja, "{japanese}");
+        }
+        for other in [
+            "jam_JM",
+            "jam_JM.UTF-8",
+            "jv_ID",
+            "ja_JP.eucJP",
+            "ja_JP.SJIS",
+            "C",
+            "",
+        ] {
+            assert_eq!(lang(&[("LANG", other)]), Lang::En, "{other}");
+        }
+        // The character set comes from LC_CTYPE when LC_ALL is unset.
+        assert_eq!(
+            lang(&[("LANG", "ja_JP.UTF-8"), ("LC_CTYPE", "ja_JP.eucJP")]),
+            Lang::En
+        );
+        assert_eq!(
+            lang(&[("LC_MESSAGES", "ja_JP.UTF-8"), ("LANG", "C.UTF-8")]),
+            Lang::Ja
+        );
+    }
+
+    #[test]
+    fn term_dumb_turns_colour_off() {
+        assert!(!config(&["jpki", "status"], &[("TERM", "dumb")]).colour);
+        assert!(config(&["jpki", "status"], &[("TERM", "xterm-256color")]).colour);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use super::exit::Exit;
 use super::messages::{error_text, transport_text};
 use super::open::probe;
 use super::output;
+use super::render::{printable, printable_lines};
 use super::text::{card_kind_text, Lang};
 use jpki::card::token::CardKind;
 use jpki::card::CardError;
@@ -226,7 +227,7 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
                     "カードには何も送っていないため、トレースは書いていません:",
                     "nothing was sent to a card, so no trace was written:",
                 ),
-                path.display()
+                printable(&path.display().to_string())
             ));
         }
     }
@@ -235,17 +236,21 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
             .iter()
             .map(|c| json!({ "id": c.id, "ok": c.ok, "detail": c.detail, "fix": c.fix }))
             .collect();
-        output::print(format!(
-            "{}\n",
-            json!({ "ok": ok, "checks": list, "caveats": caveats })
-        ))?;
+        let mut out = output::json_object(Some("doctor"));
+        out["ok"] = json!(ok);
+        out["checks"] = json!(list);
+        out["caveats"] = json!(caveats);
+        out["error"] = serde_json::Value::Null;
+        output::print_json(&out)?;
     } else {
         let mut text = String::new();
         for c in &checks {
             let label = check_label(c.id, lang);
+            // Reader names and card answers are in the detail: shown printable, line by line.
+            let detail = printable_lines(&c.detail);
             text.push_str(&match &c.fix {
-                None => format!("OK    {label}: {}\n", c.detail),
-                Some(fix) => format!("FAIL  {label}: {}\n      → {fix}\n", c.detail),
+                None => format!("OK    {label}: {detail}\n"),
+                Some(fix) => format!("FAIL  {label}: {detail}\n      → {fix}\n"),
             });
         }
         for caveat in &caveats {

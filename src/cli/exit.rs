@@ -2,6 +2,7 @@
 
 use super::messages::error_text;
 use super::pin_entry::PinEntryError;
+use super::render::printable_lines;
 use super::text::Lang;
 use jpki::card::{CardError, ChangeInputError, NeedsExperimental, PinFormatError};
 use jpki::transport::trace::TraceError;
@@ -59,10 +60,27 @@ pub enum Exit {
     /// `change-pin`: a PIN held in two key references (juki) took the new PIN in one and not
     /// (or not surely) in the other.
     PartlyChanged = 21,
+    /// `change-pin`, `verify-pin`: Ctrl-C, SIGTERM or SIGHUP at a hidden PIN prompt; no PIN was
+    /// sent. jpki then ends by that signal, so a shell shows 128 + its number (130 for Ctrl-C);
+    /// this is the code when it cannot.
+    Interrupted = 130,
+}
+
+/// The signal that ended a PIN prompt, when one did: the process should end by it too.
+pub fn interrupting_signal(error: &anyhow::Error) -> Option<i32> {
+    error
+        .chain()
+        .find_map(|cause| match cause.downcast_ref::<PinEntryError>() {
+            Some(PinEntryError::Interrupted { signal }) => Some(*signal),
+            _ => None,
+        })
 }
 
 /// The exit code for an error: the first error in its chain that jpki knows decides.
 pub fn exit_code_of(error: &anyhow::Error) -> Exit {
+    if interrupting_signal(error).is_some() {
+        return Exit::Interrupted;
+    }
     for cause in error.chain() {
         if cause.is::<super::open::RecordRefused>() {
             return Exit::Usage;
@@ -120,13 +138,75 @@ fn transport_exit(e: &TransportError) -> Exit {
     }
 }
 
+impl Exit {
+    /// The code's name in JSON (`error.code`), stable like the number.
+    pub fn id(self) -> &'static str {
+        match self {
+            Exit::Success => "success",
+            Exit::Failure => "failure",
+            Exit::Usage => "usage",
+            Exit::InvalidPin => "invalid_pin",
+            Exit::ServiceUnavailable => "service_unavailable",
+            Exit::NoReaders => "no_readers",
+            Exit::ReaderChoice => "reader_choice",
+            Exit::NoCard => "no_card",
+            Exit::NotMyNumberCard => "not_my_number_card",
+            Exit::CardRemoved => "card_removed",
+            Exit::ReaderFailure => "reader_failure",
+            Exit::Trace => "trace",
+            Exit::CardAnswer => "card_answer",
+            Exit::WrongPin => "wrong_pin",
+            Exit::LastTryRefused => "last_try_refused",
+            Exit::PinLocked => "pin_locked",
+            Exit::OutcomeUnknown => "outcome_unknown",
+            Exit::PinNotIssued => "pin_not_issued",
+            Exit::WaitTimedOut => "wait_timed_out",
+            Exit::DoctorFailed => "doctor_failed",
+            Exit::ExperimentalRefused => "experimental_refused",
+            Exit::PartlyChanged => "partly_changed",
+            Exit::Interrupted => "interrupted",
+        }
+    }
+}
+
+/// The exit status the process ends with for `error`: its code, or 128 + the signal that
+/// interrupted a PIN prompt (the process ends by that signal).
+pub fn exit_status_of(error: &anyhow::Error) -> u8 {
+    match interrupting_signal(error) {
+        Some(signal) => 128u8.saturating_add(signal as u8),
+        None => exit_code_of(error) as u8,
+    }
+}
+
 /// The message printed on stderr: what went wrong, then what to do about it.
 pub fn describe_error(error: &anyhow::Error, lang: Lang) -> String {
+    // Every piece from outside is escaped where it is put into words; this catches any other.
     let mut message = format!(
         "{}: {}",
         lang.pick("jpki: エラー", "jpki: error"),
-        error_text(error, lang)
+        printable_lines(&error_text(error, lang))
     );
+    if let Some(hint) = hint_text(error, lang) {
+        message.push('\n');
+        message.push_str(hint);
+    }
+    message
+}
+
+/// An error as JSON: `code` (the exit code's name), `exit`, `message` and `hint` (null when
+/// there is none), in the output language.
+pub fn error_json(error: &anyhow::Error, lang: Lang) -> serde_json::Value {
+    serde_json::json!({
+        "code": exit_code_of(error).id(),
+        "exit": exit_status_of(error),
+        "message": printable_lines(&error_text(error, lang)),
+        "hint": hint_text(error, lang),
+    })
+}
+
+/// What to do about an error, when there is something to say. A locked PIN has none here: the
+/// report of `change-pin` and `verify-pin` gives the advice `status` gives, in the same words.
+fn hint_text(error: &anyhow::Error, lang: Lang) -> Option<&'static str> {
     let checking_only = error.chain().any(|cause| {
         matches!(
             cause.downcast_ref::<CardError>(),
@@ -141,7 +221,7 @@ pub fn describe_error(error: &anyhow::Error, lang: Lang) -> String {
             )
         )
     });
-    let hint = match exit_code_of(error) {
+    match exit_code_of(error) {
         Exit::ServiceUnavailable => Some(lang.pick(
             "PC/SC サービスを起動してください (Debian/Ubuntu: sudo systemctl start pcscd.socket、Windows: Smart Card サービス)。",
             "start the PC/SC service (Debian/Ubuntu: sudo systemctl start pcscd.socket; Windows: the Smart Card service).",
@@ -178,10 +258,6 @@ pub fn describe_error(error: &anyhow::Error, lang: Lang) -> String {
             "残り1回です。次に間違えるとロックされます。現在の暗証番号に確信がある場合に限り --allow-last-try を付けて実行してください。",
             "one try is left and a wrong entry locks the PIN; only if you are sure of the current PIN, run again with --allow-last-try.",
         )),
-        Exit::PinLocked => Some(lang.pick(
-            "ロックされた暗証番号は、住民票のある市区町村の窓口で初期化・再設定できます（カードをお持ちください）。",
-            "a locked PIN is reset at the office of the municipality you are registered in (bring the card).",
-        )),
         Exit::OutcomeUnknown if checking_only => Some(lang.pick(
             "試行回数が数えられたかもしれません。`jpki status` で残り回数を確認してください（回数は減りません）。",
             "the try may have been counted. `jpki status` shows the counters without spending a try.",
@@ -207,10 +283,5 @@ pub fn describe_error(error: &anyhow::Error, lang: Lang) -> String {
             "present the card and run the command again (--wait=SECONDS waits longer).",
         )),
         _ => None,
-    };
-    if let Some(hint) = hint {
-        message.push('\n');
-        message.push_str(hint);
     }
-    message
 }

@@ -6,6 +6,7 @@
 //! state errors are for developers: a short Japanese line, then the English detail.
 
 use super::pin_entry::{PinEntryError, StdinLayout, STDIN_LIMIT};
+use super::render::printable;
 use super::text::{pin_name, Lang};
 use jpki::apdu::ResponseError;
 use jpki::card::{
@@ -90,8 +91,20 @@ fn card_ja(error: &CardError) -> String {
             };
             format!("現在の{}が違います。{left}", named(*kind))
         }
-        CardError::PinLocked { kind, sw } => format!(
+        CardError::PinLocked {
+            kind,
+            sw,
+            pin_sent: false,
+        } => format!(
             "{}はロックされています (カードの応答: {sw})。暗証番号は送信していません",
+            named(*kind)
+        ),
+        CardError::PinLocked {
+            kind,
+            sw,
+            pin_sent: true,
+        } => format!(
+            "{}を送信したところ、カードが {sw} と応答しました。ロックされています",
             named(*kind)
         ),
         CardError::LastTryRefused { kind } => format!(
@@ -207,7 +220,7 @@ fn readers_ja(names: &[String]) -> String {
     } else {
         names
             .iter()
-            .map(|n| format!("「{n}」"))
+            .map(|n| format!("「{}」", printable(n)))
             .collect::<Vec<_>>()
             .join("、")
     }
@@ -219,14 +232,16 @@ fn transport_ja(error: &TransportError) -> String {
         TransportError::ServiceUnavailable(_) => "PC/SC サービスが動いていません".to_string(),
         TransportError::NoReaders => "カードリーダーが接続されていません".to_string(),
         TransportError::NoCard { reader } => {
-            format!("カードリーダー「{reader}」にカードがありません")
+            format!("カードリーダー「{}」にカードがありません", printable(reader))
         }
         TransportError::ReaderNotFound { wanted, available } => format!(
-            "「{wanted}」に一致するカードリーダーがありません。接続されているリーダー: {}",
+            "「{}」に一致するカードリーダーがありません。接続されているリーダー: {}",
+            printable(wanted),
             readers_ja(available)
         ),
         TransportError::AmbiguousReader { wanted, matches } => format!(
-            "「{wanted}」は複数のカードリーダーに一致します: {}。名前を正確に書くか、番号で指定してください",
+            "「{}」は複数のカードリーダーに一致します: {}。名前を正確に書くか、番号で指定してください",
+            printable(wanted),
             readers_ja(matches)
         ),
         TransportError::SeveralCards { readers } => format!(
@@ -327,6 +342,13 @@ fn pin_entry_ja(error: &PinEntryError) -> String {
         PinEntryError::Mismatch => {
             "新しい暗証番号の1回目と確認の2回目の入力が一致しません".to_string()
         }
+        PinEntryError::EntryTooLong => format!(
+            "入力が{STDIN_LIMIT}バイトを超えています。暗証番号はそれよりずっと短いはずです"
+        ),
+        PinEntryError::Interrupted { signal } => format!(
+            "暗証番号の入力中に {} で中断しました。暗証番号はカードに送信していません",
+            super::pin_entry::signal_name(*signal)
+        ),
     }
 }
 
@@ -372,6 +394,12 @@ mod tests {
             CardError::PinLocked {
                 kind: PinKind::Juki,
                 sw,
+                pin_sent: false,
+            },
+            CardError::PinLocked {
+                kind: PinKind::Auth,
+                sw: StatusWord::AuthenticationBlocked,
+                pin_sent: true,
             },
             CardError::LastTryRefused {
                 kind: PinKind::Kenhojo,
@@ -487,7 +515,9 @@ mod tests {
                 found: 2,
             },
             PinEntryError::StdinTooLong,
+            PinEntryError::EntryTooLong,
             PinEntryError::Mismatch,
+            PinEntryError::Interrupted { signal: 2 },
         ] {
             // The OS's own words stay as they are, on a line of their own.
             let text = ja(error);

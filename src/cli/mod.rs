@@ -1,6 +1,7 @@
 //! The command line: flags, the plain config they become, and what each command prints.
 //! Library errors arrive as `anyhow::Error`; each class maps to its own exit code here.
 
+mod advice;
 mod args;
 mod assets;
 mod change_pin;
@@ -16,16 +17,28 @@ mod readers;
 mod render;
 mod status;
 mod text;
+mod usage;
 mod verify_pin;
 mod version;
 
 pub use config::Config;
-pub use exit::{describe_error, exit_code_of, Exit};
+pub use exit::{describe_error, exit_code_of, interrupting_signal, Exit};
+pub use output::json_printed;
+
+/// Print the JSON object of a command that failed before it had a report: `schema_version`,
+/// `command`, and `error` (docs/json.md).
+pub fn print_error_json(config: &Config, error: &anyhow::Error) -> anyhow::Result<()> {
+    let mut object = output::json_object(Some(config.action.name()));
+    object["error"] = exit::error_json(error, config.lang);
+    output::print(output::json_line(&object))
+}
 
 use config::Action;
 
 /// Run the configured command; `Ok` carries the exit code of a command that ran to its end.
 pub fn run(config: &Config) -> anyhow::Result<Exit> {
+    // Before anything is opened: a --record path that is an input, a link or no file.
+    open::check_record_path(config)?;
     if let (Some(_), Action::Completions { .. } | Action::Manpage { .. }) =
         (&config.record, &config.action)
     {

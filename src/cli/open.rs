@@ -139,6 +139,63 @@ pub enum RecordRefused {
         /// How many readers hold a card.
         count: usize,
     },
+    /// The path is a file this run reads (through any name, link or hard link): recording
+    /// would replace it.
+    SameAsInput {
+        /// Which input: `--replay` or `--virtual-card`.
+        flag: &'static str,
+    },
+    /// The path is a symbolic link: a trace is never written through one.
+    Link,
+}
+
+/// Refuse a `--record` path that would replace an input of this run, or that is a symbolic
+/// link. An existing regular file is replaced (renamed over, never written into); a folder,
+/// a device or a pipe there is refused by the recorder as unwritable (src/transport/recorder.rs).
+/// Checked before anything is opened.
+pub fn check_record_path(config: &Config) -> Result<(), RecordRefused> {
+    let Some(record) = &config.record else {
+        return Ok(());
+    };
+    let Ok(there) = std::fs::symlink_metadata(record) else {
+        // Nothing there yet: the recorder creates it.
+        return Ok(());
+    };
+    let input = match &config.source {
+        CardSource::Replay(path) => Some(("--replay", path)),
+        CardSource::Virtual(path) => Some(("--virtual-card", path)),
+        CardSource::Reader(_) => None,
+    };
+    if let Some((flag, input)) = input {
+        // Through the link too: `--record` naming a link to the input is the input.
+        if same_file(record, input) {
+            return Err(RecordRefused::SameAsInput { flag });
+        }
+    }
+    if there.file_type().is_symlink() {
+        return Err(RecordRefused::Link);
+    }
+    Ok(())
+}
+
+/// Whether two paths name one file: the same device and inode (hard links, links, `./x` and
+/// `x` alike); elsewhere than Unix, the same canonical path.
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 impl RecordRefused {
@@ -165,6 +222,20 @@ impl RecordRefused {
                 "--record: カードのあるリーダーが {count} 台ありますが、トレースには 1 枚分しか記録できません。\
                  ほかのカードを外すか、`jpki --record ファイル --reader 名前 doctor` で 1 枚を記録してください"
             ),
+            (RecordRefused::SameAsInput { flag }, Lang::En) => format!(
+                "--record: that file is the one {flag} reads in this run; recording would replace \
+                 it. Record to another path"
+            ),
+            (RecordRefused::SameAsInput { flag }, Lang::Ja) => format!(
+                "--record: そのファイルはこの実行で {flag} が読むファイルです。記録すると置き換わってしまうため、別のパスを指定してください"
+            ),
+            (RecordRefused::Link, Lang::En) => "--record: the path is a symbolic link, and jpki \
+                never writes a trace through one; name the file itself or a new path"
+                .to_string(),
+            (RecordRefused::Link, Lang::Ja) => "--record: そのパスはシンボリックリンクです。jpki はリンクを通してトレースを書きません。\
+                ファイルそのものか、新しいパスを指定してください"
+                .to_string(),
+
         }
     }
 }

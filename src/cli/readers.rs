@@ -4,7 +4,7 @@ use super::config::{CardSource, Config};
 use super::exit::Exit;
 use super::open::{probe, RecordRefused};
 use super::output;
-use super::render::table;
+use super::render::{printable, printable_lines, table};
 use super::text::{card_kind_text, Lang};
 use jpki::card::token::CardKind;
 use jpki::transport::pcsc::{list_readers, ReaderInfo};
@@ -65,7 +65,7 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
                     "カードに接続できなかったため、トレースは書いていません:",
                     "the card could not be reached, so no trace was written:",
                 ),
-                path.display()
+                printable(&path.display().to_string())
             ));
         }
     }
@@ -81,19 +81,24 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
                     "card_present": r.card_present,
                     "atr": r.atr.as_ref().map(hex::encode_upper),
                     "card_kind": null,
+                    "token": null,
+                    "probe_error": null,
                 });
                 match kind {
                     Some(Ok(kind)) => {
                         entry["card_kind"] = json!(kind.id());
                         entry["token"] = json!(kind.token_name());
                     }
-                    Some(Err(why)) => entry["probe_error"] = json!(why),
+                    Some(Err(why)) => entry["probe_error"] = json!(printable_lines(why)),
                     None => {}
                 }
                 entry
             })
             .collect();
-        output::print(format!("{}\n", json!({ "readers": list })))?;
+        let mut out = output::json_object(Some("readers"));
+        out["readers"] = json!(list);
+        out["error"] = serde_json::Value::Null;
+        output::print_json(&out)?;
         return Ok(Exit::Success);
     }
     let lang = config.lang;
@@ -123,7 +128,7 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
                 Some(Err(_)) => probe_failed(lang).to_string(),
                 None => String::new(),
             };
-            vec![index.to_string(), r.name.clone(), kind, card]
+            vec![index.to_string(), printable(&r.name), kind, card]
         })
         .collect();
     output::print(table(&rows))?;

@@ -1,6 +1,25 @@
-//! Laying out human text: columns that line up with Japanese (double-width) characters.
+//! Laying out human text: columns that line up with Japanese (double-width) characters, and
+//! text from outside jpki made safe to show.
 
 use unicode_width::UnicodeWidthStr;
+
+/// Text from outside jpki (a card, a reader, a file, the user) as human output may show it:
+/// every control character (C0, DEL, C1: escape sequences that set a window title or clear the
+/// screen), bidirectional control and line separator written as an escape such as `\x1b`, so
+/// it shows what it holds without acting on the terminal. The one place that decides; JSON
+/// escapes on its own.
+pub fn printable(text: &str) -> String {
+    jpki::transport::escaped(text)
+}
+
+/// A message of several lines jpki wrote itself, with pieces from outside inside: each line made
+/// [`printable`], the line breaks kept.
+pub fn printable_lines(text: &str) -> String {
+    text.split('\n')
+        .map(printable)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
 
 /// Pad `text` with spaces to `width` terminal columns.
 pub fn pad(text: &str, width: usize) -> String {
@@ -40,6 +59,23 @@ pub fn table(rows: &[Vec<String>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_from_outside_never_acts_on_the_terminal() {
+        let hostile = "Evil\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\u{202e}Reader\u{7f} 00 00";
+        let shown = printable(hostile);
+        assert!(
+            !shown.chars().any(jpki::transport::is_unprintable),
+            "{shown}"
+        );
+        assert_eq!(
+            shown,
+            "Evil\\x1b]0;pwned\\x07\\x1b[2J\\u{9b}31m\\u{202e}Reader\\x7f 00 00"
+        );
+        assert_eq!(printable("カードリーダー 00 00"), "カードリーダー 00 00");
+        assert_eq!(printable("a\nb"), "a\\nb");
+        assert_eq!(printable_lines("a\u{1b}\nb"), "a\\x1b\nb");
+    }
 
     #[test]
     fn japanese_counts_two_columns_a_character() {

@@ -1,23 +1,22 @@
 //! `jpki status`: every PIN's tries left, spending none, with what to do about each; plain
 //! `status` adds the card's kind and its auth certificate's expiry.
 
+use super::advice::add_guidance;
 use super::colour::paint;
 use super::config::Config;
 use super::exit::Exit;
 use super::open::with_card;
 use super::output;
-use super::render::table;
+use super::render::{printable, table};
 use super::text::{
     card_kind_text, certificate_lines, guidance_heading, guidance_lines, key_counters_text,
-    pin_label, state_word,
+    pin_label, state_word, unreadable_detail,
 };
 use jpki::card::certificate::ExpiryState;
 use jpki::card::certificate::{date_text, CertificateProblem, Expiry};
 use jpki::card::guidance::{guidance_with, CertificateValidity, NextStep, PinGuidance};
 use jpki::card::token::CardKind;
-use jpki::card::{
-    read_card_report, read_pin_statuses, Application, KeyCounter, PinState, PinStatus,
-};
+use jpki::card::{read_card_report, read_pin_statuses, Application, KeyCounter, PinStatus};
 use serde_json::{json, Value};
 
 /// What plain `status` adds to the counters.
@@ -43,14 +42,17 @@ pub fn run(config: &Config, pins_only: bool) -> anyhow::Result<Exit> {
         Ok((reader, report.pins, Some(checks)))
     })?;
     let advice = guidance_with(&statuses, validity(checks.as_ref()));
-    output::print(if config.json {
-        format!(
-            "{}\n",
-            to_json(&reader, &statuses, &advice, checks.as_ref())
-        )
+    if config.json {
+        output::print_json(&to_json(&reader, &statuses, &advice, checks.as_ref()))?;
     } else {
-        to_text(&reader, &statuses, &advice, checks.as_ref(), config)
-    })?;
+        output::print(to_text(
+            &reader,
+            &statuses,
+            &advice,
+            checks.as_ref(),
+            config,
+        ))?;
+    }
     Ok(Exit::Success)
 }
 
@@ -91,28 +93,16 @@ fn pin_json(status: &PinStatus, advice: &PinGuidance) -> Value {
         "tries_left": counter.tries_left(),
         "max_tries": status.kind.max_tries(),
         "state": counter.state().id(),
+        "sw": counter.status_word().map(|sw| sw.hex()),
+        "key_refs": null,
     });
-    if let Some(sw) = counter.status_word() {
-        entry["sw"] = json!(sw.hex());
-    }
     // A PIN held in several key references lists each, absent ones included, so a script can
     // tell "not on this card" from "not read".
     if status.keys.len() > 1 {
         entry["key_refs"] = json!(status.keys.iter().map(key_json).collect::<Vec<_>>());
     }
-    add_guidance(&mut entry, advice);
+    add_guidance(&mut entry, Some(advice));
     entry
-}
-
-/// The advice fields of a PIN's JSON entry: `next_step`, `reason`, `if_locked`,
-/// `same_value_hint`.
-pub(super) fn add_guidance(entry: &mut Value, advice: &PinGuidance) {
-    entry["next_step"] = json!(advice.step.id());
-    entry["reason"] = json!(advice.step.reason());
-    if let NextStep::AvoidWrongEntry { if_locked } = advice.step {
-        entry["if_locked"] = json!(if_locked.id());
-    }
-    entry["same_value_hint"] = json!(advice.same_value_hint);
 }
 
 fn problem_id(problem: &CertificateProblem) -> &'static str {
@@ -133,7 +123,11 @@ fn to_json(
     advice: &[PinGuidance],
     checks: Option<&CardChecks>,
 ) -> Value {
-    let mut out = json!({ "reader": reader });
+    let mut out = output::json_object(Some("status"));
+    out["reader"] = json!(reader);
+    out["card_kind"] = Value::Null;
+    out["token"] = Value::Null;
+    out["auth_certificate"] = Value::Null;
     if let Some(checks) = checks {
         out["card_kind"] = json!(checks.kind.id());
         out["token"] = json!(checks.kind.token_name());
@@ -143,14 +137,22 @@ fn to_json(
                     "not_after": date_text(expiry.not_after),
                     "days_left": expiry.days_left,
                     "state": expiry.state().id(),
+                    "error": null,
+                    "sw": null,
                 });
             }
             Err(problem) => {
-                let mut entry = json!({ "error": problem_id(problem) });
-                if let CertificateProblem::Refused(sw) = problem {
-                    entry["sw"] = json!(sw.hex());
-                }
-                out["auth_certificate"] = entry;
+                let sw = match problem {
+                    CertificateProblem::Refused(sw) => Some(sw.hex()),
+                    _ => None,
+                };
+                out["auth_certificate"] = json!({
+                    "not_after": null,
+                    "days_left": null,
+                    "state": null,
+                    "error": problem_id(problem),
+                    "sw": sw,
+                });
             }
         }
     }
@@ -159,6 +161,7 @@ fn to_json(
         .zip(advice)
         .map(|(s, a)| pin_json(s, a))
         .collect::<Vec<_>>());
+    out["error"] = Value::Null;
     out
 }
 
@@ -170,7 +173,11 @@ fn to_text(
     config: &Config,
 ) -> String {
     let lang = config.lang;
-    let mut out = format!("{}: {reader}\n", lang.pick("カードリーダー", "Reader"));
+    let mut out = format!(
+        "{}: {}\n",
+        lang.pick("カードリーダー", "Reader"),
+        printable(reader)
+    );
     if let Some(checks) = checks {
         out.push_str(&format!(
             "{}: {}\n",
@@ -197,8 +204,8 @@ fn to_text(
         if let Some(keys) = key_counters_text(status, lang) {
             // The juki PIN's two counters differ: the line shows the lower and then each.
             word.push_str(&format!(" ({keys})"));
-        } else if let (PinState::Error, Some(sw)) = (state, status.counter.status_word()) {
-            word.push_str(&format!(" (SW {sw})"));
+        } else if let Some(detail) = unreadable_detail(status.counter, lang) {
+            word.push_str(&format!(" ({detail})"));
         }
         let name = pin_label(status.kind, lang);
         // The state is the last column, which the table never pads, so colour codes are safe.

@@ -1,5 +1,6 @@
 //! Every human word jpki prints, in Japanese and English, in one place.
 
+use super::render::printable;
 use jpki::card::certificate::{CertificateProblem, Expiry, ExpiryState};
 use jpki::card::guidance::{NextStep, PinGuidance, Route};
 use jpki::card::token::CardKind;
@@ -17,14 +18,29 @@ pub enum Lang {
 }
 
 impl Lang {
-    /// The locale's language: the first of LC_ALL, LC_MESSAGES, LANG that is set and not empty.
+    /// The locale's language: Japanese when the messages locale (the first of LC_ALL,
+    /// LC_MESSAGES, LANG that is set and not empty) is Japanese (`ja`, `ja_JP`, `ja.…`, `ja@…`;
+    /// `jam_JM` is Jamaican) and the character set (the first of LC_ALL, LC_CTYPE, LANG) is
+    /// UTF-8 or not named. Under a locale that names another character set (`ja_JP.eucJP`,
+    /// `ja_JP.SJIS`) the terminal cannot show jpki's UTF-8 Japanese, so the output is English.
     pub fn from_locale(env: &impl Fn(&str) -> Option<String>) -> Lang {
-        let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
-            .iter()
-            .filter_map(|name| env(name))
-            .find(|value| !value.is_empty())
-            .unwrap_or_default();
-        if locale.starts_with("ja") {
+        let first_of = |names: &[&str]| {
+            names
+                .iter()
+                .filter_map(|name| env(name))
+                .find(|value| !value.is_empty())
+                .unwrap_or_default()
+        };
+        let messages = first_of(&["LC_ALL", "LC_MESSAGES", "LANG"]);
+        let japanese = messages
+            .strip_prefix("ja")
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['_', '.', '@']));
+        let charset = first_of(&["LC_ALL", "LC_CTYPE", "LANG"]);
+        let codeset = charset
+            .split_once('.')
+            .map(|(_, rest)| rest.split('@').next().unwrap_or(rest).to_ascii_lowercase());
+        let utf8 = codeset.is_none_or(|c| c == "utf-8" || c == "utf8");
+        if japanese && utf8 {
             Lang::Ja
         } else {
             Lang::En
@@ -69,6 +85,20 @@ fn key_counter_word(counter: RetryCounter, lang: Lang) -> String {
         RetryCounter::Blocked(_) => state_word(PinState::Locked, lang).to_string(),
         RetryCounter::Absent => lang.pick("なし", "not on card").to_string(),
         RetryCounter::Unreadable(sw) => format!("SW {sw}"),
+        RetryCounter::NoStatusWord(_) => lang.pick("SW なし", "no SW").to_string(),
+    }
+}
+
+/// What the card said when a counter is unreadable, after the state word: `SW 90 00`, or that
+/// the answer had no status word. `None` for a counter that reads as one.
+pub fn unreadable_detail(counter: RetryCounter, lang: Lang) -> Option<String> {
+    match counter {
+        RetryCounter::Unreadable(sw) => Some(format!("SW {sw}")),
+        RetryCounter::NoStatusWord(length) => Some(match lang {
+            Lang::Ja => format!("応答が{length}バイトで、ステータスバイトがありません"),
+            Lang::En => format!("an answer of {length} byte(s), no status word"),
+        }),
+        _ => None,
     }
 }
 
@@ -124,11 +154,12 @@ pub fn card_kind_text(kind: &CardKind, lang: Lang) -> String {
             .pick("スマートフォン用電子証明書", "Smartphone JPKI certificate")
             .to_string(),
         CardKind::NotJpki(name) => format!(
-            "{} \"{name}\"",
+            "{} \"{}\"",
             lang.pick(
                 "公的個人認証のカードではありません: トークン",
                 "not a JPKI card: token"
-            )
+            ),
+            printable(name)
         ),
         CardKind::Unreadable(Some(sw)) => format!(
             "{} (SW {sw})",
@@ -267,14 +298,8 @@ pub fn guidance_lines(guidance: &PinGuidance, lang: Lang) -> Vec<String> {
             ),
         },
         NextStep::Reset(Route::CityOffice) => match lang {
-            Lang::Ja => format!(
-                "ロックされています。再設定は市区町村の窓口だけでできます ({})。",
-                route_text(Route::CityOffice, lang)
-            ),
-            Lang::En => format!(
-                "locked. Only the city office can reset it: {}.",
-                route_text(Route::CityOffice, lang)
-            ),
+            Lang::Ja => "ロックされています。再設定は市区町村の窓口だけでできます。カードと本人確認書類をお持ちください。".to_string(),
+            Lang::En => "locked. Only the city office can reset it: go there with the card and an identity document.".to_string(),
         },
         NextStep::AvoidWrongEntry { if_locked } => match lang {
             Lang::Ja => format!(
@@ -508,5 +533,62 @@ pub fn key_verified_text(result: KeyResult, wrong_here: bool, lang: Lang) -> &'s
             "unknown: the try may have been counted",
         ),
         (KeyResult::NotOnCard, _) => lang.pick("このカードにはありません", "not on this card"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jpki::card::guidance::CertificateValidity;
+
+    /// Every advice line for every PIN, step and certificate validity, in both languages.
+    fn every_advice_line() -> Vec<String> {
+        let routes = [Route::KioskReset, Route::CityOffice];
+        let mut steps = vec![
+            NextStep::SignatureCertificateAtCityOffice,
+            NextStep::AskCityOffice,
+            NextStep::ReadAgain,
+        ];
+        for route in routes {
+            steps.push(NextStep::Reset(route));
+            steps.push(NextStep::AvoidWrongEntry { if_locked: route });
+        }
+        let mut lines = Vec::new();
+        for kind in PinKind::ALL {
+            for step in &steps {
+                for certificate in [
+                    CertificateValidity::Unknown,
+                    CertificateValidity::Valid,
+                    CertificateValidity::Expired,
+                ] {
+                    for same_value_hint in [false, true] {
+                        let guidance = PinGuidance {
+                            kind,
+                            step: *step,
+                            same_value_hint,
+                            certificate,
+                        };
+                        for lang in [Lang::Ja, Lang::En] {
+                            lines.extend(guidance_lines(&guidance, lang));
+                        }
+                    }
+                }
+            }
+        }
+        lines
+    }
+
+    #[test]
+    fn no_advice_sentence_names_the_city_office_twice() {
+        for line in every_advice_line() {
+            for sentence in line.split(['。', '.', ';']) {
+                for office in ["市区町村の窓口", "city office"] {
+                    assert!(
+                        sentence.matches(office).count() <= 1,
+                        "{office} twice in: {line}"
+                    );
+                }
+            }
+        }
     }
 }

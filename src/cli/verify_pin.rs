@@ -5,22 +5,22 @@
 //! counters are read (and shown, when asking on the terminal) before the PIN is sent, and it is
 //! sent once per key reference, never again.
 
+use super::advice::{add_guidance, advice_after, advice_text};
 use super::change_pin::{abandon, failure_id, keys_json, KeyWords};
 use super::config::{Config, PinInput};
+use super::exit::error_json;
 use super::exit::Exit;
 use super::open::open;
 use super::output;
-use super::pin_entry::{self, Ask, StdinLayout};
-use super::status::add_guidance;
+use super::pin_entry::{self, Ask, StdinLayout, Terminal};
 use super::text::{
-    counter_line, guidance_heading, guidance_lines, key_verified_text, not_verified_text,
-    pin_label, verified_text, verify_prompt, Lang,
+    counter_line, key_verified_text, not_verified_text, pin_label, verified_text, verify_prompt,
+    Lang,
 };
-use jpki::apdu::StatusWord;
-use jpki::card::guidance::{guidance, NextStep, PinGuidance};
+use jpki::card::guidance::PinGuidance;
 use jpki::card::{
-    precheck_verify, read_pin_statuses, verify_pin, CardError, KeyCounter, KeyResult,
-    NeedsExperimental, Pin, PinCommand, PinKind, PinStatus, RetryCounter, VerifyReport,
+    precheck_verify, read_pin_statuses, verify_pin, CardError, KeyOutcome, KeyResult,
+    NeedsExperimental, Pin, PinCommand, PinKind, PinStatus, VerifyReport,
 };
 use jpki::transport::Transport;
 use serde_json::{json, Value};
@@ -33,34 +33,42 @@ pub fn run(
     allow_last_try: bool,
     experimental: bool,
 ) -> anyhow::Result<Exit> {
-    let mut terminal = pin_entry::hidden_prompt;
-    run_with(
-        config,
-        kind,
-        input,
-        allow_last_try,
-        experimental,
-        &mut terminal,
-    )
+    refuse_unless_experimental(kind, experimental)?;
+    match input {
+        PinInput::Stdin => run_with(config, kind, None, allow_last_try),
+        PinInput::Prompt => {
+            // No terminal to ask on is found out before the card is touched.
+            let mut terminal = Terminal::open()?;
+            run_with(
+                config,
+                kind,
+                Some(&mut |prompt| terminal.ask(prompt)),
+                allow_last_try,
+            )
+        }
+    }
 }
 
-fn run_with(
-    config: &Config,
-    kind: PinKind,
-    input: PinInput,
-    allow_last_try: bool,
-    experimental: bool,
-    ask: Ask,
-) -> anyhow::Result<Exit> {
+/// An experimental PIN is checked only when the holder asked with `--experimental`.
+fn refuse_unless_experimental(kind: PinKind, experimental: bool) -> Result<(), NeedsExperimental> {
     if kind.is_experimental() && !experimental {
         return Err(NeedsExperimental {
             kind,
             command: PinCommand::Verify,
-        }
-        .into());
+        });
     }
-    match input {
-        PinInput::Stdin => {
+    Ok(())
+}
+
+/// Check the PIN, asking on the terminal through `ask`, or reading stdin without it.
+fn run_with(
+    config: &Config,
+    kind: PinKind,
+    ask: Option<Ask>,
+    allow_last_try: bool,
+) -> anyhow::Result<Exit> {
+    match ask {
+        None => {
             // Checked before the transport is opened: a PIN of the wrong form reaches no card.
             let [typed] = pin_entry::read_stdin(StdinLayout::Pin)?;
             let pin = Pin::new(kind, &typed)?;
@@ -70,7 +78,7 @@ fn run_with(
             drop(pin);
             finish_and_report(config, transport, report, &[])
         }
-        PinInput::Prompt => {
+        Some(ask) => {
             let mut transport = open(config)?;
             // The counters above the prompt, and a refusal before asking for a PIN the guard
             // would refuse. No PIN is sent here; the guard runs again inside the hold.
@@ -84,7 +92,7 @@ fn run_with(
             if let Some(report) = precheck_verify(kind, &statuses, allow_last_try) {
                 return finish_and_report(config, transport, report, &statuses);
             }
-            let typed = pin_entry::ask_one(ask, &verify_prompt(kind, config.lang));
+            let typed = ask(&verify_prompt(kind, config.lang));
             let pin = match typed
                 .map_err(anyhow::Error::from)
                 .and_then(|typed| Pin::new(kind, &typed).map_err(anyhow::Error::from))
@@ -105,63 +113,35 @@ fn run_with(
 fn finish_and_report(
     config: &Config,
     mut transport: Box<dyn Transport>,
-    report: VerifyReport,
+    mut report: VerifyReport,
     before: &[PinStatus],
 ) -> anyhow::Result<Exit> {
+    let lang = config.lang;
     let reader = transport.reader_name().to_string();
     let finished = transport.finish();
-    let advice = advice(&report, before);
-    let shown = if config.json {
-        format!("{}\n", to_json(&reader, &report, advice.as_ref()))
-    } else {
-        to_text(&report, advice.as_ref(), config.lang)
+    let keys: &[KeyOutcome] = &report.keys;
+    let advice = advice_after(&[(report.kind, keys)], report.error.as_ref(), before)[0];
+    let mut json = to_json(&reader, &report, advice.as_ref());
+    let text = to_text(&report, advice.as_ref(), lang);
+    // The card's error wins; a trace that could not be finished is the failure otherwise.
+    let failure = match report.error.take() {
+        Some(error) => Some(anyhow::Error::from(error)),
+        None => finished.err().map(anyhow::Error::from),
     };
+    json["error"] = failure
+        .as_ref()
+        .map_or(Value::Null, |e| error_json(e, lang));
     // The exit code tells what the card said; a failed print must not hide it.
-    let _ = output::print(shown);
-    if let Some(error) = report.error {
-        return Err(error.into());
+    if config.json {
+        output::print_report(&output::json_line(&json), || text.clone(), lang == Lang::Ja);
+        output::note_json_printed();
+    } else {
+        output::print_report(&text, || text.clone(), lang == Lang::Ja);
     }
-    finished?;
-    Ok(Exit::Success)
-}
-
-/// The PIN's counters as they are after the run, when every one is known.
-fn status_after(report: &VerifyReport) -> Option<PinStatus> {
-    let locked_sw = match &report.error {
-        Some(CardError::PinLocked { sw, .. }) => *sw,
-        _ => StatusWord::TriesLeft(0),
-    };
-    let keys = report
-        .keys
-        .iter()
-        .map(|k| {
-            let counter = match (k.result, k.tries_left) {
-                (KeyResult::NotOnCard, _) => RetryCounter::Absent,
-                (_, Some(0)) => RetryCounter::Blocked(locked_sw),
-                (_, Some(n)) => RetryCounter::Remaining(n),
-                (_, None) => return None,
-            };
-            Some(KeyCounter {
-                key: k.key,
-                counter,
-            })
-        })
-        .collect::<Option<Vec<_>>>()?;
-    Some(PinStatus::new(report.kind, keys))
-}
-
-/// What `status` would advise about the PIN now (the same words), when its counters are known.
-fn advice(report: &VerifyReport, before: &[PinStatus]) -> Option<PinGuidance> {
-    let now = status_after(report)?;
-    let mut statuses: Vec<PinStatus> = before
-        .iter()
-        .filter(|s| s.kind != report.kind)
-        .cloned()
-        .collect();
-    statuses.push(now);
-    guidance(&statuses)
-        .into_iter()
-        .find(|g| g.kind == report.kind)
+    match failure {
+        Some(error) => Err(error),
+        None => Ok(Exit::Success),
+    }
 }
 
 /// The JSON word for the result.
@@ -190,6 +170,7 @@ fn to_json(reader: &str, report: &VerifyReport, advice: Option<&PinGuidance>) ->
         "result": result_id(report),
         "tries_left": report.tries_left,
         "max_tries": kind.max_tries(),
+        "key_refs": null,
     });
     if report.keys.len() > 1 {
         let words = KeyWords {
@@ -203,10 +184,12 @@ fn to_json(reader: &str, report: &VerifyReport, advice: Option<&PinGuidance>) ->
             words,
         );
     }
-    if let Some(advice) = advice {
-        add_guidance(&mut entry, advice);
-    }
-    json!({ "reader": reader, "pins": [entry] })
+    add_guidance(&mut entry, advice);
+    let mut out = output::json_object(Some("verify-pin"));
+    out["reader"] = json!(reader);
+    out["pins"] = json!([entry]);
+    out["error"] = Value::Null;
+    out
 }
 
 fn to_text(report: &VerifyReport, advice: Option<&PinGuidance>, lang: Lang) -> String {
@@ -234,15 +217,7 @@ fn to_text(report: &VerifyReport, advice: Option<&PinGuidance>, lang: Lang) -> S
             ));
         }
     }
-    if let Some(advice) = advice.filter(|a| a.step != NextStep::None) {
-        out.push('\n');
-        out.push_str(guidance_heading(lang));
-        out.push('\n');
-        for line in guidance_lines(advice, lang) {
-            out.push_str(&line);
-            out.push('\n');
-        }
-    }
+    out.push_str(&advice_text(&[advice.copied()], lang));
     out
 }
 
@@ -250,6 +225,7 @@ fn to_text(report: &VerifyReport, advice: Option<&PinGuidance>, lang: Lang) -> S
 mod tests {
     use super::super::config::{Action, CardSource};
     use super::super::exit::exit_code_of;
+    use super::super::pin_entry::PinEntryError;
     use super::*;
     use std::path::PathBuf;
 
@@ -278,17 +254,10 @@ mod tests {
             asked.push(prompt.to_string());
             typed
                 .next()
-                .map(|t| t.to_string())
-                .ok_or_else(|| std::io::Error::other("asked once too often"))
+                .map(|t| zeroize::Zeroizing::new(t.to_string()))
+                .ok_or_else(|| PinEntryError::NoTerminal("asked once too often".to_string()))
         };
-        let result = run_with(
-            &replaying(trace),
-            kind,
-            PinInput::Prompt,
-            false,
-            true,
-            &mut ask,
-        );
+        let result = run_with(&replaying(trace), kind, Some(&mut ask), false);
         let code = match result {
             Ok(code) => code,
             Err(error) => exit_code_of(&error),

@@ -14,7 +14,7 @@ pub mod trace;
 pub mod wire;
 
 pub use completion::ResponseCompletion;
-pub use error::TransportError;
+pub use error::{escaped, is_unprintable, TransportError};
 pub use fault::{Fault, FaultCounts, FaultInjection};
 pub use recorder::Recorder;
 pub use replay::Replay;

@@ -1,9 +1,14 @@
 //! The recorder: wraps any transport and writes what passed through it as a trace, PIN bytes
 //! replaced by `??` before they are ever stored.
+//!
+//! The trace is written into a new file of its own, created exclusively next to the path asked
+//! for, and then renamed onto that path: a file already there is replaced, never written into,
+//! so no symbolic link or hard link at the path ever carries the trace into another file.
 
 use super::trace::{Answer, CommandPattern, Exchange, Source, Trace, TraceError};
 use super::{Transport, TransportError};
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 /// A transport that remembers every exchange and writes a trace file when finished.
 #[derive(Debug)]
@@ -12,6 +17,9 @@ pub struct Recorder<T> {
     path: PathBuf,
     source: Source,
     exchanges: Vec<Exchange>,
+    /// The file the trace is written into before it is renamed onto `path`, created by
+    /// [`Recorder::create`]; `None` for [`Recorder::new`], which creates it when finishing.
+    partial: Option<(PathBuf, std::fs::File)>,
 }
 
 impl<T: Transport> Recorder<T> {
@@ -22,15 +30,27 @@ impl<T: Transport> Recorder<T> {
             path,
             source,
             exchanges: Vec::new(),
+            partial: None,
         }
     }
 
     /// Like [`Recorder::new`], but first check that the trace file can be written, by creating
-    /// it. A command that changed the card must not end in an error only because its trace could
-    /// not be saved afterwards; so an unwritable path fails here, before any command is sent.
+    /// the new file it is written into. A command that changed the card must not end in an
+    /// error only because its trace could not be saved afterwards; so an unwritable folder fails
+    /// here, before any command is sent.
     pub fn create(inner: T, path: PathBuf, source: Source) -> Result<Recorder<T>, TransportError> {
-        std::fs::File::create(&path).map_err(|e| unwritable(&path, &e))?;
-        Ok(Recorder::new(inner, path, source))
+        // A folder, a device or a pipe at the path is never replaced.
+        if let Ok(there) = std::fs::symlink_metadata(&path) {
+            let kind = there.file_type();
+            if !kind.is_file() && !kind.is_symlink() {
+                let e = std::io::Error::other("it is not a regular file");
+                return Err(unwritable(&path, &e));
+            }
+        }
+        let partial = create_partial(&path).map_err(|e| unwritable(&path, &e))?;
+        let mut recorder = Recorder::new(inner, path, source);
+        recorder.partial = Some(partial);
+        Ok(recorder)
     }
 
     /// The trace so far.
@@ -43,6 +63,45 @@ impl<T: Transport> Recorder<T> {
             exchanges: self.exchanges.clone(),
         }
     }
+}
+
+/// A new file next to `path`, created exclusively (never an existing file, never through a
+/// link): `.NAME.PID-N.partial`.
+fn create_partial(path: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("the path names no file"))?
+        .to_string_lossy();
+    let folder = path.parent().unwrap_or(Path::new(""));
+    let mut attempt = 0;
+    loop {
+        let partial = folder.join(format!(".{name}.{}-{attempt}.partial", std::process::id()));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&partial)
+        {
+            Ok(file) => return Ok((partial, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Write `text` into the new file, then put it in place of whatever `path` names (a link
+/// itself, not its target, is what gets replaced).
+fn write_trace(path: &Path, partial: (PathBuf, std::fs::File), text: &str) -> std::io::Result<()> {
+    let (partial_path, mut file) = partial;
+    let written = file
+        .write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .and_then(|()| std::fs::rename(&partial_path, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial_path);
+    }
+    written
 }
 
 fn unwritable(path: &std::path::Path, e: &std::io::Error) -> TransportError {
@@ -123,9 +182,22 @@ impl<T: Transport> Transport for Recorder<T> {
     /// Writes the trace even when the command failed: a failed run is the one worth a bug report.
     fn finish(&mut self) -> Result<(), TransportError> {
         let inner = self.inner.finish();
-        std::fs::write(&self.path, self.trace().to_text())
+        let partial = match self.partial.take() {
+            Some(partial) => partial,
+            None => create_partial(&self.path).map_err(|e| unwritable(&self.path, &e))?,
+        };
+        write_trace(&self.path, partial, &self.trace().to_text())
             .map_err(|e| unwritable(&self.path, &e))?;
         inner
+    }
+}
+
+impl<T> Drop for Recorder<T> {
+    /// A recorder dropped without finishing leaves no half-made file behind.
+    fn drop(&mut self) {
+        if let Some((partial, _)) = self.partial.take() {
+            let _ = std::fs::remove_file(partial);
+        }
     }
 }
 
@@ -160,6 +232,31 @@ mod tests {
         );
         let again = Trace::parse(&written, "out").unwrap();
         assert_eq!(again.exchanges.len(), 2);
+    }
+
+    #[test]
+    fn a_link_at_the_path_is_replaced_never_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let precious = dir.path().join("precious.txt");
+        std::fs::write(&precious, "keep me").unwrap();
+        let path = dir.path().join("out.trace");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&precious, &path).unwrap();
+        #[cfg(not(unix))]
+        std::fs::hard_link(&precious, &path).unwrap();
+        let replay = Replay::new(Trace::parse("@source hand-written\n", "t").unwrap());
+        let mut rec = Recorder::create(replay, path.clone(), Source::HandWritten).unwrap();
+        rec.finish().unwrap();
+        assert_eq!(std::fs::read_to_string(&precious).unwrap(), "keep me");
+        assert!(std::fs::read_to_string(&path)
+            .unwrap()
+            .starts_with("@source"));
+        assert!(!std::fs::symlink_metadata(&path)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        // Nothing else is left in the folder.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
     }
 
     #[test]
