@@ -612,6 +612,46 @@ mod tests {
     }
 
     #[test]
+    fn guard_a_count_above_the_maximum_is_refused_before_any_pin_is_sent() {
+        // 63 C4 for a 3-try PIN, 63 C6 and 63 CF for the 5-try password: no count the card can
+        // hold. The replay holds nothing after the counter, so a VERIFY would fail it.
+        for (kind, select_ef, answer) in [
+            (PinKind::Auth, SELECT_AUTH_EF, "< 63 C4"),
+            (PinKind::Sign, "> 00 A4 02 0C 02 00 1B", "< 63 C6"),
+            (PinKind::Sign, "> 00 A4 02 0C 02 00 1B", "< 63 CF"),
+        ] {
+            let lines = guard(SELECT_JPKI, select_ef, answer);
+            let text = format!("@source hand-written\n{}\n", lines.join("\n"));
+            let mut replay = Replay::new(Trace::parse(&text, "t.trace").unwrap());
+            let typed = if kind == PinKind::Sign {
+                ("kq7zx93w", "pz5nq2vh")
+            } else {
+                ("4827", "6391")
+            };
+            let targets = ChangeTargets::new(&[kind]).unwrap();
+            let change = PinChange::new(&targets, typed.0, typed.1).unwrap();
+            // With the last try allowed too: above the maximum is no count at all.
+            let report = change_pins(&mut replay, &change, true);
+            replay.finish().expect("nothing sent after the counter");
+            assert!(
+                matches!(report.error, Some(CardError::UnexpectedAnswer { .. })),
+                "{kind} {answer}: {:?}",
+                report.error
+            );
+            assert_eq!(report.outcomes[0].tries_left, None, "{kind} {answer}");
+            let mut replay = Replay::new(Trace::parse(&text, "t.trace").unwrap());
+            let pin = Pin::new(kind, typed.0).unwrap();
+            let checked = crate::card::verify_pin(&mut replay, &pin, true);
+            replay.finish().expect("nothing sent after the counter");
+            assert!(
+                matches!(checked.error, Some(CardError::UnexpectedAnswer { .. })),
+                "{kind} {answer}: {:?}",
+                checked.error
+            );
+        }
+    }
+
+    #[test]
     fn a_wrong_pin_reports_the_tries_the_card_counted() {
         let report = run(
             &[PinKind::Auth],
