@@ -186,6 +186,30 @@ fn readers_probes_the_token_of_a_present_card() {
 }
 
 #[test]
+fn readers_says_a_card_lost_during_the_probe_was_not_read_never_that_it_has_no_jpki_application() {
+    for (lang, lost, wrong) in [
+        ("en", "not read", "no JPKI application"),
+        ("ja", "読み取れません", "公的個人認証APを選択できません"),
+    ] {
+        let (code, out, err) = replay(
+            "card/probe-card-removed.trace",
+            &["--lang", lang, "readers"],
+        );
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains(lost), "{out}");
+        assert!(!out.contains(wrong), "{out}");
+    }
+    let (_, out, _) = replay(
+        "card/probe-not-my-number-card.trace",
+        &["--lang", "en", "readers"],
+    );
+    assert!(
+        out.contains("unknown kind (no JPKI application answered)"),
+        "{out}"
+    );
+}
+
+#[test]
 fn doctor_passes_on_a_my_number_card() {
     let (code, out, err) = replay(
         "card/probe-my-number-card.trace",

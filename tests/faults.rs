@@ -814,13 +814,17 @@ fn readers_json_outcome(_: &[Exchange], k: usize, fault: &Fault) -> Outcome {
     }
 }
 
-/// `readers`: as with `--json`, but the table gives no reason for a failed probe, only that the
-/// kind is unknown.
+/// `readers`: as with `--json`; the table says "unknown kind" only for a card without the JPKI
+/// application, and "not read" with the reason for any other failed probe.
 fn readers_text_outcome(base: &[Exchange], k: usize, fault: &Fault) -> Outcome {
     match readers_json_outcome(base, k, fault) {
-        Outcome::Stop { exit, facts, .. } => Outcome::Stop {
+        Outcome::Stop { exit, says, facts } => Outcome::Stop {
             exit,
-            says: words(&["unknown kind"]),
+            says: if says[0].contains("not a my number card") {
+                words(&["unknown kind"])
+            } else {
+                words(&["not read"]).into_iter().chain(says).collect()
+            },
             facts,
         },
         other => other,

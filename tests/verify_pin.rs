@@ -417,3 +417,24 @@ fn guard_first_a_locked_juki_key_reference_stops_the_check_before_the_pin_is_sen
     assert_eq!(pin["key_refs"][0]["result"], "not_attempted");
     assert_eq!(pin["key_refs"][1]["result"], "locked");
 }
+
+#[test]
+fn outcome_a_wrong_pin_answer_with_more_tries_than_the_maximum_is_shown_as_it_is() {
+    // 63 C3 after a VERIFY carrying the PIN of a 3-try PIN: no wrong entry leaves 3 tries.
+    let (code, _, err, recorded) =
+        verify_recorded("verify-63c3.trace", &["verify-pin", "--stdin", "auth"]);
+    assert_eq!(code, 12, "{err}");
+    assert!(err.contains("answered 63 C3 to VERIFY"), "{err}");
+    assert!(!err.contains("wrong"), "{err}");
+    assert!(!err.contains("no PIN was sent"), "{err}");
+    assert_eq!(pins_sent(&recorded), 1, "{recorded}");
+    let (_, out, _) = verify(
+        "verify-63c3.trace",
+        &["--json", "verify-pin", "--stdin", "auth"],
+        &pin_line(),
+    );
+    let pin = &json(&out)["pins"][0];
+    assert_eq!(pin["verified"], false);
+    assert_eq!(pin["result"], "error");
+    assert_eq!(pin["tries_left"], serde_json::Value::Null);
+}

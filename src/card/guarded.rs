@@ -320,7 +320,9 @@ fn act_all(
             match verified {
                 // A correct VERIFY puts the counter back at its maximum.
                 StatusWord::Success => outcome.tries_left = Some(kind.max_tries()),
-                StatusWord::TriesLeft(left) => {
+                // After a wrong entry fewer tries than the maximum are left: a count at or
+                // above it is no count this card gives, so it is shown as the answer it is.
+                StatusWord::TriesLeft(left) if left < kind.max_tries() => {
                     outcome.tries_left = Some(left);
                     return Err(CardError::WrongPin {
                         kind,
@@ -335,7 +337,12 @@ fn act_all(
                         pin_sent: true,
                     });
                 }
-                other => return Err(unexpected(kind, "VERIFY", other)),
+                other => {
+                    // The card got the PIN and said nothing jpki can read as a count: the count
+                    // the guard read before may no longer hold.
+                    outcome.tries_left = None;
+                    return Err(unexpected(kind, "VERIFY", other));
+                }
             }
             if let Then::Change(new) = job.then {
                 let command = key.change_command();

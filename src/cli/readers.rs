@@ -2,11 +2,13 @@
 
 use super::config::{CardSource, Config};
 use super::exit::Exit;
+use super::messages::error_text;
 use super::open::{probe, RecordRefused};
 use super::output;
 use super::render::{printable, printable_lines, table};
 use super::text::{card_kind_text, Lang};
 use jpki::card::token::CardKind;
+use jpki::card::CardError;
 use jpki::transport::pcsc::{list_readers, ReaderInfo};
 use jpki::transport::trace::Trace;
 use jpki::transport::wire::spaced_hex;
@@ -49,12 +51,9 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
             count => return Err(RecordRefused::SeveralCards { count }.into()),
         }
     }
-    let kinds: Vec<Option<Result<CardKind, String>>> = readers
+    let kinds: Vec<Option<anyhow::Result<CardKind>>> = readers
         .iter()
-        .map(|r| {
-            r.card_present
-                .then(|| probe(config, &r.name).map_err(|e| format!("{e:#}")))
-        })
+        .map(|r| r.card_present.then(|| probe(config, &r.name)))
         .collect();
     if let Some(path) = &config.record {
         // The card went away between the listing and the probe's connect: nothing was sent.
@@ -89,7 +88,9 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
                         entry["card_kind"] = json!(kind.id());
                         entry["token"] = json!(kind.token_name());
                     }
-                    Some(Err(why)) => entry["probe_error"] = json!(printable_lines(why)),
+                    Some(Err(why)) => {
+                        entry["probe_error"] = json!(printable_lines(&format!("{why:#}")))
+                    }
                     None => {}
                 }
                 entry
@@ -125,7 +126,7 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
             };
             let kind = match kind {
                 Some(Ok(kind)) => card_kind_text(kind, lang),
-                Some(Err(_)) => probe_failed(lang).to_string(),
+                Some(Err(why)) => probe_failed(why, lang),
                 None => String::new(),
             };
             vec![index.to_string(), printable(&r.name), kind, card]
@@ -135,9 +136,20 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
     Ok(Exit::Success)
 }
 
-fn probe_failed(lang: Lang) -> &'static str {
-    lang.pick(
-        "種類不明 (公的個人認証APを選択できません)",
-        "unknown kind (no JPKI application answered)",
-    )
+/// What a failed probe says on its reader's line: "no JPKI application" only when the card said
+/// so; a card lost or an unreadable answer is reported as what it was.
+fn probe_failed(why: &anyhow::Error, lang: Lang) -> String {
+    match why.downcast_ref::<CardError>() {
+        Some(CardError::NotMyNumberCard { .. }) => lang
+            .pick(
+                "種類不明 (公的個人認証APを選択できません)",
+                "unknown kind (no JPKI application answered)",
+            )
+            .to_string(),
+        _ => format!(
+            "{}: {}",
+            lang.pick("読み取れません", "not read"),
+            printable(&error_text(why, lang))
+        ),
+    }
 }
