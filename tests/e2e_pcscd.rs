@@ -16,7 +16,7 @@
 mod common;
 
 use std::io::Write;
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -187,39 +187,39 @@ impl Pcscd {
     }
 }
 
-/// A virtual card made by `jpki-vcard init INIT_ARGS`, served into vpcd's slot `slot`.
+/// A virtual card made by `jpki-vcard init INIT_ARGS`, served into vpcd's slot `slot` from a
+/// thread of this process (as `jpki-vcard serve --log` serves it), its log in a file.
 struct ServedCard {
-    child: Child,
+    /// Another handle on the connection to vpcd: shutting it down ends the serving thread.
+    connection: TcpStream,
+    thread: Option<std::thread::JoinHandle<()>>,
     log: PathBuf,
 }
 
 impl Drop for ServedCard {
     fn drop(&mut self) {
-        stop(&mut self.child);
+        let _ = self.connection.shutdown(std::net::Shutdown::Both);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
 impl ServedCard {
     fn serve(pcscd: &mut Pcscd, slot: u16, init_args: &[&str]) -> ServedCard {
         let state = pcscd.dir.path().join(format!("card{slot}.state"));
-        let init = Command::new(env!("CARGO_BIN_EXE_jpki-vcard"))
-            .arg("init")
-            .args(init_args)
-            .arg(&state)
-            .output()
-            .unwrap();
-        assert!(
-            init.status.success(),
-            "jpki-vcard init {init_args:?}: {}",
-            String::from_utf8_lossy(&init.stderr)
-        );
+        common::vcard_init(&state, init_args);
         let log = pcscd.dir.path().join(format!("vcard{slot}.log"));
-        let child = Command::new(env!("CARGO_BIN_EXE_jpki-vcard"))
-            .args(["serve", "--log", "--port", &(pcscd.port + slot).to_string()])
-            .arg(&state)
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
+        let mut card = jpki_vcard::VirtualCard::open(&state).unwrap();
+        let mut stream =
+            jpki_vcard::vpcd::connect(pcscd.port + slot, Duration::from_secs(10)).unwrap();
+        let connection = stream.try_clone().unwrap();
+        let mut written = std::fs::File::create(&log).unwrap();
+        let thread = std::thread::spawn(move || {
+            if let Err(e) = jpki_vcard::vpcd::serve(&mut card, &mut stream, true, &mut written) {
+                let _ = writeln!(written, "jpki-vcard: error: {e:#}");
+            }
+        });
         // "Present" comes before the card answers: right after vpcd sees it, pcscd fails
         // commands for a moment (SCARD_E_NOT_TRANSACTED). Wait until jpki's probe gets through.
         let reader = format!("Virtual PCD 00 {slot:02}");
@@ -230,7 +230,11 @@ impl ServedCard {
                     && r["probe_error"].is_null()
             })
         });
-        ServedCard { child, log }
+        ServedCard {
+            connection,
+            thread: Some(thread),
+            log,
+        }
     }
 }
 

@@ -1525,7 +1525,7 @@ use jpki::card::{
     Application, ChangeTargets, KeyReference, Pin, PinChange, PinKind,
 };
 use jpki::transport::{wire, FaultInjection, Transport};
-use jpki::virtual_card::{CardState, Profile, VirtualCard};
+use jpki_vcard::{CardState, Profile, VirtualCard};
 
 /// The values the virtual card holds, and the other ones typed: none of them may show.
 const CARD_FOUR_DIGITS: &str = "4821";

@@ -307,12 +307,7 @@ fn a_closed_or_full_stdout_is_exit_1_with_a_message() {
 fn change_pin_and_verify_pin_tell_the_cards_outcome_on_stderr_when_stdout_fails() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.state");
-    let made = Command::new(env!("CARGO_BIN_EXE_jpki-vcard"))
-        .arg("init")
-        .arg(&state)
-        .output()
-        .unwrap();
-    assert!(made.status.success());
+    common::vcard_init(&state, &[]);
     let state = path(&state).to_string();
     for how in ["closed", "full"] {
         for json in [false, true] {
@@ -414,12 +409,7 @@ fn record_refuses_an_input_of_the_run_and_a_link() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let state = d.join("card.state");
-    let made = Command::new(env!("CARGO_BIN_EXE_jpki-vcard"))
-        .arg("init")
-        .arg(&state)
-        .output()
-        .unwrap();
-    assert!(made.status.success());
+    common::vcard_init(&state, &[]);
     let trace = d.join("fresh.trace");
     std::fs::copy(common::trace("status/fresh.trace"), &trace).unwrap();
     std::os::unix::fs::symlink(&trace, d.join("link-to-trace")).unwrap();

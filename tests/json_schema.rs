@@ -167,12 +167,7 @@ fn every_json_object_matches_docs_json_md() {
     let mut seen = BTreeSet::new();
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.state");
-    let made = std::process::Command::new(env!("CARGO_BIN_EXE_jpki-vcard"))
-        .arg("init")
-        .arg(&state)
-        .output()
-        .unwrap();
-    assert!(made.status.success());
+    common::vcard_init(&state, &[]);
     let state = state.to_str().unwrap().to_string();
     let four = "4827\n6391\n";
     let eight = "ABCD1234\nWXYZ9876\n";

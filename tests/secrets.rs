@@ -9,7 +9,7 @@ use jpki::transport::trace::{CommandPattern, Exchange, Source, Trace};
 use jpki::transport::{
     Fault, FaultInjection, Recorder, Replay, ResponseCompletion, Transport, TransportError,
 };
-use jpki::virtual_card::{Profile, VirtualCard};
+use jpki_vcard::{Profile, VirtualCard};
 
 /// PIN-like values used nowhere else, so any sighting is a leak.
 const FOUR_DIGITS: &str = "4821";

@@ -20,7 +20,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const JPKI: &str = env!("CARGO_BIN_EXE_jpki");
-const VCARD: &str = env!("CARGO_BIN_EXE_jpki-vcard");
 
 /// A pseudo-terminal: the master side this test types on and reads from, and the path of the
 /// side the program under test gets as its terminal.
@@ -132,12 +131,7 @@ fn wait(child: &mut Child) -> std::process::ExitStatus {
 /// A fresh virtual card in `dir`; its state file.
 fn virtual_card(dir: &Path) -> PathBuf {
     let state = dir.join("card.state");
-    let out = Command::new(VCARD)
-        .arg("init")
-        .arg(&state)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
+    common::vcard_init(&state, &[]);
     state
 }
 

@@ -1,11 +1,13 @@
 //! `jpki-vcard`: its command line (`init`, help, exit codes), and `serve` against a stand-in for
 //! vpcd: the framing (2-byte big-endian length, then a 1-byte control or an APDU), answered over
-//! loopback. Needs no pcscd, so it runs everywhere.
+//! loopback. Needs no pcscd, so it runs everywhere. The command runs in-process, through the
+//! jpki-vcard library, exactly as its binary runs it.
 
+mod common;
+use common::{vcard, VcardRun};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 fn send(stream: &mut TcpStream, payload: &[u8]) {
@@ -22,16 +24,11 @@ fn receive(stream: &mut TcpStream) -> Vec<u8> {
     payload
 }
 
-fn vcard() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_jpki-vcard"))
-}
-
-fn init(args: &[&str], state: &Path) -> Output {
-    vcard().arg("init").args(args).arg(state).output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+fn init(args: &[&str], state: &Path) -> VcardRun {
+    let mut line = vec![std::ffi::OsString::from("init")];
+    line.extend(args.iter().map(Into::into));
+    line.push(state.into());
+    vcard(line)
 }
 
 /// The line of the state file that starts with `prefix`.
@@ -54,15 +51,20 @@ const COMMON_AP: [u8; 15] = [
 fn serves_the_atr_and_apdus_in_vpcd_framing_and_saves_what_changed() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.state");
-    assert!(init(&["--tries", "auth=2"], &state).status.success());
+    assert!(init(&["--tries", "auth=2"], &state).success());
     let vpcd = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = vpcd.local_addr().unwrap().port().to_string();
-    let mut served = vcard()
-        .args(["serve", "--port", &port])
-        .arg(&state)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let served = {
+        let state = state.clone();
+        std::thread::spawn(move || {
+            vcard([
+                "serve".into(),
+                "--port".into(),
+                port.into(),
+                std::ffi::OsString::from(state),
+            ])
+        })
+    };
     let (mut card, _) = vpcd.accept().unwrap();
     card.set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
@@ -87,9 +89,9 @@ fn serves_the_atr_and_apdus_in_vpcd_framing_and_saves_what_changed() {
     // Saved as it was answered, while the card is still served.
     assert_eq!(line(&state, "pin auth"), "pin auth 1234 1");
     // While served, the state file is held: another opener is told so.
-    let busy = jpki::virtual_card::VirtualCard::open_waiting(&state, Duration::from_millis(50));
+    let busy = jpki_vcard::VirtualCard::open_waiting(&state, Duration::from_millis(50));
     assert!(
-        matches!(busy, Err(jpki::virtual_card::StateError::Busy { .. })),
+        matches!(busy, Err(jpki_vcard::StateError::Busy { .. })),
         "{busy:?}"
     );
     // CHANGE KEY on the 共通 AP's juki key reference, right after its VERIFY.
@@ -113,15 +115,8 @@ fn serves_the_atr_and_apdus_in_vpcd_framing_and_saves_what_changed() {
     assert_eq!(receive(&mut card), [0x69, 0x86]);
     drop(card); // vpcd going away ends the service
 
-    let status = served.wait().unwrap();
-    let mut err = String::new();
-    served
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    assert!(status.success(), "{err}");
+    let served = served.join().unwrap();
+    assert!(served.success(), "{}", served.stderr);
     assert_eq!(line(&state, "pin auth"), "pin auth 1234 1");
     assert_eq!(
         line(&state, "pin juki common_ap"),
@@ -134,7 +129,7 @@ fn serves_the_atr_and_apdus_in_vpcd_framing_and_saves_what_changed() {
 fn serve_says_what_to_start_when_vpcd_is_not_listening() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.state");
-    assert!(init(&[], &state).status.success());
+    assert!(init(&[], &state).success());
     // A port that was free a moment ago: nothing listens there.
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -142,28 +137,31 @@ fn serve_says_what_to_start_when_vpcd_is_not_listening() {
         .unwrap()
         .port()
         .to_string();
-    let out = vcard()
-        .args(["serve", "--connect-timeout", "0", "--port", &port])
-        .arg(&state)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = text(&out.stderr);
+    let out = vcard([
+        "serve".into(),
+        "--connect-timeout".into(),
+        "0".into(),
+        "--port".into(),
+        port.into(),
+        std::ffi::OsString::from(&state),
+    ]);
+    assert_eq!(out.code, 1);
+    let err = &out.stderr;
     assert!(err.contains("vpcd") && err.contains("pcscd"), "{err}");
 }
 
 #[test]
 fn help_is_jpki_vcards_own() {
-    let out = vcard().arg("--help").output().unwrap();
-    assert!(out.status.success());
-    let help = text(&out.stdout);
+    let out = vcard(["--help"]);
+    assert!(out.success());
+    let help = &out.stdout;
     assert!(help.contains("virtual My Number card"), "{help}");
     assert!(help.contains("init") && help.contains("serve"), "{help}");
     assert!(help.contains("test PINs only"), "{help}");
     // Not the description of the jpki package it is built from.
     assert!(!help.contains("without risking a lock"), "{help}");
-    let out = vcard().args(["init", "--help"]).output().unwrap();
-    let help = text(&out.stdout);
+    let out = vcard(["init", "--help"]);
+    let help = &out.stdout;
     for word in [
         "juki-counters-differ",
         "common-ap-only",
@@ -201,39 +199,37 @@ fn usage_errors_exit_2_and_write_nothing() {
         (&["--no-such-flag"], "--no-such-flag"),
     ] {
         let out = init(args, &state);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        let err = text(&out.stderr);
+        assert_eq!(out.code, 2, "{args:?}");
+        let err = &out.stderr;
         assert!(err.contains(expected), "{args:?}: {err}");
         assert!(!state.exists(), "{args:?} wrote a state file");
     }
     // Not a usage error, but refused at once: nothing to read without end.
     let out = init(&["--auth-certificate", "/dev/zero"], &state);
     if Path::new("/dev/zero").exists() {
-        assert_eq!(out.status.code(), Some(1));
-        assert!(text(&out.stderr).contains("not a regular file"));
+        assert_eq!(out.code, 1);
+        assert!(out.stderr.contains("not a regular file"));
         assert!(!state.exists());
     }
-    let out = vcard().arg("frobnicate").output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let out = vcard().output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(vcard(["frobnicate"]).code, 2);
+    assert_eq!(vcard::<&str>([]).code, 2);
 }
 
 #[test]
 fn init_refuses_to_replace_a_state_file_without_force() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.state");
-    assert!(init(&["--tries", "auth=1"], &state).status.success());
+    assert!(init(&["--tries", "auth=1"], &state).success());
     let out = init(&[], &state);
-    assert_eq!(out.status.code(), Some(1));
-    let err = text(&out.stderr);
+    assert_eq!(out.code, 1);
+    let err = &out.stderr;
     assert!(
         err.contains("already exists") && err.contains("--force"),
         "{err}"
     );
     assert_eq!(line(&state, "pin auth"), "pin auth 1234 1");
     let out = init(&["--force"], &state);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out.success(), "{}", out.stderr);
     assert_eq!(line(&state, "pin auth"), "pin auth 1234 3");
     let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(names.len(), 1, "{names:?}");
@@ -257,7 +253,7 @@ fn juki_settings_name_both_key_references_unless_one_is_named() {
         ],
         &state,
     );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out.success(), "{}", out.stderr);
     assert_eq!(line(&state, "pin juki juki_ap"), "pin juki juki_ap 9999 1");
     assert_eq!(
         line(&state, "pin juki common_ap"),
@@ -269,9 +265,7 @@ fn juki_settings_name_both_key_references_unless_one_is_named() {
 fn init_offers_the_juki_profiles_the_applications_and_the_atrs() {
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name);
-    assert!(init(&["--profile", "juki-counters-differ"], &path("a"))
-        .status
-        .success());
+    assert!(init(&["--profile", "juki-counters-differ"], &path("a")).success());
     assert_eq!(
         line(&path("a"), "pin juki juki_ap"),
         "pin juki juki_ap 1234 3"
@@ -280,9 +274,7 @@ fn init_offers_the_juki_profiles_the_applications_and_the_atrs() {
         line(&path("a"), "pin juki common_ap"),
         "pin juki common_ap 1234 2"
     );
-    assert!(init(&["--profile", "common-ap-only"], &path("b"))
-        .status
-        .success());
+    assert!(init(&["--profile", "common-ap-only"], &path("b")).success());
     assert_eq!(
         line(&path("b"), "applications"),
         "applications jpki common_ap kenhojo kenkaku"
@@ -290,26 +282,19 @@ fn init_offers_the_juki_profiles_the_applications_and_the_atrs() {
     assert!(!std::fs::read_to_string(path("b"))
         .unwrap()
         .contains("juki_ap"));
-    assert!(
-        init(&["--without", "juki", "--without", "kenkaku"], &path("c"))
-            .status
-            .success()
-    );
+    assert!(init(&["--without", "juki", "--without", "kenkaku"], &path("c")).success());
     assert_eq!(
         line(&path("c"), "applications"),
         "applications jpki kenhojo"
     );
-    assert!(init(&["--atr", "juki-card"], &path("d")).status.success());
+    assert!(init(&["--atr", "juki-card"], &path("d")).success());
     assert_eq!(line(&path("d"), "atr"), "atr 3BE000FF8131FE4514");
     assert!(init(
         &["--atr", "3B 88 80 01 00 00 05 E0 B3 81 A1 00 7F"],
         &path("e")
     )
-    .status
     .success());
     assert_eq!(line(&path("e"), "atr"), "atr 3B888001000005E0B381A1007F");
-    assert!(init(&["--profile", "other-card"], &path("f"))
-        .status
-        .success());
+    assert!(init(&["--profile", "other-card"], &path("f")).success());
     assert_eq!(line(&path("f"), "atr"), "atr 3B80800101");
 }

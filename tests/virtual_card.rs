@@ -3,22 +3,12 @@
 
 mod common;
 use common::{jpki, json};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 fn init(state: &Path, args: &[&str]) {
-    let out = Command::new(env!("CARGO_BIN_EXE_jpki-vcard"))
-        .arg("init")
-        .args(args)
-        .arg(state)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::vcard_init(state, args);
 }
 
 fn on(state: &Path, args: &[&str], stdin: &str) -> (i32, String, String) {
@@ -263,10 +253,7 @@ fn an_old_state_file_with_one_juki_line_still_works() {
         "applications jpki juki kenhojo\npin sign ABC123 5\npin auth 1234 3\n\
          pin juki 1234 1\npin kenhojo 1234 3\nlocked-probe 63C0\nauth-certificate ",
     );
-    let der = std::fs::read(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/auth-cert-valid.der"),
-    )
-    .unwrap();
+    let der = jpki_vcard::TEST_AUTH_CERTIFICATE;
     old.push_str(&der.iter().map(|b| format!("{b:02X}")).collect::<String>());
     old.push('\n');
     std::fs::write(&state, &old).unwrap();
@@ -329,7 +316,7 @@ fn parallel_changes_of_different_pins_all_land() {
 fn a_run_holding_the_card_makes_the_next_wait_and_loses_nothing() {
     use jpki::apdu::{Command as Apdu, Response, StatusWord};
     use jpki::card::{Application, PinKind};
-    use jpki::virtual_card::VirtualCard;
+    use jpki_vcard::VirtualCard;
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.state");
     init(&state, &[]);
@@ -432,7 +419,7 @@ fn status_writes_nothing_and_works_in_a_read_only_folder() {
 fn a_change_that_cannot_be_saved_is_reported_unchanged() {
     use jpki::card::{change_pins, ChangeTargets, Outcome, PinChange, PinKind};
     use jpki::transport::Transport;
-    use jpki::virtual_card::VirtualCard;
+    use jpki_vcard::VirtualCard;
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("cards");
     std::fs::create_dir(&folder).unwrap();

@@ -88,7 +88,7 @@ fn checks(config: &Config, lang: Lang) -> (Vec<Check>, Vec<String>) {
                 .and_then(|t| t.reader)
                 .unwrap_or_else(|| "replay".to_string()),
         ),
-        CardSource::Virtual(_) => Some(jpki::virtual_card::READER_NAME.to_string()),
+        CardSource::Virtual(_) => Some(jpki_vcard::READER_NAME.to_string()),
         CardSource::Reader(_) => None,
     };
     let wanted = match &config.source {

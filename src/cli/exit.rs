@@ -7,6 +7,7 @@ use super::text::Lang;
 use jpki::card::{CardError, ChangeInputError, NeedsExperimental, PinFormatError};
 use jpki::transport::trace::TraceError;
 use jpki::transport::TransportError;
+use jpki_vcard::StateError;
 
 /// The documented exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,7 +135,10 @@ fn transport_exit(e: &TransportError) -> Exit {
         TransportError::CardRemoved | TransportError::CardReset => Exit::CardRemoved,
         TransportError::WaitTimedOut { .. } => Exit::WaitTimedOut,
         TransportError::Reader(_) => Exit::ReaderFailure,
-        TransportError::Trace(_) | TransportError::VirtualCard(_) => Exit::Trace,
+        TransportError::Trace(_) => Exit::Trace,
+        // The virtual card's state file is for developers, as a trace is.
+        TransportError::Backend(e) if e.is::<StateError>() => Exit::Trace,
+        TransportError::Backend(_) => Exit::ReaderFailure,
     }
 }
 

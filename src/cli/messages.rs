@@ -15,7 +15,7 @@ use jpki::card::{
 };
 use jpki::transport::trace::TraceError;
 use jpki::transport::TransportError;
-use jpki::virtual_card::StateError;
+use jpki_vcard::StateError;
 
 /// What went wrong, as the first line (or lines) after "jpki: error:".
 pub fn error_text(error: &anyhow::Error, lang: Lang) -> String {
@@ -257,7 +257,10 @@ fn transport_ja(error: &TransportError) -> String {
             format!("カードリーダーでエラーが起きました。PC/SC の詳細 (英語):\n{detail}")
         }
         TransportError::Trace(e) => trace_ja(e),
-        TransportError::VirtualCard(e) => state_ja(e),
+        TransportError::Backend(e) => match e.downcast_ref::<StateError>() {
+            Some(e) => state_ja(e),
+            None => format!("カードリーダーでエラーが起きました。詳細 (英語):\n{e}"),
+        },
     }
 }
 

@@ -7,7 +7,7 @@ use jpki::card::token::CardKind;
 use jpki::transport::pcsc::{card_ready, list_readers, wait_for_card, PcscReader};
 use jpki::transport::trace::{Source, Trace};
 use jpki::transport::{Recorder, Replay, ResponseCompletion, Transport, TransportError};
-use jpki::virtual_card::VirtualCard;
+use jpki_vcard::VirtualCard;
 
 /// The transport stack for this run: completion over (recorder over) the reader or replay.
 pub fn open(config: &Config) -> Result<Box<dyn Transport>, TransportError> {

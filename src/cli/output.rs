@@ -9,6 +9,7 @@
 
 use anyhow::Context;
 use serde_json::Value;
+use std::fmt::Write as _;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -76,35 +77,20 @@ pub fn note(text: impl AsRef<str>) {
 
 /// `value` as one line of JSON. serde_json escapes the C0 controls; this also writes DEL, the C1
 /// controls and the bidirectional controls as `\u` escapes, so text from a card or a reader
-/// cannot act on a terminal that shows the JSON either.
+/// cannot act on a terminal that shows the JSON either. Such a character can only stand inside a
+/// string of compact JSON, so escaping it wherever it stands keeps the JSON what it was.
 pub fn json_line(value: &Value) -> String {
-    let mut out = Vec::new();
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, InertStrings);
-    serde::Serialize::serialize(value, &mut serializer).expect("a Value always serializes");
-    let mut text = String::from_utf8(out).expect("serde_json writes UTF-8");
+    let compact = value.to_string();
+    let mut text = String::with_capacity(compact.len() + 1);
+    for c in compact.chars() {
+        if jpki::transport::is_unprintable(c) {
+            let _ = write!(text, "\\u{:04x}", u32::from(c));
+        } else {
+            text.push(c);
+        }
+    }
     text.push('\n');
     text
-}
-
-/// serde_json's compact layout, with the extra escapes of [`json_line`].
-struct InertStrings;
-
-impl serde_json::ser::Formatter for InertStrings {
-    fn write_string_fragment<W: ?Sized + Write>(
-        &mut self,
-        writer: &mut W,
-        fragment: &str,
-    ) -> std::io::Result<()> {
-        for c in fragment.chars() {
-            if jpki::transport::is_unprintable(c) {
-                write!(writer, "\\u{:04x}", u32::from(c))?;
-            } else {
-                let mut bytes = [0u8; 4];
-                writer.write_all(c.encode_utf8(&mut bytes).as_bytes())?;
-            }
-        }
-        Ok(())
-    }
 }
 
 /// Whether stdout (fd 1) was closed when the process started.

@@ -12,7 +12,7 @@ use jpki::card::CardError;
 use jpki::transport::pcsc::{list_readers, ReaderInfo};
 use jpki::transport::trace::Trace;
 use jpki::transport::wire::spaced_hex;
-use jpki::virtual_card::{self, VirtualCard};
+use jpki_vcard::VirtualCard;
 use serde_json::json;
 
 /// List the readers (or, with `--replay` or `--virtual-card`, the one reader it stands for) and probe each
@@ -35,7 +35,7 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
             // Opened, not used: a bad state file is reported here as `status` would report it.
             let card = VirtualCard::open(path)?;
             vec![ReaderInfo {
-                name: virtual_card::READER_NAME.to_string(),
+                name: jpki_vcard::READER_NAME.to_string(),
                 card_present: true,
                 atr: Some(card.answer_to_reset()),
             }]

@@ -96,3 +96,44 @@ pub fn documented_exit_codes() -> Vec<i32> {
     assert!(codes.contains(&0) && codes.len() > 5, "{codes:?}");
     codes
 }
+
+/// What an in-process `jpki-vcard` run gave: its exit code and what it printed.
+#[derive(Debug)]
+pub struct VcardRun {
+    /// The exit code.
+    pub code: u8,
+    /// What it wrote on stdout.
+    pub stdout: String,
+    /// What it wrote on stderr.
+    pub stderr: String,
+}
+
+impl VcardRun {
+    /// Whether it exited 0.
+    pub fn success(&self) -> bool {
+        self.code == 0
+    }
+}
+
+/// `jpki-vcard ARGS`, run in-process through its library: a test of this package cannot count on
+/// another package's binary having been built.
+pub fn vcard<T: Into<std::ffi::OsString> + Clone>(args: impl IntoIterator<Item = T>) -> VcardRun {
+    let mut line: Vec<std::ffi::OsString> = vec!["jpki-vcard".into()];
+    line.extend(args.into_iter().map(Into::into));
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let code = jpki_vcard::cli::run(line, &mut stdout, &mut stderr);
+    VcardRun {
+        code,
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+/// `jpki-vcard init ARGS STATE`, which must succeed.
+pub fn vcard_init(state: &std::path::Path, args: &[&str]) {
+    let mut line: Vec<std::ffi::OsString> = vec!["init".into()];
+    line.extend(args.iter().map(Into::into));
+    line.push(state.into());
+    let run = vcard(line);
+    assert!(run.success(), "jpki-vcard init {args:?}: {}", run.stderr);
+}

@@ -3,8 +3,8 @@
 //! docs/virtual-card.md lists every answer and which of them are assumptions.
 
 use super::model::{Ap, CardState, Certificate, File, PinFile};
-use crate::apdu::{Instruction, StatusWord};
-use crate::card::{Application, ChangeCommand, KeyReference, Pin, PinKind};
+use jpki::apdu::{Instruction, StatusWord};
+use jpki::card::{Application, ChangeCommand, KeyReference, Pin, PinKind};
 
 /// CLA of the ISO commands.
 const CLA_ISO: u8 = 0x00;

@@ -1,17 +1,22 @@
-//! A virtual My Number card: a stateful model of the card's applications, files and PINs that
-//! answers APDUs as docs/protocol.md describes. It implements [`Transport`], so tests drive every
-//! command in-process, and `jpki-vcard` serves it to pcscd through vpcd. docs/virtual-card.md
-//! says what it models, from which public sources, and what it assumes.
+//! A virtual My Number card for tests: a stateful model of the card's applications, files and
+//! PINs that answers APDUs as docs/protocol.md describes. It implements jpki's
+//! [`Transport`], so tests drive every command in-process, and `jpki-vcard` serves it to pcscd
+//! through vpcd. docs/virtual-card.md says what it models, from which public sources, and what
+//! it assumes.
 //!
 //! Layout: `model` (what the card holds), `answer` (how it answers a command), `profile`
 //! (ready-made cards), `state_file` (the card's memory as text), `store` (that text on disk,
-//! locked and replaced atomically).
+//! locked and replaced atomically), `vpcd` (the card served to pcscd), `cli` (the `jpki-vcard`
+//! command).
+#![forbid(unsafe_code)]
 
 mod answer;
+pub mod cli;
 mod model;
 mod profile;
 mod state_file;
 mod store;
+pub mod vpcd;
 
 pub use model::{
     Ap, CardState, Certificate, Code, File, LockedProbe, PinFile, PinRecord, AUTH_CERTIFICATE_EF,
@@ -25,12 +30,20 @@ pub use profile::{
 pub use state_file::{application_id, applications_from_id, StateError};
 pub use store::{LOCK_WAIT, MAX_STATE_BYTES};
 
-use crate::apdu::StatusWord;
-use crate::transport::{wire, Transport, TransportError};
 use answer::Session;
+use jpki::apdu::StatusWord;
+use jpki::transport::{wire, Transport, TransportError};
 use std::path::Path;
 use std::time::Duration;
 use store::StateFile;
+
+/// A state file that cannot be used, as a reader failure: kept whole, so the `jpki` command
+/// still tells it apart (exit 11, docs/exit-codes.md).
+impl From<StateError> for TransportError {
+    fn from(error: StateError) -> TransportError {
+        TransportError::Backend(Box::new(error))
+    }
+}
 
 /// The reader name the virtual card reports when used in-process (`--virtual-card`).
 pub const READER_NAME: &str = "jpki Virtual Card 00 00";

@@ -3,7 +3,7 @@
 //! PINs and files are then set one by one (`jpki-vcard init`).
 
 use super::model::{Ap, CardState, Certificate, Code, LockedProbe, PinRecord};
-use crate::card::{Application, KeyReference, PinKind};
+use jpki::card::{Application, KeyReference, PinKind};
 
 /// The sign password every profile starts with.
 pub const DEFAULT_SIGN_PASSWORD: &str = "ABC123";
@@ -11,17 +11,17 @@ pub const DEFAULT_SIGN_PASSWORD: &str = "ABC123";
 pub const DEFAULT_FOUR_DIGIT_PIN: &str = "1234";
 
 /// The user-authentication certificate every profile starts with: a generated RSA-2048 test
-/// certificate valid until 2031-03-31 (`cargo run --example make-test-certificates`), of a real
-/// one's size and shape, so plain `status` over the virtual card reads and parses what a real card
-/// serves. `jpki-vcard init --auth-certificate` puts another one (for example the expired
+/// certificate valid until 2031-03-31 (`cargo run -p jpki-vcard --example
+/// make-test-certificates`), of a real one's size and shape, so plain `status` over the virtual
+/// card reads and parses what a real card serves. `jpki-vcard init --auth-certificate` puts another one (for example the expired
 /// fixture) in its place.
-pub const TEST_AUTH_CERTIFICATE: &[u8] = include_bytes!("../../tests/fixtures/auth-cert-valid.der");
+pub const TEST_AUTH_CERTIFICATE: &[u8] = include_bytes!("../fixtures/auth-cert-valid.der");
 /// The signature certificate every adult profile starts with (EF 00 01).
-pub const TEST_SIGN_CERTIFICATE: &[u8] = include_bytes!("../../tests/fixtures/sign-cert-valid.der");
+pub const TEST_SIGN_CERTIFICATE: &[u8] = include_bytes!("../fixtures/sign-cert-valid.der");
 /// The test CA certificate that issued [`TEST_AUTH_CERTIFICATE`] (EF 00 0B).
-pub const TEST_AUTH_CA_CERTIFICATE: &[u8] = include_bytes!("../../tests/fixtures/auth-ca-cert.der");
+pub const TEST_AUTH_CA_CERTIFICATE: &[u8] = include_bytes!("../fixtures/auth-ca-cert.der");
 /// The test CA certificate that issued [`TEST_SIGN_CERTIFICATE`] (EF 00 02).
-pub const TEST_SIGN_CA_CERTIFICATE: &[u8] = include_bytes!("../../tests/fixtures/sign-ca-cert.der");
+pub const TEST_SIGN_CA_CERTIFICATE: &[u8] = include_bytes!("../fixtures/sign-ca-cert.der");
 
 /// The ATR a My Number card profile answers: one of the contact ATRs pcsc-tools'
 /// smartcard_list.txt lists as "Japanese Individual Number Card (My Number Card)"

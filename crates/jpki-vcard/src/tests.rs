@@ -1,8 +1,8 @@
 //! The virtual card against the protocol notes, driven in-process through `Transport`.
 
 use super::*;
-use crate::apdu::{Command, Response};
-use crate::card::{read_pin_statuses, Application, KeyReference, PinKind};
+use jpki::apdu::{Command, Response};
+use jpki::card::{read_pin_statuses, Application, KeyReference, PinKind};
 
 fn send(card: &mut VirtualCard, command: &Command) -> Response {
     Response::parse(&card.respond(&command.to_bytes())).unwrap()
@@ -59,16 +59,16 @@ fn value(key: KeyReference) -> &'static [u8] {
 /// The change command a key reference takes, carrying `new`.
 fn change(key: KeyReference, new: &[u8]) -> Command {
     match key.change_command() {
-        crate::card::ChangeCommand::ReferenceData => Command::change_reference_data(new),
-        crate::card::ChangeCommand::Key => Command::change_key(new),
+        jpki::card::ChangeCommand::ReferenceData => Command::change_reference_data(new),
+        jpki::card::ChangeCommand::Key => Command::change_key(new),
     }
 }
 
 /// The other change command, which this key reference does not take.
 fn other_change(key: KeyReference, new: &[u8]) -> Command {
     match key.change_command() {
-        crate::card::ChangeCommand::ReferenceData => Command::change_key(new),
-        crate::card::ChangeCommand::Key => Command::change_reference_data(new),
+        jpki::card::ChangeCommand::ReferenceData => Command::change_key(new),
+        jpki::card::ChangeCommand::Key => Command::change_reference_data(new),
     }
 }
 
@@ -701,9 +701,12 @@ fn a_change_that_cannot_be_saved_is_undone_and_answered_6581() {
     );
     assert_eq!(tries(&card, KENHOJO), 3);
     match card.finish() {
-        Err(TransportError::VirtualCard(StateError::Io { reason, .. })) => {
-            assert!(reason.starts_with("cannot write"), "{reason}")
-        }
+        Err(TransportError::Backend(error)) => match error.downcast_ref::<StateError>() {
+            Some(StateError::Io { reason, .. }) => {
+                assert!(reason.starts_with("cannot write"), "{reason}")
+            }
+            other => panic!("{other:?}"),
+        },
         other => panic!("{other:?}"),
     }
     // Reported once.

@@ -58,9 +58,10 @@ pub enum TransportError {
     /// A trace file could not be read or did not match the exchange.
     #[error(transparent)]
     Trace(#[from] TraceError),
-    /// The virtual card's state file could not be read, parsed or written.
+    /// A failure of the reader's own machinery, kept whole so a caller can tell what it is:
+    /// the virtual card's state file, for one. It shows as the inner error does.
     #[error(transparent)]
-    VirtualCard(#[from] crate::virtual_card::StateError),
+    Backend(Box<dyn std::error::Error + Send + Sync>),
 }
 
 fn list(names: &[String]) -> String {

@@ -15,7 +15,7 @@
 
 use super::model::{Ap, CardState, Certificate, Code, LockedProbe, PinRecord};
 use super::profile::{MY_NUMBER_CARD_ATR, OTHER_CARD_ATR};
-use crate::card::{KeyReference, Pin, PinKind};
+use jpki::card::{KeyReference, Pin, PinKind};
 use std::fmt::Write as _;
 use thiserror::Error;
 
@@ -352,8 +352,8 @@ pub fn parse(text: &str, origin: &str) -> Result<CardState, StateError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::card::Application;
-    use crate::virtual_card::Profile;
+    use crate::Profile;
+    use jpki::card::Application;
 
     fn juki(application: Application) -> KeyReference {
         KeyReference {

@@ -1,31 +1,23 @@
 //! `jpki-vcard`: create a virtual My Number card's state file, and serve the card to pcscd
-//! through vsmartcard's vpcd driver, so real PC/SC clients (jpki, OpenSC) can talk to it.
-//!
-//! vpcd framing (vsmartcard docs "Creating a virtual smart card"): every message is a 2-byte
-//! big-endian length, then the payload. A 1-byte payload from vpcd is a control message
-//! (00 power off, 01 power on, 02 reset, 04 get ATR; only the ATR gets an answer); any longer
-//! payload is a command APDU, answered with one framed response APDU.
+//! through vsmartcard's vpcd driver (see [`crate::vpcd`]), so real PC/SC clients (jpki, OpenSC)
+//! can talk to it. The binary is [`main`]; tests run the same command in-process with [`run`].
 //!
 //! Exit codes: 0 done, 1 the work failed (a file, vpcd), 2 a usage error (clap's own, or a
 //! setting the chosen profile cannot take).
 
+use crate::{
+    applications_from_id, vpcd, Ap, CardState, Certificate, Code, LockedProbe, PinRecord, Profile,
+    StateError, VirtualCard, JUKI_CARD_ATR, MY_NUMBER_CARD_ATR,
+};
 use anyhow::{Context, Result};
 use clap::builder::PossibleValuesParser;
 use clap::{Parser, Subcommand};
 use jpki::card::{Application, KeyReference, Pin, PinKind};
-use jpki::transport::wire::{redacted_hex, spaced_hex};
-use jpki::virtual_card::{
-    applications_from_id, Ap, CardState, Certificate, Code, LockedProbe, Profile, VirtualCard,
-    JUKI_CARD_ATR, MY_NUMBER_CARD_ATR,
-};
-use std::io::{ErrorKind, Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::ffi::OsString;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
-
-/// The port vpcd listens on by default (/etc/reader.conf.d/vpcd: CHANNELID 0x8C7B).
-const VPCD_DEFAULT_PORT: u16 = 35963;
+use std::time::Duration;
 
 const ABOUT: &str = "A virtual My Number card for tests: write its state file, or serve it to \
 pcscd through vsmartcard's vpcd driver";
@@ -114,7 +106,7 @@ enum Command {
     #[command(after_help = AFTER_HELP)]
     Serve {
         /// vpcd's port on 127.0.0.1 (loopback only).
-        #[arg(long, default_value_t = VPCD_DEFAULT_PORT)]
+        #[arg(long, default_value_t = vpcd::DEFAULT_PORT)]
         port: u16,
         /// How long to keep trying to reach vpcd, in seconds (pcscd may still be starting).
         #[arg(long, default_value_t = 10)]
@@ -236,22 +228,61 @@ fn usage(message: String) -> Failure {
     Failure::Usage(message)
 }
 
-fn main() -> ExitCode {
+/// `jpki-vcard` as its binary runs: the process's arguments, and clap's own help, version and
+/// usage errors on the terminal.
+pub fn main() -> ExitCode {
     let args = Args::parse();
-    match run(args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Usage(message)) => {
-            eprintln!("jpki-vcard: error: {message}\n\nFor more information, try '--help'.");
-            ExitCode::from(2)
+    ExitCode::from(finish(
+        execute(args, &mut std::io::stderr()),
+        &mut std::io::stderr(),
+    ))
+}
+
+/// `jpki-vcard` in-process, for tests: `args` as a command line (the program's name first), what
+/// it would print on stdout written to `out` and on stderr to `err`; the exit code.
+pub fn run<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    match Args::try_parse_from(args) {
+        Ok(args) => {
+            let result = execute(args, err);
+            finish(result, err)
         }
-        Err(Failure::Run(e)) => {
-            eprintln!("jpki-vcard: error: {e:#}");
-            ExitCode::from(1)
+        // Help and version go to stdout, usage errors to stderr, as clap prints them itself.
+        Err(e) => {
+            let text = e.render().to_string();
+            let shown = if e.use_stderr() {
+                err.write_all(text.as_bytes())
+            } else {
+                out.write_all(text.as_bytes())
+            };
+            drop(shown);
+            u8::try_from(e.exit_code()).unwrap_or(2)
         }
     }
 }
 
-fn run(args: Args) -> Result<(), Failure> {
+/// The exit code of a run, with its error said on `err`.
+fn finish(result: Result<(), Failure>, err: &mut dyn Write) -> u8 {
+    match result {
+        Ok(()) => 0,
+        Err(Failure::Usage(message)) => {
+            let _ = writeln!(
+                err,
+                "jpki-vcard: error: {message}\n\nFor more information, try '--help'."
+            );
+            2
+        }
+        Err(Failure::Run(e)) => {
+            let _ = writeln!(err, "jpki-vcard: error: {e:#}");
+            1
+        }
+    }
+}
+
+fn execute(args: Args, err: &mut dyn Write) -> Result<(), Failure> {
     match args.command {
         Command::Init {
             profile,
@@ -281,7 +312,7 @@ fn run(args: Args) -> Result<(), Failure> {
                 card.atr = atr;
             }
             VirtualCard::create_state(&card, &state, force).map_err(|e| match e {
-                jpki::virtual_card::StateError::Exists { .. } => {
+                StateError::Exists { .. } => {
                     Failure::Run(anyhow::anyhow!("{e}; pass --force to replace it"))
                 }
                 e => Failure::Run(e.into()),
@@ -297,6 +328,7 @@ fn run(args: Args) -> Result<(), Failure> {
             Duration::from_secs(connect_timeout),
             log,
             &state,
+            err,
         )?),
     }
 }
@@ -332,7 +364,7 @@ fn records<'a>(
     profile: Profile,
     option: &str,
     target: Target,
-) -> Result<Vec<&'a mut jpki::virtual_card::PinRecord>, Failure> {
+) -> Result<Vec<&'a mut PinRecord>, Failure> {
     let found: Vec<_> = match target {
         Target::Pin(kind) => card.pins_of(kind).collect(),
         Target::Key(key) => card.pin_mut(key).into_iter().collect(),
@@ -397,113 +429,12 @@ fn set_tries(
     Ok(())
 }
 
-/// Connect to vpcd, retrying while pcscd starts; loopback only, by design.
-fn connect(port: u16, timeout: Duration) -> Result<TcpStream> {
-    let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let started = Instant::now();
-    loop {
-        match TcpStream::connect(address) {
-            Ok(stream) => return Ok(stream),
-            // vpcd listens only once pcscd has loaded the driver: keep knocking until the deadline.
-            Err(_) if started.elapsed() < timeout => std::thread::sleep(Duration::from_millis(50)),
-            Err(e) => {
-                return Err(e).with_context(|| {
-                    format!(
-                        "cannot reach vpcd on {address}; is pcscd running with vsmartcard-vpcd?"
-                    )
-                })
-            }
-        }
-    }
-}
-
-/// Ask the kernel to acknowledge what arrives at once, not after the delayed-ACK timer.
-///
-/// vpcd writes a message's 2-byte length and its body in two sends without TCP_NODELAY, so
-/// Nagle holds the body until the length is acknowledged; with the ACK delayed (up to 40 ms on
-/// Linux) every APDU would cost ~40 ms that no real reader adds. Linux clears the flag after
-/// use, so it is set again before every read.
-#[cfg(target_os = "linux")]
-fn quick_ack(stream: &TcpStream) {
-    use std::os::fd::AsRawFd;
-    let on: libc::c_int = 1;
-    // SAFETY: a valid socket descriptor, a c_int option value and its exact size.
-    let _ = unsafe {
-        libc::setsockopt(
-            stream.as_raw_fd(),
-            libc::IPPROTO_TCP,
-            libc::TCP_QUICKACK,
-            (&on as *const libc::c_int).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-}
-
-#[cfg(not(target_os = "linux"))]
-fn quick_ack(_stream: &TcpStream) {}
-
-/// Read one framed message; `None` when vpcd closed the connection.
-fn read_message(stream: &mut TcpStream) -> Result<Option<Vec<u8>>> {
-    quick_ack(stream);
-    let mut length = [0u8; 2];
-    match stream.read_exact(&mut length) {
-        Ok(()) => {}
-        // pcscd stopping closes or resets the connection: the card's work is done.
-        Err(e)
-            if matches!(
-                e.kind(),
-                ErrorKind::UnexpectedEof | ErrorKind::ConnectionReset
-            ) =>
-        {
-            return Ok(None)
-        }
-        Err(e) => return Err(e).context("reading from vpcd"),
-    }
-    quick_ack(stream);
-    let mut payload = vec![0u8; usize::from(u16::from_be_bytes(length))];
-    stream
-        .read_exact(&mut payload)
-        .context("reading a message body from vpcd")?;
-    Ok(Some(payload))
-}
-
-fn write_message(stream: &mut TcpStream, payload: &[u8]) -> Result<()> {
-    let length = u16::try_from(payload.len()).context("an answer longer than 65535 bytes")?;
-    let mut frame = length.to_be_bytes().to_vec();
-    frame.extend_from_slice(payload);
-    stream.write_all(&frame).context("writing to vpcd")
-}
-
-fn serve(port: u16, timeout: Duration, log: bool, path: &Path) -> Result<()> {
-    // Opened first and held to the end: no other run can use this card while it is served.
+/// `serve`: the card, opened first and held to the end so no other run can use it while it is
+/// served, behind vpcd until pcscd goes away.
+fn serve(port: u16, timeout: Duration, log: bool, path: &Path, err: &mut dyn Write) -> Result<()> {
     let mut card = VirtualCard::open(path)?;
-    let mut stream = connect(port, timeout)?;
-    stream.set_nodelay(true).ok();
-    while let Some(message) = read_message(&mut stream)? {
-        match message.as_slice() {
-            // Power off, power on, reset: the card forgets its selection and verified PIN.
-            [control @ 0x00..=0x02] => {
-                card.reset();
-                if log {
-                    eprintln!("# vpcd control {control:02X}: the card forgets its session");
-                }
-            }
-            [0x04] => write_message(&mut stream, &card.answer_to_reset())?,
-            [other] => eprintln!("jpki-vcard: ignoring unknown vpcd control {other:02X}"),
-            [] => {}
-            command => {
-                let answer = card.respond(command);
-                write_message(&mut stream, &answer)?;
-                if log {
-                    eprintln!("> {}\n< {}", redacted_hex(command), spaced_hex(&answer));
-                }
-                if let Some(error) = card.take_save_error() {
-                    eprintln!("jpki-vcard: {error}; the card answered 65 81 and kept its state");
-                }
-            }
-        }
-    }
-    Ok(())
+    let mut stream = vpcd::connect(port, timeout)?;
+    vpcd::serve(&mut card, &mut stream, log, err)
 }
 
 #[cfg(test)]

@@ -1,15 +1,15 @@
 //! Regenerate the test certificates, and (with `--traces`) the full-status traces that carry
 //! their bytes:
 //!
-//!     cargo run --example make-test-certificates [-- --traces]
+//!     cargo run -p jpki-vcard --example make-test-certificates [-- --traces]
 //!
-//! Writes under tests/fixtures/: two test CA certificates (user authentication, EF 00 0B; digital
+//! Writes under crates/jpki-vcard/fixtures/: two test CA certificates (user authentication, EF 00 0B; digital
 //! signature, EF 00 02), the user-authentication certificate valid until 2031-03-31 and one that
 //! expired on 2025-03-31 (EF 00 0A), and the signature certificate (EF 00 01). All are RSA-2048
 //! with SHA-256, shaped like J-LIS's (issuer `C=JP, O=JPKI, OU=JPKI for user authentication,
 //! OU=Japan Agency for Local Authority Information Systems`, of a real auth certificate's size)
 //! and marked `TEST ONLY` in their names and policy text. The keys are the published test keys
-//! in tests/fixtures/test-keys/, and RSA PKCS #1 v1.5 signatures are deterministic, so the bytes
+//! in crates/jpki-vcard/fixtures/test-keys/, and RSA PKCS #1 v1.5 signatures are deterministic, so the bytes
 //! are the same on every run.
 //!
 //! `--traces` also writes the hand-written traces under apdu-traces/card/ and
@@ -33,9 +33,9 @@ const JLIS: &str = "Japan Agency for Local Authority Information Systems";
 const TEST_ONLY: &str = "TEST ONLY - jpki test fixture, not issued by J-LIS";
 
 /// One of the published test keys.
-fn test_key(root: &Path, name: &str) -> KeyPair {
-    let path = root
-        .join("tests/fixtures/test-keys")
+fn test_key(package: &Path, name: &str) -> KeyPair {
+    let path = package
+        .join("fixtures/test-keys")
         .join(format!("{name}.pem"));
     let pem = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     KeyPair::from_pkcs8_pem_and_sign_algo(&pem, &PKCS_RSA_SHA256).unwrap()
@@ -182,11 +182,11 @@ fn leaf_params(
 }
 
 /// The five fixtures: (file name, DER).
-fn certificates(root: &Path) -> Vec<(&'static str, Vec<u8>)> {
-    let auth_ca_key = test_key(root, "auth-ca");
-    let sign_ca_key = test_key(root, "sign-ca");
-    let auth_key = test_key(root, "auth");
-    let sign_key = test_key(root, "sign");
+fn certificates(package: &Path) -> Vec<(&'static str, Vec<u8>)> {
+    let auth_ca_key = test_key(package, "auth-ca");
+    let sign_ca_key = test_key(package, "sign-ca");
+    let auth_key = test_key(package, "auth");
+    let sign_key = test_key(package, "sign");
 
     let auth_ca_params = ca_params("user authentication", 0x7E57_0001);
     let sign_ca_params = ca_params("digital signature", 0x7E57_0002);
@@ -524,19 +524,21 @@ fn write_traces(root: &Path, valid: &[u8], expired: &[u8]) -> usize {
 }
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let package = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // The traces belong to the whole repository, two folders up.
+    let root = &package.join("../..");
     let traces = match std::env::args().nth(1).as_deref() {
         None => false,
         Some("--traces") => true,
         Some(other) => {
-            eprintln!("usage: cargo run --example make-test-certificates [-- --traces] ({other}?)");
+            eprintln!("usage: cargo run -p jpki-vcard --example make-test-certificates [-- --traces] ({other}?)");
             std::process::exit(2);
         }
     };
-    let certificates = certificates(root);
+    let certificates = certificates(package);
     for (name, der) in &certificates {
-        fs::write(root.join("tests/fixtures").join(name), der).unwrap();
-        println!("tests/fixtures/{name}: {} bytes", der.len());
+        fs::write(package.join("fixtures").join(name), der).unwrap();
+        println!("crates/jpki-vcard/fixtures/{name}: {} bytes", der.len());
     }
     if traces {
         let der = |wanted: &str| {
