@@ -673,18 +673,16 @@ fn readers_status_change_pin_and_status_again_through_pcscd() {
 
 /// Send `commands` inside one PC/SC transaction through the library's real reader; the status
 /// word of each.
-fn in_one_hold(commands: &[jpki::apdu::Command]) -> Vec<jpki::apdu::StatusWord> {
-    use jpki::transport::Transport;
+fn in_one_transaction(commands: &[jpki::apdu::Command]) -> Vec<jpki::apdu::StatusWord> {
+    use jpki::transport::Reader;
     let mut reader = jpki::transport::pcsc::PcscReader::connect(Some(VPCD_READER)).unwrap();
+    let mut card = reader.transaction().unwrap();
     let mut words = Vec::new();
-    reader
-        .exclusive(&mut |held| {
-            for command in commands {
-                let answer = held.transmit(&command.to_bytes()).unwrap();
-                words.push(jpki::apdu::Response::parse(&answer).unwrap().sw);
-            }
-        })
-        .unwrap();
+    for command in commands {
+        let answer = card.transmit(&command.to_bytes()).unwrap();
+        words.push(jpki::apdu::Response::parse(&answer).unwrap().sw);
+    }
+    card.end().unwrap();
     words
 }
 
@@ -701,7 +699,7 @@ fn a_pin_change_through_pcsc_holds_and_the_reset_after_it() {
     ];
     // The change-pin exchange: select, read the counter, VERIFY, CHANGE, in one transaction.
     let resets = stack.resets();
-    let words = in_one_hold(&[
+    let words = in_one_transaction(&[
         select[0].clone(),
         select[1].clone(),
         Command::read_retry_counter(),
@@ -719,9 +717,9 @@ fn a_pin_change_through_pcsc_holds_and_the_reset_after_it() {
         ]
     );
     assert!(stack.resets() > resets, "{}", stack.card_log());
-    // That hold carried a PIN, so it ended with a card reset: nothing is selected or verified in
-    // the next one, and CHANGE without a VERIFY is refused.
-    let words = in_one_hold(&[
+    // That transaction carried a PIN, so it ended with a card reset: nothing is selected or
+    // verified in the next one, and CHANGE without a VERIFY is refused.
+    let words = in_one_transaction(&[
         Command::change_reference_data(b"1111"),
         select[0].clone(),
         select[1].clone(),
@@ -740,7 +738,10 @@ fn a_pin_change_through_pcsc_holds_and_the_reset_after_it() {
     );
     assert_eq!(tries_of(&tries(&jpki_status()), "kenhojo"), Some(2));
     let (code, _, err) = run(&["change-pin", "--stdin", "kenhojo"], Some("8642\n1234\n"));
-    assert_eq!(code, 0, "the PIN changed in the first hold is 8642: {err}");
+    assert_eq!(
+        code, 0,
+        "the PIN changed in the first transaction is 8642: {err}"
+    );
 }
 
 /// Another program's PC/SC handle, shared, that has selected the JPKI application and verified

@@ -1496,9 +1496,12 @@ fn status_in_process_never_sends_a_pin_and_stops_when_the_card_is_gone() {
     let mut tally = Tally::default();
     for at in 0..steps {
         for fault in Fault::catalogue() {
-            let mut card = FaultInjection::new(Replay::new(base.clone()), at, fault.clone());
+            let mut card = Layered::new(
+                Replay::new(base.clone()),
+                FaultInjection::new(at, fault.clone()),
+            );
             let result = read_pin_statuses(&mut card);
-            let counts = card.counts().clone();
+            let counts = card.layer().counts().clone();
             assert!(
                 tally.count(&counts),
                 "the fault at step {} never fired",
@@ -1524,7 +1527,7 @@ use jpki::card::{
     change_pins, precheck, precheck_verify, read_card_report, read_pin_statuses, verify_pin,
     Application, ChangeTargets, KeyReference, Pin, PinChange, PinKind,
 };
-use jpki::transport::{wire, FaultInjection, Transport};
+use jpki::transport::{wire, FaultInjection, Layer, Layered, Transaction};
 use jpki_vcard::{CardState, Profile, VirtualCard};
 
 /// The values the virtual card holds, and the other ones typed: none of them may show.
@@ -1541,10 +1544,17 @@ const IN_PROCESS_PINS: &[&str] = &[
 /// Sits between the fault and the virtual card and notes which PIN-bearing commands reached the
 /// card (VERIFY with data, CHANGE REFERENCE DATA, CHANGE KEY), each with the key reference whose
 /// application and EF were selected.
+#[derive(Default)]
 struct Witness {
-    card: VirtualCard,
     seen: Seen,
 }
+
+/// The virtual card with the witness over it: the card's own transactions, so it resets after a
+/// PIN as a real reader does.
+type Watched = Layered<VirtualCard, Witness>;
+
+/// The watched card with a fault over it.
+type Faulted = Layered<Watched, FaultInjection>;
 
 #[derive(Default)]
 struct Seen {
@@ -1581,49 +1591,14 @@ impl Seen {
     }
 }
 
-/// The witness inside a hold of the virtual card.
-struct Watched<'a> {
-    inner: &'a mut dyn Transport,
-    seen: &'a mut Seen,
-}
-
-impl Transport for Watched<'_> {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        self.seen.note(command);
-        self.inner.transmit(command)
-    }
-
-    fn exclusive(
+impl Layer for Witness {
+    fn transmit(
         &mut self,
-        session: &mut dyn FnMut(&mut dyn Transport),
-    ) -> Result<(), TransportError> {
-        session(self);
-        Ok(())
-    }
-
-    fn reader_name(&self) -> &str {
-        self.inner.reader_name()
-    }
-}
-
-impl Transport for Witness {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        card: &mut dyn Transaction,
+        command: &[u8],
+    ) -> Result<Vec<u8>, TransportError> {
         self.seen.note(command);
-        self.card.transmit(command)
-    }
-
-    fn exclusive(
-        &mut self,
-        session: &mut dyn FnMut(&mut dyn Transport),
-    ) -> Result<(), TransportError> {
-        let seen = &mut self.seen;
-        // The virtual card's own hold, so it resets after a PIN as a real reader does.
-        self.card
-            .exclusive(&mut |held| session(&mut Watched { inner: held, seen }))
-    }
-
-    fn reader_name(&self) -> &str {
-        self.card.reader_name()
+        card.transmit(command)
     }
 }
 
@@ -1672,7 +1647,7 @@ fn pin_grid(
     kinds: &[PinKind],
     steps: usize,
     changes: bool,
-    run: &mut dyn FnMut(&mut FaultInjection<Witness>, &str, bool) -> Ran,
+    run: &mut dyn FnMut(&mut Faulted, &str, bool) -> Ran,
 ) -> Tally {
     let (right, wrong) = if kinds == [PinKind::Sign] {
         (CARD_PASSWORD, WRONG_PASSWORD)
@@ -1689,17 +1664,18 @@ fn pin_grid(
                             if forges_success(&fault, reaches_card) {
                                 continue;
                             }
-                            let witness = Witness {
-                                card: VirtualCard::new(card_with(tries)),
-                                seen: Seen::default(),
-                            };
-                            let mut card = if reaches_card {
-                                FaultInjection::new(witness, at, fault.clone())
+                            let watched = Layered::new(
+                                VirtualCard::new(card_with(tries)),
+                                Witness::default(),
+                            );
+                            let injection = if reaches_card {
+                                FaultInjection::new(at, fault.clone())
                             } else {
-                                FaultInjection::before_card(witness, at, fault.clone())
+                                FaultInjection::before_card(at, fault.clone())
                             };
+                            let mut card = Layered::new(watched, injection);
                             let ran = run(&mut card, typed, allow_last_try);
-                            if !tally.count(card.counts()) {
+                            if !tally.count(card.layer().counts()) {
                                 continue;
                             }
                             let label = format!(
@@ -1709,8 +1685,9 @@ fn pin_grid(
                                 at + 1,
                                 ran.shown.first().map_or("", String::as_str)
                             );
-                            let witness = card.into_inner();
-                            check_key_references(&witness, tries, allow_last_try, &label);
+                            let (watched, _) = card.into_parts();
+                            check_key_references(&watched, tries, allow_last_try, &label);
+                            let witness = watched.layer();
                             if !changes {
                                 let sent: usize = KeyReference::ALL
                                     .into_iter()
@@ -1847,10 +1824,11 @@ const INTERACTIVE_CHANGE_TARGETS: [&[PinKind]; 3] = [
 const STATUS_APDUS: usize = 14;
 
 /// Interactive change-pin, in process, through the card-layer seam src/cli/change_pin.rs uses
-/// between its prompts (no terminal): the counters read in one hold (`read_pin_statuses`), the
-/// guard applied to them before the holder is asked anything (`precheck`), then `change_pins`
-/// in a second hold; the fault at every APDU of both holds, through [`pin_grid`]. A run that
-/// stops before the prompt (the counters unreadable, or the guard refusing) sends no PIN.
+/// between its prompts (no terminal): the counters read in one transaction
+/// (`read_pin_statuses`), the guard applied to them before the holder is asked anything
+/// (`precheck`), then `change_pins` in a second transaction; the fault at every APDU of both,
+/// through [`pin_grid`]. A run that stops before the prompt (the counters unreadable, or the
+/// guard refusing) sends no PIN.
 #[test]
 fn interactive_change_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
     let mut total = Tally::default();
@@ -1886,7 +1864,7 @@ fn interactive_change_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
 }
 
 /// Interactive verify-pin, in process, through the same seam: `read_pin_statuses`,
-/// `precheck_verify`, then `verify_pin`, the fault at every APDU of both holds; for the
+/// `precheck_verify`, then `verify_pin`, the fault at every APDU of both transactions; for the
 /// password and for the PIN with two key references.
 #[test]
 fn interactive_verify_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
@@ -1935,13 +1913,14 @@ fn forges_success(fault: &Fault, reaches_card: bool) -> bool {
 /// Per key reference: at most one VERIFY with data and one change command reached the card; its
 /// counter fell by at most the VERIFYs that reached it (at most one per user entry); it reached
 /// 0 only when it stood at 1 and the last try was allowed.
-fn check_key_references(witness: &Witness, tries: Option<u8>, allow_last_try: bool, label: &str) {
+fn check_key_references(watched: &Watched, tries: Option<u8>, allow_last_try: bool, label: &str) {
+    let witness = watched.layer();
     for key in KeyReference::ALL {
         let verifies = witness.seen.count(&[0x20], key);
         let changes = witness.seen.count(&[0x24, 0x32], key);
         assert!(verifies <= 1 && changes <= 1, "sent twice: {label}");
         let before = tries.unwrap_or(key.kind.max_tries());
-        let after = witness.card.state().pin(key).unwrap().tries_left;
+        let after = watched.reader().state().pin(key).unwrap().tries_left;
         let fell = before.saturating_sub(after);
         assert!(
             usize::from(fell) <= verifies,
@@ -1965,15 +1944,15 @@ const COUNTER_APDUS_AFTER_JPKI: usize = 13;
 #[test]
 fn plain_status_over_the_virtual_card_reports_certificate_faults_and_sends_no_pin() {
     let clean = || VirtualCard::new(card_with(None));
-    let mut probe = FaultInjection::new(clean(), usize::MAX, Fault::Removed);
+    let mut probe = Layered::new(clean(), FaultInjection::new(usize::MAX, Fault::Removed));
     let whole = read_card_report(&mut probe).unwrap();
-    let steps = probe.counts().transmits;
+    let steps = probe.layer().counts().transmits;
     let mut tally = Tally::default();
     for at in 0..steps {
         for fault in Fault::catalogue() {
-            let mut card = FaultInjection::new(clean(), at, fault.clone());
+            let mut card = Layered::new(clean(), FaultInjection::new(at, fault.clone()));
             let result = read_card_report(&mut card);
-            let counts = card.counts().clone();
+            let counts = card.layer().counts().clone();
             assert!(
                 tally.count(&counts),
                 "the fault at step {} never fired",

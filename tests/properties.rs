@@ -7,7 +7,7 @@ use jpki::card::{Pin, PinFormatError, PinKind};
 use jpki::transport::pcsc::{choose_reader, ReaderInfo};
 use jpki::transport::trace::{Answer, CommandPattern, Exchange, Source, Trace, TraceError};
 use jpki::transport::wire::{redacted_hex, secret_data};
-use jpki::transport::{ResponseCompletion, Transport, TransportError};
+use jpki::transport::{Layer, ResponseCompletion, Transaction, TransportError};
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------------------------
@@ -400,25 +400,13 @@ impl ScriptedCard {
     }
 }
 
-impl Transport for ScriptedCard {
+impl Transaction for ScriptedCard {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         self.heard.push(command.to_vec());
         self.answers
             .next()
             .or_else(|| self.then.clone())
             .ok_or(TransportError::CardRemoved)
-    }
-
-    fn exclusive(
-        &mut self,
-        session: &mut dyn FnMut(&mut dyn Transport),
-    ) -> Result<(), TransportError> {
-        session(self);
-        Ok(())
-    }
-
-    fn reader_name(&self) -> &str {
-        "scripted"
     }
 }
 
@@ -456,7 +444,7 @@ proptest! {
         answers in prop::collection::vec(t0_answer(), 0..300),
     ) {
         let mut card = ScriptedCard::new(answers, Some(vec![0x90, 0x00]));
-        let _ = ResponseCompletion::new(&mut card).transmit(&command);
+        let _ = ResponseCompletion.transmit(&mut card, &command);
         // At most: one re-send for 6C xx, then 256 GET RESPONSE rounds.
         prop_assert!(card.heard.len() <= 258, "{} commands", card.heard.len());
         prop_assert_eq!(&card.heard[0], &command);
@@ -482,7 +470,7 @@ struct Honest {
     most: usize,
 }
 
-impl Transport for Honest {
+impl Transaction for Honest {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         let mut answer = match command {
             [0x00, 0xB0, p1, p2, le] => {
@@ -495,18 +483,6 @@ impl Transport for Honest {
         };
         answer.extend([0x90, 0x00]);
         Ok(answer)
-    }
-
-    fn exclusive(
-        &mut self,
-        session: &mut dyn FnMut(&mut dyn Transport),
-    ) -> Result<(), TransportError> {
-        session(self);
-        Ok(())
-    }
-
-    fn reader_name(&self) -> &str {
-        "honest"
     }
 }
 

@@ -6,7 +6,7 @@ mod common;
 use common::jpki;
 use jpki::card::read_pin_statuses;
 use jpki::transport::trace::{Trace, TraceError, MAX_LINE_BYTES, MAX_TRACE_BYTES};
-use jpki::transport::{Replay, ResponseCompletion, Transport, TransportError};
+use jpki::transport::{Layered, Reader, Replay, ResponseCompletion, Transaction, TransportError};
 use std::fs;
 use std::path::Path;
 use std::time::Duration;
@@ -348,31 +348,35 @@ fn header_and_card_event_mistakes_say_what_is_wrong() {
     }
 }
 
-/// A transport that stands for a careless card layer: after each session it sends one more
-/// command and drops whatever comes back.
-struct OneMoreCommand<T>(T);
+/// A reader that stands for a careless card layer: at the end of each transaction it sends one
+/// more command and drops whatever comes back.
+struct OneMoreCommand<R>(R);
 
-impl<T: Transport> Transport for OneMoreCommand<T> {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        self.0.transmit(command)
+impl<R: Reader> Reader for OneMoreCommand<R> {
+    fn name(&self) -> &str {
+        self.0.name()
     }
 
-    fn exclusive(
-        &mut self,
-        session: &mut dyn FnMut(&mut dyn Transport),
-    ) -> Result<(), TransportError> {
-        self.0.exclusive(&mut |held| {
-            session(held);
-            let _ = held.transmit(&[0x00, 0x20, 0x00, 0x80]);
-        })
-    }
-
-    fn reader_name(&self) -> &str {
-        self.0.reader_name()
+    fn transaction(&mut self) -> Result<Box<dyn Transaction + '_>, TransportError> {
+        Ok(Box::new(AndOneMore(self.0.transaction()?)))
     }
 
     fn finish(&mut self) -> Result<(), TransportError> {
         self.0.finish()
+    }
+}
+
+/// A transaction that sends one more command before it ends.
+struct AndOneMore<'a>(Box<dyn Transaction + 'a>);
+
+impl Transaction for AndOneMore<'_> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.0.transmit(command)
+    }
+
+    fn end(mut self: Box<Self>) -> Result<(), TransportError> {
+        let _ = self.0.transmit(&[0x00, 0x20, 0x00, 0x80]);
+        self.0.end()
     }
 }
 
@@ -381,7 +385,7 @@ fn a_command_whose_error_was_thrown_away_still_fails_the_replay() {
     // The stack the binary builds for `--replay`, with the real counter reads over it: the whole
     // fourteen-APDU exchange succeeds, then a fifteenth command is sent and its error dropped.
     let trace = Trace::load(&common::trace("status/fresh.trace")).unwrap();
-    let mut transport = OneMoreCommand(ResponseCompletion::new(Replay::new(trace)));
+    let mut transport = OneMoreCommand(Layered::new(Replay::new(trace), ResponseCompletion));
     let statuses = read_pin_statuses(&mut transport).unwrap();
     assert_eq!(statuses.len(), 4);
     let err = transport.finish().unwrap_err();
@@ -394,7 +398,7 @@ fn a_command_whose_error_was_thrown_away_still_fails_the_replay() {
     );
     // Without the extra command the same exchange passes: the failure is that command's.
     let trace = Trace::load(&common::trace("status/fresh.trace")).unwrap();
-    let mut transport = ResponseCompletion::new(Replay::new(trace));
+    let mut transport = Layered::new(Replay::new(trace), ResponseCompletion);
     read_pin_statuses(&mut transport).unwrap();
     transport.finish().unwrap();
 }

@@ -7,7 +7,7 @@ use jpki::apdu::Command;
 use jpki::card::{CardError, Pin, PinKind};
 use jpki::transport::trace::{CommandPattern, Exchange, Source, Trace};
 use jpki::transport::{
-    Fault, FaultInjection, Recorder, Replay, ResponseCompletion, Transport, TransportError,
+    Fault, FaultInjection, Layered, Reader, Recorder, Replay, ResponseCompletion, TransportError,
 };
 use jpki_vcard::{Profile, VirtualCard};
 
@@ -115,42 +115,39 @@ fn no_fault_makes_a_pin_show_or_be_sent_twice_below_the_card_layer() {
     for at in 0..commands.len() {
         for fault in &faults {
             let replay = Replay::new(Trace::parse(CHANGE_TRACE, "change.trace").unwrap());
-            let mut injected = FaultInjection::new(replay, at, fault.clone());
+            let injected = Layered::new(replay, FaultInjection::new(at, fault.clone()));
             let path = dir.path().join(format!("{at}-{runs}.trace"));
+            let recorder = Recorder::new(path.clone(), Source::HandWritten);
+            let mut top = Layered::new(Layered::new(injected, recorder), ResponseCompletion);
             let mut shown = Vec::new();
-            {
-                let mut recorder = Recorder::new(&mut injected, path.clone(), Source::HandWritten);
-                {
-                    let mut top = ResponseCompletion::new(&mut recorder);
-                    let mut errors: Vec<TransportError> = Vec::new();
-                    top.exclusive(&mut |held| {
-                        // Send each command once, whatever happened before: only the layers
-                        // below are under test here.
-                        for command in &commands {
-                            if let Err(e) = held.transmit(&command.to_bytes()) {
-                                errors.push(e);
-                            }
-                        }
-                    })
-                    .unwrap();
-                    shown.push(format!("{top:?}"));
-                    for e in errors {
-                        shown.push(e.to_string());
-                        shown.push(format!("{e:?}"));
-                        let card = CardError::from(e);
-                        shown.push(card.to_string());
-                        shown.push(format!("{card:?}"));
-                    }
-                }
-                shown.push(format!("{recorder:?}"));
-                shown.push(recorder.trace().to_text());
-                if let Err(e) = recorder.finish() {
-                    shown.push(format!("{e} {e:?}"));
+            let mut errors: Vec<TransportError> = Vec::new();
+            let mut card = top.transaction().unwrap();
+            // Send each command once, whatever happened before: only the layers below are
+            // under test here.
+            for command in &commands {
+                if let Err(e) = card.transmit(&command.to_bytes()) {
+                    errors.push(e);
                 }
             }
+            card.end().unwrap();
+            shown.push(format!("{top:?}"));
+            for e in errors {
+                shown.push(e.to_string());
+                shown.push(format!("{e:?}"));
+                let card = CardError::from(e);
+                shown.push(card.to_string());
+                shown.push(format!("{card:?}"));
+            }
+            let (mut recorded, _) = top.into_parts();
+            shown.push(format!("{recorded:?}"));
+            shown.push(recorded.layer().trace(recorded.reader()).to_text());
+            if let Err(e) = recorded.finish() {
+                shown.push(format!("{e} {e:?}"));
+            }
             shown.push(std::fs::read_to_string(&path).unwrap());
+            let (injected, _) = recorded.into_parts();
             shown.push(format!("{injected:?}"));
-            let counts = injected.counts();
+            let counts = injected.layer().counts();
             let label = format!("fault {fault} at step {}", at + 1);
             // Three PIN-bearing commands were handed down; none may reach the card twice.
             assert!(counts.secrets_sent <= 3, "{label}: {counts:?}");

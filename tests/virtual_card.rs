@@ -418,7 +418,7 @@ fn status_writes_nothing_and_works_in_a_read_only_folder() {
 #[test]
 fn a_change_that_cannot_be_saved_is_reported_unchanged() {
     use jpki::card::{change_pins, ChangeTargets, Outcome, PinChange, PinKind};
-    use jpki::transport::Transport;
+    use jpki::transport::Reader;
     use jpki_vcard::VirtualCard;
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("cards");

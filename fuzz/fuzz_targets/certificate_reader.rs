@@ -9,7 +9,7 @@ use jpki::card::certificate::{
     not_after_of, read_auth_certificate, read_binary_count, MAX_CERTIFICATE_LENGTH,
 };
 use jpki::card::CardError;
-use jpki::transport::{Transport, TransportError};
+use jpki::transport::{Transaction, TransportError};
 use libfuzzer_sys::fuzz_target;
 
 /// A card that answers every command with the next scripted answer.
@@ -30,22 +30,10 @@ impl Scripted<'_> {
     }
 }
 
-impl Transport for Scripted<'_> {
+impl Transaction for Scripted<'_> {
     fn transmit(&mut self, _command: &[u8]) -> Result<Vec<u8>, TransportError> {
         self.sent += 1;
         self.next_answer().ok_or(TransportError::CardRemoved)
-    }
-
-    fn exclusive(
-        &mut self,
-        session: &mut dyn FnMut(&mut dyn Transport),
-    ) -> Result<(), TransportError> {
-        session(self);
-        Ok(())
-    }
-
-    fn reader_name(&self) -> &str {
-        "fuzz"
     }
 }
 

@@ -21,7 +21,7 @@ use jpki::card::{
     KeyOutcome, KeyReference, KeyResult, NeedsExperimental, Outcome, PinChange, PinCommand,
     PinKind, PinOutcome, PinStatus,
 };
-use jpki::transport::Transport;
+use jpki::transport::Reader;
 use serde_json::{json, Value};
 use zeroize::Zeroizing;
 
@@ -73,34 +73,34 @@ fn run_with(
             let change = PinChange::new(&targets, &current, &new)?;
             drop((current, new));
             warn_if_guessable(&change, lang);
-            let mut transport = open(config)?;
-            let report = change_pins(transport.as_mut(), &change, allow_last_try);
+            let mut reader = open(config)?;
+            let report = change_pins(reader.as_mut(), &change, allow_last_try);
             drop(change);
-            finish_and_report(config, transport, report, &[])
+            finish_and_report(config, reader, report, &[])
         }
         Some(ask) => {
-            let mut transport = open(config)?;
+            let mut reader = open(config)?;
             // Show the counters above the prompt, and refuse before asking for a PIN the guard
-            // would refuse. No PIN is sent here; the guard runs again inside the hold.
-            let statuses = match read_pin_statuses(transport.as_mut()) {
+            // would refuse. No PIN is sent here; the guard runs again inside the transaction.
+            let statuses = match read_pin_statuses(reader.as_mut()) {
                 Ok(statuses) => statuses,
-                Err(error) => return abandon(transport, error.into()),
+                Err(error) => return abandon(reader, error.into()),
             };
             output::note(counters_text(&targets, &statuses, lang));
             if let Some(report) = precheck(&targets, &statuses, allow_last_try) {
-                return finish_and_report(config, transport, report, &statuses);
+                return finish_and_report(config, reader, report, &statuses);
             }
             let typed = prompt(&targets, lang, ask).map_err(anyhow::Error::from);
             let checked =
                 |[current, new]: [Zeroizing<String>; 2]| PinChange::new(&targets, &current, &new);
             let change = match typed.and_then(|typed| Ok(checked(typed)?)) {
                 Ok(change) => change,
-                Err(error) => return abandon(transport, error),
+                Err(error) => return abandon(reader, error),
             };
             warn_if_guessable(&change, lang);
-            let report = change_pins(transport.as_mut(), &change, allow_last_try);
+            let report = change_pins(reader.as_mut(), &change, allow_last_try);
             drop(change);
-            finish_and_report(config, transport, report, &statuses)
+            finish_and_report(config, reader, report, &statuses)
         }
     }
 }
@@ -125,36 +125,33 @@ fn warn_if_guessable(change: &PinChange, lang: Lang) {
     }
 }
 
-/// Stop before any PIN was sent; the transport still writes what it recorded.
-pub(super) fn abandon(
-    mut transport: Box<dyn Transport>,
-    error: anyhow::Error,
-) -> anyhow::Result<Exit> {
+/// Stop before any PIN was sent; the reader still writes what it recorded.
+pub(super) fn abandon(mut reader: Box<dyn Reader>, error: anyhow::Error) -> anyhow::Result<Exit> {
     // The run's own error is the one to report; a replay left half-used is expected here.
-    let _ = transport.finish();
+    let _ = reader.finish();
     Err(error)
 }
 
-/// Finish the transport, print the report, and turn its error into the exit code. `before`
+/// Finish the reader, print the report, and turn its error into the exit code. `before`
 /// holds the counters read before the prompt, if any: the advice then knows the other PINs too.
 fn finish_and_report(
     config: &Config,
-    mut transport: Box<dyn Transport>,
+    mut reader: Box<dyn Reader>,
     mut report: ChangeReport,
     before: &[PinStatus],
 ) -> anyhow::Result<Exit> {
     let lang = config.lang;
-    let reader = transport.reader_name().to_string();
+    let reader_name = reader.name().to_string();
     // Finishing writes a --record trace or checks a replay was used up. The report is printed
     // whatever that says: once a PIN may have changed, the holder must learn so.
-    let finished = transport.finish();
+    let finished = reader.finish();
     let after: Vec<(PinKind, &[KeyOutcome])> = report
         .outcomes
         .iter()
         .map(|o| (o.kind, o.keys.as_slice()))
         .collect();
     let advice = advice_after(&after, report.error.as_ref(), before);
-    let mut json = to_json(&reader, &report, &advice);
+    let mut json = to_json(&reader_name, &report, &advice);
     let text = to_text(&report, &advice, lang);
     // The card's error wins; a trace that could not be finished is the failure otherwise.
     let failure = match report.error.take() {

@@ -6,37 +6,52 @@ use jpki::card::probe_card_kind;
 use jpki::card::token::CardKind;
 use jpki::transport::pcsc::{card_ready, list_readers, wait_for_card, PcscReader};
 use jpki::transport::trace::{Source, Trace};
-use jpki::transport::{Recorder, Replay, ResponseCompletion, Transport, TransportError};
+use jpki::transport::{Layered, Reader, Recorder, Replay, ResponseCompletion, TransportError};
 use jpki_vcard::VirtualCard;
 
-/// The transport stack for this run: completion over (recorder over) the reader or replay.
-pub fn open(config: &Config) -> Result<Box<dyn Transport>, TransportError> {
+/// The card for this run: the reader, replay or virtual card, with the recorder over it (under
+/// `--record`) and T=0 completion on top.
+pub fn open(config: &Config) -> Result<Box<dyn Reader>, TransportError> {
     open_at(config, None)
 }
 
 /// Like [`open`], but on a PC/SC reader connect to `reader` (an exact name) rather than the one
 /// `--reader` chooses: `readers` and `doctor` probe the reader they are looking at.
-fn open_at(config: &Config, reader: Option<&str>) -> Result<Box<dyn Transport>, TransportError> {
-    let (base, source): (Box<dyn Transport>, Source) = match &config.source {
+fn open_at(config: &Config, reader: Option<&str>) -> Result<Box<dyn Reader>, TransportError> {
+    match &config.source {
         CardSource::Replay(path) => {
             let trace = Trace::load(path)?;
             // A recording of a replay says where the replayed exchange came from.
             let source = trace.source;
-            (Box::new(Replay::new(trace)), source)
+            layered(Replay::new(trace), source, config)
         }
-        CardSource::Virtual(path) => (Box::new(VirtualCard::open(path)?), Source::Simulator),
+        CardSource::Virtual(path) => layered(VirtualCard::open(path)?, Source::Simulator, config),
         CardSource::Reader(wanted) => {
             let reader = PcscReader::connect(reader.or(wanted.as_deref()))?;
-            let source = source_of_reader(reader.reader_name());
-            (Box::new(reader), source)
+            let source = source_of_reader(reader.name());
+            layered(reader, source, config)
         }
-    };
-    let recorded: Box<dyn Transport> = match &config.record {
+    }
+}
+
+/// `reader` with the layers of this run over it: the recorder under `--record`, which writes
+/// what the card itself said, then T=0 completion.
+fn layered<R: Reader + 'static>(
+    reader: R,
+    source: Source,
+    config: &Config,
+) -> Result<Box<dyn Reader>, TransportError> {
+    Ok(match &config.record {
         // Created now, so an unwritable path fails before any command reaches the card.
-        Some(path) => Box::new(Recorder::create(base, path.clone(), source)?),
-        None => base,
-    };
-    Ok(Box::new(ResponseCompletion::new(recorded)))
+        Some(path) => {
+            let recorder = Recorder::create(path.clone(), source)?;
+            Box::new(Layered::new(
+                Layered::new(reader, recorder),
+                ResponseCompletion,
+            ))
+        }
+        None => Box::new(Layered::new(reader, ResponseCompletion)),
+    })
 }
 
 /// What a recording through a PC/SC reader may claim to be. vsmartcard's vpcd readers
@@ -51,23 +66,23 @@ fn source_of_reader(name: &str) -> Source {
     }
 }
 
-/// Run `command` over the opened transport, then finish it (write the trace, check the replay
-/// was used up) even when the command failed; the command's own error wins.
+/// Run `command` over the opened card, then finish it (write the trace, check the replay was
+/// used up) even when the command failed; the command's own error wins.
 pub fn with_card<R>(
     config: &Config,
-    command: impl FnOnce(&mut dyn Transport) -> anyhow::Result<R>,
+    command: impl FnOnce(&mut dyn Reader) -> anyhow::Result<R>,
 ) -> anyhow::Result<R> {
     wait_if_asked(config)?;
     run_on(open(config)?, command)
 }
 
-/// Run `command` over `transport`, then finish it; the command's own error wins.
+/// Run `command` over `reader`, then finish it; the command's own error wins.
 fn run_on<R>(
-    mut transport: Box<dyn Transport>,
-    command: impl FnOnce(&mut dyn Transport) -> anyhow::Result<R>,
+    mut reader: Box<dyn Reader>,
+    command: impl FnOnce(&mut dyn Reader) -> anyhow::Result<R>,
 ) -> anyhow::Result<R> {
-    let result = command(transport.as_mut());
-    let finished = transport.finish();
+    let result = command(reader.as_mut());
+    let finished = reader.finish();
     let value = result?;
     finished?;
     Ok(value)
@@ -120,7 +135,7 @@ pub fn probe(config: &Config, reader: &str) -> anyhow::Result<CardKind> {
         CardSource::Reader(_) => Some(reader),
         CardSource::Replay(_) | CardSource::Virtual(_) => None,
     };
-    run_on(open_at(config, reader)?, |t| Ok(probe_card_kind(t)?))
+    run_on(open_at(config, reader)?, |card| Ok(probe_card_kind(card)?))
 }
 
 /// `--record` refused: the command would send nothing to a card, or more than one trace can hold.

@@ -27,12 +27,12 @@ struct CardChecks {
 
 /// Read the card (only the counters with `--pins-only`) and print it.
 pub fn run(config: &Config, pins_only: bool) -> anyhow::Result<Exit> {
-    let (reader, statuses, checks) = with_card(config, |transport| {
-        let reader = transport.reader_name().to_string();
+    let (reader, statuses, checks) = with_card(config, |card| {
+        let reader = card.name().to_string();
         if pins_only {
-            return Ok((reader, read_pin_statuses(transport)?, None));
+            return Ok((reader, read_pin_statuses(card)?, None));
         }
-        let report = read_card_report(transport)?;
+        let report = read_card_report(card)?;
         let checks = CardChecks {
             kind: report.kind,
             certificate: report

@@ -22,7 +22,7 @@ use jpki::card::{
     precheck_verify, read_pin_statuses, verify_pin, CardError, KeyOutcome, KeyResult,
     NeedsExperimental, Pin, PinCommand, PinKind, PinStatus, VerifyReport,
 };
-use jpki::transport::Transport;
+use jpki::transport::Reader;
 use serde_json::{json, Value};
 
 /// Check the input, check the PIN on the card, report; a failure ends with its own exit code.
@@ -73,24 +73,24 @@ fn run_with(
             let [typed] = pin_entry::read_stdin(StdinLayout::Pin)?;
             let pin = Pin::new(kind, &typed)?;
             drop(typed);
-            let mut transport = open(config)?;
-            let report = verify_pin(transport.as_mut(), &pin, allow_last_try);
+            let mut reader = open(config)?;
+            let report = verify_pin(reader.as_mut(), &pin, allow_last_try);
             drop(pin);
-            finish_and_report(config, transport, report, &[])
+            finish_and_report(config, reader, report, &[])
         }
         Some(ask) => {
-            let mut transport = open(config)?;
+            let mut reader = open(config)?;
             // The counters above the prompt, and a refusal before asking for a PIN the guard
-            // would refuse. No PIN is sent here; the guard runs again inside the hold.
-            let statuses = match read_pin_statuses(transport.as_mut()) {
+            // would refuse. No PIN is sent here; the guard runs again inside the transaction.
+            let statuses = match read_pin_statuses(reader.as_mut()) {
                 Ok(statuses) => statuses,
-                Err(error) => return abandon(transport, error.into()),
+                Err(error) => return abandon(reader, error.into()),
             };
             if let Some(status) = statuses.iter().find(|s| s.kind == kind) {
                 output::note(format!("{}\n", counter_line(status, config.lang)));
             }
             if let Some(report) = precheck_verify(kind, &statuses, allow_last_try) {
-                return finish_and_report(config, transport, report, &statuses);
+                return finish_and_report(config, reader, report, &statuses);
             }
             let typed = ask(&verify_prompt(kind, config.lang));
             let pin = match typed
@@ -98,30 +98,30 @@ fn run_with(
                 .and_then(|typed| Pin::new(kind, &typed).map_err(anyhow::Error::from))
             {
                 Ok(pin) => pin,
-                Err(error) => return abandon(transport, error),
+                Err(error) => return abandon(reader, error),
             };
-            let report = verify_pin(transport.as_mut(), &pin, allow_last_try);
+            let report = verify_pin(reader.as_mut(), &pin, allow_last_try);
             drop(pin);
-            finish_and_report(config, transport, report, &statuses)
+            finish_and_report(config, reader, report, &statuses)
         }
     }
 }
 
-/// Finish the transport, print the report, and turn its error into the exit code. `before`
+/// Finish the reader, print the report, and turn its error into the exit code. `before`
 /// holds the counters read before the prompt, if any: the advice about the PIN then knows the
 /// others too.
 fn finish_and_report(
     config: &Config,
-    mut transport: Box<dyn Transport>,
+    mut reader: Box<dyn Reader>,
     mut report: VerifyReport,
     before: &[PinStatus],
 ) -> anyhow::Result<Exit> {
     let lang = config.lang;
-    let reader = transport.reader_name().to_string();
-    let finished = transport.finish();
+    let reader_name = reader.name().to_string();
+    let finished = reader.finish();
     let keys: &[KeyOutcome] = &report.keys;
     let advice = advice_after(&[(report.kind, keys)], report.error.as_ref(), before)[0];
-    let mut json = to_json(&reader, &report, advice.as_ref());
+    let mut json = to_json(&reader_name, &report, advice.as_ref());
     let text = to_text(&report, advice.as_ref(), lang);
     // The card's error wins; a trace that could not be finished is the failure otherwise.
     let failure = match report.error.take() {

@@ -1,6 +1,6 @@
 //! A virtual My Number card for tests: a stateful model of the card's applications, files and
-//! PINs that answers APDUs as docs/protocol.md describes. It implements jpki's
-//! [`Transport`], so tests drive every command in-process, and `jpki-vcard` serves it to pcscd
+//! PINs that answers APDUs as docs/protocol.md describes. It is a jpki [`Reader`], so tests
+//! drive every command in-process, and `jpki-vcard` serves it to pcscd
 //! through vpcd. docs/virtual-card.md says what it models, from which public sources, and what
 //! it assumes.
 //!
@@ -32,7 +32,7 @@ pub use store::{LOCK_WAIT, MAX_STATE_BYTES};
 
 use answer::Session;
 use jpki::apdu::StatusWord;
-use jpki::transport::{wire, Transport, TransportError};
+use jpki::transport::{wire, Reader, Transaction, TransportError};
 use std::path::Path;
 use std::time::Duration;
 use store::StateFile;
@@ -59,7 +59,7 @@ pub struct VirtualCard {
     session: Session,
     /// The state file, locked for as long as this card is open.
     file: Option<StateFile>,
-    /// The first change that could not be saved, for [`Transport::finish`] to report.
+    /// The first change that could not be saved, for [`Reader::finish`] to report.
     unsaved: Option<StateError>,
 }
 
@@ -155,59 +155,20 @@ impl VirtualCard {
     }
 }
 
-/// The card inside an exclusive hold: notes whether a PIN was sent.
-struct Held<'a> {
-    card: &'a mut VirtualCard,
-    carried_secret: bool,
-}
-
-impl Transport for Held<'_> {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        self.carried_secret |= wire::secret_data(command).is_some();
-        Ok(self.card.respond(command))
-    }
-
-    fn exclusive(
-        &mut self,
-        session: &mut dyn FnMut(&mut dyn Transport),
-    ) -> Result<(), TransportError> {
-        session(self); // already held
-        Ok(())
-    }
-
-    fn reader_name(&self) -> &str {
-        READER_NAME
-    }
-}
-
-impl Transport for VirtualCard {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        Ok(self.respond(command))
-    }
-
-    /// Mirrors `PcscReader`: a hold that carried a PIN ends with a card reset, so the verified
-    /// state does not outlive it.
-    fn exclusive(
-        &mut self,
-        session: &mut dyn FnMut(&mut dyn Transport),
-    ) -> Result<(), TransportError> {
-        let mut held = Held {
-            card: self,
-            carried_secret: false,
-        };
-        session(&mut held);
-        if held.carried_secret {
-            self.reset();
-        }
-        Ok(())
-    }
-
-    fn reader_name(&self) -> &str {
+impl Reader for VirtualCard {
+    fn name(&self) -> &str {
         READER_NAME
     }
 
     fn atr(&self) -> Option<Vec<u8>> {
         Some(self.answer_to_reset())
+    }
+
+    fn transaction(&mut self) -> Result<Box<dyn Transaction + '_>, TransportError> {
+        Ok(Box::new(VirtualTransaction {
+            card: self,
+            pin_sent: false,
+        }))
     }
 
     /// Every change was saved as it happened; this reports the first one that could not be
@@ -216,6 +177,28 @@ impl Transport for VirtualCard {
         match self.take_save_error() {
             Some(error) => Err(error.into()),
             None => Ok(()),
+        }
+    }
+}
+
+/// The card inside a transaction. Mirrors jpki's PC/SC reader: a transaction that carried a
+/// PIN ends with a card reset, so the verified state does not outlive it.
+struct VirtualTransaction<'a> {
+    card: &'a mut VirtualCard,
+    pin_sent: bool,
+}
+
+impl Transaction for VirtualTransaction<'_> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.pin_sent |= wire::secret_data(command).is_some();
+        Ok(self.card.respond(command))
+    }
+}
+
+impl Drop for VirtualTransaction<'_> {
+    fn drop(&mut self) {
+        if self.pin_sent {
+            self.card.reset();
         }
     }
 }

@@ -1,4 +1,5 @@
-//! The virtual card against the protocol notes, driven in-process through `Transport`.
+//! The virtual card against the protocol notes, driven in-process: command by command, and
+//! through the card layer as a [`Reader`].
 
 use super::*;
 use jpki::apdu::{Command, Response};
@@ -339,18 +340,17 @@ fn reselecting_forgets_the_verified_pin() {
 }
 
 #[test]
-fn a_hold_that_carried_a_pin_ends_with_a_reset() {
+fn a_transaction_that_carried_a_pin_ends_with_a_reset() {
     let mut card = adult();
-    card.exclusive(&mut |t| {
-        for c in [
-            Command::select_application(Application::Jpki.aid()),
-            Command::select_file(PinKind::Auth.ef()),
-            Command::verify(b"1234"),
-        ] {
-            t.transmit(&c.to_bytes()).unwrap();
-        }
-    })
-    .unwrap();
+    let mut t = card.transaction().unwrap();
+    for c in [
+        Command::select_application(Application::Jpki.aid()),
+        Command::select_file(PinKind::Auth.ef()),
+        Command::verify(b"1234"),
+    ] {
+        t.transmit(&c.to_bytes()).unwrap();
+    }
+    t.end().unwrap();
     // Nothing is selected any more, so CHANGE has no PIN to act on.
     assert_eq!(
         sw(&mut card, &Command::change_reference_data(b"4321")),

@@ -2,7 +2,7 @@
 
 use super::{send_reported, CardError};
 use crate::apdu::{Command, Response, StatusWord};
-use crate::transport::Transport;
+use crate::transport::Transaction;
 use time::{Date, UtcOffset};
 
 /// The auth certificate EF inside the JPKI AP (OpenSC card-jpki.c, jpki/myna).
@@ -140,12 +140,12 @@ fn announced_length(header: &[u8]) -> Result<usize, CertificateProblem> {
 /// chunks of up to 256 bytes. Card failures below the card's answers (removal) are errors;
 /// anything the card answers is a [`CertificateProblem`], so `status` still shows the PINs.
 pub fn read_auth_certificate(
-    transport: &mut dyn Transport,
+    card: &mut dyn Transaction,
 ) -> Result<Result<Vec<u8>, CertificateProblem>, CardError> {
-    if let Err(problem) = ask(transport, &Command::select_file(AUTH_CERTIFICATE_EF))? {
+    if let Err(problem) = ask(card, &Command::select_file(AUTH_CERTIFICATE_EF))? {
         return Ok(Err(problem));
     }
-    let mut head = match ask(transport, &Command::read_binary(0, HEADER_LENGTH))? {
+    let mut head = match ask(card, &Command::read_binary(0, HEADER_LENGTH))? {
         Ok(head) => head,
         Err(problem) => return Ok(Err(problem)),
     };
@@ -166,7 +166,7 @@ pub fn read_auth_certificate(
         // 256-byte chunk goes on the wire as Le = 00.
         let offset = der.len() as u16;
         let le = want as u8;
-        let chunk = match ask(transport, &Command::read_binary(offset, le))? {
+        let chunk = match ask(card, &Command::read_binary(offset, le))? {
             Ok(chunk) => chunk,
             Err(problem) => return Ok(Err(problem)),
         };
@@ -181,10 +181,10 @@ pub fn read_auth_certificate(
 /// Send one command: a 90 00 answer, or the problem to report instead. Only a lost card is an
 /// error.
 fn ask(
-    transport: &mut dyn Transport,
+    card: &mut dyn Transaction,
     command: &Command,
 ) -> Result<Result<Response, CertificateProblem>, CardError> {
-    Ok(match send_reported(transport, command)? {
+    Ok(match send_reported(card, command)? {
         Ok(answer) if answer.sw == StatusWord::Success => Ok(answer),
         Ok(answer) => Err(CertificateProblem::Refused(answer.sw)),
         Err(_) => Err(CertificateProblem::Malformed),
@@ -201,6 +201,7 @@ pub fn read_binary_count(total: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transport::Reader;
     use time::Month;
 
     fn date(y: i32, m: Month, d: u8) -> Date {
@@ -263,7 +264,8 @@ mod tests {
         }
         let trace = crate::transport::trace::Trace::parse(&text, "unit").unwrap();
         let mut replay = crate::transport::Replay::new(trace);
-        read_auth_certificate(&mut replay).unwrap()
+        let read = read_auth_certificate(replay.transaction().unwrap().as_mut());
+        read.unwrap()
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Changing PINs without risking a lock: read the counter of every key reference first, refuse
 //! when any is too low, then send the current PIN once per key reference and the new one, all
-//! inside one exclusive hold of the card (docs/protocol.md, "Changing a PIN").
+//! inside one transaction (docs/protocol.md, "Changing a PIN").
 //!
 //! A single sign, auth or kenhojo change is five APDUs: SELECT AP, SELECT PIN EF, VERIFY without
 //! data (the guard), VERIFY with the current PIN, CHANGE REFERENCE DATA. The juki PIN has two key
@@ -10,7 +10,7 @@ use super::guarded::{self, lowest_tries, Job, KeyOutcome, KeyResult, Ledger, The
 use super::{
     Application, CardError, KeyReference, Pin, PinFormat, PinFormatError, PinKind, PinStatus,
 };
-use crate::transport::Transport;
+use crate::transport::Reader;
 use std::fmt;
 use thiserror::Error;
 
@@ -254,13 +254,13 @@ impl ChangeReport {
     }
 }
 
-/// Change every target inside one hold: first read the counter of every key reference of every
+/// Change every target inside one transaction: first read the counter of every key reference of every
 /// target and refuse (a counter at 0, or at 1 unless `allow_last_try`) before any PIN is sent;
 /// then VERIFY and change each key reference in order, stopping at the first failure.
 ///
 /// The current PIN is sent at most once per key reference and never re-sent.
 pub fn change_pins(
-    transport: &mut dyn Transport,
+    reader: &mut dyn Reader,
     change: &PinChange,
     allow_last_try: bool,
 ) -> ChangeReport {
@@ -272,13 +272,13 @@ pub fn change_pins(
             then: Then::Change(new),
         })
         .collect();
-    ChangeReport::from_ledger(guarded::run(transport, &jobs, allow_last_try))
+    ChangeReport::from_ledger(guarded::run(reader, &jobs, allow_last_try))
 }
 
 /// Apply the guard to counters read before the holder is asked for anything (interactive runs),
 /// so a PIN the guard would refuse is refused before it is typed. Every key reference of every
 /// target is checked, so nothing changes when any of them would be refused. The guard runs
-/// again inside the hold.
+/// again inside the transaction.
 pub fn precheck(
     targets: &ChangeTargets,
     statuses: &[PinStatus],
@@ -293,7 +293,7 @@ mod tests {
     use crate::apdu::StatusWord;
     use crate::card::{ChangeCommand, RetryCounter};
     use crate::transport::trace::Trace;
-    use crate::transport::{Replay, TransportError};
+    use crate::transport::{Layer, Layered, Reader, Replay, Transaction, TransportError};
 
     const SELECT_JPKI: &str = "> 00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01";
     const SELECT_JUKI_AP: &str = "> 00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 01";
@@ -811,48 +811,37 @@ mod tests {
         assert_eq!(report.outcomes[2].tries_left, Some(3));
     }
 
-    /// Counts holds, and commands sent outside one.
-    struct Holds {
+    /// A replay that counts the transactions opened on it.
+    struct Transactions {
         inner: Replay,
-        holds: usize,
-        outside: usize,
+        opened: usize,
     }
 
-    impl Transport for Holds {
-        fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-            self.outside += 1;
-            self.inner.transmit(command)
+    impl Reader for Transactions {
+        fn name(&self) -> &str {
+            "transactions"
         }
 
-        fn exclusive(
-            &mut self,
-            session: &mut dyn FnMut(&mut dyn Transport),
-        ) -> Result<(), TransportError> {
-            self.holds += 1;
-            session(&mut self.inner);
-            Ok(())
-        }
-
-        fn reader_name(&self) -> &str {
-            "holds"
+        fn transaction(&mut self) -> Result<Box<dyn Transaction + '_>, TransportError> {
+            self.opened += 1;
+            self.inner.transaction()
         }
     }
 
     #[test]
-    fn several_pins_change_inside_one_hold() {
+    fn several_pins_change_inside_one_transaction() {
         let lines = batch(OK);
         let text = format!("@source hand-written\n{}\n", lines.join("\n"));
-        let mut card = Holds {
+        let mut card = Transactions {
             inner: Replay::new(Trace::parse(&text, "t.trace").unwrap()),
-            holds: 0,
-            outside: 0,
+            opened: 0,
         };
         let targets =
             ChangeTargets::new(&[PinKind::Juki, PinKind::Kenhojo, PinKind::Auth]).unwrap();
         let change = PinChange::new(&targets, "4827", "6391").unwrap();
         let report = change_pins(&mut card, &change, false);
         assert!(report.error.is_none(), "{:?}", report.error);
-        assert_eq!((card.holds, card.outside), (1, 0));
+        assert_eq!(card.opened, 1);
         card.inner.finish().unwrap();
     }
 
@@ -903,46 +892,39 @@ mod tests {
         ));
     }
 
-    /// Every command a run sent, in order, over a replay that must be used up exactly.
-    struct Sent {
-        inner: Replay,
-        commands: Vec<Vec<u8>>,
+    /// Every command a run sent, in order.
+    #[derive(Default)]
+    struct Sent(Vec<Vec<u8>>);
+
+    impl Layer for Sent {
+        fn transmit(
+            &mut self,
+            card: &mut dyn Transaction,
+            command: &[u8],
+        ) -> Result<Vec<u8>, TransportError> {
+            self.0.push(command.to_vec());
+            card.transmit(command)
+        }
     }
 
-    impl Transport for Sent {
-        fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-            self.commands.push(command.to_vec());
-            self.inner.transmit(command)
-        }
-
-        fn exclusive(
-            &mut self,
-            session: &mut dyn FnMut(&mut dyn Transport),
-        ) -> Result<(), TransportError> {
-            session(self);
-            Ok(())
-        }
-
-        fn reader_name(&self) -> &str {
-            "sent"
-        }
+    /// A replay of `text` that notes every command sent.
+    fn sent_over(text: &str) -> Layered<Replay, Sent> {
+        Layered::new(
+            Replay::new(Trace::parse(text, "t.trace").unwrap()),
+            Sent::default(),
+        )
     }
 
     /// Change `kinds` from 4827 to 6391 over `lines`; the report and every command sent. The
     /// replay must be used up and nothing may have run past it.
     fn run_sent(kinds: &[PinKind], lines: &[&str]) -> (ChangeReport, Vec<Vec<u8>>) {
         let text = format!("@source hand-written\n{}\n", lines.join("\n"));
-        let mut card = Sent {
-            inner: Replay::new(Trace::parse(&text, "t.trace").unwrap()),
-            commands: Vec::new(),
-        };
+        let mut card = sent_over(&text);
         let targets = ChangeTargets::new(kinds).unwrap();
         let change = PinChange::new(&targets, "4827", "6391").unwrap();
         let report = change_pins(&mut card, &change, false);
-        card.inner
-            .finish()
-            .expect("exactly the exchanges of the trace");
-        (report, card.commands)
+        card.finish().expect("exactly the exchanges of the trace");
+        (report, card.into_parts().1 .0)
     }
 
     /// How many commands of `sent` carry a PIN (VERIFY with data, CHANGE REFERENCE DATA, CHANGE
@@ -1158,15 +1140,12 @@ mod tests {
         ]
         .concat();
         let text = format!("@source hand-written\n{}\n", sign.join("\n"));
-        let mut card = Sent {
-            inner: Replay::new(Trace::parse(&text, "t.trace").unwrap()),
-            commands: Vec::new(),
-        };
+        let mut card = sent_over(&text);
         let targets = ChangeTargets::new(&[PinKind::Sign]).unwrap();
         let change = PinChange::new(&targets, "kq7zx93w", "pz5nq2vh").unwrap();
         assert!(change_pins(&mut card, &change, false).error.is_none());
-        card.inner.finish().unwrap();
-        sent.extend(card.commands);
+        card.finish().unwrap();
+        sent.extend(card.into_parts().1 .0);
         let mut application = None;
         let mut changes = Vec::new();
         for command in &sent {

@@ -1,5 +1,5 @@
-//! Guard first, then act: the two phases of every run that sends a PIN, inside one hold of the
-//! card (docs/protocol.md, "Changing a PIN").
+//! Guard first, then act: the two phases of every run that sends a PIN, inside one transaction
+//! (docs/protocol.md, "Changing a PIN").
 //!
 //! 1. Guard: for every key reference of every PIN, in the order the PINs were named: SELECT AP,
 //!    SELECT PIN EF, read the counter. A locked counter, a last try the holder did not allow, an
@@ -14,7 +14,7 @@ use super::{
     RetryCounter,
 };
 use crate::apdu::{Command, StatusWord};
-use crate::transport::{Transport, TransportError};
+use crate::transport::{Reader, Transaction, TransportError};
 
 /// What follows a key reference's VERIFY.
 #[derive(Debug, Clone, Copy)]
@@ -116,13 +116,13 @@ impl Ledger {
     }
 }
 
-/// Run `jobs` in one hold: the guard for all of them, then VERIFY (and change) each.
-pub(crate) fn run(transport: &mut dyn Transport, jobs: &[Job], allow_last_try: bool) -> Ledger {
+/// Run `jobs` in one transaction: the guard for all of them, then VERIFY (and change) each.
+pub(crate) fn run(reader: &mut dyn Reader, jobs: &[Job], allow_last_try: bool) -> Ledger {
     let mut ledger = Ledger::new(jobs.iter().map(|job| job.current.kind()));
     let Ledger {
         pins, stopped_at, ..
     } = &mut ledger;
-    let ran = super::held(transport, |card| {
+    let ran = super::in_transaction(reader, |card| {
         let mut files = PinFiles {
             card,
             selected: None,
@@ -139,7 +139,7 @@ pub(crate) fn run(transport: &mut dyn Transport, jobs: &[Job], allow_last_try: b
 
 /// Apply the guard to counters read before the holder typed anything (interactive runs), so a
 /// PIN the guard would refuse is refused before it is asked for. `None` when the guard lets the
-/// run go ahead; it runs again inside the hold.
+/// run go ahead; it runs again inside the transaction.
 pub(crate) fn precheck(
     kinds: &[PinKind],
     statuses: &[PinStatus],
@@ -172,10 +172,10 @@ pub(crate) fn precheck(
     None
 }
 
-/// The card inside the hold, remembering which PIN file is selected so the act phase selects
-/// it again only when another one was selected since.
+/// The card inside the transaction, remembering which PIN file is selected so the act phase
+/// selects it again only when another one was selected since.
 struct PinFiles<'a> {
-    card: &'a mut dyn Transport,
+    card: &'a mut dyn Transaction,
     selected: Option<KeyReference>,
 }
 

@@ -1,5 +1,7 @@
 //! The My Number card's applications and PINs: what to select, how to read a counter without
-//! spending a try. It speaks to a [`Transport`] and never knows which one.
+//! spending a try. Every operation opens one transaction of a [`Reader`] and never knows which
+//! reader it is; every step that sends a command takes the [`Transaction`], so none can run
+//! outside one.
 
 mod application;
 pub mod certificate;
@@ -32,14 +34,11 @@ pub use status::{probe_card_kind, read_card_report, read_pin_statuses, CardRepor
 pub use verify::{precheck_verify, verify_pin, VerifyReport};
 
 use crate::apdu::{Command, Response, ResponseError};
-use crate::transport::Transport;
+use crate::transport::{Reader, Transaction};
 
 /// Send one command and parse the answer.
-pub(crate) fn send(
-    transport: &mut dyn Transport,
-    command: &Command,
-) -> Result<Response, CardError> {
-    let answer = transport.transmit(&command.to_bytes())?;
+pub(crate) fn send(card: &mut dyn Transaction, command: &Command) -> Result<Response, CardError> {
+    let answer = card.transmit(&command.to_bytes())?;
     Response::parse(&answer).map_err(|source| CardError::MalformedAnswer {
         command: format!("{command:?}"),
         source,
@@ -50,28 +49,22 @@ pub(crate) fn send(
 /// certificate): a lost card is still an error, but an answer without a status word comes back
 /// as the inner error, for the caller to report like a refusal.
 pub(crate) fn send_reported(
-    transport: &mut dyn Transport,
+    card: &mut dyn Transaction,
     command: &Command,
 ) -> Result<Result<Response, ResponseError>, CardError> {
-    let answer = transport.transmit(&command.to_bytes())?;
+    let answer = card.transmit(&command.to_bytes())?;
     Ok(Response::parse(&answer))
 }
 
-/// Run `operation` inside one exclusive hold of the card and return its result.
-pub(crate) fn held<R>(
-    transport: &mut dyn Transport,
-    mut operation: impl FnMut(&mut dyn Transport) -> Result<R, CardError>,
+/// Run `operation` inside one transaction of `reader` and return its result.
+pub(crate) fn in_transaction<R>(
+    reader: &mut dyn Reader,
+    operation: impl FnOnce(&mut dyn Transaction) -> Result<R, CardError>,
 ) -> Result<R, CardError> {
-    let mut outcome = None;
-    let hold = transport.exclusive(&mut |held| outcome = Some(operation(held)));
-    match outcome {
-        // Once the operation ran, the card's answers decide: failing to end the hold afterwards
-        // (a card lifted right after a successful CHANGE) changes nothing the card said.
-        Some(result) => result,
-        None => Err(CardError::Transport(hold.err().unwrap_or_else(|| {
-            crate::transport::TransportError::Reader(
-                "the reader did not run the command".to_string(),
-            )
-        }))),
-    }
+    let mut card = reader.transaction()?;
+    let result = operation(card.as_mut());
+    // Once the operation ran, the card's answers decide: failing to end the transaction
+    // afterwards (a card lifted right after a successful CHANGE) changes nothing the card said.
+    let _ = card.end();
+    result
 }

@@ -1,15 +1,15 @@
-//! Reading the card in one hold, spending no try: the 14-APDU counter exchange (five key
+//! Reading the card in one transaction, spending no try: the 14-APDU counter exchange (five key
 //! references: sign, auth, juki twice, kenhojo), and plain `status`'s extra reads (the token and
 //! the auth certificate) before it.
 
 use super::certificate::{not_after_of, read_auth_certificate, CertificateProblem};
 use super::token::{read_card_kind, CardKind};
 use super::{
-    held, send, send_reported, Application, CardError, KeyCounter, KeyReference, PinKind,
+    in_transaction, send, send_reported, Application, CardError, KeyCounter, KeyReference, PinKind,
     PinStatus, RetryCounter,
 };
 use crate::apdu::{Command, Response, ResponseError, StatusWord};
-use crate::transport::Transport;
+use crate::transport::{Reader, Transaction};
 use time::Date;
 
 /// Everything plain `status` reads: the card kind, the auth certificate's last day, the PINs.
@@ -30,29 +30,29 @@ pub struct CardReport {
 /// absent and the exchange goes on; so does an answer that is no counter (90 00, a count above
 /// the PIN's maximum, an answer too short for a status word), which makes that key reference
 /// unreadable. A card without the JPKI application is not a My Number card.
-pub fn read_pin_statuses(transport: &mut dyn Transport) -> Result<Vec<PinStatus>, CardError> {
-    held(transport, |t| read_all(t, &mut |_| Ok(())))
+pub fn read_pin_statuses(reader: &mut dyn Reader) -> Result<Vec<PinStatus>, CardError> {
+    in_transaction(reader, |card| read_all(card, &mut |_| Ok(())))
 }
 
-/// Read the token, the auth certificate and the four counters in one hold. The extra reads sit
+/// Read the token, the auth certificate and the four counters in one transaction. The extra reads sit
 /// right after SELECT of the JPKI AP, so the AP is selected once; what the card answers to them
 /// is reported, never an error, so the counters are always shown.
-pub fn read_card_report(transport: &mut dyn Transport) -> Result<CardReport, CardError> {
-    held(transport, |t| {
+pub fn read_card_report(reader: &mut dyn Reader) -> Result<CardReport, CardError> {
+    in_transaction(reader, |card| {
         let mut kind = CardKind::Unreadable(Some(StatusWord::FileNotFound));
         let mut auth_not_after = Err(CertificateProblem::NeedsPin);
-        let pins = read_all(t, &mut |t| {
-            kind = read_card_kind(t)?;
+        let pins = read_all(card, &mut |card| {
+            kind = read_card_kind(card)?;
             auth_not_after = if kind.auth_certificate_is_public() {
-                read_auth_certificate(t)?.and_then(|der| not_after_of(&der))
+                read_auth_certificate(card)?.and_then(|der| not_after_of(&der))
             } else {
                 Err(CertificateProblem::NeedsPin)
             };
             Ok(())
         })?;
         Ok(CardReport {
-            kind: kind.clone(),
-            auth_not_after: auth_not_after.clone(),
+            kind,
+            auth_not_after,
             pins,
         })
     })
@@ -60,19 +60,19 @@ pub fn read_card_report(transport: &mut dyn Transport) -> Result<CardReport, Car
 
 /// SELECT the JPKI AP, then read the token (three APDUs): what the card is. For `readers` and
 /// `doctor`.
-pub fn probe_card_kind(transport: &mut dyn Transport) -> Result<CardKind, CardError> {
-    held(transport, |t| {
-        let selected = send(t, &Command::select_application(Application::Jpki.aid()))?.sw;
+pub fn probe_card_kind(reader: &mut dyn Reader) -> Result<CardKind, CardError> {
+    in_transaction(reader, |card| {
+        let selected = send(card, &Command::select_application(Application::Jpki.aid()))?.sw;
         if selected != StatusWord::Success {
             return Err(CardError::NotMyNumberCard { sw: selected });
         }
-        read_card_kind(t)
+        read_card_kind(card)
     })
 }
 
 fn read_all(
-    transport: &mut dyn Transport,
-    after_jpki_selected: &mut dyn FnMut(&mut dyn Transport) -> Result<(), CardError>,
+    card: &mut dyn Transaction,
+    after_jpki_selected: &mut dyn FnMut(&mut dyn Transaction) -> Result<(), CardError>,
 ) -> Result<Vec<PinStatus>, CardError> {
     let mut keys = Vec::with_capacity(KeyReference::ALL.len());
     // The application selected last and how it answered: sign and auth share one SELECT.
@@ -85,21 +85,21 @@ fn read_all(
                 let select = Command::select_application(key.application.aid());
                 let selected = if key.application == Application::Jpki {
                     // Without the JPKI AP this is no My Number card: nothing more to read.
-                    let sw = send(transport, &select)?.sw;
+                    let sw = send(card, &select)?.sw;
                     if sw != StatusWord::Success {
                         return Err(CardError::NotMyNumberCard { sw });
                     }
-                    after_jpki_selected(transport)?;
+                    after_jpki_selected(card)?;
                     Ok(sw)
                 } else {
-                    status_word(send_reported(transport, &select)?)
+                    status_word(send_reported(card, &select)?)
                 };
                 current = Some((key.application, selected));
                 selected
             }
         };
         let counter = match selected {
-            Ok(StatusWord::Success) => read_counter(transport, key)?,
+            Ok(StatusWord::Success) => read_counter(card, key)?,
             Ok(StatusWord::FileNotFound) => RetryCounter::Absent,
             Ok(other) => RetryCounter::Unreadable(other),
             Err(length) => RetryCounter::NoStatusWord(length),
@@ -119,17 +119,17 @@ fn read_all(
 /// try spent. Only a lost card is an error: whatever the card answers is a counter, an
 /// unreadable one included (the guard then refuses it).
 pub(crate) fn read_counter(
-    transport: &mut dyn Transport,
+    card: &mut dyn Transaction,
     key: KeyReference,
 ) -> Result<RetryCounter, CardError> {
-    match status_word(send_reported(transport, &Command::select_file(key.ef()))?) {
+    match status_word(send_reported(card, &Command::select_file(key.ef()))?) {
         Ok(StatusWord::Success) => {}
         Ok(StatusWord::FileNotFound) => return Ok(RetryCounter::Absent),
         Ok(other) => return Ok(RetryCounter::Unreadable(other)),
         Err(length) => return Ok(RetryCounter::NoStatusWord(length)),
     }
     Ok(
-        match status_word(send_reported(transport, &Command::read_retry_counter())?) {
+        match status_word(send_reported(card, &Command::read_retry_counter())?) {
             Ok(answer) => RetryCounter::from_probe_of(key.kind, answer),
             Err(length) => RetryCounter::NoStatusWord(length),
         },

@@ -2,7 +2,7 @@
 
 use super::{send_reported, CardError};
 use crate::apdu::{Command, StatusWord};
-use crate::transport::Transport;
+use crate::transport::Transaction;
 
 /// The token EF inside the JPKI AP (jpki/myna Go libmyna/api.go, AokiApp mynacard `JPKI_AP_TOKEN`).
 pub const TOKEN_EF: [u8; 2] = [0x00, 0x06];
@@ -71,14 +71,14 @@ impl CardKind {
 
 /// With the JPKI AP selected: SELECT EF 00 06 and READ BINARY its 32 bytes (two APDUs). Only a
 /// lost card is an error: whatever the card answers is a kind, `Unreadable` included.
-pub fn read_card_kind(transport: &mut dyn Transport) -> Result<CardKind, CardError> {
-    let Ok(selected) = send_reported(transport, &Command::select_file(TOKEN_EF))? else {
+pub fn read_card_kind(card: &mut dyn Transaction) -> Result<CardKind, CardError> {
+    let Ok(selected) = send_reported(card, &Command::select_file(TOKEN_EF))? else {
         return Ok(CardKind::Unreadable(None));
     };
     if selected.sw != StatusWord::Success {
         return Ok(CardKind::Unreadable(Some(selected.sw)));
     }
-    let Ok(answer) = send_reported(transport, &Command::read_binary(0, TOKEN_LENGTH))? else {
+    let Ok(answer) = send_reported(card, &Command::read_binary(0, TOKEN_LENGTH))? else {
         return Ok(CardKind::Unreadable(None));
     };
     Ok(match answer.sw {
@@ -94,6 +94,7 @@ pub fn read_card_kind(transport: &mut dyn Transport) -> Result<CardKind, CardErr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transport::Reader;
 
     fn padded(name: &str) -> Vec<u8> {
         let mut bytes = name.as_bytes().to_vec();
@@ -142,7 +143,7 @@ mod tests {
         }
         let trace = crate::transport::trace::Trace::parse(&text, "unit").unwrap();
         let mut replay = crate::transport::Replay::new(trace);
-        let kind = read_card_kind(&mut replay).unwrap();
+        let kind = read_card_kind(replay.transaction().unwrap().as_mut()).unwrap();
         replay.finish().unwrap();
         kind
     }

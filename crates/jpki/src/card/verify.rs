@@ -1,12 +1,13 @@
 //! Checking a PIN without changing it: the guard of a change (every key reference's counter read
-//! first, refusal at 0 and, unless allowed, at 1), then one VERIFY per key reference, in one hold.
+//! first, refusal at 0 and, unless allowed, at 1), then one VERIFY per key reference, in one
+//! transaction.
 //! A correct VERIFY puts the counter back at its maximum: this is how a holder with one try left
 //! gets all of them back. The juki PIN is checked in both its key references, stopping at the
 //! first that refuses it.
 
 use super::guarded::{self, lowest_tries, Job, KeyOutcome, Ledger, Then};
 use super::{CardError, KeyReference, Pin, PinKind, PinStatus};
-use crate::transport::Transport;
+use crate::transport::Reader;
 
 /// The result of checking one PIN.
 #[derive(Debug)]
@@ -41,19 +42,19 @@ impl VerifyReport {
     }
 }
 
-/// Check `pin` inside one hold: read the counter of each of its key references and refuse (a
+/// Check `pin` inside one transaction: read the counter of each of its key references and refuse (a
 /// counter at 0, or at 1 unless `allow_last_try`) before sending it; then VERIFY each key
 /// reference once, stopping at the first that does not take it. Never re-sent.
-pub fn verify_pin(transport: &mut dyn Transport, pin: &Pin, allow_last_try: bool) -> VerifyReport {
+pub fn verify_pin(reader: &mut dyn Reader, pin: &Pin, allow_last_try: bool) -> VerifyReport {
     let job = Job {
         current: pin,
         then: Then::Nothing,
     };
-    VerifyReport::from_ledger(pin.kind(), guarded::run(transport, &[job], allow_last_try))
+    VerifyReport::from_ledger(pin.kind(), guarded::run(reader, &[job], allow_last_try))
 }
 
 /// Apply the guard to counters read before the holder typed the PIN (interactive runs); `None`
-/// when it lets the check go ahead. The guard runs again inside the hold.
+/// when it lets the check go ahead. The guard runs again inside the transaction.
 pub fn precheck_verify(
     kind: PinKind,
     statuses: &[PinStatus],

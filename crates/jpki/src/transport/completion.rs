@@ -2,7 +2,7 @@
 //! 6C xx (send again with the Le the card asks for). A command that carries a PIN is never sent
 //! twice: a 6C xx to it is handed up unchanged.
 
-use super::{wire, Transport, TransportError};
+use super::{wire, Layer, Transaction, TransportError};
 
 /// How many GET RESPONSE rounds one command may take before the card is deemed broken.
 const MAX_GET_RESPONSE_ROUNDS: usize = 256;
@@ -12,23 +12,9 @@ const MAX_GET_RESPONSE_ROUNDS: usize = 256;
 /// the rounds above gather megabytes.
 const MAX_COMPLETED_DATA: usize = 65_536;
 
-/// Wraps a transport and completes T=0 answers, so the layers above see whole responses.
-#[derive(Debug)]
-pub struct ResponseCompletion<T> {
-    inner: T,
-}
-
-impl<T: Transport> ResponseCompletion<T> {
-    /// Complete the answers that `inner` brings back.
-    pub fn new(inner: T) -> ResponseCompletion<T> {
-        ResponseCompletion { inner }
-    }
-
-    /// The wrapped transport.
-    pub fn into_inner(self) -> T {
-        self.inner
-    }
-}
+/// A layer that completes T=0 answers, so the layers above see whole responses.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ResponseCompletion;
 
 fn status(answer: &[u8]) -> Option<(u8, u8)> {
     match answer {
@@ -37,9 +23,20 @@ fn status(answer: &[u8]) -> Option<(u8, u8)> {
     }
 }
 
+impl Layer for ResponseCompletion {
+    /// Send `command` and follow the card's T=0 requests until it gives a final answer.
+    fn transmit(
+        &mut self,
+        card: &mut dyn Transaction,
+        command: &[u8],
+    ) -> Result<Vec<u8>, TransportError> {
+        complete(card, command)
+    }
+}
+
 /// Send `command` and follow the card's T=0 requests until it gives a final answer.
-fn complete(inner: &mut dyn Transport, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-    let mut answer = inner.transmit(command)?;
+fn complete(card: &mut dyn Transaction, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+    let mut answer = card.transmit(command)?;
     // 6C xx: the card wants Le = xx. Only a command with no data (header, or header + Le) is
     // re-sent, and never one carrying a PIN.
     if let (Some((0x6C, le)), 2, 4 | 5, None) = (
@@ -50,7 +47,7 @@ fn complete(inner: &mut dyn Transport, command: &[u8]) -> Result<Vec<u8>, Transp
     ) {
         let mut again = command[..4].to_vec();
         again.push(le);
-        answer = inner.transmit(&again)?;
+        answer = card.transmit(&again)?;
     }
     let mut data = Vec::new();
     for _ in 0..MAX_GET_RESPONSE_ROUNDS {
@@ -58,7 +55,7 @@ fn complete(inner: &mut dyn Transport, command: &[u8]) -> Result<Vec<u8>, Transp
             Some((0x61, le)) => {
                 data.extend_from_slice(&answer[..answer.len() - 2]);
                 too_much(&data)?;
-                answer = inner.transmit(&[0x00, 0xC0, 0x00, 0x00, le])?;
+                answer = card.transmit(&[0x00, 0xC0, 0x00, 0x00, le])?;
             }
             _ => {
                 data.extend_from_slice(&answer);
@@ -82,47 +79,31 @@ fn too_much(data: &[u8]) -> Result<(), TransportError> {
     Ok(())
 }
 
-impl<T: Transport> Transport for ResponseCompletion<T> {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        complete(&mut self.inner, command)
-    }
-
-    fn exclusive(
-        &mut self,
-        session: &mut dyn FnMut(&mut dyn Transport),
-    ) -> Result<(), TransportError> {
-        self.inner
-            .exclusive(&mut |held| session(&mut ResponseCompletion::new(held)))
-    }
-
-    fn reader_name(&self) -> &str {
-        self.inner.reader_name()
-    }
-
-    fn atr(&self) -> Option<Vec<u8>> {
-        self.inner.atr()
-    }
-
-    fn finish(&mut self) -> Result<(), TransportError> {
-        self.inner.finish()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::transport::trace::{Trace, TraceError};
-    use crate::transport::Replay;
+    use crate::transport::{Layered, Reader, Replay};
 
-    fn over(text: &str) -> ResponseCompletion<Replay> {
-        ResponseCompletion::new(Replay::new(Trace::parse(text, "t").unwrap()))
+    type Completed = Layered<Replay, ResponseCompletion>;
+
+    fn over(text: &str) -> Completed {
+        Layered::new(
+            Replay::new(Trace::parse(text, "t").unwrap()),
+            ResponseCompletion,
+        )
+    }
+
+    /// Send one command in a transaction of its own.
+    fn send(reader: &mut Completed, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        reader.transaction()?.transmit(command)
     }
 
     #[test]
     fn get_response_collects_the_rest() {
         let mut t = over("@source hand-written\n> 00 B0 00 00 00\n< 01 02 61 02\n> 00 C0 00 00 02\n< 03 04 90 00\n");
         assert_eq!(
-            t.transmit(&[0, 0xB0, 0, 0, 0]).unwrap(),
+            send(&mut t, &[0, 0xB0, 0, 0, 0]).unwrap(),
             vec![1, 2, 3, 4, 0x90, 0]
         );
         t.finish().unwrap();
@@ -131,7 +112,7 @@ mod tests {
     #[test]
     fn wrong_le_is_sent_again_with_the_right_one() {
         let mut t = over("@source hand-written\n> 00 B0 00 00 FF\n< 6C 04\n> 00 B0 00 00 04\n< 01 02 03 04 90 00\n");
-        assert_eq!(t.transmit(&[0, 0xB0, 0, 0, 0xFF]).unwrap().len(), 6);
+        assert_eq!(send(&mut t, &[0, 0xB0, 0, 0, 0xFF]).unwrap().len(), 6);
         t.finish().unwrap();
     }
 
@@ -140,7 +121,7 @@ mod tests {
         // The trace holds one exchange: a re-send would run past its end.
         let mut t = over("@source hand-written\n> 00 20 00 80 04 ?? ?? ?? ??\n< 6C 04\n");
         assert_eq!(
-            t.transmit(&[0, 0x20, 0, 0x80, 4, 1, 2, 3, 4]).unwrap(),
+            send(&mut t, &[0, 0x20, 0, 0x80, 4, 1, 2, 3, 4]).unwrap(),
             vec![0x6C, 4]
         );
         t.finish().unwrap();
@@ -151,7 +132,7 @@ mod tests {
         // Each part is within what PC/SC carries; together they are more than one answer holds.
         let part = vec!["AB"; 40_000].join(" ");
         let mut t = over(&format!("@source hand-written\n> 00 B0 00 00 00\n< {part} 61 00\n> 00 C0 00 00 00\n< {part} 61 00\n"));
-        let err = t.transmit(&[0, 0xB0, 0, 0, 0]).unwrap_err();
+        let err = send(&mut t, &[0, 0xB0, 0, 0, 0]).unwrap_err();
         assert!(err.to_string().contains("grew past 65536 bytes"), "{err}");
         // Exactly 65,536 bytes of data is a whole answer.
         let mut t = over(&format!(
@@ -159,7 +140,7 @@ mod tests {
             vec!["AB"; 65_535].join(" "),
             "CD"
         ));
-        assert_eq!(t.transmit(&[0, 0xB0, 0, 0, 0]).unwrap().len(), 65_538);
+        assert_eq!(send(&mut t, &[0, 0xB0, 0, 0, 0]).unwrap().len(), 65_538);
         t.finish().unwrap();
     }
 
@@ -167,10 +148,7 @@ mod tests {
     fn a_replay_error_dropped_under_completion_still_fails_the_run() {
         // The GET RESPONSE the card asks for is not in the trace; the caller drops the error.
         let mut t = over("@source hand-written\n> 00 B0 00 00 00\n< 01 61 02\n");
-        t.exclusive(&mut |held| {
-            let _ = held.transmit(&[0, 0xB0, 0, 0, 0]);
-        })
-        .unwrap();
+        let _ = send(&mut t, &[0, 0xB0, 0, 0, 0]);
         assert!(matches!(
             t.finish(),
             Err(TransportError::Trace(TraceError::PastEnd { step: 2, .. }))
@@ -183,7 +161,7 @@ mod tests {
         for _ in 0..MAX_GET_RESPONSE_ROUNDS {
             text.push_str("> 00 C0 00 00 01\n< 61 01\n");
         }
-        let err = over(&text).transmit(&[0, 0xB0, 0, 0, 0]).unwrap_err();
+        let err = send(&mut over(&text), &[0, 0xB0, 0, 0, 0]).unwrap_err();
         assert!(
             !matches!(err, TransportError::Trace(TraceError::PastEnd { .. })),
             "{err}"

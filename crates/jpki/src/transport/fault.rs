@@ -1,10 +1,10 @@
-//! Fault injection: a transport wrapper that spoils the k-th exchange on purpose, so tests can
-//! prove what jpki does when a card or reader misbehaves at any step.
+//! Fault injection: a layer that spoils the k-th exchange on purpose, so tests can prove what
+//! jpki does when a card or reader misbehaves at any step.
 //!
-//! The wrapper also counts the commands that carried a PIN, so a test can check the promise that
+//! The layer also counts the commands that carried a PIN, so a test can check the promise that
 //! such a command is sent at most once per user entry and never again after a fault.
 
-use super::{wire, Transport, TransportError};
+use super::{wire, Layer, Transaction, TransportError};
 use std::fmt;
 
 /// How the k-th exchange goes wrong.
@@ -78,10 +78,10 @@ impl fmt::Display for Fault {
     }
 }
 
-/// What the wrapper counted; shared between the wrapper and its view inside a hold.
+/// What the layer counted.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct FaultCounts {
-    /// Commands that reached the wrapper, the faulted one included.
+    /// Commands that reached the layer, the faulted one included.
     pub transmits: usize,
     /// Commands carrying a PIN (VERIFY with data, CHANGE REFERENCE DATA, CHANGE KEY) passed to
     /// the card.
@@ -103,23 +103,20 @@ struct Fate {
     reaches_card: bool,
 }
 
-/// A transport that passes every exchange through, except the one at index `at` (0-based,
-/// counted across holds), whose answer `fault` replaces.
+/// A layer that passes every exchange through, except the one at index `at` (0-based, counted
+/// across transactions), whose answer `fault` replaces.
 #[derive(Debug)]
-pub struct FaultInjection<T> {
-    inner: T,
+pub struct FaultInjection {
     fault: Fault,
     fate: Fate,
     counts: FaultCounts,
 }
 
-impl<T: Transport> FaultInjection<T> {
-    /// Spoil exchange number `at` (0-based) of `inner` with `fault`. The faulted command does
-    /// reach the inner card: the worst case for a PIN, whose try the card counts while its
-    /// answer is lost.
-    pub fn new(inner: T, at: usize, fault: Fault) -> FaultInjection<T> {
+impl FaultInjection {
+    /// Spoil exchange number `at` (0-based) with `fault`. The faulted command does reach the
+    /// card below: the worst case for a PIN, whose try the card counts while its answer is lost.
+    pub fn new(at: usize, fault: Fault) -> FaultInjection {
         FaultInjection {
-            inner,
             fault,
             fate: Fate {
                 at,
@@ -130,14 +127,14 @@ impl<T: Transport> FaultInjection<T> {
     }
 
     /// Like [`FaultInjection::new`], but command number `at` is lost on its way and never
-    /// reaches the inner card (a card pulled away just before it): no try can have been spent.
-    pub fn before_card(inner: T, at: usize, fault: Fault) -> FaultInjection<T> {
+    /// reaches the card below (a card pulled away just before it): no try can have been spent.
+    pub fn before_card(at: usize, fault: Fault) -> FaultInjection {
         FaultInjection {
             fate: Fate {
                 at,
                 reaches_card: false,
             },
-            ..FaultInjection::new(inner, at, fault)
+            ..FaultInjection::new(at, fault)
         }
     }
 
@@ -145,121 +142,43 @@ impl<T: Transport> FaultInjection<T> {
     pub fn counts(&self) -> &FaultCounts {
         &self.counts
     }
-
-    /// The wrapped transport (for example, to inspect a virtual card's counters).
-    pub fn inner(&self) -> &T {
-        &self.inner
-    }
-
-    /// The wrapped transport, giving up the wrapper.
-    pub fn into_inner(self) -> T {
-        self.inner
-    }
 }
 
-/// Pass one command through, or spoil it.
-fn inject(
-    inner: &mut dyn Transport,
-    fault: &Fault,
-    fate: Fate,
-    counts: &mut FaultCounts,
-    command: &[u8],
-) -> Result<Vec<u8>, TransportError> {
-    let index = counts.transmits;
-    counts.transmits += 1;
-    if counts.fired && fault.is_sticky() {
-        // A removed or reset card hears nothing more.
-        return fault.answer(&[]);
-    }
-    let strikes = index == fate.at;
-    if strikes && !fate.reaches_card {
-        counts.fired = true;
-        return fault.answer(&[]);
-    }
-    if wire::secret_data(command).is_some() {
-        counts.secrets_sent += 1;
-        if counts.fired {
-            counts.secrets_after_fault += 1;
-        }
-    }
-    let due = inner.transmit(command);
-    if !strikes {
-        return due;
-    }
-    counts.fired = true;
-    // An inner failure (a replay that diverged, say) is the truth; there is nothing to spoil.
-    let due = due?;
-    let answer = fault.answer(&due);
-    counts.same_as_card = answer.as_ref().is_ok_and(|bytes| *bytes == due);
-    answer
-}
-
-/// The wrapper's view of a transport inside a hold.
-struct Held<'a> {
-    inner: &'a mut dyn Transport,
-    fault: &'a Fault,
-    fate: Fate,
-    counts: &'a mut FaultCounts,
-}
-
-impl Transport for Held<'_> {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        inject(self.inner, self.fault, self.fate, self.counts, command)
-    }
-
-    fn exclusive(
+impl Layer for FaultInjection {
+    /// Pass one command through, or spoil it.
+    fn transmit(
         &mut self,
-        session: &mut dyn FnMut(&mut dyn Transport),
-    ) -> Result<(), TransportError> {
-        session(self); // already held
-        Ok(())
-    }
-
-    fn reader_name(&self) -> &str {
-        self.inner.reader_name()
-    }
-
-    fn atr(&self) -> Option<Vec<u8>> {
-        self.inner.atr()
-    }
-}
-
-impl<T: Transport> Transport for FaultInjection<T> {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        inject(
-            &mut self.inner,
-            &self.fault,
-            self.fate,
-            &mut self.counts,
-            command,
-        )
-    }
-
-    fn exclusive(
-        &mut self,
-        session: &mut dyn FnMut(&mut dyn Transport),
-    ) -> Result<(), TransportError> {
+        card: &mut dyn Transaction,
+        command: &[u8],
+    ) -> Result<Vec<u8>, TransportError> {
         let (fault, fate, counts) = (&self.fault, self.fate, &mut self.counts);
-        self.inner.exclusive(&mut |held| {
-            session(&mut Held {
-                inner: held,
-                fault,
-                fate,
-                counts,
-            })
-        })
-    }
-
-    fn reader_name(&self) -> &str {
-        self.inner.reader_name()
-    }
-
-    fn atr(&self) -> Option<Vec<u8>> {
-        self.inner.atr()
-    }
-
-    fn finish(&mut self) -> Result<(), TransportError> {
-        self.inner.finish()
+        let index = counts.transmits;
+        counts.transmits += 1;
+        if counts.fired && fault.is_sticky() {
+            // A removed or reset card hears nothing more.
+            return fault.answer(&[]);
+        }
+        let strikes = index == fate.at;
+        if strikes && !fate.reaches_card {
+            counts.fired = true;
+            return fault.answer(&[]);
+        }
+        if wire::secret_data(command).is_some() {
+            counts.secrets_sent += 1;
+            if counts.fired {
+                counts.secrets_after_fault += 1;
+            }
+        }
+        let due = card.transmit(command);
+        if !strikes {
+            return due;
+        }
+        counts.fired = true;
+        // A failure below (a replay that diverged, say) is the truth; there is nothing to spoil.
+        let due = due?;
+        let answer = fault.answer(&due);
+        counts.same_as_card = answer.as_ref().is_ok_and(|bytes| *bytes == due);
+        answer
     }
 }
 
@@ -267,12 +186,23 @@ impl<T: Transport> Transport for FaultInjection<T> {
 mod tests {
     use super::*;
     use crate::transport::trace::Trace;
-    use crate::transport::Replay;
+    use crate::transport::{Layered, Reader, Replay};
+
+    type Faulted = Layered<Replay, FaultInjection>;
 
     const TWO: &str = "@source hand-written\n> 00 A4 02 0C 02 00 18\n< 01 02 90 00\n> 00 20 00 80 04 ?? ?? ?? ??\n< 63 C2\n";
 
-    fn over(at: usize, fault: Fault) -> FaultInjection<Replay> {
-        FaultInjection::new(Replay::new(Trace::parse(TWO, "t").unwrap()), at, fault)
+    fn over(at: usize, fault: Fault) -> Faulted {
+        replayed(FaultInjection::new(at, fault))
+    }
+
+    fn replayed(injection: FaultInjection) -> Faulted {
+        Layered::new(Replay::new(Trace::parse(TWO, "t").unwrap()), injection)
+    }
+
+    /// Send one command in a transaction of its own.
+    fn send(reader: &mut Faulted, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        reader.transaction()?.transmit(command)
     }
 
     const SELECT: [u8; 7] = [0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x18];
@@ -281,10 +211,10 @@ mod tests {
     #[test]
     fn only_the_chosen_exchange_is_spoiled() {
         let mut t = over(1, Fault::status(0x6F00));
-        assert_eq!(t.transmit(&SELECT).unwrap(), vec![1, 2, 0x90, 0]);
-        assert_eq!(t.transmit(&VERIFY).unwrap(), vec![0x6F, 0]);
-        assert_eq!(t.counts().secrets_sent, 1);
-        assert_eq!(t.counts().secrets_after_fault, 0);
+        assert_eq!(send(&mut t, &SELECT).unwrap(), vec![1, 2, 0x90, 0]);
+        assert_eq!(send(&mut t, &VERIFY).unwrap(), vec![0x6F, 0]);
+        assert_eq!(t.layer().counts().secrets_sent, 1);
+        assert_eq!(t.layer().counts().secrets_after_fault, 0);
         t.finish().unwrap();
     }
 
@@ -292,7 +222,7 @@ mod tests {
     fn padding_goes_before_the_status_word() {
         let mut t = over(0, Fault::Padded(3));
         assert_eq!(
-            t.transmit(&SELECT).unwrap(),
+            send(&mut t, &SELECT).unwrap(),
             vec![1, 2, 0xA5, 0xA5, 0xA5, 0x90, 0]
         );
         assert_eq!(Fault::Padded(2).answer(&[]).unwrap(), vec![0xA5, 0xA5]);
@@ -302,30 +232,28 @@ mod tests {
     fn a_removed_card_stays_removed_and_counts_later_secrets() {
         let mut t = over(0, Fault::Removed);
         let mut errors = Vec::new();
-        t.exclusive(&mut |held| {
-            errors.push(held.transmit(&SELECT).unwrap_err());
-            errors.push(held.transmit(&VERIFY).unwrap_err());
-        })
-        .unwrap();
+        let mut card = t.transaction().unwrap();
+        errors.push(card.transmit(&SELECT).unwrap_err());
+        errors.push(card.transmit(&VERIFY).unwrap_err());
+        drop(card);
         assert!(errors
             .iter()
             .all(|e| matches!(e, TransportError::CardRemoved)));
         // The second command never reached the card, so no PIN was sent.
-        assert_eq!(t.counts().transmits, 2);
-        assert_eq!(t.counts().secrets_sent, 0);
+        assert_eq!(t.layer().counts().transmits, 2);
+        assert_eq!(t.layer().counts().secrets_sent, 0);
     }
 
     #[test]
     fn a_command_lost_before_the_card_spends_nothing() {
-        let replay = Replay::new(Trace::parse(TWO, "t").unwrap());
-        let mut t = FaultInjection::before_card(replay, 1, Fault::Removed);
-        t.transmit(&SELECT).unwrap();
+        let mut t = replayed(FaultInjection::before_card(1, Fault::Removed));
+        send(&mut t, &SELECT).unwrap();
         assert!(matches!(
-            t.transmit(&VERIFY),
+            send(&mut t, &VERIFY),
             Err(TransportError::CardRemoved)
         ));
-        assert_eq!(t.counts().secrets_sent, 0);
-        assert!(t.counts().fired);
+        assert_eq!(t.layer().counts().secrets_sent, 0);
+        assert!(t.layer().counts().fired);
         // The VERIFY never reached the replay, which still expects it.
         assert!(t.finish().is_err());
     }
@@ -333,29 +261,31 @@ mod tests {
     #[test]
     fn a_pin_sent_after_the_fault_is_counted_as_such() {
         let mut t = over(0, Fault::status(0x6700));
-        t.transmit(&SELECT).unwrap();
-        t.transmit(&VERIFY).unwrap();
-        assert_eq!(t.counts().secrets_after_fault, 1);
+        send(&mut t, &SELECT).unwrap();
+        send(&mut t, &VERIFY).unwrap();
+        assert_eq!(t.layer().counts().secrets_after_fault, 1);
     }
 
     #[test]
     fn a_fault_that_answers_what_the_card_answers_is_told_apart() {
         // 63 C2 was due at step 1: "answering" 63 C2 spoils nothing.
         let mut t = over(1, Fault::status(0x63C2));
-        t.transmit(&SELECT).unwrap();
-        assert_eq!(t.transmit(&VERIFY).unwrap(), vec![0x63, 0xC2]);
-        assert!(t.counts().fired && t.counts().same_as_card);
+        send(&mut t, &SELECT).unwrap();
+        assert_eq!(send(&mut t, &VERIFY).unwrap(), vec![0x63, 0xC2]);
+        assert!(t.layer().counts().fired && t.layer().counts().same_as_card);
         for fault in [Fault::status(0x6F00), Fault::Padded(1), Fault::Removed] {
             let mut t = over(1, fault.clone());
-            t.transmit(&SELECT).unwrap();
-            let _ = t.transmit(&VERIFY);
-            assert!(t.counts().fired && !t.counts().same_as_card, "{fault}");
+            send(&mut t, &SELECT).unwrap();
+            let _ = send(&mut t, &VERIFY);
+            assert!(
+                t.layer().counts().fired && !t.layer().counts().same_as_card,
+                "{fault}"
+            );
         }
         // Lost before the card: the card never heard it, whatever the answer.
-        let replay = Replay::new(Trace::parse(TWO, "t").unwrap());
-        let mut t = FaultInjection::before_card(replay, 0, Fault::status(0x9000));
-        t.transmit(&SELECT).unwrap();
-        assert!(t.counts().fired && !t.counts().same_as_card);
+        let mut t = replayed(FaultInjection::before_card(0, Fault::status(0x9000)));
+        send(&mut t, &SELECT).unwrap();
+        assert!(t.layer().counts().fired && !t.layer().counts().same_as_card);
     }
 
     #[test]

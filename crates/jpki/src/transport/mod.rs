@@ -1,11 +1,20 @@
-//! How command bytes reach a card and answers come back: one small trait and its implementations.
+//! How command bytes reach a card and answers come back, always inside a PC/SC transaction.
 //!
-//! The card layer above sees only [`Transport`]; a real PC/SC reader, a replayed trace and the
-//! virtual card are interchangeable behind it.
+//! A [`Reader`] is where a card is reached: a real PC/SC reader ([`pcsc::PcscReader`]), a
+//! replayed trace ([`Replay`]), or a simulated card. The only way to send the card a command is
+//! a [`Transaction`] the reader opens, so every exchange is inside one: no other program can
+//! send commands to the card in between. The card layer above opens one transaction per
+//! operation and never knows which reader it has.
+//!
+//! A [`Layer`] is laid over every transaction of a reader ([`Layered`]): the [`Recorder`] writes
+//! a trace, [`ResponseCompletion`] completes T=0 answers. Each is one method, "transmit through
+//! the card below".
 
 mod completion;
 mod error;
+mod escape;
 mod fault;
+mod layered;
 pub mod pcsc;
 pub mod pcsc_library;
 mod recorder;
@@ -14,86 +23,59 @@ pub mod trace;
 pub mod wire;
 
 pub use completion::ResponseCompletion;
-pub use error::{escaped, is_unprintable, TransportError};
+pub use error::TransportError;
+pub use escape::{escaped, is_unprintable};
 pub use fault::{Fault, FaultCounts, FaultInjection};
+pub use layered::Layered;
 pub use recorder::Recorder;
 pub use replay::Replay;
 
-/// Something that carries command APDUs to a card and brings its answers back.
-pub trait Transport {
-    /// Send one command APDU; return the card's whole answer (data, then SW1 SW2).
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError>;
-
-    /// Run `session` while the card is held exclusively, so no other program can send commands
-    /// in between. The session gets the transport to use inside the hold.
-    fn exclusive(
-        &mut self,
-        session: &mut dyn FnMut(&mut dyn Transport),
-    ) -> Result<(), TransportError>;
-
+/// Where a card is reached: a PC/SC reader, a replayed trace, a simulated card. Only a
+/// transaction it opens can talk to the card.
+pub trait Reader {
     /// The reader's name, as shown to the user.
-    fn reader_name(&self) -> &str;
+    fn name(&self) -> &str;
 
     /// The card's answer to reset, when known.
     fn atr(&self) -> Option<Vec<u8>> {
         None
     }
 
-    /// Called once when the command is done: a replay checks nothing was left unconsumed, a
-    /// recorder writes its trace.
+    /// Begin a transaction: no other program sends commands to the card until it ends.
+    fn transaction(&mut self) -> Result<Box<dyn Transaction + '_>, TransportError>;
+
+    /// The run is over: a replay checks it was used up, a recorder writes its trace.
     fn finish(&mut self) -> Result<(), TransportError> {
         Ok(())
     }
 }
 
-/// A borrowed transport is a transport, so wrappers can sit over the one a hold hands out.
-impl<T: Transport + ?Sized> Transport for &mut T {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        (**self).transmit(command)
-    }
+/// The card inside a transaction: the only way to send it a command.
+pub trait Transaction {
+    /// Send one command APDU; return the card's whole answer (data, then SW1 SW2).
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError>;
 
-    fn exclusive(
-        &mut self,
-        session: &mut dyn FnMut(&mut dyn Transport),
-    ) -> Result<(), TransportError> {
-        (**self).exclusive(session)
-    }
-
-    fn reader_name(&self) -> &str {
-        (**self).reader_name()
-    }
-
-    fn atr(&self) -> Option<Vec<u8>> {
-        (**self).atr()
-    }
-
-    fn finish(&mut self) -> Result<(), TransportError> {
-        (**self).finish()
+    /// End the transaction, reporting a failure to end it. Dropping a transaction also ends it,
+    /// the same way, without the report.
+    fn end(self: Box<Self>) -> Result<(), TransportError> {
+        Ok(())
     }
 }
 
-/// A boxed transport is a transport, so the binary can stack wrappers chosen at run time.
-impl<T: Transport + ?Sized> Transport for Box<T> {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        (**self).transmit(command)
-    }
-
-    fn exclusive(
+/// Something laid over every transaction of a reader: it sees each command on its way to the
+/// card and each answer on its way back.
+pub trait Layer {
+    /// Send `command` through `card`, the transaction below, and return what to hand up.
+    fn transmit(
         &mut self,
-        session: &mut dyn FnMut(&mut dyn Transport),
-    ) -> Result<(), TransportError> {
-        (**self).exclusive(session)
-    }
+        card: &mut dyn Transaction,
+        command: &[u8],
+    ) -> Result<Vec<u8>, TransportError>;
 
-    fn reader_name(&self) -> &str {
-        (**self).reader_name()
-    }
-
-    fn atr(&self) -> Option<Vec<u8>> {
-        (**self).atr()
-    }
-
-    fn finish(&mut self) -> Result<(), TransportError> {
-        (**self).finish()
+    /// Called once when the run is over, with the reader below (the recorder writes its trace
+    /// here). Nothing by default.
+    fn finish(&mut self, reader: &dyn Reader) -> Result<(), TransportError> {
+        let _ = reader;
+        Ok(())
     }
 }

@@ -1,6 +1,6 @@
 //! Real readers through PC/SC (pcsc-lite on Linux, WinSCard on Windows, CryptoTokenKit on macOS).
 
-use super::{wire, Transport, TransportError};
+use super::{wire, Reader, Transaction, TransportError};
 use std::ffi::CString;
 use std::time::{Duration, Instant};
 
@@ -253,10 +253,10 @@ impl PinSent {
     }
 }
 
-/// What a hold reports about its own end. When a command inside it already failed at the reader,
-/// the end failing too (the card or the transaction is gone) adds nothing: the session reports
-/// the command's failure, which came first and says what happened to it.
-fn end_of_hold(
+/// What a transaction reports about its own end. When a command inside it already failed at
+/// the reader, the end failing too (the card or the transaction is gone) adds nothing: the
+/// command's failure, which came first, says what happened to it.
+fn end_of_transaction(
     command_failed: bool,
     ended: Result<(), TransportError>,
 ) -> Result<(), TransportError> {
@@ -313,12 +313,6 @@ impl PcscReader {
             pin_sent: PinSent::default(),
         })
     }
-
-    fn card(&self) -> Result<&pcsc::Card, TransportError> {
-        self.card
-            .as_ref()
-            .ok_or_else(|| TransportError::Reader("the card was already released".to_string()))
-    }
 }
 
 impl Drop for PcscReader {
@@ -363,77 +357,84 @@ fn transmit_on(card: &pcsc::Card, command: &[u8]) -> Result<Vec<u8>, TransportEr
     Ok(answer.to_vec())
 }
 
-/// The card while a PC/SC transaction holds it.
-struct Held<'a> {
-    card: &'a pcsc::Card,
-    name: &'a str,
-    pin_sent: PinSent,
-    /// A command failed at the reader: the session reports that, which came first.
-    failed: bool,
-}
-
-impl Transport for Held<'_> {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        self.pin_sent.note(command);
-        let answer = transmit_on(self.card, command);
-        self.failed |= answer.is_err();
-        answer
-    }
-
-    fn exclusive(
-        &mut self,
-        session: &mut dyn FnMut(&mut dyn Transport),
-    ) -> Result<(), TransportError> {
-        session(self); // already held
-        Ok(())
-    }
-
-    fn reader_name(&self) -> &str {
-        self.name
-    }
-}
-
-impl Transport for PcscReader {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        self.pin_sent.note(command);
-        transmit_on(self.card()?, command)
-    }
-
-    fn exclusive(
-        &mut self,
-        session: &mut dyn FnMut(&mut dyn Transport),
-    ) -> Result<(), TransportError> {
-        let card = self
-            .card
-            .as_mut()
-            .ok_or_else(|| TransportError::Reader("the card was already released".to_string()))?;
-        let transaction = card.transaction().map_err(transport_error)?;
-        let mut held = Held {
-            card: &transaction,
-            name: &self.name,
-            pin_sent: self.pin_sent,
-            failed: false,
-        };
-        session(&mut held);
-        let (pin_sent, failed) = (held.pin_sent, held.failed);
-        let ended = transaction
-            .end(disposition(pin_sent.get()))
-            .map_err(|(_, e)| transport_error(e));
-        // A reset that went through undid what the PIN unlocked; a failed one did not, so the
-        // disconnect still resets.
-        self.pin_sent = pin_sent;
-        if ended.is_ok() && pin_sent.get() {
-            self.pin_sent.card_was_reset();
-        }
-        end_of_hold(failed, ended)
-    }
-
-    fn reader_name(&self) -> &str {
+impl Reader for PcscReader {
+    fn name(&self) -> &str {
         &self.name
     }
 
     fn atr(&self) -> Option<Vec<u8>> {
         self.atr.clone()
+    }
+
+    fn transaction(&mut self) -> Result<Box<dyn Transaction + '_>, TransportError> {
+        let card = self
+            .card
+            .as_mut()
+            .ok_or_else(|| TransportError::Reader("the card was already released".to_string()))?;
+        let transaction = card.transaction().map_err(transport_error)?;
+        Ok(Box::new(PcscTransaction {
+            transaction: Some(transaction),
+            pin_sent: &mut self.pin_sent,
+            failed: false,
+        }))
+    }
+}
+
+/// A PC/SC transaction on the card. It ends with [`disposition`]: the card is left alone unless
+/// a PIN was sent since its last reset; when a panic unwinds through it, the card is reset
+/// whatever was sent.
+struct PcscTransaction<'a> {
+    /// `None` once ended.
+    transaction: Option<pcsc::Transaction<'a>>,
+    /// The reader's record, kept across its transactions: a reset that failed leaves it set.
+    pin_sent: &'a mut PinSent,
+    /// A command failed at the reader: its failure is the one to report, not the end's.
+    failed: bool,
+}
+
+impl PcscTransaction<'_> {
+    /// End the transaction (once), resetting the card when a PIN was sent.
+    fn end_now(&mut self) -> Result<(), TransportError> {
+        let Some(transaction) = self.transaction.take() else {
+            return Ok(());
+        };
+        let how = if std::thread::panicking() {
+            pcsc::Disposition::ResetCard
+        } else {
+            disposition(self.pin_sent.get())
+        };
+        let ended = transaction.end(how).map_err(|(_, e)| transport_error(e));
+        // A reset that went through undid what the PIN unlocked; a failed one did not, so the
+        // disconnect still resets.
+        if ended.is_ok() && how == pcsc::Disposition::ResetCard {
+            self.pin_sent.card_was_reset();
+        }
+        end_of_transaction(self.failed, ended)
+    }
+}
+
+impl Transaction for PcscTransaction<'_> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let Some(card) = self.transaction.as_deref() else {
+            return Err(TransportError::Reader(
+                "the transaction was already ended".to_string(),
+            ));
+        };
+        self.pin_sent.note(command);
+        let answer = transmit_on(card, command);
+        self.failed |= answer.is_err();
+        answer
+    }
+
+    fn end(mut self: Box<Self>) -> Result<(), TransportError> {
+        self.end_now()
+    }
+}
+
+impl Drop for PcscTransaction<'_> {
+    fn drop(&mut self) {
+        // Nothing is left to tell anyone here; `end` is where a failure is reported.
+        let _ = self.end_now();
     }
 }
 
@@ -643,12 +644,12 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_end_of_hold_is_reported_unless_a_command_failed_first() {
+    fn a_failed_end_of_transaction_is_reported_unless_a_command_failed_first() {
         let ended = || Err(TransportError::Reader("not transacted".to_string()));
-        assert!(end_of_hold(false, ended()).is_err());
-        assert!(end_of_hold(true, ended()).is_ok());
-        assert!(end_of_hold(false, Ok(())).is_ok());
-        assert!(end_of_hold(true, Ok(())).is_ok());
+        assert!(end_of_transaction(false, ended()).is_err());
+        assert!(end_of_transaction(true, ended()).is_ok());
+        assert!(end_of_transaction(false, Ok(())).is_ok());
+        assert!(end_of_transaction(true, Ok(())).is_ok());
     }
 
     #[test]

@@ -1,19 +1,18 @@
-//! The recorder: wraps any transport and writes what passed through it as a trace, PIN bytes
-//! replaced by `??` before they are ever stored.
+//! The recorder: a layer that writes what passed through it as a trace, PIN bytes replaced by
+//! `??` before they are ever stored.
 //!
 //! The trace is written into a new file of its own, created exclusively next to the path asked
 //! for, and then renamed onto that path: a file already there is replaced, never written into,
 //! so no symbolic link or hard link at the path ever carries the trace into another file.
 
 use super::trace::{Answer, CommandPattern, Exchange, Source, Trace, TraceError};
-use super::{Transport, TransportError};
+use super::{Layer, Reader, Transaction, TransportError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// A transport that remembers every exchange and writes a trace file when finished.
+/// A layer that remembers every exchange and writes a trace file when the run is over.
 #[derive(Debug)]
-pub struct Recorder<T> {
-    inner: T,
+pub struct Recorder {
     path: PathBuf,
     source: Source,
     exchanges: Vec<Exchange>,
@@ -22,11 +21,10 @@ pub struct Recorder<T> {
     partial: Option<(PathBuf, std::fs::File)>,
 }
 
-impl<T: Transport> Recorder<T> {
-    /// Record what passes through `inner`; `source` says what is behind it.
-    pub fn new(inner: T, path: PathBuf, source: Source) -> Recorder<T> {
+impl Recorder {
+    /// Record what passes through into `path`; `source` says what is below.
+    pub fn new(path: PathBuf, source: Source) -> Recorder {
         Recorder {
-            inner,
             path,
             source,
             exchanges: Vec::new(),
@@ -38,7 +36,7 @@ impl<T: Transport> Recorder<T> {
     /// the new file it is written into. A command that changed the card must not end in an
     /// error only because its trace could not be saved afterwards; so an unwritable folder fails
     /// here, before any command is sent.
-    pub fn create(inner: T, path: PathBuf, source: Source) -> Result<Recorder<T>, TransportError> {
+    pub fn create(path: PathBuf, source: Source) -> Result<Recorder, TransportError> {
         // A folder, a device or a pipe at the path is never replaced.
         if let Ok(there) = std::fs::symlink_metadata(&path) {
             let kind = there.file_type();
@@ -48,18 +46,18 @@ impl<T: Transport> Recorder<T> {
             }
         }
         let partial = create_partial(&path).map_err(|e| unwritable(&path, &e))?;
-        let mut recorder = Recorder::new(inner, path, source);
+        let mut recorder = Recorder::new(path, source);
         recorder.partial = Some(partial);
         Ok(recorder)
     }
 
-    /// The trace so far.
-    pub fn trace(&self) -> Trace {
+    /// The trace so far, of a card in `reader`.
+    pub fn trace(&self, reader: &dyn Reader) -> Trace {
         Trace {
             origin: self.path.display().to_string(),
             source: self.source,
-            reader: Some(self.inner.reader_name().to_string()),
-            atr: self.inner.atr(),
+            reader: Some(reader.name().to_string()),
+            atr: reader.atr(),
             exchanges: self.exchanges.clone(),
         }
     }
@@ -111,88 +109,41 @@ fn unwritable(path: &std::path::Path, e: &std::io::Error) -> TransportError {
     })
 }
 
-/// Send through `inner` and log the exchange, redacted.
-fn record(
-    inner: &mut dyn Transport,
-    log: &mut Vec<Exchange>,
-    command: &[u8],
-) -> Result<Vec<u8>, TransportError> {
-    let result = inner.transmit(command);
-    let answer = match &result {
-        Ok(bytes) => Answer::Bytes(bytes.clone()),
-        Err(TransportError::CardRemoved) => Answer::Removed,
-        Err(TransportError::CardReset) => Answer::Reset,
-        // Nothing reached the card, or nothing is known of it: no exchange to write down.
-        Err(_) => return result,
-    };
-    log.push(Exchange {
-        command: CommandPattern::redacted(command),
-        answer,
-        line: 0,
-    });
-    result
-}
-
-/// The recorder's view of a transport inside a hold.
-struct Held<'a> {
-    inner: &'a mut dyn Transport,
-    log: &'a mut Vec<Exchange>,
-}
-
-impl Transport for Held<'_> {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        record(self.inner, self.log, command)
-    }
-
-    fn exclusive(
+impl Layer for Recorder {
+    /// Send through `card` and log the exchange, redacted.
+    fn transmit(
         &mut self,
-        session: &mut dyn FnMut(&mut dyn Transport),
-    ) -> Result<(), TransportError> {
-        session(self); // already held
-        Ok(())
-    }
-
-    fn reader_name(&self) -> &str {
-        self.inner.reader_name()
-    }
-}
-
-impl<T: Transport> Transport for Recorder<T> {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        record(&mut self.inner, &mut self.exchanges, command)
-    }
-
-    fn exclusive(
-        &mut self,
-        session: &mut dyn FnMut(&mut dyn Transport),
-    ) -> Result<(), TransportError> {
-        let log = &mut self.exchanges;
-        self.inner
-            .exclusive(&mut |held| session(&mut Held { inner: held, log }))
-    }
-
-    fn reader_name(&self) -> &str {
-        self.inner.reader_name()
-    }
-
-    fn atr(&self) -> Option<Vec<u8>> {
-        self.inner.atr()
+        card: &mut dyn Transaction,
+        command: &[u8],
+    ) -> Result<Vec<u8>, TransportError> {
+        let result = card.transmit(command);
+        let answer = match &result {
+            Ok(bytes) => Answer::Bytes(bytes.clone()),
+            Err(TransportError::CardRemoved) => Answer::Removed,
+            Err(TransportError::CardReset) => Answer::Reset,
+            // Nothing reached the card, or nothing is known of it: no exchange to write down.
+            Err(_) => return result,
+        };
+        self.exchanges.push(Exchange {
+            command: CommandPattern::redacted(command),
+            answer,
+            line: 0,
+        });
+        result
     }
 
     /// Writes the trace even when the command failed: a failed run is the one worth a bug report.
-    fn finish(&mut self) -> Result<(), TransportError> {
-        let inner = self.inner.finish();
+    fn finish(&mut self, reader: &dyn Reader) -> Result<(), TransportError> {
         let partial = match self.partial.take() {
             Some(partial) => partial,
             None => create_partial(&self.path).map_err(|e| unwritable(&self.path, &e))?,
         };
-        write_trace(&self.path, partial, &self.trace().to_text())
-            .map_err(|e| unwritable(&self.path, &e))?;
-        inner
+        write_trace(&self.path, partial, &self.trace(reader).to_text())
+            .map_err(|e| unwritable(&self.path, &e))
     }
 }
 
-impl<T> Drop for Recorder<T> {
+impl Drop for Recorder {
     /// A recorder dropped without finishing leaves no half-made file behind.
     fn drop(&mut self) {
         if let Some((partial, _)) = self.partial.take() {
@@ -204,7 +155,7 @@ impl<T> Drop for Recorder<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::Replay;
+    use crate::transport::{Layered, Replay};
 
     #[test]
     fn recorded_trace_hides_pins_and_replays() {
@@ -212,14 +163,13 @@ mod tests {
         let replay = Replay::new(Trace::parse(text, "t").unwrap());
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out.trace");
-        let mut rec = Recorder::new(replay, path.clone(), Source::HandWritten);
-        rec.exclusive(&mut |t| {
-            t.transmit(&[0, 0x20, 0, 0x80, 4, b'1', b'2', b'3', b'4'])
-                .unwrap();
-            t.transmit(&[0, 0x24, 1, 0x80, 4, b'9', b'8', b'7', b'6'])
-                .unwrap();
-        })
-        .unwrap();
+        let mut rec = Layered::new(replay, Recorder::new(path.clone(), Source::HandWritten));
+        let mut t = rec.transaction().unwrap();
+        t.transmit(&[0, 0x20, 0, 0x80, 4, b'1', b'2', b'3', b'4'])
+            .unwrap();
+        t.transmit(&[0, 0x24, 1, 0x80, 4, b'9', b'8', b'7', b'6'])
+            .unwrap();
+        t.end().unwrap();
         rec.finish().unwrap();
         let written = std::fs::read_to_string(&path).unwrap();
         assert!(
@@ -245,8 +195,8 @@ mod tests {
         #[cfg(not(unix))]
         std::fs::hard_link(&precious, &path).unwrap();
         let replay = Replay::new(Trace::parse("@source hand-written\n", "t").unwrap());
-        let mut rec = Recorder::create(replay, path.clone(), Source::HandWritten).unwrap();
-        rec.finish().unwrap();
+        let recorder = Recorder::create(path.clone(), Source::HandWritten).unwrap();
+        Layered::new(replay, recorder).finish().unwrap();
         assert_eq!(std::fs::read_to_string(&precious).unwrap(), "keep me");
         assert!(std::fs::read_to_string(&path)
             .unwrap()
@@ -261,9 +211,8 @@ mod tests {
 
     #[test]
     fn an_unwritable_path_fails_before_any_command() {
-        let replay = Replay::new(Trace::parse("@source hand-written\n", "t").unwrap());
         let dir = tempfile::tempdir().unwrap();
-        let err = Recorder::create(replay, dir.path().to_path_buf(), Source::HandWritten)
+        let err = Recorder::create(dir.path().to_path_buf(), Source::HandWritten)
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("cannot write trace"), "{err}");

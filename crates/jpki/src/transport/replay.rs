@@ -1,7 +1,7 @@
 //! The mock reader: answers each command from a recorded trace, and insists the commands match.
 
 use super::trace::{Answer, CommandPattern, Trace, TraceError};
-use super::{Transport, TransportError};
+use super::{Reader, Transaction, TransportError};
 
 /// How many bytes of a command an error shows: a SELECT by AID (15 bytes) whole, and never more
 /// than a line of a terminal, however long the command.
@@ -9,7 +9,7 @@ const SHOWN_BYTES: usize = 24;
 
 /// A reader that replays a trace. Any command the trace does not expect next is an error, and
 /// the first such error is remembered: every later command gets it again and so does
-/// [`Transport::finish`], so a caller that threw the error away still cannot pass the run off as
+/// [`Reader::finish`], so a caller that threw the error away still cannot pass the run off as
 /// the recorded exchange.
 #[derive(Debug)]
 pub struct Replay {
@@ -97,8 +97,9 @@ fn shown(command: &CommandPattern, at: usize) -> String {
     )
 }
 
-impl Transport for Replay {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+impl Replay {
+    /// The next exchange's answer to `command`, or the error that it left the trace.
+    fn answer(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         if let Some(first) = &self.left_the_trace {
             return Err(first.clone().into());
         }
@@ -116,17 +117,16 @@ impl Transport for Replay {
             Answer::Reset => Err(TransportError::CardReset),
         }
     }
+}
 
-    fn exclusive(
-        &mut self,
-        session: &mut dyn FnMut(&mut dyn Transport),
-    ) -> Result<(), TransportError> {
-        session(self);
-        Ok(())
+impl Reader for Replay {
+    fn name(&self) -> &str {
+        &self.reader
     }
 
-    fn reader_name(&self) -> &str {
-        &self.reader
+    /// A trace records no transactions: each one runs on through the exchanges.
+    fn transaction(&mut self) -> Result<Box<dyn Transaction + '_>, TransportError> {
+        Ok(Box::new(ReplayTransaction { replay: self }))
     }
 
     /// The first command that left the trace, if any, even when its error was thrown away;
@@ -149,6 +149,17 @@ impl Transport for Replay {
     }
 }
 
+/// A transaction on the replayed card.
+struct ReplayTransaction<'a> {
+    replay: &'a mut Replay,
+}
+
+impl Transaction for ReplayTransaction<'_> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.replay.answer(command)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,11 +169,16 @@ mod tests {
         Replay::new(Trace::parse(text, "t.trace").unwrap())
     }
 
+    /// Send one command in a transaction of its own.
+    fn send(replay: &mut Replay, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        replay.transaction()?.transmit(command)
+    }
+
     #[test]
     fn answers_in_order_and_matches_redacted_bytes() {
         let mut r = replay("@source hand-written\n> 00 20 00 80 02 ?? ??\n< 63 C1\n");
         assert_eq!(
-            r.transmit(&[0, 0x20, 0, 0x80, 2, 7, 7]).unwrap(),
+            send(&mut r, &[0, 0x20, 0, 0x80, 2, 7, 7]).unwrap(),
             vec![0x63, 0xC1]
         );
         r.finish().unwrap();
@@ -171,7 +187,7 @@ mod tests {
     #[test]
     fn a_different_command_names_step_line_and_both_commands_without_the_pin() {
         let mut r = replay("@source hand-written\n\n> 00 A4 02 0C 02 00 1B\n< 90 00\n");
-        let err = r.transmit(&[0, 0x20, 0, 0x80, 2, 0x31, 0x32]).unwrap_err();
+        let err = send(&mut r, &[0, 0x20, 0, 0x80, 2, 0x31, 0x32]).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("t.trace:3"), "{text}");
         assert!(text.contains("step 1"), "{text}");
@@ -182,9 +198,9 @@ mod tests {
     #[test]
     fn running_past_the_end_and_leaving_exchanges_are_both_errors() {
         let mut r = replay("@source hand-written\n> 00 20 00 80\n< 63 C3\n");
-        r.transmit(&[0, 0x20, 0, 0x80]).unwrap();
+        send(&mut r, &[0, 0x20, 0, 0x80]).unwrap();
         assert!(matches!(
-            r.transmit(&[0, 0x20, 0, 0x80]),
+            send(&mut r, &[0, 0x20, 0, 0x80]),
             Err(TransportError::Trace(TraceError::PastEnd { step: 2, .. }))
         ));
         let mut r = replay("@source hand-written\n> 00 20 00 80\n< 63 C3\n");
@@ -201,13 +217,15 @@ mod tests {
     #[test]
     fn a_diverging_command_is_remembered_even_when_its_error_is_thrown_away() {
         let mut r = replay("@source hand-written\n> 00 A4 02 0C 02 00 1B\n< 90 00\n");
-        let t: &mut dyn Transport = &mut r;
-        let _ = t.transmit(&[0, 0xA4, 2, 0x0C, 2, 0, 0x18]);
+        let t: &mut dyn Reader = &mut r;
+        let mut card = t.transaction().unwrap();
+        let _ = card.transmit(&[0, 0xA4, 2, 0x0C, 2, 0, 0x18]);
         // The command the trace does expect does not put the replay back on its path.
         assert!(matches!(
-            t.transmit(&[0, 0xA4, 2, 0x0C, 2, 0, 0x1B]),
+            card.transmit(&[0, 0xA4, 2, 0x0C, 2, 0, 0x1B]),
             Err(TransportError::Trace(TraceError::Diverged { step: 1, .. }))
         ));
+        drop(card);
         assert!(matches!(
             t.finish(),
             Err(TransportError::Trace(TraceError::Diverged { step: 1, .. }))
@@ -219,14 +237,13 @@ mod tests {
         // A careless caller: the whole recorded exchange, then one more command whose error it
         // drops. Every exchange was used, so only the memory of that command fails the run.
         let mut r = replay("@source hand-written\n> 00 20 00 80\n< 63 C3\n");
-        r.exclusive(&mut |held| {
-            assert_eq!(
-                held.transmit(&[0, 0x20, 0, 0x80]).unwrap(),
-                vec![0x63, 0xC3]
-            );
-            let _ = held.transmit(&[0, 0x20, 0, 0x81]);
-        })
-        .unwrap();
+        let mut card = r.transaction().unwrap();
+        assert_eq!(
+            card.transmit(&[0, 0x20, 0, 0x80]).unwrap(),
+            vec![0x63, 0xC3]
+        );
+        let _ = card.transmit(&[0, 0x20, 0, 0x81]);
+        card.end().unwrap();
         let err = r.finish().unwrap_err();
         assert!(
             matches!(
@@ -249,7 +266,7 @@ mod tests {
             "@source hand-written\n> {}\n< 90 00\n",
             wire::spaced_hex(&expected)
         ));
-        let text = r.transmit(&sent).unwrap_err().to_string();
+        let text = send(&mut r, &sent).unwrap_err().to_string();
         assert!(text.len() < 400, "{text}");
         assert!(
             text.contains("> … AB AB AB AB AB AB AB AB CD AB"),
@@ -263,7 +280,7 @@ mod tests {
             "@source hand-written\n> 00 24 01 81 28 {}\n< 90 00\n",
             vec!["??"; 40].join(" ")
         ));
-        let text = r.transmit(&change).unwrap_err().to_string();
+        let text = send(&mut r, &change).unwrap_err().to_string();
         assert!(text.contains("> 00 24 01 80 28 ?? ?? "), "{text}");
         assert!(!text.contains("30 31") && !text.contains("31 32"), "{text}");
     }
@@ -273,11 +290,11 @@ mod tests {
         let mut r =
             replay("@source hand-written\n> 00 20 00 80\n< !removed\n> 00 20 00 80\n< !reset\n");
         assert!(matches!(
-            r.transmit(&[0, 0x20, 0, 0x80]),
+            send(&mut r, &[0, 0x20, 0, 0x80]),
             Err(TransportError::CardRemoved)
         ));
         assert!(matches!(
-            r.transmit(&[0, 0x20, 0, 0x80]),
+            send(&mut r, &[0, 0x20, 0, 0x80]),
             Err(TransportError::CardReset)
         ));
     }
