@@ -1523,11 +1523,12 @@ fn status_in_process_never_sends_a_pin_and_stops_when_the_card_is_gone() {
 // ---------------------------------------------------------------------------------------------
 // In process, over the virtual card: what a fault does to the card itself
 
+use jpki::apdu::secret;
 use jpki::card::{
     change_pins, precheck, precheck_verify, read_card_report, read_pin_statuses, verify_pin,
     Application, ChangeTargets, KeyReference, Pin, PinChange, PinKind,
 };
-use jpki::transport::{wire, FaultInjection, Layer, Layered, Transaction};
+use jpki::transport::{FaultInjection, Layer, Layered, Transaction};
 use jpki_vcard::{CardState, Profile, VirtualCard};
 
 /// The values the virtual card holds, and the other ones typed: none of them may show.
@@ -1575,7 +1576,7 @@ impl Seen {
                     .into_iter()
                     .find(|k| Some(k.application) == self.application && k.ef() == [*hi, *lo]);
             }
-            [_, ins, ..] if wire::secret_data(command).is_some() => {
+            [_, ins, ..] if secret::carries_pin(command) => {
                 self.pin_commands.push((*ins, self.selected));
             }
             _ => {}

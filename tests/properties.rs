@@ -2,11 +2,11 @@
 //! traces survive writing and reading, PIN validation is exactly the documented format, PIN bytes
 //! are always redacted, and T=0 completion never sends a PIN twice.
 
+use jpki::apdu::secret::{redacted_hex, secret_data};
 use jpki::apdu::{Response, ResponseError, StatusWord};
 use jpki::card::{Pin, PinFormatError, PinKind};
 use jpki::transport::pcsc::{choose_reader, ReaderInfo};
 use jpki::transport::trace::{Answer, CommandPattern, Exchange, Source, Trace, TraceError};
-use jpki::transport::wire::{redacted_hex, secret_data};
 use jpki::transport::{Layer, ResponseCompletion, Transaction, TransportError};
 use proptest::prelude::*;
 

@@ -7,11 +7,11 @@ use super::open::{probe, RecordRefused};
 use super::output;
 use super::render::{printable, printable_lines, table};
 use super::text::{card_kind_text, Lang};
+use jpki::apdu::secret::spaced_hex;
 use jpki::card::token::CardKind;
 use jpki::card::CardError;
 use jpki::transport::pcsc::{list_readers, ReaderInfo};
 use jpki::transport::trace::Trace;
-use jpki::transport::wire::spaced_hex;
 use jpki_vcard::VirtualCard;
 use serde_json::json;
 

@@ -31,8 +31,9 @@ pub use state_file::{application_id, applications_from_id, StateError};
 pub use store::{LOCK_WAIT, MAX_STATE_BYTES};
 
 use answer::Session;
+use jpki::apdu::secret;
 use jpki::apdu::StatusWord;
-use jpki::transport::{wire, Reader, Transaction, TransportError};
+use jpki::transport::{Reader, Transaction, TransportError};
 use std::path::Path;
 use std::time::Duration;
 use store::StateFile;
@@ -190,7 +191,7 @@ struct VirtualTransaction<'a> {
 
 impl Transaction for VirtualTransaction<'_> {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        self.pin_sent |= wire::secret_data(command).is_some();
+        self.pin_sent |= secret::carries_pin(command);
         Ok(self.card.respond(command))
     }
 }

@@ -1,7 +1,9 @@
 //! jpki: a driver for the Japanese My Number card (マイナンバーカード) over PC/SC.
 //!
-//! Data flows one way: `card` (the card's applications and PINs) speaks `apdu` types to a
-//! [`transport::Transport`], which is a real PC/SC reader or a replayed trace.
+//! Data flows one way, each layer using only the ones below it: `card` (the card's applications
+//! and PINs) opens a transaction of a [`transport::Reader`] (a real PC/SC reader or a replayed
+//! trace) and sends it `apdu` commands; `transport` moves bytes and knows from `apdu` which of
+//! them are a PIN; `apdu` knows nothing else of jpki.
 #![forbid(unsafe_code)]
 
 pub mod apdu;

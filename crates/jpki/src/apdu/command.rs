@@ -1,6 +1,6 @@
 //! The commands jpki sends, built by name so no caller assembles bytes by hand.
 
-use crate::transport::wire;
+use super::secret;
 use std::fmt;
 use zeroize::Zeroizing;
 
@@ -24,9 +24,9 @@ impl Instruction {
     pub fn byte(self) -> u8 {
         match self {
             Instruction::Select => 0xA4,
-            Instruction::Verify => wire::INS_VERIFY,
-            Instruction::ChangeReferenceData => wire::INS_CHANGE_REFERENCE_DATA,
-            Instruction::ChangeKey => wire::INS_CHANGE_KEY,
+            Instruction::Verify => secret::INS_VERIFY,
+            Instruction::ChangeReferenceData => secret::INS_CHANGE_REFERENCE_DATA,
+            Instruction::ChangeKey => secret::INS_CHANGE_KEY,
             Instruction::ReadBinary => 0xB0,
         }
     }
@@ -118,7 +118,7 @@ impl Command {
 
     /// True when the data field is a PIN: such a command is sent at most once, never retried.
     pub fn carries_secret(&self) -> bool {
-        wire::secret_data(&self.to_bytes()).is_some()
+        secret::carries_pin(&self.to_bytes())
     }
 
     /// The bytes to put on the wire, in a buffer that is wiped when dropped.
@@ -142,7 +142,7 @@ impl Command {
 
 impl fmt::Debug for Command {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&wire::redacted_hex(&self.to_bytes()))
+        f.write_str(&secret::redacted_hex(&self.to_bytes()))
     }
 }
 

@@ -1,7 +1,9 @@
-//! Commands, responses and status words as types, not byte soup.
+//! Commands, responses and status words as types, not byte soup, and which bytes of a command
+//! are a PIN ([`secret`]). Nothing here knows any other part of jpki.
 
 mod command;
 mod response;
+pub mod secret;
 mod status_word;
 
 pub use command::{Command, Instruction};

@@ -931,7 +931,7 @@ mod tests {
     /// KEY).
     fn pin_commands(sent: &[Vec<u8>]) -> usize {
         sent.iter()
-            .filter(|c| crate::transport::wire::secret_data(c).is_some())
+            .filter(|c| crate::apdu::secret::carries_pin(c))
             .count()
     }
 

@@ -2,7 +2,8 @@
 //! 6C xx (send again with the Le the card asks for). A command that carries a PIN is never sent
 //! twice: a 6C xx to it is handed up unchanged.
 
-use super::{wire, Layer, Transaction, TransportError};
+use super::{Layer, Transaction, TransportError};
+use crate::apdu::secret;
 
 /// How many GET RESPONSE rounds one command may take before the card is deemed broken.
 const MAX_GET_RESPONSE_ROUNDS: usize = 256;
@@ -43,7 +44,7 @@ fn complete(card: &mut dyn Transaction, command: &[u8]) -> Result<Vec<u8>, Trans
         status(&answer),
         answer.len(),
         command.len(),
-        wire::secret_data(command),
+        secret::secret_data(command),
     ) {
         let mut again = command[..4].to_vec();
         again.push(le);

@@ -4,7 +4,8 @@
 //! The layer also counts the commands that carried a PIN, so a test can check the promise that
 //! such a command is sent at most once per user entry and never again after a fault.
 
-use super::{wire, Layer, Transaction, TransportError};
+use super::{Layer, Transaction, TransportError};
+use crate::apdu::secret;
 use std::fmt;
 
 /// How the k-th exchange goes wrong.
@@ -72,7 +73,7 @@ impl fmt::Display for Fault {
             Fault::Removed => f.write_str("card removed"),
             Fault::Reset => f.write_str("card reset"),
             Fault::Answer(bytes) if bytes.is_empty() => f.write_str("empty answer"),
-            Fault::Answer(bytes) => write!(f, "answer {}", wire::spaced_hex(bytes)),
+            Fault::Answer(bytes) => write!(f, "answer {}", secret::spaced_hex(bytes)),
             Fault::Padded(extra) => write!(f, "due answer with {extra} extra bytes"),
         }
     }
@@ -163,7 +164,7 @@ impl Layer for FaultInjection {
             counts.fired = true;
             return fault.answer(&[]);
         }
-        if wire::secret_data(command).is_some() {
+        if secret::carries_pin(command) {
             counts.secrets_sent += 1;
             if counts.fired {
                 counts.secrets_after_fault += 1;

@@ -20,7 +20,6 @@ pub mod pcsc_library;
 mod recorder;
 mod replay;
 pub mod trace;
-pub mod wire;
 
 pub use completion::ResponseCompletion;
 pub use error::TransportError;

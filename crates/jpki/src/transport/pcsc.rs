@@ -1,6 +1,7 @@
 //! Real readers through PC/SC (pcsc-lite on Linux, WinSCard on Windows, CryptoTokenKit on macOS).
 
-use super::{wire, Reader, Transaction, TransportError};
+use super::{Reader, Transaction, TransportError};
+use crate::apdu::secret;
 use std::ffi::CString;
 use std::time::{Duration, Instant};
 
@@ -239,7 +240,7 @@ pub struct PinSent(bool);
 impl PinSent {
     /// Note a command on its way to the card.
     pub fn note(&mut self, command: &[u8]) {
-        self.0 |= wire::secret_data(command).is_some();
+        self.0 |= secret::carries_pin(command);
     }
 
     /// Whether a PIN has crossed since the last reset.

@@ -163,7 +163,7 @@ impl Transaction for ReplayTransaction<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::wire;
+    use crate::apdu::secret;
 
     fn replay(text: &str) -> Replay {
         Replay::new(Trace::parse(text, "t.trace").unwrap())
@@ -264,7 +264,7 @@ mod tests {
         sent[30_000] = 0xCD;
         let mut r = replay(&format!(
             "@source hand-written\n> {}\n< 90 00\n",
-            wire::spaced_hex(&expected)
+            secret::spaced_hex(&expected)
         ));
         let text = send(&mut r, &sent).unwrap_err().to_string();
         assert!(text.len() < 400, "{text}");

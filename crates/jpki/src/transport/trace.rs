@@ -1,7 +1,7 @@
 //! The trace file: a recorded exchange with a card, as line-oriented text (docs/trace-format.md).
 
 use super::escape::{describe_unprintable, escaped, excerpt, is_unprintable};
-use super::wire;
+use crate::apdu::secret;
 use std::fmt::{self, Write as _};
 use std::fs::File;
 use std::io::Read as _;
@@ -43,7 +43,7 @@ pub struct CommandPattern(pub Vec<Option<u8>>);
 impl CommandPattern {
     /// The pattern of a command as the recorder writes it, PIN bytes redacted.
     pub fn redacted(command: &[u8]) -> CommandPattern {
-        let secret = wire::secret_data(command).unwrap_or(0..0);
+        let secret = secret::secret_data(command).unwrap_or(0..0);
         CommandPattern(
             command
                 .iter()
@@ -89,7 +89,7 @@ pub enum Answer {
 impl fmt::Display for Answer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Answer::Bytes(b) => f.write_str(&wire::spaced_hex(b)),
+            Answer::Bytes(b) => f.write_str(&secret::spaced_hex(b)),
             Answer::Removed => f.write_str("!removed"),
             Answer::Reset => f.write_str("!reset"),
         }
@@ -485,7 +485,7 @@ impl Trace {
             }
         }
         if let Some(atr) = self.atr.as_ref().filter(|a| !a.is_empty()) {
-            let _ = writeln!(out, "@atr {}", wire::spaced_hex(atr));
+            let _ = writeln!(out, "@atr {}", secret::spaced_hex(atr));
         }
         for exchange in &self.exchanges {
             let _ = writeln!(out, "> {}", exchange.command);

@@ -1,5 +1,6 @@
-//! The few facts about command bytes that the transport layer itself must know: which bytes are a
-//! PIN, so they are never re-sent and never written down.
+//! Which bytes of a command are a PIN, so they are never re-sent and never written down, and how
+//! bytes are shown with those hidden. The layers below the card (the recorder, T=0 completion,
+//! the PC/SC reader's reset) need this as much as the commands do, and import it from here.
 
 use std::ops::Range;
 
@@ -24,6 +25,11 @@ pub fn secret_data(command: &[u8]) -> Option<Range<usize>> {
         return None;
     }
     Some(5..command.len())
+}
+
+/// Whether the command carries a PIN (see [`secret_data`]).
+pub fn carries_pin(command: &[u8]) -> bool {
+    secret_data(command).is_some()
 }
 
 /// The command as spaced hex with every PIN byte shown as `??`, for traces, logs and errors.
