@@ -1,8 +1,6 @@
 //! Completions, man pages and `--version`: generated from the clap definitions, on stdout.
 
-mod common;
-
-use common::jpki;
+use crate::util::jpki;
 use std::process::Command;
 
 /// Run `jpki ARGS...` and return (exit code, stdout, stderr).
@@ -150,9 +148,9 @@ fn version_names_jpki_and_the_pcsc_library_on_stdout() {
 #[test]
 fn errors_go_to_stderr_and_data_to_stdout() {
     let (code, stdout, stderr) =
-        common::replay("status/fresh.trace", &["status", "--pins-only", "--json"]);
+        crate::util::replay("status/fresh.trace", &["status", "--pins-only", "--json"]);
     assert_eq!(code, 0, "{stderr}");
-    common::json(&stdout);
+    crate::util::json(&stdout);
     assert!(stderr.is_empty(), "{stderr}");
 
     let (code, stdout, stderr) = run(&["--replay", "/nonexistent/x.trace", "status"]);
@@ -198,7 +196,7 @@ fn a_closed_stdout_is_an_error_not_a_panic() {
     ] {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_jpki"))
             .arg("--replay")
-            .arg(common::trace("guidance/last-tries.trace"))
+            .arg(crate::util::trace("guidance/last-tries.trace"))
             .args(args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())

@@ -1,8 +1,7 @@
 //! Plain `status`'s card checks (the token and the auth certificate), `readers`' probe,
 //! `doctor` and `--wait`, against apdu-traces/card/ and without hardware.
 
-mod common;
-use common::{jpki, json, replay};
+use crate::util::{jpki, json, replay};
 
 fn status_json(trace: &str, today: &str) -> serde_json::Value {
     let (code, out, err) = replay(trace, &["--today", today, "--json", "status"]);
@@ -123,7 +122,7 @@ fn plain_status_over(text: &str) -> (i32, String, Vec<String>) {
 
 #[test]
 fn plain_status_adds_token_and_certificate_reads_to_the_fourteen() {
-    let text = std::fs::read_to_string(common::trace("card/my-number-card.trace")).unwrap();
+    let text = std::fs::read_to_string(crate::util::trace("card/my-number-card.trace")).unwrap();
     // Replayed through jpki: the replay fails the run on a command it does not expect, on one
     // past its end (even when jpki drops that error) and on an exchange left unused, so exit 0
     // means jpki sent exactly the trace's commands, and the recording lists them.

@@ -1,8 +1,7 @@
 //! `jpki change-pin` against hand-written traces: exit codes, messages, JSON, and that PINs never
 //! leak and bad input never reaches a card.
 
-mod common;
-use common::{jpki, json, trace};
+use crate::util::{jpki, json, trace};
 
 /// The PINs every test types; distinctive, so a leak is easy to spot.
 const CURRENT: &str = "4827";

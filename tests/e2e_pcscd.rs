@@ -1,7 +1,8 @@
 //! End to end through the real PC/SC stack: a pcscd this harness starts and stops by PID, on a
-//! socket of its own, the virtual card attached through vsmartcard's vpcd driver by
-//! `jpki-vcard serve`, then the `jpki` binary and clients jpki did not write: OpenSC's
-//! `pkcs15-tool` and `pkcs11-tool`, and a small program on the `myna` crate (tests/peers/).
+//! socket of its own, the virtual card attached through vsmartcard's vpcd driver (served from a
+//! thread of this process, as `jpki-vcard serve` serves it), then the `jpki` binary and clients
+//! jpki did not write: OpenSC's `pkcs15-tool` and `pkcs11-tool`, and a small program on the
+//! `myna` crate (tests/peers/).
 //!
 //! Needs the Debian packages pcscd, vsmartcard-vpcd and opensc, and cargo to build the myna
 //! program. So every test here is `#[ignore]`: a plain `cargo test` lists them as ignored, never
@@ -13,18 +14,13 @@
 //! touched and no root is needed. The tests still run one at a time: this process's PC/SC
 //! library keeps the first socket name it sees, so all stacks reuse one path.
 
-mod common;
-
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-
-/// One stack at a time (see the module comment).
-static ONE_STACK: Mutex<()> = Mutex::new(());
 
 /// Where Debian's vsmartcard-vpcd puts the driver pcscd loads.
 const VPCD_DRIVERS: [&str; 2] = [
@@ -66,7 +62,7 @@ fn first_existing(paths: &[&str]) -> Option<PathBuf> {
 }
 
 /// The private socket path every stack of this process uses; set for this process's own PC/SC
-/// calls on first use (while ONE_STACK is held, so no other test thread reads the environment).
+/// calls on first use (while `one_pcscd` is held, so no other test thread uses PC/SC in-process).
 fn socket_path() -> &'static Path {
     static SOCKET: OnceLock<PathBuf> = OnceLock::new();
     SOCKET.get_or_init(|| {
@@ -174,7 +170,7 @@ impl Pcscd {
                 panic!("pcscd exited ({status}) at start:\n{}", self.log());
             }
             let (code, out, _) = run(&["--json", "readers"], None);
-            if code == 0 && ready(common::json(&out)["readers"].as_array().unwrap()) {
+            if code == 0 && ready(crate::util::json(&out)["readers"].as_array().unwrap()) {
                 return;
             }
             assert!(
@@ -208,7 +204,7 @@ impl Drop for ServedCard {
 impl ServedCard {
     fn serve(pcscd: &mut Pcscd, slot: u16, init_args: &[&str]) -> ServedCard {
         let state = pcscd.dir.path().join(format!("card{slot}.state"));
-        common::vcard_init(&state, init_args);
+        crate::util::vcard_init(&state, init_args);
         let log = pcscd.dir.path().join(format!("vcard{slot}.log"));
         let mut card = jpki_vcard::VirtualCard::open(&state).unwrap();
         let mut stream =
@@ -315,7 +311,7 @@ fn run(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
 fn jpki_status() -> serde_json::Value {
     let (code, out, err) = run(&["--json", "status"], None);
     assert_eq!(code, 0, "jpki status: {err}");
-    let v = common::json(&out);
+    let v = crate::util::json(&out);
     assert_eq!(v["reader"], VPCD_READER);
     v
 }
@@ -632,7 +628,7 @@ fn read_by_everyone() -> Agreement {
 #[test]
 #[ignore = "needs pcscd, vsmartcard-vpcd and OpenSC: run with --include-ignored (CI does)"]
 fn readers_status_change_pin_and_status_again_through_pcscd() {
-    let _one = ONE_STACK.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = crate::util::one_pcscd();
     let stack = Stack::start(&["--tries", "sign=4", "--tries", "auth=2"]);
 
     let (code, out, err) = run(&["readers"], None);
@@ -691,7 +687,7 @@ fn in_one_transaction(commands: &[jpki::apdu::Command]) -> Vec<jpki::apdu::Statu
 fn a_pin_change_through_pcsc_holds_and_the_reset_after_it() {
     use jpki::apdu::{Command, StatusWord};
     use jpki::card::{Application, PinKind};
-    let _one = ONE_STACK.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = crate::util::one_pcscd();
     let stack = Stack::start(&[]);
     let select = [
         Command::select_application(Application::Kenhojo.aid()),
@@ -789,7 +785,7 @@ impl OtherProgram {
 #[test]
 #[ignore = "needs pcscd, vsmartcard-vpcd and OpenSC: run with --include-ignored (CI does)"]
 fn another_programs_login_survives_status_readers_and_doctor_but_not_a_pin_change() {
-    let _one = ONE_STACK.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = crate::util::one_pcscd();
     let stack = Stack::start(&[]);
     let other = OtherProgram::log_in();
     let resets = stack.resets();
@@ -827,12 +823,12 @@ fn another_programs_login_survives_status_readers_and_doctor_but_not_a_pin_chang
 #[test]
 #[ignore = "needs pcscd, vsmartcard-vpcd and OpenSC: run with --include-ignored (CI does)"]
 fn every_command_records_what_it_sent_with_the_atr_and_replays() {
-    let _one = ONE_STACK.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = crate::util::one_pcscd();
     let stack = Stack::start(&[]);
     let (_, live_readers, _) = run(&["readers"], None);
     // The ATR as PC/SC lists it with the readers (SCardGetStatusChange), the card's own.
     let (_, listed, _) = run(&["--json", "readers"], None);
-    let atr = common::json(&listed)["readers"][0]["atr"]
+    let atr = crate::util::json(&listed)["readers"][0]["atr"]
         .as_str()
         .unwrap()
         .to_string();
@@ -862,7 +858,7 @@ fn every_command_records_what_it_sent_with_the_atr_and_replays() {
         assert!(sent >= 3, "{trace}");
 
         let (code, replayed, err) = outcome(
-            common::jpki()
+            crate::util::jpki()
                 .arg("--replay")
                 .arg(&trace_path)
                 .args(args)
@@ -892,7 +888,7 @@ fn every_command_records_what_it_sent_with_the_atr_and_replays() {
 #[test]
 #[ignore = "needs pcscd, vsmartcard-vpcd and OpenSC: run with --include-ignored (CI does)"]
 fn record_is_refused_where_a_trace_could_not_hold_what_was_sent() {
-    let _one = ONE_STACK.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = crate::util::one_pcscd();
     let mut pcscd = Pcscd::start();
     let trace_path = pcscd.dir.path().join("readers.trace");
     let trace_arg = trace_path.to_str().unwrap().to_string();
@@ -996,7 +992,7 @@ fn assert_other_pins_agree(all: &Agreement) {
 #[test]
 #[ignore = "needs pcscd, vsmartcard-vpcd and OpenSC: run with --include-ignored (CI does)"]
 fn every_peer_reads_the_counters_certificate_and_token_jpki_reads() {
-    let _one = ONE_STACK.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = crate::util::one_pcscd();
     let stack = Stack::start(&[
         "--tries",
         "sign=4",
@@ -1052,7 +1048,7 @@ fn every_peer_reads_the_counters_certificate_and_token_jpki_reads() {
 #[test]
 #[ignore = "needs pcscd, vsmartcard-vpcd and OpenSC: run with --include-ignored (CI does)"]
 fn every_peer_sees_the_last_try() {
-    let _one = ONE_STACK.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = crate::util::one_pcscd();
     let _stack = Stack::start(&[
         "--tries",
         "sign=1",
@@ -1076,7 +1072,7 @@ fn every_peer_sees_the_last_try() {
 #[test]
 #[ignore = "needs pcscd, vsmartcard-vpcd and OpenSC: run with --include-ignored (CI does)"]
 fn every_peer_sees_a_locked_pin_that_answers_63_c0() {
-    let _one = ONE_STACK.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = crate::util::one_pcscd();
     let _stack = Stack::start(&[
         "--tries",
         "auth=0",
@@ -1098,7 +1094,7 @@ fn every_peer_sees_a_locked_pin_that_answers_63_c0() {
 #[test]
 #[ignore = "needs pcscd, vsmartcard-vpcd and OpenSC: run with --include-ignored (CI does)"]
 fn a_locked_pin_answering_69_83_or_69_84_is_read_by_jpki_alone() {
-    let _one = ONE_STACK.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = crate::util::one_pcscd();
     for probe in ["6983", "6984"] {
         let _stack = Stack::start(&[
             "--tries",
@@ -1138,7 +1134,7 @@ fn a_locked_pin_answering_69_83_or_69_84_is_read_by_jpki_alone() {
 #[test]
 #[ignore = "needs pcscd, vsmartcard-vpcd and OpenSC: run with --include-ignored (CI does)"]
 fn a_card_without_a_signature_certificate_is_read_by_jpki_and_myna_but_not_opensc() {
-    let _one = ONE_STACK.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = crate::util::one_pcscd();
     let _stack = Stack::start(&["--profile", "under-15", "--tries", "auth=2"]);
     let all = read_by_everyone();
     let sign = pin_of(&all.jpki, "sign");

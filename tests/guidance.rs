@@ -1,8 +1,7 @@
 //! Guidance in `status`: the next step for every locked, last-try or missing PIN, in JSON ids and
 //! in both languages, with plain status's full traces (apdu-traces/guidance/).
 
-mod common;
-use common::{json, replay};
+use crate::util::{json, replay};
 use serde_json::Value;
 
 const TODAY: &str = "2026-11-25";

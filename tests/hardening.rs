@@ -2,8 +2,6 @@
 //! echoes a PIN nor lets a card's odd answer pass for a count. Each test drives the binary the
 //! way a holder or a script would; the traces it needs are written here, `@source hand-written`.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -27,7 +25,7 @@ fn write_trace(dir: &Path, name: &str, lines: &[&str]) -> PathBuf {
 }
 
 fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
-    let out = common::jpki()
+    let out = crate::util::jpki()
         .args(args)
         .write_stdin(stdin.to_string())
         .output()
@@ -127,7 +125,7 @@ fn a_locked_auth_pin_gets_the_same_advice_from_status_change_pin_and_verify_pin(
                 "--lang",
                 lang,
                 "--replay",
-                &common::trace("guidance/auth-locked.trace").to_string_lossy(),
+                &crate::util::trace("guidance/auth-locked.trace").to_string_lossy(),
                 "status",
             ],
             "",
@@ -165,7 +163,7 @@ fn a_locked_auth_pin_gets_the_same_advice_from_status_change_pin_and_verify_pin(
 fn a_count_above_the_maximum_is_an_unexpected_answer_and_the_guard_refuses() {
     let dir = tempfile::tempdir().unwrap();
     // 63 CF: fifteen tries, for a password that has five.
-    let fresh = std::fs::read_to_string(common::trace("status/fresh.trace")).unwrap();
+    let fresh = std::fs::read_to_string(crate::util::trace("status/fresh.trace")).unwrap();
     let status = dir.path().join("cf.trace");
     std::fs::write(&status, fresh.replacen("< 63 C5", "< 63 CF", 1)).unwrap();
     let (code, out, _) = run(&["--replay", path(&status), "status", "--pins-only"], "");
@@ -180,7 +178,7 @@ fn a_count_above_the_maximum_is_an_unexpected_answer_and_the_guard_refuses() {
         &["--json", "--replay", path(&status), "status", "--pins-only"],
         "",
     );
-    let json = common::json(&out);
+    let json = crate::util::json(&out);
     assert_eq!(json["pins"][0]["state"], "error");
     assert_eq!(json["pins"][0]["tries_left"], serde_json::Value::Null);
     // 63 C4 for the 3-try auth PIN: the guard refuses, no PIN is sent (the trace holds none).
@@ -205,7 +203,7 @@ fn a_count_above_the_maximum_is_an_unexpected_answer_and_the_guard_refuses() {
 #[test]
 fn a_counter_answered_with_one_byte_or_none_marks_that_pin_unreadable_and_status_goes_on() {
     let dir = tempfile::tempdir().unwrap();
-    let fresh = std::fs::read_to_string(common::trace("status/fresh.trace")).unwrap();
+    let fresh = std::fs::read_to_string(crate::util::trace("status/fresh.trace")).unwrap();
     for short in ["< 90", "<"] {
         // The auth counter (the second 63 C3 answer is juki's).
         let text = fresh.replacen("< 63 C3", short, 1);
@@ -227,7 +225,7 @@ fn a_counter_answered_with_one_byte_or_none_marks_that_pin_unreadable_and_status
             &["--json", "--replay", path(&trace), "status", "--pins-only"],
             "",
         );
-        let json = common::json(&out);
+        let json = crate::util::json(&out);
         assert_eq!(json["pins"][1]["state"], "error");
         assert_eq!(json["pins"][2]["state"], "ok");
         assert_eq!(json["pins"][3]["state"], "ok");
@@ -262,9 +260,9 @@ fn with_broken_stdout(how: &str, args: &[&str], stdin: &str) -> Output {
 
 #[test]
 fn a_closed_or_full_stdout_is_exit_1_with_a_message() {
-    let fresh = common::trace("status/fresh.trace");
-    let probe = common::trace("card/probe-my-number-card.trace");
-    let card = common::trace("card/my-number-card.trace");
+    let fresh = crate::util::trace("status/fresh.trace");
+    let probe = crate::util::trace("card/probe-my-number-card.trace");
+    let card = crate::util::trace("card/my-number-card.trace");
     let cases: Vec<Vec<&str>> = vec![
         vec!["--replay", fresh.to_str().unwrap(), "status", "--pins-only"],
         vec!["--replay", card.to_str().unwrap(), "status"],
@@ -307,7 +305,7 @@ fn a_closed_or_full_stdout_is_exit_1_with_a_message() {
 fn change_pin_and_verify_pin_tell_the_cards_outcome_on_stderr_when_stdout_fails() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.state");
-    common::vcard_init(&state, &[]);
+    crate::util::vcard_init(&state, &[]);
     let state = path(&state).to_string();
     for how in ["closed", "full"] {
         for json in [false, true] {
@@ -357,16 +355,16 @@ fn usage_errors_say_jpki_error_never_echo_a_pin_and_speak_japanese() {
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(out.is_empty(), "{out}");
         assert!(err.starts_with("jpki: error: "), "{err}");
-        common::assert_no_pin("a usage error", &err, &[pin]);
+        crate::util::assert_no_pin("a usage error", &err, &[pin]);
         let mut ja = vec!["--lang", "ja"];
         ja.extend_from_slice(args);
         let (code, _, err) = run(&ja, "");
         assert_eq!(code, 2);
         assert!(err.starts_with("jpki: エラー: "), "{err}");
-        common::assert_no_pin("a usage error", &err, &[pin]);
+        crate::util::assert_no_pin("a usage error", &err, &[pin]);
     }
     // A Japanese locale speaks Japanese too; values that are no PIN are shown.
-    let out = common::jpki()
+    let out = crate::util::jpki()
         .env("LANG", "ja_JP.UTF-8")
         .args(["completions", "tcsh"])
         .output()
@@ -382,9 +380,9 @@ fn usage_errors_say_jpki_error_never_echo_a_pin_and_speak_japanese() {
 
 #[test]
 fn only_a_japanese_utf8_locale_speaks_japanese() {
-    let fresh = common::trace("status/fresh.trace");
+    let fresh = crate::util::trace("status/fresh.trace");
     let status = |lang: &str| {
-        let out = common::jpki()
+        let out = crate::util::jpki()
             .env("LANG", lang)
             .arg("--replay")
             .arg(&fresh)
@@ -409,9 +407,9 @@ fn record_refuses_an_input_of_the_run_and_a_link() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let state = d.join("card.state");
-    common::vcard_init(&state, &[]);
+    crate::util::vcard_init(&state, &[]);
     let trace = d.join("fresh.trace");
-    std::fs::copy(common::trace("status/fresh.trace"), &trace).unwrap();
+    std::fs::copy(crate::util::trace("status/fresh.trace"), &trace).unwrap();
     std::os::unix::fs::symlink(&trace, d.join("link-to-trace")).unwrap();
     std::fs::hard_link(&trace, d.join("hard-link-to-trace")).unwrap();
     std::os::unix::fs::symlink(&state, d.join("link-to-state")).unwrap();
@@ -430,7 +428,7 @@ fn record_refuses_an_input_of_the_run_and_a_link() {
         ("--replay", "fresh.trace", "out.trace"),
     ];
     for (flag, input, record) in cases {
-        let out = common::jpki()
+        let out = crate::util::jpki()
             .current_dir(d)
             .args([flag, input, "--record", record, "status", "--pins-only"])
             .output()
@@ -448,7 +446,7 @@ fn record_refuses_an_input_of_the_run_and_a_link() {
         );
     }
     // A folder is no trace file: unwritable, as a trace error (11), before the card is read.
-    let out = common::jpki()
+    let out = crate::util::jpki()
         .current_dir(d)
         .args([
             "--replay",
@@ -467,7 +465,7 @@ fn record_refuses_an_input_of_the_run_and_a_link() {
     assert_eq!(before("precious.txt"), b"keep me");
     // An existing regular trace file is replaced whole (by a rename): a new recording.
     std::fs::write(d.join("old.trace"), "old").unwrap();
-    let out = common::jpki()
+    let out = crate::util::jpki()
         .current_dir(d)
         .args([
             "--replay",

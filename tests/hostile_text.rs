@@ -8,8 +8,6 @@
 //! packages pcscd and vsmartcard-vpcd, so it is `#[ignore]`d unless asked for, like the other
 //! end-to-end tests (`cargo test -- --include-ignored`; CI does, under the machine-wide lock).
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -38,7 +36,7 @@ fn hex(bytes: &[u8]) -> String {
 fn trace_with_token(dir: &Path, token: &[u8]) -> PathBuf {
     let mut padded = token.to_vec();
     padded.resize(32, b' ');
-    let original = std::fs::read_to_string(common::trace("card/unknown-token.trace")).unwrap();
+    let original = std::fs::read_to_string(crate::util::trace("card/unknown-token.trace")).unwrap();
     let text: String = original
         .lines()
         .map(|line| {
@@ -61,7 +59,7 @@ fn a_token_name_from_the_card_is_shown_escaped() {
     let token = b"Evil\x1b]0;pwned\x07\xe2\x80\xaeX\x7f";
     let trace = trace_with_token(dir.path(), token);
     for lang in ["en", "ja"] {
-        let out = common::jpki()
+        let out = crate::util::jpki()
             .args(["--lang", lang, "--replay"])
             .arg(&trace)
             .arg("status")
@@ -72,7 +70,7 @@ fn a_token_name_from_the_card_is_shown_escaped() {
         assert_inert("status", &stdout);
         assert!(stdout.contains("\\u{202e}X"), "{stdout}");
     }
-    let out = common::jpki()
+    let out = crate::util::jpki()
         .args(["--json", "--replay"])
         .arg(&trace)
         .arg("status")
@@ -80,7 +78,10 @@ fn a_token_name_from_the_card_is_shown_escaped() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_inert("status --json", &stdout);
-    let token = common::json(&stdout)["token"].as_str().unwrap().to_string();
+    let token = crate::util::json(&stdout)["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(
         token.contains('\u{202e}'),
         "JSON keeps the value: {token:?}"
@@ -95,7 +96,7 @@ fn arguments_the_user_typed_are_echoed_escaped() {
         &["--reader", "x", "change-pin", "\u{202e}nigol"],
         &["--lang", "ja", "\u{1b}]0;pwned\u{7}"],
     ] {
-        let out = common::jpki().args(args).output().unwrap();
+        let out = crate::util::jpki().args(args).output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert_inert("a usage error", &stderr);
@@ -197,7 +198,7 @@ impl Pcscd {
     }
 
     fn jpki(&self, args: &[&str]) -> (i32, String, String) {
-        let out = common::jpki()
+        let out = crate::util::jpki()
             .env("PCSCLITE_CSOCK_NAME", self.dir.path().join("pcscd.comm"))
             .args(args)
             .output()
@@ -227,6 +228,7 @@ fn free_port_pair() -> u16 {
 #[test]
 #[ignore = "needs pcscd and vsmartcard-vpcd; run with --include-ignored"]
 fn a_reader_name_with_terminal_controls_is_shown_escaped_everywhere() {
+    let _one = crate::util::one_pcscd();
     let pcscd = Pcscd::start();
     let escaped = "Evil\\x1b]0;pwned\\x07\\x1b[2J\\u{9b}31m\\u{202e}Reader 00 00";
     for lang in ["en", "ja"] {
@@ -262,7 +264,7 @@ fn a_reader_name_with_terminal_controls_is_shown_escaped_everywhere() {
     let (code, out, _) = pcscd.jpki(&["--json", "readers"]);
     assert_eq!(code, 0);
     assert_inert("readers --json", &out);
-    let name = common::json(&out)["readers"][0]["name"]
+    let name = crate::util::json(&out)["readers"][0]["name"]
         .as_str()
         .unwrap()
         .to_string();

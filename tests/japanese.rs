@@ -2,8 +2,7 @@
 //! meet is Japanese, with no English sentence, and never shows a PIN. The same runs in English
 //! keep the library's English text. Also the guidance when the auth certificate has expired.
 
-mod common;
-use common::{assert_no_pin, jpki, json, replay, trace};
+use crate::util::{assert_no_pin, jpki, json, replay, trace};
 
 const CURRENT: &str = "4827";
 const NEW: &str = "6391";

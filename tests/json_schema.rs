@@ -3,8 +3,6 @@
 //! there with a value of its type (`null` only where the type says "or null"), no other key is,
 //! `schema_version` and `command` come first, and every table is met by some real output.
 
-mod common;
-
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -142,7 +140,7 @@ fn check(
 
 /// Run jpki with `args` (and `stdin`); its stdout as the one JSON object it must be.
 fn object(args: &[&str], stdin: &str) -> Value {
-    let out = common::jpki()
+    let out = crate::util::jpki()
         .args(args)
         .write_stdin(stdin.to_string())
         .output()
@@ -154,11 +152,11 @@ fn object(args: &[&str], stdin: &str) -> Value {
         "{args:?}: not one line of JSON:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    common::json(&stdout)
+    crate::util::json(&stdout)
 }
 
 fn trace(name: &str) -> String {
-    common::trace(name).to_str().unwrap().to_string()
+    crate::util::trace(name).to_str().unwrap().to_string()
 }
 
 #[test]
@@ -167,7 +165,7 @@ fn every_json_object_matches_docs_json_md() {
     let mut seen = BTreeSet::new();
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.state");
-    common::vcard_init(&state, &[]);
+    crate::util::vcard_init(&state, &[]);
     let state = state.to_str().unwrap().to_string();
     let four = "4827\n6391\n";
     let eight = "ABCD1234\nWXYZ9876\n";
@@ -507,7 +505,7 @@ fn the_documented_error_codes_are_the_exit_codes() {
         .lines()
         .find(|l| l.starts_with("| `code` |"))
         .expect("the error table's code row");
-    for code in common::documented_exit_codes() {
+    for code in crate::util::documented_exit_codes() {
         if code == 0 {
             continue;
         }

@@ -1,7 +1,6 @@
 //! Output that cannot be written is a documented failure (exit 1 with a message), never a panic.
 
-mod common;
-use common::trace;
+use crate::util::trace;
 use std::fs::OpenOptions;
 use std::process::Command;
 

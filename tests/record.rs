@@ -2,12 +2,10 @@
 //! and one that cannot record (it sends nothing) refuses the flag with exit code 2, before any
 //! card is touched. The PC/SC side of the same rules is in e2e_pcscd.rs.
 
-mod common;
-
 fn recorded(args: &[&str]) -> (i32, String, String, Option<String>) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("out.trace");
-    let out = common::jpki()
+    let out = crate::util::jpki()
         .arg("--record")
         .arg(&path)
         .args(args)
@@ -22,7 +20,7 @@ fn recorded(args: &[&str]) -> (i32, String, String, Option<String>) {
 }
 
 fn probe_trace() -> String {
-    common::trace("card/probe-my-number-card.trace")
+    crate::util::trace("card/probe-my-number-card.trace")
         .to_str()
         .unwrap()
         .to_string()

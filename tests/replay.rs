@@ -2,8 +2,7 @@
 //! each an error that names the trace and the line, with exit code 11. A hostile trace file (a
 //! device, a huge line, terminal escapes) ends at once with a short message that is safe to print.
 
-mod common;
-use common::jpki;
+use crate::util::jpki;
 use jpki::card::read_pin_statuses;
 use jpki::transport::trace::{Trace, TraceError, MAX_LINE_BYTES, MAX_TRACE_BYTES};
 use jpki::transport::{Layered, Reader, Replay, ResponseCompletion, Transaction, TransportError};
@@ -29,7 +28,7 @@ fn run_on(text: &str, args: &[&str]) -> (i32, String, String) {
 }
 
 fn fresh() -> String {
-    fs::read_to_string(common::trace("status/fresh.trace")).unwrap()
+    fs::read_to_string(crate::util::trace("status/fresh.trace")).unwrap()
 }
 
 #[test]
@@ -94,7 +93,7 @@ fn recording_a_replay_reproduces_the_trace() {
     let recorded = dir.path().join("rec.trace");
     let out = jpki()
         .arg("--replay")
-        .arg(common::trace("status/some-tries-used.trace"))
+        .arg(crate::util::trace("status/some-tries-used.trace"))
         .arg("--record")
         .arg(&recorded)
         .args(["status", "--pins-only"])
@@ -111,7 +110,7 @@ fn recording_a_replay_reproduces_the_trace() {
         .unwrap();
     assert!(again.status.success());
     assert_eq!(
-        common::json(&String::from_utf8_lossy(&again.stdout))["pins"][1]["state"],
+        crate::util::json(&String::from_utf8_lossy(&again.stdout))["pins"][1]["state"],
         "last_try"
     );
 }
@@ -120,11 +119,11 @@ fn recording_a_replay_reproduces_the_trace() {
 fn readers_on_a_replay_lists_the_traced_reader() {
     let out = jpki()
         .arg("--replay")
-        .arg(common::trace("status/fresh.trace"))
+        .arg(crate::util::trace("status/fresh.trace"))
         .args(["--json", "readers"])
         .output()
         .unwrap();
-    let v = common::json(&String::from_utf8_lossy(&out.stdout));
+    let v = crate::util::json(&String::from_utf8_lossy(&out.stdout));
     assert_eq!(v["readers"][0]["name"], "jpki Virtual Card 00 00");
     assert_eq!(v["readers"][0]["card_present"], true);
 }
@@ -384,7 +383,7 @@ impl Transaction for AndOneMore<'_> {
 fn a_command_whose_error_was_thrown_away_still_fails_the_replay() {
     // The stack the binary builds for `--replay`, with the real counter reads over it: the whole
     // fourteen-APDU exchange succeeds, then a fifteenth command is sent and its error dropped.
-    let trace = Trace::load(&common::trace("status/fresh.trace")).unwrap();
+    let trace = Trace::load(&crate::util::trace("status/fresh.trace")).unwrap();
     let mut transport = OneMoreCommand(Layered::new(Replay::new(trace), ResponseCompletion));
     let statuses = read_pin_statuses(&mut transport).unwrap();
     assert_eq!(statuses.len(), 4);
@@ -397,7 +396,7 @@ fn a_command_whose_error_was_thrown_away_still_fails_the_replay() {
         "{err}"
     );
     // Without the extra command the same exchange passes: the failure is that command's.
-    let trace = Trace::load(&common::trace("status/fresh.trace")).unwrap();
+    let trace = Trace::load(&crate::util::trace("status/fresh.trace")).unwrap();
     let mut transport = Layered::new(Replay::new(trace), ResponseCompletion);
     read_pin_statuses(&mut transport).unwrap();
     transport.finish().unwrap();

@@ -1,14 +1,12 @@
 //! A PIN never shows: not in the Debug output of any type that can hold one, not in an error,
 //! not in a recorded trace, not in anything a command prints.
 
-mod common;
-use common::{assert_no_pin, jpki, leak_of, trace};
+use crate::faults::injection::{Fault, FaultInjection};
+use crate::util::{assert_no_pin, jpki, leak_of, trace};
 use jpki::apdu::Command;
 use jpki::card::{CardError, Pin, PinKind};
 use jpki::transport::trace::{CommandPattern, Exchange, Source, Trace};
-use jpki::transport::{
-    Fault, FaultInjection, Layered, Reader, Recorder, Replay, ResponseCompletion, TransportError,
-};
+use jpki::transport::{Layered, Reader, Recorder, Replay, ResponseCompletion, TransportError};
 use jpki_vcard::{Profile, VirtualCard};
 
 /// PIN-like values used nowhere else, so any sighting is a leak.

@@ -1,7 +1,6 @@
 //! `jpki status` against recorded traces: the exchange, the states, the output and exit codes.
 
-mod common;
-use common::{json, replay};
+use crate::util::{json, replay};
 
 /// (id, tries_left, state) of each of the four entries.
 fn pins(trace: &str) -> Vec<(String, Option<u64>, String)> {
@@ -157,10 +156,10 @@ fn human_output_in_english_and_japanese() {
 
 #[test]
 fn the_locale_chooses_japanese_when_no_flag_is_given() {
-    let out = common::jpki()
+    let out = crate::util::jpki()
         .env("LANG", "ja_JP.UTF-8")
         .args(["--replay"])
-        .arg(common::trace("status/fresh.trace"))
+        .arg(crate::util::trace("status/fresh.trace"))
         .args(["status", "--pins-only"])
         .output()
         .unwrap();
@@ -249,7 +248,7 @@ fn pins_only_over(text: &str) -> (i32, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.trace");
     std::fs::write(&path, text).unwrap();
-    let out = common::jpki()
+    let out = crate::util::jpki()
         .arg("--replay")
         .arg(&path)
         .args(["status", "--pins-only"])
@@ -266,7 +265,7 @@ fn status_is_exactly_the_fourteen_apdu_exchange() {
     let (code, err) = pins_only_over(&answering(&FOURTEEN));
     assert_eq!(code, 0, "{err}");
     // The bundled trace is that exchange too.
-    let text = std::fs::read_to_string(common::trace("status/fresh.trace")).unwrap();
+    let text = std::fs::read_to_string(crate::util::trace("status/fresh.trace")).unwrap();
     let sent: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("> ")).collect();
     assert_eq!(sent, FOURTEEN);
     // Plain status reads more (the token and the auth certificate), so it leaves this trace.
@@ -382,13 +381,13 @@ fn a_juki_counter_jpki_cannot_read_makes_juki_an_error_not_a_number() {
 
 #[test]
 fn a_locked_key_reference_locks_juki_whatever_the_other_says() {
-    let text = std::fs::read_to_string(common::trace("status/juki-counters-differ.trace"))
+    let text = std::fs::read_to_string(crate::util::trace("status/juki-counters-differ.trace"))
         .unwrap()
         .replacen("< 63 C2", "< 63 C0", 1);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.trace");
     std::fs::write(&path, text).unwrap();
-    let out = common::jpki()
+    let out = crate::util::jpki()
         .arg("--replay")
         .arg(&path)
         .args(["--json", "status", "--pins-only"])

@@ -5,9 +5,6 @@
 //! run stops before the card is touched.
 //!
 //! Needs `setsid` (util-linux) and `dash`, both always on Debian.
-#![cfg(unix)]
-
-mod common;
 
 use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
 use rustix::termios::{tcgetattr, LocalModes};
@@ -131,19 +128,19 @@ fn wait(child: &mut Child) -> std::process::ExitStatus {
 /// A fresh virtual card in `dir`; its state file.
 fn virtual_card(dir: &Path) -> PathBuf {
     let state = dir.join("card.state");
-    common::vcard_init(&state, &[]);
+    crate::util::vcard_init(&state, &[]);
     state
 }
 
 /// The auth PIN's tries left on the virtual card, read without spending one.
 fn auth_tries(state: &Path) -> serde_json::Value {
-    let out = common::jpki()
+    let out = crate::util::jpki()
         .arg("--virtual-card")
         .arg(state)
         .args(["--json", "status", "--pins-only"])
         .output()
         .unwrap();
-    common::json(&String::from_utf8_lossy(&out.stdout))["pins"][1]["tries_left"].clone()
+    crate::util::json(&String::from_utf8_lossy(&out.stdout))["pins"][1]["tries_left"].clone()
 }
 
 /// The words `stty -a` printed for the echo setting: `echo` or `-echo`.
@@ -283,7 +280,7 @@ fn the_entry_is_read_hidden_and_the_run_goes_on() {
 
 #[test]
 fn colour_only_on_a_terminal_that_has_it() {
-    let locked = common::trace("status/locked-63c0.trace");
+    let locked = crate::util::trace("status/locked-63c0.trace");
     let mut shown = Vec::new();
     for term in ["xterm-256color", "dumb"] {
         let pty = Pty::open();

@@ -1,7 +1,6 @@
 //! Every bundled trace parses, and its `@source` is honest: `real-card` only under
 //! apdu-traces/real/, and everything there is `real-card`.
 
-mod common;
 use jpki::transport::trace::{Source, Trace, MAX_LINE_BYTES, MAX_TRACE_BYTES};
 use std::path::{Path, PathBuf};
 
@@ -60,7 +59,7 @@ fn the_readme_replay_command_runs() {
         .filter_map(|l| l.strip_prefix("    "))
         .find_map(|l| Some(l.split_once("cargo run -- ")?.1))
         .expect("README.md shows an indented `cargo run -- ...` command");
-    let out = common::jpki()
+    let out = crate::util::jpki()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(line.split_whitespace())
         .output()

@@ -3,8 +3,7 @@
 //! loopback. Needs no pcscd, so it runs everywhere. The command runs in-process, through the
 //! jpki-vcard library, exactly as its binary runs it.
 
-mod common;
-use common::{vcard, VcardRun};
+use crate::util::{vcard, VcardRun};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;

@@ -1,8 +1,7 @@
 //! `jpki verify-pin` against hand-written traces: the exchange, exit codes, messages, JSON, and
 //! that the PIN never leaks and bad input never reaches a card.
 
-mod common;
-use common::{assert_no_pin, jpki, json, trace};
+use crate::util::{assert_no_pin, jpki, json, trace};
 
 /// The PIN every test types; distinctive, so a leak is easy to spot.
 const PIN: &str = "4827";

@@ -1,14 +1,13 @@
 //! `jpki --virtual-card STATE`: the virtual card as a card source, its state kept across runs,
 //! safely when runs share one state file (docs/virtual-card.md).
 
-mod common;
-use common::{jpki, json};
+use crate::util::{jpki, json};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 fn init(state: &Path, args: &[&str]) {
-    common::vcard_init(state, args);
+    crate::util::vcard_init(state, args);
 }
 
 fn on(state: &Path, args: &[&str], stdin: &str) -> (i32, String, String) {

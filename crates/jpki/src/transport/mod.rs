@@ -13,7 +13,6 @@
 mod completion;
 mod error;
 mod escape;
-mod fault;
 mod layered;
 pub mod pcsc;
 pub mod pcsc_library;
@@ -24,7 +23,6 @@ pub mod trace;
 pub use completion::ResponseCompletion;
 pub use error::TransportError;
 pub use escape::{escaped, is_unprintable};
-pub use fault::{Fault, FaultCounts, FaultInjection};
 pub use layered::Layered;
 pub use recorder::Recorder;
 pub use replay::Replay;

@@ -1,5 +1,5 @@
-//! Helpers shared by the integration tests: run the built `jpki` against bundled traces.
-#![allow(dead_code)]
+//! Helpers shared by the test modules: run the built `jpki` against bundled traces, and
+//! `jpki-vcard` in-process.
 
 use assert_cmd::Command;
 use std::path::PathBuf;
@@ -136,4 +136,12 @@ pub fn vcard_init(state: &std::path::Path, args: &[&str]) {
     line.push(state.into());
     let run = vcard(line);
     assert!(run.success(), "jpki-vcard init {args:?}: {}", run.stderr);
+}
+
+/// Hold this while a pcscd of a test's own runs: one at a time in this process, as when each
+/// test file was a process of its own. The end-to-end tests also point this process's PC/SC
+/// library at their pcscd, which keeps the first socket it is given.
+pub fn one_pcscd() -> std::sync::MutexGuard<'static, ()> {
+    static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    ONE.lock().unwrap_or_else(|e| e.into_inner())
 }
