@@ -245,6 +245,7 @@ proptest! {
                 prop_assert!(bytes.len() < 2);
                 prop_assert_eq!(n, bytes.len());
             }
+            Err(other) => prop_assert!(false, "{other}"),
         }
     }
 

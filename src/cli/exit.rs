@@ -118,6 +118,8 @@ pub fn exit_code_of(error: &anyhow::Error) -> Exit {
                 }
                 CardError::PinNotIssued { .. } => Exit::PinNotIssued,
                 CardError::PartlyChanged { .. } => Exit::PartlyChanged,
+                // A kind this version does not know: an unexpected failure.
+                _ => Exit::Failure,
             };
         }
     }
@@ -139,6 +141,8 @@ fn transport_exit(e: &TransportError) -> Exit {
         // The virtual card's state file is for developers, as a trace is.
         TransportError::Backend(e) if e.is::<StateError>() => Exit::Trace,
         TransportError::Backend(_) => Exit::ReaderFailure,
+        // A kind this version does not know: the reader failed somehow.
+        _ => Exit::ReaderFailure,
     }
 }
 

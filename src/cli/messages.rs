@@ -67,6 +67,12 @@ fn japanese(error: &anyhow::Error) -> String {
     format!("予期しないエラーが発生しました。詳細 (英語):\n{error:#}")
 }
 
+/// An error of a kind this version of the command has no Japanese words for (the library's
+/// error types may grow): said so, with the English detail.
+fn untranslated(error: &dyn std::fmt::Display) -> String {
+    format!("予期しないエラーが発生しました。詳細 (英語):\n{error}")
+}
+
 /// The PIN as the holder knows it, with the id they type after `change-pin`.
 fn named(kind: PinKind) -> String {
     format!("{} ({})", pin_name(kind, Lang::Ja), kind.id())
@@ -78,11 +84,12 @@ fn card_ja(error: &CardError) -> String {
         CardError::NotMyNumberCard { sw } => format!(
             "マイナンバーカードではありません (公的個人認証APの選択に、カードは {sw} と応答しました)"
         ),
-        CardError::MalformedAnswer { command, source } => match source {
-            ResponseError::TooShort(n) => format!(
-                "カードの応答が壊れています ({command} への応答が{n}バイトしかなく、末尾の状態の2バイトがありません)"
-            ),
-        },
+        CardError::MalformedAnswer {
+            command,
+            source: ResponseError::TooShort(n),
+        } => format!(
+            "カードの応答が壊れています ({command} への応答が{n}バイトしかなく、末尾の状態の2バイトがありません)"
+        ),
         CardError::WrongPin { kind, tries_left } => {
             let left = match tries_left {
                 0 => "残り回数がなくなり、ロックされました".to_string(),
@@ -130,7 +137,9 @@ fn card_ja(error: &CardError) -> String {
             problem,
             changing,
         } => {
-            let ResponseError::TooShort(n) = problem;
+            let ResponseError::TooShort(n) = problem else {
+                return untranslated(error);
+            };
             format!(
                 "{}を送信した後のカードの応答が壊れています ({n}バイトしかなく、末尾の状態の2バイトがありません)。試行回数が数えられたかもしれません{}。`jpki status` で確認してください",
                 named(*kind),
@@ -177,6 +186,7 @@ fn card_ja(error: &CardError) -> String {
             "{}の {command} に、カードが想定外の応答 {sw} を返したため、そこで止めました (`jpki status` で残り回数を確認できます)",
             named(*kind)
         ),
+        _ => untranslated(error),
     }
 }
 
@@ -261,6 +271,7 @@ fn transport_ja(error: &TransportError) -> String {
             Some(e) => state_ja(e),
             None => format!("カードリーダーでエラーが起きました。詳細 (英語):\n{e}"),
         },
+        _ => untranslated(error),
     }
 }
 
@@ -294,6 +305,7 @@ fn pin_format_ja(error: &PinFormatError) -> String {
         PinFormatError::PasswordMix => {
             format!("{sign}には英字と数字をそれぞれ1文字以上含めてください")
         }
+        _ => untranslated(error),
     }
 }
 
@@ -320,6 +332,7 @@ fn change_input_ja(error: &ChangeInputError) -> String {
             )
         }
         ChangeInputError::Unchanged => "新しい暗証番号が現在の暗証番号と同じです".to_string(),
+        _ => untranslated(error),
     }
 }
 

@@ -9,6 +9,7 @@
 //! locked and replaced atomically), `vpcd` (the card served to pcscd), `cli` (the `jpki-vcard`
 //! command).
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 mod answer;
 pub mod cli;

@@ -20,6 +20,7 @@ use std::fmt::Write as _;
 use thiserror::Error;
 
 /// A state file that cannot be read, parsed, locked or written.
+#[non_exhaustive]
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum StateError {
     /// The file could not be read or written.

@@ -5,6 +5,7 @@
 //! trace) and sends it `apdu` commands; `transport` moves bytes and knows from `apdu` which of
 //! them are a PIN; `apdu` knows nothing else of jpki.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 pub mod apdu;
 pub mod card;

@@ -13,6 +13,7 @@ pub struct Response {
 }
 
 /// An answer that is not a response APDU at all.
+#[non_exhaustive]
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ResponseError {
     /// Fewer than the two status bytes every answer must end with.

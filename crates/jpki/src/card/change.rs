@@ -33,6 +33,7 @@ impl fmt::Display for Entry {
 }
 
 /// Why a change request is refused before any APDU is sent. Never holds a PIN.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, Error, PartialEq, Eq)]
 pub enum ChangeInputError {
     /// No PIN was named.

@@ -6,6 +6,7 @@ use crate::transport::TransportError;
 use thiserror::Error;
 
 /// A failure talking to the My Number card.
+#[non_exhaustive]
 #[derive(Debug, Error)]
 pub enum CardError {
     /// The reader or trace failed.

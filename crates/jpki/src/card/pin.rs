@@ -94,6 +94,7 @@ impl fmt::Display for PinKind {
 }
 
 /// Why a typed PIN cannot be sent. Never holds the PIN itself.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, Error, PartialEq, Eq)]
 pub enum PinFormatError {
     /// A 4-digit PIN that is not exactly four digits.

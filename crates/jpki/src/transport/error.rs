@@ -5,6 +5,7 @@ use super::trace::TraceError;
 use thiserror::Error;
 
 /// A failure to reach the card or to replay a trace.
+#[non_exhaustive]
 #[derive(Debug, Error)]
 pub enum TransportError {
     /// The PC/SC service (pcscd, or SCardSvr on Windows) is not running.

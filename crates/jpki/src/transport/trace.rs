@@ -147,6 +147,7 @@ const _: () = assert!(MAX_LINE_BYTES > 2 + 3 * MAX_APDU_BYTES + 80);
 
 /// A trace that cannot be read, or a replay that left the trace's path. Every piece of the file
 /// a message quotes is escaped and cut short.
+#[non_exhaustive]
 #[derive(Debug, Clone, Error, PartialEq, Eq)]
 pub enum TraceError {
     /// The file could not be read.
