@@ -3,6 +3,7 @@
 //! there with a value of its type (`null` only where the type says "or null"), no other key is,
 //! `schema_version` and `command` come first, and every table is met by some real output.
 
+use crate::util::repository_file;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -18,8 +19,7 @@ struct Field {
 
 /// Every table of docs/json.md: its name (`status.pins[]`) and its keys, in order.
 fn tables() -> BTreeMap<String, Vec<(String, Field)>> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/json.md");
-    let text = std::fs::read_to_string(path).unwrap();
+    let text = repository_file("docs/json.md");
     let mut tables = BTreeMap::new();
     let mut current: Option<String> = None;
     for line in text.lines() {
@@ -497,10 +497,7 @@ fn every_json_object_matches_docs_json_md() {
 #[test]
 fn the_documented_error_codes_are_the_exit_codes() {
     // Every exit code in docs/exit-codes.md is named in docs/json.md's `error.code`.
-    let doc = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/json.md"),
-    )
-    .unwrap();
+    let doc = repository_file("docs/json.md");
     let codes_line = doc
         .lines()
         .find(|l| l.starts_with("| `code` |"))

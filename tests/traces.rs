@@ -1,6 +1,7 @@
 //! Every bundled trace parses, and its `@source` is honest: `real-card` only under
 //! apdu-traces/real/, and everything there is `real-card`.
 
+use crate::util::{bundled_traces, repository_file};
 use jpki::transport::trace::{Source, Trace, MAX_LINE_BYTES, MAX_TRACE_BYTES};
 use std::path::{Path, PathBuf};
 
@@ -20,7 +21,7 @@ fn traces_under(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn every_bundled_trace_parses_and_names_its_source_honestly() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("apdu-traces");
+    let root = bundled_traces();
     let real = root.join("real");
     let traces = traces_under(&root);
     assert!(!traces.is_empty());
@@ -40,7 +41,7 @@ fn every_bundled_trace_parses_and_names_its_source_honestly() {
 /// certificate included) is a few KB, hundreds of times under the file limit.
 #[test]
 fn the_trace_limits_are_far_above_every_bundled_trace() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("apdu-traces");
+    let root = bundled_traces();
     for path in traces_under(&root) {
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.len() * 100 < MAX_TRACE_BYTES, "{}", path.display());
@@ -52,8 +53,7 @@ fn the_trace_limits_are_far_above_every_bundled_trace() {
 /// README.md's first command for a fresh machine (`... && cargo run -- ARGS`) must keep working.
 #[test]
 fn the_readme_replay_command_runs() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme = repository_file("README.md");
     let line = readme
         .lines()
         .filter_map(|l| l.strip_prefix("    "))

@@ -31,8 +31,7 @@ pub(super) const TOTAL_ROW: &str = "all of tests/faults/";
 
 /// The cells of the table row of docs/reliability.md whose first cell is `row`, trimmed.
 pub(super) fn documented_row(row: &str) -> Vec<String> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/reliability.md");
-    let text = std::fs::read_to_string(path).unwrap();
+    let text = crate::util::repository_file("docs/reliability.md");
     let rows: Vec<Vec<String>> = text
         .lines()
         .filter_map(|l| l.strip_prefix('|')?.strip_suffix('|'))
