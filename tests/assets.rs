@@ -1,22 +1,15 @@
 //! Completions, man pages and `--version`: generated from the clap definitions, on stdout.
 
-use crate::util::jpki;
-use std::process::Command;
-
-/// Run `jpki ARGS...` and return (exit code, stdout, stderr).
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = jpki().args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::util::{
+    documented_exit_codes, english, jpki, json, replay, repository_file, run, trace, JPKI,
+};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 
 #[test]
 fn completions_generate_for_every_shell_and_know_the_commands() {
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
-        let (code, stdout, stderr) = run(&["completions", shell]);
+        let (code, stdout, stderr) = run(jpki().args(["completions", shell]));
         assert_eq!(code, 0, "{shell}: {stderr}");
         assert!(stderr.is_empty(), "{shell}: {stderr}");
         for word in ["readers", "status", "completions", "replay", "pins-only"] {
@@ -27,7 +20,7 @@ fn completions_generate_for_every_shell_and_know_the_commands() {
 
 #[test]
 fn completions_for_an_unknown_shell_are_a_usage_error() {
-    let (code, stdout, stderr) = run(&["completions", "tcsh"]);
+    let (code, stdout, stderr) = run(jpki().args(["completions", "tcsh"]));
     assert_eq!(code, 2);
     assert!(stdout.is_empty());
     assert!(stderr.contains("tcsh"), "{stderr}");
@@ -35,7 +28,7 @@ fn completions_for_an_unknown_shell_are_a_usage_error() {
 
 #[test]
 fn the_man_page_names_the_commands_flags_and_exit_codes() {
-    let (code, page, stderr) = run(&["manpage"]);
+    let (code, page, stderr) = run(jpki().args(["manpage"]));
     assert_eq!(code, 0, "{stderr}");
     assert!(page.contains(".TH jpki 1"), "{page}");
     for word in [
@@ -57,18 +50,12 @@ fn the_man_page_names_the_commands_flags_and_exit_codes() {
 /// docs/exit-codes.md is the list of record; the man page must carry every code in it.
 #[test]
 fn the_man_page_lists_every_documented_exit_code() {
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/exit-codes.md"))
-        .unwrap();
-    let codes: Vec<&str> = doc
-        .lines()
-        .filter_map(|line| line.strip_prefix("| ")?.split(' ').next())
-        .filter(|cell| cell.parse::<u8>().is_ok())
-        .collect();
+    let codes = documented_exit_codes();
     assert!(
         codes.len() >= 12,
         "found only {codes:?} in docs/exit-codes.md"
     );
-    let (_, page, _) = run(&["manpage"]);
+    let (_, page, _) = run(jpki().args(["manpage"]));
     for code in codes {
         assert!(
             page.contains(&format!("\n.B {code}\n")),
@@ -81,7 +68,7 @@ fn the_man_page_lists_every_documented_exit_code() {
 fn man_pages_for_every_command_go_into_a_directory() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("man");
-    let (code, stdout, stderr) = run(&["manpage", "--out-dir", out.to_str().unwrap()]);
+    let (code, stdout, stderr) = run(jpki().args(["manpage", "--out-dir", out.to_str().unwrap()]));
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.is_empty());
     for page in [
@@ -96,18 +83,23 @@ fn man_pages_for_every_command_go_into_a_directory() {
     assert!(status.contains("pins\\-only"), "{status}");
 }
 
-#[test]
-fn the_asset_script_writes_completions_and_man_pages() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = Command::new("bash")
+/// Run scripts/gen-assets.sh with this build's jpki, writing into `dir`.
+fn gen_assets(dir: &Path) -> Output {
+    Command::new("bash")
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/scripts/gen-assets.sh"
         ))
-        .arg(dir.path())
-        .env("JPKI", assert_cmd::cargo::cargo_bin("jpki"))
+        .arg(dir)
+        .env("JPKI", JPKI)
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn the_asset_script_writes_completions_and_man_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = gen_assets(dir.path());
     assert!(
         out.status.success(),
         "{}",
@@ -128,7 +120,7 @@ fn the_asset_script_writes_completions_and_man_pages() {
 
 #[test]
 fn version_names_jpki_and_the_pcsc_library_on_stdout() {
-    let (code, stdout, stderr) = run(&["--version"]);
+    let (code, stdout, stderr) = run(jpki().args(["--version"]));
     assert_eq!(code, 0, "{stderr}");
     let mut lines = stdout.lines();
     assert_eq!(
@@ -140,20 +132,19 @@ fn version_names_jpki_and_the_pcsc_library_on_stdout() {
     if cfg!(target_os = "linux") {
         assert!(pcsc.contains("libpcsclite.so"), "{pcsc}");
     }
-    let (code, short, _) = run(&["-V"]);
+    let (code, short, _) = run(jpki().args(["-V"]));
     assert_eq!(code, 0);
     assert_eq!(short.trim(), concat!("jpki ", env!("CARGO_PKG_VERSION")));
 }
 
 #[test]
 fn errors_go_to_stderr_and_data_to_stdout() {
-    let (code, stdout, stderr) =
-        crate::util::replay("status/fresh.trace", &["status", "--pins-only", "--json"]);
+    let (code, stdout, stderr) = replay("status/fresh.trace", &["status", "--pins-only", "--json"]);
     assert_eq!(code, 0, "{stderr}");
-    crate::util::json(&stdout);
+    json(&stdout);
     assert!(stderr.is_empty(), "{stderr}");
 
-    let (code, stdout, stderr) = run(&["--replay", "/nonexistent/x.trace", "status"]);
+    let (code, stdout, stderr) = run(jpki().args(["--replay", "/nonexistent/x.trace", "status"]));
     assert_eq!(code, 11);
     assert!(stdout.is_empty(), "{stdout}");
     assert!(stderr.starts_with("jpki: error"), "{stderr}");
@@ -161,7 +152,7 @@ fn errors_go_to_stderr_and_data_to_stdout() {
 
 /// The commands `jpki --help` lists, without clap's own `help`.
 fn listed_commands() -> Vec<String> {
-    let (_, help, _) = run(&["--help"]);
+    let (_, help, _) = run(jpki().args(["--help"]));
     help.lines()
         .skip_while(|line| !line.starts_with("Commands:"))
         .skip(1)
@@ -174,8 +165,7 @@ fn listed_commands() -> Vec<String> {
 
 #[test]
 fn the_readme_describes_every_command() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme = repository_file("README.md");
     let commands = listed_commands();
     assert!(commands.contains(&"status".to_string()), "{commands:?}");
     for command in commands {
@@ -194,12 +184,12 @@ fn a_closed_stdout_is_an_error_not_a_panic() {
         &["readers"][..],
         &["doctor"][..],
     ] {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_jpki"))
+        let mut child = english(JPKI)
             .arg("--replay")
-            .arg(crate::util::trace("guidance/last-tries.trace"))
+            .arg(trace("guidance/last-tries.trace"))
             .args(args)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         // Close the reading end before jpki gets to write.
@@ -218,8 +208,7 @@ fn a_closed_stdout_is_an_error_not_a_panic() {
 /// The `cargo install` line in README.md names this package, whatever it is called.
 #[test]
 fn the_readme_installs_this_package_by_its_name() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme = repository_file("README.md");
     let line = concat!("cargo install --locked ", env!("CARGO_PKG_NAME"));
     assert!(
         readme.lines().any(|l| l.trim() == line),
@@ -231,8 +220,7 @@ fn the_readme_installs_this_package_by_its_name() {
 /// that scripts/gen-assets.sh writes, so `cargo deb` after the script never misses a page.
 #[test]
 fn the_debian_package_takes_what_the_asset_script_writes() {
-    let manifest =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml")).unwrap();
+    let manifest = repository_file("Cargo.toml");
     let deb = manifest
         .split("[package.metadata.deb]")
         .nth(1)
@@ -247,15 +235,7 @@ fn the_debian_package_takes_what_the_asset_script_writes() {
     assert!(sources.len() >= 4, "{sources:?}");
 
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new("bash")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/scripts/gen-assets.sh"
-        ))
-        .arg(dir.path())
-        .env("JPKI", assert_cmd::cargo::cargo_bin("jpki"))
-        .output()
-        .unwrap();
+    let out = gen_assets(dir.path());
     assert!(out.status.success());
     for source in sources {
         let found = match source.strip_suffix("*.1") {

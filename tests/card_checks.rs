@@ -1,13 +1,9 @@
 //! Plain `status`'s card checks (the token and the auth certificate), `readers`' probe,
 //! `doctor` and `--wait`, against apdu-traces/card/ and without hardware.
 
-use crate::util::{jpki, json, replay};
-
-fn status_json(trace: &str, today: &str) -> serde_json::Value {
-    let (code, out, err) = replay(trace, &["--today", today, "--json", "status"]);
-    assert_eq!(code, 0, "{err}");
-    json(&out)
-}
+use crate::util::{
+    commands_in, jpki, json, replay, replay_recorded, status_json, trace_file, trace_text,
+};
 
 #[test]
 fn a_my_number_card_shows_its_kind_and_certificate_expiry() {
@@ -95,34 +91,15 @@ fn failed_token_or_certificate_reads_are_reported_and_the_pins_still_shown() {
 /// Run plain `status` over the trace text `text` with `--record`; (exit code, stderr, the
 /// commands jpki sent as the recording lists them).
 fn plain_status_over(text: &str) -> (i32, String, Vec<String>) {
-    let dir = tempfile::tempdir().unwrap();
-    let replayed = dir.path().join("replayed.trace");
-    let recorded = dir.path().join("recorded.trace");
-    std::fs::write(&replayed, text).unwrap();
-    let out = jpki()
-        .arg("--replay")
-        .arg(&replayed)
-        .arg("--record")
-        .arg(&recorded)
-        .args(["--today", "2026-11-25", "--json", "status"])
-        .output()
-        .unwrap();
-    let sent = std::fs::read_to_string(&recorded)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.strip_prefix("> "))
-        .map(str::to_string)
-        .collect();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        sent,
-    )
+    let (_dir, replayed) = trace_file(text);
+    let args = ["--today", "2026-11-25", "--json", "status"];
+    let (code, _, err, written) = replay_recorded(&replayed, &args, "");
+    (code, err, commands_in(&written.unwrap_or_default()))
 }
 
 #[test]
 fn plain_status_adds_token_and_certificate_reads_to_the_fourteen() {
-    let text = std::fs::read_to_string(crate::util::trace("card/my-number-card.trace")).unwrap();
+    let text = trace_text("card/my-number-card.trace");
     // Replayed through jpki: the replay fails the run on a command it does not expect, on one
     // past its end (even when jpki drops that error) and on an exchange left unused, so exit 0
     // means jpki sent exactly the trace's commands, and the recording lists them.

@@ -1,7 +1,10 @@
 //! `jpki change-pin` against hand-written traces: exit codes, messages, JSON, and that PINs never
 //! leak and bad input never reaches a card.
 
-use crate::util::{jpki, json, trace};
+use crate::util::{
+    answering, assert_no_pin, commands_in, jpki, json, one_apdu_off, pin_commands, replay_recorded,
+    replay_stdin, replay_text, trace, trace_text,
+};
 
 /// The PINs every test types; distinctive, so a leak is easy to spot.
 const CURRENT: &str = "4827";
@@ -9,19 +12,19 @@ const NEW: &str = "6391";
 
 /// Run `jpki --replay change-pin/TRACE ARGS...` with `stdin`; (exit code, stdout, stderr).
 fn change(trace_name: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
-    let out = jpki()
-        .arg("--replay")
-        .arg(trace(&format!("change-pin/{trace_name}")))
-        .args(args)
-        .write_stdin(stdin)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    replay_stdin(&format!("change-pin/{trace_name}"), args, stdin)
 }
+
+/// change-pin of the three 4-digit PINs at once, as change-pin/juki-kenhojo-auth.trace answers
+/// it.
+const THREE: [&str; 6] = [
+    "change-pin",
+    "--stdin",
+    "--experimental",
+    "juki",
+    "kenhojo",
+    "auth",
+];
 
 fn pins_stdin() -> String {
     format!("{CURRENT}\n{NEW}\n")
@@ -92,39 +95,15 @@ const JUKI_CHANGE: [&str; 14] = [
 
 /// The commands of a bundled trace, in order.
 fn commands_of(trace_name: &str) -> Vec<String> {
-    std::fs::read_to_string(trace(&format!("change-pin/{trace_name}")))
-        .unwrap()
-        .lines()
-        .filter_map(|l| l.strip_prefix("> "))
-        .map(|l| l.split('#').next().unwrap_or("").trim().to_string())
-        .collect()
+    commands_in(&trace_text(&format!("change-pin/{trace_name}")))
 }
 
-/// Replay `commands` (each answered 90 00, counter reads 63 C3) under change-pin juki.
+/// Replay `commands` ([`answering`]: counter reads 63 C3, the rest 90 00) under change-pin
+/// juki: (exit code, stderr).
 fn juki_over(commands: &[&str]) -> (i32, String) {
-    let mut text = String::from("@source hand-written\n");
-    for command in commands {
-        let answer = if *command == "00 20 00 80" {
-            "63 C3"
-        } else {
-            "90 00"
-        };
-        text.push_str(&format!("> {command}\n< {answer}\n"));
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.trace");
-    std::fs::write(&path, text).unwrap();
-    let out = jpki()
-        .arg("--replay")
-        .arg(&path)
-        .args(["change-pin", "--stdin", "--experimental", "juki"])
-        .write_stdin(pins_stdin())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let args = ["change-pin", "--stdin", "--experimental", "juki"];
+    let (code, _, err) = replay_text(&answering(commands), &args, &pins_stdin());
+    (code, err)
 }
 
 #[test]
@@ -151,21 +130,7 @@ fn juki_changes_both_key_references_with_change_key_in_fourteen_apdus() {
 
 #[test]
 fn an_added_missing_or_reordered_apdu_fails_the_juki_change() {
-    let mut variants: Vec<Vec<&str>> = Vec::new();
-    for i in 0..JUKI_CHANGE.len() {
-        let mut missing = JUKI_CHANGE.to_vec();
-        missing.remove(i);
-        variants.push(missing);
-        let mut added = JUKI_CHANGE.to_vec();
-        added.insert(i, JUKI_CHANGE[i]);
-        variants.push(added);
-        if i + 1 < JUKI_CHANGE.len() && JUKI_CHANGE[i] != JUKI_CHANGE[i + 1] {
-            let mut swapped = JUKI_CHANGE.to_vec();
-            swapped.swap(i, i + 1);
-            variants.push(swapped);
-        }
-    }
-    for commands in variants {
+    for commands in one_apdu_off(&JUKI_CHANGE, |a, b| a == b) {
         let (code, err) = juki_over(&commands);
         // 11: the replay diverged. Never 0: every variant differs from what jpki sends.
         assert_ne!(code, 0, "{commands:?} replayed: {err}");
@@ -330,15 +295,7 @@ fn the_sign_password_changes_read_from_crlf_lines() {
 fn three_four_digit_pins_take_one_current_and_one_new_pin() {
     let (code, out, err) = change(
         "juki-kenhojo-auth.trace",
-        &[
-            "--json",
-            "change-pin",
-            "--stdin",
-            "--experimental",
-            "juki",
-            "kenhojo",
-            "auth",
-        ],
+        &[&["--json"][..], &THREE].concat(),
         &pins_stdin(),
     );
     assert_eq!(code, 0, "{err}");
@@ -470,14 +427,7 @@ fn a_card_lost_after_the_pin_verify_leaves_the_outcome_unknown() {
 
 #[test]
 fn the_second_of_three_failing_reports_which_changed() {
-    let args = [
-        "change-pin",
-        "--stdin",
-        "--experimental",
-        "juki",
-        "kenhojo",
-        "auth",
-    ];
+    let args = THREE;
     let (code, out, err) = change("second-of-three-fails.trace", &args, &pins_stdin());
     assert_eq!(code, 13, "{err}");
     assert_eq!(
@@ -612,43 +562,18 @@ fn a_guessable_new_pin_is_warned_about_not_refused() {
     assert!(!err.contains("1234"), "{err}");
 }
 
-/// Every form a PIN could leak in: as typed, and as the hex of its ASCII bytes.
-fn leaks(text: &str, pin: &str) -> bool {
-    let spaced: Vec<String> = pin.bytes().map(|b| format!("{b:02X}")).collect();
-    text.contains(pin) || text.contains(&spaced.join(" ")) || text.contains(&spaced.concat())
-}
-
 #[test]
 fn a_recorded_change_shows_neither_pin_anywhere() {
-    let dir = tempfile::tempdir().unwrap();
-    let recorded = dir.path().join("change.trace");
     for extra in [&[][..], &["--json"][..]] {
-        let out = jpki()
-            .arg("--replay")
-            .arg(trace("change-pin/juki-kenhojo-auth.trace"))
-            .arg("--record")
-            .arg(&recorded)
-            .args(extra)
-            .args([
-                "change-pin",
-                "--stdin",
-                "--experimental",
-                "juki",
-                "kenhojo",
-                "auth",
-            ])
-            .write_stdin(pins_stdin())
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0));
-        let written = std::fs::read_to_string(&recorded).unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        for pin in [CURRENT, NEW] {
-            assert!(!leaks(&written, pin), "trace shows {pin}:\n{written}");
-            assert!(!leaks(&stdout, pin), "stdout shows {pin}: {stdout}");
-            assert!(!leaks(&stderr, pin), "stderr shows {pin}: {stderr}");
-        }
+        let (code, stdout, stderr, written) = change_recorded(
+            "juki-kenhojo-auth.trace",
+            &[extra, &THREE].concat(),
+            &pins_stdin(),
+        );
+        assert_eq!(code, 0);
+        assert_no_pin("trace", &written, &[CURRENT, NEW]);
+        assert_no_pin("stdout", &stdout, &[CURRENT, NEW]);
+        assert_no_pin("stderr", &stderr, &[CURRENT, NEW]);
         assert_eq!(written.matches("> 00 20 00 80 04 ?? ?? ?? ??").count(), 4);
         assert_eq!(written.matches("> 00 24 01 80 04 ?? ?? ?? ??").count(), 2);
         assert_eq!(written.matches("> 80 32 00 80 04 ?? ?? ?? ??").count(), 2);
@@ -657,24 +582,15 @@ fn a_recorded_change_shows_neither_pin_anywhere() {
 
 #[test]
 fn a_recorded_failed_change_shows_neither_pin_either() {
-    let dir = tempfile::tempdir().unwrap();
-    let recorded = dir.path().join("removed.trace");
-    let out = jpki()
-        .arg("--replay")
-        .arg(trace("change-pin/removed-after-verify.trace"))
-        .arg("--record")
-        .arg(&recorded)
-        .args(["change-pin", "--stdin", "kenhojo"])
-        .write_stdin(pins_stdin())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(16));
-    let written = std::fs::read_to_string(&recorded).unwrap();
+    let (code, _, stderr, written) = change_recorded(
+        "removed-after-verify.trace",
+        &["change-pin", "--stdin", "kenhojo"],
+        &pins_stdin(),
+    );
+    assert_eq!(code, 16);
     assert!(written.contains("< !removed"), "{written}");
-    for pin in [CURRENT, NEW] {
-        assert!(!leaks(&written, pin), "{written}");
-        assert!(!leaks(&String::from_utf8_lossy(&out.stderr), pin));
-    }
+    assert_no_pin("trace", &written, &[CURRENT, NEW]);
+    assert_no_pin("stderr", &stderr, &[CURRENT, NEW]);
 }
 
 #[test]
@@ -704,51 +620,17 @@ fn an_unwritable_trace_stops_the_run_before_any_pin_is_sent() {
 fn a_pin_bearing_command_is_never_sent_twice() {
     // 6C xx asks for a re-send with another Le; for a VERIFY carrying a PIN jpki must not.
     // Were it re-sent, the replay would run past the end (exit 11).
-    let text = std::fs::read_to_string(trace("change-pin/wrong-current-pin.trace"))
-        .unwrap()
-        .replace("< 63 C2", "< 6C 04");
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("resend.trace");
-    std::fs::write(&path, text).unwrap();
-    let out = jpki()
-        .arg("--replay")
-        .arg(&path)
-        .args(["change-pin", "--stdin", "auth"])
-        .write_stdin(pins_stdin())
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(12), "{err}");
+    let text = trace_text("change-pin/wrong-current-pin.trace").replace("< 63 C2", "< 6C 04");
+    let (code, _, err) = replay_text(&text, &["change-pin", "--stdin", "auth"], &pins_stdin());
+    assert_eq!(code, 12, "{err}");
     assert!(err.contains("6C 04"), "{err}");
 }
 
 /// Like [`change`], with `--record`: also the trace jpki wrote of what it sent.
 fn change_recorded(trace_name: &str, args: &[&str], stdin: &str) -> (i32, String, String, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let recorded = dir.path().join("recorded.trace");
-    let out = jpki()
-        .arg("--replay")
-        .arg(trace(&format!("change-pin/{trace_name}")))
-        .arg("--record")
-        .arg(&recorded)
-        .args(args)
-        .write_stdin(stdin)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        std::fs::read_to_string(&recorded).unwrap(),
-    )
-}
-
-/// The commands of a recorded trace that carry a PIN (their bytes are `??`).
-fn pin_commands(recorded: &str) -> Vec<&str> {
-    recorded
-        .lines()
-        .filter(|l| l.starts_with('>') && l.contains("??"))
-        .collect()
+    let replayed = trace(&format!("change-pin/{trace_name}"));
+    let (code, out, err, written) = replay_recorded(&replayed, args, stdin);
+    (code, out, err, written.expect("jpki wrote no trace"))
 }
 
 #[test]
@@ -850,35 +732,24 @@ fn guard_first_a_juki_key_reference_at_its_last_try_stops_the_run_before_any_ver
     assert_eq!(pin["key_refs"][0]["result"], "not_attempted");
     assert_eq!(pin["key_refs"][1]["result"], "last_try_refused");
     // In a batch, the juki PIN named last stops the PINs named before it too.
-    let text = std::fs::read_to_string(trace("change-pin/success-kenhojo.trace")).unwrap();
+    let text = trace_text("change-pin/success-kenhojo.trace");
     let guard: Vec<&str> = text.lines().take_while(|l| !l.contains("?? ??")).collect();
-    let juki = std::fs::read_to_string(trace("change-pin/juki-common-last-try.trace")).unwrap();
+    let juki = trace_text("change-pin/juki-common-last-try.trace");
     let juki_lines: Vec<&str> = juki.lines().filter(|l| l.starts_with(['>', '<'])).collect();
     let batch = format!("{}\n{}\n", guard.join("\n"), juki_lines.join("\n"));
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("batch.trace");
-    std::fs::write(&path, batch).unwrap();
-    let out = jpki()
-        .arg("--replay")
-        .arg(&path)
-        .args([
+    let (code, stdout, stderr) = replay_text(
+        &batch,
+        &[
             "--json",
             "change-pin",
             "--stdin",
             "--experimental",
             "kenhojo",
             "juki",
-        ])
-        .write_stdin(pins_stdin())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(14),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
+        &pins_stdin(),
     );
+    assert_eq!(code, 14, "{stderr}");
     assert_eq!(
         rows(&stdout),
         vec![
@@ -890,18 +761,8 @@ fn guard_first_a_juki_key_reference_at_its_last_try_stops_the_run_before_any_ver
 
 #[test]
 fn change_key_is_sent_to_the_juki_key_references_only() {
-    let (code, _, err, recorded) = change_recorded(
-        "juki-kenhojo-auth.trace",
-        &[
-            "change-pin",
-            "--stdin",
-            "--experimental",
-            "juki",
-            "kenhojo",
-            "auth",
-        ],
-        &pins_stdin(),
-    );
+    let (code, _, err, recorded) =
+        change_recorded("juki-kenhojo-auth.trace", &THREE, &pins_stdin());
     assert_eq!(code, 0, "{err}");
     // Each change command with the application selected last before it.
     let juki_ap = "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 01";

@@ -1,20 +1,14 @@
 //! Guidance in `status`: the next step for every locked, last-try or missing PIN, in JSON ids and
 //! in both languages, with plain status's full traces (apdu-traces/guidance/).
 
-use crate::util::{json, replay};
+use crate::util::{json, replay, status_json};
 use serde_json::Value;
 
 const TODAY: &str = "2026-11-25";
 
-fn status_json(trace: &str) -> Value {
-    let (code, out, err) = replay(trace, &["--today", TODAY, "--json", "status"]);
-    assert_eq!(code, 0, "{err}");
-    json(&out)
-}
-
 /// (next_step, reason, if_locked, same_value_hint) for each PIN.
 fn steps(trace: &str) -> Vec<(String, Value, Value, bool)> {
-    status_json(trace)["pins"]
+    status_json(trace, TODAY)["pins"]
         .as_array()
         .unwrap()
         .iter()

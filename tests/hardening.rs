@@ -2,10 +2,11 @@
 //! echoes a PIN nor lets a card's odd answer pass for a count. Each test drives the binary the
 //! way a holder or a script would; the traces it needs are written here, `@source hand-written`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-const JPKI: &str = env!("CARGO_BIN_EXE_jpki");
+use crate::util::{
+    assert_no_pin, english, jpki, json, replay, replay_text, run, trace, trace_text, vcard_init,
+    with_broken_stdout, JPKI,
+};
+use std::process::Stdio;
 
 const SELECT_JPKI: &str = "> 00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01";
 const SELECT_AUTH_EF: &str = "> 00 A4 02 0C 02 00 18";
@@ -13,63 +14,37 @@ const SELECT_SIGN_EF: &str = "> 00 A4 02 0C 02 00 1B";
 const COUNTER: &str = "> 00 20 00 80";
 const OK: &str = "< 90 00";
 
-/// A hand-written trace of `lines` in `dir`.
-fn write_trace(dir: &Path, name: &str, lines: &[&str]) -> PathBuf {
-    let path = dir.join(name);
-    let text = format!(
+/// A hand-written trace of `lines`.
+fn hand_written(lines: &[&str]) -> String {
+    format!(
         "@source hand-written\n@reader Hand-written Reader 00 00\n{}\n",
         lines.join("\n")
-    );
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
-    let out = crate::util::jpki()
-        .args(args)
-        .write_stdin(stdin.to_string())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 // ---- messages that must be true ----
 
 /// The auth PIN's guard reads 63 C3, then the VERIFY carrying the PIN is answered `answer`.
-fn verify_answered(dir: &Path, answer: &str) -> PathBuf {
-    write_trace(
-        dir,
-        "verify.trace",
-        &[
-            SELECT_JPKI,
-            OK,
-            SELECT_AUTH_EF,
-            OK,
-            COUNTER,
-            "< 63 C3",
-            "> 00 20 00 80 04 ?? ?? ?? ??",
-            answer,
-        ],
-    )
+fn verify_answered(answer: &str) -> String {
+    hand_written(&[
+        SELECT_JPKI,
+        OK,
+        SELECT_AUTH_EF,
+        OK,
+        COUNTER,
+        "< 63 C3",
+        "> 00 20 00 80 04 ?? ?? ?? ??",
+        answer,
+    ])
 }
 
 #[test]
 fn a_verify_carrying_the_pin_answered_6983_never_says_no_pin_was_sent() {
-    let dir = tempfile::tempdir().unwrap();
-    let trace = verify_answered(dir.path(), "< 69 83");
+    let trace = verify_answered("< 69 83");
     for command in [&["verify-pin", "--stdin", "auth"][..]] {
         for lang in ["en", "ja"] {
-            let mut args = vec!["--lang", lang, "--replay", path(&trace)];
-            args.extend_from_slice(command);
-            let (code, out, err) = run(&args, "4827\n");
+            let args = [&["--lang", lang][..], command].concat();
+            let (code, out, err) = replay_text(&trace, &args, "4827\n");
             assert_eq!(code, 15, "{out}{err}");
             let all = format!("{out}{err}");
             assert!(!all.contains("no PIN was sent"), "{all}");
@@ -87,15 +62,8 @@ fn a_verify_carrying_the_pin_answered_6983_never_says_no_pin_was_sent() {
         }
     }
     // The guard's own refusal still says no PIN was sent: it is true there.
-    let guard = write_trace(
-        dir.path(),
-        "guard.trace",
-        &[SELECT_JPKI, OK, SELECT_AUTH_EF, OK, COUNTER, "< 69 83"],
-    );
-    let (code, _, err) = run(
-        &["--replay", path(&guard), "verify-pin", "--stdin", "auth"],
-        "4827\n",
-    );
+    let guard = hand_written(&[SELECT_JPKI, OK, SELECT_AUTH_EF, OK, COUNTER, "< 69 83"]);
+    let (code, _, err) = replay_text(&guard, &["verify-pin", "--stdin", "auth"], "4827\n");
     assert_eq!(code, 15, "{err}");
     assert!(err.contains("no PIN was sent"), "{err}");
 }
@@ -111,25 +79,11 @@ fn advice_lines(text: &str) -> Vec<String> {
 
 #[test]
 fn a_locked_auth_pin_gets_the_same_advice_from_status_change_pin_and_verify_pin() {
-    let dir = tempfile::tempdir().unwrap();
     // auth locked, read by each command's guard; sign, juki and kenhojo fine.
-    let guard = write_trace(
-        dir.path(),
-        "auth-locked.trace",
-        &[SELECT_JPKI, OK, SELECT_AUTH_EF, OK, COUNTER, "< 63 C0"],
-    );
+    let guard = hand_written(&[SELECT_JPKI, OK, SELECT_AUTH_EF, OK, COUNTER, "< 63 C0"]);
     for lang in ["en", "ja"] {
         // status with sign unknown to the others: --pins-only on a card whose sign PIN works.
-        let (_, status, _) = run(
-            &[
-                "--lang",
-                lang,
-                "--replay",
-                &crate::util::trace("guidance/auth-locked.trace").to_string_lossy(),
-                "status",
-            ],
-            "",
-        );
+        let (_, status, _) = replay("guidance/auth-locked.trace", &["--lang", lang, "status"]);
         let status_advice: Vec<String> = advice_lines(&status)
             .into_iter()
             .filter(|l| l.contains("auth") || l.contains("利用者証明用"))
@@ -139,14 +93,13 @@ fn a_locked_auth_pin_gets_the_same_advice_from_status_change_pin_and_verify_pin(
             &["change-pin", "--stdin", "auth"][..],
             &["verify-pin", "--stdin", "auth"],
         ] {
-            let mut args = vec!["--lang", lang, "--replay", path(&guard)];
-            args.extend_from_slice(command);
+            let args = [&["--lang", lang][..], command].concat();
             let stdin = if command[0] == "change-pin" {
                 "4827\n6391\n"
             } else {
                 "4827\n"
             };
-            let (code, out, err) = run(&args, stdin);
+            let (code, out, err) = replay_text(&guard, &args, stdin);
             assert_eq!(code, 15, "{command:?}: {err}");
             // The kiosk while the other JPKI PIN may work: the words status uses, nothing else.
             assert_eq!(
@@ -161,12 +114,9 @@ fn a_locked_auth_pin_gets_the_same_advice_from_status_change_pin_and_verify_pin(
 
 #[test]
 fn a_count_above_the_maximum_is_an_unexpected_answer_and_the_guard_refuses() {
-    let dir = tempfile::tempdir().unwrap();
     // 63 CF: fifteen tries, for a password that has five.
-    let fresh = std::fs::read_to_string(crate::util::trace("status/fresh.trace")).unwrap();
-    let status = dir.path().join("cf.trace");
-    std::fs::write(&status, fresh.replacen("< 63 C5", "< 63 CF", 1)).unwrap();
-    let (code, out, _) = run(&["--replay", path(&status), "status", "--pins-only"], "");
+    let status = trace_text("status/fresh.trace").replacen("< 63 C5", "< 63 CF", 1);
+    let (code, out, _) = replay_text(&status, &["status", "--pins-only"], "");
     assert_eq!(code, 0);
     let sign = out
         .lines()
@@ -174,11 +124,8 @@ fn a_count_above_the_maximum_is_an_unexpected_answer_and_the_guard_refuses() {
         .unwrap();
     assert!(sign.contains("unreadable (SW 63 CF)"), "{out}");
     assert!(!sign.contains("15/5"), "{out}");
-    let (_, out, _) = run(
-        &["--json", "--replay", path(&status), "status", "--pins-only"],
-        "",
-    );
-    let json = crate::util::json(&out);
+    let (_, out, _) = replay_text(&status, &["--json", "status", "--pins-only"], "");
+    let json = json(&out);
     assert_eq!(json["pins"][0]["state"], "error");
     assert_eq!(json["pins"][0]["tries_left"], serde_json::Value::Null);
     // 63 C4 for the 3-try auth PIN: the guard refuses, no PIN is sent (the trace holds none).
@@ -186,15 +133,8 @@ fn a_count_above_the_maximum_is_an_unexpected_answer_and_the_guard_refuses() {
         (SELECT_AUTH_EF, "auth", "< 63 C4", "4827\n6391\n"),
         (SELECT_SIGN_EF, "sign", "< 63 CF", "ABCD1234\nWXYZ9876\n"),
     ] {
-        let guard = write_trace(
-            dir.path(),
-            "guard.trace",
-            &[SELECT_JPKI, OK, ef, OK, COUNTER, answer],
-        );
-        let (code, _, err) = run(
-            &["--replay", path(&guard), "change-pin", "--stdin", pin],
-            stdin,
-        );
+        let guard = hand_written(&[SELECT_JPKI, OK, ef, OK, COUNTER, answer]);
+        let (code, _, err) = replay_text(&guard, &["change-pin", "--stdin", pin], stdin);
         assert_eq!(code, 12, "{err}");
         assert!(err.contains(&answer[2..]), "{err}");
     }
@@ -202,14 +142,11 @@ fn a_count_above_the_maximum_is_an_unexpected_answer_and_the_guard_refuses() {
 
 #[test]
 fn a_counter_answered_with_one_byte_or_none_marks_that_pin_unreadable_and_status_goes_on() {
-    let dir = tempfile::tempdir().unwrap();
-    let fresh = std::fs::read_to_string(crate::util::trace("status/fresh.trace")).unwrap();
+    let fresh = trace_text("status/fresh.trace");
     for short in ["< 90", "<"] {
         // The auth counter (the second 63 C3 answer is juki's).
         let text = fresh.replacen("< 63 C3", short, 1);
-        let trace = dir.path().join("short.trace");
-        std::fs::write(&trace, &text).unwrap();
-        let (code, out, err) = run(&["--replay", path(&trace), "status", "--pins-only"], "");
+        let (code, out, err) = replay_text(&text, &["status", "--pins-only"], "");
         assert_eq!(code, 0, "{short:?}: {err}");
         let auth = out
             .lines()
@@ -221,11 +158,8 @@ fn a_counter_answered_with_one_byte_or_none_marks_that_pin_unreadable_and_status
             .find(|l| l.starts_with("Resident registry"))
             .unwrap();
         assert!(juki.contains("3/3"), "{out}");
-        let (_, out, _) = run(
-            &["--json", "--replay", path(&trace), "status", "--pins-only"],
-            "",
-        );
-        let json = crate::util::json(&out);
+        let (_, out, _) = replay_text(&text, &["--json", "status", "--pins-only"], "");
+        let json = json(&out);
         assert_eq!(json["pins"][1]["state"], "error");
         assert_eq!(json["pins"][2]["state"], "ok");
         assert_eq!(json["pins"][3]["state"], "ok");
@@ -234,35 +168,11 @@ fn a_counter_answered_with_one_byte_or_none_marks_that_pin_unreadable_and_status
 
 // ---- output that cannot be written ----
 
-/// Run jpki with stdout closed (`>&-`) or on /dev/full.
-fn with_broken_stdout(how: &str, args: &[&str], stdin: &str) -> Output {
-    let redirect = match how {
-        "closed" => ">&-",
-        _ => ">/dev/full",
-    };
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(format!("exec \"$0\" \"$@\" {redirect}"))
-        .arg(JPKI)
-        .args(args)
-        .env("LANG", "C.UTF-8")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    child.wait_with_output().unwrap()
-}
-
 #[test]
 fn a_closed_or_full_stdout_is_exit_1_with_a_message() {
-    let fresh = crate::util::trace("status/fresh.trace");
-    let probe = crate::util::trace("card/probe-my-number-card.trace");
-    let card = crate::util::trace("card/my-number-card.trace");
+    let fresh = trace("status/fresh.trace");
+    let probe = trace("card/probe-my-number-card.trace");
+    let card = trace("card/my-number-card.trace");
     let cases: Vec<Vec<&str>> = vec![
         vec!["--replay", fresh.to_str().unwrap(), "status", "--pins-only"],
         vec!["--replay", card.to_str().unwrap(), "status"],
@@ -293,7 +203,7 @@ fn a_closed_or_full_stdout_is_exit_1_with_a_message() {
         }
     }
     // A stdout sent to /dev/null on purpose is no failure.
-    let out = Command::new(JPKI)
+    let out = english(JPKI)
         .args(["--replay", fresh.to_str().unwrap(), "status", "--pins-only"])
         .stdout(Stdio::null())
         .output()
@@ -305,8 +215,8 @@ fn a_closed_or_full_stdout_is_exit_1_with_a_message() {
 fn change_pin_and_verify_pin_tell_the_cards_outcome_on_stderr_when_stdout_fails() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.state");
-    crate::util::vcard_init(&state, &[]);
-    let state = path(&state).to_string();
+    vcard_init(&state, &[]);
+    let state = state.to_str().unwrap().to_string();
     for how in ["closed", "full"] {
         for json in [false, true] {
             let mut args = vec!["--virtual-card", &state];
@@ -351,45 +261,38 @@ fn usage_errors_say_jpki_error_never_echo_a_pin_and_speak_japanese() {
         (&["status", "--pin=4827"], "4827"),
         (&["status", "abcd1234"], "abcd1234"),
     ] {
-        let (code, out, err) = run(args, "");
+        let (code, out, err) = run(jpki().args(args));
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(out.is_empty(), "{out}");
         assert!(err.starts_with("jpki: error: "), "{err}");
-        crate::util::assert_no_pin("a usage error", &err, &[pin]);
-        let mut ja = vec!["--lang", "ja"];
-        ja.extend_from_slice(args);
-        let (code, _, err) = run(&ja, "");
+        assert_no_pin("a usage error", &err, &[pin]);
+        let (code, _, err) = run(jpki().args(["--lang", "ja"]).args(args));
         assert_eq!(code, 2);
         assert!(err.starts_with("jpki: エラー: "), "{err}");
-        crate::util::assert_no_pin("a usage error", &err, &[pin]);
+        assert_no_pin("a usage error", &err, &[pin]);
     }
     // A Japanese locale speaks Japanese too; values that are no PIN are shown.
-    let out = crate::util::jpki()
+    let (_, _, err) = run(jpki()
         .env("LANG", "ja_JP.UTF-8")
-        .args(["completions", "tcsh"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
+        .args(["completions", "tcsh"]));
     assert!(err.starts_with("jpki: エラー: "), "{err}");
     assert!(err.contains("'tcsh'"), "{err}");
     // Help and version are no errors.
-    let (code, out, _) = run(&["--help"], "");
+    let (code, out, _) = run(jpki().arg("--help"));
     assert_eq!(code, 0);
     assert!(out.contains("Usage"), "{out}");
 }
 
 #[test]
 fn only_a_japanese_utf8_locale_speaks_japanese() {
-    let fresh = crate::util::trace("status/fresh.trace");
+    let fresh = trace("status/fresh.trace");
     let status = |lang: &str| {
-        let out = crate::util::jpki()
+        let (_, out, _) = run(jpki()
             .env("LANG", lang)
             .arg("--replay")
             .arg(&fresh)
-            .args(["status", "--pins-only"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
+            .args(["status", "--pins-only"]));
+        out
     };
     assert!(status("ja_JP.UTF-8").contains("残り回数"));
     for english in ["jam_JM.UTF-8", "jam_JM", "ja_JP.eucJP", "ja_JP.SJIS"] {
@@ -407,16 +310,23 @@ fn record_refuses_an_input_of_the_run_and_a_link() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let state = d.join("card.state");
-    crate::util::vcard_init(&state, &[]);
-    let trace = d.join("fresh.trace");
-    std::fs::copy(crate::util::trace("status/fresh.trace"), &trace).unwrap();
-    std::os::unix::fs::symlink(&trace, d.join("link-to-trace")).unwrap();
-    std::fs::hard_link(&trace, d.join("hard-link-to-trace")).unwrap();
+    vcard_init(&state, &[]);
+    let fresh = d.join("fresh.trace");
+    std::fs::copy(trace("status/fresh.trace"), &fresh).unwrap();
+    std::os::unix::fs::symlink(&fresh, d.join("link-to-trace")).unwrap();
+    std::fs::hard_link(&fresh, d.join("hard-link-to-trace")).unwrap();
     std::os::unix::fs::symlink(&state, d.join("link-to-state")).unwrap();
     std::fs::write(d.join("precious.txt"), "keep me").unwrap();
     std::os::unix::fs::symlink(d.join("precious.txt"), d.join("out.trace")).unwrap();
     let before = |p: &str| std::fs::read(d.join(p)).unwrap();
     let (state_before, trace_before) = (before("card.state"), before("fresh.trace"));
+    // `jpki ARGS status --pins-only` in the folder: (exit code, stdout, stderr).
+    let status_in_folder = |args: &[&str]| {
+        run(jpki()
+            .current_dir(d)
+            .args(args)
+            .args(["status", "--pins-only"]))
+    };
     let cases: Vec<(&str, &str, &str)> = vec![
         ("--virtual-card", "card.state", "card.state"),
         ("--virtual-card", "card.state", "link-to-state"),
@@ -428,56 +338,22 @@ fn record_refuses_an_input_of_the_run_and_a_link() {
         ("--replay", "fresh.trace", "out.trace"),
     ];
     for (flag, input, record) in cases {
-        let out = crate::util::jpki()
-            .current_dir(d)
-            .args([flag, input, "--record", record, "status", "--pins-only"])
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(
-            out.status.code(),
-            Some(2),
-            "{flag} {input} --record {record}: {err}"
-        );
+        let (code, out, err) = status_in_folder(&[flag, input, "--record", record]);
+        assert_eq!(code, 2, "{flag} {input} --record {record}: {err}");
         assert!(err.contains("--record"), "{err}");
-        assert!(
-            out.stdout.is_empty(),
-            "the card was read: {flag} {input} {record}"
-        );
+        assert!(out.is_empty(), "the card was read: {flag} {input} {record}");
     }
     // A folder is no trace file: unwritable, as a trace error (11), before the card is read.
-    let out = crate::util::jpki()
-        .current_dir(d)
-        .args([
-            "--replay",
-            "fresh.trace",
-            "--record",
-            ".",
-            "status",
-            "--pins-only",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(11), "{out:?}");
-    assert!(out.stdout.is_empty());
+    let (code, out, err) = status_in_folder(&["--replay", "fresh.trace", "--record", "."]);
+    assert_eq!(code, 11, "{out}{err}");
+    assert!(out.is_empty());
     assert_eq!(before("card.state"), state_before);
     assert_eq!(before("fresh.trace"), trace_before);
     assert_eq!(before("precious.txt"), b"keep me");
     // An existing regular trace file is replaced whole (by a rename): a new recording.
     std::fs::write(d.join("old.trace"), "old").unwrap();
-    let out = crate::util::jpki()
-        .current_dir(d)
-        .args([
-            "--replay",
-            "fresh.trace",
-            "--record",
-            "old.trace",
-            "status",
-            "--pins-only",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let (code, out, err) = status_in_folder(&["--replay", "fresh.trace", "--record", "old.trace"]);
+    assert_eq!(code, 0, "{out}{err}");
     assert!(std::fs::read_to_string(d.join("old.trace"))
         .unwrap()
         .starts_with("@source"));

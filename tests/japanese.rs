@@ -2,7 +2,7 @@
 //! meet is Japanese, with no English sentence, and never shows a PIN. The same runs in English
 //! keep the library's English text. Also the guidance when the auth certificate has expired.
 
-use crate::util::{assert_no_pin, jpki, json, replay, trace};
+use crate::util::{assert_no_pin, jpki, json, replay, replay_stdin};
 
 const CURRENT: &str = "4827";
 const NEW: &str = "6391";
@@ -10,18 +10,7 @@ const TODAY: &str = "2026-11-25";
 
 /// Run `jpki --lang LANG --replay TRACE ARGS...` with `stdin`; (exit code, stdout, stderr).
 fn run(lang: &str, trace_name: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
-    let out = jpki()
-        .args(["--lang", lang, "--replay"])
-        .arg(trace(trace_name))
-        .args(args)
-        .write_stdin(stdin)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    replay_stdin(trace_name, &[&["--lang", lang][..], args].concat(), stdin)
 }
 
 /// Whether `c` is kana or a CJK ideograph.

@@ -2,36 +2,15 @@
 //! and one that cannot record (it sends nothing) refuses the flag with exit code 2, before any
 //! card is touched. The PC/SC side of the same rules is in e2e_pcscd.rs.
 
-fn recorded(args: &[&str]) -> (i32, String, String, Option<String>) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("out.trace");
-    let out = crate::util::jpki()
-        .arg("--record")
-        .arg(&path)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        std::fs::read_to_string(&path).ok(),
-    )
-}
-
-fn probe_trace() -> String {
-    crate::util::trace("card/probe-my-number-card.trace")
-        .to_str()
-        .unwrap()
-        .to_string()
-}
+use crate::util::{recorded, replay_recorded, trace};
 
 #[test]
 fn readers_and_doctor_record_their_probe() {
     for command in ["readers", "doctor"] {
-        let (code, _, err, trace) = recorded(&["--replay", &probe_trace(), command]);
+        let (code, _, err, written) =
+            replay_recorded(&trace("card/probe-my-number-card.trace"), &[command], "");
         assert_eq!(code, 0, "{command}: {err}");
-        let trace = trace.unwrap_or_else(|| panic!("`{command}` wrote no trace"));
+        let trace = written.unwrap_or_else(|| panic!("`{command}` wrote no trace"));
         // The probe: SELECT JPKI AP, SELECT EF 00 06, READ BINARY 32.
         let sent: Vec<&str> = trace.lines().filter(|l| l.starts_with("> ")).collect();
         assert_eq!(sent.len(), 3, "{command}:\n{trace}");
@@ -47,12 +26,12 @@ fn commands_that_talk_to_no_card_refuse_record() {
         &["completions", "bash"][..],
         &["--lang", "ja", "completions", "zsh"],
     ] {
-        let (code, out, err, trace) = recorded(args);
+        let (code, out, err, trace) = recorded(args, "");
         assert_eq!(code, 2, "{args:?}: {out}{err}");
         assert!(out.is_empty(), "{out}");
         assert!(err.contains("--record"), "{err}");
         assert!(trace.is_none(), "a trace was written for {args:?}");
     }
-    let (_, _, err, _) = recorded(&["completions", "bash"]);
+    let (_, _, err, _) = recorded(&["completions", "bash"], "");
     assert!(err.contains("sends nothing to a card"), "{err}");
 }

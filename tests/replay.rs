@@ -2,7 +2,7 @@
 //! each an error that names the trace and the line, with exit code 11. A hostile trace file (a
 //! device, a huge line, terminal escapes) ends at once with a short message that is safe to print.
 
-use crate::util::jpki;
+use crate::util::{english, jpki, json, replay, replay_text, trace, trace_text, JPKI};
 use jpki::card::read_pin_statuses;
 use jpki::transport::trace::{Trace, TraceError, MAX_LINE_BYTES, MAX_TRACE_BYTES};
 use jpki::transport::{Layered, Reader, Replay, ResponseCompletion, Transaction, TransportError};
@@ -10,32 +10,15 @@ use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-fn run_on(text: &str, args: &[&str]) -> (i32, String, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("case.trace");
-    fs::write(&path, text).unwrap();
-    let out = jpki()
-        .arg("--replay")
-        .arg(&path)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 fn fresh() -> String {
-    fs::read_to_string(crate::util::trace("status/fresh.trace")).unwrap()
+    trace_text("status/fresh.trace")
 }
 
 #[test]
 fn a_diverging_command_names_step_line_expected_and_actual() {
     // Expect the auth EF where jpki selects the sign EF.
     let text = fresh().replacen("00 A4 02 0C 02 00 1B", "00 A4 02 0C 02 00 18", 1);
-    let (code, out, err) = run_on(&text, &["status", "--pins-only"]);
+    let (code, out, err) = replay_text(&text, &["status", "--pins-only"], "");
     assert_eq!(code, 11, "{err}");
     assert!(out.is_empty());
     // The second command of fresh.trace sits on line 8 (two comment lines, @source, @reader, @atr).
@@ -48,7 +31,7 @@ fn a_diverging_command_names_step_line_expected_and_actual() {
 #[test]
 fn exchanges_left_unused_fail_the_command() {
     let text = format!("{}> 00 20 00 80\n< 63 C3\n", fresh());
-    let (code, out, err) = run_on(&text, &["status", "--pins-only"]);
+    let (code, out, err) = replay_text(&text, &["status", "--pins-only"], "");
     assert_eq!(code, 11, "{err}");
     assert!(
         out.is_empty(),
@@ -62,17 +45,21 @@ fn exchanges_left_unused_fail_the_command() {
 fn a_trace_that_ends_early_fails_at_the_missing_step() {
     // Up to the fourth answer: the trace stops in the middle of the exchange.
     let text: String = fresh().lines().take(13).map(|l| format!("{l}\n")).collect();
-    let (code, _, err) = run_on(&text, &["status", "--pins-only"]);
+    let (code, _, err) = replay_text(&text, &["status", "--pins-only"], "");
     assert_eq!(code, 11, "{err}");
     assert!(err.contains("past the end"), "{err}");
 }
 
 #[test]
 fn malformed_lines_are_reported_with_their_number() {
-    let (code, _, err) = run_on("@source hand-written\n> 00 A4 04 0C\n< 9 00\n", &["status"]);
+    let (code, _, err) = replay_text(
+        "@source hand-written\n> 00 A4 04 0C\n< 9 00\n",
+        &["status"],
+        "",
+    );
     assert_eq!(code, 11);
     assert!(err.contains("case.trace:3"), "{err}");
-    let (code, _, err) = run_on("> 00 A4 04 0C\n< 90 00\n", &["status"]);
+    let (code, _, err) = replay_text("> 00 A4 04 0C\n< 90 00\n", &["status"], "");
     assert_eq!(code, 11);
     assert!(err.contains("@source"), "{err}");
 }
@@ -89,41 +76,23 @@ fn a_missing_trace_file_is_a_clear_error() {
 
 #[test]
 fn recording_a_replay_reproduces_the_trace() {
-    let dir = tempfile::tempdir().unwrap();
-    let recorded = dir.path().join("rec.trace");
-    let out = jpki()
-        .arg("--replay")
-        .arg(crate::util::trace("status/some-tries-used.trace"))
-        .arg("--record")
-        .arg(&recorded)
-        .args(["status", "--pins-only"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let text = fs::read_to_string(&recorded).unwrap();
-    assert!(text.starts_with("@source simulator\n"), "{text}");
-    let again = jpki()
-        .arg("--replay")
-        .arg(&recorded)
-        .args(["--json", "status", "--pins-only"])
-        .output()
-        .unwrap();
-    assert!(again.status.success());
-    assert_eq!(
-        crate::util::json(&String::from_utf8_lossy(&again.stdout))["pins"][1]["state"],
-        "last_try"
+    let (code, _, _, text) = crate::util::replay_recorded(
+        &trace("status/some-tries-used.trace"),
+        &["status", "--pins-only"],
+        "",
     );
+    assert_eq!(code, 0);
+    let text = text.unwrap();
+    assert!(text.starts_with("@source simulator\n"), "{text}");
+    let (code, again, _) = replay_text(&text, &["--json", "status", "--pins-only"], "");
+    assert_eq!(code, 0);
+    assert_eq!(json(&again)["pins"][1]["state"], "last_try");
 }
 
 #[test]
 fn readers_on_a_replay_lists_the_traced_reader() {
-    let out = jpki()
-        .arg("--replay")
-        .arg(crate::util::trace("status/fresh.trace"))
-        .args(["--json", "readers"])
-        .output()
-        .unwrap();
-    let v = crate::util::json(&String::from_utf8_lossy(&out.stdout));
+    let (_, out, _) = replay("status/fresh.trace", &["--json", "readers"]);
+    let v = json(&out);
     assert_eq!(v["readers"][0]["name"], "jpki Virtual Card 00 00");
     assert_eq!(v["readers"][0]["card_present"], true);
 }
@@ -164,16 +133,14 @@ fn an_unwritable_record_path_fails_before_the_card_is_asked_anything() {
 /// regression that reads without bound fails this test instead of exhausting the machine.
 /// Returns the exit code and stderr.
 fn run_bounded(trace: &Path, args: &[&str]) -> (Option<i32>, String) {
-    let mut capped = std::process::Command::new("sh");
+    let mut capped = english("sh");
     capped
         .arg("-c")
         .arg("ulimit -v 1048576 && exec \"$0\" \"$@\"")
-        .arg(env!("CARGO_BIN_EXE_jpki"))
+        .arg(JPKI)
         .arg("--replay")
         .arg(trace)
-        .args(args)
-        .env("LANG", "C.UTF-8")
-        .env_remove("LC_ALL");
+        .args(args);
     let out = assert_cmd::Command::from_std(capped)
         .timeout(Duration::from_secs(60))
         .output()
@@ -238,9 +205,10 @@ fn a_trace_with_a_25_mb_command_is_refused_before_it_is_read() {
 fn a_divergence_on_a_long_command_prints_a_short_error() {
     // Under every limit: a 60,000-byte command where jpki sends its first SELECT.
     let long = vec!["5A"; 60_000].join(" ");
-    let (code, _, err) = run_on(
+    let (code, _, err) = replay_text(
         &format!("@source hand-written\n> 00 A4 04 0C {long}\n< 90 00\n"),
         &["status", "--pins-only"],
+        "",
     );
     assert_eq!(code, 11, "{err}");
     assert!(err.contains("replay diverged at step 1"), "{err}");
@@ -250,9 +218,10 @@ fn a_divergence_on_a_long_command_prints_a_short_error() {
 
 #[test]
 fn a_line_over_the_line_limit_is_named() {
-    let (code, _, err) = run_on(
+    let (code, _, err) = replay_text(
         &format!("@source hand-written\n# {}\n", "x".repeat(MAX_LINE_BYTES)),
         &["status"],
+        "",
     );
     assert_eq!(code, 11, "{err}");
     assert!(
@@ -270,7 +239,7 @@ fn a_reader_name_with_terminal_escapes_is_refused_and_never_printed_raw() {
         1,
     );
     assert!(text.contains("pwned"), "fresh.trace names its reader");
-    let (code, out, err) = run_on(&text, &["status"]);
+    let (code, out, err) = replay_text(&text, &["status"], "");
     assert_eq!(code, 11, "{err}");
     assert!(out.is_empty(), "{out}");
     assert!(
@@ -284,7 +253,7 @@ fn a_reader_name_with_terminal_escapes_is_refused_and_never_printed_raw() {
     assert_safe_and_short(&err);
     // A right-to-left override would make the name read backwards.
     let text = fresh().replacen("Virtual Card", "Virtual \u{202e}draC", 1);
-    let (code, _, err) = run_on(&text, &["status"]);
+    let (code, _, err) = replay_text(&text, &["status"], "");
     assert_eq!(code, 11, "{err}");
     assert!(
         err.contains("@reader holds a bidirectional control (\\u{202e})"),
@@ -341,7 +310,7 @@ fn header_and_card_event_mistakes_say_what_is_wrong() {
         ),
     ];
     for (text, wanted) in cases {
-        let (code, _, err) = run_on(text, &["status"]);
+        let (code, _, err) = replay_text(text, &["status"], "");
         assert_eq!(code, 11, "{err}");
         assert!(err.contains(wanted), "{wanted}: {err}");
     }

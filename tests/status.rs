@@ -1,6 +1,8 @@
 //! `jpki status` against recorded traces: the exchange, the states, the output and exit codes.
 
-use crate::util::{json, replay};
+use crate::util::{
+    answering, commands_in, jpki, json, one_apdu_off, replay, replay_text, trace, trace_text,
+};
 
 /// (id, tries_left, state) of each of the four entries.
 fn pins(trace: &str) -> Vec<(String, Option<u64>, String)> {
@@ -156,10 +158,10 @@ fn human_output_in_english_and_japanese() {
 
 #[test]
 fn the_locale_chooses_japanese_when_no_flag_is_given() {
-    let out = crate::util::jpki()
+    let out = jpki()
         .env("LANG", "ja_JP.UTF-8")
         .args(["--replay"])
-        .arg(crate::util::trace("status/fresh.trace"))
+        .arg(trace("status/fresh.trace"))
         .args(["status", "--pins-only"])
         .output()
         .unwrap();
@@ -230,44 +232,18 @@ const FOURTEEN: [&str; 14] = [
     "00 20 00 80",
 ];
 
-/// A trace answering `commands` in order, each with 90 00 (a SELECT) or 63 C3 (a counter).
-fn answering(commands: &[&str]) -> String {
-    let mut text = String::from("@source hand-written\n");
-    for command in commands {
-        let answer = if command.starts_with("00 20") {
-            "63 C3"
-        } else {
-            "90 00"
-        };
-        text.push_str(&format!("> {command}\n< {answer}\n"));
-    }
-    text
-}
-
-fn pins_only_over(text: &str) -> (i32, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.trace");
-    std::fs::write(&path, text).unwrap();
-    let out = crate::util::jpki()
-        .arg("--replay")
-        .arg(&path)
-        .args(["status", "--pins-only"])
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+/// `status --pins-only` over a trace answering `commands` ([`answering`]): (exit code, stderr).
+fn pins_only_over(commands: &[&str]) -> (i32, String) {
+    let (code, _, err) = replay_text(&answering(commands), &["status", "--pins-only"], "");
+    (code, err)
 }
 
 #[test]
 fn status_is_exactly_the_fourteen_apdu_exchange() {
-    let (code, err) = pins_only_over(&answering(&FOURTEEN));
+    let (code, err) = pins_only_over(&FOURTEEN);
     assert_eq!(code, 0, "{err}");
     // The bundled trace is that exchange too.
-    let text = std::fs::read_to_string(crate::util::trace("status/fresh.trace")).unwrap();
-    let sent: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("> ")).collect();
-    assert_eq!(sent, FOURTEEN);
+    assert_eq!(commands_in(&trace_text("status/fresh.trace")), FOURTEEN);
     // Plain status reads more (the token and the auth certificate), so it leaves this trace.
     let (code, _, err) = replay("status/fresh.trace", &["status"]);
     assert_eq!(code, 11, "{err}");
@@ -275,22 +251,8 @@ fn status_is_exactly_the_fourteen_apdu_exchange() {
 
 #[test]
 fn an_added_missing_or_reordered_apdu_fails_the_status_exchange() {
-    let mut variants: Vec<Vec<&str>> = Vec::new();
-    for i in 0..FOURTEEN.len() {
-        let mut missing = FOURTEEN.to_vec();
-        missing.remove(i);
-        variants.push(missing);
-        let mut added = FOURTEEN.to_vec();
-        added.insert(i, FOURTEEN[i]);
-        variants.push(added);
-        if i + 1 < FOURTEEN.len() && FOURTEEN[i] != FOURTEEN[i + 1] {
-            let mut swapped = FOURTEEN.to_vec();
-            swapped.swap(i, i + 1);
-            variants.push(swapped);
-        }
-    }
-    for commands in variants {
-        let (code, err) = pins_only_over(&answering(&commands));
+    for commands in one_apdu_off(&FOURTEEN, |a, b| a == b) {
+        let (code, err) = pins_only_over(&commands);
         assert_eq!(code, 11, "{commands:?} replayed: {err}");
     }
 }
@@ -381,19 +343,9 @@ fn a_juki_counter_jpki_cannot_read_makes_juki_an_error_not_a_number() {
 
 #[test]
 fn a_locked_key_reference_locks_juki_whatever_the_other_says() {
-    let text = std::fs::read_to_string(crate::util::trace("status/juki-counters-differ.trace"))
-        .unwrap()
-        .replacen("< 63 C2", "< 63 C0", 1);
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.trace");
-    std::fs::write(&path, text).unwrap();
-    let out = crate::util::jpki()
-        .arg("--replay")
-        .arg(&path)
-        .args(["--json", "status", "--pins-only"])
-        .output()
-        .unwrap();
-    let v = json(&String::from_utf8_lossy(&out.stdout));
+    let text = trace_text("status/juki-counters-differ.trace").replacen("< 63 C2", "< 63 C0", 1);
+    let (_, out, _) = replay_text(&text, &["--json", "status", "--pins-only"], "");
+    let v = json(&out);
     assert_eq!(v["pins"][2]["state"], "locked");
     assert_eq!(v["pins"][2]["tries_left"], 0);
 }

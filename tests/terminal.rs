@@ -6,6 +6,7 @@
 //!
 //! Needs `setsid` (util-linux) and `dash`, both always on Debian.
 
+use crate::util::{english, JPKI};
 use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
 use rustix::termios::{tcgetattr, LocalModes};
 use std::fs::File;
@@ -15,8 +16,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-const JPKI: &str = env!("CARGO_BIN_EXE_jpki");
 
 /// A pseudo-terminal: the master side this test types on and reads from, and the path of the
 /// side the program under test gets as its terminal.
@@ -64,14 +63,10 @@ impl Pty {
                 .open(&self.slave)
                 .unwrap()
         };
-        Command::new("setsid")
+        english("setsid")
             .arg("--ctty")
             .arg(program)
             .args(args)
-            .env_remove("LC_ALL")
-            .env_remove("LC_MESSAGES")
-            .env_remove("JPKI_READER")
-            .env("LANG", "C.UTF-8")
             .envs(envs.iter().copied())
             .stdin(side())
             .stdout(side())

@@ -1,25 +1,17 @@
 //! `jpki verify-pin` against hand-written traces: the exchange, exit codes, messages, JSON, and
 //! that the PIN never leaks and bad input never reaches a card.
 
-use crate::util::{assert_no_pin, jpki, json, trace};
+use crate::util::{
+    assert_no_pin, commands_in, jpki, json, one_apdu_off, pin_commands, replay_recorded,
+    replay_stdin, replay_text, trace, trace_text,
+};
 
 /// The PIN every test types; distinctive, so a leak is easy to spot.
 const PIN: &str = "4827";
 
 /// Run `jpki --replay verify-pin/TRACE ARGS...` with `stdin`; (exit code, stdout, stderr).
 fn verify(trace_name: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
-    let out = jpki()
-        .arg("--replay")
-        .arg(trace(&format!("verify-pin/{trace_name}")))
-        .args(args)
-        .write_stdin(stdin)
-        .output()
-        .unwrap();
-    let result = (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    );
+    let result = replay_stdin(&format!("verify-pin/{trace_name}"), args, stdin);
     assert_no_pin("stdout", &result.1, &[PIN]);
     assert_no_pin("stderr", &result.2, &[PIN]);
     result
@@ -64,14 +56,7 @@ fn a_right_pin_says_so_and_that_the_counter_is_back_at_its_maximum() {
 
 #[test]
 fn auth_is_exactly_four_apdus_and_juki_twelve() {
-    let commands = |name: &str| -> Vec<String> {
-        std::fs::read_to_string(trace(&format!("verify-pin/{name}")))
-            .unwrap()
-            .lines()
-            .filter_map(|l| l.strip_prefix("> "))
-            .map(|l| l.split('#').next().unwrap_or("").trim().to_string())
-            .collect()
-    };
+    let commands = |name: &str| commands_in(&trace_text(&format!("verify-pin/{name}")));
     assert_eq!(
         commands("success-auth.trace"),
         [
@@ -94,7 +79,7 @@ fn auth_is_exactly_four_apdus_and_juki_twelve() {
 
 #[test]
 fn an_added_missing_or_reordered_apdu_fails_verify_pin() {
-    let base = std::fs::read_to_string(trace("verify-pin/success-juki.trace")).unwrap();
+    let base = trace_text("verify-pin/success-juki.trace");
     let exchanges: Vec<(String, String)> = {
         let lines: Vec<&str> = base
             .lines()
@@ -105,35 +90,13 @@ fn an_added_missing_or_reordered_apdu_fails_verify_pin() {
             .map(|c| (c[0].to_string(), c[1].to_string()))
             .collect()
     };
-    let mut variants: Vec<Vec<(String, String)>> = Vec::new();
-    for i in 0..exchanges.len() {
-        let mut missing = exchanges.clone();
-        missing.remove(i);
-        variants.push(missing);
-        let mut added = exchanges.clone();
-        added.insert(i, exchanges[i].clone());
-        variants.push(added);
-        if i + 1 < exchanges.len() && exchanges[i].0 != exchanges[i + 1].0 {
-            let mut swapped = exchanges.clone();
-            swapped.swap(i, i + 1);
-            variants.push(swapped);
-        }
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.trace");
-    for variant in variants {
+    for variant in one_apdu_off(&exchanges, |a, b| a.0 == b.0) {
         let text: String = std::iter::once("@source hand-written\n".to_string())
             .chain(variant.iter().map(|(c, a)| format!("{c}\n{a}\n")))
             .collect();
-        std::fs::write(&path, &text).unwrap();
-        let out = jpki()
-            .arg("--replay")
-            .arg(&path)
-            .args(["verify-pin", "--stdin", "--experimental", "juki"])
-            .write_stdin(pin_line())
-            .output()
-            .unwrap();
-        assert_ne!(out.status.code(), Some(0), "{text}");
+        let args = ["verify-pin", "--stdin", "--experimental", "juki"];
+        let (code, _, _) = replay_text(&text, &args, &pin_line());
+        assert_ne!(code, 0, "{text}");
     }
 }
 
@@ -308,52 +271,29 @@ fn bad_input_never_touches_a_transport() {
 
 #[test]
 fn a_lower_case_sign_password_is_taken_and_sent_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let recorded = dir.path().join("out.trace");
-    let out = jpki()
-        .arg("--replay")
-        .arg(trace("verify-pin/success-sign.trace"))
-        .arg("--record")
-        .arg(&recorded)
-        .args(["verify-pin", "--stdin", "sign"])
-        .write_stdin("kq7zx93w\n")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let written = std::fs::read_to_string(&recorded).unwrap();
+    let (code, _, _, written) = replay_recorded(
+        &trace("verify-pin/success-sign.trace"),
+        &["verify-pin", "--stdin", "sign"],
+        "kq7zx93w\n",
+    );
+    assert_eq!(code, 0);
+    let written = written.unwrap();
     assert_no_pin("trace", &written, &["kq7zx93w", "KQ7ZX93W"]);
     assert_eq!(written.matches("> 00 20 00 80 08 ??").count(), 1);
 }
 
 /// Like [`verify`], with `--record`: also the trace jpki wrote of what it sent.
 fn verify_recorded(trace_name: &str, args: &[&str]) -> (i32, String, String, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let recorded = dir.path().join("recorded.trace");
-    let out = jpki()
-        .arg("--replay")
-        .arg(trace(&format!("verify-pin/{trace_name}")))
-        .arg("--record")
-        .arg(&recorded)
-        .args(args)
-        .write_stdin(pin_line())
-        .output()
-        .unwrap();
-    let written = std::fs::read_to_string(&recorded).unwrap();
+    let replayed = trace(&format!("verify-pin/{trace_name}"));
+    let (code, out, err, written) = replay_recorded(&replayed, args, &pin_line());
+    let written = written.expect("jpki wrote no trace");
     assert_no_pin("trace", &written, &[PIN]);
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        written,
-    )
+    (code, out, err, written)
 }
 
 /// How many commands of a recorded trace carry a PIN (their bytes are `??`).
 fn pins_sent(recorded: &str) -> usize {
-    recorded
-        .lines()
-        .filter(|l| l.starts_with('>') && l.contains("??"))
-        .count()
+    pin_commands(recorded).len()
 }
 
 #[test]
