@@ -9,178 +9,36 @@
 //! as passed. Run them with `cargo test -- --include-ignored` (CI does); then a missing tool
 //! fails the test, it never skips.
 //!
-//! pcscd gets its socket by systemd-style socket activation (LISTEN_FDS), and every client finds
-//! it through PCSCLITE_CSOCK_NAME (pcsc-lite 1.9.9 honours both), so no machine-wide pcscd is
-//! touched and no root is needed. The tests still run one at a time: this process's PC/SC
-//! library keeps the first socket name it sees, so all stacks reuse one path.
+//! The pcscd is the tests' own (`util::Pcscd`): on a private socket, so no machine-wide pcscd
+//! is touched and no root is needed, and one at a time in this process.
 
+use crate::util::{
+    english, find_program, first_existing, jpki, json, missing, one_pcscd, outcome, socket_path,
+    tries_by_id, tries_of, vcard_init, Pcscd, JPKI,
+};
 use std::io::Write;
-use std::net::{TcpListener, TcpStream};
-use std::os::unix::net::UnixListener;
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// Where Debian's vsmartcard-vpcd puts the driver pcscd loads.
-const VPCD_DRIVERS: [&str; 2] = [
-    "/usr/lib/pcsc/drivers/serial/libifdvpcd.so",
-    "/usr/lib64/pcsc/drivers/serial/libifdvpcd.so",
-];
 /// Where Debian's opensc-pkcs11 puts OpenSC's PKCS#11 module.
 const OPENSC_PKCS11: [&str; 3] = [
     "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so",
     "/usr/lib/aarch64-linux-gnu/opensc-pkcs11.so",
     "/usr/lib/opensc-pkcs11.so",
 ];
-/// The reader vpcd offers in slot 0 (FRIENDLYNAME "Virtual PCD").
+/// The reader vpcd offers in slot 0, under the FRIENDLYNAME the stack gives it.
 const VPCD_READER: &str = "Virtual PCD 00 00";
 /// vpcd's second slot, which never holds a card here.
 const EMPTY_READER: &str = "Virtual PCD 00 01";
 /// What jpki-vcard logs when pcscd resets or powers the card: it forgets every verified PIN.
 const CARD_RESET: &str = "# vpcd control";
 
-/// A missing tool fails the test (these tests only run when asked for).
-fn missing(what: &str) -> ! {
-    panic!(
-        "this end-to-end test needs {what}; these tests need the Debian packages pcscd, \
-         vsmartcard-vpcd and opensc (sudo apt-get install pcscd vsmartcard-vpcd opensc), and \
-         cargo on PATH"
-    )
-}
-
-fn find_program(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin".into(), "/sbin".into()])
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
-}
-
-fn first_existing(paths: &[&str]) -> Option<PathBuf> {
-    paths.iter().map(PathBuf::from).find(|p| p.exists())
-}
-
-/// The private socket path every stack of this process uses; set for this process's own PC/SC
-/// calls on first use (while `one_pcscd` is held, so no other test thread uses PC/SC in-process).
-fn socket_path() -> &'static Path {
-    static SOCKET: OnceLock<PathBuf> = OnceLock::new();
-    SOCKET.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("jpki-e2e-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("pcscd.comm");
-        std::env::set_var("PCSCLITE_CSOCK_NAME", &path);
-        path
-    })
-}
-
-/// A free loopback port p with p + 1 free too (vpcd's second slot listens there).
-fn free_port_pair() -> u16 {
-    loop {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        if port < u16::MAX && TcpListener::bind(("127.0.0.1", port + 1)).is_ok() {
-            return port;
-        }
-    }
-}
-
-/// Stop a child we started: SIGTERM by its PID, then SIGKILL.
-fn stop(child: &mut Child) {
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline {
-        if let Ok(Some(_)) = child.try_wait() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-}
-
-/// pcscd on this process's private socket, with vpcd's two readers on a private port pair.
-struct Pcscd {
-    child: Child,
-    dir: tempfile::TempDir,
-    port: u16,
-}
-
-impl Drop for Pcscd {
-    fn drop(&mut self) {
-        stop(&mut self.child);
-        let _ = std::fs::remove_file(socket_path());
-    }
-}
-
-impl Pcscd {
-    fn start() -> Pcscd {
-        let pcscd = find_program("pcscd").unwrap_or_else(|| missing("pcscd"));
-        let driver = first_existing(&VPCD_DRIVERS)
-            .unwrap_or_else(|| missing("vsmartcard-vpcd (libifdvpcd.so)"));
-        let dir = tempfile::tempdir().unwrap();
-        // A reader.conf.d of our own: only vpcd, on a port no other program uses.
-        let port = free_port_pair();
-        let conf = dir.path().join("reader.conf.d");
-        std::fs::create_dir(&conf).unwrap();
-        std::fs::write(
-            conf.join("vpcd"),
-            format!(
-                "FRIENDLYNAME \"Virtual PCD\"\nDEVICENAME /dev/null:{port}\nLIBPATH {}\nCHANNELID {port}\n",
-                driver.display()
-            ),
-        )
-        .unwrap();
-        // The listening socket is handed to pcscd as fd 3 with LISTEN_FDS=1, as systemd does;
-        // sh sets LISTEN_PID to its own PID, which exec keeps for pcscd.
-        let socket = socket_path();
-        let _ = std::fs::remove_file(socket);
-        let listener = UnixListener::bind(socket).unwrap();
-        let log = std::fs::File::create(dir.path().join("pcscd.log")).unwrap();
-        let child = Command::new("sh")
-            .arg("-c")
-            .arg(r#"LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" "$@" 3<&0 0</dev/null"#)
-            .arg(pcscd)
-            .args(["--foreground", "--apdu", "--config"])
-            .arg(&conf)
-            .stdin(Stdio::from(std::os::fd::OwnedFd::from(listener)))
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        let mut pcscd = Pcscd { child, dir, port };
-        pcscd.wait_until(|readers| readers.iter().any(|r| r["name"] == EMPTY_READER));
-        pcscd
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("pcscd.log")).unwrap_or_default()
-    }
-
-    /// Wait until `jpki --json readers` shows what `ready` looks for.
-    fn wait_until(&mut self, ready: impl Fn(&[serde_json::Value]) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("pcscd exited ({status}) at start:\n{}", self.log());
-            }
-            let (code, out, _) = run(&["--json", "readers"], None);
-            if code == 0 && ready(crate::util::json(&out)["readers"].as_array().unwrap()) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "pcscd never showed the readers expected (last: {out})\npcscd log:\n{}",
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
+/// pcscd with vpcd's reader under the name Debian's vsmartcard-vpcd gives it.
+fn start_pcscd() -> Pcscd {
+    Pcscd::start("Virtual PCD")
 }
 
 /// A virtual card made by `jpki-vcard init INIT_ARGS`, served into vpcd's slot `slot` from a
@@ -203,12 +61,12 @@ impl Drop for ServedCard {
 
 impl ServedCard {
     fn serve(pcscd: &mut Pcscd, slot: u16, init_args: &[&str]) -> ServedCard {
-        let state = pcscd.dir.path().join(format!("card{slot}.state"));
-        crate::util::vcard_init(&state, init_args);
-        let log = pcscd.dir.path().join(format!("vcard{slot}.log"));
+        let state = pcscd.dir().join(format!("card{slot}.state"));
+        vcard_init(&state, init_args);
+        let log = pcscd.dir().join(format!("vcard{slot}.log"));
         let mut card = jpki_vcard::VirtualCard::open(&state).unwrap();
         let mut stream =
-            jpki_vcard::vpcd::connect(pcscd.port + slot, Duration::from_secs(10)).unwrap();
+            jpki_vcard::vpcd::connect(pcscd.port() + slot, Duration::from_secs(10)).unwrap();
         let connection = stream.try_clone().unwrap();
         let mut written = std::fs::File::create(&log).unwrap();
         let thread = std::thread::spawn(move || {
@@ -244,7 +102,7 @@ struct Stack {
 impl Stack {
     /// Start pcscd and attach a virtual card made by `jpki-vcard init INIT_ARGS`.
     fn start(init_args: &[&str]) -> Stack {
-        let mut pcscd = Pcscd::start();
+        let mut pcscd = start_pcscd();
         let card = ServedCard::serve(&mut pcscd, 0, init_args);
         Stack { card, pcscd }
     }
@@ -264,75 +122,35 @@ impl Stack {
     }
 
     fn path(&self, name: &str) -> PathBuf {
-        self.pcscd.dir.path().join(name)
+        self.pcscd.dir().join(name)
     }
 }
 
 /// A client program with this stack's socket and a plain English environment.
 fn client(program: impl AsRef<std::ffi::OsStr>) -> Command {
-    let mut command = Command::new(program);
+    let mut command = english(program);
     command
         .env("PCSCLITE_CSOCK_NAME", socket_path())
-        .env_remove("JPKI_READER")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env_remove("OPENSC_DRIVER")
-        .env("LANG", "C.UTF-8");
+        .env_remove("OPENSC_DRIVER");
     command
-}
-
-/// Exit code, stdout and stderr of a finished command.
-fn outcome(out: std::process::Output) -> (i32, String, String) {
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 /// Run the `jpki` binary through this stack's pcscd, optionally feeding stdin.
 fn run(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
-    let mut child = client(env!("CARGO_BIN_EXE_jpki"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    if let Some(text) = stdin {
-        input.write_all(text.as_bytes()).unwrap();
-    }
-    drop(input);
-    outcome(child.wait_with_output().unwrap())
+    crate::util::run(
+        assert_cmd::Command::from_std(client(JPKI))
+            .args(args)
+            .write_stdin(stdin.unwrap_or_default()),
+    )
 }
 
 /// `jpki --json status` (plain, so the token and certificate are read too) through pcscd.
 fn jpki_status() -> serde_json::Value {
     let (code, out, err) = run(&["--json", "status"], None);
     assert_eq!(code, 0, "jpki status: {err}");
-    let v = crate::util::json(&out);
+    let v = json(&out);
     assert_eq!(v["reader"], VPCD_READER);
     v
-}
-
-/// Tries left per PIN id (None: not readable or not on the card), from jpki's JSON.
-fn tries(status: &serde_json::Value) -> Vec<(String, Option<u64>)> {
-    status["pins"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                p["id"].as_str().unwrap().to_string(),
-                p["tries_left"].as_u64(),
-            )
-        })
-        .collect()
-}
-
-fn tries_of(tries: &[(String, Option<u64>)], id: &str) -> Option<u64> {
-    tries.iter().find(|(i, _)| i == id).and_then(|(_, t)| *t)
 }
 
 fn pin_of<'a>(status: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
@@ -628,7 +446,7 @@ fn read_by_everyone() -> Agreement {
 #[test]
 #[ignore = "needs pcscd, vsmartcard-vpcd and OpenSC: run with --include-ignored (CI does)"]
 fn readers_status_change_pin_and_status_again_through_pcscd() {
-    let _one = crate::util::one_pcscd();
+    let _one = one_pcscd();
     let stack = Stack::start(&["--tries", "sign=4", "--tries", "auth=2"]);
 
     let (code, out, err) = run(&["readers"], None);
@@ -639,11 +457,11 @@ fn readers_status_change_pin_and_status_again_through_pcscd() {
         .unwrap_or_else(|| panic!("{out}"));
     assert!(row.contains("My Number card"), "{out}");
 
-    let before = tries(&jpki_status());
+    let before = tries_by_id(&jpki_status());
     assert_eq!(tries_of(&before, "sign"), Some(4), "{before:?}");
     assert_eq!(tries_of(&before, "auth"), Some(2), "{before:?}");
     assert_eq!(tries_of(&before, "kenhojo"), Some(3), "{before:?}");
-    assert_eq!(tries(&jpki_status()), before, "status spends no try");
+    assert_eq!(tries_by_id(&jpki_status()), before, "status spends no try");
 
     // A right current PIN: the change goes through and the counter is full again.
     let (code, _, err) = run(&["change-pin", "--stdin", "auth"], Some("1234\n5678\n"));
@@ -657,14 +475,14 @@ fn readers_status_change_pin_and_status_again_through_pcscd() {
     let (code, _, err) = run(&["change-pin", "--stdin", "kenhojo"], Some("0000\n5678\n"));
     assert_eq!(code, 13, "change-pin kenhojo with a wrong PIN: {err}");
 
-    let after = tries(&jpki_status());
+    let after = tries_by_id(&jpki_status());
     assert_eq!(tries_of(&after, "auth"), Some(3), "{after:?}");
     assert_eq!(tries_of(&after, "kenhojo"), Some(2), "{after:?}");
     assert_eq!(tries_of(&after, "sign"), Some(4), "{after:?}");
     // The new auth PIN is the one the card now takes: changing it back works.
     let (code, _, err) = run(&["change-pin", "--stdin", "auth"], Some("5678\n1234\n"));
     assert_eq!(code, 0, "change-pin auth back: {err}");
-    assert_eq!(tries_of(&tries(&jpki_status()), "auth"), Some(3));
+    assert_eq!(tries_of(&tries_by_id(&jpki_status()), "auth"), Some(3));
 }
 
 /// Send `commands` inside one PC/SC transaction through the library's real reader; the status
@@ -687,7 +505,7 @@ fn in_one_transaction(commands: &[jpki::apdu::Command]) -> Vec<jpki::apdu::Statu
 fn a_pin_change_through_pcsc_holds_and_the_reset_after_it() {
     use jpki::apdu::{Command, StatusWord};
     use jpki::card::{Application, PinKind};
-    let _one = crate::util::one_pcscd();
+    let _one = one_pcscd();
     let stack = Stack::start(&[]);
     let select = [
         Command::select_application(Application::Kenhojo.aid()),
@@ -732,7 +550,7 @@ fn a_pin_change_through_pcsc_holds_and_the_reset_after_it() {
             StatusWord::TriesLeft(2)
         ]
     );
-    assert_eq!(tries_of(&tries(&jpki_status()), "kenhojo"), Some(2));
+    assert_eq!(tries_of(&tries_by_id(&jpki_status()), "kenhojo"), Some(2));
     let (code, _, err) = run(&["change-pin", "--stdin", "kenhojo"], Some("8642\n1234\n"));
     assert_eq!(
         code, 0,
@@ -785,7 +603,7 @@ impl OtherProgram {
 #[test]
 #[ignore = "needs pcscd, vsmartcard-vpcd and OpenSC: run with --include-ignored (CI does)"]
 fn another_programs_login_survives_status_readers_and_doctor_but_not_a_pin_change() {
-    let _one = crate::util::one_pcscd();
+    let _one = one_pcscd();
     let stack = Stack::start(&[]);
     let other = OtherProgram::log_in();
     let resets = stack.resets();
@@ -823,12 +641,12 @@ fn another_programs_login_survives_status_readers_and_doctor_but_not_a_pin_chang
 #[test]
 #[ignore = "needs pcscd, vsmartcard-vpcd and OpenSC: run with --include-ignored (CI does)"]
 fn every_command_records_what_it_sent_with_the_atr_and_replays() {
-    let _one = crate::util::one_pcscd();
+    let _one = one_pcscd();
     let stack = Stack::start(&[]);
     let (_, live_readers, _) = run(&["readers"], None);
     // The ATR as PC/SC lists it with the readers (SCardGetStatusChange), the card's own.
     let (_, listed, _) = run(&["--json", "readers"], None);
-    let atr = crate::util::json(&listed)["readers"][0]["atr"]
+    let atr = json(&listed)["readers"][0]["atr"]
         .as_str()
         .unwrap()
         .to_string();
@@ -858,7 +676,7 @@ fn every_command_records_what_it_sent_with_the_atr_and_replays() {
         assert!(sent >= 3, "{trace}");
 
         let (code, replayed, err) = outcome(
-            crate::util::jpki()
+            jpki()
                 .arg("--replay")
                 .arg(&trace_path)
                 .args(args)
@@ -888,9 +706,9 @@ fn every_command_records_what_it_sent_with_the_atr_and_replays() {
 #[test]
 #[ignore = "needs pcscd, vsmartcard-vpcd and OpenSC: run with --include-ignored (CI does)"]
 fn record_is_refused_where_a_trace_could_not_hold_what_was_sent() {
-    let _one = crate::util::one_pcscd();
-    let mut pcscd = Pcscd::start();
-    let trace_path = pcscd.dir.path().join("readers.trace");
+    let _one = one_pcscd();
+    let mut pcscd = start_pcscd();
+    let trace_path = pcscd.dir().join("readers.trace");
     let trace_arg = trace_path.to_str().unwrap().to_string();
 
     // No card anywhere: `readers` would send nothing, so there is nothing to record.
@@ -935,7 +753,7 @@ fn record_is_refused_where_a_trace_could_not_hold_what_was_sent() {
 
 /// OpenSC's JPKI emulator and myna read the two JPKI counters; both must equal jpki's.
 fn assert_jpki_pins_agree(all: &Agreement) {
-    let ours = tries(&all.jpki);
+    let ours = tries_by_id(&all.jpki);
     let (code, theirs, output) = &all.opensc;
     assert_eq!(*code, 0, "pkcs15-tool --list-pins: {output}");
     assert_eq!(
@@ -974,7 +792,7 @@ fn assert_jpki_pins_agree(all: &Agreement) {
 
 /// myna's generic SELECT and empty VERIFY read the juki and kenhojo counters jpki reads.
 fn assert_other_pins_agree(all: &Agreement) {
-    let ours = tries(&all.jpki);
+    let ours = tries_by_id(&all.jpki);
     assert_eq!(
         myna_juki(&all.myna),
         tries_of(&ours, "juki"),
@@ -992,7 +810,7 @@ fn assert_other_pins_agree(all: &Agreement) {
 #[test]
 #[ignore = "needs pcscd, vsmartcard-vpcd and OpenSC: run with --include-ignored (CI does)"]
 fn every_peer_reads_the_counters_certificate_and_token_jpki_reads() {
-    let _one = crate::util::one_pcscd();
+    let _one = one_pcscd();
     let stack = Stack::start(&[
         "--tries",
         "sign=4",
@@ -1006,8 +824,8 @@ fn every_peer_reads_the_counters_certificate_and_token_jpki_reads() {
     let all = read_by_everyone();
     assert_jpki_pins_agree(&all);
     assert_other_pins_agree(&all);
-    assert_eq!(tries_of(&tries(&all.jpki), "sign"), Some(4));
-    assert_eq!(tries_of(&tries(&all.jpki), "auth"), Some(2));
+    assert_eq!(tries_of(&tries_by_id(&all.jpki), "sign"), Some(4));
+    assert_eq!(tries_of(&tries_by_id(&all.jpki), "auth"), Some(2));
 
     // The auth certificate: the bytes jpki read (from its own recording of `status`) are the
     // bytes OpenSC and myna read, and its end date is the one jpki reports.
@@ -1048,7 +866,7 @@ fn every_peer_reads_the_counters_certificate_and_token_jpki_reads() {
 #[test]
 #[ignore = "needs pcscd, vsmartcard-vpcd and OpenSC: run with --include-ignored (CI does)"]
 fn every_peer_sees_the_last_try() {
-    let _one = crate::util::one_pcscd();
+    let _one = one_pcscd();
     let _stack = Stack::start(&[
         "--tries",
         "sign=1",
@@ -1072,7 +890,7 @@ fn every_peer_sees_the_last_try() {
 #[test]
 #[ignore = "needs pcscd, vsmartcard-vpcd and OpenSC: run with --include-ignored (CI does)"]
 fn every_peer_sees_a_locked_pin_that_answers_63_c0() {
-    let _one = crate::util::one_pcscd();
+    let _one = one_pcscd();
     let _stack = Stack::start(&[
         "--tries",
         "auth=0",
@@ -1094,7 +912,7 @@ fn every_peer_sees_a_locked_pin_that_answers_63_c0() {
 #[test]
 #[ignore = "needs pcscd, vsmartcard-vpcd and OpenSC: run with --include-ignored (CI does)"]
 fn a_locked_pin_answering_69_83_or_69_84_is_read_by_jpki_alone() {
-    let _one = crate::util::one_pcscd();
+    let _one = one_pcscd();
     for probe in ["6983", "6984"] {
         let _stack = Stack::start(&[
             "--tries",
@@ -1126,7 +944,7 @@ fn a_locked_pin_answering_69_83_or_69_84_is_read_by_jpki_alone() {
             "{probe}: {:?}",
             all.myna
         );
-        assert_eq!(tries_of(&tries(&all.jpki), "sign"), Some(3));
+        assert_eq!(tries_of(&tries_by_id(&all.jpki), "sign"), Some(3));
         assert_other_pins_agree(&all);
     }
 }
@@ -1134,7 +952,7 @@ fn a_locked_pin_answering_69_83_or_69_84_is_read_by_jpki_alone() {
 #[test]
 #[ignore = "needs pcscd, vsmartcard-vpcd and OpenSC: run with --include-ignored (CI does)"]
 fn a_card_without_a_signature_certificate_is_read_by_jpki_and_myna_but_not_opensc() {
-    let _one = crate::util::one_pcscd();
+    let _one = one_pcscd();
     let _stack = Stack::start(&["--profile", "under-15", "--tries", "auth=2"]);
     let all = read_by_everyone();
     let sign = pin_of(&all.jpki, "sign");
@@ -1151,6 +969,6 @@ fn a_card_without_a_signature_certificate_is_read_by_jpki_and_myna_but_not_opens
     // myna fails to select the sign PIN file and reads the rest.
     assert_eq!(myna_tries(&all.myna, "sign"), None, "{:?}", all.myna);
     assert_eq!(myna_tries(&all.myna, "auth"), Some(2), "{:?}", all.myna);
-    assert_eq!(tries_of(&tries(&all.jpki), "auth"), Some(2));
+    assert_eq!(tries_of(&tries_by_id(&all.jpki), "auth"), Some(2));
     assert_other_pins_agree(&all);
 }
