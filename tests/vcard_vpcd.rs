@@ -3,7 +3,7 @@
 //! loopback. Needs no pcscd, so it runs everywhere. The command runs in-process, through the
 //! jpki-vcard library, exactly as its binary runs it.
 
-use crate::util::{vcard, VcardRun};
+use crate::util::{state_line, vcard, vcard_init_run};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
@@ -23,22 +23,6 @@ fn receive(stream: &mut TcpStream) -> Vec<u8> {
     payload
 }
 
-fn init(args: &[&str], state: &Path) -> VcardRun {
-    let mut line = vec![std::ffi::OsString::from("init")];
-    line.extend(args.iter().map(Into::into));
-    line.push(state.into());
-    vcard(line)
-}
-
-/// The line of the state file that starts with `prefix`.
-fn line(state: &Path, prefix: &str) -> String {
-    let text = std::fs::read_to_string(state).unwrap();
-    text.lines()
-        .find(|l| l.starts_with(prefix))
-        .unwrap_or_else(|| panic!("no {prefix:?} line in\n{text}"))
-        .to_string()
-}
-
 const JPKI_AP: [u8; 15] = [
     0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01,
 ];
@@ -50,7 +34,7 @@ const COMMON_AP: [u8; 15] = [
 fn serves_the_atr_and_apdus_in_vpcd_framing_and_saves_what_changed() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.state");
-    assert!(init(&["--tries", "auth=2"], &state).success());
+    assert!(vcard_init_run(&state, &["--tries", "auth=2"]).success());
     let vpcd = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = vpcd.local_addr().unwrap().port().to_string();
     let served = {
@@ -86,7 +70,7 @@ fn serves_the_atr_and_apdus_in_vpcd_framing_and_saves_what_changed() {
     );
     assert_eq!(receive(&mut card), [0x63, 0xC1]);
     // Saved as it was answered, while the card is still served.
-    assert_eq!(line(&state, "pin auth"), "pin auth 1234 1");
+    assert_eq!(state_line(&state, "pin auth"), "pin auth 1234 1");
     // While served, the state file is held: another opener is told so.
     let busy = jpki_vcard::VirtualCard::open_waiting(&state, Duration::from_millis(50));
     assert!(
@@ -116,19 +100,22 @@ fn serves_the_atr_and_apdus_in_vpcd_framing_and_saves_what_changed() {
 
     let served = served.join().unwrap();
     assert!(served.success(), "{}", served.stderr);
-    assert_eq!(line(&state, "pin auth"), "pin auth 1234 1");
+    assert_eq!(state_line(&state, "pin auth"), "pin auth 1234 1");
     assert_eq!(
-        line(&state, "pin juki common_ap"),
+        state_line(&state, "pin juki common_ap"),
         "pin juki common_ap 8642 3"
     );
-    assert_eq!(line(&state, "pin juki juki_ap"), "pin juki juki_ap 1234 3");
+    assert_eq!(
+        state_line(&state, "pin juki juki_ap"),
+        "pin juki juki_ap 1234 3"
+    );
 }
 
 #[test]
 fn serve_says_what_to_start_when_vpcd_is_not_listening() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.state");
-    assert!(init(&[], &state).success());
+    assert!(vcard_init_run(&state, &[]).success());
     // A port that was free a moment ago: nothing listens there.
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -197,14 +184,14 @@ fn usage_errors_exit_2_and_write_nothing() {
         (&["--atr", "9000"], "3B or 3F"),
         (&["--no-such-flag"], "--no-such-flag"),
     ] {
-        let out = init(args, &state);
+        let out = vcard_init_run(&state, args);
         assert_eq!(out.code, 2, "{args:?}");
         let err = &out.stderr;
         assert!(err.contains(expected), "{args:?}: {err}");
         assert!(!state.exists(), "{args:?} wrote a state file");
     }
     // Not a usage error, but refused at once: nothing to read without end.
-    let out = init(&["--auth-certificate", "/dev/zero"], &state);
+    let out = vcard_init_run(&state, &["--auth-certificate", "/dev/zero"]);
     if Path::new("/dev/zero").exists() {
         assert_eq!(out.code, 1);
         assert!(out.stderr.contains("not a regular file"));
@@ -218,18 +205,18 @@ fn usage_errors_exit_2_and_write_nothing() {
 fn init_refuses_to_replace_a_state_file_without_force() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.state");
-    assert!(init(&["--tries", "auth=1"], &state).success());
-    let out = init(&[], &state);
+    assert!(vcard_init_run(&state, &["--tries", "auth=1"]).success());
+    let out = vcard_init_run(&state, &[]);
     assert_eq!(out.code, 1);
     let err = &out.stderr;
     assert!(
         err.contains("already exists") && err.contains("--force"),
         "{err}"
     );
-    assert_eq!(line(&state, "pin auth"), "pin auth 1234 1");
-    let out = init(&["--force"], &state);
+    assert_eq!(state_line(&state, "pin auth"), "pin auth 1234 1");
+    let out = vcard_init_run(&state, &["--force"]);
     assert!(out.success(), "{}", out.stderr);
-    assert_eq!(line(&state, "pin auth"), "pin auth 1234 3");
+    assert_eq!(state_line(&state, "pin auth"), "pin auth 1234 3");
     let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(names.len(), 1, "{names:?}");
 }
@@ -239,7 +226,8 @@ fn juki_settings_name_both_key_references_unless_one_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.state");
     // The narrower setting wins, whichever comes first.
-    let out = init(
+    let out = vcard_init_run(
+        &state,
         &[
             "--tries",
             "common_ap=3",
@@ -250,12 +238,14 @@ fn juki_settings_name_both_key_references_unless_one_is_named() {
             "--card-pin",
             "juki_ap=9999",
         ],
-        &state,
     );
     assert!(out.success(), "{}", out.stderr);
-    assert_eq!(line(&state, "pin juki juki_ap"), "pin juki juki_ap 9999 1");
     assert_eq!(
-        line(&state, "pin juki common_ap"),
+        state_line(&state, "pin juki juki_ap"),
+        "pin juki juki_ap 9999 1"
+    );
+    assert_eq!(
+        state_line(&state, "pin juki common_ap"),
         "pin juki common_ap 4711 3"
     );
 }
@@ -264,36 +254,39 @@ fn juki_settings_name_both_key_references_unless_one_is_named() {
 fn init_offers_the_juki_profiles_the_applications_and_the_atrs() {
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name);
-    assert!(init(&["--profile", "juki-counters-differ"], &path("a")).success());
+    assert!(vcard_init_run(&path("a"), &["--profile", "juki-counters-differ"]).success());
     assert_eq!(
-        line(&path("a"), "pin juki juki_ap"),
+        state_line(&path("a"), "pin juki juki_ap"),
         "pin juki juki_ap 1234 3"
     );
     assert_eq!(
-        line(&path("a"), "pin juki common_ap"),
+        state_line(&path("a"), "pin juki common_ap"),
         "pin juki common_ap 1234 2"
     );
-    assert!(init(&["--profile", "common-ap-only"], &path("b")).success());
+    assert!(vcard_init_run(&path("b"), &["--profile", "common-ap-only"]).success());
     assert_eq!(
-        line(&path("b"), "applications"),
+        state_line(&path("b"), "applications"),
         "applications jpki common_ap kenhojo kenkaku"
     );
     assert!(!std::fs::read_to_string(path("b"))
         .unwrap()
         .contains("juki_ap"));
-    assert!(init(&["--without", "juki", "--without", "kenkaku"], &path("c")).success());
+    assert!(vcard_init_run(&path("c"), &["--without", "juki", "--without", "kenkaku"]).success());
     assert_eq!(
-        line(&path("c"), "applications"),
+        state_line(&path("c"), "applications"),
         "applications jpki kenhojo"
     );
-    assert!(init(&["--atr", "juki-card"], &path("d")).success());
-    assert_eq!(line(&path("d"), "atr"), "atr 3BE000FF8131FE4514");
-    assert!(init(
-        &["--atr", "3B 88 80 01 00 00 05 E0 B3 81 A1 00 7F"],
-        &path("e")
+    assert!(vcard_init_run(&path("d"), &["--atr", "juki-card"]).success());
+    assert_eq!(state_line(&path("d"), "atr"), "atr 3BE000FF8131FE4514");
+    assert!(vcard_init_run(
+        &path("e"),
+        &["--atr", "3B 88 80 01 00 00 05 E0 B3 81 A1 00 7F"]
     )
     .success());
-    assert_eq!(line(&path("e"), "atr"), "atr 3B888001000005E0B381A1007F");
-    assert!(init(&["--profile", "other-card"], &path("f")).success());
-    assert_eq!(line(&path("f"), "atr"), "atr 3B80800101");
+    assert_eq!(
+        state_line(&path("e"), "atr"),
+        "atr 3B888001000005E0B381A1007F"
+    );
+    assert!(vcard_init_run(&path("f"), &["--profile", "other-card"]).success());
+    assert_eq!(state_line(&path("f"), "atr"), "atr 3B80800101");
 }

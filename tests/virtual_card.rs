@@ -1,99 +1,42 @@
 //! `jpki --virtual-card STATE`: the virtual card as a card source, its state kept across runs,
 //! safely when runs share one state file (docs/virtual-card.md).
 
-use crate::util::{jpki, json};
+use crate::util::{
+    english, jpki, json, outcome, run, started, state_line, tries_by_id, vcard_init, JPKI,
+};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
-fn init(state: &Path, args: &[&str]) {
-    crate::util::vcard_init(state, args);
-}
-
 fn on(state: &Path, args: &[&str], stdin: &str) -> (i32, String, String) {
-    let out = jpki()
+    run(jpki()
         .arg("--virtual-card")
         .arg(state)
         .args(args)
-        .write_stdin(stdin)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+        .write_stdin(stdin))
 }
 
 /// `jpki --virtual-card STATE ARGS`, started and left running, stdin fed and closed.
 fn spawn(state: &Path, args: &[&str], stdin: &str) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jpki"))
-        .env_remove("JPKI_READER")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env("LANG", "C.UTF-8")
-        .arg("--virtual-card")
-        .arg(state)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child
+    started(
+        english(JPKI).arg("--virtual-card").arg(state).args(args),
+        stdin,
+    )
 }
 
 fn finished(child: Child) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = child.wait_with_output().unwrap();
-    (
-        status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&stdout).into_owned(),
-        String::from_utf8_lossy(&stderr).into_owned(),
-    )
+    outcome(child.wait_with_output().unwrap())
 }
 
 /// Tries left of each PIN, as `status --json` shows them, by id.
 fn tries(state: &Path) -> Vec<(String, Option<u64>)> {
     let (code, out, err) = on(state, &["--json", "status"], "");
     assert_eq!(code, 0, "{err}");
-    json(&out)["pins"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                p["id"].as_str().unwrap().to_string(),
-                p["tries_left"].as_u64(),
-            )
-        })
-        .collect()
+    tries_by_id(&json(&out))
 }
 
 fn tries_of(state: &Path, id: &str) -> Option<u64> {
-    tries(state)
-        .into_iter()
-        .find(|(i, _)| i == id)
-        .and_then(|(_, t)| t)
-}
-
-/// The line of the state file that starts with `prefix`.
-fn line(state: &Path, prefix: &str) -> String {
-    let text = std::fs::read_to_string(state).unwrap();
-    text.lines()
-        .find(|l| l.starts_with(prefix))
-        .unwrap_or_else(|| panic!("no {prefix:?} line in\n{text}"))
-        .to_string()
+    crate::util::tries_of(&tries(state), id)
 }
 
 /// Every entry of a folder, by name.
@@ -110,7 +53,7 @@ fn names(dir: &Path) -> Vec<String> {
 fn status_reads_the_state_file_and_readers_shows_the_virtual_reader() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.state");
-    init(&state, &["--profile", "under-15", "--tries", "kenhojo=1"]);
+    vcard_init(&state, &["--profile", "under-15", "--tries", "kenhojo=1"]);
     assert_eq!(
         tries(&state),
         [
@@ -134,7 +77,7 @@ fn plain_status_reads_the_rsa_test_certificate() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.state");
     let trace = dir.path().join("out.trace");
-    init(&state, &[]);
+    vcard_init(&state, &[]);
     let (code, out, err) = on(
         &state,
         &["--json", "--record", trace.to_str().unwrap(), "status"],
@@ -159,7 +102,7 @@ fn recording_over_the_virtual_card_is_labelled_simulator_and_replays_the_same() 
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.state");
     let trace = dir.path().join("out.trace");
-    init(&state, &["--tries", "auth=2"]);
+    vcard_init(&state, &["--tries", "auth=2"]);
     let (code, live, err) = on(
         &state,
         &["--record", trace.to_str().unwrap(), "status", "--pins-only"],
@@ -225,7 +168,7 @@ fn a_virtual_card_and_a_replay_cannot_both_be_the_card() {
 fn a_change_made_by_one_run_is_seen_by_the_next() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.state");
-    init(&state, &["--tries", "kenhojo=2"]);
+    vcard_init(&state, &["--tries", "kenhojo=2"]);
     let (code, _, err) = on(
         &state,
         &["change-pin", "--stdin", "kenhojo"],
@@ -233,7 +176,7 @@ fn a_change_made_by_one_run_is_seen_by_the_next() {
     );
     assert_eq!(code, 0, "{err}");
     assert_eq!(tries_of(&state, "kenhojo"), Some(3));
-    assert_eq!(line(&state, "pin kenhojo"), "pin kenhojo 2468 3");
+    assert_eq!(state_line(&state, "pin kenhojo"), "pin kenhojo 2468 3");
     // The old PIN is wrong now: one try spent, exit 13.
     let (code, _, err) = on(
         &state,
@@ -265,7 +208,7 @@ fn an_old_state_file_with_one_juki_line_still_works() {
 fn forty_parallel_status_runs_all_succeed() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.state");
-    init(&state, &["--tries", "sign=4"]);
+    vcard_init(&state, &["--tries", "sign=4"]);
     let before = std::fs::read_to_string(&state).unwrap();
     let runs: Vec<Child> = (0..40)
         .map(|_| spawn(&state, &["--json", "status", "--pins-only"], ""))
@@ -284,7 +227,7 @@ fn parallel_changes_of_different_pins_all_land() {
     for round in 0..5 {
         let dir = tempfile::tempdir().unwrap();
         let state = dir.path().join("card.state");
-        init(&state, &[]);
+        vcard_init(&state, &[]);
         let runs = [
             spawn(&state, &["change-pin", "--stdin", "auth"], "1234\n1111\n"),
             spawn(
@@ -303,9 +246,9 @@ fn parallel_changes_of_different_pins_all_land() {
             assert_eq!(code, 0, "round {round}: {out}{err}");
             assert!(out.contains("changed"), "{out}");
         }
-        assert_eq!(line(&state, "pin auth"), "pin auth 1111 3");
-        assert_eq!(line(&state, "pin kenhojo"), "pin kenhojo 2222 3");
-        assert_eq!(line(&state, "pin sign"), "pin sign XYZ789 5");
+        assert_eq!(state_line(&state, "pin auth"), "pin auth 1111 3");
+        assert_eq!(state_line(&state, "pin kenhojo"), "pin kenhojo 2222 3");
+        assert_eq!(state_line(&state, "pin sign"), "pin sign XYZ789 5");
     }
 }
 
@@ -318,7 +261,7 @@ fn a_run_holding_the_card_makes_the_next_wait_and_loses_nothing() {
     use jpki_vcard::VirtualCard;
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.state");
-    init(&state, &[]);
+    vcard_init(&state, &[]);
     let mut holder = VirtualCard::open(&state).unwrap();
     let waiting = spawn(&state, &["change-pin", "--stdin", "auth"], "9999\n1111\n");
     std::thread::sleep(Duration::from_millis(300));
@@ -326,14 +269,14 @@ fn a_run_holding_the_card_makes_the_next_wait_and_loses_nothing() {
     send(Apdu::select_application(Application::Kenhojo.aid()));
     send(Apdu::select_file(PinKind::Kenhojo.ef()));
     assert_eq!(send(Apdu::verify(b"0000")), StatusWord::TriesLeft(2));
-    assert_eq!(line(&state, "pin kenhojo"), "pin kenhojo 1234 2");
+    assert_eq!(state_line(&state, "pin kenhojo"), "pin kenhojo 1234 2");
     // The other run is still waiting: it has touched nothing.
-    assert_eq!(line(&state, "pin auth"), "pin auth 1234 3");
+    assert_eq!(state_line(&state, "pin auth"), "pin auth 1234 3");
     drop(holder);
     let (code, _, err) = finished(waiting);
     assert_eq!(code, 13, "{err}");
-    assert_eq!(line(&state, "pin auth"), "pin auth 1234 2");
-    assert_eq!(line(&state, "pin kenhojo"), "pin kenhojo 1234 2");
+    assert_eq!(state_line(&state, "pin auth"), "pin auth 1234 2");
+    assert_eq!(state_line(&state, "pin kenhojo"), "pin kenhojo 1234 2");
 }
 
 #[cfg(unix)]
@@ -343,7 +286,7 @@ fn a_symlink_planted_beside_the_state_file_is_never_written_through() {
     let state = dir.path().join("card.state");
     let precious = dir.path().join("precious.txt");
     std::fs::write(&precious, "keep me\n").unwrap();
-    init(&state, &[]);
+    vcard_init(&state, &[]);
     for planted in ["card.state.partial", ".card.state.tmp", "card.state.tmp"] {
         std::os::unix::fs::symlink(&precious, dir.path().join(planted)).unwrap();
     }
@@ -352,7 +295,7 @@ fn a_symlink_planted_beside_the_state_file_is_never_written_through() {
     let (code, _, err) = on(&state, &["change-pin", "--stdin", "auth"], "1234\n5678\n");
     assert_eq!(code, 0, "{err}");
     assert_eq!(std::fs::read_to_string(&precious).unwrap(), "keep me\n");
-    assert_eq!(line(&state, "pin auth"), "pin auth 5678 3");
+    assert_eq!(state_line(&state, "pin auth"), "pin auth 5678 3");
     assert_eq!(
         names(dir.path()),
         [
@@ -372,7 +315,7 @@ fn a_symlinked_state_file_keeps_its_link_and_its_target_changes() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("cards").join("real.state");
     std::fs::create_dir(target.parent().unwrap()).unwrap();
-    init(&target, &[]);
+    vcard_init(&target, &[]);
     std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o604)).unwrap();
     let link = dir.path().join("card.state");
     std::os::unix::fs::symlink(&target, &link).unwrap();
@@ -382,7 +325,7 @@ fn a_symlinked_state_file_keeps_its_link_and_its_target_changes() {
         .unwrap()
         .file_type()
         .is_symlink());
-    assert_eq!(line(&target, "pin kenhojo"), "pin kenhojo 8642 3");
+    assert_eq!(state_line(&target, "pin kenhojo"), "pin kenhojo 8642 3");
     let mode = std::fs::metadata(&target).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o604);
 }
@@ -397,7 +340,7 @@ fn status_writes_nothing_and_works_in_a_read_only_folder() {
     let folder = dir.path().join("cards");
     std::fs::create_dir(&folder).unwrap();
     let state = folder.join("card.state");
-    init(&state, &["--tries", "juki=2"]);
+    vcard_init(&state, &["--tries", "juki=2"]);
     let before = std::fs::metadata(&state).unwrap();
     std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).unwrap();
     let (code, out, err) = on(&state, &["--json", "status"], "");
@@ -423,7 +366,7 @@ fn a_change_that_cannot_be_saved_is_reported_unchanged() {
     let folder = dir.path().join("cards");
     std::fs::create_dir(&folder).unwrap();
     let state = folder.join("card.state");
-    init(&state, &[]);
+    vcard_init(&state, &[]);
     let mut card = VirtualCard::open(&state).unwrap();
     let moved = dir.path().join("moved");
     std::fs::rename(&folder, &moved).unwrap();
@@ -446,7 +389,7 @@ fn a_change_that_cannot_be_saved_is_reported_unchanged() {
     assert!(card.finish().is_err());
     drop(card);
     assert_eq!(
-        line(&moved.join("card.state"), "pin kenhojo"),
+        state_line(&moved.join("card.state"), "pin kenhojo"),
         "pin kenhojo 1234 3"
     );
 }
