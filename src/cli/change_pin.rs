@@ -7,14 +7,16 @@
 use super::advice::{add_guidance, advice_after, advice_text};
 use super::config::{Config, PinInput};
 use super::exit::{error_json, Exit};
+use super::lang::Lang;
 use super::open::open;
 use super::output;
 use super::pin_entry::Terminal;
 use super::pin_entry::{self, Ask, PinEntryError, StdinLayout};
 use super::status::aid_hex;
-use super::text::{
-    change_prompts, counter_line, key_result_text, outcome_word, pin_label, weakness_warning, Lang,
+use super::words::pin_commands::{
+    change_prompts, counter_line, key_result_text, outcome_word, weakness_warning,
 };
+use super::words::pin_label;
 use jpki::card::guidance::PinGuidance;
 use jpki::card::{
     change_pins, precheck, read_pin_statuses, weakness, CardError, ChangeReport, ChangeTargets,

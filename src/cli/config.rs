@@ -1,7 +1,7 @@
 //! The plain config the rest of the program takes; logic never reaches back into clap.
 
 use super::args::{Args, CommandArg, LangArg, PinArg};
-use super::text::Lang;
+use super::lang::Lang;
 use clap::{CommandFactory, FromArgMatches};
 use jpki::card::certificate::today_in_japan;
 use jpki::card::PinKind;

@@ -3,11 +3,12 @@
 
 use super::config::{CardSource, Config};
 use super::exit::Exit;
+use super::lang::Lang;
 use super::messages::{error_text, transport_text};
 use super::open::probe;
 use super::output;
 use super::render::{printable, printable_lines};
-use super::text::{card_kind_text, Lang};
+use super::words::status::card_kind_text;
 use jpki::card::token::CardKind;
 use jpki::card::CardError;
 use jpki::transport::pcsc::{choose_reader, list_readers};

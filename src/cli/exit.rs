@@ -1,9 +1,9 @@
 //! Exit codes, one per class of failure (docs/exit-codes.md), and the message for each error.
 
+use super::lang::Lang;
 use super::messages::error_text;
 use super::pin_entry::PinEntryError;
 use super::render::printable_lines;
-use super::text::Lang;
 use jpki::card::{CardError, ChangeInputError, NeedsExperimental, PinFormatError};
 use jpki::transport::trace::TraceError;
 use jpki::transport::TransportError;

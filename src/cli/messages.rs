@@ -5,9 +5,10 @@
 //! error's fields. No error type holds a PIN, so no message can show one. Trace and virtual-card
 //! state errors are for developers: a short Japanese line, then the English detail.
 
+use super::lang::Lang;
 use super::pin_entry::{PinEntryError, StdinLayout, STDIN_LIMIT};
 use super::render::printable;
-use super::text::{pin_name, Lang};
+use super::words::pin_name;
 use jpki::apdu::ResponseError;
 use jpki::card::{
     Application, CardError, ChangeCommand, ChangeInputError, Entry, NeedsExperimental, PinCommand,

@@ -1,7 +1,7 @@
 //! Opening the card source the config names, with the recorder and T=0 completion around it.
 
 use super::config::{CardSource, Config};
-use super::text::Lang;
+use super::lang::Lang;
 use jpki::card::probe_card_kind;
 use jpki::card::token::CardKind;
 use jpki::transport::pcsc::{card_ready, list_readers, wait_for_card, PcscReader};

@@ -2,11 +2,12 @@
 
 use super::config::{CardSource, Config};
 use super::exit::Exit;
+use super::lang::Lang;
 use super::messages::error_text;
 use super::open::{probe, RecordRefused};
 use super::output;
 use super::render::{printable, printable_lines, table};
-use super::text::{card_kind_text, Lang};
+use super::words::status::card_kind_text;
 use jpki::apdu::secret::spaced_hex;
 use jpki::card::token::CardKind;
 use jpki::card::CardError;

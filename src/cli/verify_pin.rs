@@ -10,13 +10,14 @@ use super::change_pin::{abandon, failure_id, keys_json, KeyWords};
 use super::config::{Config, PinInput};
 use super::exit::error_json;
 use super::exit::Exit;
+use super::lang::Lang;
 use super::open::open;
 use super::output;
 use super::pin_entry::{self, Ask, StdinLayout, Terminal};
-use super::text::{
-    counter_line, key_verified_text, not_verified_text, pin_label, verified_text, verify_prompt,
-    Lang,
+use super::words::pin_commands::{
+    counter_line, key_verified_text, not_verified_text, verified_text, verify_prompt,
 };
+use super::words::pin_label;
 use jpki::card::guidance::PinGuidance;
 use jpki::card::{
     precheck_verify, read_pin_statuses, verify_pin, CardError, KeyOutcome, KeyResult,
