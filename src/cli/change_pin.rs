@@ -6,7 +6,8 @@
 
 use super::advice::{add_guidance, advice_after, advice_text};
 use super::config::{Config, PinInput};
-use super::exit::{error_json, Exit};
+use super::exit::Exit;
+use super::failure::error_json;
 use super::lang::Lang;
 use super::open::open;
 use super::output;
@@ -355,7 +356,7 @@ fn to_text(report: &ChangeReport, advice: &[Option<PinGuidance>], lang: Lang) ->
 #[cfg(test)]
 mod tests {
     use super::super::config::{Action, CardSource};
-    use super::super::exit::exit_code_of;
+    use super::super::failure::classify;
     use super::*;
     use std::path::PathBuf;
 
@@ -399,7 +400,7 @@ mod tests {
             .and_then(|targets| run_with(&replaying(trace), &targets, Some(&mut ask), false));
         let code = match result {
             Ok(code) => code,
-            Err(error) => exit_code_of(&error),
+            Err(error) => classify(&error).exit(),
         };
         (code, asked)
     }

@@ -3,11 +3,12 @@
 
 use super::config::{CardSource, Config};
 use super::exit::Exit;
+use super::failure::error_text;
 use super::lang::Lang;
-use super::messages::{error_text, transport_text};
 use super::open::probe;
 use super::output;
 use super::render::{printable, printable_lines};
+use super::words::failure::{start_pcsc_service, transport_text};
 use super::words::status::card_kind_text;
 use jpki::card::token::CardKind;
 use jpki::card::CardError;
@@ -122,10 +123,7 @@ fn checks(config: &Config, lang: Lang) -> (Vec<Check>, Vec<String>) {
                     out.push(fail(
                         "service",
                         transport_text(&e, lang),
-                        lang.pick(
-                            "PC/SC サービスを起動してください (Debian/Ubuntu: sudo apt-get install pcscd && sudo systemctl start pcscd.socket、Windows: Smart Card サービス)",
-                            "start the PC/SC service (Debian/Ubuntu: sudo apt-get install pcscd && sudo systemctl start pcscd.socket; Windows: the Smart Card service)",
-                        ),
+                        start_pcsc_service(lang),
                     ));
                     return (out, caveats);
                 }

@@ -9,8 +9,8 @@ mod colour;
 mod config;
 mod doctor;
 mod exit;
+mod failure;
 mod lang;
-mod messages;
 mod open;
 mod output;
 mod pin_entry;
@@ -23,14 +23,15 @@ mod version;
 mod words;
 
 pub use config::Config;
-pub use exit::{describe_error, exit_code_of, interrupting_signal, Exit};
+pub use exit::Exit;
+pub use failure::{classify, describe_error};
 pub use output::json_printed;
 
 /// Print the JSON object of a command that failed before it had a report: `schema_version`,
 /// `command`, and `error` (docs/json.md).
 pub fn print_error_json(config: &Config, error: &anyhow::Error) -> anyhow::Result<()> {
     let mut object = output::json_object(Some(config.action.name()));
-    object["error"] = exit::error_json(error, config.lang);
+    object["error"] = failure::error_json(error, config.lang);
     output::print(output::json_line(&object))
 }
 

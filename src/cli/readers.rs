@@ -2,8 +2,8 @@
 
 use super::config::{CardSource, Config};
 use super::exit::Exit;
+use super::failure::error_text;
 use super::lang::Lang;
-use super::messages::error_text;
 use super::open::{probe, RecordRefused};
 use super::output;
 use super::render::{printable, printable_lines, table};

@@ -8,8 +8,8 @@
 use super::advice::{add_guidance, advice_after, advice_text};
 use super::change_pin::{abandon, failure_id, keys_json, KeyWords};
 use super::config::{Config, PinInput};
-use super::exit::error_json;
 use super::exit::Exit;
+use super::failure::error_json;
 use super::lang::Lang;
 use super::open::open;
 use super::output;
@@ -225,7 +225,7 @@ fn to_text(report: &VerifyReport, advice: Option<&PinGuidance>, lang: Lang) -> S
 #[cfg(test)]
 mod tests {
     use super::super::config::{Action, CardSource};
-    use super::super::exit::exit_code_of;
+    use super::super::failure::classify;
     use super::super::pin_entry::PinEntryError;
     use super::*;
     use std::path::PathBuf;
@@ -261,7 +261,7 @@ mod tests {
         let result = run_with(&replaying(trace), kind, Some(&mut ask), false);
         let code = match result {
             Ok(code) => code,
-            Err(error) => exit_code_of(&error),
+            Err(error) => classify(&error).exit(),
         };
         (code, asked)
     }
