@@ -4,8 +4,8 @@
 
 use super::exit::Exit;
 use super::lang::Lang;
-use super::open::RecordRefused;
 use super::pin_entry::PinEntryError;
+use super::record::RecordRefused;
 use super::render::printable_lines;
 use super::words::failure as words;
 use jpki::card::{CardError, ChangeInputError, NeedsExperimental, PinFormatError};
@@ -133,7 +133,7 @@ impl Failure<'_> {
             return format!("{error:#}");
         }
         match self {
-            Failure::Record(e) => e.text(Lang::Ja),
+            Failure::Record(e) => words::record_refused(e, lang),
             Failure::ChangeInput(e) => words::change_input_ja(e),
             Failure::PinFormat(e) => words::pin_format_ja(e),
             Failure::PinEntry(e) => words::pin_entry_ja(e),

@@ -15,6 +15,7 @@ mod open;
 mod output;
 mod pin_entry;
 mod readers;
+mod record;
 mod render;
 mod status;
 mod usage;
@@ -39,17 +40,8 @@ use config::Action;
 
 /// Run the configured command; `Ok` carries the exit code of a command that ran to its end.
 pub fn run(config: &Config) -> anyhow::Result<Exit> {
-    // Before anything is opened: a --record path that is an input, a link or no file.
-    open::check_record_path(config)?;
-    if let (Some(_), Action::Completions { .. } | Action::Manpage { .. }) =
-        (&config.record, &config.action)
-    {
-        let command = match config.action {
-            Action::Completions { .. } => "completions",
-            _ => "manpage",
-        };
-        return Err(open::RecordRefused::NoCard { command }.into());
-    }
+    // Before anything is opened: --record where it cannot record.
+    record::check(config)?;
     match &config.action {
         Action::Readers => readers::run(config),
         Action::Status { pins_only } => status::run(config, *pins_only),

@@ -4,8 +4,9 @@ use super::config::{CardSource, Config};
 use super::exit::Exit;
 use super::failure::error_text;
 use super::lang::Lang;
-use super::open::{probe, RecordRefused};
+use super::open::probe;
 use super::output;
+use super::record;
 use super::render::{printable, printable_lines, table};
 use super::words::status::card_kind_text;
 use jpki::apdu::secret::spaced_hex;
@@ -46,11 +47,7 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
     if config.record.is_some() {
         // Each present card is probed; a trace holds one card's exchange, and an empty one
         // would claim a recording that never happened.
-        match readers.iter().filter(|r| r.card_present).count() {
-            1 => {}
-            0 => return Err(RecordRefused::NoCardPresent.into()),
-            count => return Err(RecordRefused::SeveralCards { count }.into()),
-        }
+        record::check_cards_to_probe(readers.iter().filter(|r| r.card_present).count())?;
     }
     let kinds: Vec<Option<anyhow::Result<CardKind>>> = readers
         .iter()

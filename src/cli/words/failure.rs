@@ -8,7 +8,8 @@
 
 use super::super::exit::Exit;
 use super::super::lang::Lang;
-use super::super::pin_entry::{signal_name, PinEntryError, StdinLayout, STDIN_LIMIT};
+use super::super::pin_entry::{PinEntryError, StdinLayout, STDIN_LIMIT};
+use super::super::record::RecordRefused;
 use super::super::render::printable;
 use super::pin_name;
 use jpki::apdu::ResponseError;
@@ -19,6 +20,7 @@ use jpki::card::{
 use jpki::transport::trace::TraceError;
 use jpki::transport::TransportError;
 use jpki_vcard::StateError;
+use std::fmt;
 
 /// What starts every error line.
 pub fn error_prefix(lang: Lang) -> &'static str {
@@ -428,5 +430,99 @@ pub fn pin_entry_ja(error: &PinEntryError) -> String {
             "暗証番号の入力中に {} で中断しました。暗証番号はカードに送信していません",
             signal_name(*signal)
         ),
+    }
+}
+
+/// `--record` refused, in `lang`.
+pub fn record_refused(error: &RecordRefused, lang: Lang) -> String {
+    match (error, lang) {
+        (RecordRefused::NoCard { command }, Lang::En) => format!(
+            "--record: `{command}` sends nothing to a card, so there is nothing to record"
+        ),
+        (RecordRefused::NoCard { command }, Lang::Ja) => format!(
+            "--record: `{command}` はカードに何も送らないため、記録するものがありません"
+        ),
+        (RecordRefused::NoCardPresent, Lang::En) => "--record: no reader holds a card, so \
+            `readers` would send nothing to record; put the card on the reader and run it again"
+            .to_string(),
+        (RecordRefused::NoCardPresent, Lang::Ja) => "--record: カードのあるリーダーがないため、\
+            `readers` は何も送らず、記録するものがありません。カードを置いてからもう一度実行してください"
+            .to_string(),
+        (RecordRefused::SeveralCards { count }, Lang::En) => format!(
+            "--record: {count} readers hold a card and a trace records one; take the other \
+             cards away, or record `jpki --record FILE --reader NAME doctor`, which probes one"
+        ),
+        (RecordRefused::SeveralCards { count }, Lang::Ja) => format!(
+            "--record: カードのあるリーダーが {count} 台ありますが、トレースには 1 枚分しか記録できません。\
+             ほかのカードを外すか、`jpki --record ファイル --reader 名前 doctor` で 1 枚を記録してください"
+        ),
+        (RecordRefused::SameAsInput { flag }, Lang::En) => format!(
+            "--record: that file is the one {flag} reads in this run; recording would replace \
+             it. Record to another path"
+        ),
+        (RecordRefused::SameAsInput { flag }, Lang::Ja) => format!(
+            "--record: そのファイルはこの実行で {flag} が読むファイルです。記録すると置き換わってしまうため、別のパスを指定してください"
+        ),
+        (RecordRefused::Link, Lang::En) => "--record: the path is a symbolic link, and jpki \
+            never writes a trace through one; name the file itself or a new path"
+            .to_string(),
+        (RecordRefused::Link, Lang::Ja) => "--record: そのパスはシンボリックリンクです。jpki はリンクを通してトレースを書きません。\
+            ファイルそのものか、新しいパスを指定してください"
+            .to_string(),
+    }
+}
+
+impl fmt::Display for RecordRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&record_refused(self, Lang::En))
+    }
+}
+
+/// A signal's usual name, for messages.
+pub fn signal_name(signal: i32) -> String {
+    match signal {
+        1 => "SIGHUP".to_string(),
+        2 => "SIGINT (Ctrl-C)".to_string(),
+        15 => "SIGTERM".to_string(),
+        other => format!("signal {other}"),
+    }
+}
+
+/// What the lines on stdin must hold, as the English message says it.
+fn stdin_layout_en(layout: StdinLayout) -> &'static str {
+    match layout {
+        StdinLayout::Pin => "exactly one line: the PIN",
+        StdinLayout::CurrentThenNew => "exactly two lines: the current PIN, then the new PIN",
+    }
+}
+
+impl fmt::Display for PinEntryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PinEntryError::NoTerminal(detail) => write!(
+                f,
+                "cannot ask for the PIN on a terminal ({detail}); pipe it with --stdin instead"
+            ),
+            PinEntryError::Stdin(detail) => write!(f, "cannot read the PINs from stdin: {detail}"),
+            PinEntryError::StdinLines { layout, found } => write!(
+                f,
+                "--stdin expects {} (found {found} line(s))",
+                stdin_layout_en(*layout)
+            ),
+            PinEntryError::StdinTooLong => write!(
+                f,
+                "--stdin expects short lines, but stdin holds more than {STDIN_LIMIT} bytes"
+            ),
+            PinEntryError::EntryTooLong => write!(
+                f,
+                "the entry is longer than {STDIN_LIMIT} bytes, far more than any PIN"
+            ),
+            PinEntryError::Mismatch => f.write_str("the two entries of the new PIN differ"),
+            PinEntryError::Interrupted { signal } => write!(
+                f,
+                "interrupted by {} at the PIN prompt; no PIN was sent to the card",
+                signal_name(*signal)
+            ),
+        }
     }
 }
