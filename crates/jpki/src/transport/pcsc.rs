@@ -234,22 +234,27 @@ pub fn disposition(pin_sent: bool) -> pcsc::Disposition {
 }
 
 /// Whether a PIN has crossed to the card since it was last reset: the input of [`disposition`].
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct PinSent(bool);
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PinSent(bool);
 
 impl PinSent {
+    /// Nothing sent yet: a card just connected to is taken as it is found.
+    pub(crate) fn new() -> PinSent {
+        PinSent(false)
+    }
+
     /// Note a command on its way to the card.
-    pub fn note(&mut self, command: &[u8]) {
+    pub(crate) fn note(&mut self, command: &[u8]) {
         self.0 |= secret::carries_pin(command);
     }
 
     /// Whether a PIN has crossed since the last reset.
-    pub fn get(self) -> bool {
+    pub(crate) fn get(self) -> bool {
         self.0
     }
 
     /// The card was reset (a transaction ended with a reset): what the PIN unlocked is gone.
-    pub fn card_was_reset(&mut self) {
+    pub(crate) fn card_was_reset(&mut self) {
         self.0 = false;
     }
 }
@@ -311,7 +316,7 @@ impl PcscReader {
             _context: context,
             name,
             atr,
-            pin_sent: PinSent::default(),
+            pin_sent: PinSent::new(),
         })
     }
 }
@@ -606,7 +611,7 @@ mod tests {
 
     #[test]
     fn reads_and_counter_queries_leave_the_card_alone() {
-        let mut sent = PinSent::default();
+        let mut sent = PinSent::new();
         for command in READS {
             sent.note(command);
         }
@@ -623,7 +628,7 @@ mod tests {
             &[0x80, 0x32, 0x00, 0x80, 0x04, b'5', b'6', b'7', b'8'],
         ];
         for command in pin_commands {
-            let mut sent = PinSent::default();
+            let mut sent = PinSent::new();
             sent.note(READS[0]);
             sent.note(command);
             // Reads after the PIN do not undo it.
@@ -635,7 +640,7 @@ mod tests {
 
     #[test]
     fn after_a_reset_only_a_new_pin_resets_again() {
-        let mut sent = PinSent::default();
+        let mut sent = PinSent::new();
         sent.note(&[0x00, 0x20, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4']);
         sent.card_was_reset();
         sent.note(READS[1]);

@@ -43,7 +43,7 @@ pub struct CommandPattern(pub Vec<Option<u8>>);
 impl CommandPattern {
     /// The pattern of a command as the recorder writes it, PIN bytes redacted.
     pub fn redacted(command: &[u8]) -> CommandPattern {
-        let secret = secret::secret_data(command).unwrap_or(0..0);
+        let secret = secret::pin_range(command).unwrap_or(0..0);
         CommandPattern(
             command
                 .iter()
