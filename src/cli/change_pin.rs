@@ -20,9 +20,9 @@ use super::words::pin_commands::{
 use super::words::pin_label;
 use jpki::card::guidance::PinGuidance;
 use jpki::card::{
-    change_pins, precheck, read_pin_statuses, weakness, CardError, ChangeReport, ChangeTargets,
-    KeyOutcome, KeyReference, KeyResult, NeedsExperimental, Outcome, PinChange, PinCommand,
-    PinKind, PinOutcome, PinStatus,
+    change_pins, precheck_change, read_pin_statuses, weakness, CardError, ChangeReport,
+    ChangeTargets, KeyOutcome, KeyReference, KeyResult, NeedsExperimental, Outcome, PinChange,
+    PinCommand, PinKind, PinOutcome, PinStatus,
 };
 use jpki::transport::Reader;
 use serde_json::{json, Value};
@@ -90,7 +90,7 @@ fn run_with(
                 Err(error) => return abandon(reader, error.into()),
             };
             output::note(counters_text(&targets, &statuses, lang));
-            if let Some(report) = precheck(&targets, &statuses, allow_last_try) {
+            if let Some(report) = precheck_change(&targets, &statuses, allow_last_try) {
                 return finish_and_report(config, reader, report, &statuses);
             }
             let typed = prompt(&targets, lang, ask).map_err(anyhow::Error::from);

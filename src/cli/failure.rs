@@ -228,7 +228,7 @@ mod tests {
     use super::*;
     use crate::cli::pin_entry::StdinLayout;
     use jpki::apdu::{ResponseError, StatusWord};
-    use jpki::card::{Application, ChangeCommand, Entry, PinCommand, PinKind};
+    use jpki::card::{Application, ChangeCommand, PinCommand, PinKind, TypedPin};
 
     /// Japanese text, with no run of three space-separated English words.
     fn assert_japanese(text: &str) {
@@ -364,7 +364,7 @@ mod tests {
         for problem in formats {
             assert_japanese(&ja(problem));
             assert_japanese(&ja(ChangeInputError::Format {
-                entry: Entry::New,
+                typed: TypedPin::New,
                 problem,
             }));
         }

@@ -14,8 +14,8 @@ use super::super::render::printable;
 use super::pin_name;
 use jpki::apdu::ResponseError;
 use jpki::card::{
-    Application, CardError, ChangeCommand, ChangeInputError, Entry, NeedsExperimental, PinCommand,
-    PinFormatError, PinKind,
+    Application, CardError, ChangeCommand, ChangeInputError, NeedsExperimental, PinCommand,
+    PinFormatError, PinKind, TypedPin,
 };
 use jpki::transport::trace::TraceError;
 use jpki::transport::TransportError;
@@ -385,10 +385,10 @@ pub fn change_input_ja(error: &ChangeInputError) -> String {
             "{} (英数字6〜16文字) は4桁の暗証番号と一緒には変更できません。別々に実行してください",
             pin_name(PinKind::Sign, Lang::Ja)
         ),
-        ChangeInputError::Format { entry, problem } => {
-            let which = match entry {
-                Entry::Current => "現在の暗証番号",
-                Entry::New => "新しい暗証番号",
+        ChangeInputError::Format { typed, problem } => {
+            let which = match typed {
+                TypedPin::Current => "現在の暗証番号",
+                TypedPin::New => "新しい暗証番号",
             };
             format!(
                 "入力された{which}が正しい形式ではありません: {}",

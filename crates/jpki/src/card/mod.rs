@@ -20,8 +20,8 @@ mod verify;
 
 pub use application::Application;
 pub use change::{
-    change_pins, precheck, ChangeInputError, ChangeReport, ChangeTargets, Entry, Outcome,
-    PinChange, PinOutcome,
+    change_pins, precheck_change, ChangeInputError, ChangeReport, ChangeTargets, Outcome,
+    PinChange, PinOutcome, TypedPin,
 };
 pub use counter::{KeyCounter, PinState, PinStatus, RetryCounter};
 pub use error::CardError;
@@ -33,7 +33,7 @@ pub use pin::{Pin, PinFormat, PinFormatError, PinKind};
 pub use status::{probe_card_kind, read_card_report, read_pin_statuses, CardReport};
 pub use verify::{precheck_verify, verify_pin, VerifyReport};
 
-use crate::apdu::{Command, Response, ResponseError};
+use crate::apdu::{Command, Response, ResponseError, StatusWord};
 use crate::transport::{Reader, Transaction};
 
 /// Send one command and parse the answer.
@@ -45,15 +45,38 @@ pub(crate) fn send(card: &mut dyn Transaction, command: &Command) -> Result<Resp
     })
 }
 
-/// Send one command for a read whose failure is reported rather than fatal (the token, the
-/// certificate): a lost card is still an error, but an answer without a status word comes back
-/// as the inner error, for the caller to report like a refusal.
-pub(crate) fn send_reported(
+/// What a card answered to one command of a read whose failure is reported rather than fatal
+/// (the token, the certificate, a counter): a response, or an answer too short to be one.
+#[derive(Debug)]
+pub(crate) enum CardAnswer {
+    /// Data and a status word.
+    Response(Response),
+    /// Fewer bytes than a status word: how many came.
+    NoStatusWord(usize),
+}
+
+impl CardAnswer {
+    /// The status word, or the length of an answer too short to hold one.
+    pub(crate) fn status_word(&self) -> Result<StatusWord, usize> {
+        match self {
+            CardAnswer::Response(response) => Ok(response.sw),
+            CardAnswer::NoStatusWord(length) => Err(*length),
+        }
+    }
+}
+
+/// Send one command and take whatever the card answers: a lost card is still an error, but an
+/// answer without a status word comes back as [`CardAnswer::NoStatusWord`], for the caller to
+/// report like a refusal.
+pub(crate) fn answer_to(
     card: &mut dyn Transaction,
     command: &Command,
-) -> Result<Result<Response, ResponseError>, CardError> {
+) -> Result<CardAnswer, CardError> {
     let answer = card.transmit(&command.to_bytes())?;
-    Ok(Response::parse(&answer))
+    Ok(match Response::parse(&answer) {
+        Ok(response) => CardAnswer::Response(response),
+        Err(ResponseError::TooShort(length)) => CardAnswer::NoStatusWord(length),
+    })
 }
 
 /// Run `operation` inside one transaction of `reader` and return its result.

@@ -70,7 +70,7 @@ pub trait Layer {
     ) -> Result<Vec<u8>, TransportError>;
 
     /// Called once when the run is over, with the reader below (the recorder writes its trace
-    /// here). Nothing by default.
+    /// here). A layer that keeps nothing for the end leaves it as it is: it does nothing.
     fn finish(&mut self, reader: &dyn Reader) -> Result<(), TransportError> {
         let _ = reader;
         Ok(())
