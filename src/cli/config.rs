@@ -215,6 +215,26 @@ impl Config {
     }
 }
 
+/// A config that replays `trace` (a path under apdu-traces/) in English: what the unit tests
+/// of the PIN commands run on.
+#[cfg(test)]
+pub fn replaying(trace: &str) -> Config {
+    Config {
+        source: CardSource::Replay(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("apdu-traces")
+                .join(trace),
+        ),
+        record: None,
+        lang: Lang::En,
+        json: false,
+        action: Action::Readers,
+        wait: None,
+        today: jpki::card::certificate::today_in_japan(),
+        colour: false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

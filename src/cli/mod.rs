@@ -14,6 +14,7 @@ mod lang;
 mod open;
 mod output;
 mod pin_entry;
+mod pin_outcome;
 mod readers;
 mod record;
 mod render;

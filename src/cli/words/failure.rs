@@ -88,12 +88,12 @@ pub fn hint(exit: Exit, checking: bool, lang: Lang) -> Option<String> {
             "no PIN was sent to the card.",
         )),
         Exit::WrongPin => Some(lang.pick(
-            "現在の暗証番号を確かめてから実行してください。残り回数は `jpki status` で確認できます。",
-            "make sure of the current PIN before trying again; `jpki status` shows the tries left.",
+            "暗証番号を確かめてから実行してください。残り回数は `jpki status` で確認できます。",
+            "make sure of the PIN before trying again; `jpki status` shows the tries left.",
         )),
         Exit::LastTryRefused => Some(lang.pick(
-            "残り1回です。次に間違えるとロックされます。現在の暗証番号に確信がある場合に限り --allow-last-try を付けて実行してください。",
-            "one try is left and a wrong entry locks the PIN; only if you are sure of the current PIN, run again with --allow-last-try.",
+            "残り1回です。次に間違えるとロックされます。暗証番号に確信がある場合に限り --allow-last-try を付けて実行してください。",
+            "one try is left and a wrong entry locks the PIN; only if you are sure of the PIN, run again with --allow-last-try.",
         )),
         Exit::OutcomeUnknown if checking => Some(lang.pick(
             "試行回数が数えられたかもしれません。`jpki status` で残り回数を確認してください（回数は減りません）。",
@@ -154,7 +154,7 @@ pub fn card_ja(error: &CardError) -> String {
                 1 => "残りは1回で、次に間違えるとロックされます".to_string(),
                 n => format!("残りは{n}回です"),
             };
-            format!("現在の{}が違います。{left}", named(*kind))
+            format!("{}が違います。{left}", named(*kind))
         }
         CardError::PinLocked {
             kind,
