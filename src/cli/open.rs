@@ -1,6 +1,7 @@
 //! Opening the card source the config names, with the recorder and T=0 completion around it.
 
 use super::config::{CardSource, Config};
+use super::words::readers::waiting_for_a_card;
 use jpki::card::probe_card_kind;
 use jpki::card::token::CardKind;
 use jpki::transport::pcsc::{card_ready, list_readers, wait_for_card, PcscReader};
@@ -105,23 +106,7 @@ pub fn wait_if_asked(config: &Config) -> Result<(), TransportError> {
     if limit == Some(std::time::Duration::ZERO) {
         return wait_for_card(wanted, limit);
     }
-    let lang = config.lang;
-    let line = match limit {
-        Some(limit) => format!(
-            "{} ({}s)",
-            lang.pick(
-                "カードをリーダーに置いてください…",
-                "Waiting for a card on the reader…"
-            ),
-            limit.as_secs()
-        ),
-        None => lang
-            .pick(
-                "カードをリーダーに置いてください…",
-                "Waiting for a card on the reader…",
-            )
-            .to_string(),
-    };
+    let line = waiting_for_a_card(limit.map(|l| l.as_secs()), config.lang);
     super::output::note(format!("{line}\n"));
     wait_for_card(wanted, limit)
 }
