@@ -1,6 +1,7 @@
 //! The auth certificate (利用者証明用電子証明書, EF 00 0A): read without a PIN, for its expiry.
 
-use super::{answer_to, CardAnswer, CardError};
+use super::error::CardError;
+use super::exchange::{answer_to, CardAnswer};
 use crate::apdu::{Command, Response, StatusWord};
 use crate::transport::Transaction;
 use time::{Date, UtcOffset};

@@ -6,10 +6,12 @@
 //! data (the guard), VERIFY with the current PIN, CHANGE REFERENCE DATA. The juki PIN has two key
 //! references, each changed with CHANGE KEY.
 
+use super::application::Application;
+use super::counter::PinStatus;
+use super::error::CardError;
 use super::guarded::{self, lowest_tries, Job, KeyOutcome, KeyResult, Ledger, Then};
-use super::{
-    Application, CardError, KeyReference, Pin, PinFormat, PinFormatError, PinKind, PinStatus,
-};
+use super::key_reference::KeyReference;
+use super::pin::{Pin, PinFormat, PinFormatError, PinKind};
 use crate::transport::Reader;
 use std::fmt;
 use thiserror::Error;

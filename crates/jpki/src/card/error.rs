@@ -1,6 +1,8 @@
 //! What can go wrong in the card layer.
 
-use super::{Application, ChangeCommand, PinKind};
+use super::application::Application;
+use super::key_reference::ChangeCommand;
+use super::pin::PinKind;
 use crate::apdu::{ResponseError, StatusWord};
 use crate::transport::TransportError;
 use thiserror::Error;

@@ -2,12 +2,14 @@
 //! references: sign, auth, juki twice, kenhojo), and plain `status`'s extra reads (the token and
 //! the auth certificate) before it.
 
+use super::application::Application;
 use super::certificate::{not_after_of, read_auth_certificate, CertificateProblem};
+use super::counter::{KeyCounter, PinStatus, RetryCounter};
+use super::error::CardError;
+use super::exchange::{answer_to, in_transaction, send};
+use super::key_reference::KeyReference;
+use super::pin::PinKind;
 use super::token::{read_card_kind, CardKind};
-use super::{
-    answer_to, in_transaction, send, Application, CardError, KeyCounter, KeyReference, PinKind,
-    PinStatus, RetryCounter,
-};
 use crate::apdu::{Command, StatusWord};
 use crate::transport::{Reader, Transaction};
 use time::Date;

@@ -1,6 +1,7 @@
 //! The JPKI token EF (00 06): what is answering as the JPKI application.
 
-use super::{answer_to, CardAnswer, CardError};
+use super::error::CardError;
+use super::exchange::{answer_to, CardAnswer};
 use crate::apdu::{Command, StatusWord};
 use crate::transport::Transaction;
 

@@ -2,7 +2,8 @@
 //! 6C xx (send again with the Le the card asks for). A command that carries a PIN is never sent
 //! twice: a 6C xx to it is handed up unchanged.
 
-use super::{Layer, Transaction, TransportError};
+use super::error::TransportError;
+use super::reader::{Layer, Transaction};
 use crate::apdu::secret;
 
 /// How many GET RESPONSE rounds one command may take before the card is deemed broken.

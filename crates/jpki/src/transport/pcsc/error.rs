@@ -1,7 +1,7 @@
 //! What a PC/SC error means to the user: the service is down, no reader, the card left or was
 //! reset, or the reader itself failed.
 
-use crate::transport::TransportError;
+use crate::transport::error::TransportError;
 
 /// Translate a PC/SC error into what the user needs to know.
 pub(super) fn from_pcsc(e: pcsc::Error) -> TransportError {

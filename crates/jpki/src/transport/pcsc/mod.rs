@@ -10,7 +10,8 @@ mod wait;
 pub use readers::{choose_reader, list_readers, ReaderInfo};
 pub use wait::{card_ready, wait_for_card};
 
-use super::{Reader, Transaction, TransportError};
+use super::error::TransportError;
+use super::reader::{Reader, Transaction};
 use crate::apdu::secret;
 use error::from_pcsc;
 use readers::context;

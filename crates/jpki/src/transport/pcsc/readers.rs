@@ -2,7 +2,7 @@
 //! index, or a part of a name) or, without one, the only reader holding a card. Never a guess.
 
 use super::error::from_pcsc;
-use crate::transport::TransportError;
+use crate::transport::error::TransportError;
 use std::time::Duration;
 
 /// A reader as PC/SC lists it.

@@ -3,7 +3,7 @@
 
 use super::error::from_pcsc;
 use super::readers::{choose_reader, context, list_readers, ReaderInfo};
-use crate::transport::TransportError;
+use crate::transport::error::TransportError;
 use std::ffi::CString;
 use std::time::{Duration, Instant};
 
