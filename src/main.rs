@@ -21,10 +21,11 @@ fn main() -> ExitCode {
                 "{}",
                 cli::describe_error(&error, config.lang)
             );
-            if let Some(signal) = cli::interrupting_signal(&error) {
+            let failure = cli::classify(&error);
+            if let Some(signal) = failure.signal() {
                 return end_by_signal(signal);
             }
-            ExitCode::from(cli::exit_code_of(&error) as u8)
+            ExitCode::from(failure.exit() as u8)
         }
     }
 }

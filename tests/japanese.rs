@@ -100,8 +100,8 @@ fn change_pin_cases() -> Vec<Case> {
             &["auth"],
             pins(),
             13,
-            "現在の利用者証明用電子証明書の暗証番号 (auth)が違います。残りは2回です",
-            "the current auth PIN is wrong; 2 tries left",
+            "利用者証明用電子証明書の暗証番号 (auth)が違います。残りは2回です",
+            "the auth PIN is wrong; 2 tries left",
         ),
         (
             "change-pin/last-try-refused.trace",

@@ -2,7 +2,7 @@
 //! traces survive writing and reading, PIN validation is exactly the documented format, PIN bytes
 //! are always redacted, and T=0 completion never sends a PIN twice.
 
-use jpki::apdu::secret::{redacted_hex, secret_data};
+use jpki::apdu::secret::{pin_range, redacted_hex};
 use jpki::apdu::{Response, ResponseError, StatusWord};
 use jpki::card::{Pin, PinFormatError, PinKind};
 use jpki::transport::pcsc::{choose_reader, ReaderInfo};
@@ -430,11 +430,11 @@ proptest! {
         let hex = redacted_hex(&command);
         prop_assert_eq!(hex.split(' ').count(), command.len());
         if matches!(command[1], 0x20 | 0x24) && command.len() > 5 {
-            prop_assert_eq!(secret_data(&command), Some(5..command.len()));
+            prop_assert_eq!(pin_range(&command), Some(5..command.len()));
             prop_assert!(pattern.0[5..].iter().all(Option::is_none));
             prop_assert!(hex.split(' ').skip(5).all(|t| t == "??"));
         } else {
-            prop_assert_eq!(secret_data(&command), None);
+            prop_assert_eq!(pin_range(&command), None);
             prop_assert!(pattern.0.iter().all(Option::is_some));
         }
     }
@@ -449,9 +449,9 @@ proptest! {
         // At most: one re-send for 6C xx, then 256 GET RESPONSE rounds.
         prop_assert!(card.heard.len() <= 258, "{} commands", card.heard.len());
         prop_assert_eq!(&card.heard[0], &command);
-        let secrets = card.heard.iter().filter(|c| secret_data(c).is_some()).count();
+        let secrets = card.heard.iter().filter(|c| pin_range(c).is_some()).count();
         prop_assert!(secrets <= 1, "a PIN was sent {} times", secrets);
-        if secret_data(&command).is_some() {
+        if pin_range(&command).is_some() {
             // Nothing after a PIN-bearing command resembles it: no re-send in any form.
             prop_assert!(card.heard[1..].iter().all(|c| c[1] == 0xC0));
         }

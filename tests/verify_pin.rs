@@ -119,6 +119,18 @@ fn a_wrong_pin_gives_the_tries_left_and_the_advice_status_gives() {
         "{out}"
     );
     assert!(err.contains("is wrong; 1 try left"), "{err}");
+    // verify-pin checks one PIN: nothing in its words calls it the "current" one.
+    assert!(!format!("{out}{err}").contains("current"), "{out}{err}");
+    let (_, out_ja, err_ja) = verify(
+        "wrong-auth.trace",
+        &["--lang", "ja", "verify-pin", "--stdin", "auth"],
+        &pin_line(),
+    );
+    assert!(err_ja.contains("が違います"), "{err_ja}");
+    assert!(
+        !format!("{out_ja}{err_ja}").contains("現在の"),
+        "{out_ja}{err_ja}"
+    );
     let (_, out, _) = verify(
         "wrong-auth.trace",
         &["--json", "verify-pin", "--stdin", "auth"],

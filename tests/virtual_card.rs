@@ -131,6 +131,10 @@ fn a_bad_state_file_names_its_line_and_exits_11() {
     assert!(out.is_empty());
     assert!(err.contains("card.state:2"), "{err}");
     assert!(err.contains("4 digits"), "{err}");
+    // `readers` opens the state file itself: the same failure, the same code.
+    let (code, _, err) = on(&state, &["readers"], "");
+    assert_eq!(code, 11, "{err}");
+    assert!(err.contains("card.state:2"), "{err}");
     let (code, _, err) = on(&dir.path().join("missing.state"), &["status"], "");
     assert_eq!(code, 11, "{err}");
     assert!(err.contains("missing.state"), "{err}");

@@ -2,7 +2,8 @@
 //! words, as `status` gives for the counters the run ended with. One source of guidance
 //! (`jpki::card::guidance`), whichever command shows it.
 
-use super::text::{guidance_heading, guidance_lines, Lang};
+use super::lang::Lang;
+use super::words::guidance::{guidance_heading, guidance_lines};
 use jpki::apdu::StatusWord;
 use jpki::card::guidance::{guidance, NextStep, PinGuidance};
 use jpki::card::{CardError, KeyCounter, KeyOutcome, KeyResult, PinKind, PinStatus, RetryCounter};

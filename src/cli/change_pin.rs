@@ -6,20 +6,23 @@
 
 use super::advice::{add_guidance, advice_after, advice_text};
 use super::config::{Config, PinInput};
-use super::exit::{error_json, Exit};
+use super::exit::Exit;
+use super::lang::Lang;
 use super::open::open;
 use super::output;
-use super::pin_entry::Terminal;
 use super::pin_entry::{self, Ask, PinEntryError, StdinLayout};
-use super::status::aid_hex;
-use super::text::{
-    change_prompts, counter_line, key_result_text, outcome_word, pin_label, weakness_warning, Lang,
+use super::pin_outcome::{
+    abandon, end_run, failure_id, keys_json, open_and_read_counters, refuse_unless_experimental,
+    with_pin_entry, KeyWords,
 };
+use super::words::pin_commands::{
+    change_prompts, counter_line, key_result_text, outcome_word, weakness_warning,
+};
+use super::words::pin_label;
 use jpki::card::guidance::PinGuidance;
 use jpki::card::{
-    change_pins, precheck, read_pin_statuses, weakness, CardError, ChangeReport, ChangeTargets,
-    KeyOutcome, KeyReference, KeyResult, NeedsExperimental, Outcome, PinChange, PinCommand,
-    PinKind, PinOutcome, PinStatus,
+    change_pins, precheck_change, weakness, CardError, ChangeReport, ChangeTargets, KeyOutcome,
+    Outcome, PinChange, PinCommand, PinKind, PinOutcome, PinStatus,
 };
 use jpki::transport::Reader;
 use serde_json::{json, Value};
@@ -34,26 +37,14 @@ pub fn run(
     experimental: bool,
 ) -> anyhow::Result<Exit> {
     let targets = checked_targets(pins, experimental)?;
-    match input {
-        PinInput::Stdin => run_with(config, &targets, None, allow_last_try),
-        PinInput::Prompt => {
-            // No terminal to ask on is found out before the card is touched.
-            let mut terminal = Terminal::open()?;
-            run_with(
-                config,
-                &targets,
-                Some(&mut |prompt| terminal.ask(prompt)),
-                allow_last_try,
-            )
-        }
-    }
+    with_pin_entry(input, |ask| run_with(config, &targets, ask, allow_last_try))
 }
 
 /// The PINs named, refused before anything else when they make no sense together or name an
 /// experimental PIN without `--experimental`.
 fn checked_targets(pins: &[PinKind], experimental: bool) -> anyhow::Result<ChangeTargets> {
     let targets = ChangeTargets::new(pins)?;
-    refuse_unless_experimental(&targets, experimental)?;
+    refuse_unless_experimental(targets.kinds(), PinCommand::Change, experimental)?;
     Ok(targets)
 }
 
@@ -79,15 +70,9 @@ fn run_with(
             finish_and_report(config, reader, report, &[])
         }
         Some(ask) => {
-            let mut reader = open(config)?;
-            // Show the counters above the prompt, and refuse before asking for a PIN the guard
-            // would refuse. No PIN is sent here; the guard runs again inside the transaction.
-            let statuses = match read_pin_statuses(reader.as_mut()) {
-                Ok(statuses) => statuses,
-                Err(error) => return abandon(reader, error.into()),
-            };
+            let (mut reader, statuses) = open_and_read_counters(config)?;
             output::note(counters_text(&targets, &statuses, lang));
-            if let Some(report) = precheck(&targets, &statuses, allow_last_try) {
+            if let Some(report) = precheck_change(&targets, &statuses, allow_last_try) {
                 return finish_and_report(config, reader, report, &statuses);
             }
             let typed = prompt(&targets, lang, ask).map_err(anyhow::Error::from);
@@ -105,31 +90,10 @@ fn run_with(
     }
 }
 
-/// An experimental PIN is changed only when the holder asked with `--experimental`.
-fn refuse_unless_experimental(
-    targets: &ChangeTargets,
-    experimental: bool,
-) -> Result<(), NeedsExperimental> {
-    match targets.kinds().iter().find(|k| k.is_experimental()) {
-        Some(&kind) if !experimental => Err(NeedsExperimental {
-            kind,
-            command: PinCommand::Change,
-        }),
-        _ => Ok(()),
-    }
-}
-
 fn warn_if_guessable(change: &PinChange, lang: Lang) {
     if let Some(weakness) = weakness(change.new_pin()) {
         output::note(format!("{}\n", weakness_warning(weakness, lang)));
     }
-}
-
-/// Stop before any PIN was sent; the reader still writes what it recorded.
-pub(super) fn abandon(mut reader: Box<dyn Reader>, error: anyhow::Error) -> anyhow::Result<Exit> {
-    // The run's own error is the one to report; a replay left half-used is expected here.
-    let _ = reader.finish();
-    Err(error)
 }
 
 /// Finish the reader, print the report, and turn its error into the exit code. `before`
@@ -151,28 +115,9 @@ fn finish_and_report(
         .map(|o| (o.kind, o.keys.as_slice()))
         .collect();
     let advice = advice_after(&after, report.error.as_ref(), before);
-    let mut json = to_json(&reader_name, &report, &advice);
+    let json = to_json(&reader_name, &report, &advice);
     let text = to_text(&report, &advice, lang);
-    // The card's error wins; a trace that could not be finished is the failure otherwise.
-    let failure = match report.error.take() {
-        Some(error) => Some(anyhow::Error::from(error)),
-        None => finished.err().map(anyhow::Error::from),
-    };
-    json["error"] = failure
-        .as_ref()
-        .map_or(Value::Null, |e| error_json(e, lang));
-    // A failed print must not turn "changed" into a failure exit, nor hide it: the report goes
-    // to stderr then, and the exit code stays what happened on the card.
-    if config.json {
-        output::print_report(&output::json_line(&json), || text.clone(), lang == Lang::Ja);
-        output::note_json_printed();
-    } else {
-        output::print_report(&text, || text.clone(), lang == Lang::Ja);
-    }
-    match failure {
-        Some(error) => Err(error),
-        None => Ok(Exit::Success),
-    }
+    end_run(config, finished, report.error.take(), json, text)
 }
 
 /// The counters of the named PINs, shown above the prompt.
@@ -201,29 +146,6 @@ fn prompt(
     Ok([current, new])
 }
 
-/// What stopped the run, whatever wrapped it.
-fn cause(error: &CardError) -> &CardError {
-    match error {
-        CardError::PartlyChanged { source, .. } => source,
-        other => other,
-    }
-}
-
-/// The JSON word for the failure that stopped a PIN or key reference.
-pub(super) fn failure_id(error: Option<&CardError>) -> &'static str {
-    match error.map(cause) {
-        Some(CardError::WrongPin { .. }) => "wrong_pin",
-        Some(CardError::PinLocked { .. }) => "locked",
-        Some(CardError::LastTryRefused { .. }) => "last_try_refused",
-        Some(CardError::PinNotIssued { .. }) => "not_issued",
-        Some(CardError::ChangeRejected { .. }) => "change_rejected",
-        Some(CardError::OutcomeUnknown { .. } | CardError::AnswerUnknown { .. }) => {
-            "outcome_unknown"
-        }
-        Some(_) | None => "error",
-    }
-}
-
 /// The per-PIN result word for JSON: what happened, or why not.
 fn result_id(outcome: &PinOutcome, error: Option<&CardError>) -> &'static str {
     match outcome.outcome {
@@ -247,52 +169,6 @@ fn outcome_id(outcome: Outcome) -> &'static str {
         Outcome::NotAttempted => "not_attempted",
         Outcome::PartlyChanged => "partly_changed",
     }
-}
-
-/// The JSON words for a key reference that did, or did not, do what the command asks.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct KeyWords {
-    /// The card took the PIN ("changed", "verified").
-    pub done: &'static str,
-    /// It did not, for a reason that stopped the run elsewhere ("not_changed", "not_verified").
-    pub not_done: &'static str,
-}
-
-/// A key reference's result word for JSON; where the run stopped, why.
-fn key_result_id(
-    key: &KeyOutcome,
-    stopped_at: Option<KeyReference>,
-    error: Option<&CardError>,
-    words: KeyWords,
-) -> &'static str {
-    match key.result {
-        KeyResult::Done => words.done,
-        KeyResult::NotAttempted => "not_attempted",
-        KeyResult::Unknown => "outcome_unknown",
-        KeyResult::NotOnCard => "not_on_card",
-        KeyResult::NotDone if stopped_at == Some(key.key) => failure_id(error),
-        KeyResult::NotDone => words.not_done,
-    }
-}
-
-/// Each key reference of a PIN held in several, as JSON: `application`, `aid`, `result`,
-/// `tries_left`, `max_tries`.
-pub(super) fn keys_json(
-    keys: &[KeyOutcome],
-    stopped_at: Option<KeyReference>,
-    error: Option<&CardError>,
-    words: KeyWords,
-) -> Value {
-    json!(keys
-        .iter()
-        .map(|k| json!({
-            "application": k.key.application.id(),
-            "aid": aid_hex(k.key.application),
-            "result": key_result_id(k, stopped_at, error, words),
-            "tries_left": k.tries_left,
-            "max_tries": k.key.kind.max_tries(),
-        }))
-        .collect::<Vec<_>>())
 }
 
 fn to_json(reader: &str, report: &ChangeReport, advice: &[Option<PinGuidance>]) -> Value {
@@ -352,27 +228,9 @@ fn to_text(report: &ChangeReport, advice: &[Option<PinGuidance>], lang: Lang) ->
 
 #[cfg(test)]
 mod tests {
-    use super::super::config::{Action, CardSource};
-    use super::super::exit::exit_code_of;
+    use super::super::config::replaying;
+    use super::super::failure::classify;
     use super::*;
-    use std::path::PathBuf;
-
-    fn replaying(trace: &str) -> Config {
-        Config {
-            source: CardSource::Replay(
-                PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                    .join("apdu-traces")
-                    .join(trace),
-            ),
-            record: None,
-            lang: Lang::En,
-            json: false,
-            action: Action::Readers,
-            wait: None,
-            today: jpki::card::certificate::today_in_japan(),
-            colour: false,
-        }
-    }
 
     /// Run interactively with `answers` typed at the prompts, in order; the exit code.
     fn interactive(trace: &str, pins: &[PinKind], answers: &[&str]) -> (Exit, Vec<String>) {
@@ -397,7 +255,7 @@ mod tests {
             .and_then(|targets| run_with(&replaying(trace), &targets, Some(&mut ask), false));
         let code = match result {
             Ok(code) => code,
-            Err(error) => exit_code_of(&error),
+            Err(error) => classify(&error).exit(),
         };
         (code, asked)
     }

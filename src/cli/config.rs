@@ -1,7 +1,7 @@
 //! The plain config the rest of the program takes; logic never reaches back into clap.
 
 use super::args::{Args, CommandArg, LangArg, PinArg};
-use super::text::Lang;
+use super::lang::Lang;
 use clap::{CommandFactory, FromArgMatches};
 use jpki::card::certificate::today_in_japan;
 use jpki::card::PinKind;
@@ -212,6 +212,26 @@ impl Config {
             today: args.today.unwrap_or_else(today_in_japan),
             colour,
         }
+    }
+}
+
+/// A config that replays `trace` (a path under apdu-traces/) in English: what the unit tests
+/// of the PIN commands run on.
+#[cfg(test)]
+pub fn replaying(trace: &str) -> Config {
+    Config {
+        source: CardSource::Replay(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("apdu-traces")
+                .join(trace),
+        ),
+        record: None,
+        lang: Lang::En,
+        json: false,
+        action: Action::Readers,
+        wait: None,
+        today: jpki::card::certificate::today_in_japan(),
+        colour: false,
     }
 }
 

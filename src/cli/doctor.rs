@@ -3,14 +3,17 @@
 
 use super::config::{CardSource, Config};
 use super::exit::Exit;
-use super::messages::{error_text, transport_text};
+use super::failure::error_text;
+use super::lang::Lang;
 use super::open::probe;
 use super::output;
 use super::render::{printable, printable_lines};
-use super::text::{card_kind_text, Lang};
+use super::words::doctor::{self as words, check_label};
+use super::words::failure::{start_pcsc_service, transport_text};
+use super::words::status::card_kind_text;
 use jpki::card::token::CardKind;
 use jpki::card::CardError;
-use jpki::transport::pcsc::{choose_reader, list_readers};
+use jpki::transport::pcsc::{choose_reader, list_readers, ReaderInfo};
 use jpki::transport::trace::Trace;
 use jpki::transport::TransportError;
 use serde_json::json;
@@ -68,126 +71,103 @@ fn rc_s380_among(devices: &std::path::Path) -> bool {
     })
 }
 
-/// Run the checks in order, stopping at the first that fails (the next ones need it).
-fn checks(config: &Config, lang: Lang) -> (Vec<Check>, Vec<String>) {
-    let mut out = Vec::new();
-    let mut caveats = Vec::new();
-    if cfg!(target_os = "linux") && rc_s380_plugged_in() {
-        caveats.push(
-            lang.pick(
-                "Sony RC-S380 が接続されていますが、Linux の pcsc-lite にはこの機種のドライバーがなく、PC/SC のリーダーとして使えません。CCID 対応のリーダーを使ってください。",
-                "A Sony RC-S380 is plugged in, but pcsc-lite has no driver for it on Linux, so it is not a PC/SC reader there; use a CCID reader.",
-            )
-            .to_string(),
-        );
+/// A check that passed hands the next one what it found; one that failed ends the list.
+type Step<T> = Result<(Check, T), Check>;
+
+/// Keep the check's line; what it found, or `None` when it failed.
+fn keep<T>(done: &mut Vec<Check>, step: Step<T>) -> Option<T> {
+    let (check, found) = match step {
+        Ok((check, found)) => (check, Some(found)),
+        Err(check) => (check, None),
+    };
+    done.push(check);
+    found
+}
+
+/// The checks in order, up to the first that fails (the next ones need it).
+fn checks(config: &Config, lang: Lang) -> Vec<Check> {
+    let mut done = Vec::new();
+    let _ = checks_until_one_fails(config, lang, &mut done);
+    done
+}
+
+fn checks_until_one_fails(config: &Config, lang: Lang, done: &mut Vec<Check>) -> Option<()> {
+    let reader = match &config.source {
+        CardSource::Reader(wanted) => {
+            let readers = keep(done, service(lang))?;
+            keep(done, readers_listed(&readers, lang))?;
+            keep(done, card_present(&readers, wanted.as_deref(), lang))?
+        }
+        CardSource::Replay(path) => offline(done, replayed_reader(path), lang),
+        CardSource::Virtual(_) => offline(done, jpki_vcard::READER_NAME.to_string(), lang),
+    };
+    let kind = keep(done, jpki_application(config, &reader, lang))?;
+    done.push(token(&kind, lang));
+    Some(())
+}
+
+/// The reader a trace names, as a replay shows it.
+fn replayed_reader(path: &std::path::Path) -> String {
+    Trace::load(path)
+        .ok()
+        .and_then(|t| t.reader)
+        .unwrap_or_else(|| "replay".to_string())
+}
+
+/// A replay or the virtual card: no service, reader or card to look for.
+fn offline(done: &mut Vec<Check>, name: String, lang: Lang) -> String {
+    done.push(pass("service", words::service_not_checked(lang)));
+    done.push(pass("readers", name.clone()));
+    done.push(pass("card", name.clone()));
+    name
+}
+
+/// The PC/SC service answers, and lists its readers.
+fn service(lang: Lang) -> Step<Vec<ReaderInfo>> {
+    match list_readers() {
+        Ok(readers) => Ok((pass("service", words::service_reachable(lang)), readers)),
+        Err(e) => Err(fail(
+            "service",
+            transport_text(&e, lang),
+            start_pcsc_service(lang),
+        )),
     }
-    let offline = match &config.source {
-        CardSource::Replay(path) => Some(
-            Trace::load(path)
-                .ok()
-                .and_then(|t| t.reader)
-                .unwrap_or_else(|| "replay".to_string()),
-        ),
-        CardSource::Virtual(_) => Some(jpki_vcard::READER_NAME.to_string()),
-        CardSource::Reader(_) => None,
-    };
-    let wanted = match &config.source {
-        CardSource::Reader(wanted) => wanted.clone(),
-        _ => None,
-    };
-    let reader = match offline {
-        Some(name) => {
-            out.push(pass(
-                "service",
-                lang.pick(
-                    "(リプレイまたは仮想カードのため確認なし)",
-                    "(replay or virtual card: not checked)",
-                ),
-            ));
-            out.push(pass("readers", name.clone()));
-            out.push(pass("card", name.clone()));
-            name
-        }
-        None => {
-            let readers = match list_readers() {
-                Ok(readers) => {
-                    out.push(pass(
-                        "service",
-                        lang.pick("PC/SC サービスに接続できます", "PC/SC service reachable"),
-                    ));
-                    readers
-                }
-                Err(e) => {
-                    out.push(fail(
-                        "service",
-                        transport_text(&e, lang),
-                        lang.pick(
-                            "PC/SC サービスを起動してください (Debian/Ubuntu: sudo apt-get install pcscd && sudo systemctl start pcscd.socket、Windows: Smart Card サービス)",
-                            "start the PC/SC service (Debian/Ubuntu: sudo apt-get install pcscd && sudo systemctl start pcscd.socket; Windows: the Smart Card service)",
-                        ),
-                    ));
-                    return (out, caveats);
-                }
+}
+
+/// At least one reader is connected.
+fn readers_listed(readers: &[ReaderInfo], lang: Lang) -> Step<()> {
+    if readers.is_empty() {
+        return Err(fail(
+            "readers",
+            words::no_readers(lang),
+            words::connect_a_reader(lang),
+        ));
+    }
+    let names: Vec<&str> = readers.iter().map(|r| r.name.as_str()).collect();
+    Ok((pass("readers", names.join(", ")), ()))
+}
+
+/// One reader holds a card, or `--reader` names one that does.
+fn card_present(readers: &[ReaderInfo], wanted: Option<&str>, lang: Lang) -> Step<String> {
+    match choose_reader(readers, wanted) {
+        Ok(name) => Ok((pass("card", name.clone()), name)),
+        Err(e) => {
+            let fix = match e {
+                TransportError::NoCard { .. } => words::put_the_card_on(lang),
+                _ => words::pick_a_reader(lang),
             };
-            if readers.is_empty() {
-                out.push(fail(
-                    "readers",
-                    lang.pick("カードリーダーがありません", "no readers"),
-                    lang.pick(
-                        "カードリーダーを接続してください (Linux ではドライバー libccid も必要です)",
-                        "connect a card reader (on Linux, its driver, usually libccid, too)",
-                    ),
-                ));
-                return (out, caveats);
-            }
-            let names: Vec<String> = readers.iter().map(|r| r.name.clone()).collect();
-            out.push(pass("readers", names.join(", ")));
-            match choose_reader(&readers, wanted.as_deref()) {
-                Ok(name) => {
-                    out.push(pass("card", name.clone()));
-                    name
-                }
-                Err(e) => {
-                    let fix = match e {
-                        TransportError::NoCard { .. } => lang.pick(
-                            "カードをリーダーに置いてください (非接触リーダーでは動かさずに置いたままにします)",
-                            "put the card on the reader (and keep it still on a contactless one)",
-                        ),
-                        _ => lang.pick(
-                            "`jpki readers` の一覧から --reader で選んでください",
-                            "pick a reader from `jpki readers` with --reader",
-                        ),
-                    };
-                    out.push(fail("card", transport_text(&e, lang), fix));
-                    return (out, caveats);
-                }
-            }
+            Err(fail("card", transport_text(&e, lang), fix))
         }
-    };
-    match probe(config, &reader) {
-        Ok(kind) => {
-            out.push(pass(
-                "jpki_application",
-                lang.pick(
-                    "公的個人認証APが応答しました",
-                    "the JPKI application answers SELECT",
-                ),
-            ));
-            let text = card_kind_text(&kind, lang);
-            out.push(match kind {
-                CardKind::MyNumberCard | CardKind::JukiCard | CardKind::Smartphone => {
-                    pass("token", text)
-                }
-                _ => fail(
-                    "token",
-                    text,
-                    lang.pick(
-                        "マイナンバーカードか確認してください",
-                        "check that this is a My Number card",
-                    ),
-                ),
-            });
-        }
+    }
+}
+
+/// The JPKI application answers its SELECT, and the token says what kind of card it is.
+fn jpki_application(config: &Config, reader: &str, lang: Lang) -> Step<CardKind> {
+    match probe(config, reader) {
+        Ok(kind) => Ok((
+            pass("jpki_application", words::application_answers(lang)),
+            kind,
+        )),
         Err(e) => {
             let not_jpki = e.chain().any(|c| {
                 matches!(
@@ -196,26 +176,32 @@ fn checks(config: &Config, lang: Lang) -> (Vec<Check>, Vec<String>) {
                 )
             });
             let fix = if not_jpki {
-                lang.pick(
-                    "リーダーにあるのはマイナンバーカードではないようです",
-                    "the card does not look like a My Number card",
-                )
+                words::does_not_look_like_one(lang)
             } else {
-                lang.pick(
-                    "カードを置き直して、もう一度実行してください",
-                    "put the card back on the reader and run it again",
-                )
+                words::put_the_card_back(lang)
             };
-            out.push(fail("jpki_application", error_text(&e, lang), fix));
+            Err(fail("jpki_application", error_text(&e, lang), fix))
         }
     }
-    (out, caveats)
+}
+
+/// The card's token names a My Number card (or one jpki knows to read alike).
+fn token(kind: &CardKind, lang: Lang) -> Check {
+    let text = card_kind_text(kind, lang);
+    match kind {
+        CardKind::MyNumberCard | CardKind::JukiCard | CardKind::Smartphone => pass("token", text),
+        _ => fail("token", text, words::not_a_my_number_card(lang)),
+    }
 }
 
 /// Run the checks and print them.
 pub fn run(config: &Config) -> anyhow::Result<Exit> {
     let lang = config.lang;
-    let (checks, caveats) = checks(config, lang);
+    let mut caveats = Vec::new();
+    if cfg!(target_os = "linux") && rc_s380_plugged_in() {
+        caveats.push(words::rc_s380_caveat(lang));
+    }
+    let checks = checks(config, lang);
     let ok = checks.iter().all(|c| c.ok);
     if let Some(path) = &config.record {
         // The probe is the only exchange doctor has with a card: a check before it failed, or
@@ -223,10 +209,7 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
         if !checks.iter().any(|c| c.id == "jpki_application") || !path.exists() {
             output::note(format!(
                 "{} {}\n",
-                lang.pick(
-                    "カードには何も送っていないため、トレースは書いていません:",
-                    "nothing was sent to a card, so no trace was written:",
-                ),
+                words::no_trace_written(lang),
                 printable(&path.display().to_string())
             ));
         }
@@ -263,16 +246,6 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
     } else {
         Exit::DoctorFailed
     })
-}
-
-fn check_label(id: &str, lang: Lang) -> &'static str {
-    match id {
-        "service" => lang.pick("PC/SC サービス", "PC/SC service"),
-        "readers" => lang.pick("カードリーダー", "readers"),
-        "card" => lang.pick("カード", "card"),
-        "jpki_application" => lang.pick("公的個人認証AP", "JPKI application"),
-        _ => lang.pick("カードの種類", "card kind"),
-    }
 }
 
 #[cfg(test)]

@@ -9,27 +9,31 @@ mod colour;
 mod config;
 mod doctor;
 mod exit;
-mod messages;
+mod failure;
+mod lang;
 mod open;
 mod output;
 mod pin_entry;
+mod pin_outcome;
 mod readers;
+mod record;
 mod render;
 mod status;
-mod text;
 mod usage;
 mod verify_pin;
 mod version;
+mod words;
 
 pub use config::Config;
-pub use exit::{describe_error, exit_code_of, interrupting_signal, Exit};
+pub use exit::Exit;
+pub use failure::{classify, describe_error};
 pub use output::json_printed;
 
 /// Print the JSON object of a command that failed before it had a report: `schema_version`,
 /// `command`, and `error` (docs/json.md).
 pub fn print_error_json(config: &Config, error: &anyhow::Error) -> anyhow::Result<()> {
     let mut object = output::json_object(Some(config.action.name()));
-    object["error"] = exit::error_json(error, config.lang);
+    object["error"] = failure::error_json(error, config.lang);
     output::print(output::json_line(&object))
 }
 
@@ -37,17 +41,8 @@ use config::Action;
 
 /// Run the configured command; `Ok` carries the exit code of a command that ran to its end.
 pub fn run(config: &Config) -> anyhow::Result<Exit> {
-    // Before anything is opened: a --record path that is an input, a link or no file.
-    open::check_record_path(config)?;
-    if let (Some(_), Action::Completions { .. } | Action::Manpage { .. }) =
-        (&config.record, &config.action)
-    {
-        let command = match config.action {
-            Action::Completions { .. } => "completions",
-            _ => "manpage",
-        };
-        return Err(open::RecordRefused::NoCard { command }.into());
-    }
+    // Before anything is opened: --record where it cannot record.
+    record::check(config)?;
     match &config.action {
         Action::Readers => readers::run(config),
         Action::Status { pins_only } => status::run(config, *pins_only),

@@ -1,7 +1,7 @@
 //! Opening the card source the config names, with the recorder and T=0 completion around it.
 
 use super::config::{CardSource, Config};
-use super::text::Lang;
+use super::words::readers::waiting_for_a_card;
 use jpki::card::probe_card_kind;
 use jpki::card::token::CardKind;
 use jpki::transport::pcsc::{card_ready, list_readers, wait_for_card, PcscReader};
@@ -106,23 +106,7 @@ pub fn wait_if_asked(config: &Config) -> Result<(), TransportError> {
     if limit == Some(std::time::Duration::ZERO) {
         return wait_for_card(wanted, limit);
     }
-    let lang = config.lang;
-    let line = match limit {
-        Some(limit) => format!(
-            "{} ({}s)",
-            lang.pick(
-                "カードをリーダーに置いてください…",
-                "Waiting for a card on the reader…"
-            ),
-            limit.as_secs()
-        ),
-        None => lang
-            .pick(
-                "カードをリーダーに置いてください…",
-                "Waiting for a card on the reader…",
-            )
-            .to_string(),
-    };
+    let line = waiting_for_a_card(limit.map(|l| l.as_secs()), config.lang);
     super::output::note(format!("{line}\n"));
     wait_for_card(wanted, limit)
 }
@@ -137,131 +121,6 @@ pub fn probe(config: &Config, reader: &str) -> anyhow::Result<CardKind> {
     };
     run_on(open_at(config, reader)?, |card| Ok(probe_card_kind(card)?))
 }
-
-/// `--record` refused: the command would send nothing to a card, or more than one trace can hold.
-/// Refused before any card is touched; exit code 2, like any other misuse of the flags.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RecordRefused {
-    /// The command never talks to a card.
-    NoCard {
-        /// The command, as typed.
-        command: &'static str,
-    },
-    /// `readers` found no card to probe, so it would send nothing.
-    NoCardPresent,
-    /// `readers` would probe several cards; a trace holds one reader's exchange.
-    SeveralCards {
-        /// How many readers hold a card.
-        count: usize,
-    },
-    /// The path is a file this run reads (through any name, link or hard link): recording
-    /// would replace it.
-    SameAsInput {
-        /// Which input: `--replay` or `--virtual-card`.
-        flag: &'static str,
-    },
-    /// The path is a symbolic link: a trace is never written through one.
-    Link,
-}
-
-/// Refuse a `--record` path that would replace an input of this run, or that is a symbolic
-/// link. An existing regular file is replaced (renamed over, never written into); a folder,
-/// a device or a pipe there is refused by the recorder as unwritable (src/transport/recorder.rs).
-/// Checked before anything is opened.
-pub fn check_record_path(config: &Config) -> Result<(), RecordRefused> {
-    let Some(record) = &config.record else {
-        return Ok(());
-    };
-    let Ok(there) = std::fs::symlink_metadata(record) else {
-        // Nothing there yet: the recorder creates it.
-        return Ok(());
-    };
-    let input = match &config.source {
-        CardSource::Replay(path) => Some(("--replay", path)),
-        CardSource::Virtual(path) => Some(("--virtual-card", path)),
-        CardSource::Reader(_) => None,
-    };
-    if let Some((flag, input)) = input {
-        // Through the link too: `--record` naming a link to the input is the input.
-        if same_file(record, input) {
-            return Err(RecordRefused::SameAsInput { flag });
-        }
-    }
-    if there.file_type().is_symlink() {
-        return Err(RecordRefused::Link);
-    }
-    Ok(())
-}
-
-/// Whether two paths name one file: the same device and inode (hard links, links, `./x` and
-/// `x` alike); elsewhere than Unix, the same canonical path.
-fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        match (std::fs::metadata(a), std::fs::metadata(b)) {
-            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
-            _ => false,
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-            (Ok(a), Ok(b)) => a == b,
-            _ => false,
-        }
-    }
-}
-
-impl RecordRefused {
-    /// The message in `lang`.
-    pub fn text(&self, lang: Lang) -> String {
-        match (self, lang) {
-            (RecordRefused::NoCard { command }, Lang::En) => format!(
-                "--record: `{command}` sends nothing to a card, so there is nothing to record"
-            ),
-            (RecordRefused::NoCard { command }, Lang::Ja) => format!(
-                "--record: `{command}` はカードに何も送らないため、記録するものがありません"
-            ),
-            (RecordRefused::NoCardPresent, Lang::En) => "--record: no reader holds a card, so \
-                `readers` would send nothing to record; put the card on the reader and run it again"
-                .to_string(),
-            (RecordRefused::NoCardPresent, Lang::Ja) => "--record: カードのあるリーダーがないため、\
-                `readers` は何も送らず、記録するものがありません。カードを置いてからもう一度実行してください"
-                .to_string(),
-            (RecordRefused::SeveralCards { count }, Lang::En) => format!(
-                "--record: {count} readers hold a card and a trace records one; take the other \
-                 cards away, or record `jpki --record FILE --reader NAME doctor`, which probes one"
-            ),
-            (RecordRefused::SeveralCards { count }, Lang::Ja) => format!(
-                "--record: カードのあるリーダーが {count} 台ありますが、トレースには 1 枚分しか記録できません。\
-                 ほかのカードを外すか、`jpki --record ファイル --reader 名前 doctor` で 1 枚を記録してください"
-            ),
-            (RecordRefused::SameAsInput { flag }, Lang::En) => format!(
-                "--record: that file is the one {flag} reads in this run; recording would replace \
-                 it. Record to another path"
-            ),
-            (RecordRefused::SameAsInput { flag }, Lang::Ja) => format!(
-                "--record: そのファイルはこの実行で {flag} が読むファイルです。記録すると置き換わってしまうため、別のパスを指定してください"
-            ),
-            (RecordRefused::Link, Lang::En) => "--record: the path is a symbolic link, and jpki \
-                never writes a trace through one; name the file itself or a new path"
-                .to_string(),
-            (RecordRefused::Link, Lang::Ja) => "--record: そのパスはシンボリックリンクです。jpki はリンクを通してトレースを書きません。\
-                ファイルそのものか、新しいパスを指定してください"
-                .to_string(),
-
-        }
-    }
-}
-
-impl std::fmt::Display for RecordRefused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.text(Lang::En))
-    }
-}
-
-impl std::error::Error for RecordRefused {}
 
 #[cfg(test)]
 mod tests {

@@ -9,7 +9,6 @@
 //! trace is still written), and `main` then ends the process by the same signal.
 
 use std::io::Read;
-use thiserror::Error;
 use zeroize::Zeroizing;
 
 /// The most stdin may hold: two PINs of at most 16 characters need far less. One hidden entry
@@ -25,26 +24,15 @@ pub enum StdinLayout {
     CurrentThenNew,
 }
 
-impl StdinLayout {
-    fn description(self) -> &'static str {
-        match self {
-            StdinLayout::Pin => "exactly one line: the PIN",
-            StdinLayout::CurrentThenNew => "exactly two lines: the current PIN, then the new PIN",
-        }
-    }
-}
-
-/// Why the typed PINs could not be read. Never holds a PIN.
-#[derive(Debug, Error)]
+/// Why the typed PINs could not be read. Never holds a PIN. Its words, English (`Display`) and
+/// Japanese, are in `words::failure`.
+#[derive(Debug)]
 pub enum PinEntryError {
     /// No terminal to prompt on.
-    #[error("cannot ask for the PIN on a terminal ({0}); pipe it with --stdin instead")]
     NoTerminal(String),
     /// stdin could not be read.
-    #[error("cannot read the PINs from stdin: {0}")]
     Stdin(String),
     /// stdin does not hold the lines --stdin expects.
-    #[error("--stdin expects {} (found {found} line(s))", .layout.description())]
     StdinLines {
         /// What was expected.
         layout: StdinLayout,
@@ -52,35 +40,23 @@ pub enum PinEntryError {
         found: usize,
     },
     /// stdin is longer than its PINs could be.
-    #[error("--stdin expects short lines, but stdin holds more than {STDIN_LIMIT} bytes")]
     StdinTooLong,
     /// A hidden entry is longer than any PIN could be.
     // The prompt that finds this out is Unix's; rpassword's elsewhere does not.
     #[cfg_attr(not(unix), allow(dead_code))]
-    #[error("the entry is longer than {STDIN_LIMIT} bytes, far more than any PIN")]
     EntryTooLong,
     /// The two entries of the new PIN differ.
-    #[error("the two entries of the new PIN differ")]
     Mismatch,
     /// A signal (Ctrl-C, SIGTERM, SIGHUP) ended a hidden prompt; the terminal was restored.
     /// Every prompt comes before the first PIN-bearing command, so no PIN was sent.
     #[cfg_attr(not(unix), allow(dead_code))]
-    #[error("interrupted by {} at the PIN prompt; no PIN was sent to the card", signal_name(*.signal))]
     Interrupted {
         /// The signal's number.
         signal: i32,
     },
 }
 
-/// A signal's usual name, for messages.
-pub fn signal_name(signal: i32) -> String {
-    match signal {
-        1 => "SIGHUP".to_string(),
-        2 => "SIGINT (Ctrl-C)".to_string(),
-        15 => "SIGTERM".to_string(),
-        other => format!("signal {other}"),
-    }
-}
+impl std::error::Error for PinEntryError {}
 
 /// Asks the holder for one hidden entry, showing the prompt; what was typed is wiped when the
 /// result is dropped.

@@ -2,11 +2,14 @@
 
 use super::config::{CardSource, Config};
 use super::exit::Exit;
-use super::messages::error_text;
-use super::open::{probe, RecordRefused};
+use super::failure::error_text;
+use super::lang::Lang;
+use super::open::probe;
 use super::output;
+use super::record;
 use super::render::{printable, printable_lines, table};
-use super::text::{card_kind_text, Lang};
+use super::words::readers as words;
+use super::words::status::card_kind_text;
 use jpki::apdu::secret::spaced_hex;
 use jpki::card::token::CardKind;
 use jpki::card::CardError;
@@ -45,11 +48,7 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
     if config.record.is_some() {
         // Each present card is probed; a trace holds one card's exchange, and an empty one
         // would claim a recording that never happened.
-        match readers.iter().filter(|r| r.card_present).count() {
-            1 => {}
-            0 => return Err(RecordRefused::NoCardPresent.into()),
-            count => return Err(RecordRefused::SeveralCards { count }.into()),
-        }
+        record::check_cards_to_probe(readers.iter().filter(|r| r.card_present).count())?;
     }
     let kinds: Vec<Option<anyhow::Result<CardKind>>> = readers
         .iter()
@@ -60,10 +59,7 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
         if !path.exists() {
             output::note(format!(
                 "{} {}\n",
-                config.lang.pick(
-                    "カードに接続できなかったため、トレースは書いていません:",
-                    "the card could not be reached, so no trace was written:",
-                ),
+                words::no_trace_written(config.lang),
                 printable(&path.display().to_string())
             ));
         }
@@ -104,10 +100,7 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
     }
     let lang = config.lang;
     if readers.is_empty() {
-        output::print(format!(
-            "{}\n",
-            lang.pick("カードリーダーが見つかりません。", "No readers found.")
-        ))?;
+        output::print(format!("{}\n", words::no_readers_found(lang)))?;
         return Ok(Exit::Success);
     }
     let rows: Vec<Vec<String>> = readers
@@ -116,13 +109,11 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
         .enumerate()
         .map(|(index, (r, kind))| {
             let card = match (&r.atr, r.card_present) {
-                (Some(atr), true) => format!(
-                    "{}  ATR {}",
-                    lang.pick("カードあり", "card present"),
-                    spaced_hex(atr)
-                ),
-                (None, true) => lang.pick("カードあり", "card present").to_string(),
-                (_, false) => lang.pick("カードなし", "no card").to_string(),
+                (Some(atr), true) => {
+                    format!("{}  ATR {}", words::card_present(lang), spaced_hex(atr))
+                }
+                (None, true) => words::card_present(lang).to_string(),
+                (_, false) => words::no_card(lang).to_string(),
             };
             let kind = match kind {
                 Some(Ok(kind)) => card_kind_text(kind, lang),
@@ -140,15 +131,10 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
 /// so; a card lost or an unreadable answer is reported as what it was.
 fn probe_failed(why: &anyhow::Error, lang: Lang) -> String {
     match why.downcast_ref::<CardError>() {
-        Some(CardError::NotMyNumberCard { .. }) => lang
-            .pick(
-                "種類不明 (公的個人認証APを選択できません)",
-                "unknown kind (no JPKI application answered)",
-            )
-            .to_string(),
+        Some(CardError::NotMyNumberCard { .. }) => words::unknown_kind(lang).to_string(),
         _ => format!(
             "{}: {}",
-            lang.pick("読み取れません", "not read"),
+            words::not_read(lang),
             printable(&error_text(why, lang))
         ),
     }

@@ -8,9 +8,11 @@ use super::exit::Exit;
 use super::open::with_card;
 use super::output;
 use super::render::{printable, table};
-use super::text::{
-    card_kind_text, certificate_lines, guidance_heading, guidance_lines, key_counters_text,
-    pin_label, state_word, unreadable_detail,
+use super::words::guidance::{guidance_heading, guidance_lines};
+use super::words::pin_label;
+use super::words::status::{
+    card_heading, card_kind_text, certificate_lines, key_counters_text, reader_heading, state_word,
+    table_headings, unreadable_detail,
 };
 use jpki::card::certificate::ExpiryState;
 use jpki::card::certificate::{date_text, CertificateProblem, Expiry};
@@ -173,15 +175,11 @@ fn to_text(
     config: &Config,
 ) -> String {
     let lang = config.lang;
-    let mut out = format!(
-        "{}: {}\n",
-        lang.pick("カードリーダー", "Reader"),
-        printable(reader)
-    );
+    let mut out = format!("{}: {}\n", reader_heading(lang), printable(reader));
     if let Some(checks) = checks {
         out.push_str(&format!(
             "{}: {}\n",
-            lang.pick("カードの種類", "Card"),
+            card_heading(lang),
             card_kind_text(&checks.kind, lang)
         ));
         for line in certificate_lines(&checks.certificate, lang) {
@@ -189,11 +187,7 @@ fn to_text(
             out.push('\n');
         }
     }
-    let mut rows = vec![vec![
-        lang.pick("暗証番号", "PIN").to_string(),
-        lang.pick("残り回数", "tries left").to_string(),
-        lang.pick("状態", "state").to_string(),
-    ]];
+    let mut rows = vec![table_headings(lang).map(String::from).to_vec()];
     for status in statuses {
         let tries = match status.counter.tries_left() {
             Some(n) => format!("{n}/{}", status.kind.max_tries()),

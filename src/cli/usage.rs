@@ -3,9 +3,10 @@
 //! never an argument that looks like a PIN (`jpki change-pin auth 1234` must not print 1234
 //! back: it may be a real PIN, now in the shell's history and on the screen once more).
 
+use super::exit::Exit;
+use super::lang::Lang;
 use super::output;
 use super::render::printable;
-use super::text::Lang;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 
 /// What is shown in place of an argument that looks like a PIN.
@@ -233,15 +234,15 @@ pub fn exit(error: clap::Error, argv: &[String], locale: Lang) -> ! {
     {
         let mut object = output::json_object(command(argv));
         object["error"] = serde_json::json!({
-            "code": super::Exit::Usage.id(),
-            "exit": super::Exit::Usage as u8,
+            "code": Exit::Usage.id(),
+            "exit": Exit::Usage as u8,
             "message": detail(&error, lang),
             "hint": null,
         });
         let _ = output::print(output::json_line(&object));
     }
     output::note(&text);
-    std::process::exit(super::Exit::Usage as i32)
+    std::process::exit(Exit::Usage as i32)
 }
 
 #[cfg(test)]

@@ -6,21 +6,24 @@
 //! sent once per key reference, never again.
 
 use super::advice::{add_guidance, advice_after, advice_text};
-use super::change_pin::{abandon, failure_id, keys_json, KeyWords};
 use super::config::{Config, PinInput};
-use super::exit::error_json;
 use super::exit::Exit;
+use super::lang::Lang;
 use super::open::open;
 use super::output;
-use super::pin_entry::{self, Ask, StdinLayout, Terminal};
-use super::text::{
-    counter_line, key_verified_text, not_verified_text, pin_label, verified_text, verify_prompt,
-    Lang,
+use super::pin_entry::{self, Ask, StdinLayout};
+use super::pin_outcome::{
+    abandon, end_run, failure_id, keys_json, open_and_read_counters, refuse_unless_experimental,
+    with_pin_entry, KeyWords,
 };
+use super::words::pin_commands::{
+    counter_line, key_verified_text, not_verified_text, verified_text, verify_prompt,
+};
+use super::words::pin_label;
 use jpki::card::guidance::PinGuidance;
 use jpki::card::{
-    precheck_verify, read_pin_statuses, verify_pin, CardError, KeyOutcome, KeyResult,
-    NeedsExperimental, Pin, PinCommand, PinKind, PinStatus, VerifyReport,
+    precheck_verify, verify_pin, CardError, KeyOutcome, KeyResult, Pin, PinCommand, PinKind,
+    PinStatus, VerifyReport,
 };
 use jpki::transport::Reader;
 use serde_json::{json, Value};
@@ -33,31 +36,8 @@ pub fn run(
     allow_last_try: bool,
     experimental: bool,
 ) -> anyhow::Result<Exit> {
-    refuse_unless_experimental(kind, experimental)?;
-    match input {
-        PinInput::Stdin => run_with(config, kind, None, allow_last_try),
-        PinInput::Prompt => {
-            // No terminal to ask on is found out before the card is touched.
-            let mut terminal = Terminal::open()?;
-            run_with(
-                config,
-                kind,
-                Some(&mut |prompt| terminal.ask(prompt)),
-                allow_last_try,
-            )
-        }
-    }
-}
-
-/// An experimental PIN is checked only when the holder asked with `--experimental`.
-fn refuse_unless_experimental(kind: PinKind, experimental: bool) -> Result<(), NeedsExperimental> {
-    if kind.is_experimental() && !experimental {
-        return Err(NeedsExperimental {
-            kind,
-            command: PinCommand::Verify,
-        });
-    }
-    Ok(())
+    refuse_unless_experimental(&[kind], PinCommand::Verify, experimental)?;
+    with_pin_entry(input, |ask| run_with(config, kind, ask, allow_last_try))
 }
 
 /// Check the PIN, asking on the terminal through `ask`, or reading stdin without it.
@@ -79,13 +59,7 @@ fn run_with(
             finish_and_report(config, reader, report, &[])
         }
         Some(ask) => {
-            let mut reader = open(config)?;
-            // The counters above the prompt, and a refusal before asking for a PIN the guard
-            // would refuse. No PIN is sent here; the guard runs again inside the transaction.
-            let statuses = match read_pin_statuses(reader.as_mut()) {
-                Ok(statuses) => statuses,
-                Err(error) => return abandon(reader, error.into()),
-            };
+            let (mut reader, statuses) = open_and_read_counters(config)?;
             if let Some(status) = statuses.iter().find(|s| s.kind == kind) {
                 output::note(format!("{}\n", counter_line(status, config.lang)));
             }
@@ -121,27 +95,9 @@ fn finish_and_report(
     let finished = reader.finish();
     let keys: &[KeyOutcome] = &report.keys;
     let advice = advice_after(&[(report.kind, keys)], report.error.as_ref(), before)[0];
-    let mut json = to_json(&reader_name, &report, advice.as_ref());
+    let json = to_json(&reader_name, &report, advice.as_ref());
     let text = to_text(&report, advice.as_ref(), lang);
-    // The card's error wins; a trace that could not be finished is the failure otherwise.
-    let failure = match report.error.take() {
-        Some(error) => Some(anyhow::Error::from(error)),
-        None => finished.err().map(anyhow::Error::from),
-    };
-    json["error"] = failure
-        .as_ref()
-        .map_or(Value::Null, |e| error_json(e, lang));
-    // The exit code tells what the card said; a failed print must not hide it.
-    if config.json {
-        output::print_report(&output::json_line(&json), || text.clone(), lang == Lang::Ja);
-        output::note_json_printed();
-    } else {
-        output::print_report(&text, || text.clone(), lang == Lang::Ja);
-    }
-    match failure {
-        Some(error) => Err(error),
-        None => Ok(Exit::Success),
-    }
+    end_run(config, finished, report.error.take(), json, text)
 }
 
 /// The JSON word for the result.
@@ -223,28 +179,10 @@ fn to_text(report: &VerifyReport, advice: Option<&PinGuidance>, lang: Lang) -> S
 
 #[cfg(test)]
 mod tests {
-    use super::super::config::{Action, CardSource};
-    use super::super::exit::exit_code_of;
+    use super::super::config::replaying;
+    use super::super::failure::classify;
     use super::super::pin_entry::PinEntryError;
     use super::*;
-    use std::path::PathBuf;
-
-    fn replaying(trace: &str) -> Config {
-        Config {
-            source: CardSource::Replay(
-                PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                    .join("apdu-traces")
-                    .join(trace),
-            ),
-            record: None,
-            lang: Lang::En,
-            json: false,
-            action: Action::Readers,
-            wait: None,
-            today: jpki::card::certificate::today_in_japan(),
-            colour: false,
-        }
-    }
 
     /// Run interactively with `answers` typed at the prompt; the exit code and the prompts.
     fn interactive(trace: &str, kind: PinKind, answers: &[&str]) -> (Exit, Vec<String>) {
@@ -260,7 +198,7 @@ mod tests {
         let result = run_with(&replaying(trace), kind, Some(&mut ask), false);
         let code = match result {
             Ok(code) => code,
-            Err(error) => exit_code_of(&error),
+            Err(error) => classify(&error).exit(),
         };
         (code, asked)
     }

@@ -54,7 +54,7 @@ fn status_in_process_never_sends_a_pin_and_stops_when_the_card_is_gone() {
 
 use jpki::apdu::secret;
 use jpki::card::{
-    change_pins, precheck, precheck_verify, read_card_report, read_pin_statuses, verify_pin,
+    change_pins, precheck_change, precheck_verify, read_card_report, read_pin_statuses, verify_pin,
     Application, ChangeTargets, KeyReference, Pin, PinChange, PinKind,
 };
 use jpki::transport::{Layer, Layered, Transaction};
@@ -359,7 +359,7 @@ pub(super) const STATUS_APDUS: usize = 14;
 /// Interactive change-pin, in process, through the card-layer seam src/cli/change_pin.rs uses
 /// between its prompts (no terminal): the counters read in one transaction
 /// (`read_pin_statuses`), the guard applied to them before the holder is asked anything
-/// (`precheck`), then `change_pins` in a second transaction; the fault at every APDU of both,
+/// (`precheck_change`), then `change_pins` in a second transaction; the fault at every APDU of both,
 /// through [`pin_grid`]. A run that stops before the prompt (the counters unreadable, or the
 /// guard refusing) sends no PIN.
 #[test]
@@ -378,7 +378,7 @@ fn interactive_change_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
                     }
                 }
             };
-            if let Some(refused) = precheck(&targets, &statuses, allow) {
+            if let Some(refused) = precheck_change(&targets, &statuses, allow) {
                 return Ran {
                     shown: shown_by(&refused, refused.error.as_ref()),
                     stopped_before_the_prompt: true,

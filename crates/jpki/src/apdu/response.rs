@@ -1,6 +1,6 @@
 //! A card's answer: data, then the status word.
 
-use super::StatusWord;
+use super::status_word::StatusWord;
 use thiserror::Error;
 
 /// A response APDU, split into its data and its status word.

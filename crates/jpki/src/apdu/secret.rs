@@ -15,7 +15,7 @@ pub const INS_CHANGE_KEY: u8 = 0x32;
 ///
 /// Any VERIFY, CHANGE REFERENCE DATA or CHANGE KEY with a data field counts, whatever its CLA
 /// and P1/P2: a redaction that is too eager costs nothing, one that is too narrow leaks a PIN.
-pub fn secret_data(command: &[u8]) -> Option<Range<usize>> {
+pub fn pin_range(command: &[u8]) -> Option<Range<usize>> {
     let ins = *command.get(1)?;
     if ![INS_VERIFY, INS_CHANGE_REFERENCE_DATA, INS_CHANGE_KEY].contains(&ins) {
         return None;
@@ -27,14 +27,14 @@ pub fn secret_data(command: &[u8]) -> Option<Range<usize>> {
     Some(5..command.len())
 }
 
-/// Whether the command carries a PIN (see [`secret_data`]).
+/// Whether the command carries a PIN (see [`pin_range`]).
 pub fn carries_pin(command: &[u8]) -> bool {
-    secret_data(command).is_some()
+    pin_range(command).is_some()
 }
 
 /// The command as spaced hex with every PIN byte shown as `??`, for traces, logs and errors.
 pub fn redacted_hex(command: &[u8]) -> String {
-    let secret = secret_data(command).unwrap_or(0..0);
+    let secret = pin_range(command).unwrap_or(0..0);
     command
         .iter()
         .enumerate()
@@ -90,7 +90,7 @@ mod tests {
             redacted_hex(&[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x1B]),
             "00 A4 02 0C 02 00 1B"
         );
-        assert_eq!(secret_data(&[]), None);
-        assert_eq!(secret_data(&[0x00]), None);
+        assert_eq!(pin_range(&[]), None);
+        assert_eq!(pin_range(&[0x00]), None);
     }
 }

@@ -1,6 +1,7 @@
 //! The auth certificate (利用者証明用電子証明書, EF 00 0A): read without a PIN, for its expiry.
 
-use super::{send_reported, CardError};
+use super::error::CardError;
+use super::exchange::{answer_to, CardAnswer};
 use crate::apdu::{Command, Response, StatusWord};
 use crate::transport::Transaction;
 use time::{Date, UtcOffset};
@@ -184,10 +185,10 @@ fn ask(
     card: &mut dyn Transaction,
     command: &Command,
 ) -> Result<Result<Response, CertificateProblem>, CardError> {
-    Ok(match send_reported(card, command)? {
-        Ok(answer) if answer.sw == StatusWord::Success => Ok(answer),
-        Ok(answer) => Err(CertificateProblem::Refused(answer.sw)),
-        Err(_) => Err(CertificateProblem::Malformed),
+    Ok(match answer_to(card, command)? {
+        CardAnswer::Response(answer) if answer.sw == StatusWord::Success => Ok(answer),
+        CardAnswer::Response(answer) => Err(CertificateProblem::Refused(answer.sw)),
+        CardAnswer::NoStatusWord(_) => Err(CertificateProblem::Malformed),
     })
 }
 

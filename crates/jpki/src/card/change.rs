@@ -6,28 +6,31 @@
 //! data (the guard), VERIFY with the current PIN, CHANGE REFERENCE DATA. The juki PIN has two key
 //! references, each changed with CHANGE KEY.
 
+use super::application::Application;
+use super::counter::PinStatus;
+use super::error::CardError;
 use super::guarded::{self, lowest_tries, Job, KeyOutcome, KeyResult, Ledger, Then};
-use super::{
-    Application, CardError, KeyReference, Pin, PinFormat, PinFormatError, PinKind, PinStatus,
-};
+use super::key_reference::KeyReference;
+use super::pin::{Pin, PinFormat, PinFormatError, PinKind};
 use crate::transport::Reader;
 use std::fmt;
 use thiserror::Error;
 
-/// Which typed value a format error is about.
+/// One of the two PINs a holder types for a change: the one the card holds now, or the one to
+/// set. Names which of them a format error is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Entry {
+pub enum TypedPin {
     /// The PIN the card holds now.
     Current,
     /// The PIN to set.
     New,
 }
 
-impl fmt::Display for Entry {
+impl fmt::Display for TypedPin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Entry::Current => "current PIN",
-            Entry::New => "new PIN",
+            TypedPin::Current => "current PIN",
+            TypedPin::New => "new PIN",
         })
     }
 }
@@ -46,10 +49,10 @@ pub enum ChangeInputError {
     #[error("the sign password (6-16 letters and digits) cannot be changed together with 4-digit PINs; change it in a run of its own")]
     MixedFormats,
     /// A typed value does not fit the PIN's format.
-    #[error("the {entry} is not valid: {problem}")]
+    #[error("the {typed} is not valid: {problem}")]
     Format {
-        /// Which value.
-        entry: Entry,
+        /// Which of the two PINs.
+        typed: TypedPin,
         /// What is wrong with it.
         problem: PinFormatError,
     },
@@ -109,11 +112,11 @@ impl PinChange {
             .map(|&kind| {
                 let current =
                     Pin::new(kind, current).map_err(|problem| ChangeInputError::Format {
-                        entry: Entry::Current,
+                        typed: TypedPin::Current,
                         problem,
                     })?;
                 let new = Pin::new(kind, new).map_err(|problem| ChangeInputError::Format {
-                    entry: Entry::New,
+                    typed: TypedPin::New,
                     problem,
                 })?;
                 if current.expose() == new.expose() {
@@ -280,7 +283,7 @@ pub fn change_pins(
 /// so a PIN the guard would refuse is refused before it is typed. Every key reference of every
 /// target is checked, so nothing changes when any of them would be refused. The guard runs
 /// again inside the transaction.
-pub fn precheck(
+pub fn precheck_change(
     targets: &ChangeTargets,
     statuses: &[PinStatus],
     allow_last_try: bool,
@@ -858,7 +861,7 @@ mod tests {
             status(PinKind::Kenhojo, 0x6983),
         ];
         let targets = ChangeTargets::new(&[PinKind::Juki, PinKind::Auth]).unwrap();
-        let report = precheck(&targets, &statuses, false).unwrap();
+        let report = precheck_change(&targets, &statuses, false).unwrap();
         assert!(matches!(
             report.error,
             Some(CardError::LastTryRefused {
@@ -877,10 +880,10 @@ mod tests {
                 (Outcome::NotChanged, Some(1))
             ]
         );
-        assert!(precheck(&targets, &statuses, true).is_none());
+        assert!(precheck_change(&targets, &statuses, true).is_none());
         let kenhojo = ChangeTargets::new(&[PinKind::Kenhojo]).unwrap();
         assert!(matches!(
-            precheck(&kenhojo, &statuses, true).unwrap().error,
+            precheck_change(&kenhojo, &statuses, true).unwrap().error,
             Some(CardError::PinLocked { .. })
         ));
         // One juki key reference locked refuses juki, whatever the other says.
@@ -888,7 +891,7 @@ mod tests {
         juki.keys[1].counter = RetryCounter::Blocked(StatusWord::TriesLeft(0));
         let juki_only = ChangeTargets::new(&[PinKind::Juki]).unwrap();
         assert!(matches!(
-            precheck(&juki_only, &[juki], true).unwrap().error,
+            precheck_change(&juki_only, &[juki], true).unwrap().error,
             Some(CardError::PinLocked { .. })
         ));
     }
@@ -1190,14 +1193,14 @@ mod tests {
         assert!(matches!(
             PinChange::new(&juki, "482", "6391").unwrap_err(),
             ChangeInputError::Format {
-                entry: Entry::Current,
+                typed: TypedPin::Current,
                 ..
             }
         ));
         assert!(matches!(
             PinChange::new(&juki, "4827", "63x1").unwrap_err(),
             ChangeInputError::Format {
-                entry: Entry::New,
+                typed: TypedPin::New,
                 ..
             }
         ));

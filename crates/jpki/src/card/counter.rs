@@ -1,6 +1,7 @@
 //! What a PIN's retry counter says, and the state a holder cares about.
 
-use super::{KeyReference, PinKind};
+use super::key_reference::KeyReference;
+use super::pin::PinKind;
 use crate::apdu::StatusWord;
 
 /// The card's answer about one PIN's counter, kept close to what the card said.

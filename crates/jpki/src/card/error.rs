@@ -1,6 +1,8 @@
 //! What can go wrong in the card layer.
 
-use super::{Application, ChangeCommand, PinKind};
+use super::application::Application;
+use super::key_reference::ChangeCommand;
+use super::pin::PinKind;
 use crate::apdu::{ResponseError, StatusWord};
 use crate::transport::TransportError;
 use thiserror::Error;
@@ -26,8 +28,8 @@ pub enum CardError {
         /// What is wrong with the answer.
         source: ResponseError,
     },
-    /// The current PIN was wrong (63 Cx); the card counted the try.
-    #[error("the current {kind} PIN is wrong; {}", tries_phrase(*.tries_left))]
+    /// The PIN sent was wrong (63 Cx); the card counted the try.
+    #[error("the {kind} PIN is wrong; {}", tries_phrase(*.tries_left))]
     WrongPin {
         /// Which PIN.
         kind: PinKind,
@@ -46,7 +48,7 @@ pub enum CardError {
         pin_sent: bool,
     },
     /// One try is left and the user did not allow spending it.
-    #[error("the {kind} PIN has only one try left, and a wrong entry would lock it; nothing was sent (use --allow-last-try if you are sure of the current PIN)")]
+    #[error("the {kind} PIN has only one try left, and a wrong entry would lock it; nothing was sent (use --allow-last-try if you are sure of the PIN)")]
     LastTryRefused {
         /// Which PIN.
         kind: PinKind,

@@ -2,7 +2,7 @@
 //! asks for them explicitly (`--experimental`): today, anything that sends the juki PIN
 //! (docs/protocol.md, "The juki PIN has two key references").
 
-use super::PinKind;
+use super::pin::PinKind;
 use std::fmt;
 use thiserror::Error;
 

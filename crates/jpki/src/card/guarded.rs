@@ -9,10 +9,12 @@
 //!    selected last, VERIFY with the current PIN (sent once, never again), then, for a change,
 //!    the key reference's change command. The first failure stops the run.
 
-use super::{
-    send, Application, CardError, ChangeCommand, KeyReference, Pin, PinKind, PinStatus,
-    RetryCounter,
-};
+use super::application::Application;
+use super::counter::{PinStatus, RetryCounter};
+use super::error::CardError;
+use super::exchange::send;
+use super::key_reference::{ChangeCommand, KeyReference};
+use super::pin::{Pin, PinKind};
 use crate::apdu::{Command, StatusWord};
 use crate::transport::{Reader, Transaction, TransportError};
 
@@ -122,7 +124,7 @@ pub(crate) fn run(reader: &mut dyn Reader, jobs: &[Job], allow_last_try: bool) -
     let Ledger {
         pins, stopped_at, ..
     } = &mut ledger;
-    let ran = super::in_transaction(reader, |card| {
+    let ran = super::exchange::in_transaction(reader, |card| {
         let mut files = PinFiles {
             card,
             selected: None,

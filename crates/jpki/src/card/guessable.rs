@@ -1,6 +1,6 @@
 //! Advice, not a rule: 4-digit PINs that a finder of the card would try first.
 
-use super::{Pin, PinFormat};
+use super::pin::{Pin, PinFormat};
 
 /// Why a 4-digit PIN is easy to guess.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,7 +6,8 @@
 //! issues no certificate), so a locked sign or auth PIN goes to the city office, which renews the
 //! certificate as well.
 
-use super::{PinKind, PinState, PinStatus, RetryCounter};
+use super::counter::{PinState, PinStatus, RetryCounter};
+use super::pin::PinKind;
 use crate::apdu::StatusWord;
 
 /// Where a locked PIN is reset.

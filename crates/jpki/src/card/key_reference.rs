@@ -2,7 +2,8 @@
 //! held in more than one: the juki PIN sits in both the 住基 AP and the 共通 AP
 //! (docs/protocol.md, "The juki PIN has two key references").
 
-use super::{Application, PinKind};
+use super::application::Application;
+use super::pin::PinKind;
 
 /// One PIN file in one application: what the card counts tries on. The juki PIN has two.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -8,6 +8,7 @@ pub mod certificate;
 mod change;
 mod counter;
 mod error;
+mod exchange;
 mod experimental;
 mod guarded;
 mod guessable;
@@ -20,8 +21,8 @@ mod verify;
 
 pub use application::Application;
 pub use change::{
-    change_pins, precheck, ChangeInputError, ChangeReport, ChangeTargets, Entry, Outcome,
-    PinChange, PinOutcome,
+    change_pins, precheck_change, ChangeInputError, ChangeReport, ChangeTargets, Outcome,
+    PinChange, PinOutcome, TypedPin,
 };
 pub use counter::{KeyCounter, PinState, PinStatus, RetryCounter};
 pub use error::CardError;
@@ -32,39 +33,3 @@ pub use key_reference::{ChangeCommand, KeyReference};
 pub use pin::{Pin, PinFormat, PinFormatError, PinKind};
 pub use status::{probe_card_kind, read_card_report, read_pin_statuses, CardReport};
 pub use verify::{precheck_verify, verify_pin, VerifyReport};
-
-use crate::apdu::{Command, Response, ResponseError};
-use crate::transport::{Reader, Transaction};
-
-/// Send one command and parse the answer.
-pub(crate) fn send(card: &mut dyn Transaction, command: &Command) -> Result<Response, CardError> {
-    let answer = card.transmit(&command.to_bytes())?;
-    Response::parse(&answer).map_err(|source| CardError::MalformedAnswer {
-        command: format!("{command:?}"),
-        source,
-    })
-}
-
-/// Send one command for a read whose failure is reported rather than fatal (the token, the
-/// certificate): a lost card is still an error, but an answer without a status word comes back
-/// as the inner error, for the caller to report like a refusal.
-pub(crate) fn send_reported(
-    card: &mut dyn Transaction,
-    command: &Command,
-) -> Result<Result<Response, ResponseError>, CardError> {
-    let answer = card.transmit(&command.to_bytes())?;
-    Ok(Response::parse(&answer))
-}
-
-/// Run `operation` inside one transaction of `reader` and return its result.
-pub(crate) fn in_transaction<R>(
-    reader: &mut dyn Reader,
-    operation: impl FnOnce(&mut dyn Transaction) -> Result<R, CardError>,
-) -> Result<R, CardError> {
-    let mut card = reader.transaction()?;
-    let result = operation(card.as_mut());
-    // Once the operation ran, the card's answers decide: failing to end the transaction
-    // afterwards (a card lifted right after a successful CHANGE) changes nothing the card said.
-    let _ = card.end();
-    result
-}

@@ -2,13 +2,15 @@
 //! references: sign, auth, juki twice, kenhojo), and plain `status`'s extra reads (the token and
 //! the auth certificate) before it.
 
+use super::application::Application;
 use super::certificate::{not_after_of, read_auth_certificate, CertificateProblem};
+use super::counter::{KeyCounter, PinStatus, RetryCounter};
+use super::error::CardError;
+use super::exchange::{answer_to, in_transaction, send};
+use super::key_reference::KeyReference;
+use super::pin::PinKind;
 use super::token::{read_card_kind, CardKind};
-use super::{
-    in_transaction, send, send_reported, Application, CardError, KeyCounter, KeyReference, PinKind,
-    PinStatus, RetryCounter,
-};
-use crate::apdu::{Command, Response, ResponseError, StatusWord};
+use crate::apdu::{Command, StatusWord};
 use crate::transport::{Reader, Transaction};
 use time::Date;
 
@@ -92,7 +94,7 @@ fn read_all(
                     after_jpki_selected(card)?;
                     Ok(sw)
                 } else {
-                    status_word(send_reported(card, &select)?)
+                    answer_to(card, &select)?.status_word()
                 };
                 current = Some((key.application, selected));
                 selected
@@ -122,23 +124,16 @@ pub(crate) fn read_counter(
     card: &mut dyn Transaction,
     key: KeyReference,
 ) -> Result<RetryCounter, CardError> {
-    match status_word(send_reported(card, &Command::select_file(key.ef()))?) {
+    match answer_to(card, &Command::select_file(key.ef()))?.status_word() {
         Ok(StatusWord::Success) => {}
         Ok(StatusWord::FileNotFound) => return Ok(RetryCounter::Absent),
         Ok(other) => return Ok(RetryCounter::Unreadable(other)),
         Err(length) => return Ok(RetryCounter::NoStatusWord(length)),
     }
     Ok(
-        match status_word(send_reported(card, &Command::read_retry_counter())?) {
+        match answer_to(card, &Command::read_retry_counter())?.status_word() {
             Ok(answer) => RetryCounter::from_probe_of(key.kind, answer),
             Err(length) => RetryCounter::NoStatusWord(length),
         },
     )
-}
-
-/// An answer's status word, or the length of an answer too short to hold one.
-fn status_word(answer: Result<Response, ResponseError>) -> Result<StatusWord, usize> {
-    answer
-        .map(|a| a.sw)
-        .map_err(|ResponseError::TooShort(length)| length)
 }

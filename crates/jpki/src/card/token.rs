@@ -1,6 +1,7 @@
 //! The JPKI token EF (00 06): what is answering as the JPKI application.
 
-use super::{send_reported, CardError};
+use super::error::CardError;
+use super::exchange::{answer_to, CardAnswer};
 use crate::apdu::{Command, StatusWord};
 use crate::transport::Transaction;
 
@@ -72,13 +73,14 @@ impl CardKind {
 /// With the JPKI AP selected: SELECT EF 00 06 and READ BINARY its 32 bytes (two APDUs). Only a
 /// lost card is an error: whatever the card answers is a kind, `Unreadable` included.
 pub fn read_card_kind(card: &mut dyn Transaction) -> Result<CardKind, CardError> {
-    let Ok(selected) = send_reported(card, &Command::select_file(TOKEN_EF))? else {
+    let CardAnswer::Response(selected) = answer_to(card, &Command::select_file(TOKEN_EF))? else {
         return Ok(CardKind::Unreadable(None));
     };
     if selected.sw != StatusWord::Success {
         return Ok(CardKind::Unreadable(Some(selected.sw)));
     }
-    let Ok(answer) = send_reported(card, &Command::read_binary(0, TOKEN_LENGTH))? else {
+    let CardAnswer::Response(answer) = answer_to(card, &Command::read_binary(0, TOKEN_LENGTH))?
+    else {
         return Ok(CardKind::Unreadable(None));
     };
     Ok(match answer.sw {

@@ -5,8 +5,11 @@
 //! gets all of them back. The juki PIN is checked in both its key references, stopping at the
 //! first that refuses it.
 
+use super::counter::PinStatus;
+use super::error::CardError;
 use super::guarded::{self, lowest_tries, Job, KeyOutcome, Ledger, Then};
-use super::{CardError, KeyReference, Pin, PinKind, PinStatus};
+use super::key_reference::KeyReference;
+use super::pin::{Pin, PinKind};
 use crate::transport::Reader;
 
 /// The result of checking one PIN.

@@ -2,7 +2,8 @@
 //! 6C xx (send again with the Le the card asks for). A command that carries a PIN is never sent
 //! twice: a 6C xx to it is handed up unchanged.
 
-use super::{Layer, Transaction, TransportError};
+use super::error::TransportError;
+use super::reader::{Layer, Transaction};
 use crate::apdu::secret;
 
 /// How many GET RESPONSE rounds one command may take before the card is deemed broken.
@@ -14,7 +15,7 @@ const MAX_GET_RESPONSE_ROUNDS: usize = 256;
 const MAX_COMPLETED_DATA: usize = 65_536;
 
 /// A layer that completes T=0 answers, so the layers above see whole responses.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct ResponseCompletion;
 
 fn status(answer: &[u8]) -> Option<(u8, u8)> {
@@ -44,7 +45,7 @@ fn complete(card: &mut dyn Transaction, command: &[u8]) -> Result<Vec<u8>, Trans
         status(&answer),
         answer.len(),
         command.len(),
-        secret::secret_data(command),
+        secret::pin_range(command),
     ) {
         let mut again = command[..4].to_vec();
         again.push(le);

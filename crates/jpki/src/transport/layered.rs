@@ -1,6 +1,7 @@
 //! A reader with a layer over it: every transaction it opens passes through the layer.
 
-use super::{Layer, Reader, Transaction, TransportError};
+use super::error::TransportError;
+use super::reader::{Layer, Reader, Transaction};
 
 /// A reader whose every transaction passes through a layer. Layers stack by nesting:
 /// `Layered::new(Layered::new(reader, recorder), completion)` completes T=0 answers above the

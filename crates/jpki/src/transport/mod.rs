@@ -16,6 +16,7 @@ mod escape;
 mod layered;
 pub mod pcsc;
 pub mod pcsc_library;
+mod reader;
 mod recorder;
 mod replay;
 pub mod trace;
@@ -24,55 +25,6 @@ pub use completion::ResponseCompletion;
 pub use error::TransportError;
 pub use escape::{escaped, is_unprintable};
 pub use layered::Layered;
+pub use reader::{Layer, Reader, Transaction};
 pub use recorder::Recorder;
 pub use replay::Replay;
-
-/// Where a card is reached: a PC/SC reader, a replayed trace, a simulated card. Only a
-/// transaction it opens can talk to the card.
-pub trait Reader {
-    /// The reader's name, as shown to the user.
-    fn name(&self) -> &str;
-
-    /// The card's answer to reset, when known.
-    fn atr(&self) -> Option<Vec<u8>> {
-        None
-    }
-
-    /// Begin a transaction: no other program sends commands to the card until it ends.
-    fn transaction(&mut self) -> Result<Box<dyn Transaction + '_>, TransportError>;
-
-    /// The run is over: a replay checks it was used up, a recorder writes its trace.
-    fn finish(&mut self) -> Result<(), TransportError> {
-        Ok(())
-    }
-}
-
-/// The card inside a transaction: the only way to send it a command.
-pub trait Transaction {
-    /// Send one command APDU; return the card's whole answer (data, then SW1 SW2).
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError>;
-
-    /// End the transaction, reporting a failure to end it. Dropping a transaction also ends it,
-    /// the same way, without the report.
-    fn end(self: Box<Self>) -> Result<(), TransportError> {
-        Ok(())
-    }
-}
-
-/// Something laid over every transaction of a reader: it sees each command on its way to the
-/// card and each answer on its way back.
-pub trait Layer {
-    /// Send `command` through `card`, the transaction below, and return what to hand up.
-    fn transmit(
-        &mut self,
-        card: &mut dyn Transaction,
-        command: &[u8],
-    ) -> Result<Vec<u8>, TransportError>;
-
-    /// Called once when the run is over, with the reader below (the recorder writes its trace
-    /// here). Nothing by default.
-    fn finish(&mut self, reader: &dyn Reader) -> Result<(), TransportError> {
-        let _ = reader;
-        Ok(())
-    }
-}

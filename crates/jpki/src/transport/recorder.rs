@@ -5,8 +5,9 @@
 //! for, and then renamed onto that path: a file already there is replaced, never written into,
 //! so no symbolic link or hard link at the path ever carries the trace into another file.
 
+use super::error::TransportError;
+use super::reader::{Layer, Reader, Transaction};
 use super::trace::{Answer, CommandPattern, Exchange, Source, Trace, TraceError};
-use super::{Layer, Reader, Transaction, TransportError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

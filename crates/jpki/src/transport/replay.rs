@@ -1,7 +1,8 @@
 //! The mock reader: answers each command from a recorded trace, and insists the commands match.
 
+use super::error::TransportError;
+use super::reader::{Reader, Transaction};
 use super::trace::{Answer, CommandPattern, Trace, TraceError};
-use super::{Reader, Transaction, TransportError};
 
 /// How many bytes of a command an error shows: a SELECT by AID (15 bytes) whole, and never more
 /// than a line of a terminal, however long the command.

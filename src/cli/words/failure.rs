@@ -1,28 +1,39 @@
-//! The main line of an error message, in the holder's language.
+//! The words of a failure: an error's main line in Japanese, built from the error's fields, and
+//! what to do about it in both languages.
 //!
-//! The library's errors display in English: that is its API, and the English CLI prints them as
-//! they are. A Japanese holder gets each class they can meet in Japanese instead, built from the
-//! error's fields. No error type holds a PIN, so no message can show one. Trace and virtual-card
-//! state errors are for developers: a short Japanese line, then the English detail.
+//! The library's errors display in English: that is its API, and the English command line prints
+//! them as they are. A Japanese holder gets each class they can meet in Japanese instead. No
+//! error type holds a PIN, so no message can show one. Trace and virtual-card state errors are
+//! for developers: a short Japanese line, then the English detail.
 
-use super::pin_entry::{PinEntryError, StdinLayout, STDIN_LIMIT};
-use super::render::printable;
-use super::text::{pin_name, Lang};
+use super::super::exit::Exit;
+use super::super::lang::Lang;
+use super::super::pin_entry::{PinEntryError, StdinLayout, STDIN_LIMIT};
+use super::super::record::RecordRefused;
+use super::super::render::printable;
+use super::pin_name;
 use jpki::apdu::ResponseError;
 use jpki::card::{
-    Application, CardError, ChangeCommand, ChangeInputError, Entry, NeedsExperimental, PinCommand,
-    PinFormatError, PinKind,
+    Application, CardError, ChangeCommand, ChangeInputError, NeedsExperimental, PinCommand,
+    PinFormatError, PinKind, TypedPin,
 };
 use jpki::transport::trace::TraceError;
 use jpki::transport::TransportError;
 use jpki_vcard::StateError;
+use std::fmt;
 
-/// What went wrong, as the first line (or lines) after "jpki: error:".
-pub fn error_text(error: &anyhow::Error, lang: Lang) -> String {
-    match lang {
-        Lang::En => format!("{error:#}"),
-        Lang::Ja => japanese(error),
-    }
+/// What starts every error line.
+pub fn error_prefix(lang: Lang) -> &'static str {
+    lang.pick("jpki: エラー", "jpki: error")
+}
+
+/// What to do when the PC/SC service is not running: `doctor`'s fix, and the hint after the
+/// error of any other command.
+pub fn start_pcsc_service(lang: Lang) -> &'static str {
+    lang.pick(
+        "PC/SC サービスを起動してください (Debian/Ubuntu: sudo apt-get install pcscd && sudo systemctl start pcscd.socket、Windows: Smart Card サービス)",
+        "start the PC/SC service (Debian/Ubuntu: sudo apt-get install pcscd && sudo systemctl start pcscd.socket; Windows: the Smart Card service)",
+    )
 }
 
 /// A transport failure alone, as `doctor` shows it in its detail column.
@@ -33,38 +44,84 @@ pub fn transport_text(error: &TransportError, lang: Lang) -> String {
     }
 }
 
-/// The first error in the chain that jpki knows decides the words, as it decides the exit code.
-fn japanese(error: &anyhow::Error) -> String {
-    for cause in error.chain() {
-        if let Some(e) = cause.downcast_ref::<super::open::RecordRefused>() {
-            return e.text(Lang::Ja);
+/// An error jpki does not know (an unexpected failure), in Japanese: said so, with the English
+/// detail.
+pub fn unexpected_ja(error: &anyhow::Error) -> String {
+    untranslated(&format!("{error:#}"))
+}
+
+/// What to do about a failure with this exit code, when there is something to say. `checking`:
+/// the run only checked a PIN (`verify-pin`), so no PIN can have changed. A locked PIN has no
+/// hint here: the report of `change-pin` and `verify-pin` gives the advice `status` gives, in
+/// the same words.
+pub fn hint(exit: Exit, checking: bool, lang: Lang) -> Option<String> {
+    let hint = match exit {
+        Exit::ServiceUnavailable => {
+            return Some(format!(
+                "{}{}",
+                start_pcsc_service(lang),
+                lang.pick("。", ".")
+            ))
         }
-        if let Some(e) = cause.downcast_ref::<CardError>() {
-            return card_ja(e);
-        }
-        if let Some(e) = cause.downcast_ref::<TransportError>() {
-            return transport_ja(e);
-        }
-        if let Some(e) = cause.downcast_ref::<ChangeInputError>() {
-            return change_input_ja(e);
-        }
-        if let Some(e) = cause.downcast_ref::<PinFormatError>() {
-            return pin_format_ja(e);
-        }
-        if let Some(e) = cause.downcast_ref::<PinEntryError>() {
-            return pin_entry_ja(e);
-        }
-        if let Some(e) = cause.downcast_ref::<NeedsExperimental>() {
-            return experimental_ja(e);
-        }
-        if let Some(e) = cause.downcast_ref::<TraceError>() {
-            return trace_ja(e);
-        }
-        if let Some(e) = cause.downcast_ref::<StateError>() {
-            return state_ja(e);
-        }
-    }
-    format!("予期しないエラーが発生しました。詳細 (英語):\n{error:#}")
+        Exit::NoReaders => Some(lang.pick(
+            "カードリーダーを接続してください。接続済みなら `jpki readers` で確認できます。",
+            "connect a card reader; `jpki readers` lists the readers PC/SC sees.",
+        )),
+        Exit::ReaderChoice => Some(lang.pick(
+            "`jpki readers` の一覧から --reader で名前か番号を指定してください。",
+            "pick one from `jpki readers` with --reader NAME|INDEX.",
+        )),
+        Exit::NoCard => Some(lang.pick(
+            "カードをリーダーに置いてからもう一度実行してください。",
+            "put the card on the reader and run the command again.",
+        )),
+        Exit::NotMyNumberCard => Some(lang.pick(
+            "リーダーにあるのはマイナンバーカードではないようです。",
+            "the card in the reader does not look like a My Number card.",
+        )),
+        Exit::CardRemoved => Some(lang.pick(
+            "カードを動かさずに置いたまま、もう一度実行してください。",
+            "keep the card still on the reader and run the command again.",
+        )),
+        Exit::InvalidPin => Some(lang.pick(
+            "暗証番号はカードに送信していません。",
+            "no PIN was sent to the card.",
+        )),
+        Exit::WrongPin => Some(lang.pick(
+            "暗証番号を確かめてから実行してください。残り回数は `jpki status` で確認できます。",
+            "make sure of the PIN before trying again; `jpki status` shows the tries left.",
+        )),
+        Exit::LastTryRefused => Some(lang.pick(
+            "残り1回です。次に間違えるとロックされます。暗証番号に確信がある場合に限り --allow-last-try を付けて実行してください。",
+            "one try is left and a wrong entry locks the PIN; only if you are sure of the PIN, run again with --allow-last-try.",
+        )),
+        Exit::OutcomeUnknown if checking => Some(lang.pick(
+            "試行回数が数えられたかもしれません。`jpki status` で残り回数を確認してください（回数は減りません）。",
+            "the try may have been counted. `jpki status` shows the counters without spending a try.",
+        )),
+        Exit::OutcomeUnknown => Some(lang.pick(
+            "`jpki status` で残り回数を確認してください（回数は減りません）。",
+            "the try may have been counted, and the PIN may or may not have changed. `jpki status` shows the counters without spending a try.",
+        )),
+        Exit::PinNotIssued => Some(lang.pick(
+            "このカードにはその暗証番号がありません。`jpki status` で確認できます。",
+            "this card does not carry that PIN; `jpki status` lists the ones it has.",
+        )),
+        Exit::ExperimentalRefused => Some(lang.pick(
+            "暗証番号はカードに送信していません。",
+            "no PIN was sent to the card.",
+        )),
+        Exit::PartlyChanged => Some(lang.pick(
+            "`change-pin juki` をそのまま再実行しないでください。新しい暗証番号になった側では現在の暗証番号は誤りとなり、間違えるたびに試行回数が減ります。`jpki status` で両方の残り回数を確認できます（回数は減りません）。市区町村の窓口で、1つの暗証番号に設定し直せます（カードと本人確認書類をお持ちください）。",
+            "do not run `change-pin juki` again as it is: the current PIN is now wrong for the key reference that took the new one, and each wrong entry costs a try there. `jpki status` shows both counters without spending a try. The city office can set the juki PIN to one value again (bring the card and an identity document).",
+        )),
+        Exit::WaitTimedOut => Some(lang.pick(
+            "カードをリーダーに置いてから、もう一度実行してください (--wait=秒数 で待ち時間を延ばせます)。",
+            "present the card and run the command again (--wait=SECONDS waits longer).",
+        )),
+        _ => None,
+    };
+    hint.map(String::from)
 }
 
 /// An error of a kind this version of the command has no Japanese words for (the library's
@@ -78,7 +135,8 @@ fn named(kind: PinKind) -> String {
     format!("{} ({})", pin_name(kind, Lang::Ja), kind.id())
 }
 
-fn card_ja(error: &CardError) -> String {
+/// A card-layer failure in Japanese.
+pub fn card_ja(error: &CardError) -> String {
     match error {
         CardError::Transport(e) => transport_ja(e),
         CardError::NotMyNumberCard { sw } => format!(
@@ -96,7 +154,7 @@ fn card_ja(error: &CardError) -> String {
                 1 => "残りは1回で、次に間違えるとロックされます".to_string(),
                 n => format!("残りは{n}回です"),
             };
-            format!("現在の{}が違います。{left}", named(*kind))
+            format!("{}が違います。{left}", named(*kind))
         }
         CardError::PinLocked {
             kind,
@@ -208,7 +266,8 @@ fn labels_ja(applications: &[Application]) -> String {
         .join("・")
 }
 
-fn experimental_ja(error: &NeedsExperimental) -> String {
+/// The refusal of an experimental PIN without `--experimental`, in Japanese.
+pub fn experimental_ja(error: &NeedsExperimental) -> String {
     let what = match error.command {
         PinCommand::Change => "の変更",
         PinCommand::Verify => "の確認",
@@ -236,7 +295,8 @@ fn readers_ja(names: &[String]) -> String {
     }
 }
 
-fn transport_ja(error: &TransportError) -> String {
+/// A reader failure in Japanese.
+pub fn transport_ja(error: &TransportError) -> String {
     match error {
         // PC/SC's own words are English sentences and add nothing to "not running".
         TransportError::ServiceUnavailable(_) => "PC/SC サービスが動いていません".to_string(),
@@ -275,7 +335,8 @@ fn transport_ja(error: &TransportError) -> String {
     }
 }
 
-fn trace_ja(error: &TraceError) -> String {
+/// A trace file's failure: a Japanese line, then the English detail.
+pub fn trace_ja(error: &TraceError) -> String {
     let what = match error {
         TraceError::Unwritable { .. } => "トレースファイルに書き込めません",
         TraceError::Diverged { .. }
@@ -286,11 +347,13 @@ fn trace_ja(error: &TraceError) -> String {
     format!("{what} (開発者向けの詳細、英語):\n{error}")
 }
 
-fn state_ja(error: &StateError) -> String {
+/// The virtual card's state file's failure: a Japanese line, then the English detail.
+pub fn state_ja(error: &StateError) -> String {
     format!("仮想カードの状態ファイルを使えません (開発者向けの詳細、英語):\n{error}")
 }
 
-fn pin_format_ja(error: &PinFormatError) -> String {
+/// A PIN typed in a form the card would refuse, in Japanese.
+pub fn pin_format_ja(error: &PinFormatError) -> String {
     let sign = pin_name(PinKind::Sign, Lang::Ja);
     match error {
         PinFormatError::NotFourDigits { kind } => {
@@ -309,7 +372,8 @@ fn pin_format_ja(error: &PinFormatError) -> String {
     }
 }
 
-fn change_input_ja(error: &ChangeInputError) -> String {
+/// PINs named or typed that make no sense for a change, in Japanese.
+pub fn change_input_ja(error: &ChangeInputError) -> String {
     match error {
         ChangeInputError::NoPins => {
             "変更する暗証番号を指定してください: sign、auth、juki、kenhojo のいずれか".to_string()
@@ -321,10 +385,10 @@ fn change_input_ja(error: &ChangeInputError) -> String {
             "{} (英数字6〜16文字) は4桁の暗証番号と一緒には変更できません。別々に実行してください",
             pin_name(PinKind::Sign, Lang::Ja)
         ),
-        ChangeInputError::Format { entry, problem } => {
-            let which = match entry {
-                Entry::Current => "現在の暗証番号",
-                Entry::New => "新しい暗証番号",
+        ChangeInputError::Format { typed, problem } => {
+            let which = match typed {
+                TypedPin::Current => "現在の暗証番号",
+                TypedPin::New => "新しい暗証番号",
             };
             format!(
                 "入力された{which}が正しい形式ではありません: {}",
@@ -336,7 +400,8 @@ fn change_input_ja(error: &ChangeInputError) -> String {
     }
 }
 
-fn pin_entry_ja(error: &PinEntryError) -> String {
+/// PINs that could not be taken from the holder, in Japanese.
+pub fn pin_entry_ja(error: &PinEntryError) -> String {
     match error {
         PinEntryError::NoTerminal(detail) => format!(
             "端末で暗証番号を尋ねられません。--stdin を付けてパイプで渡してください。OS の詳細 (英語):\n{detail}"
@@ -363,210 +428,101 @@ fn pin_entry_ja(error: &PinEntryError) -> String {
         ),
         PinEntryError::Interrupted { signal } => format!(
             "暗証番号の入力中に {} で中断しました。暗証番号はカードに送信していません",
-            super::pin_entry::signal_name(*signal)
+            signal_name(*signal)
         ),
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use jpki::apdu::StatusWord;
-
-    /// Japanese text, with no run of three space-separated English words.
-    fn assert_japanese(text: &str) {
-        assert!(
-            text.chars().any(|c| ('\u{3040}'..='\u{30ff}').contains(&c)),
-            "not Japanese: {text}"
-        );
-        let mut run = 0;
-        for token in text.split(' ') {
-            let word = token.trim_end_matches([',', '.', ';', ':']);
-            let english = word.len() >= 2
-                && word.chars().all(|c| c.is_ascii_alphabetic())
-                && word.chars().any(|c| c.is_ascii_lowercase());
-            run = if english { run + 1 } else { 0 };
-            assert!(run < 3, "English sentence in: {text}");
-        }
+/// `--record` refused, in `lang`.
+pub fn record_refused(error: &RecordRefused, lang: Lang) -> String {
+    match (error, lang) {
+        (RecordRefused::NoCard { command }, Lang::En) => format!(
+            "--record: `{command}` sends nothing to a card, so there is nothing to record"
+        ),
+        (RecordRefused::NoCard { command }, Lang::Ja) => format!(
+            "--record: `{command}` はカードに何も送らないため、記録するものがありません"
+        ),
+        (RecordRefused::NoCardPresent, Lang::En) => "--record: no reader holds a card, so \
+            `readers` would send nothing to record; put the card on the reader and run it again"
+            .to_string(),
+        (RecordRefused::NoCardPresent, Lang::Ja) => "--record: カードのあるリーダーがないため、\
+            `readers` は何も送らず、記録するものがありません。カードを置いてからもう一度実行してください"
+            .to_string(),
+        (RecordRefused::SeveralCards { count }, Lang::En) => format!(
+            "--record: {count} readers hold a card and a trace records one; take the other \
+             cards away, or record `jpki --record FILE --reader NAME doctor`, which probes one"
+        ),
+        (RecordRefused::SeveralCards { count }, Lang::Ja) => format!(
+            "--record: カードのあるリーダーが {count} 台ありますが、トレースには 1 枚分しか記録できません。\
+             ほかのカードを外すか、`jpki --record ファイル --reader 名前 doctor` で 1 枚を記録してください"
+        ),
+        (RecordRefused::SameAsInput { flag }, Lang::En) => format!(
+            "--record: that file is the one {flag} reads in this run; recording would replace \
+             it. Record to another path"
+        ),
+        (RecordRefused::SameAsInput { flag }, Lang::Ja) => format!(
+            "--record: そのファイルはこの実行で {flag} が読むファイルです。記録すると置き換わってしまうため、別のパスを指定してください"
+        ),
+        (RecordRefused::Link, Lang::En) => "--record: the path is a symbolic link, and jpki \
+            never writes a trace through one; name the file itself or a new path"
+            .to_string(),
+        (RecordRefused::Link, Lang::Ja) => "--record: そのパスはシンボリックリンクです。jpki はリンクを通してトレースを書きません。\
+            ファイルそのものか、新しいパスを指定してください"
+            .to_string(),
     }
+}
 
-    fn ja(error: impl Into<anyhow::Error>) -> String {
-        error_text(&error.into(), Lang::Ja)
+impl fmt::Display for RecordRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&record_refused(self, Lang::En))
     }
+}
 
-    #[test]
-    fn every_card_error_a_holder_meets_reads_in_japanese() {
-        let sw = StatusWord::from(0x6A82);
-        let errors = [
-            CardError::NotMyNumberCard { sw },
-            CardError::WrongPin {
-                kind: PinKind::Auth,
-                tries_left: 2,
-            },
-            CardError::WrongPin {
-                kind: PinKind::Sign,
-                tries_left: 0,
-            },
-            CardError::PinLocked {
-                kind: PinKind::Juki,
-                sw,
-                pin_sent: false,
-            },
-            CardError::PinLocked {
-                kind: PinKind::Auth,
-                sw: StatusWord::AuthenticationBlocked,
-                pin_sent: true,
-            },
-            CardError::LastTryRefused {
-                kind: PinKind::Kenhojo,
-            },
-            CardError::PinNotIssued {
-                kind: PinKind::Juki,
-            },
-            CardError::OutcomeUnknown {
-                kind: PinKind::Auth,
-                cause: TransportError::CardRemoved,
-                changing: true,
-            },
-            CardError::OutcomeUnknown {
-                kind: PinKind::Auth,
-                cause: TransportError::CardRemoved,
-                changing: false,
-            },
-            CardError::ChangeRejected {
-                kind: PinKind::Auth,
-                command: ChangeCommand::ReferenceData,
-                sw,
-            },
-            CardError::PartlyChanged {
-                kind: PinKind::Juki,
-                changed: vec![Application::Juki],
-                unchanged: vec![Application::Common],
-                unknown: Vec::new(),
-                source: Box::new(CardError::ChangeRejected {
-                    kind: PinKind::Juki,
-                    command: ChangeCommand::Key,
-                    sw: StatusWord::InstructionNotSupported,
-                }),
-            },
-            CardError::UnexpectedAnswer {
-                kind: PinKind::Auth,
-                command: "VERIFY",
-                sw,
-            },
-            CardError::MalformedAnswer {
-                command: "00 20 00 80".to_string(),
-                source: ResponseError::TooShort(1),
-            },
-        ];
-        for error in errors {
-            assert_japanese(&ja(error));
-        }
+/// A signal's usual name, for messages.
+pub fn signal_name(signal: i32) -> String {
+    match signal {
+        1 => "SIGHUP".to_string(),
+        2 => "SIGINT (Ctrl-C)".to_string(),
+        15 => "SIGTERM".to_string(),
+        other => format!("signal {other}"),
     }
+}
 
-    #[test]
-    fn every_transport_error_a_holder_meets_reads_in_japanese() {
-        let readers = vec!["A 00".to_string(), "B 01".to_string()];
-        let errors = [
-            TransportError::ServiceUnavailable(
-                "The Smart card resource manager is not running.".to_string(),
+/// What the lines on stdin must hold, as the English message says it.
+fn stdin_layout_en(layout: StdinLayout) -> &'static str {
+    match layout {
+        StdinLayout::Pin => "exactly one line: the PIN",
+        StdinLayout::CurrentThenNew => "exactly two lines: the current PIN, then the new PIN",
+    }
+}
+
+impl fmt::Display for PinEntryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PinEntryError::NoTerminal(detail) => write!(
+                f,
+                "cannot ask for the PIN on a terminal ({detail}); pipe it with --stdin instead"
             ),
-            TransportError::NoReaders,
-            TransportError::NoCard {
-                reader: "A 00".to_string(),
-            },
-            TransportError::ReaderNotFound {
-                wanted: "C".to_string(),
-                available: readers.clone(),
-            },
-            TransportError::AmbiguousReader {
-                wanted: "0".to_string(),
-                matches: readers.clone(),
-            },
-            TransportError::SeveralCards { readers },
-            TransportError::CardRemoved,
-            TransportError::CardReset,
-            TransportError::WaitTimedOut { seconds: 30 },
-            TransportError::Reader("Card protocol mismatch.".to_string()),
-        ];
-        for error in errors {
-            assert_japanese(ja(error).lines().next().unwrap());
+            PinEntryError::Stdin(detail) => write!(f, "cannot read the PINs from stdin: {detail}"),
+            PinEntryError::StdinLines { layout, found } => write!(
+                f,
+                "--stdin expects {} (found {found} line(s))",
+                stdin_layout_en(*layout)
+            ),
+            PinEntryError::StdinTooLong => write!(
+                f,
+                "--stdin expects short lines, but stdin holds more than {STDIN_LIMIT} bytes"
+            ),
+            PinEntryError::EntryTooLong => write!(
+                f,
+                "the entry is longer than {STDIN_LIMIT} bytes, far more than any PIN"
+            ),
+            PinEntryError::Mismatch => f.write_str("the two entries of the new PIN differ"),
+            PinEntryError::Interrupted { signal } => write!(
+                f,
+                "interrupted by {} at the PIN prompt; no PIN was sent to the card",
+                signal_name(*signal)
+            ),
         }
-    }
-
-    #[test]
-    fn every_input_error_reads_in_japanese() {
-        let formats = [
-            PinFormatError::NotFourDigits {
-                kind: PinKind::Auth,
-            },
-            PinFormatError::PasswordLength { length: 5 },
-            PinFormatError::PasswordCharacters,
-            PinFormatError::PasswordMix,
-        ];
-        for problem in formats {
-            assert_japanese(&ja(problem));
-            assert_japanese(&ja(ChangeInputError::Format {
-                entry: Entry::New,
-                problem,
-            }));
-        }
-        for error in [
-            ChangeInputError::NoPins,
-            ChangeInputError::Repeated(PinKind::Juki),
-            ChangeInputError::MixedFormats,
-            ChangeInputError::Unchanged,
-        ] {
-            assert_japanese(&ja(error));
-        }
-        for error in [
-            PinEntryError::NoTerminal("not a terminal".to_string()),
-            PinEntryError::Stdin("broken pipe".to_string()),
-            PinEntryError::StdinLines {
-                layout: StdinLayout::CurrentThenNew,
-                found: 3,
-            },
-            PinEntryError::StdinLines {
-                layout: StdinLayout::Pin,
-                found: 2,
-            },
-            PinEntryError::StdinTooLong,
-            PinEntryError::EntryTooLong,
-            PinEntryError::Mismatch,
-            PinEntryError::Interrupted { signal: 2 },
-        ] {
-            // The OS's own words stay as they are, on a line of their own.
-            let text = ja(error);
-            assert_japanese(text.lines().next().unwrap());
-        }
-    }
-
-    #[test]
-    fn the_experimental_refusal_reads_in_japanese() {
-        for command in [PinCommand::Change, PinCommand::Verify] {
-            let text = ja(NeedsExperimental {
-                kind: PinKind::Juki,
-                command,
-            });
-            assert_japanese(&text);
-            assert!(text.contains("--experimental"), "{text}");
-        }
-    }
-
-    #[test]
-    fn english_stays_the_library_text() {
-        let error = CardError::WrongPin {
-            kind: PinKind::Auth,
-            tries_left: 2,
-        };
-        let expected = error.to_string();
-        assert_eq!(error_text(&error.into(), Lang::En), expected);
-    }
-
-    #[test]
-    fn an_unknown_error_says_so_in_japanese_before_the_detail() {
-        let text = ja(anyhow::anyhow!("cannot write to stdout"));
-        assert!(text.starts_with("予期しないエラー"), "{text}");
-        assert!(text.ends_with("cannot write to stdout"), "{text}");
     }
 }

@@ -1,0 +1,323 @@
+//! Real readers through PC/SC (pcsc-lite on Linux, WinSCard on Windows, CryptoTokenKit on macOS):
+//! the connection to a card and its transaction, which leave the card as they found it unless a
+//! PIN was sent. Listing readers and choosing one, waiting for a card, and what a PC/SC error
+//! means are modules of their own.
+
+mod error;
+mod readers;
+mod wait;
+
+pub use readers::{choose_reader, list_readers, ReaderInfo};
+pub use wait::{card_ready, wait_for_card};
+
+use super::error::TransportError;
+use super::reader::{Reader, Transaction};
+use crate::apdu::secret;
+use error::from_pcsc;
+use readers::context;
+use std::ffi::CString;
+
+/// How jpki lets go of the card, at the end of a PC/SC transaction and when it disconnects:
+/// leave it as it is unless a PIN was sent since the card was last reset. A reset logs out every
+/// program sharing the card (their next command gets SCARD_W_RESET_CARD), so it is kept for the
+/// one case where it protects the holder: after a VERIFY or a change, so that no other program
+/// can use the state the PIN unlocked once jpki lets go.
+pub fn disposition(pin_sent: bool) -> pcsc::Disposition {
+    if pin_sent {
+        pcsc::Disposition::ResetCard
+    } else {
+        pcsc::Disposition::LeaveCard
+    }
+}
+
+/// Whether a PIN has crossed to the card since it was last reset: the input of [`disposition`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PinSent(bool);
+
+impl PinSent {
+    /// Nothing sent yet: a card just connected to is taken as it is found.
+    pub(crate) fn new() -> PinSent {
+        PinSent(false)
+    }
+
+    /// Note a command on its way to the card.
+    pub(crate) fn note(&mut self, command: &[u8]) {
+        self.0 |= secret::carries_pin(command);
+    }
+
+    /// Whether a PIN has crossed since the last reset.
+    pub(crate) fn get(self) -> bool {
+        self.0
+    }
+
+    /// The card was reset (a transaction ended with a reset): what the PIN unlocked is gone.
+    pub(crate) fn card_was_reset(&mut self) {
+        self.0 = false;
+    }
+}
+
+/// What a transaction reports about its own end. When a command inside it already failed at
+/// the reader, the end failing too (the card or the transaction is gone) adds nothing: the
+/// command's failure, which came first, says what happened to it.
+fn end_of_transaction(
+    command_failed: bool,
+    ended: Result<(), TransportError>,
+) -> Result<(), TransportError> {
+    match ended {
+        Err(_) if command_failed => Ok(()),
+        ended => ended,
+    }
+}
+
+/// A card in a real reader, connected in shared mode.
+///
+/// Dropping it disconnects with [`disposition`]: the card is left alone unless a PIN was sent
+/// since its last reset. When a panic unwinds through it, the card is reset whatever was sent,
+/// since nothing then says what state the card was left in.
+pub struct PcscReader {
+    // Field order matters: the card is released before its context. `None` only while dropping.
+    card: Option<pcsc::Card>,
+    _context: pcsc::Context,
+    name: String,
+    atr: Option<Vec<u8>>,
+    pin_sent: PinSent,
+}
+
+impl std::fmt::Debug for PcscReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PcscReader")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl PcscReader {
+    /// Connect to the reader `wanted` chooses (see [`choose_reader`]).
+    pub fn connect(wanted: Option<&str>) -> Result<PcscReader, TransportError> {
+        let name = choose_reader(&list_readers()?, wanted)?;
+        let context = context()?;
+        let cname = CString::new(name.clone()).map_err(|_| {
+            TransportError::Reader(format!("reader name {name:?} holds a NUL byte"))
+        })?;
+        let card = context
+            .connect(&cname, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
+            .map_err(|e| match e {
+                pcsc::Error::NoSmartcard | pcsc::Error::RemovedCard => TransportError::NoCard {
+                    reader: name.clone(),
+                },
+                other => from_pcsc(other),
+            })?;
+        let atr = atr_of(&card);
+        Ok(PcscReader {
+            card: Some(card),
+            _context: context,
+            name,
+            atr,
+            pin_sent: PinSent::new(),
+        })
+    }
+}
+
+impl Drop for PcscReader {
+    fn drop(&mut self) {
+        let Some(card) = self.card.take() else {
+            return;
+        };
+        let how = if std::thread::panicking() {
+            pcsc::Disposition::ResetCard
+        } else {
+            disposition(self.pin_sent.get())
+        };
+        // On failure pcsc hands the card back, and dropping it disconnects with a reset: the safe
+        // side, and nothing is left to tell the user at this point.
+        let _ = card.disconnect(how);
+    }
+}
+
+/// The card's ATR: SCARD_ATTR_ATR_STRING, or, from readers that do not answer that attribute
+/// (vsmartcard's vpcd answers "feature not supported"), SCardStatus on the same handle.
+fn atr_of(card: &pcsc::Card) -> Option<Vec<u8>> {
+    let attribute = card.get_attribute_owned(pcsc::Attribute::AtrString).ok();
+    let status = || card.status2_owned().ok().map(|s| s.atr().to_vec());
+    first_atr(attribute, status)
+}
+
+/// The first non-empty ATR of the attribute and (asked only when needed) SCardStatus.
+fn first_atr(
+    attribute: Option<Vec<u8>>,
+    status: impl FnOnce() -> Option<Vec<u8>>,
+) -> Option<Vec<u8>> {
+    attribute
+        .filter(|a| !a.is_empty())
+        .or_else(|| status().filter(|a| !a.is_empty()))
+}
+
+fn transmit_on(card: &pcsc::Card, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+    let mut buffer = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
+    let answer = card.transmit(command, &mut buffer).map_err(from_pcsc)?;
+    Ok(answer.to_vec())
+}
+
+impl Reader for PcscReader {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn atr(&self) -> Option<Vec<u8>> {
+        self.atr.clone()
+    }
+
+    fn transaction(&mut self) -> Result<Box<dyn Transaction + '_>, TransportError> {
+        let card = self
+            .card
+            .as_mut()
+            .ok_or_else(|| TransportError::Reader("the card was already released".to_string()))?;
+        let transaction = card.transaction().map_err(from_pcsc)?;
+        Ok(Box::new(PcscTransaction {
+            transaction: Some(transaction),
+            pin_sent: &mut self.pin_sent,
+            failed: false,
+        }))
+    }
+}
+
+/// A PC/SC transaction on the card. It ends with [`disposition`]: the card is left alone unless
+/// a PIN was sent since its last reset; when a panic unwinds through it, the card is reset
+/// whatever was sent.
+struct PcscTransaction<'a> {
+    /// `None` once ended.
+    transaction: Option<pcsc::Transaction<'a>>,
+    /// The reader's record, kept across its transactions: a reset that failed leaves it set.
+    pin_sent: &'a mut PinSent,
+    /// A command failed at the reader: its failure is the one to report, not the end's.
+    failed: bool,
+}
+
+impl PcscTransaction<'_> {
+    /// End the transaction (once), resetting the card when a PIN was sent.
+    fn end_now(&mut self) -> Result<(), TransportError> {
+        let Some(transaction) = self.transaction.take() else {
+            return Ok(());
+        };
+        let how = if std::thread::panicking() {
+            pcsc::Disposition::ResetCard
+        } else {
+            disposition(self.pin_sent.get())
+        };
+        let ended = transaction.end(how).map_err(|(_, e)| from_pcsc(e));
+        // A reset that went through undid what the PIN unlocked; a failed one did not, so the
+        // disconnect still resets.
+        if ended.is_ok() && how == pcsc::Disposition::ResetCard {
+            self.pin_sent.card_was_reset();
+        }
+        end_of_transaction(self.failed, ended)
+    }
+}
+
+impl Transaction for PcscTransaction<'_> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let Some(card) = self.transaction.as_deref() else {
+            return Err(TransportError::Reader(
+                "the transaction was already ended".to_string(),
+            ));
+        };
+        self.pin_sent.note(command);
+        let answer = transmit_on(card, command);
+        self.failed |= answer.is_err();
+        answer
+    }
+
+    fn end(mut self: Box<Self>) -> Result<(), TransportError> {
+        self.end_now()
+    }
+}
+
+impl Drop for PcscTransaction<'_> {
+    fn drop(&mut self) {
+        // Nothing is left to tell anyone here; `end` is where a failure is reported.
+        let _ = self.end_now();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_card_is_left_alone_unless_a_pin_was_sent() {
+        assert_eq!(disposition(false), pcsc::Disposition::LeaveCard);
+        assert_eq!(disposition(true), pcsc::Disposition::ResetCard);
+    }
+
+    /// The commands `status`, `readers` and `doctor` send: none carries a PIN.
+    const READS: [&[u8]; 5] = [
+        &[
+            0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00,
+            0x01,
+        ],
+        &[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x1B],
+        &[0x00, 0x20, 0x00, 0x80],
+        &[0x00, 0xB0, 0x00, 0x00, 0x20],
+        &[0x00, 0xB0, 0x00, 0x04, 0x00],
+    ];
+
+    #[test]
+    fn reads_and_counter_queries_leave_the_card_alone() {
+        let mut sent = PinSent::new();
+        for command in READS {
+            sent.note(command);
+        }
+        assert!(!sent.get());
+        assert_eq!(disposition(sent.get()), pcsc::Disposition::LeaveCard);
+    }
+
+    #[test]
+    fn a_verify_or_a_change_resets_the_card() {
+        // VERIFY, CHANGE REFERENCE DATA, and CHANGE KEY (the juki PIN's change command).
+        let pin_commands: [&[u8]; 3] = [
+            &[0x00, 0x20, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4'],
+            &[0x00, 0x24, 0x01, 0x80, 0x04, b'5', b'6', b'7', b'8'],
+            &[0x80, 0x32, 0x00, 0x80, 0x04, b'5', b'6', b'7', b'8'],
+        ];
+        for command in pin_commands {
+            let mut sent = PinSent::new();
+            sent.note(READS[0]);
+            sent.note(command);
+            // Reads after the PIN do not undo it.
+            sent.note(READS[2]);
+            assert!(sent.get(), "{command:02X?}");
+            assert_eq!(disposition(sent.get()), pcsc::Disposition::ResetCard);
+        }
+    }
+
+    #[test]
+    fn after_a_reset_only_a_new_pin_resets_again() {
+        let mut sent = PinSent::new();
+        sent.note(&[0x00, 0x20, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4']);
+        sent.card_was_reset();
+        sent.note(READS[1]);
+        assert_eq!(disposition(sent.get()), pcsc::Disposition::LeaveCard);
+        sent.note(&[0x00, 0x20, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4']);
+        assert_eq!(disposition(sent.get()), pcsc::Disposition::ResetCard);
+    }
+
+    #[test]
+    fn a_failed_end_of_transaction_is_reported_unless_a_command_failed_first() {
+        let ended = || Err(TransportError::Reader("not transacted".to_string()));
+        assert!(end_of_transaction(false, ended()).is_err());
+        assert!(end_of_transaction(true, ended()).is_ok());
+        assert!(end_of_transaction(false, Ok(())).is_ok());
+        assert!(end_of_transaction(true, Ok(())).is_ok());
+    }
+
+    #[test]
+    fn the_atr_comes_from_the_attribute_or_else_from_the_card_status() {
+        let atr = vec![0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14];
+        let unasked = || -> Option<Vec<u8>> { panic!("SCardStatus asked needlessly") };
+        assert_eq!(first_atr(Some(atr.clone()), unasked), Some(atr.clone()));
+        assert_eq!(first_atr(None, || Some(atr.clone())), Some(atr.clone()));
+        assert_eq!(first_atr(Some(Vec::new()), || Some(atr.clone())), Some(atr));
+        assert_eq!(first_atr(None, || Some(Vec::new())), None);
+        assert_eq!(first_atr(None, || None), None);
+    }
+}

@@ -1,0 +1,206 @@
+//! The readers PC/SC knows, and which of them to use: the choice is the holder's (a name, an
+//! index, or a part of a name) or, without one, the only reader holding a card. Never a guess.
+
+use super::error::from_pcsc;
+use crate::transport::error::TransportError;
+use std::time::Duration;
+
+/// A reader as PC/SC lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReaderInfo {
+    /// The reader's name.
+    pub name: String,
+    /// Whether a card sits in (or on) the reader.
+    pub card_present: bool,
+    /// The card's ATR, when a card is present.
+    pub atr: Option<Vec<u8>>,
+}
+
+/// A context of the PC/SC service, the handle every call to it goes through.
+pub(super) fn context() -> Result<pcsc::Context, TransportError> {
+    pcsc::Context::establish(pcsc::Scope::User).map_err(from_pcsc)
+}
+
+/// Every reader PC/SC knows, with whether a card is present.
+pub fn list_readers() -> Result<Vec<ReaderInfo>, TransportError> {
+    let ctx = context()?;
+    let names = match ctx.list_readers_owned() {
+        Ok(names) => names,
+        Err(pcsc::Error::NoReadersAvailable) => return Ok(Vec::new()),
+        Err(e) => return Err(from_pcsc(e)),
+    };
+    let mut states: Vec<pcsc::ReaderState> = names
+        .iter()
+        .map(|n| pcsc::ReaderState::new(n.clone(), pcsc::State::UNAWARE))
+        .collect();
+    if !states.is_empty() {
+        ctx.get_status_change(Duration::ZERO, &mut states)
+            .map_err(from_pcsc)?;
+    }
+    Ok(states
+        .iter()
+        .map(|s| {
+            let present = s.event_state().contains(pcsc::State::PRESENT);
+            ReaderInfo {
+                name: s.name().to_string_lossy().into_owned(),
+                card_present: present,
+                atr: (present && !s.atr().is_empty()).then(|| s.atr().to_vec()),
+            }
+        })
+        .collect())
+}
+
+/// Pick the reader to use: `wanted` is an exact name, the index `jpki readers` shows, or a
+/// case-insensitive part of one name. Without it, the only reader holding a card. Never guesses.
+pub fn choose_reader(
+    readers: &[ReaderInfo],
+    wanted: Option<&str>,
+) -> Result<String, TransportError> {
+    if readers.is_empty() {
+        return Err(TransportError::NoReaders);
+    }
+    let names = || readers.iter().map(|r| r.name.clone()).collect::<Vec<_>>();
+    let chosen = match wanted {
+        Some(wanted) => {
+            let exact = readers.iter().find(|r| r.name == wanted);
+            let by_index = wanted.parse::<usize>().ok().and_then(|i| readers.get(i));
+            match exact.or(by_index) {
+                Some(r) => r,
+                None => {
+                    let needle = wanted.to_lowercase();
+                    let matches: Vec<&ReaderInfo> = readers
+                        .iter()
+                        .filter(|r| r.name.to_lowercase().contains(&needle))
+                        .collect();
+                    match matches.as_slice() {
+                        [one] => *one,
+                        [] => {
+                            return Err(TransportError::ReaderNotFound {
+                                wanted: wanted.to_string(),
+                                available: names(),
+                            })
+                        }
+                        many => {
+                            return Err(TransportError::AmbiguousReader {
+                                wanted: wanted.to_string(),
+                                matches: many.iter().map(|r| r.name.clone()).collect(),
+                            })
+                        }
+                    }
+                }
+            }
+        }
+        None => {
+            let with_card: Vec<&ReaderInfo> = readers.iter().filter(|r| r.card_present).collect();
+            match with_card.as_slice() {
+                [one] => *one,
+                [] => {
+                    return Err(TransportError::NoCard {
+                        reader: match readers {
+                            [only] => only.name.clone(),
+                            _ => "any reader".to_string(),
+                        },
+                    })
+                }
+                many => {
+                    return Err(TransportError::SeveralCards {
+                        readers: many.iter().map(|r| r.name.clone()).collect(),
+                    })
+                }
+            }
+        }
+    };
+    if !chosen.card_present {
+        return Err(TransportError::NoCard {
+            reader: chosen.name.clone(),
+        });
+    }
+    Ok(chosen.name.clone())
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+
+    pub(in crate::transport::pcsc) fn reader(name: &str, card: bool) -> ReaderInfo {
+        ReaderInfo {
+            name: name.to_string(),
+            card_present: card,
+            atr: None,
+        }
+    }
+
+    pub(in crate::transport::pcsc) fn two() -> Vec<ReaderInfo> {
+        vec![
+            reader("SCM Microsystems SCR 3310 00 00", true),
+            reader("Sony FeliCa Port/PaSoRi 4.0 01 00", false),
+        ]
+    }
+
+    #[test]
+    fn without_a_choice_the_only_reader_with_a_card_is_used() {
+        assert_eq!(
+            choose_reader(&two(), None).unwrap(),
+            "SCM Microsystems SCR 3310 00 00"
+        );
+    }
+
+    #[test]
+    fn several_cards_are_refused_and_listed() {
+        let mut readers = two();
+        readers[1].card_present = true;
+        match choose_reader(&readers, None) {
+            Err(TransportError::SeveralCards { readers }) => assert_eq!(readers.len(), 2),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_reader_is_chosen_by_exact_name_index_or_unique_part() {
+        let mut readers = two();
+        readers[1].card_present = true;
+        assert_eq!(choose_reader(&readers, Some("1")).unwrap(), readers[1].name);
+        assert_eq!(
+            choose_reader(&readers, Some("pasori")).unwrap(),
+            readers[1].name
+        );
+        assert_eq!(
+            choose_reader(&readers, Some(&readers[0].name)).unwrap(),
+            readers[0].name
+        );
+    }
+
+    #[test]
+    fn unknown_ambiguous_and_empty_choices_are_errors() {
+        let readers = two();
+        assert!(matches!(
+            choose_reader(&readers, Some("acr122")),
+            Err(TransportError::ReaderNotFound { .. })
+        ));
+        assert!(matches!(
+            choose_reader(&readers, Some("0 0")),
+            Err(TransportError::AmbiguousReader { .. })
+        ));
+        assert!(matches!(
+            choose_reader(&readers, Some("7")),
+            Err(TransportError::ReaderNotFound { .. })
+        ));
+        assert!(matches!(
+            choose_reader(&[], None),
+            Err(TransportError::NoReaders)
+        ));
+    }
+
+    #[test]
+    fn a_chosen_reader_without_a_card_says_so() {
+        match choose_reader(&two(), Some("pasori")) {
+            Err(TransportError::NoCard { reader }) => assert!(reader.contains("PaSoRi")),
+            other => panic!("{other:?}"),
+        }
+        let empty = vec![reader("A", false), reader("B", false)];
+        assert!(matches!(
+            choose_reader(&empty, None),
+            Err(TransportError::NoCard { .. })
+        ));
+    }
+}

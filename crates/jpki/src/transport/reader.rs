@@ -1,0 +1,54 @@
+//! The reader, the transaction it opens, and the layers laid over it: the three traits every
+//! backend and every layer is written against.
+
+use super::error::TransportError;
+
+/// Where a card is reached: a PC/SC reader, a replayed trace, a simulated card. Only a
+/// transaction it opens can talk to the card.
+pub trait Reader {
+    /// The reader's name, as shown to the user.
+    fn name(&self) -> &str;
+
+    /// The card's answer to reset, when known.
+    fn atr(&self) -> Option<Vec<u8>> {
+        None
+    }
+
+    /// Begin a transaction: no other program sends commands to the card until it ends.
+    fn transaction(&mut self) -> Result<Box<dyn Transaction + '_>, TransportError>;
+
+    /// The run is over: a replay checks it was used up, a recorder writes its trace.
+    fn finish(&mut self) -> Result<(), TransportError> {
+        Ok(())
+    }
+}
+
+/// The card inside a transaction: the only way to send it a command.
+pub trait Transaction {
+    /// Send one command APDU; return the card's whole answer (data, then SW1 SW2).
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError>;
+
+    /// End the transaction, reporting a failure to end it. Dropping a transaction also ends it,
+    /// the same way, without the report.
+    fn end(self: Box<Self>) -> Result<(), TransportError> {
+        Ok(())
+    }
+}
+
+/// Something laid over every transaction of a reader: it sees each command on its way to the
+/// card and each answer on its way back.
+pub trait Layer {
+    /// Send `command` through `card`, the transaction below, and return what to hand up.
+    fn transmit(
+        &mut self,
+        card: &mut dyn Transaction,
+        command: &[u8],
+    ) -> Result<Vec<u8>, TransportError>;
+
+    /// Called once when the run is over, with the reader below (the recorder writes its trace
+    /// here). A layer that keeps nothing for the end leaves it as it is: it does nothing.
+    fn finish(&mut self, reader: &dyn Reader) -> Result<(), TransportError> {
+        let _ = reader;
+        Ok(())
+    }
+}

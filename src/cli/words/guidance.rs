@@ -1,0 +1,186 @@
+//! What a holder should do next about a PIN, in words: the advice `status` gives, and
+//! `change-pin` and `verify-pin` repeat for the counters their run ended with.
+
+use super::super::lang::Lang;
+use super::pin_label;
+use jpki::card::guidance::{NextStep, PinGuidance, Route};
+use jpki::card::PinKind;
+
+fn route_text(route: Route, lang: Lang) -> &'static str {
+    match route {
+        Route::KioskReset => lang.pick(
+            "スマートフォンアプリ「JPKI暗証番号リセット」で予約し、24時間以内にコンビニのマルチコピー機 (6:30〜23:00) で再設定",
+            "a kiosk reset: a reservation in the \"JPKI暗証番号リセット\" smartphone app, then a convenience-store multi-copy machine within 24 hours (kiosks serve 6:30-23:00)",
+        ),
+        Route::CityOffice => lang.pick(
+            "カードと本人確認書類を持って市区町村の窓口で再設定",
+            "the city office, with the card and an identity document",
+        ),
+    }
+}
+
+/// The lines of advice for one PIN (none when there is nothing to do).
+pub fn guidance_lines(guidance: &PinGuidance, lang: Lang) -> Vec<String> {
+    let kind = guidance.kind;
+    let jpki_pin = matches!(kind, PinKind::Sign | PinKind::Auth);
+    let mut lines = Vec::new();
+    let advice = match guidance.step {
+        NextStep::None => return lines,
+        NextStep::Reset(Route::KioskReset) => match lang {
+            Lang::Ja => format!(
+                "ロックされています。もう一方の電子証明書の暗証番号 (アプリとマルチコピー機で入力します) が分かれば、{}できます。どちらも分からなければ、カードと本人確認書類を持って市区町村の窓口へ。",
+                route_text(Route::KioskReset, lang)
+            ),
+            Lang::En => format!(
+                "locked. If you know the other JPKI PIN (the app and the kiosk ask for it), it can be reset by {}. If you know neither, go to the city office with the card and an identity document.",
+                route_text(Route::KioskReset, lang)
+            ),
+        },
+        NextStep::Reset(Route::CityOffice) if guidance.kiosk_ruled_out_by_expiry() => match lang {
+            Lang::Ja => format!(
+                "ロックされています。利用者証明用電子証明書の有効期限が切れているため、コンビニでは再設定できません。{}してください。窓口では電子証明書の更新もできます。",
+                route_text(Route::CityOffice, lang)
+            ),
+            Lang::En => format!(
+                "locked. The auth certificate has expired, so no kiosk can reset it: go to {}, where the certificate is renewed too.",
+                route_text(Route::CityOffice, lang)
+            ),
+        },
+        NextStep::Reset(Route::CityOffice) if jpki_pin => match lang {
+            Lang::Ja => format!(
+                "ロックされています。もう一方の電子証明書の暗証番号も使えないため、コンビニでは再設定できません。{}してください。",
+                route_text(Route::CityOffice, lang)
+            ),
+            Lang::En => format!(
+                "locked. The other JPKI PIN does not work either, so no kiosk can reset it: go to {}.",
+                route_text(Route::CityOffice, lang)
+            ),
+        },
+        NextStep::Reset(Route::CityOffice) => match lang {
+            Lang::Ja => "ロックされています。再設定は市区町村の窓口だけでできます。カードと本人確認書類をお持ちください。".to_string(),
+            Lang::En => "locked. Only the city office can reset it: go there with the card and an identity document.".to_string(),
+        },
+        NextStep::AvoidWrongEntry { if_locked } => match lang {
+            Lang::Ja => format!(
+                "残り1回です。次に間違えるとロックされ、{}が必要になります。",
+                route_text(if_locked, lang)
+            ),
+            Lang::En => format!(
+                "last try: one more wrong entry locks it, and it would then need {}.",
+                route_text(if_locked, lang)
+            ),
+        },
+        NextStep::SignatureCertificateAtCityOffice => lang
+            .pick(
+                "署名用電子証明書がないか、使えない状態です。15歳未満の方と成年被後見人の方のカードには署名用電子証明書が搭載されません。発行は市区町村の窓口です。",
+                "no usable signature certificate. Cards of children under 15 and of adult wards carry none; it is issued at the city office.",
+            )
+            .to_string(),
+        NextStep::AskCityOffice => lang
+            .pick(
+                "このカードにはありません。必要なら市区町村の窓口に問い合わせてください。",
+                "not on this card; ask your city office if you need it.",
+            )
+            .to_string(),
+        NextStep::ReadAgain => lang
+            .pick(
+                "カードの応答を読み取れませんでした。カードを置き直して、もう一度 `jpki status` を実行してください。",
+                "the card's answer was not a counter; put the card back and run `jpki status` again.",
+            )
+            .to_string(),
+    };
+    let name = pin_label(kind, lang);
+    lines.push(format!("- {name}: {advice}"));
+    if matches!(guidance.step, NextStep::AvoidWrongEntry { .. })
+        && guidance.kiosk_ruled_out_by_expiry()
+    {
+        lines.push(
+            lang.pick(
+                "  利用者証明用電子証明書の有効期限が切れているため、コンビニでは再設定できません。窓口では電子証明書の更新もできます。",
+                "  The auth certificate has expired, so no kiosk could reset it; the city office renews the certificate too.",
+            )
+            .to_string(),
+        );
+    }
+    if guidance.kiosk_needs_valid_certificate() {
+        lines.push(
+            lang.pick(
+                "  ただし電子証明書の有効期限が切れていると、コンビニでは再設定できません。その場合は市区町村の窓口へ (電子証明書の更新もできます)。",
+                "  If the certificate has expired, no kiosk can reset it: go to the city office, which renews the certificate too.",
+            )
+            .to_string(),
+        );
+    }
+    if guidance.same_value_hint {
+        lines.push(
+            lang.pick(
+                "  3つの4桁の暗証番号は同じ数字にしていることがよくあります。まだ使える他の4桁の暗証番号と同じかもしれません。",
+                "  The three 4-digit PINs are often set to one value: it may be the same as a 4-digit PIN that still works.",
+            )
+            .to_string(),
+        );
+    }
+    lines
+}
+
+/// The heading above the advice.
+pub fn guidance_heading(lang: Lang) -> &'static str {
+    lang.pick("対処方法:", "What to do:")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jpki::card::guidance::CertificateValidity;
+
+    /// Every advice line for every PIN, step and certificate validity, in both languages.
+    fn every_advice_line() -> Vec<String> {
+        let routes = [Route::KioskReset, Route::CityOffice];
+        let mut steps = vec![
+            NextStep::SignatureCertificateAtCityOffice,
+            NextStep::AskCityOffice,
+            NextStep::ReadAgain,
+        ];
+        for route in routes {
+            steps.push(NextStep::Reset(route));
+            steps.push(NextStep::AvoidWrongEntry { if_locked: route });
+        }
+        let mut lines = Vec::new();
+        for kind in PinKind::ALL {
+            for step in &steps {
+                for certificate in [
+                    CertificateValidity::Unknown,
+                    CertificateValidity::Valid,
+                    CertificateValidity::Expired,
+                ] {
+                    for same_value_hint in [false, true] {
+                        let guidance = PinGuidance {
+                            kind,
+                            step: *step,
+                            same_value_hint,
+                            certificate,
+                        };
+                        for lang in [Lang::Ja, Lang::En] {
+                            lines.extend(guidance_lines(&guidance, lang));
+                        }
+                    }
+                }
+            }
+        }
+        lines
+    }
+
+    #[test]
+    fn no_advice_sentence_names_the_city_office_twice() {
+        for line in every_advice_line() {
+            for sentence in line.split(['。', '.', ';']) {
+                for office in ["市区町村の窓口", "city office"] {
+                    assert!(
+                        sentence.matches(office).count() <= 1,
+                        "{office} twice in: {line}"
+                    );
+                }
+            }
+        }
+    }
+}
