@@ -127,15 +127,20 @@ fn virtual_card(dir: &Path) -> PathBuf {
     state
 }
 
-/// The auth PIN's tries left on the virtual card, read without spending one.
-fn auth_tries(state: &Path) -> serde_json::Value {
-    let out = crate::util::jpki()
-        .arg("--virtual-card")
-        .arg(state)
-        .args(["--json", "status", "--pins-only"])
-        .output()
-        .unwrap();
-    crate::util::json(&String::from_utf8_lossy(&out.stdout))["pins"][1]["tries_left"].clone()
+/// `jpki --virtual-card STATE verify-pin auth` on the terminal, once it asks for the PIN.
+fn verify_auth_at_the_prompt(pty: &Pty, state: &Path) -> Child {
+    let jpki = pty.spawn(
+        JPKI,
+        &[
+            "--virtual-card",
+            state.to_str().unwrap(),
+            "verify-pin",
+            "auth",
+        ],
+        &[],
+    );
+    pty.wait_for("User authentication PIN to check");
+    jpki
 }
 
 /// The words `stty -a` printed for the echo setting: `echo` or `-echo`.
@@ -174,7 +179,11 @@ fn ctrl_c_under_a_shell_that_survives_it_leaves_the_echo_on() {
     assert_eq!(stty_echo(&text), ["echo"], "{text}");
     assert!(pty.echo_on());
     assert!(!text.contains("12"), "what was typed showed: {text}");
-    assert_eq!(auth_tries(&state), 3, "a try was spent");
+    assert_eq!(
+        crate::util::vcard_tries_of(&state, "auth"),
+        Some(3),
+        "a try was spent"
+    );
 }
 
 #[test]
@@ -183,17 +192,7 @@ fn sigterm_and_sighup_at_the_prompt_restore_the_terminal_and_end_jpki_by_the_sig
         let dir = tempfile::tempdir().unwrap();
         let state = virtual_card(dir.path());
         let mut pty = Pty::open();
-        let mut jpki = pty.spawn(
-            JPKI,
-            &[
-                "--virtual-card",
-                state.to_str().unwrap(),
-                "verify-pin",
-                "auth",
-            ],
-            &[],
-        );
-        pty.wait_for("User authentication PIN to check");
+        let mut jpki = verify_auth_at_the_prompt(&pty, &state);
         assert!(!pty.echo_on());
         pty.type_keys(b"98");
         std::thread::sleep(Duration::from_millis(200));
@@ -212,7 +211,11 @@ fn sigterm_and_sighup_at_the_prompt_restore_the_terminal_and_end_jpki_by_the_sig
         assert!(pty.echo_on(), "{name} left the echo off");
         pty.wait_for("no PIN was sent");
         assert!(pty.text().contains(name), "{}", pty.text());
-        assert_eq!(auth_tries(&state), 3, "{name}: a try was spent");
+        assert_eq!(
+            crate::util::vcard_tries_of(&state, "auth"),
+            Some(3),
+            "{name}: a try was spent"
+        );
     }
 }
 
@@ -222,17 +225,7 @@ fn a_wrong_entry_is_hidden_sent_once_and_counted() {
     let state = virtual_card(dir.path());
     let mut pty = Pty::open();
     // A wrong entry, then the run stops there (the card counts it: 2 left); nothing waits.
-    let mut jpki = pty.spawn(
-        JPKI,
-        &[
-            "--virtual-card",
-            state.to_str().unwrap(),
-            "verify-pin",
-            "auth",
-        ],
-        &[],
-    );
-    pty.wait_for("User authentication PIN to check");
+    let mut jpki = verify_auth_at_the_prompt(&pty, &state);
     pty.type_keys(b"0000\r");
     let status = wait(&mut jpki);
     assert_eq!(status.code(), Some(13), "{}", pty.text());
@@ -256,17 +249,7 @@ fn the_entry_is_read_hidden_and_the_run_goes_on() {
         })
         .expect("the state file names the auth PIN");
     let mut pty = Pty::open();
-    let mut jpki = pty.spawn(
-        JPKI,
-        &[
-            "--virtual-card",
-            state.to_str().unwrap(),
-            "verify-pin",
-            "auth",
-        ],
-        &[],
-    );
-    pty.wait_for("User authentication PIN to check");
+    let mut jpki = verify_auth_at_the_prompt(&pty, &state);
     pty.type_keys(format!("{pin}\r").as_bytes());
     let status = wait(&mut jpki);
     assert_eq!(status.code(), Some(0), "{}", pty.text());

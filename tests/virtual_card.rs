@@ -2,7 +2,8 @@
 //! safely when runs share one state file (docs/virtual-card.md).
 
 use crate::util::{
-    english, jpki, json, outcome, run, started, state_line, tries_by_id, vcard_init, JPKI,
+    english, jpki, json, outcome, run, started, state_line, vcard_init, vcard_tries,
+    vcard_tries_of, JPKI,
 };
 use std::path::Path;
 use std::process::Child;
@@ -28,17 +29,6 @@ fn finished(child: Child) -> (i32, String, String) {
     outcome(child.wait_with_output().unwrap())
 }
 
-/// Tries left of each PIN, as `status --json` shows them, by id.
-fn tries(state: &Path) -> Vec<(String, Option<u64>)> {
-    let (code, out, err) = on(state, &["--json", "status"], "");
-    assert_eq!(code, 0, "{err}");
-    tries_by_id(&json(&out))
-}
-
-fn tries_of(state: &Path, id: &str) -> Option<u64> {
-    crate::util::tries_of(&tries(state), id)
-}
-
 /// Every entry of a folder, by name.
 fn names(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -55,7 +45,7 @@ fn status_reads_the_state_file_and_readers_shows_the_virtual_reader() {
     let state = dir.path().join("card.state");
     vcard_init(&state, &["--profile", "under-15", "--tries", "kenhojo=1"]);
     assert_eq!(
-        tries(&state),
+        vcard_tries(&state),
         [
             ("sign".to_string(), None),
             ("auth".to_string(), Some(3)),
@@ -179,7 +169,7 @@ fn a_change_made_by_one_run_is_seen_by_the_next() {
         "1234\n2468\n",
     );
     assert_eq!(code, 0, "{err}");
-    assert_eq!(tries_of(&state, "kenhojo"), Some(3));
+    assert_eq!(vcard_tries_of(&state, "kenhojo"), Some(3));
     assert_eq!(state_line(&state, "pin kenhojo"), "pin kenhojo 2468 3");
     // The old PIN is wrong now: one try spent, exit 13.
     let (code, _, err) = on(
@@ -188,7 +178,7 @@ fn a_change_made_by_one_run_is_seen_by_the_next() {
         "1234\n1357\n",
     );
     assert_eq!(code, 13, "{err}");
-    assert_eq!(tries_of(&state, "kenhojo"), Some(2));
+    assert_eq!(vcard_tries_of(&state, "kenhojo"), Some(2));
 }
 
 #[test]
@@ -203,7 +193,7 @@ fn an_old_state_file_with_one_juki_line_still_works() {
     old.push_str(&der.iter().map(|b| format!("{b:02X}")).collect::<String>());
     old.push('\n');
     std::fs::write(&state, &old).unwrap();
-    assert_eq!(tries_of(&state, "juki"), Some(1));
+    assert_eq!(vcard_tries_of(&state, "juki"), Some(1));
     // Read, not rewritten: nothing changed.
     assert_eq!(std::fs::read_to_string(&state).unwrap(), old);
 }

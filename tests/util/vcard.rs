@@ -1,5 +1,6 @@
 //! The virtual card: `jpki-vcard`'s command line run in-process, and its state file.
 
+use super::run::{jpki, json, run, tries_by_id};
 use std::ffi::OsString;
 use std::path::Path;
 
@@ -56,4 +57,20 @@ pub fn state_line(state: &Path, prefix: &str) -> String {
         .find(|l| l.starts_with(prefix))
         .unwrap_or_else(|| panic!("no {prefix:?} line in\n{text}"))
         .to_string()
+}
+
+/// Tries left of each PIN on the virtual card at `state`, by id, as `status --json` shows them
+/// (reading them spends none).
+pub fn vcard_tries(state: &Path) -> Vec<(String, Option<u64>)> {
+    let (code, out, err) = run(jpki()
+        .arg("--virtual-card")
+        .arg(state)
+        .args(["--json", "status"]));
+    assert_eq!(code, 0, "{err}");
+    tries_by_id(&json(&out))
+}
+
+/// Tries left of the PIN `id` on the virtual card at `state`.
+pub fn vcard_tries_of(state: &Path, id: &str) -> Option<u64> {
+    super::run::tries_of(&vcard_tries(state), id)
 }
