@@ -157,6 +157,24 @@ pub(super) struct Ran {
     pub(super) stopped_before_the_prompt: bool,
 }
 
+impl Ran {
+    /// A run that went on to send what was typed: what its report and error show.
+    fn sent(report: &dyn std::fmt::Debug, error: Option<&jpki::card::CardError>) -> Ran {
+        Ran {
+            shown: shown_by(report, error),
+            stopped_before_the_prompt: false,
+        }
+    }
+
+    /// A run that stopped before its prompt, so before any PIN could be sent.
+    fn stopped(report: &dyn std::fmt::Debug, error: Option<&jpki::card::CardError>) -> Ran {
+        Ran {
+            shown: shown_by(report, error),
+            stopped_before_the_prompt: true,
+        }
+    }
+}
+
 /// The grid every in-process PIN run goes through, for the PINs `kinds`: from counters full,
 /// at 2 and at 1; with and without --allow-last-try; with the right and a wrong PIN typed; at
 /// every APDU index below `steps`; for every fault of the catalogue, striking after the card
@@ -299,10 +317,7 @@ fn change_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
             &mut |card, typed, allow| {
                 let change = PinChange::new(&targets, typed, new_value(kinds)).unwrap();
                 let report = change_pins(card, &change, allow);
-                Ran {
-                    shown: shown_by(&report, report.error.as_ref()),
-                    stopped_before_the_prompt: false,
-                }
+                Ran::sent(&report, report.error.as_ref())
             },
         );
         println!(
@@ -334,10 +349,7 @@ fn verify_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
             &mut |card, typed, allow| {
                 let pin = Pin::new(kind, typed).unwrap();
                 let report = verify_pin(card, &pin, allow);
-                Ran {
-                    shown: shown_by(&report, report.error.as_ref()),
-                    stopped_before_the_prompt: false,
-                }
+                Ran::sent(&report, report.error.as_ref())
             },
         ));
     }
@@ -371,25 +383,14 @@ fn interactive_change_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
         total.add(pin_grid(kinds, steps, true, &mut |card, typed, allow| {
             let statuses = match read_pin_statuses(card) {
                 Ok(statuses) => statuses,
-                Err(error) => {
-                    return Ran {
-                        shown: shown_by(&error, Some(&error)),
-                        stopped_before_the_prompt: true,
-                    }
-                }
+                Err(error) => return Ran::stopped(&error, Some(&error)),
             };
             if let Some(refused) = precheck_change(&targets, &statuses, allow) {
-                return Ran {
-                    shown: shown_by(&refused, refused.error.as_ref()),
-                    stopped_before_the_prompt: true,
-                };
+                return Ran::stopped(&refused, refused.error.as_ref());
             }
             let change = PinChange::new(&targets, typed, new_value(kinds)).unwrap();
             let report = change_pins(card, &change, allow);
-            Ran {
-                shown: shown_by(&report, report.error.as_ref()),
-                stopped_before_the_prompt: false,
-            }
+            Ran::sent(&report, report.error.as_ref())
         }));
     }
     println!("{}", total.line("virtual card, interactive change-pin"));
@@ -411,25 +412,14 @@ fn interactive_verify_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
             &mut |card, typed, allow| {
                 let statuses = match read_pin_statuses(card) {
                     Ok(statuses) => statuses,
-                    Err(error) => {
-                        return Ran {
-                            shown: shown_by(&error, Some(&error)),
-                            stopped_before_the_prompt: true,
-                        }
-                    }
+                    Err(error) => return Ran::stopped(&error, Some(&error)),
                 };
                 if let Some(refused) = precheck_verify(kind, &statuses, allow) {
-                    return Ran {
-                        shown: shown_by(&refused, refused.error.as_ref()),
-                        stopped_before_the_prompt: true,
-                    };
+                    return Ran::stopped(&refused, refused.error.as_ref());
                 }
                 let pin = Pin::new(kind, typed).unwrap();
                 let report = verify_pin(card, &pin, allow);
-                Ran {
-                    shown: shown_by(&report, report.error.as_ref()),
-                    stopped_before_the_prompt: false,
-                }
+                Ran::sent(&report, report.error.as_ref())
             },
         ));
     }
