@@ -229,7 +229,7 @@ fn to_text(report: &ChangeReport, advice: &[Option<PinGuidance>], lang: Lang) ->
 #[cfg(test)]
 mod tests {
     use super::super::config::replaying;
-    use super::super::failure::classify;
+    use super::super::failure::exit_of;
     use super::*;
 
     /// Run interactively with `answers` typed at the prompts, in order; the exit code.
@@ -253,11 +253,7 @@ mod tests {
         };
         let result = checked_targets(pins, experimental)
             .and_then(|targets| run_with(&replaying(trace), &targets, Some(&mut ask), false));
-        let code = match result {
-            Ok(code) => code,
-            Err(error) => classify(&error).exit(),
-        };
-        (code, asked)
+        (exit_of(result), asked)
     }
 
     #[test]

@@ -223,6 +223,15 @@ pub fn error_json(error: &anyhow::Error, lang: Lang) -> serde_json::Value {
     })
 }
 
+/// The exit code a run ends with, as `main` gives it: its own, or its failure's.
+#[cfg(test)]
+pub fn exit_of(result: anyhow::Result<Exit>) -> Exit {
+    match result {
+        Ok(code) => code,
+        Err(error) => classify(&error).exit(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -180,7 +180,7 @@ fn to_text(report: &VerifyReport, advice: Option<&PinGuidance>, lang: Lang) -> S
 #[cfg(test)]
 mod tests {
     use super::super::config::replaying;
-    use super::super::failure::classify;
+    use super::super::failure::exit_of;
     use super::super::pin_entry::PinEntryError;
     use super::*;
 
@@ -196,11 +196,7 @@ mod tests {
                 .ok_or_else(|| PinEntryError::NoTerminal("asked once too often".to_string()))
         };
         let result = run_with(&replaying(trace), kind, Some(&mut ask), false);
-        let code = match result {
-            Ok(code) => code,
-            Err(error) => classify(&error).exit(),
-        };
-        (code, asked)
+        (exit_of(result), asked)
     }
 
     #[test]
