@@ -487,14 +487,14 @@ fn readers_status_change_pin_and_status_again_through_pcscd() {
 
 /// Send `commands` inside one PC/SC transaction through the library's real reader; the status
 /// word of each.
-fn in_one_transaction(commands: &[jpki::apdu::Command]) -> Vec<jpki::apdu::StatusWord> {
-    use jpki::transport::Reader;
-    let mut reader = jpki::transport::pcsc::PcscReader::connect(Some(VPCD_READER)).unwrap();
+fn in_one_transaction(commands: &[jpki_card::apdu::Command]) -> Vec<jpki_card::apdu::StatusWord> {
+    use jpki_card::transport::Reader;
+    let mut reader = jpki_card::transport::pcsc::PcscReader::connect(Some(VPCD_READER)).unwrap();
     let mut card = reader.transaction().unwrap();
     let mut words = Vec::new();
     for command in commands {
         let answer = card.transmit(&command.to_bytes()).unwrap();
-        words.push(jpki::apdu::Response::parse(&answer).unwrap().sw);
+        words.push(jpki_card::apdu::Response::parse(&answer).unwrap().sw);
     }
     card.end().unwrap();
     words
@@ -503,8 +503,8 @@ fn in_one_transaction(commands: &[jpki::apdu::Command]) -> Vec<jpki::apdu::Statu
 #[test]
 #[ignore = "needs pcscd, vsmartcard-vpcd and OpenSC: run with --include-ignored (CI does)"]
 fn a_pin_change_through_pcsc_holds_and_the_reset_after_it() {
-    use jpki::apdu::{Command, StatusWord};
-    use jpki::card::{Application, PinKind};
+    use jpki_card::apdu::{Command, StatusWord};
+    use jpki_card::card::{Application, PinKind};
     let _one = one_pcscd();
     let stack = Stack::start(&[]);
     let select = [

@@ -2,12 +2,12 @@
 //! traces survive writing and reading, PIN validation is exactly the documented format, PIN bytes
 //! are always redacted, and T=0 completion never sends a PIN twice.
 
-use jpki::apdu::secret::{pin_range, redacted_hex};
-use jpki::apdu::{Response, ResponseError, StatusWord};
-use jpki::card::{Pin, PinFormatError, PinKind};
-use jpki::transport::pcsc::{choose_reader, ReaderInfo};
-use jpki::transport::trace::{Answer, CommandPattern, Exchange, Source, Trace, TraceError};
-use jpki::transport::{Layer, ResponseCompletion, Transaction, TransportError};
+use jpki_card::apdu::secret::{pin_range, redacted_hex};
+use jpki_card::apdu::{Response, ResponseError, StatusWord};
+use jpki_card::card::{Pin, PinFormatError, PinKind};
+use jpki_card::transport::pcsc::{choose_reader, ReaderInfo};
+use jpki_card::transport::trace::{Answer, CommandPattern, Exchange, Source, Trace, TraceError};
+use jpki_card::transport::{Layer, ResponseCompletion, Transaction, TransportError};
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------------------------
@@ -461,8 +461,10 @@ proptest! {
 // ---------------------------------------------------------------------------------------------
 // The auth certificate reader
 
-use jpki::card::certificate::{read_auth_certificate, read_binary_count, MAX_CERTIFICATE_LENGTH};
-use jpki::card::CardError;
+use jpki_card::card::certificate::{
+    read_auth_certificate, read_binary_count, MAX_CERTIFICATE_LENGTH,
+};
+use jpki_card::card::CardError;
 
 /// A card that serves `file` honestly to READ BINARY (offset in P1-P2, Le with 00 meaning 256),
 /// but gives at most `most` bytes per answer, as a card may.

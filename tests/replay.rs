@@ -3,9 +3,11 @@
 //! device, a huge line, terminal escapes) ends at once with a short message that is safe to print.
 
 use crate::util::{english, jpki, json, replay, replay_text, trace, trace_text, JPKI};
-use jpki::card::read_pin_statuses;
-use jpki::transport::trace::{Trace, TraceError, MAX_LINE_BYTES, MAX_TRACE_BYTES};
-use jpki::transport::{Layered, Reader, Replay, ResponseCompletion, Transaction, TransportError};
+use jpki_card::card::read_pin_statuses;
+use jpki_card::transport::trace::{Trace, TraceError, MAX_LINE_BYTES, MAX_TRACE_BYTES};
+use jpki_card::transport::{
+    Layered, Reader, Replay, ResponseCompletion, Transaction, TransportError,
+};
 use std::fs;
 use std::path::Path;
 use std::time::Duration;

@@ -3,10 +3,10 @@
 
 use crate::faults::injection::{Fault, FaultInjection};
 use crate::util::{assert_no_pin, jpki, leak_of, trace};
-use jpki::apdu::Command;
-use jpki::card::{CardError, Pin, PinKind};
-use jpki::transport::trace::{CommandPattern, Exchange, Source, Trace};
-use jpki::transport::{Layered, Reader, Recorder, Replay, ResponseCompletion, TransportError};
+use jpki_card::apdu::Command;
+use jpki_card::card::{CardError, Pin, PinKind};
+use jpki_card::transport::trace::{CommandPattern, Exchange, Source, Trace};
+use jpki_card::transport::{Layered, Reader, Recorder, Replay, ResponseCompletion, TransportError};
 use jpki_vcard::{Profile, VirtualCard};
 
 /// PIN-like values used nowhere else, so any sighting is a leak.
@@ -58,7 +58,7 @@ fn debug_output_of_every_type_that_can_hold_a_pin_hides_it() {
     let pattern = CommandPattern::redacted(&verify.to_bytes());
     let exchange = Exchange {
         command: pattern.clone(),
-        answer: jpki::transport::trace::Answer::Bytes(vec![0x90, 0x00]),
+        answer: jpki_card::transport::trace::Answer::Bytes(vec![0x90, 0x00]),
         line: 0,
     };
     let trace = Trace {

@@ -2,7 +2,7 @@
 //! apdu-traces/real/, and everything there is `real-card`.
 
 use crate::util::{bundled_traces, repository_file};
-use jpki::transport::trace::{Source, Trace, MAX_LINE_BYTES, MAX_TRACE_BYTES};
+use jpki_card::transport::trace::{Source, Trace, MAX_LINE_BYTES, MAX_TRACE_BYTES};
 use std::path::{Path, PathBuf};
 
 /// Every *.trace file under `dir`, at any depth.

@@ -250,8 +250,8 @@ fn parallel_changes_of_different_pins_all_land() {
 /// sees every try it spent. Nothing spent meanwhile is refunded, nothing is lost.
 #[test]
 fn a_run_holding_the_card_makes_the_next_wait_and_loses_nothing() {
-    use jpki::apdu::{Command as Apdu, Response, StatusWord};
-    use jpki::card::{Application, PinKind};
+    use jpki_card::apdu::{Command as Apdu, Response, StatusWord};
+    use jpki_card::card::{Application, PinKind};
     use jpki_vcard::VirtualCard;
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.state");
@@ -353,8 +353,8 @@ fn status_writes_nothing_and_works_in_a_read_only_folder() {
 /// The folder is taken away under the open card: as root, a read-only folder would not stop it.
 #[test]
 fn a_change_that_cannot_be_saved_is_reported_unchanged() {
-    use jpki::card::{change_pins, ChangeTargets, Outcome, PinChange, PinKind};
-    use jpki::transport::Reader;
+    use jpki_card::card::{change_pins, ChangeTargets, Outcome, PinChange, PinKind};
+    use jpki_card::transport::Reader;
     use jpki_vcard::VirtualCard;
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("cards");

@@ -5,11 +5,11 @@
 //! X.509 parser DER it survives. The raw input goes to the X.509 parser too.
 #![no_main]
 
-use jpki::card::certificate::{
+use jpki_card::card::certificate::{
     not_after_of, read_auth_certificate, read_binary_count, MAX_CERTIFICATE_LENGTH,
 };
-use jpki::card::CardError;
-use jpki::transport::{Transaction, TransportError};
+use jpki_card::card::CardError;
+use jpki_card::transport::{Transaction, TransportError};
 use libfuzzer_sys::fuzz_target;
 
 /// A card that answers every command with the next scripted answer.

@@ -2,7 +2,7 @@
 //! same bytes back, never a panic.
 #![no_main]
 
-use jpki::apdu::{Response, StatusWord};
+use jpki_card::apdu::{Response, StatusWord};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

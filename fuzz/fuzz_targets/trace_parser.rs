@@ -3,7 +3,7 @@
 //! survive writing and reading again.
 #![no_main]
 
-use jpki::transport::trace::{Trace, TraceError};
+use jpki_card::transport::trace::{Trace, TraceError};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

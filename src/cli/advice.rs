@@ -1,12 +1,14 @@
 //! What to do next about a PIN after `change-pin` or `verify-pin`: the same advice, in the same
 //! words, as `status` gives for the counters the run ended with. One source of guidance
-//! (`jpki::card::guidance`), whichever command shows it.
+//! (`jpki_card::card::guidance`), whichever command shows it.
 
 use super::lang::Lang;
 use super::words::guidance::{guidance_heading, guidance_lines};
-use jpki::apdu::StatusWord;
-use jpki::card::guidance::{guidance, NextStep, PinGuidance};
-use jpki::card::{CardError, KeyCounter, KeyOutcome, KeyResult, PinKind, PinStatus, RetryCounter};
+use jpki_card::apdu::StatusWord;
+use jpki_card::card::guidance::{guidance, NextStep, PinGuidance};
+use jpki_card::card::{
+    CardError, KeyCounter, KeyOutcome, KeyResult, PinKind, PinStatus, RetryCounter,
+};
 use serde_json::{json, Value};
 
 /// The PIN's counters as they are after the run: when every one is known, or when one is known

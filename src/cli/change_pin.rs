@@ -19,12 +19,12 @@ use super::words::pin_commands::{
     change_prompts, counter_line, key_result_text, outcome_word, weakness_warning,
 };
 use super::words::pin_label;
-use jpki::card::guidance::PinGuidance;
-use jpki::card::{
+use jpki_card::card::guidance::PinGuidance;
+use jpki_card::card::{
     change_pins, precheck_change, weakness, CardError, ChangeReport, ChangeTargets, KeyOutcome,
     Outcome, PinChange, PinCommand, PinKind, PinOutcome, PinStatus,
 };
-use jpki::transport::Reader;
+use jpki_card::transport::Reader;
 use serde_json::{json, Value};
 use zeroize::Zeroizing;
 

@@ -1,6 +1,6 @@
 //! Colour for state words only, as plain ANSI: no dependency for five escape codes.
 
-use jpki::card::PinState;
+use jpki_card::card::PinState;
 
 /// `text` in the colour of `state`, or unchanged when colour is off.
 pub fn paint(text: &str, state: PinState, on: bool) -> String {

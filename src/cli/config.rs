@@ -3,8 +3,8 @@
 use super::args::{Args, CommandArg, LangArg, PinArg};
 use super::lang::Lang;
 use clap::{CommandFactory, FromArgMatches};
-use jpki::card::certificate::today_in_japan;
-use jpki::card::PinKind;
+use jpki_card::card::certificate::today_in_japan;
+use jpki_card::card::PinKind;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -230,7 +230,7 @@ pub fn replaying(trace: &str) -> Config {
         json: false,
         action: Action::Readers,
         wait: None,
-        today: jpki::card::certificate::today_in_japan(),
+        today: jpki_card::card::certificate::today_in_japan(),
         colour: false,
     }
 }
@@ -408,7 +408,10 @@ mod tests {
     #[test]
     fn today_can_be_set_for_tests() {
         let c = config(&["jpki", "--today", "2031-02-01", "status"], &[]);
-        assert_eq!(jpki::card::certificate::date_text(c.today), "2031-02-01");
+        assert_eq!(
+            jpki_card::card::certificate::date_text(c.today),
+            "2031-02-01"
+        );
         assert!(Args::try_parse_from(["jpki", "--today", "2031-13-01", "status"]).is_err());
     }
 

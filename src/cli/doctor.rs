@@ -11,11 +11,11 @@ use super::render::{printable, printable_lines};
 use super::words::doctor::{self as words, check_label};
 use super::words::failure::{start_pcsc_service, transport_text};
 use super::words::status::card_kind_text;
-use jpki::card::token::CardKind;
-use jpki::card::CardError;
-use jpki::transport::pcsc::{choose_reader, list_readers, ReaderInfo};
-use jpki::transport::trace::Trace;
-use jpki::transport::TransportError;
+use jpki_card::card::token::CardKind;
+use jpki_card::card::CardError;
+use jpki_card::transport::pcsc::{choose_reader, list_readers, ReaderInfo};
+use jpki_card::transport::trace::Trace;
+use jpki_card::transport::TransportError;
 use serde_json::json;
 
 /// One check's outcome.

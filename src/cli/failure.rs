@@ -8,9 +8,9 @@ use super::pin_entry::PinEntryError;
 use super::record::RecordRefused;
 use super::render::printable_lines;
 use super::words::failure as words;
-use jpki::card::{CardError, ChangeInputError, NeedsExperimental, PinFormatError};
-use jpki::transport::trace::TraceError;
-use jpki::transport::TransportError;
+use jpki_card::card::{CardError, ChangeInputError, NeedsExperimental, PinFormatError};
+use jpki_card::transport::trace::TraceError;
+use jpki_card::transport::TransportError;
 use jpki_vcard::StateError;
 use std::error::Error;
 
@@ -236,8 +236,8 @@ pub fn exit_of(result: anyhow::Result<Exit>) -> Exit {
 mod tests {
     use super::*;
     use crate::cli::pin_entry::StdinLayout;
-    use jpki::apdu::{ResponseError, StatusWord};
-    use jpki::card::{Application, ChangeCommand, PinCommand, PinKind, TypedPin};
+    use jpki_card::apdu::{ResponseError, StatusWord};
+    use jpki_card::card::{Application, ChangeCommand, PinCommand, PinKind, TypedPin};
 
     /// Japanese text, with no run of three space-separated English words.
     fn assert_japanese(text: &str) {

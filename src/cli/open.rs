@@ -2,11 +2,11 @@
 
 use super::config::{CardSource, Config};
 use super::words::readers::waiting_for_a_card;
-use jpki::card::probe_card_kind;
-use jpki::card::token::CardKind;
-use jpki::transport::pcsc::{card_ready, list_readers, wait_for_card, PcscReader};
-use jpki::transport::trace::{Source, Trace};
-use jpki::transport::{Layered, Reader, Recorder, Replay, ResponseCompletion, TransportError};
+use jpki_card::card::probe_card_kind;
+use jpki_card::card::token::CardKind;
+use jpki_card::transport::pcsc::{card_ready, list_readers, wait_for_card, PcscReader};
+use jpki_card::transport::trace::{Source, Trace};
+use jpki_card::transport::{Layered, Reader, Recorder, Replay, ResponseCompletion, TransportError};
 use jpki_vcard::VirtualCard;
 
 /// The card for this run: the reader, replay or virtual card, with the recorder over it (under

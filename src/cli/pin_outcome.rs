@@ -11,11 +11,11 @@ use super::open::open;
 use super::output;
 use super::pin_entry::{Ask, Terminal};
 use super::status::aid_hex;
-use jpki::card::{
+use jpki_card::card::{
     read_pin_statuses, CardError, KeyOutcome, KeyReference, KeyResult, NeedsExperimental,
     PinCommand, PinKind, PinStatus,
 };
-use jpki::transport::{Reader, TransportError};
+use jpki_card::transport::{Reader, TransportError};
 use serde_json::{json, Value};
 
 /// Run `command` with the holder's way of typing: on the terminal (`Some`), opened before the

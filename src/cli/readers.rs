@@ -10,11 +10,11 @@ use super::record;
 use super::render::{printable, printable_lines, table};
 use super::words::readers as words;
 use super::words::status::card_kind_text;
-use jpki::apdu::secret::spaced_hex;
-use jpki::card::token::CardKind;
-use jpki::card::CardError;
-use jpki::transport::pcsc::{list_readers, ReaderInfo};
-use jpki::transport::trace::Trace;
+use jpki_card::apdu::secret::spaced_hex;
+use jpki_card::card::token::CardKind;
+use jpki_card::card::CardError;
+use jpki_card::transport::pcsc::{list_readers, ReaderInfo};
+use jpki_card::transport::trace::Trace;
 use jpki_vcard::VirtualCard;
 use serde_json::json;
 

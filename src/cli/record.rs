@@ -58,7 +58,7 @@ pub fn check_cards_to_probe(present: usize) -> Result<(), RecordRefused> {
 }
 
 /// A `--record` path that would replace an input of this run, or that is a symbolic link. An existing regular file is replaced (renamed over, never written into); a folder,
-/// a device or a pipe there is refused by the recorder as unwritable (crates/jpki/src/transport/recorder.rs).
+/// a device or a pipe there is refused by the recorder as unwritable (crates/jpki-card/src/transport/recorder.rs).
 fn check_path(config: &Config) -> Result<(), RecordRefused> {
     let Some(record) = &config.record else {
         return Ok(());

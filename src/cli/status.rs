@@ -14,11 +14,11 @@ use super::words::status::{
     card_heading, card_kind_text, certificate_lines, key_counters_text, reader_heading, state_word,
     table_headings, unreadable_detail,
 };
-use jpki::card::certificate::ExpiryState;
-use jpki::card::certificate::{date_text, CertificateProblem, Expiry};
-use jpki::card::guidance::{guidance_with, CertificateValidity, NextStep, PinGuidance};
-use jpki::card::token::CardKind;
-use jpki::card::{read_card_report, read_pin_statuses, Application, KeyCounter, PinStatus};
+use jpki_card::card::certificate::ExpiryState;
+use jpki_card::card::certificate::{date_text, CertificateProblem, Expiry};
+use jpki_card::card::guidance::{guidance_with, CertificateValidity, NextStep, PinGuidance};
+use jpki_card::card::token::CardKind;
+use jpki_card::card::{read_card_report, read_pin_statuses, Application, KeyCounter, PinStatus};
 use serde_json::{json, Value};
 
 /// What plain `status` adds to the counters.

@@ -20,12 +20,12 @@ use super::words::pin_commands::{
     counter_line, key_verified_text, not_verified_text, verified_text, verify_prompt,
 };
 use super::words::pin_label;
-use jpki::card::guidance::PinGuidance;
-use jpki::card::{
+use jpki_card::card::guidance::PinGuidance;
+use jpki_card::card::{
     precheck_verify, verify_pin, CardError, KeyOutcome, KeyResult, Pin, PinCommand, PinKind,
     PinStatus, VerifyReport,
 };
-use jpki::transport::Reader;
+use jpki_card::transport::Reader;
 use serde_json::{json, Value};
 
 /// Check the input, check the PIN on the card, report; a failure ends with its own exit code.

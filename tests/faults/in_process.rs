@@ -10,8 +10,8 @@ use super::injection::FaultInjection;
 use super::runner::Tally;
 use crate::util::leak_of;
 use crate::util::trace;
-use jpki::transport::trace::Trace;
-use jpki::transport::TransportError;
+use jpki_card::transport::trace::Trace;
+use jpki_card::transport::TransportError;
 use std::time::Instant;
 
 /// The same faults in process, on the card layer over `FaultInjection`: reading the counters
@@ -19,7 +19,7 @@ use std::time::Instant;
 /// card is gone.
 #[test]
 fn status_in_process_never_sends_a_pin_and_stops_when_the_card_is_gone() {
-    use jpki::transport::Replay;
+    use jpki_card::transport::Replay;
     let base = Trace::load(&trace("status/fresh.trace")).unwrap();
     let steps = base.exchanges.len();
     let mut tally = Tally::default();
@@ -52,12 +52,12 @@ fn status_in_process_never_sends_a_pin_and_stops_when_the_card_is_gone() {
 // ---------------------------------------------------------------------------------------------
 // In process, over the virtual card: what a fault does to the card itself
 
-use jpki::apdu::secret;
-use jpki::card::{
+use jpki_card::apdu::secret;
+use jpki_card::card::{
     change_pins, precheck_change, precheck_verify, read_card_report, read_pin_statuses, verify_pin,
     Application, ChangeTargets, KeyReference, Pin, PinChange, PinKind,
 };
-use jpki::transport::{Layer, Layered, Transaction};
+use jpki_card::transport::{Layer, Layered, Transaction};
 use jpki_vcard::{CardState, Profile, VirtualCard};
 
 /// The values the virtual card holds, and the other ones typed: none of them may show.
@@ -159,7 +159,7 @@ pub(super) struct Ran {
 
 impl Ran {
     /// A run that went on to send what was typed: what its report and error show.
-    fn sent(report: &dyn std::fmt::Debug, error: Option<&jpki::card::CardError>) -> Ran {
+    fn sent(report: &dyn std::fmt::Debug, error: Option<&jpki_card::card::CardError>) -> Ran {
         Ran {
             shown: shown_by(report, error),
             stopped_before_the_prompt: false,
@@ -167,7 +167,7 @@ impl Ran {
     }
 
     /// A run that stopped before its prompt, so before any PIN could be sent.
-    fn stopped(report: &dyn std::fmt::Debug, error: Option<&jpki::card::CardError>) -> Ran {
+    fn stopped(report: &dyn std::fmt::Debug, error: Option<&jpki_card::card::CardError>) -> Ran {
         Ran {
             shown: shown_by(report, error),
             stopped_before_the_prompt: true,
@@ -266,7 +266,7 @@ pub(super) fn pin_grid(
 /// What a run's report and error show.
 pub(super) fn shown_by(
     report: &dyn std::fmt::Debug,
-    error: Option<&jpki::card::CardError>,
+    error: Option<&jpki_card::card::CardError>,
 ) -> Vec<String> {
     let mut shown = vec![format!("{report:?}")];
     if let Some(error) = error {

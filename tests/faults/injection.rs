@@ -4,8 +4,8 @@
 //! The layer also counts the commands that carried a PIN, so a test can check the promise that
 //! such a command is sent at most once per user entry and never again after a fault.
 
-use jpki::apdu::secret;
-use jpki::transport::{Layer, Transaction, TransportError};
+use jpki_card::apdu::secret;
+use jpki_card::transport::{Layer, Transaction, TransportError};
 use std::fmt;
 
 /// How the k-th exchange goes wrong.
@@ -186,8 +186,8 @@ impl Layer for FaultInjection {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jpki::transport::trace::Trace;
-    use jpki::transport::{Layered, Reader, Replay};
+    use jpki_card::transport::trace::Trace;
+    use jpki_card::transport::{Layered, Reader, Replay};
 
     type Faulted = Layered<Replay, FaultInjection>;
 

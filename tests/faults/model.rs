@@ -2,7 +2,7 @@
 //! the words its stderr must hold, the exit code.
 
 use super::injection::Fault;
-use jpki::transport::trace::Exchange;
+use jpki_card::transport::trace::Exchange;
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq)]

@@ -4,8 +4,8 @@
 
 use super::injection::Fault;
 use super::model::{pin_is, top_is, words, Fact, Outcome};
-use jpki::transport::trace::Answer;
-use jpki::transport::trace::Exchange;
+use jpki_card::transport::trace::Answer;
+use jpki_card::transport::trace::Exchange;
 use serde_json::json;
 use serde_json::Value;
 

@@ -3,8 +3,8 @@
 //! docs/virtual-card.md lists every answer and which of them are assumptions.
 
 use super::model::{Ap, CardState, Certificate, File, PinFile};
-use jpki::apdu::{Instruction, StatusWord};
-use jpki::card::{Application, ChangeCommand, KeyReference, Pin, PinKind};
+use jpki_card::apdu::{Instruction, StatusWord};
+use jpki_card::card::{Application, ChangeCommand, KeyReference, Pin, PinKind};
 
 /// CLA of the ISO commands.
 const CLA_ISO: u8 = 0x00;

@@ -12,7 +12,7 @@ use crate::{
 use anyhow::{Context, Result};
 use clap::builder::PossibleValuesParser;
 use clap::{Parser, Subcommand};
-use jpki::card::{Application, KeyReference, Pin, PinKind};
+use jpki_card::card::{Application, KeyReference, Pin, PinKind};
 use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};

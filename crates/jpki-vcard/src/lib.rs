@@ -32,9 +32,9 @@ pub use state_file::{application_id, applications_from_id, StateError};
 pub use store::{LOCK_WAIT, MAX_STATE_BYTES};
 
 use answer::Session;
-use jpki::apdu::secret;
-use jpki::apdu::StatusWord;
-use jpki::transport::{Reader, Transaction, TransportError};
+use jpki_card::apdu::secret;
+use jpki_card::apdu::StatusWord;
+use jpki_card::transport::{Reader, Transaction, TransportError};
 use std::path::Path;
 use std::time::Duration;
 use store::StateFile;

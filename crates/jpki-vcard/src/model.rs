@@ -1,8 +1,8 @@
 //! What the virtual card holds: its applications, their elementary files, and each PIN file's
 //! value and counter. Sources for every file are in docs/virtual-card.md.
 
-use jpki::apdu::StatusWord;
-use jpki::card::{Application, KeyReference, PinKind};
+use jpki_card::apdu::StatusWord;
+use jpki_card::card::{Application, KeyReference, PinKind};
 
 /// The token EF's content on a My Number card: the name padded with spaces to 32 bytes. jpki/myna
 /// reads 32 bytes (src/jpki.rs) and its 0.3.0 crate compares all 32; its Go branch trims the

@@ -3,7 +3,7 @@
 //! PINs and files are then set one by one (`jpki-vcard init`).
 
 use super::model::{Ap, CardState, Certificate, Code, LockedProbe, PinRecord};
-use jpki::card::{Application, KeyReference, PinKind};
+use jpki_card::card::{Application, KeyReference, PinKind};
 
 /// The sign password every profile starts with.
 pub const DEFAULT_SIGN_PASSWORD: &str = "ABC123";

@@ -15,7 +15,7 @@
 
 use super::model::{Ap, CardState, Certificate, Code, LockedProbe, PinRecord};
 use super::profile::{MY_NUMBER_CARD_ATR, OTHER_CARD_ATR};
-use jpki::card::{KeyReference, Pin, PinKind};
+use jpki_card::card::{KeyReference, Pin, PinKind};
 use std::fmt::Write as _;
 use thiserror::Error;
 
@@ -354,7 +354,7 @@ pub fn parse(text: &str, origin: &str) -> Result<CardState, StateError> {
 mod tests {
     use super::*;
     use crate::Profile;
-    use jpki::card::Application;
+    use jpki_card::card::Application;
 
     fn juki(application: Application) -> KeyReference {
         KeyReference {

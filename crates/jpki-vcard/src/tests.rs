@@ -2,8 +2,8 @@
 //! through the card layer as a [`Reader`].
 
 use super::*;
-use jpki::apdu::{Command, Response};
-use jpki::card::{read_pin_statuses, Application, KeyReference, PinKind};
+use jpki_card::apdu::{Command, Response};
+use jpki_card::card::{read_pin_statuses, Application, KeyReference, PinKind};
 
 fn send(card: &mut VirtualCard, command: &Command) -> Response {
     Response::parse(&card.respond(&command.to_bytes())).unwrap()
@@ -60,16 +60,16 @@ fn value(key: KeyReference) -> &'static [u8] {
 /// The change command a key reference takes, carrying `new`.
 fn change(key: KeyReference, new: &[u8]) -> Command {
     match key.change_command() {
-        jpki::card::ChangeCommand::ReferenceData => Command::change_reference_data(new),
-        jpki::card::ChangeCommand::Key => Command::change_key(new),
+        jpki_card::card::ChangeCommand::ReferenceData => Command::change_reference_data(new),
+        jpki_card::card::ChangeCommand::Key => Command::change_key(new),
     }
 }
 
 /// The other change command, which this key reference does not take.
 fn other_change(key: KeyReference, new: &[u8]) -> Command {
     match key.change_command() {
-        jpki::card::ChangeCommand::ReferenceData => Command::change_key(new),
-        jpki::card::ChangeCommand::Key => Command::change_reference_data(new),
+        jpki_card::card::ChangeCommand::ReferenceData => Command::change_key(new),
+        jpki_card::card::ChangeCommand::Key => Command::change_reference_data(new),
     }
 }
 

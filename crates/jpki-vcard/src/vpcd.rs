@@ -8,7 +8,7 @@
 
 use crate::VirtualCard;
 use anyhow::{Context, Result};
-use jpki::apdu::secret::{redacted_hex, spaced_hex};
+use jpki_card::apdu::secret::{redacted_hex, spaced_hex};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::time::{Duration, Instant};

@@ -12,13 +12,13 @@ use super::super::pin_entry::{PinEntryError, StdinLayout, STDIN_LIMIT};
 use super::super::record::RecordRefused;
 use super::super::render::printable;
 use super::pin_name;
-use jpki::apdu::ResponseError;
-use jpki::card::{
+use jpki_card::apdu::ResponseError;
+use jpki_card::card::{
     Application, CardError, ChangeCommand, ChangeInputError, NeedsExperimental, PinCommand,
     PinFormatError, PinKind, TypedPin,
 };
-use jpki::transport::trace::TraceError;
-use jpki::transport::TransportError;
+use jpki_card::transport::trace::TraceError;
+use jpki_card::transport::TransportError;
 use jpki_vcard::StateError;
 use std::fmt;
 

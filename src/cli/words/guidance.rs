@@ -3,8 +3,8 @@
 
 use super::super::lang::Lang;
 use super::pin_label;
-use jpki::card::guidance::{NextStep, PinGuidance, Route};
-use jpki::card::PinKind;
+use jpki_card::card::guidance::{NextStep, PinGuidance, Route};
+use jpki_card::card::PinKind;
 
 fn route_text(route: Route, lang: Lang) -> &'static str {
     match route {
@@ -131,7 +131,7 @@ pub fn guidance_heading(lang: Lang) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jpki::card::guidance::CertificateValidity;
+    use jpki_card::card::guidance::CertificateValidity;
 
     /// Every advice line for every PIN, step and certificate validity, in both languages.
     fn every_advice_line() -> Vec<String> {

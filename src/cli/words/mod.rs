@@ -10,7 +10,7 @@ pub mod readers;
 pub mod status;
 
 use super::lang::Lang;
-use jpki::card::{PinFormat, PinKind};
+use jpki_card::card::{PinFormat, PinKind};
 
 /// The PIN's name as the holder knows it.
 pub fn pin_name(kind: PinKind, lang: Lang) -> &'static str {

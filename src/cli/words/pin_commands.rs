@@ -4,7 +4,7 @@
 use super::super::lang::Lang;
 use super::status::{key_counters_text, state_word};
 use super::{format_hint, pin_label, pin_name, pin_names};
-use jpki::card::{KeyResult, Outcome, PinFormat, PinKind, PinState, PinStatus, Weakness};
+use jpki_card::card::{KeyResult, Outcome, PinFormat, PinKind, PinState, PinStatus, Weakness};
 
 /// The three hidden prompts of `change-pin`: current, new, new again.
 pub fn change_prompts(kinds: &[PinKind], format: PinFormat, lang: Lang) -> [String; 3] {

@@ -3,9 +3,9 @@
 
 use super::super::lang::Lang;
 use super::super::render::printable;
-use jpki::card::certificate::{CertificateProblem, Expiry, ExpiryState};
-use jpki::card::token::CardKind;
-use jpki::card::{PinState, PinStatus, RetryCounter};
+use jpki_card::card::certificate::{CertificateProblem, Expiry, ExpiryState};
+use jpki_card::card::token::CardKind;
+use jpki_card::card::{PinState, PinStatus, RetryCounter};
 
 /// One key reference's counter, short: the number, or what stands in for one.
 fn key_counter_word(counter: RetryCounter, lang: Lang) -> String {
