@@ -6,12 +6,12 @@
 //! error type holds a PIN, so no message can show one. Trace and virtual-card state errors are
 //! for developers: a short Japanese line, then the English detail.
 
-use super::super::exit::Exit;
-use super::super::lang::Lang;
-use super::super::pin_entry::{PinEntryError, StdinLayout, STDIN_LIMIT};
-use super::super::record::RecordRefused;
-use super::super::render::printable;
-use super::pin_name;
+use crate::cli::exit::Exit;
+use crate::cli::flags::record::RecordRefused;
+use crate::cli::io::pin_entry::{PinEntryError, StdinLayout, STDIN_LIMIT};
+use crate::cli::io::render::printable;
+use crate::cli::lang::Lang;
+use crate::cli::words::pin_name;
 use jpki_card::apdu::ResponseError;
 use jpki_card::card::{
     Application, CardError, ChangeCommand, ChangeInputError, NeedsExperimental, PinCommand,

@@ -3,14 +3,14 @@
 //! report printed whatever finishing said, and the card's answer as the exit code — with the
 //! JSON words for why a PIN or a key reference stopped.
 
-use super::config::{Config, PinInput};
-use super::exit::Exit;
-use super::failure::error_json;
-use super::lang::Lang;
-use super::open::open;
-use super::output;
-use super::pin_entry::{Ask, Terminal};
-use super::status::aid_hex;
+use crate::cli::commands::open::open;
+use crate::cli::commands::status::aid_hex;
+use crate::cli::exit::Exit;
+use crate::cli::failure::error_json;
+use crate::cli::flags::config::{Config, PinInput};
+use crate::cli::io::output;
+use crate::cli::io::pin_entry::{Ask, Terminal};
+use crate::cli::lang::Lang;
 use jpki_card::card::{
     read_pin_statuses, CardError, KeyOutcome, KeyReference, KeyResult, NeedsExperimental,
     PinCommand, PinKind, PinStatus,

@@ -4,21 +4,21 @@
 //! reader; an experimental PIN without `--experimental` is refused before that. PINs live only
 //! in zeroizing buffers and never appear in output.
 
-use super::advice::{add_guidance, advice_after, advice_text};
-use super::config::{Config, PinInput};
-use super::exit::Exit;
-use super::lang::Lang;
-use super::open::open;
-use super::output;
-use super::pin_entry::{self, Ask, PinEntryError, StdinLayout};
-use super::pin_outcome::{
+use crate::cli::commands::advice::{add_guidance, advice_after, advice_text};
+use crate::cli::commands::open::open;
+use crate::cli::commands::pin_command::{
     abandon, end_run, failure_id, keys_json, open_and_read_counters, refuse_unless_experimental,
     with_pin_entry, KeyWords,
 };
-use super::words::pin_commands::{
+use crate::cli::exit::Exit;
+use crate::cli::flags::config::{Config, PinInput};
+use crate::cli::io::output;
+use crate::cli::io::pin_entry::{self, Ask, PinEntryError, StdinLayout};
+use crate::cli::lang::Lang;
+use crate::cli::words::pin_commands::{
     change_prompts, counter_line, key_result_text, outcome_word, weakness_warning,
 };
-use super::words::pin_label;
+use crate::cli::words::pin_label;
 use jpki_card::card::guidance::PinGuidance;
 use jpki_card::card::{
     change_pins, precheck_change, weakness, CardError, ChangeReport, ChangeTargets, KeyOutcome,
@@ -228,9 +228,9 @@ fn to_text(report: &ChangeReport, advice: &[Option<PinGuidance>], lang: Lang) ->
 
 #[cfg(test)]
 mod tests {
-    use super::super::config::replaying;
-    use super::super::failure::exit_of;
     use super::*;
+    use crate::cli::failure::exit_of;
+    use crate::cli::flags::config::replaying;
 
     /// Run interactively with `answers` typed at the prompts, in order; the exit code.
     fn interactive(trace: &str, pins: &[PinKind], answers: &[&str]) -> (Exit, Vec<String>) {

@@ -1,7 +1,7 @@
 //! The plain config the rest of the program takes; logic never reaches back into clap.
 
-use super::args::{Args, CommandArg, LangArg, PinArg};
-use super::lang::Lang;
+use crate::cli::flags::args::{Args, CommandArg, LangArg, PinArg};
+use crate::cli::lang::Lang;
 use clap::{CommandFactory, FromArgMatches};
 use jpki_card::card::certificate::today_in_japan;
 use jpki_card::card::PinKind;
@@ -145,10 +145,10 @@ impl Config {
             .collect();
         let locale = || Lang::from_locale(&|name: &str| std::env::var(name).ok());
         let args = Args::command()
-            .long_version(super::version::long_version())
+            .long_version(crate::cli::flags::version::long_version())
             .try_get_matches_from(std::env::args_os())
             .and_then(|matches| Args::from_arg_matches(&matches))
-            .unwrap_or_else(|e| super::usage::exit(e, &argv, locale()));
+            .unwrap_or_else(|e| crate::cli::flags::usage::exit(e, &argv, locale()));
         let mut config = Config::from_args(args, |name| std::env::var(name).ok());
         config.colour &= std::io::stdout().is_terminal();
         config

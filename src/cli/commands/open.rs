@@ -1,7 +1,7 @@
 //! Opening the card source the config names, with the recorder and T=0 completion around it.
 
-use super::config::{CardSource, Config};
-use super::words::readers::waiting_for_a_card;
+use crate::cli::flags::config::{CardSource, Config};
+use crate::cli::words::readers::waiting_for_a_card;
 use jpki_card::card::probe_card_kind;
 use jpki_card::card::token::CardKind;
 use jpki_card::transport::pcsc::{card_ready, list_readers, wait_for_card, PcscReader};
@@ -107,7 +107,7 @@ pub fn wait_if_asked(config: &Config) -> Result<(), TransportError> {
         return wait_for_card(wanted, limit);
     }
     let line = waiting_for_a_card(limit.map(|l| l.as_secs()), config.lang);
-    super::output::note(format!("{line}\n"));
+    crate::cli::io::output::note(format!("{line}\n"));
     wait_for_card(wanted, limit)
 }
 

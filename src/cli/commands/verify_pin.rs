@@ -5,21 +5,21 @@
 //! counters are read (and shown, when asking on the terminal) before the PIN is sent, and it is
 //! sent once per key reference, never again.
 
-use super::advice::{add_guidance, advice_after, advice_text};
-use super::config::{Config, PinInput};
-use super::exit::Exit;
-use super::lang::Lang;
-use super::open::open;
-use super::output;
-use super::pin_entry::{self, Ask, StdinLayout};
-use super::pin_outcome::{
+use crate::cli::commands::advice::{add_guidance, advice_after, advice_text};
+use crate::cli::commands::open::open;
+use crate::cli::commands::pin_command::{
     abandon, end_run, failure_id, keys_json, open_and_read_counters, refuse_unless_experimental,
     with_pin_entry, KeyWords,
 };
-use super::words::pin_commands::{
+use crate::cli::exit::Exit;
+use crate::cli::flags::config::{Config, PinInput};
+use crate::cli::io::output;
+use crate::cli::io::pin_entry::{self, Ask, StdinLayout};
+use crate::cli::lang::Lang;
+use crate::cli::words::pin_commands::{
     counter_line, key_verified_text, not_verified_text, verified_text, verify_prompt,
 };
-use super::words::pin_label;
+use crate::cli::words::pin_label;
 use jpki_card::card::guidance::PinGuidance;
 use jpki_card::card::{
     precheck_verify, verify_pin, CardError, KeyOutcome, KeyResult, Pin, PinCommand, PinKind,
@@ -179,10 +179,10 @@ fn to_text(report: &VerifyReport, advice: Option<&PinGuidance>, lang: Lang) -> S
 
 #[cfg(test)]
 mod tests {
-    use super::super::config::replaying;
-    use super::super::failure::exit_of;
-    use super::super::pin_entry::PinEntryError;
     use super::*;
+    use crate::cli::failure::exit_of;
+    use crate::cli::flags::config::replaying;
+    use crate::cli::io::pin_entry::PinEntryError;
 
     /// Run interactively with `answers` typed at the prompt; the exit code and the prompts.
     fn interactive(trace: &str, kind: PinKind, answers: &[&str]) -> (Exit, Vec<String>) {
