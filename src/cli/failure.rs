@@ -238,6 +238,7 @@ mod tests {
     use crate::cli::io::pin_entry::StdinLayout;
     use jpki_card::apdu::{ResponseError, StatusWord};
     use jpki_card::card::{Application, ChangeCommand, PinCommand, PinKind, TypedPin};
+    use jpki_card::transport::ReaderChoice;
 
     /// Japanese text, with no run of three space-separated English words.
     fn assert_japanese(text: &str) {
@@ -339,7 +340,10 @@ mod tests {
             ),
             TransportError::NoReaders,
             TransportError::NoCard {
-                reader: "A 00".to_string(),
+                reader: ReaderChoice::Named("A 00".to_string()),
+            },
+            TransportError::NoCard {
+                reader: ReaderChoice::Any,
             },
             TransportError::ReaderNotFound {
                 wanted: "C".to_string(),

@@ -18,7 +18,7 @@ use jpki_card::card::{
     PinFormatError, PinKind, TypedPin,
 };
 use jpki_card::transport::trace::TraceError;
-use jpki_card::transport::TransportError;
+use jpki_card::transport::{ReaderChoice, TransportError};
 use jpki_vcard::StateError;
 use std::fmt;
 
@@ -301,9 +301,12 @@ pub fn transport_ja(error: &TransportError) -> String {
         // PC/SC's own words are English sentences and add nothing to "not running".
         TransportError::ServiceUnavailable(_) => "PC/SC サービスが動いていません".to_string(),
         TransportError::NoReaders => "カードリーダーが接続されていません".to_string(),
-        TransportError::NoCard { reader } => {
-            format!("カードリーダー「{}」にカードがありません", printable(reader))
-        }
+        TransportError::NoCard {
+            reader: ReaderChoice::Any,
+        } => "どのカードリーダーにもカードがありません".to_string(),
+        TransportError::NoCard {
+            reader: ReaderChoice::Named(reader),
+        } => format!("カードリーダー「{}」にカードがありません", printable(reader)),
         TransportError::ReaderNotFound { wanted, available } => format!(
             "「{}」に一致するカードリーダーがありません。接続されているリーダー: {}",
             printable(wanted),
