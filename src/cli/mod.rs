@@ -37,18 +37,8 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
         Action::Status { pins_only } => status::run(config, *pins_only),
         Action::Completions { shell } => assets::completions(*shell),
         Action::Manpage { out_dir } => assets::manpage(out_dir.as_deref()),
-        Action::ChangePin {
-            pins,
-            input,
-            allow_last_try,
-            experimental,
-        } => change_pin::run(config, pins, *input, *allow_last_try, *experimental),
-        Action::VerifyPin {
-            pin,
-            input,
-            allow_last_try,
-            experimental,
-        } => verify_pin::run(config, *pin, *input, *allow_last_try, *experimental),
+        Action::ChangePin { pins, options } => change_pin::run(config, pins, *options),
+        Action::VerifyPin { pin, options } => verify_pin::run(config, *pin, *options),
         Action::Doctor => doctor::run(config),
     }
 }

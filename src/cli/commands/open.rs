@@ -1,6 +1,6 @@
 //! Opening the card source the config names, with the recorder and T=0 completion around it.
 
-use crate::cli::flags::config::{CardSource, Config};
+use crate::cli::flags::config::{CardSource, Config, Wait};
 use crate::cli::words::readers::waiting_for_a_card;
 use jpki_card::card::probe_card_kind;
 use jpki_card::card::token::CardKind;
@@ -90,8 +90,14 @@ fn run_on<R>(
 
 /// With `--wait` and a real reader: when no card is there yet, say so on stderr and wait.
 pub fn wait_if_asked(config: &Config) -> Result<(), TransportError> {
-    let (Some(limit), CardSource::Reader(wanted)) = (config.wait, &config.source) else {
+    let CardSource::Reader(wanted) = &config.source else {
         return Ok(());
+    };
+    // The library's limit: `None` waits without one.
+    let limit = match config.wait {
+        Wait::No => return Ok(()),
+        Wait::Forever => None,
+        Wait::For(limit) => Some(limit),
     };
     let wanted = wanted.as_deref();
     let readers = match list_readers() {
