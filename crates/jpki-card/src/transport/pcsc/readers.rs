@@ -200,9 +200,14 @@ pub(super) mod tests {
             other => panic!("{other:?}"),
         }
         let empty = vec![reader("A", false), reader("B", false)];
-        assert!(matches!(
-            choose_reader(&empty, None),
-            Err(TransportError::NoCard { .. })
-        ));
+        // No reader named, and none of several holds a card: no name to quote.
+        match choose_reader(&empty, None) {
+            Err(
+                error @ TransportError::NoCard {
+                    reader: ReaderChoice::Any,
+                },
+            ) => assert_eq!(error.to_string(), "no card in any reader"),
+            other => panic!("{other:?}"),
+        }
     }
 }
