@@ -2,12 +2,12 @@
 //! [`Failure`]; the exit code, the English words and the Japanese words all follow from it, so
 //! they cannot disagree about what happened.
 
-use super::exit::Exit;
-use super::lang::Lang;
-use super::pin_entry::PinEntryError;
-use super::record::RecordRefused;
-use super::render::printable_lines;
-use super::words::failure as words;
+use crate::cli::exit::Exit;
+use crate::cli::flags::record::RecordRefused;
+use crate::cli::io::pin_entry::PinEntryError;
+use crate::cli::io::render::printable_lines;
+use crate::cli::lang::Lang;
+use crate::cli::words::failure as words;
 use jpki_card::card::{CardError, ChangeInputError, NeedsExperimental, PinFormatError};
 use jpki_card::transport::trace::TraceError;
 use jpki_card::transport::TransportError;
@@ -235,9 +235,10 @@ pub fn exit_of(result: anyhow::Result<Exit>) -> Exit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::pin_entry::StdinLayout;
+    use crate::cli::io::pin_entry::StdinLayout;
     use jpki_card::apdu::{ResponseError, StatusWord};
     use jpki_card::card::{Application, ChangeCommand, PinCommand, PinKind, TypedPin};
+    use jpki_card::transport::ReaderChoice;
 
     /// Japanese text, with no run of three space-separated English words.
     fn assert_japanese(text: &str) {
@@ -339,7 +340,10 @@ mod tests {
             ),
             TransportError::NoReaders,
             TransportError::NoCard {
-                reader: "A 00".to_string(),
+                reader: ReaderChoice::Named("A 00".to_string()),
+            },
+            TransportError::NoCard {
+                reader: ReaderChoice::Any,
             },
             TransportError::ReaderNotFound {
                 wanted: "C".to_string(),

@@ -1,32 +1,21 @@
 //! The command line: flags, the plain config they become, and what each command prints.
 //! Library errors arrive as `anyhow::Error`; each class maps to its own exit code here.
 
-mod advice;
-mod args;
-mod assets;
-mod change_pin;
-mod colour;
-mod config;
-mod doctor;
+mod commands;
 mod exit;
 mod failure;
+mod flags;
+mod io;
 mod lang;
-mod open;
-mod output;
-mod pin_entry;
-mod pin_outcome;
-mod readers;
-mod record;
-mod render;
-mod status;
-mod usage;
-mod verify_pin;
-mod version;
 mod words;
 
-pub use config::Config;
+use commands::{change_pin, doctor, readers, status, verify_pin};
+use flags::{assets, record};
+use io::output;
+
 pub use exit::Exit;
 pub use failure::{classify, describe_error};
+pub use flags::config::Config;
 pub use output::json_printed;
 
 /// Print the JSON object of a command that failed before it had a report: `schema_version`,
@@ -37,7 +26,7 @@ pub fn print_error_json(config: &Config, error: &anyhow::Error) -> anyhow::Resul
     output::print(output::json_line(&object))
 }
 
-use config::Action;
+use flags::config::Action;
 
 /// Run the configured command; `Ok` carries the exit code of a command that ran to its end.
 pub fn run(config: &Config) -> anyhow::Result<Exit> {
@@ -48,18 +37,8 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
         Action::Status { pins_only } => status::run(config, *pins_only),
         Action::Completions { shell } => assets::completions(*shell),
         Action::Manpage { out_dir } => assets::manpage(out_dir.as_deref()),
-        Action::ChangePin {
-            pins,
-            input,
-            allow_last_try,
-            experimental,
-        } => change_pin::run(config, pins, *input, *allow_last_try, *experimental),
-        Action::VerifyPin {
-            pin,
-            input,
-            allow_last_try,
-            experimental,
-        } => verify_pin::run(config, *pin, *input, *allow_last_try, *experimental),
+        Action::ChangePin { pins, options } => change_pin::run(config, pins, *options),
+        Action::VerifyPin { pin, options } => verify_pin::run(config, *pin, *options),
         Action::Doctor => doctor::run(config),
     }
 }

@@ -368,7 +368,7 @@ pub(super) const INTERACTIVE_CHANGE_TARGETS: [&[PinKind]; 3] = [
 /// The APDUs of `read_pin_statuses`, which an interactive run sends before its prompt.
 pub(super) const STATUS_APDUS: usize = 14;
 
-/// Interactive change-pin, in process, through the card-layer seam src/cli/change_pin.rs uses
+/// Interactive change-pin, in process, through the card-layer seam src/cli/commands/change_pin.rs uses
 /// between its prompts (no terminal): the counters read in one transaction
 /// (`read_pin_statuses`), the guard applied to them before the holder is asked anything
 /// (`precheck_change`), then `change_pins` in a second transaction; the fault at every APDU of both,

@@ -1,6 +1,6 @@
 //! The words of `jpki doctor`: each check's name, what it saw, and the fix when it failed.
 
-use super::super::lang::Lang;
+use crate::cli::lang::Lang;
 
 /// A check's name, as the line shows it.
 pub fn check_label(id: &str, lang: Lang) -> &'static str {

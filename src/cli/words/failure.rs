@@ -6,19 +6,19 @@
 //! error type holds a PIN, so no message can show one. Trace and virtual-card state errors are
 //! for developers: a short Japanese line, then the English detail.
 
-use super::super::exit::Exit;
-use super::super::lang::Lang;
-use super::super::pin_entry::{PinEntryError, StdinLayout, STDIN_LIMIT};
-use super::super::record::RecordRefused;
-use super::super::render::printable;
-use super::pin_name;
+use crate::cli::exit::Exit;
+use crate::cli::flags::record::RecordRefused;
+use crate::cli::io::pin_entry::{PinEntryError, StdinLayout, STDIN_LIMIT};
+use crate::cli::io::render::printable;
+use crate::cli::lang::Lang;
+use crate::cli::words::pin_name;
 use jpki_card::apdu::ResponseError;
 use jpki_card::card::{
     Application, CardError, ChangeCommand, ChangeInputError, NeedsExperimental, PinCommand,
     PinFormatError, PinKind, TypedPin,
 };
 use jpki_card::transport::trace::TraceError;
-use jpki_card::transport::TransportError;
+use jpki_card::transport::{ReaderChoice, TransportError};
 use jpki_vcard::StateError;
 use std::fmt;
 
@@ -301,9 +301,12 @@ pub fn transport_ja(error: &TransportError) -> String {
         // PC/SC's own words are English sentences and add nothing to "not running".
         TransportError::ServiceUnavailable(_) => "PC/SC サービスが動いていません".to_string(),
         TransportError::NoReaders => "カードリーダーが接続されていません".to_string(),
-        TransportError::NoCard { reader } => {
-            format!("カードリーダー「{}」にカードがありません", printable(reader))
-        }
+        TransportError::NoCard {
+            reader: ReaderChoice::Any,
+        } => "どのカードリーダーにもカードがありません".to_string(),
+        TransportError::NoCard {
+            reader: ReaderChoice::Named(reader),
+        } => format!("カードリーダー「{}」にカードがありません", printable(reader)),
         TransportError::ReaderNotFound { wanted, available } => format!(
             "「{}」に一致するカードリーダーがありません。接続されているリーダー: {}",
             printable(wanted),

@@ -1,8 +1,8 @@
 //! What a holder should do next about a PIN, in words: the advice `status` gives, and
 //! `change-pin` and `verify-pin` repeat for the counters their run ended with.
 
-use super::super::lang::Lang;
-use super::pin_label;
+use crate::cli::lang::Lang;
+use crate::cli::words::pin_label;
 use jpki_card::card::guidance::{NextStep, PinGuidance, Route};
 use jpki_card::card::PinKind;
 

@@ -9,7 +9,7 @@ pub mod pin_commands;
 pub mod readers;
 pub mod status;
 
-use super::lang::Lang;
+use crate::cli::lang::Lang;
 use jpki_card::card::{PinFormat, PinKind};
 
 /// The PIN's name as the holder knows it.

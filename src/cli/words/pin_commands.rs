@@ -1,9 +1,9 @@
 //! The words of `change-pin` and `verify-pin`: the prompts, the counters shown above them, the
 //! warning about a guessable new PIN, and each report's lines.
 
-use super::super::lang::Lang;
-use super::status::{key_counters_text, state_word};
-use super::{format_hint, pin_label, pin_name, pin_names};
+use crate::cli::lang::Lang;
+use crate::cli::words::status::{key_counters_text, state_word};
+use crate::cli::words::{format_hint, pin_label, pin_name, pin_names};
 use jpki_card::card::{KeyResult, Outcome, PinFormat, PinKind, PinState, PinStatus, Weakness};
 
 /// The three hidden prompts of `change-pin`: current, new, new again.

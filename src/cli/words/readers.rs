@@ -1,6 +1,6 @@
 //! The words of `jpki readers`, and of waiting for a card (`--wait`).
 
-use super::super::lang::Lang;
+use crate::cli::lang::Lang;
 
 /// No reader is connected.
 pub fn no_readers_found(lang: Lang) -> &'static str {

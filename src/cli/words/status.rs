@@ -1,8 +1,8 @@
 //! The words of `status`: the state of each counter, the card's kind, the auth certificate's
 //! expiry, and the table's headings.
 
-use super::super::lang::Lang;
-use super::super::render::printable;
+use crate::cli::io::render::printable;
+use crate::cli::lang::Lang;
 use jpki_card::card::certificate::{CertificateProblem, Expiry, ExpiryState};
 use jpki_card::card::token::CardKind;
 use jpki_card::card::{PinState, PinStatus, RetryCounter};

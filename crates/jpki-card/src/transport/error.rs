@@ -14,11 +14,11 @@ pub enum TransportError {
     /// PC/SC answers, but no reader is connected.
     #[error("no smart-card reader is connected")]
     NoReaders,
-    /// The chosen reader holds no card.
-    #[error("no card in reader \"{}\"", escaped(.reader))]
+    /// The chosen reader holds no card, or, with no reader named among several, none does.
+    #[error("{}", no_card(.reader))]
     NoCard {
-        /// The reader that was asked.
-        reader: String,
+        /// The reader that was looked in.
+        reader: ReaderChoice,
     },
     /// `--reader` matched no reader.
     #[error("no reader matches \"{}\"; readers: {}", escaped(.wanted), list(.available))]
@@ -78,6 +78,23 @@ fn list(names: &[String]) -> String {
     }
 }
 
+/// Which reader a card was looked for in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReaderChoice {
+    /// No reader was named, and there are several: any of them would have done.
+    Any,
+    /// This reader, by its PC/SC name.
+    Named(String),
+}
+
+/// "No card" in the words of where it was looked for; a reader's name escaped.
+fn no_card(reader: &ReaderChoice) -> String {
+    match reader {
+        ReaderChoice::Any => "no card in any reader".to_string(),
+        ReaderChoice::Named(name) => format!("no card in reader \"{}\"", escaped(name)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,7 +103,7 @@ mod tests {
     #[test]
     fn reader_names_in_errors_are_escaped() {
         let e = TransportError::NoCard {
-            reader: "Evil\u{1b}[2J 00 00".into(),
+            reader: ReaderChoice::Named("Evil\u{1b}[2J 00 00".into()),
         };
         assert_eq!(e.to_string(), "no card in reader \"Evil\\x1b[2J 00 00\"");
         let e = TransportError::ReaderNotFound {

@@ -22,7 +22,7 @@ mod replay;
 pub mod trace;
 
 pub use completion::ResponseCompletion;
-pub use error::TransportError;
+pub use error::{ReaderChoice, TransportError};
 pub use escape::{escaped, is_unprintable};
 pub use layered::Layered;
 pub use reader::{Layer, Reader, Transaction};

@@ -10,7 +10,7 @@ mod wait;
 pub use readers::{choose_reader, list_readers, ReaderInfo};
 pub use wait::{card_ready, wait_for_card};
 
-use super::error::TransportError;
+use super::error::{ReaderChoice, TransportError};
 use super::reader::{Reader, Transaction};
 use crate::apdu::secret;
 use error::from_pcsc;
@@ -103,7 +103,7 @@ impl PcscReader {
             .connect(&cname, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
             .map_err(|e| match e {
                 pcsc::Error::NoSmartcard | pcsc::Error::RemovedCard => TransportError::NoCard {
-                    reader: name.clone(),
+                    reader: ReaderChoice::Named(name.clone()),
                 },
                 other => from_pcsc(other),
             })?;

@@ -2,7 +2,7 @@
 //! index, or a part of a name) or, without one, the only reader holding a card. Never a guess.
 
 use super::error::from_pcsc;
-use crate::transport::error::TransportError;
+use crate::transport::error::{ReaderChoice, TransportError};
 use std::time::Duration;
 
 /// A reader as PC/SC lists it.
@@ -97,8 +97,8 @@ pub fn choose_reader(
                 [] => {
                     return Err(TransportError::NoCard {
                         reader: match readers {
-                            [only] => only.name.clone(),
-                            _ => "any reader".to_string(),
+                            [only] => ReaderChoice::Named(only.name.clone()),
+                            _ => ReaderChoice::Any,
                         },
                     })
                 }
@@ -112,7 +112,7 @@ pub fn choose_reader(
     };
     if !chosen.card_present {
         return Err(TransportError::NoCard {
-            reader: chosen.name.clone(),
+            reader: ReaderChoice::Named(chosen.name.clone()),
         });
     }
     Ok(chosen.name.clone())
@@ -194,13 +194,20 @@ pub(super) mod tests {
     #[test]
     fn a_chosen_reader_without_a_card_says_so() {
         match choose_reader(&two(), Some("pasori")) {
-            Err(TransportError::NoCard { reader }) => assert!(reader.contains("PaSoRi")),
+            Err(TransportError::NoCard {
+                reader: ReaderChoice::Named(reader),
+            }) => assert!(reader.contains("PaSoRi")),
             other => panic!("{other:?}"),
         }
         let empty = vec![reader("A", false), reader("B", false)];
-        assert!(matches!(
-            choose_reader(&empty, None),
-            Err(TransportError::NoCard { .. })
-        ));
+        // No reader named, and none of several holds a card: no name to quote.
+        match choose_reader(&empty, None) {
+            Err(
+                error @ TransportError::NoCard {
+                    reader: ReaderChoice::Any,
+                },
+            ) => assert_eq!(error.to_string(), "no card in any reader"),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -1,15 +1,15 @@
 //! `jpki readers`: the PC/SC readers, whether a card is in each, and what kind of card it is.
 
-use super::config::{CardSource, Config};
-use super::exit::Exit;
-use super::failure::error_text;
-use super::lang::Lang;
-use super::open::probe;
-use super::output;
-use super::record;
-use super::render::{printable, printable_lines, table};
-use super::words::readers as words;
-use super::words::status::card_kind_text;
+use crate::cli::commands::open::probe;
+use crate::cli::exit::Exit;
+use crate::cli::failure::error_text;
+use crate::cli::flags::config::{CardSource, Config};
+use crate::cli::flags::record;
+use crate::cli::io::output;
+use crate::cli::io::render::{printable, printable_lines, table};
+use crate::cli::lang::Lang;
+use crate::cli::words::readers as words;
+use crate::cli::words::status::card_kind_text;
 use jpki_card::apdu::secret::spaced_hex;
 use jpki_card::card::token::CardKind;
 use jpki_card::card::CardError;

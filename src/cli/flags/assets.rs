@@ -1,9 +1,9 @@
 //! Shell completions and the man page, generated from the same clap definitions as the flags,
 //! so they never describe a flag jpki does not have.
 
-use super::args::Args;
-use super::exit::Exit;
-use super::output::print;
+use crate::cli::exit::Exit;
+use crate::cli::flags::args::Args;
+use crate::cli::io::output::print;
 use anyhow::Context;
 use clap::CommandFactory;
 use clap_complete::Shell;
@@ -100,7 +100,7 @@ pub fn manpage(out_dir: Option<&Path>) -> anyhow::Result<Exit> {
             let written = |what: &str| {
                 format!(
                     "writing the man pages to {}: {what}",
-                    super::render::printable(&dir.display().to_string())
+                    crate::cli::io::render::printable(&dir.display().to_string())
                 )
             };
             std::fs::create_dir_all(dir).with_context(|| written("creating the directory"))?;

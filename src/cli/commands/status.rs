@@ -1,16 +1,16 @@
 //! `jpki status`: every PIN's tries left, spending none, with what to do about each; plain
 //! `status` adds the card's kind and its auth certificate's expiry.
 
-use super::advice::add_guidance;
-use super::colour::paint;
-use super::config::Config;
-use super::exit::Exit;
-use super::open::with_card;
-use super::output;
-use super::render::{printable, table};
-use super::words::guidance::{guidance_heading, guidance_lines};
-use super::words::pin_label;
-use super::words::status::{
+use crate::cli::commands::advice::add_guidance;
+use crate::cli::commands::open::with_card;
+use crate::cli::exit::Exit;
+use crate::cli::flags::config::Config;
+use crate::cli::io::colour::paint;
+use crate::cli::io::output;
+use crate::cli::io::render::{printable, table};
+use crate::cli::words::guidance::{guidance_heading, guidance_lines};
+use crate::cli::words::pin_label;
+use crate::cli::words::status::{
     card_heading, card_kind_text, certificate_lines, key_counters_text, reader_heading, state_word,
     table_headings, unreadable_detail,
 };

@@ -2,7 +2,7 @@
 //! reads. Broken ones are refused before any card is touched, with exit code 2 like any other
 //! misuse of the flags.
 
-use super::config::{Action, CardSource, Config};
+use crate::cli::flags::config::{Action, CardSource, Config};
 
 /// `--record` refused: the command would send nothing to a card, or more than one trace can hold,
 /// or recording would replace a file.

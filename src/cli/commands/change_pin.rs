@@ -4,21 +4,17 @@
 //! reader; an experimental PIN without `--experimental` is refused before that. PINs live only
 //! in zeroizing buffers and never appear in output.
 
-use super::advice::{add_guidance, advice_after, advice_text};
-use super::config::{Config, PinInput};
-use super::exit::Exit;
-use super::lang::Lang;
-use super::open::open;
-use super::output;
-use super::pin_entry::{self, Ask, PinEntryError, StdinLayout};
-use super::pin_outcome::{
-    abandon, end_run, failure_id, keys_json, open_and_read_counters, refuse_unless_experimental,
-    with_pin_entry, KeyWords,
-};
-use super::words::pin_commands::{
+use crate::cli::commands::advice::{add_guidance, advice_after, advice_text};
+use crate::cli::commands::pin_command::{self, failure_id, keys_json, KeyWords, PinRun, Reported};
+use crate::cli::exit::Exit;
+use crate::cli::flags::config::{Config, PinOptions};
+use crate::cli::io::output;
+use crate::cli::io::pin_entry::{self, Ask, PinEntryError, StdinLayout};
+use crate::cli::lang::Lang;
+use crate::cli::words::pin_commands::{
     change_prompts, counter_line, key_result_text, outcome_word, weakness_warning,
 };
-use super::words::pin_label;
+use crate::cli::words::pin_label;
 use jpki_card::card::guidance::PinGuidance;
 use jpki_card::card::{
     change_pins, precheck_change, weakness, CardError, ChangeReport, ChangeTargets, KeyOutcome,
@@ -29,63 +25,81 @@ use serde_json::{json, Value};
 use zeroize::Zeroizing;
 
 /// Check the input, change the PINs, report each one; a failure ends with its own exit code.
-pub fn run(
-    config: &Config,
-    pins: &[PinKind],
-    input: PinInput,
-    allow_last_try: bool,
-    experimental: bool,
-) -> anyhow::Result<Exit> {
-    let targets = checked_targets(pins, experimental)?;
-    with_pin_entry(input, |ask| run_with(config, &targets, ask, allow_last_try))
+pub fn run(config: &Config, pins: &[PinKind], options: PinOptions) -> anyhow::Result<Exit> {
+    // The PINs named are refused first when they make no sense together.
+    let command = ChangePin {
+        targets: ChangeTargets::new(pins)?,
+    };
+    pin_command::run(config, &command, options)
 }
 
-/// The PINs named, refused before anything else when they make no sense together or name an
-/// experimental PIN without `--experimental`.
-fn checked_targets(pins: &[PinKind], experimental: bool) -> anyhow::Result<ChangeTargets> {
-    let targets = ChangeTargets::new(pins)?;
-    refuse_unless_experimental(targets.kinds(), PinCommand::Change, experimental)?;
-    Ok(targets)
+/// `change-pin` in the PIN commands' run: the PINs named, changed together.
+struct ChangePin {
+    targets: ChangeTargets,
 }
 
-/// Change `targets`, asking on the terminal through `ask`, or reading stdin without it.
-fn run_with(
-    config: &Config,
-    targets: &ChangeTargets,
-    ask: Option<Ask>,
-    allow_last_try: bool,
-) -> anyhow::Result<Exit> {
-    let lang = config.lang;
-    let targets = targets.clone();
-    match ask {
-        None => {
-            // Everything is checked before the transport is opened: bad input reaches no card.
-            let [current, new] = pin_entry::read_stdin(StdinLayout::CurrentThenNew)?;
-            let change = PinChange::new(&targets, &current, &new)?;
-            drop((current, new));
-            warn_if_guessable(&change, lang);
-            let mut reader = open(config)?;
-            let report = change_pins(reader.as_mut(), &change, allow_last_try);
-            drop(change);
-            finish_and_report(config, reader, report, &[])
-        }
-        Some(ask) => {
-            let (mut reader, statuses) = open_and_read_counters(config)?;
-            output::note(counters_text(&targets, &statuses, lang));
-            if let Some(report) = precheck_change(&targets, &statuses, allow_last_try) {
-                return finish_and_report(config, reader, report, &statuses);
-            }
-            let typed = prompt(&targets, lang, ask).map_err(anyhow::Error::from);
-            let checked =
-                |[current, new]: [Zeroizing<String>; 2]| PinChange::new(&targets, &current, &new);
-            let change = match typed.and_then(|typed| Ok(checked(typed)?)) {
-                Ok(change) => change,
-                Err(error) => return abandon(reader, error),
-            };
-            warn_if_guessable(&change, lang);
-            let report = change_pins(reader.as_mut(), &change, allow_last_try);
-            drop(change);
-            finish_and_report(config, reader, report, &statuses)
+impl PinRun for ChangePin {
+    type Entry = PinChange;
+    type Report = ChangeReport;
+
+    const COMMAND: PinCommand = PinCommand::Change;
+
+    fn kinds(&self) -> &[PinKind] {
+        self.targets.kinds()
+    }
+
+    fn read_stdin(&self, lang: Lang) -> anyhow::Result<PinChange> {
+        let [current, new] = pin_entry::read_stdin(StdinLayout::CurrentThenNew)?;
+        let change = PinChange::new(&self.targets, &current, &new)?;
+        drop((current, new));
+        warn_if_guessable(&change, lang);
+        Ok(change)
+    }
+
+    fn counters_text(&self, statuses: &[PinStatus], lang: Lang) -> String {
+        counters_text(&self.targets, statuses, lang)
+    }
+
+    fn precheck(&self, statuses: &[PinStatus], allow_last_try: bool) -> Option<ChangeReport> {
+        precheck_change(&self.targets, statuses, allow_last_try)
+    }
+
+    fn prompt(&self, ask: Ask, lang: Lang) -> anyhow::Result<PinChange> {
+        let [current, new] = prompt(&self.targets, lang, ask)?;
+        let change = PinChange::new(&self.targets, &current, &new)?;
+        drop((current, new));
+        warn_if_guessable(&change, lang);
+        Ok(change)
+    }
+
+    fn send(
+        &self,
+        reader: &mut dyn Reader,
+        change: PinChange,
+        allow_last_try: bool,
+    ) -> ChangeReport {
+        change_pins(reader, &change, allow_last_try)
+    }
+
+    fn report(
+        &self,
+        mut report: ChangeReport,
+        reader: &str,
+        before: &[PinStatus],
+        lang: Lang,
+    ) -> Reported {
+        let after: Vec<(PinKind, &[KeyOutcome])> = report
+            .outcomes
+            .iter()
+            .map(|o| (o.kind, o.keys.as_slice()))
+            .collect();
+        let advice = advice_after(&after, report.error.as_ref(), before);
+        let json = to_json(reader, &report, &advice);
+        let text = to_text(&report, &advice, lang);
+        Reported {
+            error: report.error.take(),
+            json,
+            text,
         }
     }
 }
@@ -94,30 +108,6 @@ fn warn_if_guessable(change: &PinChange, lang: Lang) {
     if let Some(weakness) = weakness(change.new_pin()) {
         output::note(format!("{}\n", weakness_warning(weakness, lang)));
     }
-}
-
-/// Finish the reader, print the report, and turn its error into the exit code. `before`
-/// holds the counters read before the prompt, if any: the advice then knows the other PINs too.
-fn finish_and_report(
-    config: &Config,
-    mut reader: Box<dyn Reader>,
-    mut report: ChangeReport,
-    before: &[PinStatus],
-) -> anyhow::Result<Exit> {
-    let lang = config.lang;
-    let reader_name = reader.name().to_string();
-    // Finishing writes a --record trace or checks a replay was used up. The report is printed
-    // whatever that says: once a PIN may have changed, the holder must learn so.
-    let finished = reader.finish();
-    let after: Vec<(PinKind, &[KeyOutcome])> = report
-        .outcomes
-        .iter()
-        .map(|o| (o.kind, o.keys.as_slice()))
-        .collect();
-    let advice = advice_after(&after, report.error.as_ref(), before);
-    let json = to_json(&reader_name, &report, &advice);
-    let text = to_text(&report, &advice, lang);
-    end_run(config, finished, report.error.take(), json, text)
 }
 
 /// The counters of the named PINs, shown above the prompt.
@@ -228,9 +218,9 @@ fn to_text(report: &ChangeReport, advice: &[Option<PinGuidance>], lang: Lang) ->
 
 #[cfg(test)]
 mod tests {
-    use super::super::config::replaying;
-    use super::super::failure::exit_of;
     use super::*;
+    use crate::cli::failure::exit_of;
+    use crate::cli::flags::config::replaying;
 
     /// Run interactively with `answers` typed at the prompts, in order; the exit code.
     fn interactive(trace: &str, pins: &[PinKind], answers: &[&str]) -> (Exit, Vec<String>) {
@@ -251,8 +241,13 @@ mod tests {
                 typed.next().expect("asked once too often").to_string(),
             ))
         };
-        let result = checked_targets(pins, experimental)
-            .and_then(|targets| run_with(&replaying(trace), &targets, Some(&mut ask), false));
+        let result = ChangeTargets::new(pins)
+            .map_err(anyhow::Error::from)
+            .map(|targets| ChangePin { targets })
+            .and_then(|command| {
+                pin_command::refuse_unless_experimental(&command, experimental)?;
+                pin_command::run_with(&replaying(trace), &command, Some(&mut ask), false)
+            });
         (exit_of(result), asked)
     }
 

@@ -1,7 +1,7 @@
 //! The plain config the rest of the program takes; logic never reaches back into clap.
 
-use super::args::{Args, CommandArg, LangArg, PinArg};
-use super::lang::Lang;
+use crate::cli::flags::args::{Args, CommandArg, LangArg, PinArg};
+use crate::cli::lang::Lang;
 use clap::{CommandFactory, FromArgMatches};
 use jpki_card::card::certificate::today_in_japan;
 use jpki_card::card::PinKind;
@@ -45,23 +45,15 @@ pub enum Action {
     ChangePin {
         /// The PINs named, in order (checked later, before any card is touched).
         pins: Vec<PinKind>,
-        /// Where the current and new PIN come from.
-        input: PinInput,
-        /// Whether a counter at 1 may be spent.
-        allow_last_try: bool,
-        /// Whether experimental PINs (juki) may be changed.
-        experimental: bool,
+        /// Where the current and new PIN come from, and the guards.
+        options: PinOptions,
     },
     /// `jpki verify-pin`
     VerifyPin {
         /// The PIN named.
         pin: PinKind,
-        /// Where the PIN comes from.
-        input: PinInput,
-        /// Whether a counter at 1 may be spent.
-        allow_last_try: bool,
-        /// Whether experimental PINs (juki) may be checked.
-        experimental: bool,
+        /// Where the PIN comes from, and the guards.
+        options: PinOptions,
     },
     /// `jpki doctor`
     Doctor,
@@ -78,6 +70,51 @@ impl Action {
             Action::ChangePin { .. } => "change-pin",
             Action::VerifyPin { .. } => "verify-pin",
             Action::Doctor => "doctor",
+        }
+    }
+}
+
+/// The flags a PIN command (`change-pin`, `verify-pin`) shares: `--stdin`, `--allow-last-try`,
+/// `--experimental`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PinOptions {
+    /// Where typed PINs come from.
+    pub input: PinInput,
+    /// Whether a counter at 1 may be spent.
+    pub allow_last_try: bool,
+    /// Whether experimental PINs (juki) may be sent.
+    pub experimental: bool,
+}
+
+impl PinOptions {
+    /// The options from the three flags as clap parsed them.
+    fn from_flags(stdin: bool, allow_last_try: bool, experimental: bool) -> PinOptions {
+        PinOptions {
+            input: PinInput::from_flag(stdin),
+            allow_last_try,
+            experimental,
+        }
+    }
+}
+
+/// `--wait`: whether, and how long, to wait for a card before the command starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    /// No `--wait`: a reader without a card is an error at once.
+    No,
+    /// `--wait` without a limit.
+    Forever,
+    /// `--wait=SECONDS`; zero looks once.
+    For(Duration),
+}
+
+impl Wait {
+    /// From `--wait`'s parsed value: absent, given without a value, or given seconds.
+    fn from_flag(wait: Option<Option<u64>>) -> Wait {
+        match wait {
+            None => Wait::No,
+            Some(None) => Wait::Forever,
+            Some(Some(seconds)) => Wait::For(Duration::from_secs(seconds)),
         }
     }
 }
@@ -127,8 +164,8 @@ pub struct Config {
     pub json: bool,
     /// The command.
     pub action: Action,
-    /// `--wait`: wait for a card first; `Some(None)` without a limit.
-    pub wait: Option<Option<Duration>>,
+    /// `--wait`: wait for a card first, or not.
+    pub wait: Wait,
     /// Today's date in Japan: the clock's, or `--today` (for tests only).
     pub today: Date,
     /// Colour the state words: stdout is a terminal and NO_COLOR is unset or empty.
@@ -145,10 +182,10 @@ impl Config {
             .collect();
         let locale = || Lang::from_locale(&|name: &str| std::env::var(name).ok());
         let args = Args::command()
-            .long_version(super::version::long_version())
+            .long_version(crate::cli::flags::version::long_version())
             .try_get_matches_from(std::env::args_os())
             .and_then(|matches| Args::from_arg_matches(&matches))
-            .unwrap_or_else(|e| super::usage::exit(e, &argv, locale()));
+            .unwrap_or_else(|e| crate::cli::flags::usage::exit(e, &argv, locale()));
         let mut config = Config::from_args(args, |name| std::env::var(name).ok());
         config.colour &= std::io::stdout().is_terminal();
         config
@@ -179,9 +216,7 @@ impl Config {
                 pins,
             } => Action::ChangePin {
                 pins: pins.into_iter().map(PinKind::from).collect(),
-                input: PinInput::from_flag(stdin),
-                allow_last_try,
-                experimental,
+                options: PinOptions::from_flags(stdin, allow_last_try, experimental),
             },
             CommandArg::VerifyPin {
                 stdin,
@@ -190,13 +225,11 @@ impl Config {
                 pin,
             } => Action::VerifyPin {
                 pin: pin.into(),
-                input: PinInput::from_flag(stdin),
-                allow_last_try,
-                experimental,
+                options: PinOptions::from_flags(stdin, allow_last_try, experimental),
             },
             CommandArg::Doctor => Action::Doctor,
         };
-        let wait = args.wait.map(|limit| limit.map(Duration::from_secs));
+        let wait = Wait::from_flag(args.wait);
         // https://no-color.org: set and not empty turns colour off; so does a terminal that says
         // it has no capabilities (TERM=dumb, as Emacs's shell and some CI logs set it).
         let colour = env("NO_COLOR").is_none_or(|v| v.is_empty())
@@ -229,7 +262,7 @@ pub fn replaying(trace: &str) -> Config {
         lang: Lang::En,
         json: false,
         action: Action::Readers,
-        wait: None,
+        wait: Wait::No,
         today: jpki_card::card::certificate::today_in_japan(),
         colour: false,
     }
@@ -338,9 +371,11 @@ mod tests {
             c.action,
             Action::ChangePin {
                 pins: vec![PinKind::Juki, PinKind::Kenhojo, PinKind::Auth],
-                input: PinInput::Stdin,
-                allow_last_try: false,
-                experimental: false,
+                options: PinOptions {
+                    input: PinInput::Stdin,
+                    allow_last_try: false,
+                    experimental: false,
+                },
             }
         );
         let c = config(&["jpki", "change-pin", "--experimental", "juki"], &[]);
@@ -348,9 +383,11 @@ mod tests {
             c.action,
             Action::ChangePin {
                 pins: vec![PinKind::Juki],
-                input: PinInput::Prompt,
-                allow_last_try: false,
-                experimental: true,
+                options: PinOptions {
+                    input: PinInput::Prompt,
+                    allow_last_try: false,
+                    experimental: true,
+                },
             }
         );
     }
@@ -365,9 +402,11 @@ mod tests {
             c.action,
             Action::VerifyPin {
                 pin: PinKind::Auth,
-                input: PinInput::Stdin,
-                allow_last_try: true,
-                experimental: false,
+                options: PinOptions {
+                    input: PinInput::Stdin,
+                    allow_last_try: true,
+                    experimental: false,
+                },
             }
         );
         assert!(Args::try_parse_from(["jpki", "verify-pin"]).is_err());
@@ -383,17 +422,20 @@ mod tests {
 
     #[test]
     fn wait_takes_an_optional_limit() {
-        assert_eq!(config(&["jpki", "status"], &[]).wait, None);
-        assert_eq!(config(&["jpki", "--wait", "status"], &[]).wait, Some(None));
+        assert_eq!(config(&["jpki", "status"], &[]).wait, Wait::No);
+        assert_eq!(
+            config(&["jpki", "--wait", "status"], &[]).wait,
+            Wait::Forever
+        );
         assert_eq!(
             config(&["jpki", "--wait=30", "status"], &[]).wait,
-            Some(Some(Duration::from_secs(30)))
+            Wait::For(Duration::from_secs(30))
         );
         assert!(Args::try_parse_from(["jpki", "--wait=soon", "status"]).is_err());
         // 0 is a limit of no time: look once, never "no limit".
         assert_eq!(
             config(&["jpki", "--wait=0", "status"], &[]).wait,
-            Some(Some(Duration::ZERO))
+            Wait::For(Duration::ZERO)
         );
     }
 

@@ -3,10 +3,10 @@
 //! never an argument that looks like a PIN (`jpki change-pin auth 1234` must not print 1234
 //! back: it may be a real PIN, now in the shell's history and on the screen once more).
 
-use super::exit::Exit;
-use super::lang::Lang;
-use super::output;
-use super::render::printable;
+use crate::cli::exit::Exit;
+use crate::cli::io::output;
+use crate::cli::io::render::printable;
+use crate::cli::lang::Lang;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 
 /// What is shown in place of an argument that looks like a PIN.

@@ -5,21 +5,17 @@
 //! counters are read (and shown, when asking on the terminal) before the PIN is sent, and it is
 //! sent once per key reference, never again.
 
-use super::advice::{add_guidance, advice_after, advice_text};
-use super::config::{Config, PinInput};
-use super::exit::Exit;
-use super::lang::Lang;
-use super::open::open;
-use super::output;
-use super::pin_entry::{self, Ask, StdinLayout};
-use super::pin_outcome::{
-    abandon, end_run, failure_id, keys_json, open_and_read_counters, refuse_unless_experimental,
-    with_pin_entry, KeyWords,
-};
-use super::words::pin_commands::{
+use crate::cli::commands::advice::{add_guidance, advice_after, advice_text};
+use crate::cli::commands::pin_command::{self, failure_id, keys_json, KeyWords, PinRun, Reported};
+use crate::cli::exit::Exit;
+use crate::cli::flags::config::{Config, PinOptions};
+use crate::cli::io::output;
+use crate::cli::io::pin_entry::{self, Ask, StdinLayout};
+use crate::cli::lang::Lang;
+use crate::cli::words::pin_commands::{
     counter_line, key_verified_text, not_verified_text, verified_text, verify_prompt,
 };
-use super::words::pin_label;
+use crate::cli::words::pin_label;
 use jpki_card::card::guidance::PinGuidance;
 use jpki_card::card::{
     precheck_verify, verify_pin, CardError, KeyOutcome, KeyResult, Pin, PinCommand, PinKind,
@@ -29,75 +25,70 @@ use jpki_card::transport::Reader;
 use serde_json::{json, Value};
 
 /// Check the input, check the PIN on the card, report; a failure ends with its own exit code.
-pub fn run(
-    config: &Config,
-    kind: PinKind,
-    input: PinInput,
-    allow_last_try: bool,
-    experimental: bool,
-) -> anyhow::Result<Exit> {
-    refuse_unless_experimental(&[kind], PinCommand::Verify, experimental)?;
-    with_pin_entry(input, |ask| run_with(config, kind, ask, allow_last_try))
+pub fn run(config: &Config, kind: PinKind, options: PinOptions) -> anyhow::Result<Exit> {
+    pin_command::run(config, &VerifyPin { kind: [kind] }, options)
 }
 
-/// Check the PIN, asking on the terminal through `ask`, or reading stdin without it.
-fn run_with(
-    config: &Config,
-    kind: PinKind,
-    ask: Option<Ask>,
-    allow_last_try: bool,
-) -> anyhow::Result<Exit> {
-    match ask {
-        None => {
-            // Checked before the transport is opened: a PIN of the wrong form reaches no card.
-            let [typed] = pin_entry::read_stdin(StdinLayout::Pin)?;
-            let pin = Pin::new(kind, &typed)?;
-            drop(typed);
-            let mut reader = open(config)?;
-            let report = verify_pin(reader.as_mut(), &pin, allow_last_try);
-            drop(pin);
-            finish_and_report(config, reader, report, &[])
-        }
-        Some(ask) => {
-            let (mut reader, statuses) = open_and_read_counters(config)?;
-            if let Some(status) = statuses.iter().find(|s| s.kind == kind) {
-                output::note(format!("{}\n", counter_line(status, config.lang)));
-            }
-            if let Some(report) = precheck_verify(kind, &statuses, allow_last_try) {
-                return finish_and_report(config, reader, report, &statuses);
-            }
-            let typed = ask(&verify_prompt(kind, config.lang));
-            let pin = match typed
-                .map_err(anyhow::Error::from)
-                .and_then(|typed| Pin::new(kind, &typed).map_err(anyhow::Error::from))
-            {
-                Ok(pin) => pin,
-                Err(error) => return abandon(reader, error),
-            };
-            let report = verify_pin(reader.as_mut(), &pin, allow_last_try);
-            drop(pin);
-            finish_and_report(config, reader, report, &statuses)
+/// `verify-pin` in the PIN commands' run: one PIN, checked, sent once per key reference.
+struct VerifyPin {
+    /// The PIN named (an array: the run asks for a slice of the PINs sent).
+    kind: [PinKind; 1],
+}
+
+impl PinRun for VerifyPin {
+    type Entry = Pin;
+    type Report = VerifyReport;
+
+    const COMMAND: PinCommand = PinCommand::Verify;
+
+    fn kinds(&self) -> &[PinKind] {
+        &self.kind
+    }
+
+    fn read_stdin(&self, _lang: Lang) -> anyhow::Result<Pin> {
+        let [typed] = pin_entry::read_stdin(StdinLayout::Pin)?;
+        Ok(Pin::new(self.kind[0], &typed)?)
+    }
+
+    fn counters_text(&self, statuses: &[PinStatus], lang: Lang) -> String {
+        statuses
+            .iter()
+            .find(|s| s.kind == self.kind[0])
+            .map(|status| format!("{}\n", counter_line(status, lang)))
+            .unwrap_or_default()
+    }
+
+    fn precheck(&self, statuses: &[PinStatus], allow_last_try: bool) -> Option<VerifyReport> {
+        precheck_verify(self.kind[0], statuses, allow_last_try)
+    }
+
+    fn prompt(&self, ask: Ask, lang: Lang) -> anyhow::Result<Pin> {
+        let kind = self.kind[0];
+        let typed = ask(&verify_prompt(kind, lang))?;
+        Ok(Pin::new(kind, &typed)?)
+    }
+
+    fn send(&self, reader: &mut dyn Reader, pin: Pin, allow_last_try: bool) -> VerifyReport {
+        verify_pin(reader, &pin, allow_last_try)
+    }
+
+    fn report(
+        &self,
+        mut report: VerifyReport,
+        reader: &str,
+        before: &[PinStatus],
+        lang: Lang,
+    ) -> Reported {
+        let keys: &[KeyOutcome] = &report.keys;
+        let advice = advice_after(&[(report.kind, keys)], report.error.as_ref(), before)[0];
+        let json = to_json(reader, &report, advice.as_ref());
+        let text = to_text(&report, advice.as_ref(), lang);
+        Reported {
+            error: report.error.take(),
+            json,
+            text,
         }
     }
-}
-
-/// Finish the reader, print the report, and turn its error into the exit code. `before`
-/// holds the counters read before the prompt, if any: the advice about the PIN then knows the
-/// others too.
-fn finish_and_report(
-    config: &Config,
-    mut reader: Box<dyn Reader>,
-    mut report: VerifyReport,
-    before: &[PinStatus],
-) -> anyhow::Result<Exit> {
-    let lang = config.lang;
-    let reader_name = reader.name().to_string();
-    let finished = reader.finish();
-    let keys: &[KeyOutcome] = &report.keys;
-    let advice = advice_after(&[(report.kind, keys)], report.error.as_ref(), before)[0];
-    let json = to_json(&reader_name, &report, advice.as_ref());
-    let text = to_text(&report, advice.as_ref(), lang);
-    end_run(config, finished, report.error.take(), json, text)
 }
 
 /// The JSON word for the result.
@@ -179,10 +170,10 @@ fn to_text(report: &VerifyReport, advice: Option<&PinGuidance>, lang: Lang) -> S
 
 #[cfg(test)]
 mod tests {
-    use super::super::config::replaying;
-    use super::super::failure::exit_of;
-    use super::super::pin_entry::PinEntryError;
     use super::*;
+    use crate::cli::failure::exit_of;
+    use crate::cli::flags::config::replaying;
+    use crate::cli::io::pin_entry::PinEntryError;
 
     /// Run interactively with `answers` typed at the prompt; the exit code and the prompts.
     fn interactive(trace: &str, kind: PinKind, answers: &[&str]) -> (Exit, Vec<String>) {
@@ -195,7 +186,8 @@ mod tests {
                 .map(|t| zeroize::Zeroizing::new(t.to_string()))
                 .ok_or_else(|| PinEntryError::NoTerminal("asked once too often".to_string()))
         };
-        let result = run_with(&replaying(trace), kind, Some(&mut ask), false);
+        let command = VerifyPin { kind: [kind] };
+        let result = pin_command::run_with(&replaying(trace), &command, Some(&mut ask), false);
         (exit_of(result), asked)
     }
 

@@ -1,7 +1,7 @@
 //! Opening the card source the config names, with the recorder and T=0 completion around it.
 
-use super::config::{CardSource, Config};
-use super::words::readers::waiting_for_a_card;
+use crate::cli::flags::config::{CardSource, Config, Wait};
+use crate::cli::words::readers::waiting_for_a_card;
 use jpki_card::card::probe_card_kind;
 use jpki_card::card::token::CardKind;
 use jpki_card::transport::pcsc::{card_ready, list_readers, wait_for_card, PcscReader};
@@ -90,8 +90,14 @@ fn run_on<R>(
 
 /// With `--wait` and a real reader: when no card is there yet, say so on stderr and wait.
 pub fn wait_if_asked(config: &Config) -> Result<(), TransportError> {
-    let (Some(limit), CardSource::Reader(wanted)) = (config.wait, &config.source) else {
+    let CardSource::Reader(wanted) = &config.source else {
         return Ok(());
+    };
+    // The library's limit: `None` waits without one.
+    let limit = match config.wait {
+        Wait::No => return Ok(()),
+        Wait::Forever => None,
+        Wait::For(limit) => Some(limit),
     };
     let wanted = wanted.as_deref();
     let readers = match list_readers() {
@@ -107,7 +113,7 @@ pub fn wait_if_asked(config: &Config) -> Result<(), TransportError> {
         return wait_for_card(wanted, limit);
     }
     let line = waiting_for_a_card(limit.map(|l| l.as_secs()), config.lang);
-    super::output::note(format!("{line}\n"));
+    crate::cli::io::output::note(format!("{line}\n"));
     wait_for_card(wanted, limit)
 }
 

@@ -2,8 +2,8 @@
 //! words, as `status` gives for the counters the run ended with. One source of guidance
 //! (`jpki_card::card::guidance`), whichever command shows it.
 
-use super::lang::Lang;
-use super::words::guidance::{guidance_heading, guidance_lines};
+use crate::cli::lang::Lang;
+use crate::cli::words::guidance::{guidance_heading, guidance_lines};
 use jpki_card::apdu::StatusWord;
 use jpki_card::card::guidance::{guidance, NextStep, PinGuidance};
 use jpki_card::card::{

@@ -39,6 +39,7 @@ pub struct Args {
 
     /// Wait for a card to be presented, at most SECONDS (no limit without a value; 0 looks once).
     #[arg(long, global = true, value_name = "SECONDS", num_args = 0..=1, require_equals = true)]
+    // clap's shape for a flag with an optional value; config.rs makes it a `Wait` at once.
     pub wait: Option<Option<u64>>,
 
     /// For tests only: take this date (YYYY-MM-DD) as today when telling days left.

@@ -1,16 +1,16 @@
 //! `jpki doctor`: the checks between a holder and a working `jpki status`, one line each with OK
 //! or the fix, and the known reader caveats. Exit code 19 when a check fails.
 
-use super::config::{CardSource, Config};
-use super::exit::Exit;
-use super::failure::error_text;
-use super::lang::Lang;
-use super::open::probe;
-use super::output;
-use super::render::{printable, printable_lines};
-use super::words::doctor::{self as words, check_label};
-use super::words::failure::{start_pcsc_service, transport_text};
-use super::words::status::card_kind_text;
+use crate::cli::commands::open::probe;
+use crate::cli::exit::Exit;
+use crate::cli::failure::error_text;
+use crate::cli::flags::config::{CardSource, Config};
+use crate::cli::io::output;
+use crate::cli::io::render::{printable, printable_lines};
+use crate::cli::lang::Lang;
+use crate::cli::words::doctor::{self as words, check_label};
+use crate::cli::words::failure::{start_pcsc_service, transport_text};
+use crate::cli::words::status::card_kind_text;
 use jpki_card::card::token::CardKind;
 use jpki_card::card::CardError;
 use jpki_card::transport::pcsc::{choose_reader, list_readers, ReaderInfo};

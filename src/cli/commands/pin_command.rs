@@ -1,0 +1,284 @@
+//! What `change-pin` and `verify-pin` share: their run, written once ([`PinRun`]: the
+//! holder's entry from stdin or the terminal, the counters read and shown before the prompt,
+//! the precheck, a bad entry abandoned before any PIN is sent, the PIN sent, the report), the
+//! refusal of an experimental PIN, and how a run that may have sent a PIN ends — the reader
+//! finished, the report printed whatever finishing said, and the card's answer as the exit
+//! code — with the JSON words for why a PIN or a key reference stopped.
+
+use crate::cli::commands::open::open;
+use crate::cli::commands::status::aid_hex;
+use crate::cli::exit::Exit;
+use crate::cli::failure::error_json;
+use crate::cli::flags::config::{Config, PinInput, PinOptions};
+use crate::cli::io::output;
+use crate::cli::io::pin_entry::{Ask, Terminal};
+use crate::cli::lang::Lang;
+use jpki_card::card::{
+    read_pin_statuses, CardError, KeyOutcome, KeyReference, KeyResult, NeedsExperimental,
+    PinCommand, PinKind, PinStatus,
+};
+use jpki_card::transport::{Reader, TransportError};
+use serde_json::{json, Value};
+
+/// A PIN command as the shared run sees it: what it reads, checks, sends and reports. The run
+/// itself ([`run`]) holds the order the guards depend on.
+pub trait PinRun {
+    /// What the holder typed, checked and ready to send (zeroized when dropped).
+    type Entry;
+    /// What the card said.
+    type Report;
+
+    /// The command, for the `--experimental` refusal.
+    const COMMAND: PinCommand;
+
+    /// The PINs the command sends.
+    fn kinds(&self) -> &[PinKind];
+    /// The entry from stdin, checked: run before any transport is opened.
+    fn read_stdin(&self, lang: Lang) -> anyhow::Result<Self::Entry>;
+    /// The counters of the PINs named, shown above the prompt.
+    fn counters_text(&self, statuses: &[PinStatus], lang: Lang) -> String;
+    /// The report of a run the guard stops on the counters read, before anything is asked.
+    fn precheck(&self, statuses: &[PinStatus], allow_last_try: bool) -> Option<Self::Report>;
+    /// The entry from the terminal through `ask`, checked.
+    fn prompt(&self, ask: Ask, lang: Lang) -> anyhow::Result<Self::Entry>;
+    /// Send the entry to the card, once; the entry is dropped (zeroized) on return.
+    fn send(
+        &self,
+        reader: &mut dyn Reader,
+        entry: Self::Entry,
+        allow_last_try: bool,
+    ) -> Self::Report;
+    /// The report's JSON and text, and the card's error. `before` holds the counters read
+    /// before the prompt, if any: the advice about a PIN then knows the others too.
+    fn report(
+        &self,
+        report: Self::Report,
+        reader: &str,
+        before: &[PinStatus],
+        lang: Lang,
+    ) -> Reported;
+}
+
+/// A PIN command's report, ready to print, and the card's error that ends the run.
+pub struct Reported {
+    /// The card's error, if any: the exit code.
+    pub error: Option<CardError>,
+    /// The JSON object (its `error` is filled in at the end).
+    pub json: Value,
+    /// The human text.
+    pub text: String,
+}
+
+/// Run `command` with `options`: the `--experimental` refusal first, then the holder's way of
+/// typing, then [`run_with`].
+pub fn run(config: &Config, command: &impl PinRun, options: PinOptions) -> anyhow::Result<Exit> {
+    refuse_unless_experimental(command, options.experimental)?;
+    with_pin_entry(options.input, |ask| {
+        run_with(config, command, ask, options.allow_last_try)
+    })
+}
+
+/// Run `command`, asking on the terminal through `ask`, or reading stdin without it.
+pub fn run_with<C: PinRun>(
+    config: &Config,
+    command: &C,
+    ask: Option<Ask>,
+    allow_last_try: bool,
+) -> anyhow::Result<Exit> {
+    let lang = config.lang;
+    match ask {
+        None => {
+            // Checked before the transport is opened: bad input reaches no card.
+            let entry = command.read_stdin(lang)?;
+            let mut reader = open(config)?;
+            let report = command.send(reader.as_mut(), entry, allow_last_try);
+            finish_and_report(config, command, reader, report, &[])
+        }
+        Some(ask) => {
+            let (mut reader, statuses) = open_and_read_counters(config)?;
+            output::note(command.counters_text(&statuses, lang));
+            if let Some(report) = command.precheck(&statuses, allow_last_try) {
+                return finish_and_report(config, command, reader, report, &statuses);
+            }
+            let entry = match command.prompt(ask, lang) {
+                Ok(entry) => entry,
+                Err(error) => return abandon(reader, error),
+            };
+            let report = command.send(reader.as_mut(), entry, allow_last_try);
+            finish_and_report(config, command, reader, report, &statuses)
+        }
+    }
+}
+
+/// Finish the reader, print the report, and turn its error into the exit code. Finishing
+/// writes a --record trace or checks a replay was used up; the report is printed whatever that
+/// says: once a PIN may have been sent, the holder must learn what the card said.
+fn finish_and_report<C: PinRun>(
+    config: &Config,
+    command: &C,
+    mut reader: Box<dyn Reader>,
+    report: C::Report,
+    before: &[PinStatus],
+) -> anyhow::Result<Exit> {
+    let reader_name = reader.name().to_string();
+    let finished = reader.finish();
+    let reported = command.report(report, &reader_name, before, config.lang);
+    end_run(
+        config,
+        finished,
+        reported.error,
+        reported.json,
+        reported.text,
+    )
+}
+
+/// Run `command` with the holder's way of typing: on the terminal (`Some`), opened before the
+/// card is touched so that a missing terminal costs nothing, or from stdin (`None`).
+fn with_pin_entry(
+    input: PinInput,
+    command: impl FnOnce(Option<Ask>) -> anyhow::Result<Exit>,
+) -> anyhow::Result<Exit> {
+    match input {
+        PinInput::Stdin => command(None),
+        PinInput::Prompt => {
+            let mut terminal = Terminal::open()?;
+            command(Some(&mut |prompt| terminal.ask(prompt)))
+        }
+    }
+}
+
+/// An experimental PIN is sent only when the holder asked with `--experimental`.
+pub fn refuse_unless_experimental<C: PinRun>(
+    command: &C,
+    experimental: bool,
+) -> Result<(), NeedsExperimental> {
+    match command.kinds().iter().find(|k| k.is_experimental()) {
+        Some(&kind) if !experimental => Err(NeedsExperimental {
+            kind,
+            command: C::COMMAND,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Stop before any PIN was sent; the reader still writes what it recorded.
+fn abandon(mut reader: Box<dyn Reader>, error: anyhow::Error) -> anyhow::Result<Exit> {
+    // The run's own error is the one to report; a replay left half-used is expected here.
+    let _ = reader.finish();
+    Err(error)
+}
+
+/// Open the card and read every counter before the prompt: they are shown above it, and a PIN
+/// the guard would refuse is refused before it is asked for. No PIN is sent here; the guard
+/// runs again inside the transaction that sends one.
+fn open_and_read_counters(config: &Config) -> anyhow::Result<(Box<dyn Reader>, Vec<PinStatus>)> {
+    let mut reader = open(config)?;
+    match read_pin_statuses(reader.as_mut()) {
+        Ok(statuses) => Ok((reader, statuses)),
+        Err(error) => {
+            // The read's own error is the one to report; a replay left half-used is expected.
+            let _ = reader.finish();
+            Err(error.into())
+        }
+    }
+}
+
+/// Print the report of a run that reached the card, and end with what the card said. The
+/// card's error wins; a reader that could not be finished (`finished`: a --record trace not
+/// written, a replay not used up) is the failure otherwise. A failed print neither hides the
+/// report (it goes to stderr then) nor turns "changed" into a failure exit.
+fn end_run(
+    config: &Config,
+    finished: Result<(), TransportError>,
+    card_error: Option<CardError>,
+    mut json: Value,
+    text: String,
+) -> anyhow::Result<Exit> {
+    let lang = config.lang;
+    let failure = match card_error {
+        Some(error) => Some(anyhow::Error::from(error)),
+        None => finished.err().map(anyhow::Error::from),
+    };
+    json["error"] = failure
+        .as_ref()
+        .map_or(Value::Null, |e| error_json(e, lang));
+    if config.json {
+        output::print_report(&output::json_line(&json), || text.clone(), lang == Lang::Ja);
+        output::note_json_printed();
+    } else {
+        output::print_report(&text, || text.clone(), lang == Lang::Ja);
+    }
+    match failure {
+        Some(error) => Err(error),
+        None => Ok(Exit::Success),
+    }
+}
+
+/// What stopped the run, whatever wrapped it.
+fn cause(error: &CardError) -> &CardError {
+    match error {
+        CardError::PartlyChanged { source, .. } => source,
+        other => other,
+    }
+}
+
+/// The JSON word for the failure that stopped a PIN or key reference.
+pub fn failure_id(error: Option<&CardError>) -> &'static str {
+    match error.map(cause) {
+        Some(CardError::WrongPin { .. }) => "wrong_pin",
+        Some(CardError::PinLocked { .. }) => "locked",
+        Some(CardError::LastTryRefused { .. }) => "last_try_refused",
+        Some(CardError::PinNotIssued { .. }) => "not_issued",
+        Some(CardError::ChangeRejected { .. }) => "change_rejected",
+        Some(CardError::OutcomeUnknown { .. } | CardError::AnswerUnknown { .. }) => {
+            "outcome_unknown"
+        }
+        Some(_) | None => "error",
+    }
+}
+
+/// The JSON words for a key reference that did, or did not, do what the command asks.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyWords {
+    /// The card took the PIN ("changed", "verified").
+    pub done: &'static str,
+    /// It did not, for a reason that stopped the run elsewhere ("not_changed", "not_verified").
+    pub not_done: &'static str,
+}
+
+/// A key reference's result word for JSON; where the run stopped, why.
+fn key_result_id(
+    key: &KeyOutcome,
+    stopped_at: Option<KeyReference>,
+    error: Option<&CardError>,
+    words: KeyWords,
+) -> &'static str {
+    match key.result {
+        KeyResult::Done => words.done,
+        KeyResult::NotAttempted => "not_attempted",
+        KeyResult::Unknown => "outcome_unknown",
+        KeyResult::NotOnCard => "not_on_card",
+        KeyResult::NotDone if stopped_at == Some(key.key) => failure_id(error),
+        KeyResult::NotDone => words.not_done,
+    }
+}
+
+/// Each key reference of a PIN held in several, as JSON: `application`, `aid`, `result`,
+/// `tries_left`, `max_tries`.
+pub fn keys_json(
+    keys: &[KeyOutcome],
+    stopped_at: Option<KeyReference>,
+    error: Option<&CardError>,
+    words: KeyWords,
+) -> Value {
+    json!(keys
+        .iter()
+        .map(|k| json!({
+            "application": k.key.application.id(),
+            "aid": aid_hex(k.key.application),
+            "result": key_result_id(k, stopped_at, error, words),
+            "tries_left": k.tries_left,
+            "max_tries": k.key.kind.max_tries(),
+        }))
+        .collect::<Vec<_>>())
+}

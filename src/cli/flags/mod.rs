@@ -1,0 +1,10 @@
+//! From the command line to a plain config: the flags as clap sees them, the config they
+//! become, usage errors, `--version`, `--record`'s rules, and what clap's definitions generate
+//! (completions, man pages).
+
+pub mod args;
+pub mod assets;
+pub mod config;
+pub mod record;
+pub mod usage;
+pub mod version;

@@ -1,0 +1,7 @@
+//! The terminal and the standard streams: writing output, making outside text printable,
+//! colour, and taking PINs from the holder.
+
+pub mod colour;
+pub mod output;
+pub mod pin_entry;
+pub mod render;
