@@ -3,15 +3,15 @@
 
 use crate::util::{
     answering, assert_no_pin, commands_in, jpki, json, one_apdu_off, pin_commands, replay_recorded,
-    replay_stdin, replay_text, trace, trace_text,
+    replay_stdin, replay_text, trace, trace_text, Run,
 };
 
 /// The PINs every test types; distinctive, so a leak is easy to spot.
 const CURRENT: &str = "4827";
 const NEW: &str = "6391";
 
-/// Run `jpki --replay change-pin/TRACE ARGS...` with `stdin`; (exit code, stdout, stderr).
-fn change(trace_name: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
+/// Run `jpki --replay change-pin/TRACE ARGS...` with `stdin`.
+fn change(trace_name: &str, args: &[&str], stdin: &str) -> Run {
     replay_stdin(&format!("change-pin/{trace_name}"), args, stdin)
 }
 
@@ -64,7 +64,11 @@ fn row(
 #[test]
 fn each_four_digit_pin_with_one_key_reference_changes_in_five_apdus() {
     for id in ["auth", "kenhojo"] {
-        let (code, out, err) = change(
+        let Run {
+            code,
+            stdout: out,
+            stderr: err,
+        } = change(
             &format!("success-{id}.trace"),
             &["--json", "change-pin", "--stdin", id],
             &pins_stdin(),
@@ -102,7 +106,9 @@ fn commands_of(trace_name: &str) -> Vec<String> {
 /// juki: (exit code, stderr).
 fn juki_over(commands: &[&str]) -> (i32, String) {
     let args = ["change-pin", "--stdin", "--experimental", "juki"];
-    let (code, _, err) = replay_text(&answering(commands), &args, &pins_stdin());
+    let Run {
+        code, stderr: err, ..
+    } = replay_text(&answering(commands), &args, &pins_stdin());
     (code, err)
 }
 
@@ -111,7 +117,11 @@ fn juki_changes_both_key_references_with_change_key_in_fourteen_apdus() {
     assert_eq!(commands_of("success-juki.trace"), JUKI_CHANGE);
     let (code, err) = juki_over(&JUKI_CHANGE);
     assert_eq!(code, 0, "{err}");
-    let (code, out, err) = change(
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = change(
         "success-juki.trace",
         &["--json", "change-pin", "--stdin", "--experimental", "juki"],
         &pins_stdin(),
@@ -191,7 +201,11 @@ fn juki_without_experimental_is_refused_before_any_transport_is_opened() {
 #[test]
 fn a_refused_change_key_at_the_second_key_reference_is_reported_as_partly_changed() {
     let args = ["change-pin", "--stdin", "--experimental", "juki"];
-    let (code, out, err) = change("juki-change-key-refused.trace", &args, &pins_stdin());
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = change("juki-change-key-refused.trace", &args, &pins_stdin());
     assert_eq!(code, 21, "{err}");
     assert_eq!(
         out,
@@ -204,7 +218,9 @@ fn a_refused_change_key_at_the_second_key_reference_is_reported_as_partly_change
     assert!(err.contains("do not run `change-pin juki` again"), "{err}");
     assert!(err.contains("jpki status"), "{err}");
     assert!(err.contains("city office"), "{err}");
-    let (code, out, _) = change(
+    let Run {
+        code, stdout: out, ..
+    } = change(
         "juki-change-key-refused.trace",
         &[&["--json"][..], &args].concat(),
         &pins_stdin(),
@@ -216,7 +232,11 @@ fn a_refused_change_key_at_the_second_key_reference_is_reported_as_partly_change
     assert_eq!(pin["changed"], serde_json::Value::Null);
     assert_eq!(pin["key_refs"][0]["result"], "changed");
     assert_eq!(pin["key_refs"][1]["result"], "change_rejected");
-    let (_, out, err) = change(
+    let Run {
+        stdout: out,
+        stderr: err,
+        ..
+    } = change(
         "juki-change-key-refused.trace",
         &[&["--lang", "ja"][..], &args].concat(),
         &pins_stdin(),
@@ -231,7 +251,11 @@ fn a_refused_change_key_at_the_second_key_reference_is_reported_as_partly_change
 
 #[test]
 fn a_wrong_pin_at_the_second_key_reference_is_partly_changed_with_its_tries() {
-    let (code, out, err) = change(
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = change(
         "juki-wrong-at-common.trace",
         &["--json", "change-pin", "--stdin", "--experimental", "juki"],
         &pins_stdin(),
@@ -248,7 +272,11 @@ fn a_wrong_pin_at_the_second_key_reference_is_partly_changed_with_its_tries() {
 
 #[test]
 fn a_card_without_the_juki_ap_changes_the_common_ap_alone() {
-    let (code, out, err) = change(
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = change(
         "juki-without-juki-ap.trace",
         &["--json", "change-pin", "--stdin", "--experimental", "juki"],
         &pins_stdin(),
@@ -265,7 +293,11 @@ fn every_counter_is_read_before_the_first_verify() {
     // kenhojo is at its last try: the run is refused before auth's VERIFY too. The trace ends
     // after the second counter read, so any VERIFY would fail the replay with exit 11.
     assert_eq!(commands_of("auth-kenhojo-last-try.trace").len(), 6);
-    let (code, out, err) = change(
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = change(
         "auth-kenhojo-last-try.trace",
         &["--json", "change-pin", "--stdin", "auth", "kenhojo"],
         &pins_stdin(),
@@ -282,7 +314,11 @@ fn every_counter_is_read_before_the_first_verify() {
 
 #[test]
 fn the_sign_password_changes_read_from_crlf_lines() {
-    let (code, out, err) = change(
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = change(
         "success-sign.trace",
         &["change-pin", "--stdin", "sign"],
         "oldpass1\r\nNewPass2\r\n",
@@ -293,7 +329,11 @@ fn the_sign_password_changes_read_from_crlf_lines() {
 
 #[test]
 fn three_four_digit_pins_take_one_current_and_one_new_pin() {
-    let (code, out, err) = change(
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = change(
         "juki-kenhojo-auth.trace",
         &[&["--json"][..], &THREE].concat(),
         &pins_stdin(),
@@ -318,7 +358,11 @@ fn three_four_digit_pins_take_one_current_and_one_new_pin() {
 
 #[test]
 fn a_wrong_current_pin_says_how_many_tries_are_left() {
-    let (code, out, err) = change(
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = change(
         "wrong-current-pin.trace",
         &["change-pin", "--stdin", "auth"],
         &pins_stdin(),
@@ -326,7 +370,9 @@ fn a_wrong_current_pin_says_how_many_tries_are_left() {
     assert_eq!(code, 13, "{err}");
     assert_eq!(out, "User authentication PIN (auth): not changed\n");
     assert!(err.contains("the auth PIN is wrong; 2 tries left"), "{err}");
-    let (code, out, _) = change(
+    let Run {
+        code, stdout: out, ..
+    } = change(
         "wrong-current-pin.trace",
         &["--json", "change-pin", "--stdin", "auth"],
         &pins_stdin(),
@@ -341,7 +387,11 @@ fn a_wrong_current_pin_says_how_many_tries_are_left() {
 #[test]
 fn the_last_try_is_refused_after_the_counter_read() {
     // The trace ends after the counter read: a VERIFY would fail the replay with exit 11.
-    let (code, out, err) = change(
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = change(
         "last-try-refused.trace",
         &["--json", "change-pin", "--stdin", "auth"],
         &pins_stdin(),
@@ -357,7 +407,11 @@ fn the_last_try_is_refused_after_the_counter_read() {
 
 #[test]
 fn allow_last_try_spends_it_and_the_counter_comes_back() {
-    let (code, out, err) = change(
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = change(
         "last-try-allowed.trace",
         &[
             "--json",
@@ -377,7 +431,11 @@ fn allow_last_try_spends_it_and_the_counter_comes_back() {
 
 #[test]
 fn a_locked_pin_is_refused_and_the_holder_told_where_to_reset_it() {
-    let (code, out, err) = change(
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = change(
         "locked.trace",
         &["--json", "change-pin", "--stdin", "--experimental", "juki"],
         &pins_stdin(),
@@ -390,7 +448,11 @@ fn a_locked_pin_is_refused_and_the_holder_told_where_to_reset_it() {
     assert!(err.contains("locked"), "{err}");
     // Where to reset it is the advice status gives, in the report: the city office for juki.
     assert_eq!(json(&out)["pins"][0]["next_step"], "city_office", "{out}");
-    let (_, out, err) = change(
+    let Run {
+        stdout: out,
+        stderr: err,
+        ..
+    } = change(
         "locked.trace",
         &[
             "--lang",
@@ -407,7 +469,11 @@ fn a_locked_pin_is_refused_and_the_holder_told_where_to_reset_it() {
 
 #[test]
 fn a_card_lost_after_the_pin_verify_leaves_the_outcome_unknown() {
-    let (code, out, err) = change(
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = change(
         "removed-after-verify.trace",
         &["--json", "change-pin", "--stdin", "kenhojo"],
         &pins_stdin(),
@@ -425,7 +491,11 @@ fn a_card_lost_after_the_pin_verify_leaves_the_outcome_unknown() {
 #[test]
 fn the_second_of_three_failing_reports_which_changed() {
     let args = THREE;
-    let (code, out, err) = change("second-of-three-fails.trace", &args, &pins_stdin());
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = change("second-of-three-fails.trace", &args, &pins_stdin());
     assert_eq!(code, 13, "{err}");
     assert_eq!(
         out,
@@ -433,7 +503,9 @@ fn the_second_of_three_failing_reports_which_changed() {
          Card info input support PIN (kenhojo): not changed\n\
          User authentication PIN (auth): not changed (not tried)\n"
     );
-    let (code, out, _) = change(
+    let Run {
+        code, stdout: out, ..
+    } = change(
         "second-of-three-fails.trace",
         &[&["--json"][..], &args].concat(),
         &pins_stdin(),
@@ -452,7 +524,9 @@ fn the_second_of_three_failing_reports_which_changed() {
 
 #[test]
 fn a_card_without_the_pin_says_so() {
-    let (code, _, err) = change(
+    let Run {
+        code, stderr: err, ..
+    } = change(
         "juki-not-issued.trace",
         &["change-pin", "--stdin", "--experimental", "juki"],
         &pins_stdin(),
@@ -548,7 +622,9 @@ fn pins_are_never_taken_from_the_command_line() {
 
 #[test]
 fn a_guessable_new_pin_is_warned_about_not_refused() {
-    let (code, _, err) = change(
+    let Run {
+        code, stderr: err, ..
+    } = change(
         "success-juki.trace",
         &["change-pin", "--stdin", "--experimental", "juki"],
         "4827\n1234\n",
@@ -562,7 +638,14 @@ fn a_guessable_new_pin_is_warned_about_not_refused() {
 #[test]
 fn a_recorded_change_shows_neither_pin_anywhere() {
     for extra in [&[][..], &["--json"][..]] {
-        let (code, stdout, stderr, written) = change_recorded(
+        let (
+            Run {
+                code,
+                stdout,
+                stderr,
+            },
+            written,
+        ) = change_recorded(
             "juki-kenhojo-auth.trace",
             &[extra, &THREE].concat(),
             &pins_stdin(),
@@ -579,7 +662,7 @@ fn a_recorded_change_shows_neither_pin_anywhere() {
 
 #[test]
 fn a_recorded_failed_change_shows_neither_pin_either() {
-    let (code, _, stderr, written) = change_recorded(
+    let (Run { code, stderr, .. }, written) = change_recorded(
         "removed-after-verify.trace",
         &["change-pin", "--stdin", "kenhojo"],
         &pins_stdin(),
@@ -618,16 +701,18 @@ fn a_pin_bearing_command_is_never_sent_twice() {
     // 6C xx asks for a re-send with another Le; for a VERIFY carrying a PIN jpki must not.
     // Were it re-sent, the replay would run past the end (exit 11).
     let text = trace_text("change-pin/wrong-current-pin.trace").replace("< 63 C2", "< 6C 04");
-    let (code, _, err) = replay_text(&text, &["change-pin", "--stdin", "auth"], &pins_stdin());
+    let Run {
+        code, stderr: err, ..
+    } = replay_text(&text, &["change-pin", "--stdin", "auth"], &pins_stdin());
     assert_eq!(code, 12, "{err}");
     assert!(err.contains("6C 04"), "{err}");
 }
 
 /// Like [`change`], with `--record`: also the trace jpki wrote of what it sent.
-fn change_recorded(trace_name: &str, args: &[&str], stdin: &str) -> (i32, String, String, String) {
+fn change_recorded(trace_name: &str, args: &[&str], stdin: &str) -> (Run, String) {
     let replayed = trace(&format!("change-pin/{trace_name}"));
-    let (code, out, err, written) = replay_recorded(&replayed, args, stdin);
-    (code, out, err, written.expect("jpki wrote no trace"))
+    let (ran, written) = replay_recorded(&replayed, args, stdin);
+    (ran, written.expect("jpki wrote no trace"))
 }
 
 #[test]
@@ -636,8 +721,14 @@ fn outcome_a_change_the_card_refuses_with_63c2_or_6a80_is_not_changed() {
         ("change-rejected-63c2.trace", "auth", "63 C2"),
         ("change-rejected-6a80.trace", "kenhojo", "6A 80"),
     ] {
-        let (code, out, err, recorded) =
-            change_recorded(trace_name, &["change-pin", "--stdin", id], &pins_stdin());
+        let (
+            Run {
+                code,
+                stdout: out,
+                stderr: err,
+            },
+            recorded,
+        ) = change_recorded(trace_name, &["change-pin", "--stdin", id], &pins_stdin());
         assert_eq!(code, 12, "{trace_name}: {err}");
         assert!(out.ends_with(": not changed\n"), "{trace_name}: {out}");
         assert!(err.contains("refused the new"), "{err}");
@@ -645,7 +736,9 @@ fn outcome_a_change_the_card_refuses_with_63c2_or_6a80_is_not_changed() {
         assert!(err.contains("the PIN is unchanged"), "{err}");
         // The VERIFY and the CHANGE, once each.
         assert_eq!(pin_commands(&recorded).len(), 2, "{recorded}");
-        let (code, out, _) = change(
+        let Run {
+            code, stdout: out, ..
+        } = change(
             trace_name,
             &["--json", "change-pin", "--stdin", id],
             &pins_stdin(),
@@ -661,7 +754,14 @@ fn outcome_a_change_the_card_refuses_with_63c2_or_6a80_is_not_changed() {
 
 #[test]
 fn not_issued_change_pin_on_a_card_without_the_kenhojo_application_is_never_locked() {
-    let (code, out, err, recorded) = change_recorded(
+    let (
+        Run {
+            code,
+            stdout: out,
+            stderr: err,
+        },
+        recorded,
+    ) = change_recorded(
         "kenhojo-not-issued.trace",
         &["change-pin", "--stdin", "kenhojo"],
         &pins_stdin(),
@@ -676,7 +776,9 @@ fn not_issued_change_pin_on_a_card_without_the_kenhojo_application_is_never_lock
     assert!(err.contains("this card has no kenhojo PIN"), "{err}");
     assert!(!err.to_lowercase().contains("locked"), "{err}");
     assert!(pin_commands(&recorded).is_empty(), "{recorded}");
-    let (code, out, _) = change(
+    let Run {
+        code, stdout: out, ..
+    } = change(
         "kenhojo-not-issued.trace",
         &["--json", "change-pin", "--stdin", "kenhojo"],
         &pins_stdin(),
@@ -687,7 +789,7 @@ fn not_issued_change_pin_on_a_card_without_the_kenhojo_application_is_never_lock
         rows(&out),
         vec![row("kenhojo", Some(false), "not_issued", None)]
     );
-    let (_, _, err) = change(
+    let Run { stderr: err, .. } = change(
         "kenhojo-not-issued.trace",
         &["--lang", "ja", "change-pin", "--stdin", "kenhojo"],
         &pins_stdin(),
@@ -699,7 +801,14 @@ fn not_issued_change_pin_on_a_card_without_the_kenhojo_application_is_never_lock
 fn retry_a_verify_answered_6d00_is_not_sent_again() {
     // The trace ends at the 6D 00: a second VERIFY would run past its end, which the replay
     // remembers even if jpki dropped the error, and the run would not exit 12.
-    let (code, out, err, recorded) = change_recorded(
+    let (
+        Run {
+            code,
+            stdout: out,
+            stderr: err,
+        },
+        recorded,
+    ) = change_recorded(
         "verify-6d00.trace",
         &["change-pin", "--stdin", "auth"],
         &pins_stdin(),
@@ -718,8 +827,14 @@ fn retry_a_verify_answered_6d00_is_not_sent_again() {
 #[test]
 fn guard_first_a_juki_key_reference_at_its_last_try_stops_the_run_before_any_verify() {
     let args = ["--json", "change-pin", "--stdin", "--experimental", "juki"];
-    let (code, out, err, recorded) =
-        change_recorded("juki-common-last-try.trace", &args, &pins_stdin());
+    let (
+        Run {
+            code,
+            stdout: out,
+            stderr: err,
+        },
+        recorded,
+    ) = change_recorded("juki-common-last-try.trace", &args, &pins_stdin());
     assert_eq!(code, 14, "{err}");
     // Neither key reference got the PIN, the full one included.
     assert!(pin_commands(&recorded).is_empty(), "{recorded}");
@@ -734,7 +849,11 @@ fn guard_first_a_juki_key_reference_at_its_last_try_stops_the_run_before_any_ver
     let juki = trace_text("change-pin/juki-common-last-try.trace");
     let juki_lines: Vec<&str> = juki.lines().filter(|l| l.starts_with(['>', '<'])).collect();
     let batch = format!("{}\n{}\n", guard.join("\n"), juki_lines.join("\n"));
-    let (code, stdout, stderr) = replay_text(
+    let Run {
+        code,
+        stdout,
+        stderr,
+    } = replay_text(
         &batch,
         &[
             "--json",
@@ -758,8 +877,12 @@ fn guard_first_a_juki_key_reference_at_its_last_try_stops_the_run_before_any_ver
 
 #[test]
 fn change_key_is_sent_to_the_juki_key_references_only() {
-    let (code, _, err, recorded) =
-        change_recorded("juki-kenhojo-auth.trace", &THREE, &pins_stdin());
+    let (
+        Run {
+            code, stderr: err, ..
+        },
+        recorded,
+    ) = change_recorded("juki-kenhojo-auth.trace", &THREE, &pins_stdin());
     assert_eq!(code, 0, "{err}");
     // Each change command with the application selected last before it.
     let juki_ap = "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 01";

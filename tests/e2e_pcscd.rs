@@ -14,7 +14,7 @@
 
 use crate::util::{
     english, find_program, first_existing, jpki, json, missing, one_pcscd, outcome, socket_path,
-    tries_by_id, tries_of, vcard_init, Pcscd, JPKI,
+    tries_by_id, tries_of, vcard_init, Pcscd, Run, JPKI,
 };
 use std::io::Write;
 use std::net::TcpStream;
@@ -136,7 +136,7 @@ fn client(program: impl AsRef<std::ffi::OsStr>) -> Command {
 }
 
 /// Run the `jpki` binary through this stack's pcscd, optionally feeding stdin.
-fn run(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
+fn run(args: &[&str], stdin: Option<&str>) -> Run {
     crate::util::run(
         assert_cmd::Command::from_std(client(JPKI))
             .args(args)
@@ -146,7 +146,11 @@ fn run(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
 
 /// `jpki --json status` (plain, so the token and certificate are read too) through pcscd.
 fn jpki_status() -> serde_json::Value {
-    let (code, out, err) = run(&["--json", "status"], None);
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run(&["--json", "status"], None);
     assert_eq!(code, 0, "jpki status: {err}");
     let v = json(&out);
     assert_eq!(v["reader"], VPCD_READER);
@@ -168,7 +172,11 @@ fn pin_of<'a>(status: &'a serde_json::Value, id: &str) -> &'a serde_json::Value 
 /// `pkcs15-tool --list-pins`: (exit code, tries left by OpenSC's PIN label, all output).
 fn opensc_pins() -> (i32, Vec<(String, u64)>, String) {
     let program = find_program("pkcs15-tool").unwrap_or_else(|| missing("pkcs15-tool (OpenSC)"));
-    let (code, out, err) = outcome(
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = outcome(
         client(program)
             .args(["--list-pins", "--reader", VPCD_READER])
             .output()
@@ -201,7 +209,11 @@ fn opensc_label(found: &[(String, u64)], label: &str) -> Option<u64> {
 fn opensc_certificate(stack: &Stack) -> Result<Vec<u8>, String> {
     let program = find_program("pkcs15-tool").unwrap_or_else(|| missing("pkcs15-tool (OpenSC)"));
     let pem = stack.path("opensc-auth.pem");
-    let (code, out, err) = outcome(
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = outcome(
         client(program)
             .args([
                 "--reader",
@@ -253,7 +265,11 @@ fn pkcs11_flags() -> Result<Vec<(String, String)>, String> {
     let program = find_program("pkcs11-tool").unwrap_or_else(|| missing("pkcs11-tool (OpenSC)"));
     let module = first_existing(&OPENSC_PKCS11)
         .unwrap_or_else(|| missing("OpenSC's PKCS#11 module (opensc-pkcs11.so)"));
-    let (code, out, err) = outcome(
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = outcome(
         client(program)
             .arg("--module")
             .arg(module)
@@ -349,7 +365,11 @@ fn myna_peer() -> &'static Path {
 
 /// What the myna program printed, one `(key, value)` per line.
 fn myna(args: &[&str]) -> Vec<(String, String)> {
-    let (code, out, err) = outcome(
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = outcome(
         client(myna_peer())
             .arg(VPCD_READER)
             .args(args)
@@ -449,7 +469,11 @@ fn readers_status_change_pin_and_status_again_through_pcscd() {
     let _one = one_pcscd();
     let stack = Stack::start(&["--tries", "sign=4", "--tries", "auth=2"]);
 
-    let (code, out, err) = run(&["readers"], None);
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run(&["readers"], None);
     assert_eq!(code, 0, "{err}");
     let row = out
         .lines()
@@ -464,7 +488,9 @@ fn readers_status_change_pin_and_status_again_through_pcscd() {
     assert_eq!(tries_by_id(&jpki_status()), before, "status spends no try");
 
     // A right current PIN: the change goes through and the counter is full again.
-    let (code, _, err) = run(&["change-pin", "--stdin", "auth"], Some("1234\n5678\n"));
+    let Run {
+        code, stderr: err, ..
+    } = run(&["change-pin", "--stdin", "auth"], Some("1234\n5678\n"));
     assert_eq!(
         code,
         0,
@@ -472,7 +498,9 @@ fn readers_status_change_pin_and_status_again_through_pcscd() {
         stack.pcscd_log()
     );
     // A wrong current PIN: exit 13, one try spent, nothing changed.
-    let (code, _, err) = run(&["change-pin", "--stdin", "kenhojo"], Some("0000\n5678\n"));
+    let Run {
+        code, stderr: err, ..
+    } = run(&["change-pin", "--stdin", "kenhojo"], Some("0000\n5678\n"));
     assert_eq!(code, 13, "change-pin kenhojo with a wrong PIN: {err}");
 
     let after = tries_by_id(&jpki_status());
@@ -480,7 +508,9 @@ fn readers_status_change_pin_and_status_again_through_pcscd() {
     assert_eq!(tries_of(&after, "kenhojo"), Some(2), "{after:?}");
     assert_eq!(tries_of(&after, "sign"), Some(4), "{after:?}");
     // The new auth PIN is the one the card now takes: changing it back works.
-    let (code, _, err) = run(&["change-pin", "--stdin", "auth"], Some("5678\n1234\n"));
+    let Run {
+        code, stderr: err, ..
+    } = run(&["change-pin", "--stdin", "auth"], Some("5678\n1234\n"));
     assert_eq!(code, 0, "change-pin auth back: {err}");
     assert_eq!(tries_of(&tries_by_id(&jpki_status()), "auth"), Some(3));
 }
@@ -551,7 +581,9 @@ fn a_pin_change_through_pcsc_holds_and_the_reset_after_it() {
         ]
     );
     assert_eq!(tries_of(&tries_by_id(&jpki_status()), "kenhojo"), Some(2));
-    let (code, _, err) = run(&["change-pin", "--stdin", "kenhojo"], Some("8642\n1234\n"));
+    let Run {
+        code, stderr: err, ..
+    } = run(&["change-pin", "--stdin", "kenhojo"], Some("8642\n1234\n"));
     assert_eq!(
         code, 0,
         "the PIN changed in the first transaction is 8642: {err}"
@@ -616,7 +648,9 @@ fn another_programs_login_survives_status_readers_and_doctor_but_not_a_pin_chang
         &["readers"],
         &["doctor"],
     ] {
-        let (code, _, err) = run(args, None);
+        let Run {
+            code, stderr: err, ..
+        } = run(args, None);
         assert_eq!(code, 0, "jpki {args:?}: {err}");
         assert_eq!(
             other.next_command(),
@@ -632,7 +666,9 @@ fn another_programs_login_survives_status_readers_and_doctor_but_not_a_pin_chang
         );
     }
     // A PIN change sends PINs: the card is reset after it, so no one can use what they unlocked.
-    let (code, _, err) = run(&["change-pin", "--stdin", "kenhojo"], Some("1234\n5678\n"));
+    let Run {
+        code, stderr: err, ..
+    } = run(&["change-pin", "--stdin", "kenhojo"], Some("1234\n5678\n"));
     assert_eq!(code, 0, "change-pin kenhojo: {err}");
     assert_eq!(other.next_command(), Err(pcsc::Error::ResetCard));
     assert!(stack.resets() > resets, "{}", stack.card_log());
@@ -643,9 +679,12 @@ fn another_programs_login_survives_status_readers_and_doctor_but_not_a_pin_chang
 fn every_command_records_what_it_sent_with_the_atr_and_replays() {
     let _one = one_pcscd();
     let stack = Stack::start(&[]);
-    let (_, live_readers, _) = run(&["readers"], None);
+    let Run {
+        stdout: live_readers,
+        ..
+    } = run(&["readers"], None);
     // The ATR as PC/SC lists it with the readers (SCardGetStatusChange), the card's own.
-    let (_, listed, _) = run(&["--json", "readers"], None);
+    let Run { stdout: listed, .. } = run(&["--json", "readers"], None);
     let atr = json(&listed)["readers"][0]["atr"]
         .as_str()
         .unwrap()
@@ -660,7 +699,11 @@ fn every_command_records_what_it_sent_with_the_atr_and_replays() {
         let trace_arg = trace_path.to_str().unwrap();
         let mut recorded_args = vec!["--record", trace_arg];
         recorded_args.extend_from_slice(args);
-        let (code, live, err) = run(&recorded_args, None);
+        let Run {
+            code,
+            stdout: live,
+            stderr: err,
+        } = run(&recorded_args, None);
         assert_eq!(code, 0, "jpki --record {name}: {err}");
         let trace = std::fs::read_to_string(&trace_path)
             .unwrap_or_else(|e| panic!("`jpki --record … {name}` wrote no trace: {e}"));
@@ -675,7 +718,11 @@ fn every_command_records_what_it_sent_with_the_atr_and_replays() {
         let sent = trace.lines().filter(|l| l.starts_with("> ")).count();
         assert!(sent >= 3, "{trace}");
 
-        let (code, replayed, err) = outcome(
+        let Run {
+            code,
+            stdout: replayed,
+            stderr: err,
+        } = outcome(
             jpki()
                 .arg("--replay")
                 .arg(&trace_path)
@@ -712,7 +759,11 @@ fn record_is_refused_where_a_trace_could_not_hold_what_was_sent() {
     let trace_arg = trace_path.to_str().unwrap().to_string();
 
     // No card anywhere: `readers` would send nothing, so there is nothing to record.
-    let (code, out, err) = run(&["--record", &trace_arg, "readers"], None);
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run(&["--record", &trace_arg, "readers"], None);
     assert_eq!(code, 2, "{out}{err}");
     assert!(
         err.contains("--record") && err.contains("no reader holds a card"),
@@ -722,19 +773,29 @@ fn record_is_refused_where_a_trace_could_not_hold_what_was_sent() {
 
     // `--wait=0` looks once and stops: no card, so the wait ends at once with its own code.
     let started = Instant::now();
-    let (code, _, err) = run(&["--wait=0", "status"], None);
+    let Run {
+        code, stderr: err, ..
+    } = run(&["--wait=0", "status"], None);
     assert_eq!(code, 18, "{err}");
     assert!(started.elapsed() < Duration::from_secs(5));
 
     // Two cards: `readers` would probe both, and a trace holds one reader's exchange.
     let _first = ServedCard::serve(&mut pcscd, 0, &[]);
     let _second = ServedCard::serve(&mut pcscd, 1, &[]);
-    let (code, out, err) = run(&["--record", &trace_arg, "readers"], None);
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run(&["--record", &trace_arg, "readers"], None);
     assert_eq!(code, 2, "{out}{err}");
     assert!(err.contains("2 readers hold a card"), "{err}");
     assert!(!trace_path.exists());
     // `doctor --reader` probes one card, and records it.
-    let (code, out, err) = run(
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run(
         &["--record", &trace_arg, "--reader", EMPTY_READER, "doctor"],
         None,
     );
@@ -830,7 +891,9 @@ fn every_peer_reads_the_counters_certificate_and_token_jpki_reads() {
     // The auth certificate: the bytes jpki read (from its own recording of `status`) are the
     // bytes OpenSC and myna read, and its end date is the one jpki reports.
     let trace_path = stack.path("status.trace");
-    let (code, _, err) = run(&["--record", trace_path.to_str().unwrap(), "status"], None);
+    let Run {
+        code, stderr: err, ..
+    } = run(&["--record", trace_path.to_str().unwrap(), "status"], None);
     assert_eq!(code, 0, "{err}");
     let ours = certificate_jpki_read(&std::fs::read_to_string(&trace_path).unwrap());
     assert!(ours.len() > 4, "jpki read no certificate");

@@ -1,7 +1,7 @@
 //! Guidance in `status`: the next step for every locked, last-try or missing PIN, in JSON ids and
 //! in both languages, with plain status's full traces (apdu-traces/guidance/).
 
-use crate::util::{json, replay, status_json};
+use crate::util::{json, replay, status_json, Run};
 use serde_json::Value;
 
 const TODAY: &str = "2026-11-25";
@@ -28,7 +28,11 @@ fn next_steps(trace: &str) -> Vec<String> {
 }
 
 fn text(trace: &str, lang: &str) -> String {
-    let (code, out, err) = replay(trace, &["--today", TODAY, "--lang", lang, "status"]);
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = replay(trace, &["--today", TODAY, "--lang", lang, "status"]);
     assert_eq!(code, 0, "{err}");
     out
 }
@@ -130,7 +134,11 @@ fn no_signature_certificate_explains_children_and_adult_wards() {
 
 #[test]
 fn pins_only_carries_the_same_guidance_ids() {
-    let (code, out, err) = replay(
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = replay(
         "status/locked-63c0.trace",
         &["--json", "status", "--pins-only"],
     );
@@ -141,7 +149,7 @@ fn pins_only_carries_the_same_guidance_ids() {
     // Not read with --pins-only: null (docs/json.md: a key is never missing).
     assert!(v["card_kind"].is_null());
     assert!(v["auth_certificate"].is_null());
-    let (_, out, _) = replay(
+    let Run { stdout: out, .. } = replay(
         "status/sign-not-issued.trace",
         &["--json", "status", "--pins-only"],
     );

@@ -2,14 +2,14 @@
 //! meet is Japanese, with no English sentence, and never shows a PIN. The same runs in English
 //! keep the library's English text. Also the guidance when the auth certificate has expired.
 
-use crate::util::{assert_no_pin, jpki, json, replay, replay_stdin};
+use crate::util::{assert_no_pin, jpki, json, replay, replay_stdin, Run};
 
 const CURRENT: &str = "4827";
 const NEW: &str = "6391";
 const TODAY: &str = "2026-11-25";
 
-/// Run `jpki --lang LANG --replay TRACE ARGS...` with `stdin`; (exit code, stdout, stderr).
-fn run(lang: &str, trace_name: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
+/// Run `jpki --lang LANG --replay TRACE ARGS...` with `stdin`.
+fn run(lang: &str, trace_name: &str, args: &[&str], stdin: &str) -> Run {
     replay_stdin(trace_name, &[&["--lang", lang][..], args].concat(), stdin)
 }
 
@@ -211,12 +211,20 @@ fn change_pin_failures_read_in_japanese_and_in_english() {
             .chain(pins)
             .copied()
             .collect();
-        let (got, out, err) = run("ja", trace_name, &args, &stdin);
+        let Run {
+            code: got,
+            stdout: out,
+            stderr: err,
+        } = run("ja", trace_name, &args, &stdin);
         assert_eq!(got, code, "{trace_name} {pins:?}: {err}");
         assert_japanese_error(&err);
         assert!(main_line(&err).contains(ja), "{trace_name}: {err}");
         assert_no_pin("stdout", &out, &[CURRENT, NEW]);
-        let (got, _, err) = run("en", trace_name, &args, &stdin);
+        let Run {
+            code: got,
+            stderr: err,
+            ..
+        } = run("en", trace_name, &args, &stdin);
         assert_eq!(got, code, "{trace_name} {pins:?}: {err}");
         assert_english_error(&err, en);
     }
@@ -229,7 +237,11 @@ fn a_partly_changed_juki_pin_reads_in_japanese() {
         "change-pin/juki-change-key-refused.trace",
         "change-pin/juki-wrong-at-common.trace",
     ] {
-        let (code, out, err) = run("ja", trace_name, &args, &pins());
+        let Run {
+            code,
+            stdout: out,
+            stderr: err,
+        } = run("ja", trace_name, &args, &pins());
         assert_eq!(code, 21, "{err}");
         assert_japanese_error(&err);
         assert!(main_line(&err).contains("一部だけ変更されました"), "{err}");
@@ -249,7 +261,9 @@ fn the_experimental_refusal_reads_in_japanese() {
         &["change-pin", "--stdin", "juki"][..],
         &["verify-pin", "--stdin", "juki"][..],
     ] {
-        let (code, _, err) = run("ja", "missing/no-such.trace", args, &pins());
+        let Run {
+            code, stderr: err, ..
+        } = run("ja", "missing/no-such.trace", args, &pins());
         assert_eq!(code, 20, "{err}");
         assert_japanese_error(&err);
         let main = main_line(&err);
@@ -263,7 +277,11 @@ fn the_experimental_refusal_reads_in_japanese() {
 fn verify_pin_reads_in_japanese() {
     let args = ["verify-pin", "--stdin", "auth"];
     let line = format!("{CURRENT}\n");
-    let (code, out, err) = run("ja", "verify-pin/wrong-auth.trace", &args, &line);
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run("ja", "verify-pin/wrong-auth.trace", &args, &line);
     assert_eq!(code, 13, "{err}");
     assert_japanese_error(&err);
     assert!(
@@ -271,14 +289,20 @@ fn verify_pin_reads_in_japanese() {
         "{out}"
     );
     assert!(out.contains("対処方法:"), "{out}");
-    let (code, _, err) = run("ja", "verify-pin/last-try-refused.trace", &args, &line);
+    let Run {
+        code, stderr: err, ..
+    } = run("ja", "verify-pin/last-try-refused.trace", &args, &line);
     assert_eq!(code, 14, "{err}");
     assert_japanese_error(&err);
-    let (code, _, err) = run("ja", "status/fresh.trace", &args, "1\n2\n");
+    let Run {
+        code, stderr: err, ..
+    } = run("ja", "status/fresh.trace", &args, "1\n2\n");
     assert_eq!(code, 3, "{err}");
     assert_japanese_error(&err);
     assert!(main_line(&err).contains("暗証番号1行だけ"), "{err}");
-    let (code, _, err) = run(
+    let Run {
+        code, stderr: err, ..
+    } = run(
         "ja",
         "verify-pin/removed-during-verify.trace",
         &["verify-pin", "--stdin", "kenhojo"],
@@ -291,14 +315,18 @@ fn verify_pin_reads_in_japanese() {
 
 #[test]
 fn a_card_that_is_not_a_my_number_card_reads_in_japanese() {
-    let (code, _, err) = run("ja", "status/not-my-number-card.trace", &["status"], "");
+    let Run {
+        code, stderr: err, ..
+    } = run("ja", "status/not-my-number-card.trace", &["status"], "");
     assert_eq!(code, 8, "{err}");
     assert_japanese_error(&err);
     assert!(
         main_line(&err).contains("マイナンバーカードではありません"),
         "{err}"
     );
-    let (code, _, err) = run("en", "status/not-my-number-card.trace", &["status"], "");
+    let Run {
+        code, stderr: err, ..
+    } = run("en", "status/not-my-number-card.trace", &["status"], "");
     assert_eq!(code, 8, "{err}");
     assert_english_error(&err, "this is not a My Number card");
 }
@@ -306,7 +334,9 @@ fn a_card_that_is_not_a_my_number_card_reads_in_japanese() {
 #[test]
 fn a_replay_error_has_a_japanese_line_before_the_english_detail() {
     // A full-status trace does not fit the 14-APDU exchange: the replay diverges (exit 11).
-    let (code, _, err) = run(
+    let Run {
+        code, stderr: err, ..
+    } = run(
         "ja",
         "card/my-number-card.trace",
         &["status", "--pins-only"],
@@ -316,7 +346,9 @@ fn a_replay_error_has_a_japanese_line_before_the_english_detail() {
     assert_japanese_error(&err);
     assert!(main_line(&err).contains("リプレイ"), "{err}");
     assert!(err.contains("replay diverged"), "{err}");
-    let (code, _, err) = run(
+    let Run {
+        code, stderr: err, ..
+    } = run(
         "ja",
         "missing/no-such.trace",
         &["status", "--pins-only"],
@@ -360,7 +392,9 @@ fn no_pcsc_service_reads_in_japanese() {
 
 #[test]
 fn doctor_details_read_in_japanese() {
-    let (code, out, _) = run("ja", "card/probe-not-my-number-card.trace", &["doctor"], "");
+    let Run {
+        code, stdout: out, ..
+    } = run("ja", "card/probe-not-my-number-card.trace", &["doctor"], "");
     assert_eq!(code, 19);
     let failed: Vec<&str> = out.lines().filter(|l| l.starts_with("FAIL")).collect();
     assert_eq!(failed.len(), 1, "{out}");
@@ -385,7 +419,9 @@ fn doctor_details_read_in_japanese() {
     let first = text.lines().next().unwrap_or_default();
     assert!(first.contains("PC/SC サービスが動いていません"), "{text}");
     // The English doctor keeps the library's words.
-    let (code, out, _) = run("en", "card/probe-not-my-number-card.trace", &["doctor"], "");
+    let Run {
+        code, stdout: out, ..
+    } = run("en", "card/probe-not-my-number-card.trace", &["doctor"], "");
     assert_eq!(code, 19);
     assert!(out.contains("this is not a My Number card"), "{out}");
 }
@@ -393,7 +429,11 @@ fn doctor_details_read_in_japanese() {
 #[test]
 fn an_expired_certificate_sends_a_locked_sign_password_to_the_city_office() {
     let args = ["--today", TODAY];
-    let (code, out, err) = replay(
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = replay(
         "guidance/expired-sign-locked.trace",
         &[&args[..], &["--json", "status"]].concat(),
     );
@@ -404,13 +444,13 @@ fn an_expired_certificate_sends_a_locked_sign_password_to_the_city_office() {
     assert_eq!(v["pins"][0]["reason"], "locked");
     assert_eq!(v["pins"][1]["next_step"], "none");
     // The same counters with a valid certificate go to the kiosk.
-    let (_, out, _) = replay(
+    let Run { stdout: out, .. } = replay(
         "guidance/sign-locked.trace",
         &[&args[..], &["--json", "status"]].concat(),
     );
     assert_eq!(json(&out)["pins"][0]["next_step"], "kiosk_reset");
 
-    let (_, ja, _) = run(
+    let Run { stdout: ja, .. } = run(
         "ja",
         "guidance/expired-sign-locked.trace",
         &[&args[..], &["status"]].concat(),
@@ -423,7 +463,7 @@ fn an_expired_certificate_sends_a_locked_sign_password_to_the_city_office() {
     assert!(ja.contains("本人確認書類"), "{ja}");
     assert!(ja.contains("電子証明書の更新"), "{ja}");
     assert!(!ja.contains("JPKI暗証番号リセット"), "{ja}");
-    let (_, en, _) = run(
+    let Run { stdout: en, .. } = run(
         "en",
         "guidance/expired-sign-locked.trace",
         &[&args[..], &["status"]].concat(),
@@ -436,7 +476,11 @@ fn an_expired_certificate_sends_a_locked_sign_password_to_the_city_office() {
 
 #[test]
 fn an_expired_certificate_makes_a_last_try_point_at_the_city_office() {
-    let (code, out, err) = replay(
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = replay(
         "guidance/expired-auth-last-try.trace",
         &["--today", TODAY, "--json", "status"],
     );
@@ -444,7 +488,7 @@ fn an_expired_certificate_makes_a_last_try_point_at_the_city_office() {
     let auth = &json(&out)["pins"][1];
     assert_eq!(auth["next_step"], "avoid_wrong_entry");
     assert_eq!(auth["if_locked"], "city_office");
-    let (_, ja, _) = run(
+    let Run { stdout: ja, .. } = run(
         "ja",
         "guidance/expired-auth-last-try.trace",
         &["--today", TODAY, "status"],
@@ -457,7 +501,11 @@ fn an_expired_certificate_makes_a_last_try_point_at_the_city_office() {
 #[test]
 fn pins_only_knows_no_expiry_so_the_kiosk_advice_carries_a_caution() {
     // auth locked while sign works: the kiosk, unless the certificate has expired.
-    let (code, ja, err) = run(
+    let Run {
+        code,
+        stdout: ja,
+        stderr: err,
+    } = run(
         "ja",
         "status/locked-63c0.trace",
         &["status", "--pins-only"],
@@ -466,20 +514,20 @@ fn pins_only_knows_no_expiry_so_the_kiosk_advice_carries_a_caution() {
     assert_eq!(code, 0, "{err}");
     assert!(ja.contains("JPKI暗証番号リセット"), "{ja}");
     assert!(ja.contains("有効期限が切れていると"), "{ja}");
-    let (_, en, _) = run(
+    let Run { stdout: en, .. } = run(
         "en",
         "status/locked-63c0.trace",
         &["status", "--pins-only"],
         "",
     );
     assert!(en.contains("If the certificate has expired"), "{en}");
-    let (_, out, _) = replay(
+    let Run { stdout: out, .. } = replay(
         "status/locked-63c0.trace",
         &["--json", "status", "--pins-only"],
     );
     assert_eq!(json(&out)["pins"][1]["next_step"], "kiosk_reset");
     // A valid certificate needs no caution.
-    let (_, ja, _) = run(
+    let Run { stdout: ja, .. } = run(
         "ja",
         "guidance/auth-locked.trace",
         &["--today", TODAY, "status"],

@@ -28,27 +28,79 @@ pub fn jpki() -> Command {
     Command::from_std(english(JPKI))
 }
 
-/// What a finished run gave: its exit code (-1 when a signal ended it), stdout and stderr.
-pub fn outcome(out: Output) -> (i32, String, String) {
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+/// What a finished run gave: its exit code (-1 when a signal ended it) and what it printed.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// The exit code, -1 when a signal ended the run.
+    pub code: i32,
+    /// What it wrote on stdout.
+    pub stdout: String,
+    /// What it wrote on stderr.
+    pub stderr: String,
 }
 
-/// Run `cmd` to its end: (exit code, stdout, stderr).
-pub fn run(cmd: &mut Command) -> (i32, String, String) {
+impl Run {
+    /// Panic unless the run exited `code`, showing what it printed.
+    #[track_caller]
+    pub fn assert_exit(&self, code: i32) -> &Run {
+        assert_eq!(
+            self.code, code,
+            "exit code\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// Panic unless stdout holds `text`.
+    #[track_caller]
+    pub fn assert_stdout_contains(&self, text: &str) -> &Run {
+        assert!(
+            self.stdout.contains(text),
+            "stdout lacks {text:?}:\n{}",
+            self.stdout
+        );
+        self
+    }
+
+    /// Panic unless stderr holds `text`.
+    #[track_caller]
+    pub fn assert_stderr_contains(&self, text: &str) -> &Run {
+        assert!(
+            self.stderr.contains(text),
+            "stderr lacks {text:?}:\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    /// Stdout parsed as JSON.
+    #[track_caller]
+    pub fn stdout_json(&self) -> Value {
+        json(&self.stdout)
+    }
+}
+
+/// What a finished run gave ([`Run`]).
+pub fn outcome(out: Output) -> Run {
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Run `cmd` to its end.
+pub fn run(cmd: &mut Command) -> Run {
     outcome(cmd.output().unwrap())
 }
 
-/// Run `jpki --replay TRACE ARGS...` on a bundled trace and return (exit code, stdout, stderr).
-pub fn replay(trace_name: &str, args: &[&str]) -> (i32, String, String) {
+/// Run `jpki --replay TRACE ARGS...` on a bundled trace.
+pub fn replay(trace_name: &str, args: &[&str]) -> Run {
     replay_stdin(trace_name, args, "")
 }
 
 /// [`replay`] with `stdin` fed to the run.
-pub fn replay_stdin(trace_name: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
+pub fn replay_stdin(trace_name: &str, args: &[&str], stdin: &str) -> Run {
     run(jpki()
         .arg("--replay")
         .arg(trace(trace_name))
@@ -66,7 +118,7 @@ pub fn trace_file(text: &str) -> (tempfile::TempDir, PathBuf) {
 }
 
 /// Run `jpki --replay FILE ARGS...` with `stdin`, FILE holding `text` ([`trace_file`]).
-pub fn replay_text(text: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
+pub fn replay_text(text: &str, args: &[&str], stdin: &str) -> Run {
     let (_dir, path) = trace_file(text);
     run(jpki()
         .arg("--replay")
@@ -75,25 +127,21 @@ pub fn replay_text(text: &str, args: &[&str], stdin: &str) -> (i32, String, Stri
         .write_stdin(stdin))
 }
 
-/// Run `jpki --record FILE ARGS...` with `stdin`: (exit code, stdout, stderr, the trace it
-/// wrote, or None when it wrote none).
-pub fn recorded(args: &[&str], stdin: &str) -> (i32, String, String, Option<String>) {
+/// Run `jpki --record FILE ARGS...` with `stdin`: the run and the trace it wrote, or
+/// None when it wrote none.
+pub fn recorded(args: &[&str], stdin: &str) -> (Run, Option<String>) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("recorded.trace");
-    let (code, out, err) = run(jpki()
+    let ran = run(jpki()
         .arg("--record")
         .arg(&path)
         .args(args)
         .write_stdin(stdin));
-    (code, out, err, std::fs::read_to_string(&path).ok())
+    (ran, std::fs::read_to_string(&path).ok())
 }
 
 /// [`recorded`] replaying the trace at `replayed`: `jpki --record FILE --replay TRACE ARGS...`.
-pub fn replay_recorded(
-    replayed: &Path,
-    args: &[&str],
-    stdin: &str,
-) -> (i32, String, String, Option<String>) {
+pub fn replay_recorded(replayed: &Path, args: &[&str], stdin: &str) -> (Run, Option<String>) {
     let replay = ["--replay", replayed.to_str().unwrap()];
     recorded(&[&replay, args].concat(), stdin)
 }
@@ -137,9 +185,9 @@ pub fn json(stdout: &str) -> Value {
 /// Plain `status --json` on a bundled trace with `--today TODAY` (for the certificate's days),
 /// which must exit 0: its JSON.
 pub fn status_json(trace_name: &str, today: &str) -> Value {
-    let (code, out, err) = replay(trace_name, &["--today", today, "--json", "status"]);
-    assert_eq!(code, 0, "{err}");
-    json(&out)
+    let ran = replay(trace_name, &["--today", today, "--json", "status"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    ran.stdout_json()
 }
 
 /// Tries left of each PIN by id, from `status --json` (None: not readable, or not on the card).
