@@ -2,8 +2,8 @@
 //! leak and bad input never reaches a card.
 
 use crate::util::{
-    answering, assert_no_pin, commands_in, jpki, json, one_apdu_off, pin_commands, replay_recorded,
-    replay_stdin, replay_text, trace, trace_text, Run,
+    answering, assert_no_pin, commands_in, id_of, jpki, json, one_apdu_off, pin_commands,
+    pin_entries, replay_recorded, replay_stdin, replay_text, trace, trace_text, Run,
 };
 
 /// The PINs every test types; distinctive, so a leak is easy to spot.
@@ -32,13 +32,11 @@ fn pins_stdin() -> String {
 
 /// (id, changed, result, tries_left) of each PIN in the JSON report.
 fn rows(stdout: &str) -> Vec<(String, serde_json::Value, String, serde_json::Value)> {
-    json(stdout)["pins"]
-        .as_array()
-        .unwrap()
+    pin_entries(&json(stdout))
         .iter()
         .map(|p| {
             (
-                p["id"].as_str().unwrap().to_string(),
+                id_of(p),
                 p["changed"].clone(),
                 p["result"].as_str().unwrap().to_string(),
                 p["tries_left"].clone(),

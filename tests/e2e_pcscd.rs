@@ -13,8 +13,8 @@
 //! is touched and no root is needed, and one at a time in this process.
 
 use crate::util::{
-    english, find_program, first_existing, jpki, json, missing, one_pcscd, outcome, socket_path,
-    tries_by_id, tries_of, vcard_init, Pcscd, Run, JPKI,
+    english, find_program, first_existing, jpki, json, missing, one_pcscd, outcome, pin_entry,
+    socket_path, tries_by_id, tries_of, vcard_init, Pcscd, Run, JPKI,
 };
 use std::io::Write;
 use std::net::TcpStream;
@@ -155,15 +155,6 @@ fn jpki_status() -> serde_json::Value {
     let v = json(&out);
     assert_eq!(v["reader"], VPCD_READER);
     v
-}
-
-fn pin_of<'a>(status: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    status["pins"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["id"] == id)
-        .unwrap_or_else(|| panic!("no PIN {id} in {status}"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -829,7 +820,7 @@ fn assert_jpki_pins_agree(all: &Agreement) {
     );
     let flags = pkcs11_flags().unwrap_or_else(|e| panic!("pkcs11-tool -L: {e}"));
     for (id, label) in [("auth", OPENSC_AUTH), ("sign", OPENSC_SIGN)] {
-        let pin = pin_of(&all.jpki, id);
+        let pin = pin_entry(&all.jpki, id);
         assert_pkcs11_agrees(
             &flags,
             label,
@@ -942,7 +933,7 @@ fn every_peer_sees_the_last_try() {
     ]);
     let all = read_by_everyone();
     for id in ["sign", "auth", "juki", "kenhojo"] {
-        let pin = pin_of(&all.jpki, id);
+        let pin = pin_entry(&all.jpki, id);
         assert_eq!(pin["tries_left"], 1, "{pin}");
         assert_eq!(pin["state"], "last_try", "{pin}");
     }
@@ -964,7 +955,7 @@ fn every_peer_sees_a_locked_pin_that_answers_63_c0() {
     ]);
     let all = read_by_everyone();
     for id in ["auth", "kenhojo"] {
-        let pin = pin_of(&all.jpki, id);
+        let pin = pin_entry(&all.jpki, id);
         assert_eq!(pin["tries_left"], 0, "{pin}");
         assert_eq!(pin["state"], "locked", "{pin}");
     }
@@ -986,7 +977,7 @@ fn a_locked_pin_answering_69_83_or_69_84_is_read_by_jpki_alone() {
             probe,
         ]);
         let all = read_by_everyone();
-        let auth = pin_of(&all.jpki, "auth");
+        let auth = pin_entry(&all.jpki, "auth");
         assert_eq!(auth["state"], "locked", "{probe}: {auth}");
         // OpenSC 0.23's JPKI driver takes a PIN query's answer only when SW1 is 63
         // (card-jpki.c, jpki_pin_cmd), and its emulator gives up the whole card when one PIN
@@ -1018,7 +1009,7 @@ fn a_card_without_a_signature_certificate_is_read_by_jpki_and_myna_but_not_opens
     let _one = one_pcscd();
     let _stack = Stack::start(&["--profile", "under-15", "--tries", "auth=2"]);
     let all = read_by_everyone();
-    let sign = pin_of(&all.jpki, "sign");
+    let sign = pin_entry(&all.jpki, "sign");
     assert_eq!(sign["state"], "not_issued", "{sign}");
     assert_eq!(sign["tries_left"], serde_json::Value::Null, "{sign}");
     // OpenSC's emulator needs the sign PIN file to bind the card at all (pkcs15-jpki.c): no

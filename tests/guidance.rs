@@ -1,16 +1,14 @@
 //! Guidance in `status`: the next step for every locked, last-try or missing PIN, in JSON ids and
 //! in both languages, with plain status's full traces (apdu-traces/guidance/).
 
-use crate::util::{json, replay, status_json, Run};
+use crate::util::{json, pin_entries, replay, status_json, Run};
 use serde_json::Value;
 
 const TODAY: &str = "2026-11-25";
 
 /// (next_step, reason, if_locked, same_value_hint) for each PIN.
 fn steps(trace: &str) -> Vec<(String, Value, Value, bool)> {
-    status_json(trace, TODAY)["pins"]
-        .as_array()
-        .unwrap()
+    pin_entries(&status_json(trace, TODAY))
         .iter()
         .map(|p| {
             (

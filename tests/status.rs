@@ -1,7 +1,8 @@
 //! `jpki status` against recorded traces: the exchange, the states, the output and exit codes.
 
 use crate::util::{
-    answering, commands_in, jpki, json, one_apdu_off, replay, replay_text, trace, trace_text, Run,
+    answering, commands_in, id_of, jpki, json, one_apdu_off, pin_entries, replay, replay_text,
+    trace, trace_text, Run,
 };
 
 /// (id, tries_left, state) of each of the four entries.
@@ -12,14 +13,11 @@ fn pins(trace: &str) -> Vec<(String, Option<u64>, String)> {
         stderr: err,
     } = replay(trace, &["--json", "status", "--pins-only"]);
     assert_eq!(code, 0, "{err}");
-    let v = json(&out);
-    v["pins"]
-        .as_array()
-        .unwrap()
+    pin_entries(&json(&out))
         .iter()
         .map(|p| {
             (
-                p["id"].as_str().unwrap().to_string(),
+                id_of(p),
                 p["tries_left"].as_u64(),
                 p["state"].as_str().unwrap().to_string(),
             )

@@ -8,7 +8,8 @@
 //! Needs the Debian packages pcscd and vsmartcard-vpcd; a missing one fails the test ([`missing`])
 //! with what to install.
 
-use super::run::{jpki, json, run, Run};
+use super::json::json;
+use super::run::{jpki, run, Run};
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -1,6 +1,7 @@
 //! Running the built `jpki`: in a clean English environment, on a bundled trace or on one the
 //! test wrote, with `--record`; and what a run gave back.
 
+use super::json::json;
 use super::traces::trace;
 use assert_cmd::Command;
 use serde_json::Value;
@@ -177,35 +178,10 @@ pub fn started(cmd: &mut std::process::Command, stdin: &str) -> Child {
     child
 }
 
-/// Parse stdout as JSON.
-pub fn json(stdout: &str) -> Value {
-    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
-}
-
 /// Plain `status --json` on a bundled trace with `--today TODAY` (for the certificate's days),
 /// which must exit 0: its JSON.
 pub fn status_json(trace_name: &str, today: &str) -> Value {
     let ran = replay(trace_name, &["--today", today, "--json", "status"]);
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     ran.stdout_json()
-}
-
-/// Tries left of each PIN by id, from `status --json` (None: not readable, or not on the card).
-pub fn tries_by_id(status: &Value) -> Vec<(String, Option<u64>)> {
-    status["pins"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                p["id"].as_str().unwrap().to_string(),
-                p["tries_left"].as_u64(),
-            )
-        })
-        .collect()
-}
-
-/// The tries left of the PIN `id` in a list from [`tries_by_id`].
-pub fn tries_of(tries: &[(String, Option<u64>)], id: &str) -> Option<u64> {
-    tries.iter().find(|(i, _)| i == id).and_then(|(_, t)| *t)
 }

@@ -1,6 +1,7 @@
 //! The virtual card: `jpki-vcard`'s command line run in-process, and its state file.
 
-use super::run::{jpki, json, run, tries_by_id, Run};
+use super::json::{json, tries_by_id, tries_of};
+use super::run::{jpki, run, Run};
 use std::ffi::OsString;
 use std::path::Path;
 
@@ -76,5 +77,5 @@ pub fn vcard_tries(state: &Path) -> Vec<(String, Option<u64>)> {
 
 /// Tries left of the PIN `id` on the virtual card at `state`.
 pub fn vcard_tries_of(state: &Path, id: &str) -> Option<u64> {
-    super::run::tries_of(&vcard_tries(state), id)
+    tries_of(&vcard_tries(state), id)
 }
