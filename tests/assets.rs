@@ -9,12 +9,8 @@ use std::process::{Command, Output, Stdio};
 #[test]
 fn completions_generate_for_every_shell_and_know_the_commands() {
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
-        let Run {
-            code,
-            stdout,
-            stderr,
-        } = run(jpki().args(["completions", shell]));
-        assert_eq!(code, 0, "{shell}: {stderr}");
+        let Run { stdout, stderr, .. } =
+            run(jpki().args(["completions", shell])).assert_exit_for(0, format_args!("{shell}"));
         assert!(stderr.is_empty(), "{shell}: {stderr}");
         for word in ["readers", "status", "completions", "replay", "pins-only"] {
             assert!(stdout.contains(word), "{shell} completion lacks {word}");
@@ -36,12 +32,7 @@ fn completions_for_an_unknown_shell_are_a_usage_error() {
 
 #[test]
 fn the_man_page_names_the_commands_flags_and_exit_codes() {
-    let Run {
-        code,
-        stdout: page,
-        stderr,
-    } = run(jpki().args(["manpage"]));
-    assert_eq!(code, 0, "{stderr}");
+    let Run { stdout: page, .. } = run(jpki().args(["manpage"])).assert_exit(0);
     assert!(page.contains(".TH jpki 1"), "{page}");
     for word in [
         "readers",
@@ -80,12 +71,8 @@ fn the_man_page_lists_every_documented_exit_code() {
 fn man_pages_for_every_command_go_into_a_directory() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("man");
-    let Run {
-        code,
-        stdout,
-        stderr,
-    } = run(jpki().args(["manpage", "--out-dir", out.to_str().unwrap()]));
-    assert_eq!(code, 0, "{stderr}");
+    let Run { stdout, .. } =
+        run(jpki().args(["manpage", "--out-dir", out.to_str().unwrap()])).assert_exit(0);
     assert!(stdout.is_empty());
     for page in [
         "jpki.1",

@@ -179,15 +179,11 @@ fn readers_says_a_card_lost_during_the_probe_was_not_read_never_that_it_has_no_j
         ("en", "not read", "no JPKI application"),
         ("ja", "読み取れません", "公的個人認証APを選択できません"),
     ] {
-        let Run {
-            code,
-            stdout: out,
-            stderr: err,
-        } = replay(
+        let Run { stdout: out, .. } = replay(
             "card/probe-card-removed.trace",
             &["--lang", lang, "readers"],
-        );
-        assert_eq!(code, 0, "{err}");
+        )
+        .assert_exit(0);
         assert!(out.contains(lost), "{out}");
         assert!(!out.contains(wrong), "{out}");
     }
@@ -203,15 +199,11 @@ fn readers_says_a_card_lost_during_the_probe_was_not_read_never_that_it_has_no_j
 
 #[test]
 fn doctor_passes_on_a_my_number_card() {
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = replay(
+    let Run { stdout: out, .. } = replay(
         "card/probe-my-number-card.trace",
         &["--lang", "en", "doctor"],
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     assert!(out.lines().all(|l| l.starts_with("OK ")), "{out}");
     assert!(out.contains("My Number card"), "{out}");
 }
@@ -258,9 +250,7 @@ fn wait_without_pcscd_is_the_service_error_not_a_hang() {
 
 #[test]
 fn wait_is_ignored_by_a_replay() {
-    let Run {
-        code, stderr: err, ..
-    } = replay("status/fresh.trace", &["--wait=1", "status", "--pins-only"]);
-    assert_eq!(code, 0, "{err}");
+    let Run { stderr: err, .. } =
+        replay("status/fresh.trace", &["--wait=1", "status", "--pins-only"]).assert_exit(0);
     assert!(err.is_empty(), "{err}");
 }

@@ -63,15 +63,15 @@ fn row(
 fn each_four_digit_pin_with_one_key_reference_changes_in_five_apdus() {
     for id in ["auth", "kenhojo"] {
         let Run {
-            code,
             stdout: out,
             stderr: err,
+            ..
         } = change(
             &format!("success-{id}.trace"),
             &["--json", "change-pin", "--stdin", id],
             &pins_stdin(),
-        );
-        assert_eq!(code, 0, "{id}: {err}");
+        )
+        .assert_exit_for(0, format_args!("{id}"));
         assert_eq!(rows(&out), vec![row(id, Some(true), "changed", Some(3))]);
         assert!(err.is_empty(), "{id}: {err}");
     }
@@ -115,16 +115,12 @@ fn juki_changes_both_key_references_with_change_key_in_fourteen_apdus() {
     assert_eq!(commands_of("success-juki.trace"), JUKI_CHANGE);
     let (code, err) = juki_over(&JUKI_CHANGE);
     assert_eq!(code, 0, "{err}");
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = change(
+    let Run { stdout: out, .. } = change(
         "success-juki.trace",
         &["--json", "change-pin", "--stdin", "--experimental", "juki"],
         &pins_stdin(),
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     assert_eq!(
         rows(&out),
         vec![row("juki", Some(true), "changed", Some(3))]
@@ -250,15 +246,15 @@ fn a_refused_change_key_at_the_second_key_reference_is_reported_as_partly_change
 #[test]
 fn a_wrong_pin_at_the_second_key_reference_is_partly_changed_with_its_tries() {
     let Run {
-        code,
         stdout: out,
         stderr: err,
+        ..
     } = change(
         "juki-wrong-at-common.trace",
         &["--json", "change-pin", "--stdin", "--experimental", "juki"],
         &pins_stdin(),
-    );
-    assert_eq!(code, 21, "{err}");
+    )
+    .assert_exit(21);
     assert!(err.contains("is wrong; 2 tries left"), "{err}");
     let pin = &json(&out)["pins"][0];
     assert_eq!(pin["outcome"], "partly_changed");
@@ -270,16 +266,12 @@ fn a_wrong_pin_at_the_second_key_reference_is_partly_changed_with_its_tries() {
 
 #[test]
 fn a_card_without_the_juki_ap_changes_the_common_ap_alone() {
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = change(
+    let Run { stdout: out, .. } = change(
         "juki-without-juki-ap.trace",
         &["--json", "change-pin", "--stdin", "--experimental", "juki"],
         &pins_stdin(),
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     let pin = &json(&out)["pins"][0];
     assert_eq!(pin["outcome"], "changed");
     assert_eq!(pin["key_refs"][0]["result"], "not_on_card");
@@ -291,16 +283,12 @@ fn every_counter_is_read_before_the_first_verify() {
     // kenhojo is at its last try: the run is refused before auth's VERIFY too. The trace ends
     // after the second counter read, so any VERIFY would fail the replay with exit 11.
     assert_eq!(commands_of("auth-kenhojo-last-try.trace").len(), 6);
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = change(
+    let Run { stdout: out, .. } = change(
         "auth-kenhojo-last-try.trace",
         &["--json", "change-pin", "--stdin", "auth", "kenhojo"],
         &pins_stdin(),
-    );
-    assert_eq!(code, 14, "{err}");
+    )
+    .assert_exit(14);
     assert_eq!(
         rows(&out),
         vec![
@@ -312,31 +300,23 @@ fn every_counter_is_read_before_the_first_verify() {
 
 #[test]
 fn the_sign_password_changes_read_from_crlf_lines() {
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = change(
+    let Run { stdout: out, .. } = change(
         "success-sign.trace",
         &["change-pin", "--stdin", "sign"],
         "oldpass1\r\nNewPass2\r\n",
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     assert_eq!(out, "Signature password (sign): changed\n");
 }
 
 #[test]
 fn three_four_digit_pins_take_one_current_and_one_new_pin() {
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = change(
+    let Run { stdout: out, .. } = change(
         "juki-kenhojo-auth.trace",
         &[&["--json"][..], &THREE].concat(),
         &pins_stdin(),
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     // Guard first: the four key references (juki twice) read before the first VERIFY.
     let commands = commands_of("juki-kenhojo-auth.trace");
     let first_verify = commands
@@ -386,15 +366,15 @@ fn a_wrong_current_pin_says_how_many_tries_are_left() {
 fn the_last_try_is_refused_after_the_counter_read() {
     // The trace ends after the counter read: a VERIFY would fail the replay with exit 11.
     let Run {
-        code,
         stdout: out,
         stderr: err,
+        ..
     } = change(
         "last-try-refused.trace",
         &["--json", "change-pin", "--stdin", "auth"],
         &pins_stdin(),
-    );
-    assert_eq!(code, 14, "{err}");
+    )
+    .assert_exit(14);
     assert_eq!(
         rows(&out),
         vec![row("auth", Some(false), "last_try_refused", Some(1))]
@@ -405,11 +385,7 @@ fn the_last_try_is_refused_after_the_counter_read() {
 
 #[test]
 fn allow_last_try_spends_it_and_the_counter_comes_back() {
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = change(
+    let Run { stdout: out, .. } = change(
         "last-try-allowed.trace",
         &[
             "--json",
@@ -419,8 +395,8 @@ fn allow_last_try_spends_it_and_the_counter_comes_back() {
             "auth",
         ],
         &pins_stdin(),
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     assert_eq!(
         rows(&out),
         vec![row("auth", Some(true), "changed", Some(3))]
@@ -430,15 +406,15 @@ fn allow_last_try_spends_it_and_the_counter_comes_back() {
 #[test]
 fn a_locked_pin_is_refused_and_the_holder_told_where_to_reset_it() {
     let Run {
-        code,
         stdout: out,
         stderr: err,
+        ..
     } = change(
         "locked.trace",
         &["--json", "change-pin", "--stdin", "--experimental", "juki"],
         &pins_stdin(),
-    );
-    assert_eq!(code, 15, "{err}");
+    )
+    .assert_exit(15);
     assert_eq!(
         rows(&out),
         vec![row("juki", Some(false), "locked", Some(0))]
@@ -468,15 +444,15 @@ fn a_locked_pin_is_refused_and_the_holder_told_where_to_reset_it() {
 #[test]
 fn a_card_lost_after_the_pin_verify_leaves_the_outcome_unknown() {
     let Run {
-        code,
         stdout: out,
         stderr: err,
+        ..
     } = change(
         "removed-after-verify.trace",
         &["--json", "change-pin", "--stdin", "kenhojo"],
         &pins_stdin(),
-    );
-    assert_eq!(code, 16, "{err}");
+    )
+    .assert_exit(16);
     assert_eq!(
         rows(&out),
         vec![row("kenhojo", None, "outcome_unknown", None)]
@@ -522,14 +498,12 @@ fn the_second_of_three_failing_reports_which_changed() {
 
 #[test]
 fn a_card_without_the_pin_says_so() {
-    let Run {
-        code, stderr: err, ..
-    } = change(
+    let Run { stderr: err, .. } = change(
         "juki-not-issued.trace",
         &["change-pin", "--stdin", "--experimental", "juki"],
         &pins_stdin(),
-    );
-    assert_eq!(code, 17, "{err}");
+    )
+    .assert_exit(17);
     assert!(err.contains("no juki PIN"), "{err}");
 }
 
@@ -620,14 +594,12 @@ fn pins_are_never_taken_from_the_command_line() {
 
 #[test]
 fn a_guessable_new_pin_is_warned_about_not_refused() {
-    let Run {
-        code, stderr: err, ..
-    } = change(
+    let Run { stderr: err, .. } = change(
         "success-juki.trace",
         &["change-pin", "--stdin", "--experimental", "juki"],
         "4827\n1234\n",
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     assert!(err.contains("warning"), "{err}");
     assert!(err.contains("easy to guess"), "{err}");
     assert!(!err.contains("1234"), "{err}");
@@ -699,10 +671,8 @@ fn a_pin_bearing_command_is_never_sent_twice() {
     // 6C xx asks for a re-send with another Le; for a VERIFY carrying a PIN jpki must not.
     // Were it re-sent, the replay would run past the end (exit 11).
     let text = trace_text("change-pin/wrong-current-pin.trace").replace("< 63 C2", "< 6C 04");
-    let Run {
-        code, stderr: err, ..
-    } = replay_text(&text, &["change-pin", "--stdin", "auth"], &pins_stdin());
-    assert_eq!(code, 12, "{err}");
+    let Run { stderr: err, .. } =
+        replay_text(&text, &["change-pin", "--stdin", "auth"], &pins_stdin()).assert_exit(12);
     assert!(err.contains("6C 04"), "{err}");
 }
 
@@ -847,11 +817,7 @@ fn guard_first_a_juki_key_reference_at_its_last_try_stops_the_run_before_any_ver
     let juki = trace_text("change-pin/juki-common-last-try.trace");
     let juki_lines: Vec<&str> = juki.lines().filter(|l| l.starts_with(['>', '<'])).collect();
     let batch = format!("{}\n{}\n", guard.join("\n"), juki_lines.join("\n"));
-    let Run {
-        code,
-        stdout,
-        stderr,
-    } = replay_text(
+    let Run { stdout, .. } = replay_text(
         &batch,
         &[
             "--json",
@@ -862,8 +828,8 @@ fn guard_first_a_juki_key_reference_at_its_last_try_stops_the_run_before_any_ver
             "juki",
         ],
         &pins_stdin(),
-    );
-    assert_eq!(code, 14, "{stderr}");
+    )
+    .assert_exit(14);
     assert_eq!(
         rows(&stdout),
         vec![

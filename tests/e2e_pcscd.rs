@@ -146,12 +146,8 @@ fn run(args: &[&str], stdin: Option<&str>) -> Run {
 
 /// `jpki --json status` (plain, so the token and certificate are read too) through pcscd.
 fn jpki_status() -> serde_json::Value {
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = run(&["--json", "status"], None);
-    assert_eq!(code, 0, "jpki status: {err}");
+    let Run { stdout: out, .. } =
+        run(&["--json", "status"], None).assert_exit_for(0, format_args!("jpki status"));
     let v = json(&out);
     assert_eq!(v["reader"], VPCD_READER);
     v
@@ -356,18 +352,14 @@ fn myna_peer() -> &'static Path {
 
 /// What the myna program printed, one `(key, value)` per line.
 fn myna(args: &[&str]) -> Vec<(String, String)> {
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = outcome(
+    let Run { stdout: out, .. } = outcome(
         client(myna_peer())
             .arg(VPCD_READER)
             .args(args)
             .output()
             .unwrap(),
-    );
-    assert_eq!(code, 0, "myna-peer {args:?}: {out}{err}");
+    )
+    .assert_exit_for(0, format_args!("myna-peer {args:?}"));
     out.lines()
         .map(|l| {
             let (k, v) = l.split_once(' ').unwrap_or((l, ""));
@@ -499,10 +491,8 @@ fn readers_status_change_pin_and_status_again_through_pcscd() {
     assert_eq!(tries_of(&after, "kenhojo"), Some(2), "{after:?}");
     assert_eq!(tries_of(&after, "sign"), Some(4), "{after:?}");
     // The new auth PIN is the one the card now takes: changing it back works.
-    let Run {
-        code, stderr: err, ..
-    } = run(&["change-pin", "--stdin", "auth"], Some("5678\n1234\n"));
-    assert_eq!(code, 0, "change-pin auth back: {err}");
+    run(&["change-pin", "--stdin", "auth"], Some("5678\n1234\n"))
+        .assert_exit_for(0, format_args!("change-pin auth back"));
     assert_eq!(tries_of(&tries_by_id(&jpki_status()), "auth"), Some(3));
 }
 
@@ -572,12 +562,9 @@ fn a_pin_change_through_pcsc_holds_and_the_reset_after_it() {
         ]
     );
     assert_eq!(tries_of(&tries_by_id(&jpki_status()), "kenhojo"), Some(2));
-    let Run {
-        code, stderr: err, ..
-    } = run(&["change-pin", "--stdin", "kenhojo"], Some("8642\n1234\n"));
-    assert_eq!(
-        code, 0,
-        "the PIN changed in the first transaction is 8642: {err}"
+    run(&["change-pin", "--stdin", "kenhojo"], Some("8642\n1234\n")).assert_exit_for(
+        0,
+        format_args!("the PIN changed in the first transaction is 8642"),
     );
 }
 
@@ -657,10 +644,8 @@ fn another_programs_login_survives_status_readers_and_doctor_but_not_a_pin_chang
         );
     }
     // A PIN change sends PINs: the card is reset after it, so no one can use what they unlocked.
-    let Run {
-        code, stderr: err, ..
-    } = run(&["change-pin", "--stdin", "kenhojo"], Some("1234\n5678\n"));
-    assert_eq!(code, 0, "change-pin kenhojo: {err}");
+    run(&["change-pin", "--stdin", "kenhojo"], Some("1234\n5678\n"))
+        .assert_exit_for(0, format_args!("change-pin kenhojo"));
     assert_eq!(other.next_command(), Err(pcsc::Error::ResetCard));
     assert!(stack.resets() > resets, "{}", stack.card_log());
 }
@@ -710,9 +695,7 @@ fn every_command_records_what_it_sent_with_the_atr_and_replays() {
         assert!(sent >= 3, "{trace}");
 
         let Run {
-            code,
-            stdout: replayed,
-            stderr: err,
+            stdout: replayed, ..
         } = outcome(
             jpki()
                 .arg("--replay")
@@ -720,8 +703,8 @@ fn every_command_records_what_it_sent_with_the_atr_and_replays() {
                 .args(args)
                 .output()
                 .unwrap(),
-        );
-        assert_eq!(code, 0, "replay of the {name} trace: {err}");
+        )
+        .assert_exit_for(0, format_args!("replay of the {name} trace"));
         if name == "status" {
             assert_eq!(replayed, live);
         }
@@ -782,15 +765,11 @@ fn record_is_refused_where_a_trace_could_not_hold_what_was_sent() {
     assert!(err.contains("2 readers hold a card"), "{err}");
     assert!(!trace_path.exists());
     // `doctor --reader` probes one card, and records it.
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = run(
+    run(
         &["--record", &trace_arg, "--reader", EMPTY_READER, "doctor"],
         None,
-    );
-    assert_eq!(code, 0, "{out}{err}");
+    )
+    .assert_exit(0);
     let trace = std::fs::read_to_string(&trace_path).unwrap();
     assert!(
         trace.contains(&format!("@reader {EMPTY_READER}")),
@@ -882,10 +861,7 @@ fn every_peer_reads_the_counters_certificate_and_token_jpki_reads() {
     // The auth certificate: the bytes jpki read (from its own recording of `status`) are the
     // bytes OpenSC and myna read, and its end date is the one jpki reports.
     let trace_path = stack.path("status.trace");
-    let Run {
-        code, stderr: err, ..
-    } = run(&["--record", trace_path.to_str().unwrap(), "status"], None);
-    assert_eq!(code, 0, "{err}");
+    run(&["--record", trace_path.to_str().unwrap(), "status"], None).assert_exit(0);
     let ours = certificate_jpki_read(&std::fs::read_to_string(&trace_path).unwrap());
     assert!(ours.len() > 4, "jpki read no certificate");
     assert_eq!(

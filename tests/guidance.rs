@@ -26,12 +26,8 @@ fn next_steps(trace: &str) -> Vec<String> {
 }
 
 fn text(trace: &str, lang: &str) -> String {
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = replay(trace, &["--today", TODAY, "--lang", lang, "status"]);
-    assert_eq!(code, 0, "{err}");
+    let Run { stdout: out, .. } =
+        replay(trace, &["--today", TODAY, "--lang", lang, "status"]).assert_exit(0);
     out
 }
 
@@ -132,15 +128,11 @@ fn no_signature_certificate_explains_children_and_adult_wards() {
 
 #[test]
 fn pins_only_carries_the_same_guidance_ids() {
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = replay(
+    let Run { stdout: out, .. } = replay(
         "status/locked-63c0.trace",
         &["--json", "status", "--pins-only"],
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     let v = json(&out);
     assert_eq!(v["pins"][1]["next_step"], "kiosk_reset");
     assert_eq!(v["pins"][1]["same_value_hint"], true);

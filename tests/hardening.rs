@@ -67,10 +67,8 @@ fn a_verify_carrying_the_pin_answered_6983_never_says_no_pin_was_sent() {
     }
     // The guard's own refusal still says no PIN was sent: it is true there.
     let guard = hand_written(&[SELECT_JPKI, OK, SELECT_AUTH_EF, OK, COUNTER, "< 69 83"]);
-    let Run {
-        code, stderr: err, ..
-    } = replay_text(&guard, &["verify-pin", "--stdin", "auth"], "4827\n");
-    assert_eq!(code, 15, "{err}");
+    let Run { stderr: err, .. } =
+        replay_text(&guard, &["verify-pin", "--stdin", "auth"], "4827\n").assert_exit(15);
     assert!(err.contains("no PIN was sent"), "{err}");
 }
 
@@ -107,11 +105,10 @@ fn a_locked_auth_pin_gets_the_same_advice_from_status_change_pin_and_verify_pin(
                 "4827\n"
             };
             let Run {
-                code,
                 stdout: out,
                 stderr: err,
-            } = replay_text(&guard, &args, stdin);
-            assert_eq!(code, 15, "{command:?}: {err}");
+                ..
+            } = replay_text(&guard, &args, stdin).assert_exit_for(15, format_args!("{command:?}"));
             // The kiosk while the other JPKI PIN may work: the words status uses, nothing else.
             assert_eq!(
                 advice_lines(&out)[0],
@@ -147,10 +144,8 @@ fn a_count_above_the_maximum_is_an_unexpected_answer_and_the_guard_refuses() {
         (SELECT_SIGN_EF, "sign", "< 63 CF", "ABCD1234\nWXYZ9876\n"),
     ] {
         let guard = hand_written(&[SELECT_JPKI, OK, ef, OK, COUNTER, answer]);
-        let Run {
-            code, stderr: err, ..
-        } = replay_text(&guard, &["change-pin", "--stdin", pin], stdin);
-        assert_eq!(code, 12, "{err}");
+        let Run { stderr: err, .. } =
+            replay_text(&guard, &["change-pin", "--stdin", pin], stdin).assert_exit(12);
         assert!(err.contains(&answer[2..]), "{err}");
     }
 }
@@ -161,12 +156,8 @@ fn a_counter_answered_with_one_byte_or_none_marks_that_pin_unreadable_and_status
     for short in ["< 90", "<"] {
         // The auth counter (the second 63 C3 answer is juki's).
         let text = fresh.replacen("< 63 C3", short, 1);
-        let Run {
-            code,
-            stdout: out,
-            stderr: err,
-        } = replay_text(&text, &["status", "--pins-only"], "");
-        assert_eq!(code, 0, "{short:?}: {err}");
+        let Run { stdout: out, .. } = replay_text(&text, &["status", "--pins-only"], "")
+            .assert_exit_for(0, format_args!("{short:?}"));
         let auth = out
             .lines()
             .find(|l| l.starts_with("User authentication"))
@@ -387,12 +378,7 @@ fn record_refuses_an_input_of_the_run_and_a_link() {
     assert_eq!(before("precious.txt"), b"keep me");
     // An existing regular trace file is replaced whole (by a rename): a new recording.
     std::fs::write(d.join("old.trace"), "old").unwrap();
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = status_in_folder(&["--replay", "fresh.trace", "--record", "old.trace"]);
-    assert_eq!(code, 0, "{out}{err}");
+    status_in_folder(&["--replay", "fresh.trace", "--record", "old.trace"]).assert_exit(0);
     assert!(std::fs::read_to_string(d.join("old.trace"))
         .unwrap()
         .starts_with("@source"));

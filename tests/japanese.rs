@@ -238,11 +238,10 @@ fn a_partly_changed_juki_pin_reads_in_japanese() {
         "change-pin/juki-wrong-at-common.trace",
     ] {
         let Run {
-            code,
             stdout: out,
             stderr: err,
-        } = run("ja", trace_name, &args, &pins());
-        assert_eq!(code, 21, "{err}");
+            ..
+        } = run("ja", trace_name, &args, &pins()).assert_exit(21);
         assert_japanese_error(&err);
         assert!(main_line(&err).contains("一部だけ変更されました"), "{err}");
         assert!(main_line(&err).contains("住基APは新しい暗証番号"), "{err}");
@@ -261,10 +260,8 @@ fn the_experimental_refusal_reads_in_japanese() {
         &["change-pin", "--stdin", "juki"][..],
         &["verify-pin", "--stdin", "juki"][..],
     ] {
-        let Run {
-            code, stderr: err, ..
-        } = run("ja", "missing/no-such.trace", args, &pins());
-        assert_eq!(code, 20, "{err}");
+        let Run { stderr: err, .. } =
+            run("ja", "missing/no-such.trace", args, &pins()).assert_exit(20);
         assert_japanese_error(&err);
         let main = main_line(&err);
         for says in ["実験的", "soltia48/myna-card", "--experimental", "住基AP"] {
@@ -300,15 +297,13 @@ fn verify_pin_reads_in_japanese() {
     assert_eq!(code, 3, "{err}");
     assert_japanese_error(&err);
     assert!(main_line(&err).contains("暗証番号1行だけ"), "{err}");
-    let Run {
-        code, stderr: err, ..
-    } = run(
+    let Run { stderr: err, .. } = run(
         "ja",
         "verify-pin/removed-during-verify.trace",
         &["verify-pin", "--stdin", "kenhojo"],
         &line,
-    );
-    assert_eq!(code, 16, "{err}");
+    )
+    .assert_exit(16);
     assert_japanese_error(&err);
     assert!(!err.contains("変わったかどうか"), "{err}");
 }
@@ -324,10 +319,8 @@ fn a_card_that_is_not_a_my_number_card_reads_in_japanese() {
         main_line(&err).contains("マイナンバーカードではありません"),
         "{err}"
     );
-    let Run {
-        code, stderr: err, ..
-    } = run("en", "status/not-my-number-card.trace", &["status"], "");
-    assert_eq!(code, 8, "{err}");
+    let Run { stderr: err, .. } =
+        run("en", "status/not-my-number-card.trace", &["status"], "").assert_exit(8);
     assert_english_error(&err, "this is not a My Number card");
 }
 
@@ -346,15 +339,13 @@ fn a_replay_error_has_a_japanese_line_before_the_english_detail() {
     assert_japanese_error(&err);
     assert!(main_line(&err).contains("リプレイ"), "{err}");
     assert!(err.contains("replay diverged"), "{err}");
-    let Run {
-        code, stderr: err, ..
-    } = run(
+    let Run { stderr: err, .. } = run(
         "ja",
         "missing/no-such.trace",
         &["status", "--pins-only"],
         "",
-    );
-    assert_eq!(code, 11, "{err}");
+    )
+    .assert_exit(11);
     assert_japanese_error(&err);
     assert!(
         main_line(&err).contains("トレースファイルを読み込めません"),
@@ -429,15 +420,11 @@ fn doctor_details_read_in_japanese() {
 #[test]
 fn an_expired_certificate_sends_a_locked_sign_password_to_the_city_office() {
     let args = ["--today", TODAY];
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = replay(
+    let Run { stdout: out, .. } = replay(
         "guidance/expired-sign-locked.trace",
         &[&args[..], &["--json", "status"]].concat(),
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     let v = json(&out);
     assert_eq!(v["auth_certificate"]["state"], "expired");
     assert_eq!(v["pins"][0]["next_step"], "city_office");
@@ -476,15 +463,11 @@ fn an_expired_certificate_sends_a_locked_sign_password_to_the_city_office() {
 
 #[test]
 fn an_expired_certificate_makes_a_last_try_point_at_the_city_office() {
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = replay(
+    let Run { stdout: out, .. } = replay(
         "guidance/expired-auth-last-try.trace",
         &["--today", TODAY, "--json", "status"],
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     let auth = &json(&out)["pins"][1];
     assert_eq!(auth["next_step"], "avoid_wrong_entry");
     assert_eq!(auth["if_locked"], "city_office");
@@ -501,17 +484,13 @@ fn an_expired_certificate_makes_a_last_try_point_at_the_city_office() {
 #[test]
 fn pins_only_knows_no_expiry_so_the_kiosk_advice_carries_a_caution() {
     // auth locked while sign works: the kiosk, unless the certificate has expired.
-    let Run {
-        code,
-        stdout: ja,
-        stderr: err,
-    } = run(
+    let Run { stdout: ja, .. } = run(
         "ja",
         "status/locked-63c0.trace",
         &["status", "--pins-only"],
         "",
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     assert!(ja.contains("JPKI暗証番号リセット"), "{ja}");
     assert!(ja.contains("有効期限が切れていると"), "{ja}");
     let Run { stdout: en, .. } = run(

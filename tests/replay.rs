@@ -21,11 +21,10 @@ fn a_diverging_command_names_step_line_expected_and_actual() {
     // Expect the auth EF where jpki selects the sign EF.
     let text = fresh().replacen("00 A4 02 0C 02 00 1B", "00 A4 02 0C 02 00 18", 1);
     let Run {
-        code,
         stdout: out,
         stderr: err,
-    } = replay_text(&text, &["status", "--pins-only"], "");
-    assert_eq!(code, 11, "{err}");
+        ..
+    } = replay_text(&text, &["status", "--pins-only"], "").assert_exit(11);
     assert!(out.is_empty());
     // The second command of fresh.trace sits on line 8 (two comment lines, @source, @reader, @atr).
     assert!(err.contains("case.trace:8"), "{err}");
@@ -38,11 +37,10 @@ fn a_diverging_command_names_step_line_expected_and_actual() {
 fn exchanges_left_unused_fail_the_command() {
     let text = format!("{}> 00 20 00 80\n< 63 C3\n", fresh());
     let Run {
-        code,
         stdout: out,
         stderr: err,
-    } = replay_text(&text, &["status", "--pins-only"], "");
-    assert_eq!(code, 11, "{err}");
+        ..
+    } = replay_text(&text, &["status", "--pins-only"], "").assert_exit(11);
     assert!(
         out.is_empty(),
         "no result is printed from a replay that did not match: {out}"
@@ -55,10 +53,8 @@ fn exchanges_left_unused_fail_the_command() {
 fn a_trace_that_ends_early_fails_at_the_missing_step() {
     // Up to the fourth answer: the trace stops in the middle of the exchange.
     let text: String = fresh().lines().take(13).map(|l| format!("{l}\n")).collect();
-    let Run {
-        code, stderr: err, ..
-    } = replay_text(&text, &["status", "--pins-only"], "");
-    assert_eq!(code, 11, "{err}");
+    let Run { stderr: err, .. } =
+        replay_text(&text, &["status", "--pins-only"], "").assert_exit(11);
     assert!(err.contains("past the end"), "{err}");
 }
 
@@ -225,14 +221,12 @@ fn a_trace_with_a_25_mb_command_is_refused_before_it_is_read() {
 fn a_divergence_on_a_long_command_prints_a_short_error() {
     // Under every limit: a 60,000-byte command where jpki sends its first SELECT.
     let long = vec!["5A"; 60_000].join(" ");
-    let Run {
-        code, stderr: err, ..
-    } = replay_text(
+    let Run { stderr: err, .. } = replay_text(
         &format!("@source hand-written\n> 00 A4 04 0C {long}\n< 90 00\n"),
         &["status", "--pins-only"],
         "",
-    );
-    assert_eq!(code, 11, "{err}");
+    )
+    .assert_exit(11);
     assert!(err.contains("replay diverged at step 1"), "{err}");
     assert!(err.contains("(bytes 1-24 of 60004)"), "{err}");
     assert_safe_and_short(&err);
@@ -240,14 +234,12 @@ fn a_divergence_on_a_long_command_prints_a_short_error() {
 
 #[test]
 fn a_line_over_the_line_limit_is_named() {
-    let Run {
-        code, stderr: err, ..
-    } = replay_text(
+    let Run { stderr: err, .. } = replay_text(
         &format!("@source hand-written\n# {}\n", "x".repeat(MAX_LINE_BYTES)),
         &["status"],
         "",
-    );
-    assert_eq!(code, 11, "{err}");
+    )
+    .assert_exit(11);
     assert!(
         err.contains("case.trace:2: the line is 262146 bytes long; a line holds at most 262144"),
         "{err}"
@@ -281,10 +273,7 @@ fn a_reader_name_with_terminal_escapes_is_refused_and_never_printed_raw() {
     assert_safe_and_short(&err);
     // A right-to-left override would make the name read backwards.
     let text = fresh().replacen("Virtual Card", "Virtual \u{202e}draC", 1);
-    let Run {
-        code, stderr: err, ..
-    } = replay_text(&text, &["status"], "");
-    assert_eq!(code, 11, "{err}");
+    let Run { stderr: err, .. } = replay_text(&text, &["status"], "").assert_exit(11);
     assert!(
         err.contains("@reader holds a bidirectional control (\\u{202e})"),
         "{err}"
@@ -340,10 +329,7 @@ fn header_and_card_event_mistakes_say_what_is_wrong() {
         ),
     ];
     for (text, wanted) in cases {
-        let Run {
-            code, stderr: err, ..
-        } = replay_text(text, &["status"], "");
-        assert_eq!(code, 11, "{err}");
+        let Run { stderr: err, .. } = replay_text(text, &["status"], "").assert_exit(11);
         assert!(err.contains(wanted), "{wanted}: {err}");
     }
 }

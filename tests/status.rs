@@ -7,12 +7,8 @@ use crate::util::{
 
 /// (id, tries_left, state) of each of the four entries.
 fn pins(trace: &str) -> Vec<(String, Option<u64>, String)> {
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = replay(trace, &["--json", "status", "--pins-only"]);
-    assert_eq!(code, 0, "{err}");
+    let Run { stdout: out, .. } =
+        replay(trace, &["--json", "status", "--pins-only"]).assert_exit(0);
     pin_entries(&json(&out))
         .iter()
         .map(|p| {
@@ -125,11 +121,10 @@ fn json_has_the_reader_and_max_tries() {
 #[test]
 fn a_card_without_the_jpki_application_is_not_a_my_number_card() {
     let Run {
-        code,
         stdout: out,
         stderr: err,
-    } = replay("status/not-my-number-card.trace", &["status"]);
-    assert_eq!(code, 8, "{err}");
+        ..
+    } = replay("status/not-my-number-card.trace", &["status"]).assert_exit(8);
     assert!(out.is_empty());
     assert!(err.contains("not a My Number card"), "{err}");
     assert!(err.contains("6A 82"), "{err}");
@@ -213,15 +208,11 @@ fn not_issued_a_card_without_the_kenhojo_application_is_never_locked() {
     );
     for (lang, not_issued, locked) in [("en", "not issued", "locked"), ("ja", "未発行", "ロック")]
     {
-        let Run {
-            code,
-            stdout: text,
-            stderr: err,
-        } = replay(
+        let Run { stdout: text, .. } = replay(
             "status/no-kenhojo-application.trace",
             &["--lang", lang, "status", "--pins-only"],
-        );
-        assert_eq!(code, 0, "{err}");
+        )
+        .assert_exit(0);
         let line = text
             .lines()
             .find(|l| l.contains("(kenhojo)") || l.starts_with("券面事項入力補助用暗証番号"))
@@ -280,15 +271,11 @@ fn an_added_missing_or_reordered_apdu_fails_the_status_exchange() {
 
 #[test]
 fn the_juki_pin_is_the_lower_of_its_two_counters_and_json_lists_both() {
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = replay(
+    let Run { stdout: out, .. } = replay(
         "status/juki-counters-differ.trace",
         &["--json", "status", "--pins-only"],
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     let juki = &json(&out)["pins"][2];
     assert_eq!(juki["tries_left"], 2);
     assert_eq!(juki["state"], "ok");

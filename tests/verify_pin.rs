@@ -24,15 +24,15 @@ fn pin_line() -> String {
 #[test]
 fn a_right_pin_says_so_and_that_the_counter_is_back_at_its_maximum() {
     let Run {
-        code,
         stdout: out,
         stderr: err,
+        ..
     } = verify(
         "success-auth.trace",
         &["verify-pin", "--stdin", "auth"],
         &pin_line(),
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     assert_eq!(
         out,
         "User authentication PIN (auth): right. The counter is back at its maximum: 3 of 3 tries.\n"
@@ -107,15 +107,15 @@ fn an_added_missing_or_reordered_apdu_fails_verify_pin() {
 #[test]
 fn a_wrong_pin_gives_the_tries_left_and_the_advice_status_gives() {
     let Run {
-        code,
         stdout: out,
         stderr: err,
+        ..
     } = verify(
         "wrong-auth.trace",
         &["verify-pin", "--stdin", "auth"],
         &pin_line(),
-    );
-    assert_eq!(code, 13, "{err}");
+    )
+    .assert_exit(13);
     assert!(
         out.starts_with("User authentication PIN (auth): WRONG. 1 of 3 tries left.\n"),
         "{out}"
@@ -170,31 +170,27 @@ fn the_last_try_is_refused_unless_allowed_and_a_right_pin_restores_every_try() {
     assert_eq!(code, 14, "{err}");
     assert_eq!(json(&out)["pins"][0]["result"], "last_try_refused");
     assert!(err.contains("--allow-last-try"), "{err}");
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = verify(
+    let Run { stdout: out, .. } = verify(
         "last-try-allowed.trace",
         &["verify-pin", "--stdin", "--allow-last-try", "auth"],
         &pin_line(),
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     assert!(out.contains("back at its maximum: 3 of 3"), "{out}");
 }
 
 #[test]
 fn a_locked_pin_is_refused_before_it_is_sent() {
     let Run {
-        code,
         stdout: out,
         stderr: err,
+        ..
     } = verify(
         "locked.trace",
         &["verify-pin", "--stdin", "kenhojo"],
         &pin_line(),
-    );
-    assert_eq!(code, 15, "{err}");
+    )
+    .assert_exit(15);
     assert!(err.contains("no PIN was sent"), "{err}");
     assert!(out.contains("Only the city office can reset it"), "{out}");
 }
@@ -202,15 +198,15 @@ fn a_locked_pin_is_refused_before_it_is_sent() {
 #[test]
 fn a_card_lost_during_the_verify_says_the_try_may_have_been_counted() {
     let Run {
-        code,
         stdout: out,
         stderr: err,
+        ..
     } = verify(
         "removed-during-verify.trace",
         &["--json", "verify-pin", "--stdin", "kenhojo"],
         &pin_line(),
-    );
-    assert_eq!(code, 16, "{err}");
+    )
+    .assert_exit(16);
     assert_eq!(json(&out)["pins"][0]["verified"], serde_json::Value::Null);
     assert_eq!(json(&out)["pins"][0]["result"], "outcome_unknown");
     assert!(err.contains("may have been counted"), "{err}");
@@ -234,16 +230,12 @@ fn juki_is_checked_in_both_key_references_only_with_experimental() {
         "{err}"
     );
     assert!(err.contains("--experimental"), "{err}");
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = verify(
+    let Run { stdout: out, .. } = verify(
         "success-juki.trace",
         &["--json", "verify-pin", "--stdin", "--experimental", "juki"],
         &pin_line(),
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     let pin = &json(&out)["pins"][0];
     assert_eq!(pin["tries_left"], 3);
     assert_eq!(pin["key_refs"][0]["result"], "verified");
@@ -252,16 +244,12 @@ fn juki_is_checked_in_both_key_references_only_with_experimental() {
 
 #[test]
 fn juki_stops_at_the_first_key_reference_that_refuses_the_pin() {
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = verify(
+    let Run { stdout: out, .. } = verify(
         "juki-wrong-at-common.trace",
         &["verify-pin", "--stdin", "--experimental", "juki"],
         &pin_line(),
-    );
-    assert_eq!(code, 13, "{err}");
+    )
+    .assert_exit(13);
     assert!(out.contains("住基AP: right"), "{out}");
     assert!(out.contains("共通AP: wrong"), "{out}");
     let Run { stdout: out, .. } = verify(

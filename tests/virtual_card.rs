@@ -70,16 +70,12 @@ fn plain_status_reads_the_rsa_test_certificate() {
     let state = dir.path().join("card.state");
     let trace = dir.path().join("out.trace");
     vcard_init(&state, &[]);
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = on(
+    let Run { stdout: out, .. } = on(
         &state,
         &["--json", "--record", trace.to_str().unwrap(), "status"],
         "",
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     let v = json(&out);
     assert_eq!(v["card_kind"], "my_number_card");
     assert_eq!(v["auth_certificate"]["not_after"], "2031-03-31");
@@ -99,16 +95,12 @@ fn recording_over_the_virtual_card_is_labelled_simulator_and_replays_the_same() 
     let state = dir.path().join("card.state");
     let trace = dir.path().join("out.trace");
     vcard_init(&state, &["--tries", "auth=2"]);
-    let Run {
-        code,
-        stdout: live,
-        stderr: err,
-    } = on(
+    let Run { stdout: live, .. } = on(
         &state,
         &["--record", trace.to_str().unwrap(), "status", "--pins-only"],
         "",
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     let text = std::fs::read_to_string(&trace).unwrap();
     assert!(text.starts_with("@source simulator\n"), "{text}");
     let replayed = jpki()
@@ -141,10 +133,8 @@ fn a_bad_state_file_names_its_line_and_exits_11() {
     } = on(&state, &["readers"], "");
     assert_eq!(code, 11, "{err}");
     assert!(err.contains("card.state:2"), "{err}");
-    let Run {
-        code, stderr: err, ..
-    } = on(&dir.path().join("missing.state"), &["status"], "");
-    assert_eq!(code, 11, "{err}");
+    let Run { stderr: err, .. } =
+        on(&dir.path().join("missing.state"), &["status"], "").assert_exit(11);
     assert!(err.contains("missing.state"), "{err}");
 }
 
@@ -166,10 +156,7 @@ fn a_device_as_state_file_ends_at_once_with_exit_11() {
     let dir = tempfile::tempdir().unwrap();
     let big = dir.path().join("big.state");
     std::fs::write(&big, vec![b'#'; 2 << 20]).unwrap();
-    let Run {
-        code, stderr: err, ..
-    } = on(&big, &["status"], "");
-    assert_eq!(code, 11, "{err}");
+    let Run { stderr: err, .. } = on(&big, &["status"], "").assert_exit(11);
     assert!(err.contains("larger than"), "{err}");
 }
 
@@ -198,14 +185,12 @@ fn a_change_made_by_one_run_is_seen_by_the_next() {
     assert_eq!(vcard_tries_of(&state, "kenhojo"), Some(3));
     assert_eq!(state_line(&state, "pin kenhojo"), "pin kenhojo 2468 3");
     // The old PIN is wrong now: one try spent, exit 13.
-    let Run {
-        code, stderr: err, ..
-    } = on(
+    on(
         &state,
         &["change-pin", "--stdin", "kenhojo"],
         "1234\n1357\n",
-    );
-    assert_eq!(code, 13, "{err}");
+    )
+    .assert_exit(13);
     assert_eq!(vcard_tries_of(&state, "kenhojo"), Some(2));
 }
 
@@ -236,12 +221,7 @@ fn forty_parallel_status_runs_all_succeed() {
         .map(|_| spawn(&state, &["--json", "status", "--pins-only"], ""))
         .collect();
     for run in runs {
-        let Run {
-            code,
-            stdout: out,
-            stderr: err,
-        } = finished(run);
-        assert_eq!(code, 0, "{err}");
+        let Run { stdout: out, .. } = finished(run).assert_exit(0);
         assert_eq!(json(&out)["pins"][0]["tries_left"], 4, "{out}");
     }
     assert_eq!(std::fs::read_to_string(&state).unwrap(), before);
@@ -268,12 +248,8 @@ fn parallel_changes_of_different_pins_all_land() {
             ),
         ];
         for run in runs {
-            let Run {
-                code,
-                stdout: out,
-                stderr: err,
-            } = finished(run);
-            assert_eq!(code, 0, "round {round}: {out}{err}");
+            let Run { stdout: out, .. } =
+                finished(run).assert_exit_for(0, format_args!("round {round}"));
             assert!(out.contains("changed"), "{out}");
         }
         assert_eq!(state_line(&state, "pin auth"), "pin auth 1111 3");
@@ -303,10 +279,7 @@ fn a_run_holding_the_card_makes_the_next_wait_and_loses_nothing() {
     // The other run is still waiting: it has touched nothing.
     assert_eq!(state_line(&state, "pin auth"), "pin auth 1234 3");
     drop(holder);
-    let Run {
-        code, stderr: err, ..
-    } = finished(waiting);
-    assert_eq!(code, 13, "{err}");
+    finished(waiting).assert_exit(13);
     assert_eq!(state_line(&state, "pin auth"), "pin auth 1234 2");
     assert_eq!(state_line(&state, "pin kenhojo"), "pin kenhojo 1234 2");
 }
@@ -326,10 +299,7 @@ fn a_symlink_planted_beside_the_state_file_is_never_written_through() {
         code, stderr: err, ..
     } = on(&state, &["status"], "");
     assert_eq!(code, 0, "{err}");
-    let Run {
-        code, stderr: err, ..
-    } = on(&state, &["change-pin", "--stdin", "auth"], "1234\n5678\n");
-    assert_eq!(code, 0, "{err}");
+    on(&state, &["change-pin", "--stdin", "auth"], "1234\n5678\n").assert_exit(0);
     assert_eq!(std::fs::read_to_string(&precious).unwrap(), "keep me\n");
     assert_eq!(state_line(&state, "pin auth"), "pin auth 5678 3");
     assert_eq!(
@@ -355,10 +325,7 @@ fn a_symlinked_state_file_keeps_its_link_and_its_target_changes() {
     std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o604)).unwrap();
     let link = dir.path().join("card.state");
     std::os::unix::fs::symlink(&target, &link).unwrap();
-    let Run {
-        code, stderr: err, ..
-    } = on(&link, &["change-pin", "--stdin", "kenhojo"], "1234\n8642\n");
-    assert_eq!(code, 0, "{err}");
+    on(&link, &["change-pin", "--stdin", "kenhojo"], "1234\n8642\n").assert_exit(0);
     assert!(std::fs::symlink_metadata(&link)
         .unwrap()
         .file_type()

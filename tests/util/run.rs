@@ -41,20 +41,26 @@ pub struct Run {
 }
 
 impl Run {
-    /// Panic unless the run exited `code`, showing what it printed.
+    /// The run, which must have exited `code`; a panic shows what it printed.
     #[track_caller]
-    pub fn assert_exit(&self, code: i32) -> &Run {
+    pub fn assert_exit(self, code: i32) -> Run {
+        self.assert_exit_for(code, "a run")
+    }
+
+    /// [`Run::assert_exit`], with `what` the run was in the panic.
+    #[track_caller]
+    pub fn assert_exit_for(self, code: i32, what: impl std::fmt::Display) -> Run {
         assert_eq!(
             self.code, code,
-            "exit code\nstdout:\n{}\nstderr:\n{}",
+            "exit code of {what}\nstdout:\n{}\nstderr:\n{}",
             self.stdout, self.stderr
         );
         self
     }
 
-    /// Panic unless stdout holds `text`.
+    /// The run, whose stdout must hold `text`.
     #[track_caller]
-    pub fn assert_stdout_contains(&self, text: &str) -> &Run {
+    pub fn assert_stdout_contains(self, text: &str) -> Run {
         assert!(
             self.stdout.contains(text),
             "stdout lacks {text:?}:\n{}",
@@ -63,9 +69,9 @@ impl Run {
         self
     }
 
-    /// Panic unless stderr holds `text`.
+    /// The run, whose stderr must hold `text`.
     #[track_caller]
-    pub fn assert_stderr_contains(&self, text: &str) -> &Run {
+    pub fn assert_stderr_contains(self, text: &str) -> Run {
         assert!(
             self.stderr.contains(text),
             "stderr lacks {text:?}:\n{}",
