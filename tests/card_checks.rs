@@ -187,14 +187,11 @@ fn readers_says_a_card_lost_during_the_probe_was_not_read_never_that_it_has_no_j
         assert!(out.contains(lost), "{out}");
         assert!(!out.contains(wrong), "{out}");
     }
-    let Run { stdout: out, .. } = replay(
+    replay(
         "card/probe-not-my-number-card.trace",
         &["--lang", "en", "readers"],
-    );
-    assert!(
-        out.contains("unknown kind (no JPKI application answered)"),
-        "{out}"
-    );
+    )
+    .assert_stdout_contains("unknown kind (no JPKI application answered)");
 }
 
 #[test]

@@ -226,36 +226,25 @@ fn a_refused_change_key_at_the_second_key_reference_is_reported_as_partly_change
     assert_eq!(pin["changed"], serde_json::Value::Null);
     assert_eq!(pin["key_refs"][0]["result"], "changed");
     assert_eq!(pin["key_refs"][1]["result"], "change_rejected");
-    let Run {
-        stdout: out,
-        stderr: err,
-        ..
-    } = change(
+    change(
         "juki-change-key-refused.trace",
         &[&["--lang", "ja"][..], &args].concat(),
         &pins_stdin(),
-    );
-    assert!(out.contains("一部だけ変更されました"), "{out}");
-    assert!(
-        out.contains("住基AP: 新しい暗証番号に変わりました"),
-        "{out}"
-    );
-    assert!(err.contains("再実行しないでください"), "{err}");
+    )
+    .assert_stdout_contains("一部だけ変更されました")
+    .assert_stdout_contains("住基AP: 新しい暗証番号に変わりました")
+    .assert_stderr_contains("再実行しないでください");
 }
 
 #[test]
 fn a_wrong_pin_at_the_second_key_reference_is_partly_changed_with_its_tries() {
-    let Run {
-        stdout: out,
-        stderr: err,
-        ..
-    } = change(
+    let Run { stdout: out, .. } = change(
         "juki-wrong-at-common.trace",
         &["--json", "change-pin", "--stdin", "--experimental", "juki"],
         &pins_stdin(),
     )
-    .assert_exit(21);
-    assert!(err.contains("is wrong; 2 tries left"), "{err}");
+    .assert_exit(21)
+    .assert_stderr_contains("is wrong; 2 tries left");
     let pin = &json(&out)["pins"][0];
     assert_eq!(pin["outcome"], "partly_changed");
     assert_eq!(pin["tries_left"], 2);
@@ -498,13 +487,13 @@ fn the_second_of_three_failing_reports_which_changed() {
 
 #[test]
 fn a_card_without_the_pin_says_so() {
-    let Run { stderr: err, .. } = change(
+    change(
         "juki-not-issued.trace",
         &["change-pin", "--stdin", "--experimental", "juki"],
         &pins_stdin(),
     )
-    .assert_exit(17);
-    assert!(err.contains("no juki PIN"), "{err}");
+    .assert_exit(17)
+    .assert_stderr_contains("no juki PIN");
 }
 
 /// Invalid input exits 3 without opening the trace: the trace does not exist, so opening it
@@ -599,9 +588,9 @@ fn a_guessable_new_pin_is_warned_about_not_refused() {
         &["change-pin", "--stdin", "--experimental", "juki"],
         "4827\n1234\n",
     )
-    .assert_exit(0);
-    assert!(err.contains("warning"), "{err}");
-    assert!(err.contains("easy to guess"), "{err}");
+    .assert_exit(0)
+    .assert_stderr_contains("warning")
+    .assert_stderr_contains("easy to guess");
     assert!(!err.contains("1234"), "{err}");
 }
 

@@ -226,9 +226,9 @@ fn a_divergence_on_a_long_command_prints_a_short_error() {
         &["status", "--pins-only"],
         "",
     )
-    .assert_exit(11);
-    assert!(err.contains("replay diverged at step 1"), "{err}");
-    assert!(err.contains("(bytes 1-24 of 60004)"), "{err}");
+    .assert_exit(11)
+    .assert_stderr_contains("replay diverged at step 1")
+    .assert_stderr_contains("(bytes 1-24 of 60004)");
     assert_safe_and_short(&err);
 }
 
@@ -239,10 +239,9 @@ fn a_line_over_the_line_limit_is_named() {
         &["status"],
         "",
     )
-    .assert_exit(11);
-    assert!(
-        err.contains("case.trace:2: the line is 262146 bytes long; a line holds at most 262144"),
-        "{err}"
+    .assert_exit(11)
+    .assert_stderr_contains(
+        "case.trace:2: the line is 262146 bytes long; a line holds at most 262144",
     );
     assert_safe_and_short(&err);
 }

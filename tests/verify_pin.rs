@@ -38,13 +38,13 @@ fn a_right_pin_says_so_and_that_the_counter_is_back_at_its_maximum() {
         "User authentication PIN (auth): right. The counter is back at its maximum: 3 of 3 tries.\n"
     );
     assert!(err.is_empty(), "{err}");
-    let Run { stdout: out, .. } = verify(
+    verify(
         "success-auth.trace",
         &["--lang", "ja", "verify-pin", "--stdin", "auth"],
         &pin_line(),
-    );
-    assert!(out.contains("正しい暗証番号です"), "{out}");
-    assert!(out.contains("最大の3回に戻りました"), "{out}");
+    )
+    .assert_stdout_contains("正しい暗証番号です")
+    .assert_stdout_contains("最大の3回に戻りました");
     let Run { stdout: out, .. } = verify(
         "success-auth.trace",
         &["--json", "verify-pin", "--stdin", "auth"],
@@ -170,29 +170,25 @@ fn the_last_try_is_refused_unless_allowed_and_a_right_pin_restores_every_try() {
     assert_eq!(code, 14, "{err}");
     assert_eq!(json(&out)["pins"][0]["result"], "last_try_refused");
     assert!(err.contains("--allow-last-try"), "{err}");
-    let Run { stdout: out, .. } = verify(
+    verify(
         "last-try-allowed.trace",
         &["verify-pin", "--stdin", "--allow-last-try", "auth"],
         &pin_line(),
     )
-    .assert_exit(0);
-    assert!(out.contains("back at its maximum: 3 of 3"), "{out}");
+    .assert_exit(0)
+    .assert_stdout_contains("back at its maximum: 3 of 3");
 }
 
 #[test]
 fn a_locked_pin_is_refused_before_it_is_sent() {
-    let Run {
-        stdout: out,
-        stderr: err,
-        ..
-    } = verify(
+    verify(
         "locked.trace",
         &["verify-pin", "--stdin", "kenhojo"],
         &pin_line(),
     )
-    .assert_exit(15);
-    assert!(err.contains("no PIN was sent"), "{err}");
-    assert!(out.contains("Only the city office can reset it"), "{out}");
+    .assert_exit(15)
+    .assert_stderr_contains("no PIN was sent")
+    .assert_stdout_contains("Only the city office can reset it");
 }
 
 #[test]
@@ -244,14 +240,14 @@ fn juki_is_checked_in_both_key_references_only_with_experimental() {
 
 #[test]
 fn juki_stops_at_the_first_key_reference_that_refuses_the_pin() {
-    let Run { stdout: out, .. } = verify(
+    verify(
         "juki-wrong-at-common.trace",
         &["verify-pin", "--stdin", "--experimental", "juki"],
         &pin_line(),
     )
-    .assert_exit(13);
-    assert!(out.contains("住基AP: right"), "{out}");
-    assert!(out.contains("共通AP: wrong"), "{out}");
+    .assert_exit(13)
+    .assert_stdout_contains("住基AP: right")
+    .assert_stdout_contains("共通AP: wrong");
     let Run { stdout: out, .. } = verify(
         "juki-wrong-at-common.trace",
         &["--json", "verify-pin", "--stdin", "--experimental", "juki"],

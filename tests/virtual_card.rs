@@ -156,8 +156,9 @@ fn a_device_as_state_file_ends_at_once_with_exit_11() {
     let dir = tempfile::tempdir().unwrap();
     let big = dir.path().join("big.state");
     std::fs::write(&big, vec![b'#'; 2 << 20]).unwrap();
-    let Run { stderr: err, .. } = on(&big, &["status"], "").assert_exit(11);
-    assert!(err.contains("larger than"), "{err}");
+    on(&big, &["status"], "")
+        .assert_exit(11)
+        .assert_stderr_contains("larger than");
 }
 
 #[test]
