@@ -1,7 +1,7 @@
 //! Completions, man pages and `--version`: generated from the clap definitions, on stdout.
 
 use crate::util::{
-    documented_exit_codes, english, jpki, json, replay, repository_file, run, trace, JPKI,
+    documented_exit_codes, english, jpki, json, replay, repository_file, run, trace, Run, JPKI,
 };
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -9,8 +9,8 @@ use std::process::{Command, Output, Stdio};
 #[test]
 fn completions_generate_for_every_shell_and_know_the_commands() {
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
-        let (code, stdout, stderr) = run(jpki().args(["completions", shell]));
-        assert_eq!(code, 0, "{shell}: {stderr}");
+        let Run { stdout, stderr, .. } =
+            run(jpki().args(["completions", shell])).assert_exit_for(0, format_args!("{shell}"));
         assert!(stderr.is_empty(), "{shell}: {stderr}");
         for word in ["readers", "status", "completions", "replay", "pins-only"] {
             assert!(stdout.contains(word), "{shell} completion lacks {word}");
@@ -20,7 +20,11 @@ fn completions_generate_for_every_shell_and_know_the_commands() {
 
 #[test]
 fn completions_for_an_unknown_shell_are_a_usage_error() {
-    let (code, stdout, stderr) = run(jpki().args(["completions", "tcsh"]));
+    let Run {
+        code,
+        stdout,
+        stderr,
+    } = run(jpki().args(["completions", "tcsh"]));
     assert_eq!(code, 2);
     assert!(stdout.is_empty());
     assert!(stderr.contains("tcsh"), "{stderr}");
@@ -28,8 +32,7 @@ fn completions_for_an_unknown_shell_are_a_usage_error() {
 
 #[test]
 fn the_man_page_names_the_commands_flags_and_exit_codes() {
-    let (code, page, stderr) = run(jpki().args(["manpage"]));
-    assert_eq!(code, 0, "{stderr}");
+    let Run { stdout: page, .. } = run(jpki().args(["manpage"])).assert_exit(0);
     assert!(page.contains(".TH jpki 1"), "{page}");
     for word in [
         "readers",
@@ -55,7 +58,7 @@ fn the_man_page_lists_every_documented_exit_code() {
         codes.len() >= 12,
         "found only {codes:?} in docs/exit-codes.md"
     );
-    let (_, page, _) = run(jpki().args(["manpage"]));
+    let Run { stdout: page, .. } = run(jpki().args(["manpage"]));
     for code in codes {
         assert!(
             page.contains(&format!("\n.B {code}\n")),
@@ -68,8 +71,8 @@ fn the_man_page_lists_every_documented_exit_code() {
 fn man_pages_for_every_command_go_into_a_directory() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("man");
-    let (code, stdout, stderr) = run(jpki().args(["manpage", "--out-dir", out.to_str().unwrap()]));
-    assert_eq!(code, 0, "{stderr}");
+    let Run { stdout, .. } =
+        run(jpki().args(["manpage", "--out-dir", out.to_str().unwrap()])).assert_exit(0);
     assert!(stdout.is_empty());
     for page in [
         "jpki.1",
@@ -120,7 +123,11 @@ fn the_asset_script_writes_completions_and_man_pages() {
 
 #[test]
 fn version_names_jpki_and_the_pcsc_library_on_stdout() {
-    let (code, stdout, stderr) = run(jpki().args(["--version"]));
+    let Run {
+        code,
+        stdout,
+        stderr,
+    } = run(jpki().args(["--version"]));
     assert_eq!(code, 0, "{stderr}");
     let mut lines = stdout.lines();
     assert_eq!(
@@ -132,19 +139,31 @@ fn version_names_jpki_and_the_pcsc_library_on_stdout() {
     if cfg!(target_os = "linux") {
         assert!(pcsc.contains("libpcsclite.so"), "{pcsc}");
     }
-    let (code, short, _) = run(jpki().args(["-V"]));
+    let Run {
+        code,
+        stdout: short,
+        ..
+    } = run(jpki().args(["-V"]));
     assert_eq!(code, 0);
     assert_eq!(short.trim(), concat!("jpki ", env!("CARGO_PKG_VERSION")));
 }
 
 #[test]
 fn errors_go_to_stderr_and_data_to_stdout() {
-    let (code, stdout, stderr) = replay("status/fresh.trace", &["status", "--pins-only", "--json"]);
+    let Run {
+        code,
+        stdout,
+        stderr,
+    } = replay("status/fresh.trace", &["status", "--pins-only", "--json"]);
     assert_eq!(code, 0, "{stderr}");
     json(&stdout);
     assert!(stderr.is_empty(), "{stderr}");
 
-    let (code, stdout, stderr) = run(jpki().args(["--replay", "/nonexistent/x.trace", "status"]));
+    let Run {
+        code,
+        stdout,
+        stderr,
+    } = run(jpki().args(["--replay", "/nonexistent/x.trace", "status"]));
     assert_eq!(code, 11);
     assert!(stdout.is_empty(), "{stdout}");
     assert!(stderr.starts_with("jpki: error"), "{stderr}");
@@ -152,7 +171,7 @@ fn errors_go_to_stderr_and_data_to_stdout() {
 
 /// The commands `jpki --help` lists, without clap's own `help`.
 fn listed_commands() -> Vec<String> {
-    let (_, help, _) = run(jpki().args(["--help"]));
+    let Run { stdout: help, .. } = run(jpki().args(["--help"]));
     help.lines()
         .skip_while(|line| !line.starts_with("Commands:"))
         .skip(1)

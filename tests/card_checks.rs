@@ -2,7 +2,7 @@
 //! `doctor` and `--wait`, against apdu-traces/card/ and without hardware.
 
 use crate::util::{
-    commands_in, jpki, json, replay, replay_recorded, status_json, trace_file, trace_text,
+    commands_in, jpki, json, replay, replay_recorded, status_json, trace_file, trace_text, Run,
 };
 
 #[test]
@@ -13,7 +13,7 @@ fn a_my_number_card_shows_its_kind_and_certificate_expiry() {
     assert_eq!(v["auth_certificate"]["not_after"], "2031-03-31");
     assert_eq!(v["auth_certificate"]["days_left"], 1587);
     assert_eq!(v["auth_certificate"]["state"], "valid");
-    let (_, en, _) = replay(
+    let Run { stdout: en, .. } = replay(
         "card/my-number-card.trace",
         &["--today", "2026-11-25", "--lang", "en", "status"],
     );
@@ -22,7 +22,7 @@ fn a_my_number_card_shows_its_kind_and_certificate_expiry() {
         en.contains("valid until 2031-03-31 (1587 days left)"),
         "{en}"
     );
-    let (_, ja, _) = replay(
+    let Run { stdout: ja, .. } = replay(
         "card/my-number-card.trace",
         &["--today", "2026-11-25", "--lang", "ja", "status"],
     );
@@ -35,7 +35,7 @@ fn within_ninety_days_status_warns() {
     let v = status_json("guidance/expires-soon.trace", "2031-02-01");
     assert_eq!(v["auth_certificate"]["days_left"], 58);
     assert_eq!(v["auth_certificate"]["state"], "expires_soon");
-    let (_, en, _) = replay(
+    let Run { stdout: en, .. } = replay(
         "guidance/expires-soon.trace",
         &["--today", "2031-02-01", "--lang", "en", "status"],
     );
@@ -48,13 +48,13 @@ fn an_expired_certificate_says_a_correct_pin_still_fails() {
     assert_eq!(v["auth_certificate"]["not_after"], "2025-03-31");
     assert_eq!(v["auth_certificate"]["days_left"], -604);
     assert_eq!(v["auth_certificate"]["state"], "expired");
-    let (_, en, _) = replay(
+    let Run { stdout: en, .. } = replay(
         "card/expired-certificate.trace",
         &["--today", "2026-11-25", "--lang", "en", "status"],
     );
     assert!(en.contains("even a correct PIN fails"), "{en}");
     assert!(en.contains("city office"), "{en}");
-    let (_, ja, _) = replay(
+    let Run { stdout: ja, .. } = replay(
         "card/expired-certificate.trace",
         &["--today", "2026-11-25", "--lang", "ja", "status"],
     );
@@ -93,7 +93,12 @@ fn failed_token_or_certificate_reads_are_reported_and_the_pins_still_shown() {
 fn plain_status_over(text: &str) -> (i32, String, Vec<String>) {
     let (_dir, replayed) = trace_file(text);
     let args = ["--today", "2026-11-25", "--json", "status"];
-    let (code, _, err, written) = replay_recorded(&replayed, &args, "");
+    let (
+        Run {
+            code, stderr: err, ..
+        },
+        written,
+    ) = replay_recorded(&replayed, &args, "");
     (code, err, commands_in(&written.unwrap_or_default()))
 }
 
@@ -140,15 +145,22 @@ fn plain_status_adds_token_and_certificate_reads_to_the_fourteen() {
 
 #[test]
 fn readers_probes_the_token_of_a_present_card() {
-    let (code, out, err) = replay("card/probe-my-number-card.trace", &["--json", "readers"]);
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = replay("card/probe-my-number-card.trace", &["--json", "readers"]);
     assert_eq!(code, 0, "{err}");
     let v = json(&out);
     assert_eq!(v["readers"][0]["card_kind"], "my_number_card");
     assert_eq!(v["readers"][0]["token"], "JPKIAPICCTOKEN2");
-    let (_, out, _) = replay("card/probe-smartphone.trace", &["--lang", "en", "readers"]);
+    let Run { stdout: out, .. } =
+        replay("card/probe-smartphone.trace", &["--lang", "en", "readers"]);
     assert!(out.contains("Smartphone JPKI certificate"), "{out}");
     // A failed probe is reported on its reader, and `readers` still succeeds.
-    let (code, out, _) = replay(
+    let Run {
+        code, stdout: out, ..
+    } = replay(
         "card/probe-not-my-number-card.trace",
         &["--json", "readers"],
     );
@@ -167,38 +179,37 @@ fn readers_says_a_card_lost_during_the_probe_was_not_read_never_that_it_has_no_j
         ("en", "not read", "no JPKI application"),
         ("ja", "読み取れません", "公的個人認証APを選択できません"),
     ] {
-        let (code, out, err) = replay(
+        let Run { stdout: out, .. } = replay(
             "card/probe-card-removed.trace",
             &["--lang", lang, "readers"],
-        );
-        assert_eq!(code, 0, "{err}");
+        )
+        .assert_exit(0);
         assert!(out.contains(lost), "{out}");
         assert!(!out.contains(wrong), "{out}");
     }
-    let (_, out, _) = replay(
+    replay(
         "card/probe-not-my-number-card.trace",
         &["--lang", "en", "readers"],
-    );
-    assert!(
-        out.contains("unknown kind (no JPKI application answered)"),
-        "{out}"
-    );
+    )
+    .assert_stdout_contains("unknown kind (no JPKI application answered)");
 }
 
 #[test]
 fn doctor_passes_on_a_my_number_card() {
-    let (code, out, err) = replay(
+    let Run { stdout: out, .. } = replay(
         "card/probe-my-number-card.trace",
         &["--lang", "en", "doctor"],
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     assert!(out.lines().all(|l| l.starts_with("OK ")), "{out}");
     assert!(out.contains("My Number card"), "{out}");
 }
 
 #[test]
 fn doctor_fails_with_19_on_a_card_without_the_jpki_application() {
-    let (code, out, _) = replay(
+    let Run {
+        code, stdout: out, ..
+    } = replay(
         "card/probe-not-my-number-card.trace",
         &["--json", "--lang", "en", "doctor"],
     );
@@ -236,7 +247,7 @@ fn wait_without_pcscd_is_the_service_error_not_a_hang() {
 
 #[test]
 fn wait_is_ignored_by_a_replay() {
-    let (code, _, err) = replay("status/fresh.trace", &["--wait=1", "status", "--pins-only"]);
-    assert_eq!(code, 0, "{err}");
+    let Run { stderr: err, .. } =
+        replay("status/fresh.trace", &["--wait=1", "status", "--pins-only"]).assert_exit(0);
     assert!(err.is_empty(), "{err}");
 }

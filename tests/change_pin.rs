@@ -2,16 +2,16 @@
 //! leak and bad input never reaches a card.
 
 use crate::util::{
-    answering, assert_no_pin, commands_in, jpki, json, one_apdu_off, pin_commands, replay_recorded,
-    replay_stdin, replay_text, trace, trace_text,
+    answering, assert_no_pin, commands_in, id_of, jpki, json, one_apdu_off, pin_commands,
+    pin_entries, replay_recorded, replay_stdin, replay_text, trace, trace_text, Run,
 };
 
 /// The PINs every test types; distinctive, so a leak is easy to spot.
 const CURRENT: &str = "4827";
 const NEW: &str = "6391";
 
-/// Run `jpki --replay change-pin/TRACE ARGS...` with `stdin`; (exit code, stdout, stderr).
-fn change(trace_name: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
+/// Run `jpki --replay change-pin/TRACE ARGS...` with `stdin`.
+fn change(trace_name: &str, args: &[&str], stdin: &str) -> Run {
     replay_stdin(&format!("change-pin/{trace_name}"), args, stdin)
 }
 
@@ -32,13 +32,11 @@ fn pins_stdin() -> String {
 
 /// (id, changed, result, tries_left) of each PIN in the JSON report.
 fn rows(stdout: &str) -> Vec<(String, serde_json::Value, String, serde_json::Value)> {
-    json(stdout)["pins"]
-        .as_array()
-        .unwrap()
+    pin_entries(&json(stdout))
         .iter()
         .map(|p| {
             (
-                p["id"].as_str().unwrap().to_string(),
+                id_of(p),
                 p["changed"].clone(),
                 p["result"].as_str().unwrap().to_string(),
                 p["tries_left"].clone(),
@@ -64,12 +62,16 @@ fn row(
 #[test]
 fn each_four_digit_pin_with_one_key_reference_changes_in_five_apdus() {
     for id in ["auth", "kenhojo"] {
-        let (code, out, err) = change(
+        let Run {
+            stdout: out,
+            stderr: err,
+            ..
+        } = change(
             &format!("success-{id}.trace"),
             &["--json", "change-pin", "--stdin", id],
             &pins_stdin(),
-        );
-        assert_eq!(code, 0, "{id}: {err}");
+        )
+        .assert_exit_for(0, format_args!("{id}"));
         assert_eq!(rows(&out), vec![row(id, Some(true), "changed", Some(3))]);
         assert!(err.is_empty(), "{id}: {err}");
     }
@@ -102,7 +104,9 @@ fn commands_of(trace_name: &str) -> Vec<String> {
 /// juki: (exit code, stderr).
 fn juki_over(commands: &[&str]) -> (i32, String) {
     let args = ["change-pin", "--stdin", "--experimental", "juki"];
-    let (code, _, err) = replay_text(&answering(commands), &args, &pins_stdin());
+    let Run {
+        code, stderr: err, ..
+    } = replay_text(&answering(commands), &args, &pins_stdin());
     (code, err)
 }
 
@@ -111,12 +115,12 @@ fn juki_changes_both_key_references_with_change_key_in_fourteen_apdus() {
     assert_eq!(commands_of("success-juki.trace"), JUKI_CHANGE);
     let (code, err) = juki_over(&JUKI_CHANGE);
     assert_eq!(code, 0, "{err}");
-    let (code, out, err) = change(
+    let Run { stdout: out, .. } = change(
         "success-juki.trace",
         &["--json", "change-pin", "--stdin", "--experimental", "juki"],
         &pins_stdin(),
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     assert_eq!(
         rows(&out),
         vec![row("juki", Some(true), "changed", Some(3))]
@@ -191,7 +195,11 @@ fn juki_without_experimental_is_refused_before_any_transport_is_opened() {
 #[test]
 fn a_refused_change_key_at_the_second_key_reference_is_reported_as_partly_changed() {
     let args = ["change-pin", "--stdin", "--experimental", "juki"];
-    let (code, out, err) = change("juki-change-key-refused.trace", &args, &pins_stdin());
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = change("juki-change-key-refused.trace", &args, &pins_stdin());
     assert_eq!(code, 21, "{err}");
     assert_eq!(
         out,
@@ -204,7 +212,9 @@ fn a_refused_change_key_at_the_second_key_reference_is_reported_as_partly_change
     assert!(err.contains("do not run `change-pin juki` again"), "{err}");
     assert!(err.contains("jpki status"), "{err}");
     assert!(err.contains("city office"), "{err}");
-    let (code, out, _) = change(
+    let Run {
+        code, stdout: out, ..
+    } = change(
         "juki-change-key-refused.trace",
         &[&["--json"][..], &args].concat(),
         &pins_stdin(),
@@ -216,28 +226,25 @@ fn a_refused_change_key_at_the_second_key_reference_is_reported_as_partly_change
     assert_eq!(pin["changed"], serde_json::Value::Null);
     assert_eq!(pin["key_refs"][0]["result"], "changed");
     assert_eq!(pin["key_refs"][1]["result"], "change_rejected");
-    let (_, out, err) = change(
+    change(
         "juki-change-key-refused.trace",
         &[&["--lang", "ja"][..], &args].concat(),
         &pins_stdin(),
-    );
-    assert!(out.contains("一部だけ変更されました"), "{out}");
-    assert!(
-        out.contains("住基AP: 新しい暗証番号に変わりました"),
-        "{out}"
-    );
-    assert!(err.contains("再実行しないでください"), "{err}");
+    )
+    .assert_stdout_contains("一部だけ変更されました")
+    .assert_stdout_contains("住基AP: 新しい暗証番号に変わりました")
+    .assert_stderr_contains("再実行しないでください");
 }
 
 #[test]
 fn a_wrong_pin_at_the_second_key_reference_is_partly_changed_with_its_tries() {
-    let (code, out, err) = change(
+    let Run { stdout: out, .. } = change(
         "juki-wrong-at-common.trace",
         &["--json", "change-pin", "--stdin", "--experimental", "juki"],
         &pins_stdin(),
-    );
-    assert_eq!(code, 21, "{err}");
-    assert!(err.contains("is wrong; 2 tries left"), "{err}");
+    )
+    .assert_exit(21)
+    .assert_stderr_contains("is wrong; 2 tries left");
     let pin = &json(&out)["pins"][0];
     assert_eq!(pin["outcome"], "partly_changed");
     assert_eq!(pin["tries_left"], 2);
@@ -248,12 +255,12 @@ fn a_wrong_pin_at_the_second_key_reference_is_partly_changed_with_its_tries() {
 
 #[test]
 fn a_card_without_the_juki_ap_changes_the_common_ap_alone() {
-    let (code, out, err) = change(
+    let Run { stdout: out, .. } = change(
         "juki-without-juki-ap.trace",
         &["--json", "change-pin", "--stdin", "--experimental", "juki"],
         &pins_stdin(),
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     let pin = &json(&out)["pins"][0];
     assert_eq!(pin["outcome"], "changed");
     assert_eq!(pin["key_refs"][0]["result"], "not_on_card");
@@ -265,12 +272,12 @@ fn every_counter_is_read_before_the_first_verify() {
     // kenhojo is at its last try: the run is refused before auth's VERIFY too. The trace ends
     // after the second counter read, so any VERIFY would fail the replay with exit 11.
     assert_eq!(commands_of("auth-kenhojo-last-try.trace").len(), 6);
-    let (code, out, err) = change(
+    let Run { stdout: out, .. } = change(
         "auth-kenhojo-last-try.trace",
         &["--json", "change-pin", "--stdin", "auth", "kenhojo"],
         &pins_stdin(),
-    );
-    assert_eq!(code, 14, "{err}");
+    )
+    .assert_exit(14);
     assert_eq!(
         rows(&out),
         vec![
@@ -282,23 +289,23 @@ fn every_counter_is_read_before_the_first_verify() {
 
 #[test]
 fn the_sign_password_changes_read_from_crlf_lines() {
-    let (code, out, err) = change(
+    let Run { stdout: out, .. } = change(
         "success-sign.trace",
         &["change-pin", "--stdin", "sign"],
         "oldpass1\r\nNewPass2\r\n",
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     assert_eq!(out, "Signature password (sign): changed\n");
 }
 
 #[test]
 fn three_four_digit_pins_take_one_current_and_one_new_pin() {
-    let (code, out, err) = change(
+    let Run { stdout: out, .. } = change(
         "juki-kenhojo-auth.trace",
         &[&["--json"][..], &THREE].concat(),
         &pins_stdin(),
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     // Guard first: the four key references (juki twice) read before the first VERIFY.
     let commands = commands_of("juki-kenhojo-auth.trace");
     let first_verify = commands
@@ -318,7 +325,11 @@ fn three_four_digit_pins_take_one_current_and_one_new_pin() {
 
 #[test]
 fn a_wrong_current_pin_says_how_many_tries_are_left() {
-    let (code, out, err) = change(
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = change(
         "wrong-current-pin.trace",
         &["change-pin", "--stdin", "auth"],
         &pins_stdin(),
@@ -326,7 +337,9 @@ fn a_wrong_current_pin_says_how_many_tries_are_left() {
     assert_eq!(code, 13, "{err}");
     assert_eq!(out, "User authentication PIN (auth): not changed\n");
     assert!(err.contains("the auth PIN is wrong; 2 tries left"), "{err}");
-    let (code, out, _) = change(
+    let Run {
+        code, stdout: out, ..
+    } = change(
         "wrong-current-pin.trace",
         &["--json", "change-pin", "--stdin", "auth"],
         &pins_stdin(),
@@ -341,12 +354,16 @@ fn a_wrong_current_pin_says_how_many_tries_are_left() {
 #[test]
 fn the_last_try_is_refused_after_the_counter_read() {
     // The trace ends after the counter read: a VERIFY would fail the replay with exit 11.
-    let (code, out, err) = change(
+    let Run {
+        stdout: out,
+        stderr: err,
+        ..
+    } = change(
         "last-try-refused.trace",
         &["--json", "change-pin", "--stdin", "auth"],
         &pins_stdin(),
-    );
-    assert_eq!(code, 14, "{err}");
+    )
+    .assert_exit(14);
     assert_eq!(
         rows(&out),
         vec![row("auth", Some(false), "last_try_refused", Some(1))]
@@ -357,7 +374,7 @@ fn the_last_try_is_refused_after_the_counter_read() {
 
 #[test]
 fn allow_last_try_spends_it_and_the_counter_comes_back() {
-    let (code, out, err) = change(
+    let Run { stdout: out, .. } = change(
         "last-try-allowed.trace",
         &[
             "--json",
@@ -367,8 +384,8 @@ fn allow_last_try_spends_it_and_the_counter_comes_back() {
             "auth",
         ],
         &pins_stdin(),
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     assert_eq!(
         rows(&out),
         vec![row("auth", Some(true), "changed", Some(3))]
@@ -377,12 +394,16 @@ fn allow_last_try_spends_it_and_the_counter_comes_back() {
 
 #[test]
 fn a_locked_pin_is_refused_and_the_holder_told_where_to_reset_it() {
-    let (code, out, err) = change(
+    let Run {
+        stdout: out,
+        stderr: err,
+        ..
+    } = change(
         "locked.trace",
         &["--json", "change-pin", "--stdin", "--experimental", "juki"],
         &pins_stdin(),
-    );
-    assert_eq!(code, 15, "{err}");
+    )
+    .assert_exit(15);
     assert_eq!(
         rows(&out),
         vec![row("juki", Some(false), "locked", Some(0))]
@@ -390,7 +411,11 @@ fn a_locked_pin_is_refused_and_the_holder_told_where_to_reset_it() {
     assert!(err.contains("locked"), "{err}");
     // Where to reset it is the advice status gives, in the report: the city office for juki.
     assert_eq!(json(&out)["pins"][0]["next_step"], "city_office", "{out}");
-    let (_, out, err) = change(
+    let Run {
+        stdout: out,
+        stderr: err,
+        ..
+    } = change(
         "locked.trace",
         &[
             "--lang",
@@ -407,12 +432,16 @@ fn a_locked_pin_is_refused_and_the_holder_told_where_to_reset_it() {
 
 #[test]
 fn a_card_lost_after_the_pin_verify_leaves_the_outcome_unknown() {
-    let (code, out, err) = change(
+    let Run {
+        stdout: out,
+        stderr: err,
+        ..
+    } = change(
         "removed-after-verify.trace",
         &["--json", "change-pin", "--stdin", "kenhojo"],
         &pins_stdin(),
-    );
-    assert_eq!(code, 16, "{err}");
+    )
+    .assert_exit(16);
     assert_eq!(
         rows(&out),
         vec![row("kenhojo", None, "outcome_unknown", None)]
@@ -425,7 +454,11 @@ fn a_card_lost_after_the_pin_verify_leaves_the_outcome_unknown() {
 #[test]
 fn the_second_of_three_failing_reports_which_changed() {
     let args = THREE;
-    let (code, out, err) = change("second-of-three-fails.trace", &args, &pins_stdin());
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = change("second-of-three-fails.trace", &args, &pins_stdin());
     assert_eq!(code, 13, "{err}");
     assert_eq!(
         out,
@@ -433,7 +466,9 @@ fn the_second_of_three_failing_reports_which_changed() {
          Card info input support PIN (kenhojo): not changed\n\
          User authentication PIN (auth): not changed (not tried)\n"
     );
-    let (code, out, _) = change(
+    let Run {
+        code, stdout: out, ..
+    } = change(
         "second-of-three-fails.trace",
         &[&["--json"][..], &args].concat(),
         &pins_stdin(),
@@ -452,13 +487,13 @@ fn the_second_of_three_failing_reports_which_changed() {
 
 #[test]
 fn a_card_without_the_pin_says_so() {
-    let (code, _, err) = change(
+    change(
         "juki-not-issued.trace",
         &["change-pin", "--stdin", "--experimental", "juki"],
         &pins_stdin(),
-    );
-    assert_eq!(code, 17, "{err}");
-    assert!(err.contains("no juki PIN"), "{err}");
+    )
+    .assert_exit(17)
+    .assert_stderr_contains("no juki PIN");
 }
 
 /// Invalid input exits 3 without opening the trace: the trace does not exist, so opening it
@@ -548,21 +583,28 @@ fn pins_are_never_taken_from_the_command_line() {
 
 #[test]
 fn a_guessable_new_pin_is_warned_about_not_refused() {
-    let (code, _, err) = change(
+    let Run { stderr: err, .. } = change(
         "success-juki.trace",
         &["change-pin", "--stdin", "--experimental", "juki"],
         "4827\n1234\n",
-    );
-    assert_eq!(code, 0, "{err}");
-    assert!(err.contains("warning"), "{err}");
-    assert!(err.contains("easy to guess"), "{err}");
+    )
+    .assert_exit(0)
+    .assert_stderr_contains("warning")
+    .assert_stderr_contains("easy to guess");
     assert!(!err.contains("1234"), "{err}");
 }
 
 #[test]
 fn a_recorded_change_shows_neither_pin_anywhere() {
     for extra in [&[][..], &["--json"][..]] {
-        let (code, stdout, stderr, written) = change_recorded(
+        let (
+            Run {
+                code,
+                stdout,
+                stderr,
+            },
+            written,
+        ) = change_recorded(
             "juki-kenhojo-auth.trace",
             &[extra, &THREE].concat(),
             &pins_stdin(),
@@ -579,7 +621,7 @@ fn a_recorded_change_shows_neither_pin_anywhere() {
 
 #[test]
 fn a_recorded_failed_change_shows_neither_pin_either() {
-    let (code, _, stderr, written) = change_recorded(
+    let (Run { code, stderr, .. }, written) = change_recorded(
         "removed-after-verify.trace",
         &["change-pin", "--stdin", "kenhojo"],
         &pins_stdin(),
@@ -618,16 +660,16 @@ fn a_pin_bearing_command_is_never_sent_twice() {
     // 6C xx asks for a re-send with another Le; for a VERIFY carrying a PIN jpki must not.
     // Were it re-sent, the replay would run past the end (exit 11).
     let text = trace_text("change-pin/wrong-current-pin.trace").replace("< 63 C2", "< 6C 04");
-    let (code, _, err) = replay_text(&text, &["change-pin", "--stdin", "auth"], &pins_stdin());
-    assert_eq!(code, 12, "{err}");
+    let Run { stderr: err, .. } =
+        replay_text(&text, &["change-pin", "--stdin", "auth"], &pins_stdin()).assert_exit(12);
     assert!(err.contains("6C 04"), "{err}");
 }
 
 /// Like [`change`], with `--record`: also the trace jpki wrote of what it sent.
-fn change_recorded(trace_name: &str, args: &[&str], stdin: &str) -> (i32, String, String, String) {
+fn change_recorded(trace_name: &str, args: &[&str], stdin: &str) -> (Run, String) {
     let replayed = trace(&format!("change-pin/{trace_name}"));
-    let (code, out, err, written) = replay_recorded(&replayed, args, stdin);
-    (code, out, err, written.expect("jpki wrote no trace"))
+    let (ran, written) = replay_recorded(&replayed, args, stdin);
+    (ran, written.expect("jpki wrote no trace"))
 }
 
 #[test]
@@ -636,8 +678,14 @@ fn outcome_a_change_the_card_refuses_with_63c2_or_6a80_is_not_changed() {
         ("change-rejected-63c2.trace", "auth", "63 C2"),
         ("change-rejected-6a80.trace", "kenhojo", "6A 80"),
     ] {
-        let (code, out, err, recorded) =
-            change_recorded(trace_name, &["change-pin", "--stdin", id], &pins_stdin());
+        let (
+            Run {
+                code,
+                stdout: out,
+                stderr: err,
+            },
+            recorded,
+        ) = change_recorded(trace_name, &["change-pin", "--stdin", id], &pins_stdin());
         assert_eq!(code, 12, "{trace_name}: {err}");
         assert!(out.ends_with(": not changed\n"), "{trace_name}: {out}");
         assert!(err.contains("refused the new"), "{err}");
@@ -645,7 +693,9 @@ fn outcome_a_change_the_card_refuses_with_63c2_or_6a80_is_not_changed() {
         assert!(err.contains("the PIN is unchanged"), "{err}");
         // The VERIFY and the CHANGE, once each.
         assert_eq!(pin_commands(&recorded).len(), 2, "{recorded}");
-        let (code, out, _) = change(
+        let Run {
+            code, stdout: out, ..
+        } = change(
             trace_name,
             &["--json", "change-pin", "--stdin", id],
             &pins_stdin(),
@@ -661,7 +711,14 @@ fn outcome_a_change_the_card_refuses_with_63c2_or_6a80_is_not_changed() {
 
 #[test]
 fn not_issued_change_pin_on_a_card_without_the_kenhojo_application_is_never_locked() {
-    let (code, out, err, recorded) = change_recorded(
+    let (
+        Run {
+            code,
+            stdout: out,
+            stderr: err,
+        },
+        recorded,
+    ) = change_recorded(
         "kenhojo-not-issued.trace",
         &["change-pin", "--stdin", "kenhojo"],
         &pins_stdin(),
@@ -676,7 +733,9 @@ fn not_issued_change_pin_on_a_card_without_the_kenhojo_application_is_never_lock
     assert!(err.contains("this card has no kenhojo PIN"), "{err}");
     assert!(!err.to_lowercase().contains("locked"), "{err}");
     assert!(pin_commands(&recorded).is_empty(), "{recorded}");
-    let (code, out, _) = change(
+    let Run {
+        code, stdout: out, ..
+    } = change(
         "kenhojo-not-issued.trace",
         &["--json", "change-pin", "--stdin", "kenhojo"],
         &pins_stdin(),
@@ -687,7 +746,7 @@ fn not_issued_change_pin_on_a_card_without_the_kenhojo_application_is_never_lock
         rows(&out),
         vec![row("kenhojo", Some(false), "not_issued", None)]
     );
-    let (_, _, err) = change(
+    let Run { stderr: err, .. } = change(
         "kenhojo-not-issued.trace",
         &["--lang", "ja", "change-pin", "--stdin", "kenhojo"],
         &pins_stdin(),
@@ -699,7 +758,14 @@ fn not_issued_change_pin_on_a_card_without_the_kenhojo_application_is_never_lock
 fn retry_a_verify_answered_6d00_is_not_sent_again() {
     // The trace ends at the 6D 00: a second VERIFY would run past its end, which the replay
     // remembers even if jpki dropped the error, and the run would not exit 12.
-    let (code, out, err, recorded) = change_recorded(
+    let (
+        Run {
+            code,
+            stdout: out,
+            stderr: err,
+        },
+        recorded,
+    ) = change_recorded(
         "verify-6d00.trace",
         &["change-pin", "--stdin", "auth"],
         &pins_stdin(),
@@ -718,8 +784,14 @@ fn retry_a_verify_answered_6d00_is_not_sent_again() {
 #[test]
 fn guard_first_a_juki_key_reference_at_its_last_try_stops_the_run_before_any_verify() {
     let args = ["--json", "change-pin", "--stdin", "--experimental", "juki"];
-    let (code, out, err, recorded) =
-        change_recorded("juki-common-last-try.trace", &args, &pins_stdin());
+    let (
+        Run {
+            code,
+            stdout: out,
+            stderr: err,
+        },
+        recorded,
+    ) = change_recorded("juki-common-last-try.trace", &args, &pins_stdin());
     assert_eq!(code, 14, "{err}");
     // Neither key reference got the PIN, the full one included.
     assert!(pin_commands(&recorded).is_empty(), "{recorded}");
@@ -734,7 +806,7 @@ fn guard_first_a_juki_key_reference_at_its_last_try_stops_the_run_before_any_ver
     let juki = trace_text("change-pin/juki-common-last-try.trace");
     let juki_lines: Vec<&str> = juki.lines().filter(|l| l.starts_with(['>', '<'])).collect();
     let batch = format!("{}\n{}\n", guard.join("\n"), juki_lines.join("\n"));
-    let (code, stdout, stderr) = replay_text(
+    let Run { stdout, .. } = replay_text(
         &batch,
         &[
             "--json",
@@ -745,8 +817,8 @@ fn guard_first_a_juki_key_reference_at_its_last_try_stops_the_run_before_any_ver
             "juki",
         ],
         &pins_stdin(),
-    );
-    assert_eq!(code, 14, "{stderr}");
+    )
+    .assert_exit(14);
     assert_eq!(
         rows(&stdout),
         vec![
@@ -758,8 +830,12 @@ fn guard_first_a_juki_key_reference_at_its_last_try_stops_the_run_before_any_ver
 
 #[test]
 fn change_key_is_sent_to_the_juki_key_references_only() {
-    let (code, _, err, recorded) =
-        change_recorded("juki-kenhojo-auth.trace", &THREE, &pins_stdin());
+    let (
+        Run {
+            code, stderr: err, ..
+        },
+        recorded,
+    ) = change_recorded("juki-kenhojo-auth.trace", &THREE, &pins_stdin());
     assert_eq!(code, 0, "{err}");
     // Each change command with the application selected last before it.
     let juki_ap = "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 01";

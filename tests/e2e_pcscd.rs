@@ -13,8 +13,8 @@
 //! is touched and no root is needed, and one at a time in this process.
 
 use crate::util::{
-    english, find_program, first_existing, jpki, json, missing, one_pcscd, outcome, socket_path,
-    tries_by_id, tries_of, vcard_init, Pcscd, JPKI,
+    english, find_program, first_existing, jpki, json, missing, one_pcscd, outcome, pin_entry,
+    socket_path, tries_by_id, tries_of, vcard_init, Pcscd, Run, JPKI,
 };
 use std::io::Write;
 use std::net::TcpStream;
@@ -136,7 +136,7 @@ fn client(program: impl AsRef<std::ffi::OsStr>) -> Command {
 }
 
 /// Run the `jpki` binary through this stack's pcscd, optionally feeding stdin.
-fn run(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
+fn run(args: &[&str], stdin: Option<&str>) -> Run {
     crate::util::run(
         assert_cmd::Command::from_std(client(JPKI))
             .args(args)
@@ -146,20 +146,11 @@ fn run(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
 
 /// `jpki --json status` (plain, so the token and certificate are read too) through pcscd.
 fn jpki_status() -> serde_json::Value {
-    let (code, out, err) = run(&["--json", "status"], None);
-    assert_eq!(code, 0, "jpki status: {err}");
+    let Run { stdout: out, .. } =
+        run(&["--json", "status"], None).assert_exit_for(0, format_args!("jpki status"));
     let v = json(&out);
     assert_eq!(v["reader"], VPCD_READER);
     v
-}
-
-fn pin_of<'a>(status: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    status["pins"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["id"] == id)
-        .unwrap_or_else(|| panic!("no PIN {id} in {status}"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -168,7 +159,11 @@ fn pin_of<'a>(status: &'a serde_json::Value, id: &str) -> &'a serde_json::Value 
 /// `pkcs15-tool --list-pins`: (exit code, tries left by OpenSC's PIN label, all output).
 fn opensc_pins() -> (i32, Vec<(String, u64)>, String) {
     let program = find_program("pkcs15-tool").unwrap_or_else(|| missing("pkcs15-tool (OpenSC)"));
-    let (code, out, err) = outcome(
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = outcome(
         client(program)
             .args(["--list-pins", "--reader", VPCD_READER])
             .output()
@@ -201,7 +196,11 @@ fn opensc_label(found: &[(String, u64)], label: &str) -> Option<u64> {
 fn opensc_certificate(stack: &Stack) -> Result<Vec<u8>, String> {
     let program = find_program("pkcs15-tool").unwrap_or_else(|| missing("pkcs15-tool (OpenSC)"));
     let pem = stack.path("opensc-auth.pem");
-    let (code, out, err) = outcome(
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = outcome(
         client(program)
             .args([
                 "--reader",
@@ -253,7 +252,11 @@ fn pkcs11_flags() -> Result<Vec<(String, String)>, String> {
     let program = find_program("pkcs11-tool").unwrap_or_else(|| missing("pkcs11-tool (OpenSC)"));
     let module = first_existing(&OPENSC_PKCS11)
         .unwrap_or_else(|| missing("OpenSC's PKCS#11 module (opensc-pkcs11.so)"));
-    let (code, out, err) = outcome(
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = outcome(
         client(program)
             .arg("--module")
             .arg(module)
@@ -349,14 +352,14 @@ fn myna_peer() -> &'static Path {
 
 /// What the myna program printed, one `(key, value)` per line.
 fn myna(args: &[&str]) -> Vec<(String, String)> {
-    let (code, out, err) = outcome(
+    let Run { stdout: out, .. } = outcome(
         client(myna_peer())
             .arg(VPCD_READER)
             .args(args)
             .output()
             .unwrap(),
-    );
-    assert_eq!(code, 0, "myna-peer {args:?}: {out}{err}");
+    )
+    .assert_exit_for(0, format_args!("myna-peer {args:?}"));
     out.lines()
         .map(|l| {
             let (k, v) = l.split_once(' ').unwrap_or((l, ""));
@@ -449,7 +452,11 @@ fn readers_status_change_pin_and_status_again_through_pcscd() {
     let _one = one_pcscd();
     let stack = Stack::start(&["--tries", "sign=4", "--tries", "auth=2"]);
 
-    let (code, out, err) = run(&["readers"], None);
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run(&["readers"], None);
     assert_eq!(code, 0, "{err}");
     let row = out
         .lines()
@@ -464,7 +471,9 @@ fn readers_status_change_pin_and_status_again_through_pcscd() {
     assert_eq!(tries_by_id(&jpki_status()), before, "status spends no try");
 
     // A right current PIN: the change goes through and the counter is full again.
-    let (code, _, err) = run(&["change-pin", "--stdin", "auth"], Some("1234\n5678\n"));
+    let Run {
+        code, stderr: err, ..
+    } = run(&["change-pin", "--stdin", "auth"], Some("1234\n5678\n"));
     assert_eq!(
         code,
         0,
@@ -472,7 +481,9 @@ fn readers_status_change_pin_and_status_again_through_pcscd() {
         stack.pcscd_log()
     );
     // A wrong current PIN: exit 13, one try spent, nothing changed.
-    let (code, _, err) = run(&["change-pin", "--stdin", "kenhojo"], Some("0000\n5678\n"));
+    let Run {
+        code, stderr: err, ..
+    } = run(&["change-pin", "--stdin", "kenhojo"], Some("0000\n5678\n"));
     assert_eq!(code, 13, "change-pin kenhojo with a wrong PIN: {err}");
 
     let after = tries_by_id(&jpki_status());
@@ -480,8 +491,8 @@ fn readers_status_change_pin_and_status_again_through_pcscd() {
     assert_eq!(tries_of(&after, "kenhojo"), Some(2), "{after:?}");
     assert_eq!(tries_of(&after, "sign"), Some(4), "{after:?}");
     // The new auth PIN is the one the card now takes: changing it back works.
-    let (code, _, err) = run(&["change-pin", "--stdin", "auth"], Some("5678\n1234\n"));
-    assert_eq!(code, 0, "change-pin auth back: {err}");
+    run(&["change-pin", "--stdin", "auth"], Some("5678\n1234\n"))
+        .assert_exit_for(0, format_args!("change-pin auth back"));
     assert_eq!(tries_of(&tries_by_id(&jpki_status()), "auth"), Some(3));
 }
 
@@ -551,10 +562,9 @@ fn a_pin_change_through_pcsc_holds_and_the_reset_after_it() {
         ]
     );
     assert_eq!(tries_of(&tries_by_id(&jpki_status()), "kenhojo"), Some(2));
-    let (code, _, err) = run(&["change-pin", "--stdin", "kenhojo"], Some("8642\n1234\n"));
-    assert_eq!(
-        code, 0,
-        "the PIN changed in the first transaction is 8642: {err}"
+    run(&["change-pin", "--stdin", "kenhojo"], Some("8642\n1234\n")).assert_exit_for(
+        0,
+        format_args!("the PIN changed in the first transaction is 8642"),
     );
 }
 
@@ -616,7 +626,9 @@ fn another_programs_login_survives_status_readers_and_doctor_but_not_a_pin_chang
         &["readers"],
         &["doctor"],
     ] {
-        let (code, _, err) = run(args, None);
+        let Run {
+            code, stderr: err, ..
+        } = run(args, None);
         assert_eq!(code, 0, "jpki {args:?}: {err}");
         assert_eq!(
             other.next_command(),
@@ -632,8 +644,8 @@ fn another_programs_login_survives_status_readers_and_doctor_but_not_a_pin_chang
         );
     }
     // A PIN change sends PINs: the card is reset after it, so no one can use what they unlocked.
-    let (code, _, err) = run(&["change-pin", "--stdin", "kenhojo"], Some("1234\n5678\n"));
-    assert_eq!(code, 0, "change-pin kenhojo: {err}");
+    run(&["change-pin", "--stdin", "kenhojo"], Some("1234\n5678\n"))
+        .assert_exit_for(0, format_args!("change-pin kenhojo"));
     assert_eq!(other.next_command(), Err(pcsc::Error::ResetCard));
     assert!(stack.resets() > resets, "{}", stack.card_log());
 }
@@ -643,9 +655,12 @@ fn another_programs_login_survives_status_readers_and_doctor_but_not_a_pin_chang
 fn every_command_records_what_it_sent_with_the_atr_and_replays() {
     let _one = one_pcscd();
     let stack = Stack::start(&[]);
-    let (_, live_readers, _) = run(&["readers"], None);
+    let Run {
+        stdout: live_readers,
+        ..
+    } = run(&["readers"], None);
     // The ATR as PC/SC lists it with the readers (SCardGetStatusChange), the card's own.
-    let (_, listed, _) = run(&["--json", "readers"], None);
+    let Run { stdout: listed, .. } = run(&["--json", "readers"], None);
     let atr = json(&listed)["readers"][0]["atr"]
         .as_str()
         .unwrap()
@@ -660,7 +675,11 @@ fn every_command_records_what_it_sent_with_the_atr_and_replays() {
         let trace_arg = trace_path.to_str().unwrap();
         let mut recorded_args = vec!["--record", trace_arg];
         recorded_args.extend_from_slice(args);
-        let (code, live, err) = run(&recorded_args, None);
+        let Run {
+            code,
+            stdout: live,
+            stderr: err,
+        } = run(&recorded_args, None);
         assert_eq!(code, 0, "jpki --record {name}: {err}");
         let trace = std::fs::read_to_string(&trace_path)
             .unwrap_or_else(|e| panic!("`jpki --record … {name}` wrote no trace: {e}"));
@@ -675,15 +694,17 @@ fn every_command_records_what_it_sent_with_the_atr_and_replays() {
         let sent = trace.lines().filter(|l| l.starts_with("> ")).count();
         assert!(sent >= 3, "{trace}");
 
-        let (code, replayed, err) = outcome(
+        let Run {
+            stdout: replayed, ..
+        } = outcome(
             jpki()
                 .arg("--replay")
                 .arg(&trace_path)
                 .args(args)
                 .output()
                 .unwrap(),
-        );
-        assert_eq!(code, 0, "replay of the {name} trace: {err}");
+        )
+        .assert_exit_for(0, format_args!("replay of the {name} trace"));
         if name == "status" {
             assert_eq!(replayed, live);
         }
@@ -712,7 +733,11 @@ fn record_is_refused_where_a_trace_could_not_hold_what_was_sent() {
     let trace_arg = trace_path.to_str().unwrap().to_string();
 
     // No card anywhere: `readers` would send nothing, so there is nothing to record.
-    let (code, out, err) = run(&["--record", &trace_arg, "readers"], None);
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run(&["--record", &trace_arg, "readers"], None);
     assert_eq!(code, 2, "{out}{err}");
     assert!(
         err.contains("--record") && err.contains("no reader holds a card"),
@@ -722,23 +747,29 @@ fn record_is_refused_where_a_trace_could_not_hold_what_was_sent() {
 
     // `--wait=0` looks once and stops: no card, so the wait ends at once with its own code.
     let started = Instant::now();
-    let (code, _, err) = run(&["--wait=0", "status"], None);
+    let Run {
+        code, stderr: err, ..
+    } = run(&["--wait=0", "status"], None);
     assert_eq!(code, 18, "{err}");
     assert!(started.elapsed() < Duration::from_secs(5));
 
     // Two cards: `readers` would probe both, and a trace holds one reader's exchange.
     let _first = ServedCard::serve(&mut pcscd, 0, &[]);
     let _second = ServedCard::serve(&mut pcscd, 1, &[]);
-    let (code, out, err) = run(&["--record", &trace_arg, "readers"], None);
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run(&["--record", &trace_arg, "readers"], None);
     assert_eq!(code, 2, "{out}{err}");
     assert!(err.contains("2 readers hold a card"), "{err}");
     assert!(!trace_path.exists());
     // `doctor --reader` probes one card, and records it.
-    let (code, out, err) = run(
+    run(
         &["--record", &trace_arg, "--reader", EMPTY_READER, "doctor"],
         None,
-    );
-    assert_eq!(code, 0, "{out}{err}");
+    )
+    .assert_exit(0);
     let trace = std::fs::read_to_string(&trace_path).unwrap();
     assert!(
         trace.contains(&format!("@reader {EMPTY_READER}")),
@@ -768,7 +799,7 @@ fn assert_jpki_pins_agree(all: &Agreement) {
     );
     let flags = pkcs11_flags().unwrap_or_else(|e| panic!("pkcs11-tool -L: {e}"));
     for (id, label) in [("auth", OPENSC_AUTH), ("sign", OPENSC_SIGN)] {
-        let pin = pin_of(&all.jpki, id);
+        let pin = pin_entry(&all.jpki, id);
         assert_pkcs11_agrees(
             &flags,
             label,
@@ -830,8 +861,7 @@ fn every_peer_reads_the_counters_certificate_and_token_jpki_reads() {
     // The auth certificate: the bytes jpki read (from its own recording of `status`) are the
     // bytes OpenSC and myna read, and its end date is the one jpki reports.
     let trace_path = stack.path("status.trace");
-    let (code, _, err) = run(&["--record", trace_path.to_str().unwrap(), "status"], None);
-    assert_eq!(code, 0, "{err}");
+    run(&["--record", trace_path.to_str().unwrap(), "status"], None).assert_exit(0);
     let ours = certificate_jpki_read(&std::fs::read_to_string(&trace_path).unwrap());
     assert!(ours.len() > 4, "jpki read no certificate");
     assert_eq!(
@@ -879,7 +909,7 @@ fn every_peer_sees_the_last_try() {
     ]);
     let all = read_by_everyone();
     for id in ["sign", "auth", "juki", "kenhojo"] {
-        let pin = pin_of(&all.jpki, id);
+        let pin = pin_entry(&all.jpki, id);
         assert_eq!(pin["tries_left"], 1, "{pin}");
         assert_eq!(pin["state"], "last_try", "{pin}");
     }
@@ -901,7 +931,7 @@ fn every_peer_sees_a_locked_pin_that_answers_63_c0() {
     ]);
     let all = read_by_everyone();
     for id in ["auth", "kenhojo"] {
-        let pin = pin_of(&all.jpki, id);
+        let pin = pin_entry(&all.jpki, id);
         assert_eq!(pin["tries_left"], 0, "{pin}");
         assert_eq!(pin["state"], "locked", "{pin}");
     }
@@ -923,7 +953,7 @@ fn a_locked_pin_answering_69_83_or_69_84_is_read_by_jpki_alone() {
             probe,
         ]);
         let all = read_by_everyone();
-        let auth = pin_of(&all.jpki, "auth");
+        let auth = pin_entry(&all.jpki, "auth");
         assert_eq!(auth["state"], "locked", "{probe}: {auth}");
         // OpenSC 0.23's JPKI driver takes a PIN query's answer only when SW1 is 63
         // (card-jpki.c, jpki_pin_cmd), and its emulator gives up the whole card when one PIN
@@ -955,7 +985,7 @@ fn a_card_without_a_signature_certificate_is_read_by_jpki_and_myna_but_not_opens
     let _one = one_pcscd();
     let _stack = Stack::start(&["--profile", "under-15", "--tries", "auth=2"]);
     let all = read_by_everyone();
-    let sign = pin_of(&all.jpki, "sign");
+    let sign = pin_entry(&all.jpki, "sign");
     assert_eq!(sign["state"], "not_issued", "{sign}");
     assert_eq!(sign["tries_left"], serde_json::Value::Null, "{sign}");
     // OpenSC's emulator needs the sign PIN file to bind the card at all (pkcs15-jpki.c): no

@@ -1,16 +1,14 @@
 //! Guidance in `status`: the next step for every locked, last-try or missing PIN, in JSON ids and
 //! in both languages, with plain status's full traces (apdu-traces/guidance/).
 
-use crate::util::{json, replay, status_json};
+use crate::util::{json, pin_entries, replay, status_json, Run};
 use serde_json::Value;
 
 const TODAY: &str = "2026-11-25";
 
 /// (next_step, reason, if_locked, same_value_hint) for each PIN.
 fn steps(trace: &str) -> Vec<(String, Value, Value, bool)> {
-    status_json(trace, TODAY)["pins"]
-        .as_array()
-        .unwrap()
+    pin_entries(&status_json(trace, TODAY))
         .iter()
         .map(|p| {
             (
@@ -28,8 +26,8 @@ fn next_steps(trace: &str) -> Vec<String> {
 }
 
 fn text(trace: &str, lang: &str) -> String {
-    let (code, out, err) = replay(trace, &["--today", TODAY, "--lang", lang, "status"]);
-    assert_eq!(code, 0, "{err}");
+    let Run { stdout: out, .. } =
+        replay(trace, &["--today", TODAY, "--lang", lang, "status"]).assert_exit(0);
     out
 }
 
@@ -130,18 +128,18 @@ fn no_signature_certificate_explains_children_and_adult_wards() {
 
 #[test]
 fn pins_only_carries_the_same_guidance_ids() {
-    let (code, out, err) = replay(
+    let Run { stdout: out, .. } = replay(
         "status/locked-63c0.trace",
         &["--json", "status", "--pins-only"],
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     let v = json(&out);
     assert_eq!(v["pins"][1]["next_step"], "kiosk_reset");
     assert_eq!(v["pins"][1]["same_value_hint"], true);
     // Not read with --pins-only: null (docs/json.md: a key is never missing).
     assert!(v["card_kind"].is_null());
     assert!(v["auth_certificate"].is_null());
-    let (_, out, _) = replay(
+    let Run { stdout: out, .. } = replay(
         "status/sign-not-issued.trace",
         &["--json", "status", "--pins-only"],
     );

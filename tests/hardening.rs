@@ -4,7 +4,7 @@
 
 use crate::util::{
     assert_no_pin, english, jpki, json, replay, replay_text, run, trace, trace_text, vcard_init,
-    with_broken_stdout, JPKI,
+    with_broken_stdout, Run, JPKI,
 };
 use std::process::Stdio;
 
@@ -44,7 +44,11 @@ fn a_verify_carrying_the_pin_answered_6983_never_says_no_pin_was_sent() {
     for command in [&["verify-pin", "--stdin", "auth"][..]] {
         for lang in ["en", "ja"] {
             let args = [&["--lang", lang][..], command].concat();
-            let (code, out, err) = replay_text(&trace, &args, "4827\n");
+            let Run {
+                code,
+                stdout: out,
+                stderr: err,
+            } = replay_text(&trace, &args, "4827\n");
             assert_eq!(code, 15, "{out}{err}");
             let all = format!("{out}{err}");
             assert!(!all.contains("no PIN was sent"), "{all}");
@@ -63,8 +67,8 @@ fn a_verify_carrying_the_pin_answered_6983_never_says_no_pin_was_sent() {
     }
     // The guard's own refusal still says no PIN was sent: it is true there.
     let guard = hand_written(&[SELECT_JPKI, OK, SELECT_AUTH_EF, OK, COUNTER, "< 69 83"]);
-    let (code, _, err) = replay_text(&guard, &["verify-pin", "--stdin", "auth"], "4827\n");
-    assert_eq!(code, 15, "{err}");
+    let Run { stderr: err, .. } =
+        replay_text(&guard, &["verify-pin", "--stdin", "auth"], "4827\n").assert_exit(15);
     assert!(err.contains("no PIN was sent"), "{err}");
 }
 
@@ -83,7 +87,8 @@ fn a_locked_auth_pin_gets_the_same_advice_from_status_change_pin_and_verify_pin(
     let guard = hand_written(&[SELECT_JPKI, OK, SELECT_AUTH_EF, OK, COUNTER, "< 63 C0"]);
     for lang in ["en", "ja"] {
         // status with sign unknown to the others: --pins-only on a card whose sign PIN works.
-        let (_, status, _) = replay("guidance/auth-locked.trace", &["--lang", lang, "status"]);
+        let Run { stdout: status, .. } =
+            replay("guidance/auth-locked.trace", &["--lang", lang, "status"]);
         let status_advice: Vec<String> = advice_lines(&status)
             .into_iter()
             .filter(|l| l.contains("auth") || l.contains("利用者証明用"))
@@ -99,8 +104,11 @@ fn a_locked_auth_pin_gets_the_same_advice_from_status_change_pin_and_verify_pin(
             } else {
                 "4827\n"
             };
-            let (code, out, err) = replay_text(&guard, &args, stdin);
-            assert_eq!(code, 15, "{command:?}: {err}");
+            let Run {
+                stdout: out,
+                stderr: err,
+                ..
+            } = replay_text(&guard, &args, stdin).assert_exit_for(15, format_args!("{command:?}"));
             // The kiosk while the other JPKI PIN may work: the words status uses, nothing else.
             assert_eq!(
                 advice_lines(&out)[0],
@@ -116,7 +124,9 @@ fn a_locked_auth_pin_gets_the_same_advice_from_status_change_pin_and_verify_pin(
 fn a_count_above_the_maximum_is_an_unexpected_answer_and_the_guard_refuses() {
     // 63 CF: fifteen tries, for a password that has five.
     let status = trace_text("status/fresh.trace").replacen("< 63 C5", "< 63 CF", 1);
-    let (code, out, _) = replay_text(&status, &["status", "--pins-only"], "");
+    let Run {
+        code, stdout: out, ..
+    } = replay_text(&status, &["status", "--pins-only"], "");
     assert_eq!(code, 0);
     let sign = out
         .lines()
@@ -124,7 +134,7 @@ fn a_count_above_the_maximum_is_an_unexpected_answer_and_the_guard_refuses() {
         .unwrap();
     assert!(sign.contains("unreadable (SW 63 CF)"), "{out}");
     assert!(!sign.contains("15/5"), "{out}");
-    let (_, out, _) = replay_text(&status, &["--json", "status", "--pins-only"], "");
+    let Run { stdout: out, .. } = replay_text(&status, &["--json", "status", "--pins-only"], "");
     let json = json(&out);
     assert_eq!(json["pins"][0]["state"], "error");
     assert_eq!(json["pins"][0]["tries_left"], serde_json::Value::Null);
@@ -134,8 +144,8 @@ fn a_count_above_the_maximum_is_an_unexpected_answer_and_the_guard_refuses() {
         (SELECT_SIGN_EF, "sign", "< 63 CF", "ABCD1234\nWXYZ9876\n"),
     ] {
         let guard = hand_written(&[SELECT_JPKI, OK, ef, OK, COUNTER, answer]);
-        let (code, _, err) = replay_text(&guard, &["change-pin", "--stdin", pin], stdin);
-        assert_eq!(code, 12, "{err}");
+        let Run { stderr: err, .. } =
+            replay_text(&guard, &["change-pin", "--stdin", pin], stdin).assert_exit(12);
         assert!(err.contains(&answer[2..]), "{err}");
     }
 }
@@ -146,8 +156,8 @@ fn a_counter_answered_with_one_byte_or_none_marks_that_pin_unreadable_and_status
     for short in ["< 90", "<"] {
         // The auth counter (the second 63 C3 answer is juki's).
         let text = fresh.replacen("< 63 C3", short, 1);
-        let (code, out, err) = replay_text(&text, &["status", "--pins-only"], "");
-        assert_eq!(code, 0, "{short:?}: {err}");
+        let Run { stdout: out, .. } = replay_text(&text, &["status", "--pins-only"], "")
+            .assert_exit_for(0, format_args!("{short:?}"));
         let auth = out
             .lines()
             .find(|l| l.starts_with("User authentication"))
@@ -158,7 +168,7 @@ fn a_counter_answered_with_one_byte_or_none_marks_that_pin_unreadable_and_status
             .find(|l| l.starts_with("Resident registry"))
             .unwrap();
         assert!(juki.contains("3/3"), "{out}");
-        let (_, out, _) = replay_text(&text, &["--json", "status", "--pins-only"], "");
+        let Run { stdout: out, .. } = replay_text(&text, &["--json", "status", "--pins-only"], "");
         let json = json(&out);
         assert_eq!(json["pins"][1]["state"], "error");
         assert_eq!(json["pins"][2]["state"], "ok");
@@ -261,24 +271,32 @@ fn usage_errors_say_jpki_error_never_echo_a_pin_and_speak_japanese() {
         (&["status", "--pin=4827"], "4827"),
         (&["status", "abcd1234"], "abcd1234"),
     ] {
-        let (code, out, err) = run(jpki().args(args));
+        let Run {
+            code,
+            stdout: out,
+            stderr: err,
+        } = run(jpki().args(args));
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(out.is_empty(), "{out}");
         assert!(err.starts_with("jpki: error: "), "{err}");
         assert_no_pin("a usage error", &err, &[pin]);
-        let (code, _, err) = run(jpki().args(["--lang", "ja"]).args(args));
+        let Run {
+            code, stderr: err, ..
+        } = run(jpki().args(["--lang", "ja"]).args(args));
         assert_eq!(code, 2);
         assert!(err.starts_with("jpki: エラー: "), "{err}");
         assert_no_pin("a usage error", &err, &[pin]);
     }
     // A Japanese locale speaks Japanese too; values that are no PIN are shown.
-    let (_, _, err) = run(jpki()
+    let Run { stderr: err, .. } = run(jpki()
         .env("LANG", "ja_JP.UTF-8")
         .args(["completions", "tcsh"]));
     assert!(err.starts_with("jpki: エラー: "), "{err}");
     assert!(err.contains("'tcsh'"), "{err}");
     // Help and version are no errors.
-    let (code, out, _) = run(jpki().arg("--help"));
+    let Run {
+        code, stdout: out, ..
+    } = run(jpki().arg("--help"));
     assert_eq!(code, 0);
     assert!(out.contains("Usage"), "{out}");
 }
@@ -287,7 +305,7 @@ fn usage_errors_say_jpki_error_never_echo_a_pin_and_speak_japanese() {
 fn only_a_japanese_utf8_locale_speaks_japanese() {
     let fresh = trace("status/fresh.trace");
     let status = |lang: &str| {
-        let (_, out, _) = run(jpki()
+        let Run { stdout: out, .. } = run(jpki()
             .env("LANG", lang)
             .arg("--replay")
             .arg(&fresh)
@@ -320,7 +338,7 @@ fn record_refuses_an_input_of_the_run_and_a_link() {
     std::os::unix::fs::symlink(d.join("precious.txt"), d.join("out.trace")).unwrap();
     let before = |p: &str| std::fs::read(d.join(p)).unwrap();
     let (state_before, trace_before) = (before("card.state"), before("fresh.trace"));
-    // `jpki ARGS status --pins-only` in the folder: (exit code, stdout, stderr).
+    // `jpki ARGS status --pins-only` in the folder.
     let status_in_folder = |args: &[&str]| {
         run(jpki()
             .current_dir(d)
@@ -338,13 +356,21 @@ fn record_refuses_an_input_of_the_run_and_a_link() {
         ("--replay", "fresh.trace", "out.trace"),
     ];
     for (flag, input, record) in cases {
-        let (code, out, err) = status_in_folder(&[flag, input, "--record", record]);
+        let Run {
+            code,
+            stdout: out,
+            stderr: err,
+        } = status_in_folder(&[flag, input, "--record", record]);
         assert_eq!(code, 2, "{flag} {input} --record {record}: {err}");
         assert!(err.contains("--record"), "{err}");
         assert!(out.is_empty(), "the card was read: {flag} {input} {record}");
     }
     // A folder is no trace file: unwritable, as a trace error (11), before the card is read.
-    let (code, out, err) = status_in_folder(&["--replay", "fresh.trace", "--record", "."]);
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = status_in_folder(&["--replay", "fresh.trace", "--record", "."]);
     assert_eq!(code, 11, "{out}{err}");
     assert!(out.is_empty());
     assert_eq!(before("card.state"), state_before);
@@ -352,8 +378,7 @@ fn record_refuses_an_input_of_the_run_and_a_link() {
     assert_eq!(before("precious.txt"), b"keep me");
     // An existing regular trace file is replaced whole (by a rename): a new recording.
     std::fs::write(d.join("old.trace"), "old").unwrap();
-    let (code, out, err) = status_in_folder(&["--replay", "fresh.trace", "--record", "old.trace"]);
-    assert_eq!(code, 0, "{out}{err}");
+    status_in_folder(&["--replay", "fresh.trace", "--record", "old.trace"]).assert_exit(0);
     assert!(std::fs::read_to_string(d.join("old.trace"))
         .unwrap()
         .starts_with("@source"));

@@ -8,7 +8,7 @@
 //! packages pcscd and vsmartcard-vpcd, so it is `#[ignore]`d unless asked for, like the other
 //! end-to-end tests (`cargo test -- --include-ignored`; CI does, under the machine-wide lock).
 
-use crate::util::{jpki, json, replay_text, trace_text};
+use crate::util::{jpki, json, replay_text, trace_text, Run};
 
 /// Every character a terminal may act on: C0, DEL, C1, bidirectional and line separators.
 fn acts_on_terminal(c: char) -> bool {
@@ -52,12 +52,12 @@ fn a_token_name_from_the_card_is_shown_escaped() {
     let token = b"Evil\x1b]0;pwned\x07\xe2\x80\xaeX\x7f";
     let trace = trace_with_token(token);
     for lang in ["en", "ja"] {
-        let (code, stdout, _) = replay_text(&trace, &["--lang", lang, "status"], "");
-        assert_eq!(code, 0, "{stdout}");
+        let Run { stdout, .. } =
+            replay_text(&trace, &["--lang", lang, "status"], "").assert_exit(0);
         assert_inert("status", &stdout);
         assert!(stdout.contains("\\u{202e}X"), "{stdout}");
     }
-    let (_, stdout, _) = replay_text(&trace, &["--json", "status"], "");
+    let Run { stdout, .. } = replay_text(&trace, &["--json", "status"], "");
     assert_inert("status --json", &stdout);
     let token = json(&stdout)["token"].as_str().unwrap().to_string();
     assert!(
@@ -102,31 +102,49 @@ fn a_reader_name_with_terminal_controls_is_shown_escaped_everywhere() {
             all.extend_from_slice(args);
             pcscd.jpki(&all)
         };
-        let (code, out, err) = with_lang(&["readers"]);
+        let Run {
+            code,
+            stdout: out,
+            stderr: err,
+        } = with_lang(&["readers"]);
         assert_eq!(code, 0, "{err}");
         assert_inert("readers", &out);
         assert!(out.contains(escaped), "{out}");
-        let (_, out, err) = with_lang(&["doctor"]);
+        let Run {
+            stdout: out,
+            stderr: err,
+            ..
+        } = with_lang(&["doctor"]);
         assert_inert("doctor", &out);
         assert_inert("doctor's stderr", &err);
         assert!(out.contains(escaped), "{out}");
         // No card: the reader is named in the error.
-        let (code, out, err) = with_lang(&["status"]);
+        let Run {
+            code,
+            stdout: out,
+            stderr: err,
+        } = with_lang(&["status"]);
         assert_eq!(code, 7, "{out}{err}");
         assert_inert("status's error", &err);
         // A --reader that matches nothing lists the readers there are.
-        let (code, _, err) = with_lang(&["--reader", "nothing\u{1b}[2J", "status"]);
+        let Run {
+            code, stderr: err, ..
+        } = with_lang(&["--reader", "nothing\u{1b}[2J", "status"]);
         assert_eq!(code, 6, "{err}");
         assert_inert("the reader-choice error", &err);
         assert!(err.contains(escaped), "{err}");
         assert!(err.contains("nothing\\x1b[2J"), "{err}");
         // By its index, the reader is chosen and named.
-        let (code, _, err) = with_lang(&["--reader", "0", "status"]);
+        let Run {
+            code, stderr: err, ..
+        } = with_lang(&["--reader", "0", "status"]);
         assert_eq!(code, 7, "{err}");
         assert_inert("the no-card error", &err);
     }
     // JSON keeps the name as it is, every control as a \u escape.
-    let (code, out, _) = pcscd.jpki(&["--json", "readers"]);
+    let Run {
+        code, stdout: out, ..
+    } = pcscd.jpki(&["--json", "readers"]);
     assert_eq!(code, 0);
     assert_inert("readers --json", &out);
     let name = json(&out)["readers"][0]["name"]

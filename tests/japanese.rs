@@ -2,14 +2,14 @@
 //! meet is Japanese, with no English sentence, and never shows a PIN. The same runs in English
 //! keep the library's English text. Also the guidance when the auth certificate has expired.
 
-use crate::util::{assert_no_pin, jpki, json, replay, replay_stdin};
+use crate::util::{assert_no_pin, jpki, json, replay, replay_stdin, Run};
 
 const CURRENT: &str = "4827";
 const NEW: &str = "6391";
 const TODAY: &str = "2026-11-25";
 
-/// Run `jpki --lang LANG --replay TRACE ARGS...` with `stdin`; (exit code, stdout, stderr).
-fn run(lang: &str, trace_name: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
+/// Run `jpki --lang LANG --replay TRACE ARGS...` with `stdin`.
+fn run(lang: &str, trace_name: &str, args: &[&str], stdin: &str) -> Run {
     replay_stdin(trace_name, &[&["--lang", lang][..], args].concat(), stdin)
 }
 
@@ -211,12 +211,20 @@ fn change_pin_failures_read_in_japanese_and_in_english() {
             .chain(pins)
             .copied()
             .collect();
-        let (got, out, err) = run("ja", trace_name, &args, &stdin);
+        let Run {
+            code: got,
+            stdout: out,
+            stderr: err,
+        } = run("ja", trace_name, &args, &stdin);
         assert_eq!(got, code, "{trace_name} {pins:?}: {err}");
         assert_japanese_error(&err);
         assert!(main_line(&err).contains(ja), "{trace_name}: {err}");
         assert_no_pin("stdout", &out, &[CURRENT, NEW]);
-        let (got, _, err) = run("en", trace_name, &args, &stdin);
+        let Run {
+            code: got,
+            stderr: err,
+            ..
+        } = run("en", trace_name, &args, &stdin);
         assert_eq!(got, code, "{trace_name} {pins:?}: {err}");
         assert_english_error(&err, en);
     }
@@ -229,8 +237,11 @@ fn a_partly_changed_juki_pin_reads_in_japanese() {
         "change-pin/juki-change-key-refused.trace",
         "change-pin/juki-wrong-at-common.trace",
     ] {
-        let (code, out, err) = run("ja", trace_name, &args, &pins());
-        assert_eq!(code, 21, "{err}");
+        let Run {
+            stdout: out,
+            stderr: err,
+            ..
+        } = run("ja", trace_name, &args, &pins()).assert_exit(21);
         assert_japanese_error(&err);
         assert!(main_line(&err).contains("一部だけ変更されました"), "{err}");
         assert!(main_line(&err).contains("住基APは新しい暗証番号"), "{err}");
@@ -249,8 +260,8 @@ fn the_experimental_refusal_reads_in_japanese() {
         &["change-pin", "--stdin", "juki"][..],
         &["verify-pin", "--stdin", "juki"][..],
     ] {
-        let (code, _, err) = run("ja", "missing/no-such.trace", args, &pins());
-        assert_eq!(code, 20, "{err}");
+        let Run { stderr: err, .. } =
+            run("ja", "missing/no-such.trace", args, &pins()).assert_exit(20);
         assert_japanese_error(&err);
         let main = main_line(&err);
         for says in ["実験的", "soltia48/myna-card", "--experimental", "住基AP"] {
@@ -263,7 +274,11 @@ fn the_experimental_refusal_reads_in_japanese() {
 fn verify_pin_reads_in_japanese() {
     let args = ["verify-pin", "--stdin", "auth"];
     let line = format!("{CURRENT}\n");
-    let (code, out, err) = run("ja", "verify-pin/wrong-auth.trace", &args, &line);
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run("ja", "verify-pin/wrong-auth.trace", &args, &line);
     assert_eq!(code, 13, "{err}");
     assert_japanese_error(&err);
     assert!(
@@ -271,42 +286,50 @@ fn verify_pin_reads_in_japanese() {
         "{out}"
     );
     assert!(out.contains("対処方法:"), "{out}");
-    let (code, _, err) = run("ja", "verify-pin/last-try-refused.trace", &args, &line);
+    let Run {
+        code, stderr: err, ..
+    } = run("ja", "verify-pin/last-try-refused.trace", &args, &line);
     assert_eq!(code, 14, "{err}");
     assert_japanese_error(&err);
-    let (code, _, err) = run("ja", "status/fresh.trace", &args, "1\n2\n");
+    let Run {
+        code, stderr: err, ..
+    } = run("ja", "status/fresh.trace", &args, "1\n2\n");
     assert_eq!(code, 3, "{err}");
     assert_japanese_error(&err);
     assert!(main_line(&err).contains("暗証番号1行だけ"), "{err}");
-    let (code, _, err) = run(
+    let Run { stderr: err, .. } = run(
         "ja",
         "verify-pin/removed-during-verify.trace",
         &["verify-pin", "--stdin", "kenhojo"],
         &line,
-    );
-    assert_eq!(code, 16, "{err}");
+    )
+    .assert_exit(16);
     assert_japanese_error(&err);
     assert!(!err.contains("変わったかどうか"), "{err}");
 }
 
 #[test]
 fn a_card_that_is_not_a_my_number_card_reads_in_japanese() {
-    let (code, _, err) = run("ja", "status/not-my-number-card.trace", &["status"], "");
+    let Run {
+        code, stderr: err, ..
+    } = run("ja", "status/not-my-number-card.trace", &["status"], "");
     assert_eq!(code, 8, "{err}");
     assert_japanese_error(&err);
     assert!(
         main_line(&err).contains("マイナンバーカードではありません"),
         "{err}"
     );
-    let (code, _, err) = run("en", "status/not-my-number-card.trace", &["status"], "");
-    assert_eq!(code, 8, "{err}");
+    let Run { stderr: err, .. } =
+        run("en", "status/not-my-number-card.trace", &["status"], "").assert_exit(8);
     assert_english_error(&err, "this is not a My Number card");
 }
 
 #[test]
 fn a_replay_error_has_a_japanese_line_before_the_english_detail() {
     // A full-status trace does not fit the 14-APDU exchange: the replay diverges (exit 11).
-    let (code, _, err) = run(
+    let Run {
+        code, stderr: err, ..
+    } = run(
         "ja",
         "card/my-number-card.trace",
         &["status", "--pins-only"],
@@ -316,13 +339,13 @@ fn a_replay_error_has_a_japanese_line_before_the_english_detail() {
     assert_japanese_error(&err);
     assert!(main_line(&err).contains("リプレイ"), "{err}");
     assert!(err.contains("replay diverged"), "{err}");
-    let (code, _, err) = run(
+    let Run { stderr: err, .. } = run(
         "ja",
         "missing/no-such.trace",
         &["status", "--pins-only"],
         "",
-    );
-    assert_eq!(code, 11, "{err}");
+    )
+    .assert_exit(11);
     assert_japanese_error(&err);
     assert!(
         main_line(&err).contains("トレースファイルを読み込めません"),
@@ -360,7 +383,9 @@ fn no_pcsc_service_reads_in_japanese() {
 
 #[test]
 fn doctor_details_read_in_japanese() {
-    let (code, out, _) = run("ja", "card/probe-not-my-number-card.trace", &["doctor"], "");
+    let Run {
+        code, stdout: out, ..
+    } = run("ja", "card/probe-not-my-number-card.trace", &["doctor"], "");
     assert_eq!(code, 19);
     let failed: Vec<&str> = out.lines().filter(|l| l.starts_with("FAIL")).collect();
     assert_eq!(failed.len(), 1, "{out}");
@@ -385,7 +410,9 @@ fn doctor_details_read_in_japanese() {
     let first = text.lines().next().unwrap_or_default();
     assert!(first.contains("PC/SC サービスが動いていません"), "{text}");
     // The English doctor keeps the library's words.
-    let (code, out, _) = run("en", "card/probe-not-my-number-card.trace", &["doctor"], "");
+    let Run {
+        code, stdout: out, ..
+    } = run("en", "card/probe-not-my-number-card.trace", &["doctor"], "");
     assert_eq!(code, 19);
     assert!(out.contains("this is not a My Number card"), "{out}");
 }
@@ -393,24 +420,24 @@ fn doctor_details_read_in_japanese() {
 #[test]
 fn an_expired_certificate_sends_a_locked_sign_password_to_the_city_office() {
     let args = ["--today", TODAY];
-    let (code, out, err) = replay(
+    let Run { stdout: out, .. } = replay(
         "guidance/expired-sign-locked.trace",
         &[&args[..], &["--json", "status"]].concat(),
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     let v = json(&out);
     assert_eq!(v["auth_certificate"]["state"], "expired");
     assert_eq!(v["pins"][0]["next_step"], "city_office");
     assert_eq!(v["pins"][0]["reason"], "locked");
     assert_eq!(v["pins"][1]["next_step"], "none");
     // The same counters with a valid certificate go to the kiosk.
-    let (_, out, _) = replay(
+    let Run { stdout: out, .. } = replay(
         "guidance/sign-locked.trace",
         &[&args[..], &["--json", "status"]].concat(),
     );
     assert_eq!(json(&out)["pins"][0]["next_step"], "kiosk_reset");
 
-    let (_, ja, _) = run(
+    let Run { stdout: ja, .. } = run(
         "ja",
         "guidance/expired-sign-locked.trace",
         &[&args[..], &["status"]].concat(),
@@ -423,7 +450,7 @@ fn an_expired_certificate_sends_a_locked_sign_password_to_the_city_office() {
     assert!(ja.contains("本人確認書類"), "{ja}");
     assert!(ja.contains("電子証明書の更新"), "{ja}");
     assert!(!ja.contains("JPKI暗証番号リセット"), "{ja}");
-    let (_, en, _) = run(
+    let Run { stdout: en, .. } = run(
         "en",
         "guidance/expired-sign-locked.trace",
         &[&args[..], &["status"]].concat(),
@@ -436,15 +463,15 @@ fn an_expired_certificate_sends_a_locked_sign_password_to_the_city_office() {
 
 #[test]
 fn an_expired_certificate_makes_a_last_try_point_at_the_city_office() {
-    let (code, out, err) = replay(
+    let Run { stdout: out, .. } = replay(
         "guidance/expired-auth-last-try.trace",
         &["--today", TODAY, "--json", "status"],
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     let auth = &json(&out)["pins"][1];
     assert_eq!(auth["next_step"], "avoid_wrong_entry");
     assert_eq!(auth["if_locked"], "city_office");
-    let (_, ja, _) = run(
+    let Run { stdout: ja, .. } = run(
         "ja",
         "guidance/expired-auth-last-try.trace",
         &["--today", TODAY, "status"],
@@ -457,29 +484,29 @@ fn an_expired_certificate_makes_a_last_try_point_at_the_city_office() {
 #[test]
 fn pins_only_knows_no_expiry_so_the_kiosk_advice_carries_a_caution() {
     // auth locked while sign works: the kiosk, unless the certificate has expired.
-    let (code, ja, err) = run(
+    let Run { stdout: ja, .. } = run(
         "ja",
         "status/locked-63c0.trace",
         &["status", "--pins-only"],
         "",
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     assert!(ja.contains("JPKI暗証番号リセット"), "{ja}");
     assert!(ja.contains("有効期限が切れていると"), "{ja}");
-    let (_, en, _) = run(
+    let Run { stdout: en, .. } = run(
         "en",
         "status/locked-63c0.trace",
         &["status", "--pins-only"],
         "",
     );
     assert!(en.contains("If the certificate has expired"), "{en}");
-    let (_, out, _) = replay(
+    let Run { stdout: out, .. } = replay(
         "status/locked-63c0.trace",
         &["--json", "status", "--pins-only"],
     );
     assert_eq!(json(&out)["pins"][1]["next_step"], "kiosk_reset");
     // A valid certificate needs no caution.
-    let (_, ja, _) = run(
+    let Run { stdout: ja, .. } = run(
         "ja",
         "guidance/auth-locked.trace",
         &["--today", TODAY, "status"],

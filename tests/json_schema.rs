@@ -159,6 +159,205 @@ fn trace(name: &str) -> String {
     crate::util::trace(name).to_str().unwrap().to_string()
 }
 
+/// Where a run's card is: a bundled trace (`--replay`), the test's virtual card
+/// (`--virtual-card`), or whatever the arguments name.
+#[derive(Clone, Copy)]
+enum Card {
+    Trace(&'static str),
+    Virtual,
+    Named,
+}
+
+/// A current and a new 4-digit PIN, a current and a new password, and one 4-digit PIN.
+const FOUR: &str = "4827\n6391\n";
+const EIGHT: &str = "ABCD1234\nWXYZ9876\n";
+const ONE: &str = "4827\n";
+
+/// The runs whose JSON is checked: (the table the output is, the card, the arguments after
+/// it, stdin).
+const RUNS: &[(&str, Card, &[&str], &str)] = &[
+    (
+        "status",
+        Card::Trace("status/fresh.trace"),
+        &["status", "--pins-only"],
+        "",
+    ),
+    (
+        "status",
+        Card::Trace("status/juki-counters-differ.trace"),
+        &["status", "--pins-only"],
+        "",
+    ),
+    (
+        "status",
+        Card::Trace("status/unexpected-answer.trace"),
+        &["status", "--pins-only"],
+        "",
+    ),
+    (
+        "status",
+        Card::Trace("guidance/last-tries.trace"),
+        &["status"],
+        "",
+    ),
+    (
+        "status",
+        Card::Trace("card/my-number-card.trace"),
+        &["status"],
+        "",
+    ),
+    (
+        "status",
+        Card::Trace("card/no-token-no-certificate.trace"),
+        &["status"],
+        "",
+    ),
+    ("status", Card::Virtual, &["status"], ""),
+    (
+        "readers",
+        Card::Trace("card/probe-my-number-card.trace"),
+        &["readers"],
+        "",
+    ),
+    (
+        "readers",
+        Card::Trace("card/probe-not-my-number-card.trace"),
+        &["readers"],
+        "",
+    ),
+    ("readers", Card::Virtual, &["readers"], ""),
+    (
+        "doctor",
+        Card::Trace("card/probe-my-number-card.trace"),
+        &["doctor"],
+        "",
+    ),
+    (
+        "doctor",
+        Card::Trace("card/probe-not-my-number-card.trace"),
+        &["doctor"],
+        "",
+    ),
+    (
+        "change-pin",
+        Card::Trace("change-pin/success-auth.trace"),
+        &["change-pin", "--stdin", "auth"],
+        FOUR,
+    ),
+    (
+        "change-pin",
+        Card::Trace("change-pin/success-sign.trace"),
+        &["change-pin", "--stdin", "sign"],
+        EIGHT,
+    ),
+    (
+        "change-pin",
+        Card::Trace("change-pin/wrong-current-pin.trace"),
+        &["change-pin", "--stdin", "auth"],
+        FOUR,
+    ),
+    (
+        "change-pin",
+        Card::Trace("change-pin/locked.trace"),
+        &["change-pin", "--stdin", "--experimental", "juki"],
+        FOUR,
+    ),
+    (
+        "change-pin",
+        Card::Trace("change-pin/juki-change-key-refused.trace"),
+        &["change-pin", "--stdin", "--experimental", "juki"],
+        FOUR,
+    ),
+    (
+        "change-pin",
+        Card::Trace("change-pin/juki-kenhojo-auth.trace"),
+        &[
+            "change-pin",
+            "--stdin",
+            "--experimental",
+            "juki",
+            "kenhojo",
+            "auth",
+        ],
+        FOUR,
+    ),
+    (
+        "change-pin",
+        Card::Trace("change-pin/removed-after-verify.trace"),
+        &["change-pin", "--stdin", "kenhojo"],
+        FOUR,
+    ),
+    (
+        "verify-pin",
+        Card::Trace("verify-pin/success-auth.trace"),
+        &["verify-pin", "--stdin", "auth"],
+        ONE,
+    ),
+    (
+        "verify-pin",
+        Card::Trace("verify-pin/wrong-auth.trace"),
+        &["verify-pin", "--stdin", "auth"],
+        ONE,
+    ),
+    (
+        "verify-pin",
+        Card::Trace("verify-pin/juki-wrong-at-common.trace"),
+        &["verify-pin", "--stdin", "--experimental", "juki"],
+        ONE,
+    ),
+    (
+        "verify-pin",
+        Card::Trace("verify-pin/locked.trace"),
+        &["verify-pin", "--stdin", "kenhojo"],
+        ONE,
+    ),
+    (
+        "verify-pin",
+        Card::Trace("verify-pin/removed-during-verify.trace"),
+        &["verify-pin", "--stdin", "auth"],
+        ONE,
+    ),
+    // Failures before a report, one for every command, and usage errors.
+    (
+        "failure",
+        Card::Named,
+        &["--replay", "/nonexistent.trace", "status"],
+        "",
+    ),
+    (
+        "failure",
+        Card::Named,
+        &["--replay", "/nonexistent.trace", "readers"],
+        "",
+    ),
+    (
+        "failure",
+        Card::Trace("status/fresh.trace"),
+        &["change-pin", "--stdin", "auth"],
+        "12\n3456\n",
+    ),
+    (
+        "failure",
+        Card::Trace("status/fresh.trace"),
+        &["verify-pin", "juki"],
+        "",
+    ),
+    (
+        "failure",
+        Card::Trace("status/fresh.trace"),
+        &["change-pin", "auth", "1234"],
+        "",
+    ),
+    ("failure", Card::Named, &["--lang", "ja", "frobnicate"], ""),
+    (
+        "failure",
+        Card::Named,
+        &["--replay", "/nonexistent.trace", "doctor", "--bogus"],
+        "",
+    ),
+    ("failure", Card::Named, &["completions", "tcsh"], ""),
+];
+
 #[test]
 fn every_json_object_matches_docs_json_md() {
     let tables = tables();
@@ -167,322 +366,14 @@ fn every_json_object_matches_docs_json_md() {
     let state = dir.path().join("card.state");
     crate::util::vcard_init(&state, &[]);
     let state = state.to_str().unwrap().to_string();
-    let four = "4827\n6391\n";
-    let eight = "ABCD1234\nWXYZ9876\n";
-    // (the table the output is, the arguments, stdin)
-    let runs: Vec<(&str, Vec<String>, &str)> = vec![
-        (
-            "status",
-            vec![
-                "--replay".into(),
-                trace("status/fresh.trace"),
-                "status".into(),
-                "--pins-only".into(),
-            ],
-            "",
-        ),
-        (
-            "status",
-            vec![
-                "--replay".into(),
-                trace("status/juki-counters-differ.trace"),
-                "status".into(),
-                "--pins-only".into(),
-            ],
-            "",
-        ),
-        (
-            "status",
-            vec![
-                "--replay".into(),
-                trace("status/unexpected-answer.trace"),
-                "status".into(),
-                "--pins-only".into(),
-            ],
-            "",
-        ),
-        (
-            "status",
-            vec![
-                "--replay".into(),
-                trace("guidance/last-tries.trace"),
-                "status".into(),
-            ],
-            "",
-        ),
-        (
-            "status",
-            vec![
-                "--replay".into(),
-                trace("card/my-number-card.trace"),
-                "status".into(),
-            ],
-            "",
-        ),
-        (
-            "status",
-            vec![
-                "--replay".into(),
-                trace("card/no-token-no-certificate.trace"),
-                "status".into(),
-            ],
-            "",
-        ),
-        (
-            "status",
-            vec!["--virtual-card".into(), state.clone(), "status".into()],
-            "",
-        ),
-        (
-            "readers",
-            vec![
-                "--replay".into(),
-                trace("card/probe-my-number-card.trace"),
-                "readers".into(),
-            ],
-            "",
-        ),
-        (
-            "readers",
-            vec![
-                "--replay".into(),
-                trace("card/probe-not-my-number-card.trace"),
-                "readers".into(),
-            ],
-            "",
-        ),
-        (
-            "readers",
-            vec!["--virtual-card".into(), state.clone(), "readers".into()],
-            "",
-        ),
-        (
-            "doctor",
-            vec![
-                "--replay".into(),
-                trace("card/probe-my-number-card.trace"),
-                "doctor".into(),
-            ],
-            "",
-        ),
-        (
-            "doctor",
-            vec![
-                "--replay".into(),
-                trace("card/probe-not-my-number-card.trace"),
-                "doctor".into(),
-            ],
-            "",
-        ),
-        (
-            "change-pin",
-            vec![
-                "--replay".into(),
-                trace("change-pin/success-auth.trace"),
-                "change-pin".into(),
-                "--stdin".into(),
-                "auth".into(),
-            ],
-            four,
-        ),
-        (
-            "change-pin",
-            vec![
-                "--replay".into(),
-                trace("change-pin/success-sign.trace"),
-                "change-pin".into(),
-                "--stdin".into(),
-                "sign".into(),
-            ],
-            eight,
-        ),
-        (
-            "change-pin",
-            vec![
-                "--replay".into(),
-                trace("change-pin/wrong-current-pin.trace"),
-                "change-pin".into(),
-                "--stdin".into(),
-                "auth".into(),
-            ],
-            four,
-        ),
-        (
-            "change-pin",
-            vec![
-                "--replay".into(),
-                trace("change-pin/locked.trace"),
-                "change-pin".into(),
-                "--stdin".into(),
-                "--experimental".into(),
-                "juki".into(),
-            ],
-            four,
-        ),
-        (
-            "change-pin",
-            vec![
-                "--replay".into(),
-                trace("change-pin/juki-change-key-refused.trace"),
-                "change-pin".into(),
-                "--stdin".into(),
-                "--experimental".into(),
-                "juki".into(),
-            ],
-            four,
-        ),
-        (
-            "change-pin",
-            vec![
-                "--replay".into(),
-                trace("change-pin/juki-kenhojo-auth.trace"),
-                "change-pin".into(),
-                "--stdin".into(),
-                "--experimental".into(),
-                "juki".into(),
-                "kenhojo".into(),
-                "auth".into(),
-            ],
-            four,
-        ),
-        (
-            "change-pin",
-            vec![
-                "--replay".into(),
-                trace("change-pin/removed-after-verify.trace"),
-                "change-pin".into(),
-                "--stdin".into(),
-                "kenhojo".into(),
-            ],
-            four,
-        ),
-        (
-            "verify-pin",
-            vec![
-                "--replay".into(),
-                trace("verify-pin/success-auth.trace"),
-                "verify-pin".into(),
-                "--stdin".into(),
-                "auth".into(),
-            ],
-            "4827\n",
-        ),
-        (
-            "verify-pin",
-            vec![
-                "--replay".into(),
-                trace("verify-pin/wrong-auth.trace"),
-                "verify-pin".into(),
-                "--stdin".into(),
-                "auth".into(),
-            ],
-            "4827\n",
-        ),
-        (
-            "verify-pin",
-            vec![
-                "--replay".into(),
-                trace("verify-pin/juki-wrong-at-common.trace"),
-                "verify-pin".into(),
-                "--stdin".into(),
-                "--experimental".into(),
-                "juki".into(),
-            ],
-            "4827\n",
-        ),
-        (
-            "verify-pin",
-            vec![
-                "--replay".into(),
-                trace("verify-pin/locked.trace"),
-                "verify-pin".into(),
-                "--stdin".into(),
-                "kenhojo".into(),
-            ],
-            "4827\n",
-        ),
-        (
-            "verify-pin",
-            vec![
-                "--replay".into(),
-                trace("verify-pin/removed-during-verify.trace"),
-                "verify-pin".into(),
-                "--stdin".into(),
-                "auth".into(),
-            ],
-            "4827\n",
-        ),
-        // Failures before a report, one for every command, and usage errors.
-        (
-            "failure",
-            vec![
-                "--replay".into(),
-                "/nonexistent.trace".into(),
-                "status".into(),
-            ],
-            "",
-        ),
-        (
-            "failure",
-            vec![
-                "--replay".into(),
-                "/nonexistent.trace".into(),
-                "readers".into(),
-            ],
-            "",
-        ),
-        (
-            "failure",
-            vec![
-                "--replay".into(),
-                trace("status/fresh.trace"),
-                "change-pin".into(),
-                "--stdin".into(),
-                "auth".into(),
-            ],
-            "12\n3456\n",
-        ),
-        (
-            "failure",
-            vec![
-                "--replay".into(),
-                trace("status/fresh.trace"),
-                "verify-pin".into(),
-                "juki".into(),
-            ],
-            "",
-        ),
-        (
-            "failure",
-            vec![
-                "--replay".into(),
-                trace("status/fresh.trace"),
-                "change-pin".into(),
-                "auth".into(),
-                "1234".into(),
-            ],
-            "",
-        ),
-        (
-            "failure",
-            vec!["--lang".into(), "ja".into(), "frobnicate".into()],
-            "",
-        ),
-        (
-            "failure",
-            vec![
-                "--replay".into(),
-                "/nonexistent.trace".into(),
-                "doctor".into(),
-                "--bogus".into(),
-            ],
-            "",
-        ),
-        ("failure", vec!["completions".into(), "tcsh".into()], ""),
-    ];
-    for (table, args, stdin) in runs {
+    for &(table, card, args, stdin) in RUNS {
         let mut all = vec!["--json".to_string()];
-        all.extend(args);
+        match card {
+            Card::Trace(name) => all.extend(["--replay".to_string(), trace(name)]),
+            Card::Virtual => all.extend(["--virtual-card".to_string(), state.clone()]),
+            Card::Named => {}
+        }
+        all.extend(args.iter().map(|a| a.to_string()));
         let all: Vec<&str> = all.iter().map(String::as_str).collect();
         let value = object(&all, stdin);
         check(&tables, table, &value, &format!("{all:?}"), &mut seen);

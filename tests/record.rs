@@ -2,13 +2,17 @@
 //! and one that cannot record (it sends nothing) refuses the flag with exit code 2, before any
 //! card is touched. The PC/SC side of the same rules is in e2e_pcscd.rs.
 
-use crate::util::{recorded, replay_recorded, trace};
+use crate::util::{recorded, replay_recorded, trace, Run};
 
 #[test]
 fn readers_and_doctor_record_their_probe() {
     for command in ["readers", "doctor"] {
-        let (code, _, err, written) =
-            replay_recorded(&trace("card/probe-my-number-card.trace"), &[command], "");
+        let (
+            Run {
+                code, stderr: err, ..
+            },
+            written,
+        ) = replay_recorded(&trace("card/probe-my-number-card.trace"), &[command], "");
         assert_eq!(code, 0, "{command}: {err}");
         let trace = written.unwrap_or_else(|| panic!("`{command}` wrote no trace"));
         // The probe: SELECT JPKI AP, SELECT EF 00 06, READ BINARY 32.
@@ -26,12 +30,19 @@ fn commands_that_talk_to_no_card_refuse_record() {
         &["completions", "bash"][..],
         &["--lang", "ja", "completions", "zsh"],
     ] {
-        let (code, out, err, trace) = recorded(args, "");
+        let (
+            Run {
+                code,
+                stdout: out,
+                stderr: err,
+            },
+            trace,
+        ) = recorded(args, "");
         assert_eq!(code, 2, "{args:?}: {out}{err}");
         assert!(out.is_empty(), "{out}");
         assert!(err.contains("--record"), "{err}");
         assert!(trace.is_none(), "a trace was written for {args:?}");
     }
-    let (_, _, err, _) = recorded(&["completions", "bash"], "");
+    let (Run { stderr: err, .. }, _) = recorded(&["completions", "bash"], "");
     assert!(err.contains("sends nothing to a card"), "{err}");
 }

@@ -2,7 +2,7 @@
 //! each an error that names the trace and the line, with exit code 11. A hostile trace file (a
 //! device, a huge line, terminal escapes) ends at once with a short message that is safe to print.
 
-use crate::util::{english, jpki, json, replay, replay_text, trace, trace_text, JPKI};
+use crate::util::{english, jpki, json, replay, replay_text, trace, trace_text, Run, JPKI};
 use jpki_card::card::read_pin_statuses;
 use jpki_card::transport::trace::{Trace, TraceError, MAX_LINE_BYTES, MAX_TRACE_BYTES};
 use jpki_card::transport::{
@@ -20,8 +20,11 @@ fn fresh() -> String {
 fn a_diverging_command_names_step_line_expected_and_actual() {
     // Expect the auth EF where jpki selects the sign EF.
     let text = fresh().replacen("00 A4 02 0C 02 00 1B", "00 A4 02 0C 02 00 18", 1);
-    let (code, out, err) = replay_text(&text, &["status", "--pins-only"], "");
-    assert_eq!(code, 11, "{err}");
+    let Run {
+        stdout: out,
+        stderr: err,
+        ..
+    } = replay_text(&text, &["status", "--pins-only"], "").assert_exit(11);
     assert!(out.is_empty());
     // The second command of fresh.trace sits on line 8 (two comment lines, @source, @reader, @atr).
     assert!(err.contains("case.trace:8"), "{err}");
@@ -33,8 +36,11 @@ fn a_diverging_command_names_step_line_expected_and_actual() {
 #[test]
 fn exchanges_left_unused_fail_the_command() {
     let text = format!("{}> 00 20 00 80\n< 63 C3\n", fresh());
-    let (code, out, err) = replay_text(&text, &["status", "--pins-only"], "");
-    assert_eq!(code, 11, "{err}");
+    let Run {
+        stdout: out,
+        stderr: err,
+        ..
+    } = replay_text(&text, &["status", "--pins-only"], "").assert_exit(11);
     assert!(
         out.is_empty(),
         "no result is printed from a replay that did not match: {out}"
@@ -47,21 +53,25 @@ fn exchanges_left_unused_fail_the_command() {
 fn a_trace_that_ends_early_fails_at_the_missing_step() {
     // Up to the fourth answer: the trace stops in the middle of the exchange.
     let text: String = fresh().lines().take(13).map(|l| format!("{l}\n")).collect();
-    let (code, _, err) = replay_text(&text, &["status", "--pins-only"], "");
-    assert_eq!(code, 11, "{err}");
+    let Run { stderr: err, .. } =
+        replay_text(&text, &["status", "--pins-only"], "").assert_exit(11);
     assert!(err.contains("past the end"), "{err}");
 }
 
 #[test]
 fn malformed_lines_are_reported_with_their_number() {
-    let (code, _, err) = replay_text(
+    let Run {
+        code, stderr: err, ..
+    } = replay_text(
         "@source hand-written\n> 00 A4 04 0C\n< 9 00\n",
         &["status"],
         "",
     );
     assert_eq!(code, 11);
     assert!(err.contains("case.trace:3"), "{err}");
-    let (code, _, err) = replay_text("> 00 A4 04 0C\n< 90 00\n", &["status"], "");
+    let Run {
+        code, stderr: err, ..
+    } = replay_text("> 00 A4 04 0C\n< 90 00\n", &["status"], "");
     assert_eq!(code, 11);
     assert!(err.contains("@source"), "{err}");
 }
@@ -78,7 +88,7 @@ fn a_missing_trace_file_is_a_clear_error() {
 
 #[test]
 fn recording_a_replay_reproduces_the_trace() {
-    let (code, _, _, text) = crate::util::replay_recorded(
+    let (Run { code, .. }, text) = crate::util::replay_recorded(
         &trace("status/some-tries-used.trace"),
         &["status", "--pins-only"],
         "",
@@ -86,14 +96,18 @@ fn recording_a_replay_reproduces_the_trace() {
     assert_eq!(code, 0);
     let text = text.unwrap();
     assert!(text.starts_with("@source simulator\n"), "{text}");
-    let (code, again, _) = replay_text(&text, &["--json", "status", "--pins-only"], "");
+    let Run {
+        code,
+        stdout: again,
+        ..
+    } = replay_text(&text, &["--json", "status", "--pins-only"], "");
     assert_eq!(code, 0);
     assert_eq!(json(&again)["pins"][1]["state"], "last_try");
 }
 
 #[test]
 fn readers_on_a_replay_lists_the_traced_reader() {
-    let (_, out, _) = replay("status/fresh.trace", &["--json", "readers"]);
+    let Run { stdout: out, .. } = replay("status/fresh.trace", &["--json", "readers"]);
     let v = json(&out);
     assert_eq!(v["readers"][0]["name"], "jpki Virtual Card 00 00");
     assert_eq!(v["readers"][0]["card_present"], true);
@@ -207,28 +221,27 @@ fn a_trace_with_a_25_mb_command_is_refused_before_it_is_read() {
 fn a_divergence_on_a_long_command_prints_a_short_error() {
     // Under every limit: a 60,000-byte command where jpki sends its first SELECT.
     let long = vec!["5A"; 60_000].join(" ");
-    let (code, _, err) = replay_text(
+    let Run { stderr: err, .. } = replay_text(
         &format!("@source hand-written\n> 00 A4 04 0C {long}\n< 90 00\n"),
         &["status", "--pins-only"],
         "",
-    );
-    assert_eq!(code, 11, "{err}");
-    assert!(err.contains("replay diverged at step 1"), "{err}");
-    assert!(err.contains("(bytes 1-24 of 60004)"), "{err}");
+    )
+    .assert_exit(11)
+    .assert_stderr_contains("replay diverged at step 1")
+    .assert_stderr_contains("(bytes 1-24 of 60004)");
     assert_safe_and_short(&err);
 }
 
 #[test]
 fn a_line_over_the_line_limit_is_named() {
-    let (code, _, err) = replay_text(
+    let Run { stderr: err, .. } = replay_text(
         &format!("@source hand-written\n# {}\n", "x".repeat(MAX_LINE_BYTES)),
         &["status"],
         "",
-    );
-    assert_eq!(code, 11, "{err}");
-    assert!(
-        err.contains("case.trace:2: the line is 262146 bytes long; a line holds at most 262144"),
-        "{err}"
+    )
+    .assert_exit(11)
+    .assert_stderr_contains(
+        "case.trace:2: the line is 262146 bytes long; a line holds at most 262144",
     );
     assert_safe_and_short(&err);
 }
@@ -241,7 +254,11 @@ fn a_reader_name_with_terminal_escapes_is_refused_and_never_printed_raw() {
         1,
     );
     assert!(text.contains("pwned"), "fresh.trace names its reader");
-    let (code, out, err) = replay_text(&text, &["status"], "");
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = replay_text(&text, &["status"], "");
     assert_eq!(code, 11, "{err}");
     assert!(out.is_empty(), "{out}");
     assert!(
@@ -255,8 +272,7 @@ fn a_reader_name_with_terminal_escapes_is_refused_and_never_printed_raw() {
     assert_safe_and_short(&err);
     // A right-to-left override would make the name read backwards.
     let text = fresh().replacen("Virtual Card", "Virtual \u{202e}draC", 1);
-    let (code, _, err) = replay_text(&text, &["status"], "");
-    assert_eq!(code, 11, "{err}");
+    let Run { stderr: err, .. } = replay_text(&text, &["status"], "").assert_exit(11);
     assert!(
         err.contains("@reader holds a bidirectional control (\\u{202e})"),
         "{err}"
@@ -312,8 +328,7 @@ fn header_and_card_event_mistakes_say_what_is_wrong() {
         ),
     ];
     for (text, wanted) in cases {
-        let (code, _, err) = replay_text(text, &["status"], "");
-        assert_eq!(code, 11, "{err}");
+        let Run { stderr: err, .. } = replay_text(text, &["status"], "").assert_exit(11);
         assert!(err.contains(wanted), "{wanted}: {err}");
     }
 }

@@ -1,21 +1,19 @@
 //! `jpki status` against recorded traces: the exchange, the states, the output and exit codes.
 
 use crate::util::{
-    answering, commands_in, jpki, json, one_apdu_off, replay, replay_text, trace, trace_text,
+    answering, commands_in, id_of, jpki, json, one_apdu_off, pin_entries, replay, replay_text,
+    trace, trace_text, Run,
 };
 
 /// (id, tries_left, state) of each of the four entries.
 fn pins(trace: &str) -> Vec<(String, Option<u64>, String)> {
-    let (code, out, err) = replay(trace, &["--json", "status", "--pins-only"]);
-    assert_eq!(code, 0, "{err}");
-    let v = json(&out);
-    v["pins"]
-        .as_array()
-        .unwrap()
+    let Run { stdout: out, .. } =
+        replay(trace, &["--json", "status", "--pins-only"]).assert_exit(0);
+    pin_entries(&json(&out))
         .iter()
         .map(|p| {
             (
-                p["id"].as_str().unwrap().to_string(),
+                id_of(p),
                 p["tries_left"].as_u64(),
                 p["state"].as_str().unwrap().to_string(),
             )
@@ -92,7 +90,9 @@ fn missing_application_or_pin_file_is_not_issued_not_locked() {
 
 #[test]
 fn an_unexpected_answer_is_an_error_with_its_status_word_never_zero_tries() {
-    let (code, out, _) = replay(
+    let Run {
+        code, stdout: out, ..
+    } = replay(
         "status/unexpected-answer.trace",
         &["--json", "status", "--pins-only"],
     );
@@ -105,7 +105,8 @@ fn an_unexpected_answer_is_an_error_with_its_status_word_never_zero_tries() {
 
 #[test]
 fn json_has_the_reader_and_max_tries() {
-    let (_, out, _) = replay("status/fresh.trace", &["--json", "status", "--pins-only"]);
+    let Run { stdout: out, .. } =
+        replay("status/fresh.trace", &["--json", "status", "--pins-only"]);
     let v = json(&out);
     assert_eq!(v["reader"], "jpki Virtual Card 00 00");
     let max: Vec<u64> = v["pins"]
@@ -119,8 +120,11 @@ fn json_has_the_reader_and_max_tries() {
 
 #[test]
 fn a_card_without_the_jpki_application_is_not_a_my_number_card() {
-    let (code, out, err) = replay("status/not-my-number-card.trace", &["status"]);
-    assert_eq!(code, 8, "{err}");
+    let Run {
+        stdout: out,
+        stderr: err,
+        ..
+    } = replay("status/not-my-number-card.trace", &["status"]).assert_exit(8);
     assert!(out.is_empty());
     assert!(err.contains("not a My Number card"), "{err}");
     assert!(err.contains("6A 82"), "{err}");
@@ -128,7 +132,7 @@ fn a_card_without_the_jpki_application_is_not_a_my_number_card() {
 
 #[test]
 fn human_output_in_english_and_japanese() {
-    let (_, en, _) = replay(
+    let Run { stdout: en, .. } = replay(
         "status/some-tries-used.trace",
         &["--lang", "en", "status", "--pins-only"],
     );
@@ -138,7 +142,7 @@ fn human_output_in_english_and_japanese() {
             .any(|l| l.contains("(auth)") && l.contains("1/3") && l.contains("LAST TRY")),
         "{en}"
     );
-    let (_, ja, _) = replay(
+    let Run { stdout: ja, .. } = replay(
         "status/some-tries-used.trace",
         &["--lang", "ja", "status", "--pins-only"],
     );
@@ -177,7 +181,11 @@ fn the_locale_chooses_japanese_when_no_flag_is_given() {
 
 #[test]
 fn not_issued_a_card_without_the_kenhojo_application_is_never_locked() {
-    let (code, out, err) = replay(
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = replay(
         "status/no-kenhojo-application.trace",
         &["--json", "status", "--pins-only"],
     );
@@ -200,11 +208,11 @@ fn not_issued_a_card_without_the_kenhojo_application_is_never_locked() {
     );
     for (lang, not_issued, locked) in [("en", "not issued", "locked"), ("ja", "未発行", "ロック")]
     {
-        let (code, text, err) = replay(
+        let Run { stdout: text, .. } = replay(
             "status/no-kenhojo-application.trace",
             &["--lang", lang, "status", "--pins-only"],
-        );
-        assert_eq!(code, 0, "{err}");
+        )
+        .assert_exit(0);
         let line = text
             .lines()
             .find(|l| l.contains("(kenhojo)") || l.starts_with("券面事項入力補助用暗証番号"))
@@ -234,7 +242,9 @@ const FOURTEEN: [&str; 14] = [
 
 /// `status --pins-only` over a trace answering `commands` ([`answering`]): (exit code, stderr).
 fn pins_only_over(commands: &[&str]) -> (i32, String) {
-    let (code, _, err) = replay_text(&answering(commands), &["status", "--pins-only"], "");
+    let Run {
+        code, stderr: err, ..
+    } = replay_text(&answering(commands), &["status", "--pins-only"], "");
     (code, err)
 }
 
@@ -245,7 +255,9 @@ fn status_is_exactly_the_fourteen_apdu_exchange() {
     // The bundled trace is that exchange too.
     assert_eq!(commands_in(&trace_text("status/fresh.trace")), FOURTEEN);
     // Plain status reads more (the token and the auth certificate), so it leaves this trace.
-    let (code, _, err) = replay("status/fresh.trace", &["status"]);
+    let Run {
+        code, stderr: err, ..
+    } = replay("status/fresh.trace", &["status"]);
     assert_eq!(code, 11, "{err}");
 }
 
@@ -259,11 +271,11 @@ fn an_added_missing_or_reordered_apdu_fails_the_status_exchange() {
 
 #[test]
 fn the_juki_pin_is_the_lower_of_its_two_counters_and_json_lists_both() {
-    let (code, out, err) = replay(
+    let Run { stdout: out, .. } = replay(
         "status/juki-counters-differ.trace",
         &["--json", "status", "--pins-only"],
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     let juki = &json(&out)["pins"][2];
     assert_eq!(juki["tries_left"], 2);
     assert_eq!(juki["state"], "ok");
@@ -300,7 +312,7 @@ fn the_juki_pin_is_the_lower_of_its_two_counters_and_json_lists_both() {
     // Only the juki PIN has key_refs: the others have one key reference each.
     assert!(json(&out)["pins"][0]["key_refs"].is_null());
     for lang in ["en", "ja"] {
-        let (_, text, _) = replay(
+        let Run { stdout: text, .. } = replay(
             "status/juki-counters-differ.trace",
             &["--lang", lang, "status", "--pins-only"],
         );
@@ -308,13 +320,13 @@ fn the_juki_pin_is_the_lower_of_its_two_counters_and_json_lists_both() {
         assert!(line.contains("住基AP 3 / 共通AP 2"), "{text}");
     }
     // Agreeing counters show one number.
-    let (_, text, _) = replay("status/fresh.trace", &["status", "--pins-only"]);
+    let Run { stdout: text, .. } = replay("status/fresh.trace", &["status", "--pins-only"]);
     assert!(!text.contains("住基AP"), "{text}");
 }
 
 #[test]
 fn an_absent_juki_application_is_listed_as_not_issued_in_key_refs() {
-    let (_, out, _) = replay(
+    let Run { stdout: out, .. } = replay(
         "status/no-juki-ap.trace",
         &["--json", "status", "--pins-only"],
     );
@@ -328,7 +340,9 @@ fn an_absent_juki_application_is_listed_as_not_issued_in_key_refs() {
 
 #[test]
 fn a_juki_counter_jpki_cannot_read_makes_juki_an_error_not_a_number() {
-    let (code, out, _) = replay(
+    let Run {
+        code, stdout: out, ..
+    } = replay(
         "status/juki-one-unreadable.trace",
         &["--json", "status", "--pins-only"],
     );
@@ -344,7 +358,7 @@ fn a_juki_counter_jpki_cannot_read_makes_juki_an_error_not_a_number() {
 #[test]
 fn a_locked_key_reference_locks_juki_whatever_the_other_says() {
     let text = trace_text("status/juki-counters-differ.trace").replacen("< 63 C2", "< 63 C0", 1);
-    let (_, out, _) = replay_text(&text, &["--json", "status", "--pins-only"], "");
+    let Run { stdout: out, .. } = replay_text(&text, &["--json", "status", "--pins-only"], "");
     let v = json(&out);
     assert_eq!(v["pins"][2]["state"], "locked");
     assert_eq!(v["pins"][2]["tries_left"], 0);

@@ -3,17 +3,17 @@
 
 use crate::util::{
     assert_no_pin, commands_in, jpki, json, one_apdu_off, pin_commands, replay_recorded,
-    replay_stdin, replay_text, trace, trace_text,
+    replay_stdin, replay_text, trace, trace_text, Run,
 };
 
 /// The PIN every test types; distinctive, so a leak is easy to spot.
 const PIN: &str = "4827";
 
-/// Run `jpki --replay verify-pin/TRACE ARGS...` with `stdin`; (exit code, stdout, stderr).
-fn verify(trace_name: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
+/// Run `jpki --replay verify-pin/TRACE ARGS...` with `stdin`.
+fn verify(trace_name: &str, args: &[&str], stdin: &str) -> Run {
     let result = replay_stdin(&format!("verify-pin/{trace_name}"), args, stdin);
-    assert_no_pin("stdout", &result.1, &[PIN]);
-    assert_no_pin("stderr", &result.2, &[PIN]);
+    assert_no_pin("stdout", &result.stdout, &[PIN]);
+    assert_no_pin("stderr", &result.stderr, &[PIN]);
     result
 }
 
@@ -23,25 +23,29 @@ fn pin_line() -> String {
 
 #[test]
 fn a_right_pin_says_so_and_that_the_counter_is_back_at_its_maximum() {
-    let (code, out, err) = verify(
+    let Run {
+        stdout: out,
+        stderr: err,
+        ..
+    } = verify(
         "success-auth.trace",
         &["verify-pin", "--stdin", "auth"],
         &pin_line(),
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     assert_eq!(
         out,
         "User authentication PIN (auth): right. The counter is back at its maximum: 3 of 3 tries.\n"
     );
     assert!(err.is_empty(), "{err}");
-    let (_, out, _) = verify(
+    verify(
         "success-auth.trace",
         &["--lang", "ja", "verify-pin", "--stdin", "auth"],
         &pin_line(),
-    );
-    assert!(out.contains("正しい暗証番号です"), "{out}");
-    assert!(out.contains("最大の3回に戻りました"), "{out}");
-    let (_, out, _) = verify(
+    )
+    .assert_stdout_contains("正しい暗証番号です")
+    .assert_stdout_contains("最大の3回に戻りました");
+    let Run { stdout: out, .. } = verify(
         "success-auth.trace",
         &["--json", "verify-pin", "--stdin", "auth"],
         &pin_line(),
@@ -95,19 +99,23 @@ fn an_added_missing_or_reordered_apdu_fails_verify_pin() {
             .chain(variant.iter().map(|(c, a)| format!("{c}\n{a}\n")))
             .collect();
         let args = ["verify-pin", "--stdin", "--experimental", "juki"];
-        let (code, _, _) = replay_text(&text, &args, &pin_line());
+        let Run { code, .. } = replay_text(&text, &args, &pin_line());
         assert_ne!(code, 0, "{text}");
     }
 }
 
 #[test]
 fn a_wrong_pin_gives_the_tries_left_and_the_advice_status_gives() {
-    let (code, out, err) = verify(
+    let Run {
+        stdout: out,
+        stderr: err,
+        ..
+    } = verify(
         "wrong-auth.trace",
         &["verify-pin", "--stdin", "auth"],
         &pin_line(),
-    );
-    assert_eq!(code, 13, "{err}");
+    )
+    .assert_exit(13);
     assert!(
         out.starts_with("User authentication PIN (auth): WRONG. 1 of 3 tries left.\n"),
         "{out}"
@@ -121,7 +129,11 @@ fn a_wrong_pin_gives_the_tries_left_and_the_advice_status_gives() {
     assert!(err.contains("is wrong; 1 try left"), "{err}");
     // verify-pin checks one PIN: nothing in its words calls it the "current" one.
     assert!(!format!("{out}{err}").contains("current"), "{out}{err}");
-    let (_, out_ja, err_ja) = verify(
+    let Run {
+        stdout: out_ja,
+        stderr: err_ja,
+        ..
+    } = verify(
         "wrong-auth.trace",
         &["--lang", "ja", "verify-pin", "--stdin", "auth"],
         &pin_line(),
@@ -131,7 +143,7 @@ fn a_wrong_pin_gives_the_tries_left_and_the_advice_status_gives() {
         !format!("{out_ja}{err_ja}").contains("現在の"),
         "{out_ja}{err_ja}"
     );
-    let (_, out, _) = verify(
+    let Run { stdout: out, .. } = verify(
         "wrong-auth.trace",
         &["--json", "verify-pin", "--stdin", "auth"],
         &pin_line(),
@@ -146,7 +158,11 @@ fn a_wrong_pin_gives_the_tries_left_and_the_advice_status_gives() {
 
 #[test]
 fn the_last_try_is_refused_unless_allowed_and_a_right_pin_restores_every_try() {
-    let (code, out, err) = verify(
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = verify(
         "last-try-refused.trace",
         &["--json", "verify-pin", "--stdin", "auth"],
         &pin_line(),
@@ -154,35 +170,39 @@ fn the_last_try_is_refused_unless_allowed_and_a_right_pin_restores_every_try() {
     assert_eq!(code, 14, "{err}");
     assert_eq!(json(&out)["pins"][0]["result"], "last_try_refused");
     assert!(err.contains("--allow-last-try"), "{err}");
-    let (code, out, err) = verify(
+    verify(
         "last-try-allowed.trace",
         &["verify-pin", "--stdin", "--allow-last-try", "auth"],
         &pin_line(),
-    );
-    assert_eq!(code, 0, "{err}");
-    assert!(out.contains("back at its maximum: 3 of 3"), "{out}");
+    )
+    .assert_exit(0)
+    .assert_stdout_contains("back at its maximum: 3 of 3");
 }
 
 #[test]
 fn a_locked_pin_is_refused_before_it_is_sent() {
-    let (code, out, err) = verify(
+    verify(
         "locked.trace",
         &["verify-pin", "--stdin", "kenhojo"],
         &pin_line(),
-    );
-    assert_eq!(code, 15, "{err}");
-    assert!(err.contains("no PIN was sent"), "{err}");
-    assert!(out.contains("Only the city office can reset it"), "{out}");
+    )
+    .assert_exit(15)
+    .assert_stderr_contains("no PIN was sent")
+    .assert_stdout_contains("Only the city office can reset it");
 }
 
 #[test]
 fn a_card_lost_during_the_verify_says_the_try_may_have_been_counted() {
-    let (code, out, err) = verify(
+    let Run {
+        stdout: out,
+        stderr: err,
+        ..
+    } = verify(
         "removed-during-verify.trace",
         &["--json", "verify-pin", "--stdin", "kenhojo"],
         &pin_line(),
-    );
-    assert_eq!(code, 16, "{err}");
+    )
+    .assert_exit(16);
     assert_eq!(json(&out)["pins"][0]["verified"], serde_json::Value::Null);
     assert_eq!(json(&out)["pins"][0]["result"], "outcome_unknown");
     assert!(err.contains("may have been counted"), "{err}");
@@ -206,12 +226,12 @@ fn juki_is_checked_in_both_key_references_only_with_experimental() {
         "{err}"
     );
     assert!(err.contains("--experimental"), "{err}");
-    let (code, out, err) = verify(
+    let Run { stdout: out, .. } = verify(
         "success-juki.trace",
         &["--json", "verify-pin", "--stdin", "--experimental", "juki"],
         &pin_line(),
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     let pin = &json(&out)["pins"][0];
     assert_eq!(pin["tries_left"], 3);
     assert_eq!(pin["key_refs"][0]["result"], "verified");
@@ -220,15 +240,15 @@ fn juki_is_checked_in_both_key_references_only_with_experimental() {
 
 #[test]
 fn juki_stops_at_the_first_key_reference_that_refuses_the_pin() {
-    let (code, out, err) = verify(
+    verify(
         "juki-wrong-at-common.trace",
         &["verify-pin", "--stdin", "--experimental", "juki"],
         &pin_line(),
-    );
-    assert_eq!(code, 13, "{err}");
-    assert!(out.contains("住基AP: right"), "{out}");
-    assert!(out.contains("共通AP: wrong"), "{out}");
-    let (_, out, _) = verify(
+    )
+    .assert_exit(13)
+    .assert_stdout_contains("住基AP: right")
+    .assert_stdout_contains("共通AP: wrong");
+    let Run { stdout: out, .. } = verify(
         "juki-wrong-at-common.trace",
         &["--json", "verify-pin", "--stdin", "--experimental", "juki"],
         &pin_line(),
@@ -283,7 +303,7 @@ fn bad_input_never_touches_a_transport() {
 
 #[test]
 fn a_lower_case_sign_password_is_taken_and_sent_once() {
-    let (code, _, _, written) = replay_recorded(
+    let (Run { code, .. }, written) = replay_recorded(
         &trace("verify-pin/success-sign.trace"),
         &["verify-pin", "--stdin", "sign"],
         "kq7zx93w\n",
@@ -295,12 +315,12 @@ fn a_lower_case_sign_password_is_taken_and_sent_once() {
 }
 
 /// Like [`verify`], with `--record`: also the trace jpki wrote of what it sent.
-fn verify_recorded(trace_name: &str, args: &[&str]) -> (i32, String, String, String) {
+fn verify_recorded(trace_name: &str, args: &[&str]) -> (Run, String) {
     let replayed = trace(&format!("verify-pin/{trace_name}"));
-    let (code, out, err, written) = replay_recorded(&replayed, args, &pin_line());
+    let (ran, written) = replay_recorded(&replayed, args, &pin_line());
     let written = written.expect("jpki wrote no trace");
     assert_no_pin("trace", &written, &[PIN]);
-    (code, out, err, written)
+    (ran, written)
 }
 
 /// How many commands of a recorded trace carry a PIN (their bytes are `??`).
@@ -310,7 +330,14 @@ fn pins_sent(recorded: &str) -> usize {
 
 #[test]
 fn not_issued_verify_pin_on_a_card_without_the_kenhojo_application_is_never_locked() {
-    let (code, out, err, recorded) = verify_recorded(
+    let (
+        Run {
+            code,
+            stdout: out,
+            stderr: err,
+        },
+        recorded,
+    ) = verify_recorded(
         "kenhojo-not-issued.trace",
         &["verify-pin", "--stdin", "kenhojo"],
     );
@@ -320,7 +347,9 @@ fn not_issued_verify_pin_on_a_card_without_the_kenhojo_application_is_never_lock
     assert!(!out.to_lowercase().contains("locked"), "{out}");
     assert!(!err.to_lowercase().contains("locked"), "{err}");
     assert_eq!(pins_sent(&recorded), 0, "{recorded}");
-    let (code, out, _) = verify(
+    let Run {
+        code, stdout: out, ..
+    } = verify(
         "kenhojo-not-issued.trace",
         &["--json", "verify-pin", "--stdin", "kenhojo"],
         &pin_line(),
@@ -336,13 +365,17 @@ fn not_issued_verify_pin_on_a_card_without_the_kenhojo_application_is_never_lock
 #[test]
 fn retry_a_verify_answered_6d00_is_not_sent_again() {
     // The trace ends at the 6D 00: a second VERIFY would run past its end.
-    let (code, _, err, recorded) =
-        verify_recorded("verify-6d00.trace", &["verify-pin", "--stdin", "auth"]);
+    let (
+        Run {
+            code, stderr: err, ..
+        },
+        recorded,
+    ) = verify_recorded("verify-6d00.trace", &["verify-pin", "--stdin", "auth"]);
     assert_eq!(code, 12, "{err}");
     assert!(err.contains("answered 6D 00 to VERIFY"), "{err}");
     assert_eq!(pins_sent(&recorded), 1, "{recorded}");
     assert_eq!(recorded.lines().filter(|l| l.starts_with('>')).count(), 4);
-    let (_, out, _) = verify(
+    let Run { stdout: out, .. } = verify(
         "verify-6d00.trace",
         &["--json", "verify-pin", "--stdin", "auth"],
         &pin_line(),
@@ -354,7 +387,14 @@ fn retry_a_verify_answered_6d00_is_not_sent_again() {
 
 #[test]
 fn guard_first_a_locked_juki_key_reference_stops_the_check_before_the_pin_is_sent() {
-    let (code, out, err, recorded) = verify_recorded(
+    let (
+        Run {
+            code,
+            stdout: out,
+            stderr: err,
+        },
+        recorded,
+    ) = verify_recorded(
         "juki-common-locked.trace",
         &["--json", "verify-pin", "--stdin", "--experimental", "juki"],
     );
@@ -372,14 +412,18 @@ fn guard_first_a_locked_juki_key_reference_stops_the_check_before_the_pin_is_sen
 #[test]
 fn outcome_a_wrong_pin_answer_with_more_tries_than_the_maximum_is_shown_as_it_is() {
     // 63 C3 after a VERIFY carrying the PIN of a 3-try PIN: no wrong entry leaves 3 tries.
-    let (code, _, err, recorded) =
-        verify_recorded("verify-63c3.trace", &["verify-pin", "--stdin", "auth"]);
+    let (
+        Run {
+            code, stderr: err, ..
+        },
+        recorded,
+    ) = verify_recorded("verify-63c3.trace", &["verify-pin", "--stdin", "auth"]);
     assert_eq!(code, 12, "{err}");
     assert!(err.contains("answered 63 C3 to VERIFY"), "{err}");
     assert!(!err.contains("wrong"), "{err}");
     assert!(!err.contains("no PIN was sent"), "{err}");
     assert_eq!(pins_sent(&recorded), 1, "{recorded}");
-    let (_, out, _) = verify(
+    let Run { stdout: out, .. } = verify(
         "verify-63c3.trace",
         &["--json", "verify-pin", "--stdin", "auth"],
         &pin_line(),

@@ -3,13 +3,13 @@
 
 use crate::util::{
     english, jpki, json, outcome, run, started, state_line, vcard_init, vcard_tries,
-    vcard_tries_of, JPKI,
+    vcard_tries_of, Run, JPKI,
 };
 use std::path::Path;
 use std::process::Child;
 use std::time::Duration;
 
-fn on(state: &Path, args: &[&str], stdin: &str) -> (i32, String, String) {
+fn on(state: &Path, args: &[&str], stdin: &str) -> Run {
     run(jpki()
         .arg("--virtual-card")
         .arg(state)
@@ -25,7 +25,7 @@ fn spawn(state: &Path, args: &[&str], stdin: &str) -> Child {
     )
 }
 
-fn finished(child: Child) -> (i32, String, String) {
+fn finished(child: Child) -> Run {
     outcome(child.wait_with_output().unwrap())
 }
 
@@ -53,7 +53,9 @@ fn status_reads_the_state_file_and_readers_shows_the_virtual_reader() {
             ("kenhojo".to_string(), Some(1)),
         ]
     );
-    let (code, out, _) = on(&state, &["--json", "readers"], "");
+    let Run {
+        code, stdout: out, ..
+    } = on(&state, &["--json", "readers"], "");
     assert_eq!(code, 0);
     let v = json(&out);
     assert_eq!(v["readers"][0]["name"], "jpki Virtual Card 00 00");
@@ -68,12 +70,12 @@ fn plain_status_reads_the_rsa_test_certificate() {
     let state = dir.path().join("card.state");
     let trace = dir.path().join("out.trace");
     vcard_init(&state, &[]);
-    let (code, out, err) = on(
+    let Run { stdout: out, .. } = on(
         &state,
         &["--json", "--record", trace.to_str().unwrap(), "status"],
         "",
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     let v = json(&out);
     assert_eq!(v["card_kind"], "my_number_card");
     assert_eq!(v["auth_certificate"]["not_after"], "2031-03-31");
@@ -93,12 +95,12 @@ fn recording_over_the_virtual_card_is_labelled_simulator_and_replays_the_same() 
     let state = dir.path().join("card.state");
     let trace = dir.path().join("out.trace");
     vcard_init(&state, &["--tries", "auth=2"]);
-    let (code, live, err) = on(
+    let Run { stdout: live, .. } = on(
         &state,
         &["--record", trace.to_str().unwrap(), "status", "--pins-only"],
         "",
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .assert_exit(0);
     let text = std::fs::read_to_string(&trace).unwrap();
     assert!(text.starts_with("@source simulator\n"), "{text}");
     let replayed = jpki()
@@ -116,17 +118,23 @@ fn a_bad_state_file_names_its_line_and_exits_11() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.state");
     std::fs::write(&state, "applications jpki\npin auth 12 3\n").unwrap();
-    let (code, out, err) = on(&state, &["status"], "");
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = on(&state, &["status"], "");
     assert_eq!(code, 11, "{err}");
     assert!(out.is_empty());
     assert!(err.contains("card.state:2"), "{err}");
     assert!(err.contains("4 digits"), "{err}");
     // `readers` opens the state file itself: the same failure, the same code.
-    let (code, _, err) = on(&state, &["readers"], "");
+    let Run {
+        code, stderr: err, ..
+    } = on(&state, &["readers"], "");
     assert_eq!(code, 11, "{err}");
     assert!(err.contains("card.state:2"), "{err}");
-    let (code, _, err) = on(&dir.path().join("missing.state"), &["status"], "");
-    assert_eq!(code, 11, "{err}");
+    let Run { stderr: err, .. } =
+        on(&dir.path().join("missing.state"), &["status"], "").assert_exit(11);
     assert!(err.contains("missing.state"), "{err}");
 }
 
@@ -136,7 +144,11 @@ fn a_device_as_state_file_ends_at_once_with_exit_11() {
         if !Path::new(device).exists() {
             continue; // not a Unix system: nothing to read endlessly
         }
-        let (code, out, err) = on(Path::new(device), &["status"], "");
+        let Run {
+            code,
+            stdout: out,
+            stderr: err,
+        } = on(Path::new(device), &["status"], "");
         assert_eq!(code, 11, "{device}: {err}");
         assert!(out.is_empty());
         assert!(err.contains("not a regular file"), "{err}");
@@ -144,9 +156,9 @@ fn a_device_as_state_file_ends_at_once_with_exit_11() {
     let dir = tempfile::tempdir().unwrap();
     let big = dir.path().join("big.state");
     std::fs::write(&big, vec![b'#'; 2 << 20]).unwrap();
-    let (code, _, err) = on(&big, &["status"], "");
-    assert_eq!(code, 11, "{err}");
-    assert!(err.contains("larger than"), "{err}");
+    on(&big, &["status"], "")
+        .assert_exit(11)
+        .assert_stderr_contains("larger than");
 }
 
 #[test]
@@ -163,7 +175,9 @@ fn a_change_made_by_one_run_is_seen_by_the_next() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.state");
     vcard_init(&state, &["--tries", "kenhojo=2"]);
-    let (code, _, err) = on(
+    let Run {
+        code, stderr: err, ..
+    } = on(
         &state,
         &["change-pin", "--stdin", "kenhojo"],
         "1234\n2468\n",
@@ -172,12 +186,12 @@ fn a_change_made_by_one_run_is_seen_by_the_next() {
     assert_eq!(vcard_tries_of(&state, "kenhojo"), Some(3));
     assert_eq!(state_line(&state, "pin kenhojo"), "pin kenhojo 2468 3");
     // The old PIN is wrong now: one try spent, exit 13.
-    let (code, _, err) = on(
+    on(
         &state,
         &["change-pin", "--stdin", "kenhojo"],
         "1234\n1357\n",
-    );
-    assert_eq!(code, 13, "{err}");
+    )
+    .assert_exit(13);
     assert_eq!(vcard_tries_of(&state, "kenhojo"), Some(2));
 }
 
@@ -208,8 +222,7 @@ fn forty_parallel_status_runs_all_succeed() {
         .map(|_| spawn(&state, &["--json", "status", "--pins-only"], ""))
         .collect();
     for run in runs {
-        let (code, out, err) = finished(run);
-        assert_eq!(code, 0, "{err}");
+        let Run { stdout: out, .. } = finished(run).assert_exit(0);
         assert_eq!(json(&out)["pins"][0]["tries_left"], 4, "{out}");
     }
     assert_eq!(std::fs::read_to_string(&state).unwrap(), before);
@@ -236,8 +249,8 @@ fn parallel_changes_of_different_pins_all_land() {
             ),
         ];
         for run in runs {
-            let (code, out, err) = finished(run);
-            assert_eq!(code, 0, "round {round}: {out}{err}");
+            let Run { stdout: out, .. } =
+                finished(run).assert_exit_for(0, format_args!("round {round}"));
             assert!(out.contains("changed"), "{out}");
         }
         assert_eq!(state_line(&state, "pin auth"), "pin auth 1111 3");
@@ -267,8 +280,7 @@ fn a_run_holding_the_card_makes_the_next_wait_and_loses_nothing() {
     // The other run is still waiting: it has touched nothing.
     assert_eq!(state_line(&state, "pin auth"), "pin auth 1234 3");
     drop(holder);
-    let (code, _, err) = finished(waiting);
-    assert_eq!(code, 13, "{err}");
+    finished(waiting).assert_exit(13);
     assert_eq!(state_line(&state, "pin auth"), "pin auth 1234 2");
     assert_eq!(state_line(&state, "pin kenhojo"), "pin kenhojo 1234 2");
 }
@@ -284,10 +296,11 @@ fn a_symlink_planted_beside_the_state_file_is_never_written_through() {
     for planted in ["card.state.partial", ".card.state.tmp", "card.state.tmp"] {
         std::os::unix::fs::symlink(&precious, dir.path().join(planted)).unwrap();
     }
-    let (code, _, err) = on(&state, &["status"], "");
+    let Run {
+        code, stderr: err, ..
+    } = on(&state, &["status"], "");
     assert_eq!(code, 0, "{err}");
-    let (code, _, err) = on(&state, &["change-pin", "--stdin", "auth"], "1234\n5678\n");
-    assert_eq!(code, 0, "{err}");
+    on(&state, &["change-pin", "--stdin", "auth"], "1234\n5678\n").assert_exit(0);
     assert_eq!(std::fs::read_to_string(&precious).unwrap(), "keep me\n");
     assert_eq!(state_line(&state, "pin auth"), "pin auth 5678 3");
     assert_eq!(
@@ -313,8 +326,7 @@ fn a_symlinked_state_file_keeps_its_link_and_its_target_changes() {
     std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o604)).unwrap();
     let link = dir.path().join("card.state");
     std::os::unix::fs::symlink(&target, &link).unwrap();
-    let (code, _, err) = on(&link, &["change-pin", "--stdin", "kenhojo"], "1234\n8642\n");
-    assert_eq!(code, 0, "{err}");
+    on(&link, &["change-pin", "--stdin", "kenhojo"], "1234\n8642\n").assert_exit(0);
     assert!(std::fs::symlink_metadata(&link)
         .unwrap()
         .file_type()
@@ -337,8 +349,16 @@ fn status_writes_nothing_and_works_in_a_read_only_folder() {
     vcard_init(&state, &["--tries", "juki=2"]);
     let before = std::fs::metadata(&state).unwrap();
     std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).unwrap();
-    let (code, out, err) = on(&state, &["--json", "status"], "");
-    let (readers_code, _, readers_err) = on(&state, &["readers"], "");
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = on(&state, &["--json", "status"], "");
+    let Run {
+        code: readers_code,
+        stderr: readers_err,
+        ..
+    } = on(&state, &["readers"], "");
     std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
     assert_eq!(code, 0, "{err}");
     assert_eq!(json(&out)["pins"][2]["tries_left"], 2);

@@ -2,11 +2,12 @@
 //! command line, the expectation function, and what whole output looks like.
 
 use super::injection::Fault;
-use super::model::Case;
+use super::model::{Case, Outcome};
 use super::oracle::{
     change_pin_outcome, doctor_outcome, plain_status_outcome, readers_json_outcome,
     readers_text_outcome, status_outcome, verify_pin_outcome,
 };
+use jpki_card::transport::trace::Exchange;
 use serde_json::Value;
 
 /// The row labels of the four PINs in `status`'s table, English and Japanese.
@@ -73,6 +74,218 @@ pub(super) fn failure_object(stdout: &str) -> bool {
         .is_ok_and(|v| v["schema_version"] == 1 && v["error"].is_object() && v["pins"].is_null())
 }
 
+/// The `status --pins-only` cases: (name, trace, command line).
+const STATUS: &[(&str, &str, &[&str])] = &[
+    (
+        "status --pins-only",
+        "status/fresh.trace",
+        &["status", "--pins-only"],
+    ),
+    (
+        "status --pins-only, ja",
+        "status/fresh.trace",
+        &["--lang", "ja", "status", "--pins-only"],
+    ),
+    (
+        "status --pins-only --json",
+        "status/fresh.trace",
+        &["--json", "status", "--pins-only"],
+    ),
+    (
+        "status --pins-only --json, tries used",
+        "status/some-tries-used.trace",
+        &["--json", "status", "--pins-only"],
+    ),
+    (
+        "status --pins-only --json, locked 69 83",
+        "status/locked-6983.trace",
+        &["--json", "status", "--pins-only"],
+    ),
+    (
+        "status --pins-only --json, neither juki application",
+        "status/no-juki-application.trace",
+        &["--json", "status", "--pins-only"],
+    ),
+    (
+        "status --pins-only --json, no kenhojo application",
+        "status/no-kenhojo-application.trace",
+        &["--json", "status", "--pins-only"],
+    ),
+    (
+        "status --pins-only --json, sign not issued",
+        "status/sign-not-issued.trace",
+        &["--json", "status", "--pins-only"],
+    ),
+    (
+        "status --pins-only --json, juki counters differ",
+        "status/juki-counters-differ.trace",
+        &["--json", "status", "--pins-only"],
+    ),
+    (
+        "status --pins-only --json, no 住基 AP",
+        "status/no-juki-ap.trace",
+        &["--json", "status", "--pins-only"],
+    ),
+    (
+        "status --pins-only --json, no 共通 AP",
+        "status/no-common-ap.trace",
+        &["--json", "status", "--pins-only"],
+    ),
+];
+
+/// Plain status: the token and the auth certificate are read before the counters. (name,
+/// command line), over card/my-number-card.trace.
+const PLAIN_STATUS: &[(&str, &[&str])] = &[
+    // Plain status: the token and the auth certificate are read before the counters.
+    ("status", &["status"]),
+    ("status --json", &["--json", "status"]),
+];
+
+/// A check outcome of a run.
+type Expect = fn(&[Exchange], usize, &Fault) -> Outcome;
+/// Whether a run's stdout is whole.
+type ValidOutput = fn(&[&str], &str) -> bool;
+
+/// The probes, over card/probe-my-number-card.trace: (name, command line, outcome, output).
+const PROBES: &[(&str, &[&str], Expect, ValidOutput)] = &[
+    (
+        "readers",
+        &["readers"],
+        readers_text_outcome,
+        readers_output,
+    ),
+    (
+        "readers --json",
+        &["--json", "readers"],
+        readers_json_outcome,
+        readers_output,
+    ),
+    ("doctor", &["doctor"], doctor_outcome, doctor_output),
+    (
+        "doctor --json",
+        &["--json", "doctor"],
+        doctor_outcome,
+        doctor_output,
+    ),
+];
+
+/// The PIN commands' cases: (name, trace, command line, stdin, the PINs that may not show).
+type PinRow = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+    &'static [&'static str],
+);
+
+/// The `change-pin` cases.
+const CHANGES: &[PinRow] = &[
+    // Both 8 characters: the trace's VERIFY and CHANGE carry Lc 08.
+    (
+        "change-pin sign",
+        "change-pin/success-sign.trace",
+        &["--json", "change-pin", "--stdin", "sign"],
+        "kq7zx93w\npz5nq2vh\n",
+        &["kq7zx93w", "KQ7ZX93W", "pz5nq2vh", "PZ5NQ2VH"],
+    ),
+    (
+        "change-pin auth",
+        "change-pin/success-auth.trace",
+        &["--json", "change-pin", "--stdin", "auth"],
+        FOUR_DIGIT_STDIN,
+        FOUR_DIGIT_PINS,
+    ),
+    (
+        "change-pin juki",
+        "change-pin/success-juki.trace",
+        &["--json", "change-pin", "--stdin", "--experimental", "juki"],
+        FOUR_DIGIT_STDIN,
+        FOUR_DIGIT_PINS,
+    ),
+    (
+        "change-pin juki, text",
+        "change-pin/success-juki.trace",
+        &["change-pin", "--stdin", "--experimental", "juki"],
+        FOUR_DIGIT_STDIN,
+        FOUR_DIGIT_PINS,
+    ),
+    (
+        "change-pin kenhojo",
+        "change-pin/success-kenhojo.trace",
+        &["--json", "change-pin", "--stdin", "kenhojo"],
+        FOUR_DIGIT_STDIN,
+        FOUR_DIGIT_PINS,
+    ),
+    (
+        "change-pin juki kenhojo auth",
+        "change-pin/juki-kenhojo-auth.trace",
+        &[
+            "--json",
+            "change-pin",
+            "--stdin",
+            "--experimental",
+            "juki",
+            "kenhojo",
+            "auth",
+        ],
+        FOUR_DIGIT_STDIN,
+        FOUR_DIGIT_PINS,
+    ),
+    (
+        "change-pin juki kenhojo auth, text",
+        "change-pin/juki-kenhojo-auth.trace",
+        &[
+            "change-pin",
+            "--stdin",
+            "--experimental",
+            "juki",
+            "kenhojo",
+            "auth",
+        ],
+        FOUR_DIGIT_STDIN,
+        FOUR_DIGIT_PINS,
+    ),
+];
+
+/// The `verify-pin` cases.
+const VERIFIES: &[PinRow] = &[
+    (
+        "verify-pin auth",
+        "verify-pin/success-auth.trace",
+        &["--json", "verify-pin", "--stdin", "auth"],
+        "4821\n",
+        FOUR_DIGIT_PINS,
+    ),
+    (
+        "verify-pin auth, text",
+        "verify-pin/success-auth.trace",
+        &["verify-pin", "--stdin", "auth"],
+        "4821\n",
+        FOUR_DIGIT_PINS,
+    ),
+    (
+        "verify-pin sign",
+        "verify-pin/success-sign.trace",
+        &["--json", "verify-pin", "--stdin", "sign"],
+        "kq7zx93w\n",
+        &["kq7zx93w", "KQ7ZX93W"],
+    ),
+    (
+        "verify-pin juki",
+        "verify-pin/success-juki.trace",
+        &["--json", "verify-pin", "--stdin", "--experimental", "juki"],
+        "4821\n",
+        FOUR_DIGIT_PINS,
+    ),
+    (
+        "verify-pin juki, text",
+        "verify-pin/success-juki.trace",
+        &["verify-pin", "--stdin", "--experimental", "juki"],
+        "4821\n",
+        FOUR_DIGIT_PINS,
+    ),
+];
+
 pub(super) fn cases() -> Vec<Case> {
     let status = |name, trace, args| Case {
         name,
@@ -122,185 +335,31 @@ pub(super) fn cases() -> Vec<Case> {
         faults: change_pin_faults,
         reports_on_stdout: false,
     };
-    vec![
-        status(
-            "status --pins-only",
-            "status/fresh.trace",
-            &["status", "--pins-only"],
-        ),
-        status(
-            "status --pins-only, ja",
-            "status/fresh.trace",
-            &["--lang", "ja", "status", "--pins-only"],
-        ),
-        status(
-            "status --pins-only --json",
-            "status/fresh.trace",
-            &["--json", "status", "--pins-only"],
-        ),
-        status(
-            "status --pins-only --json, tries used",
-            "status/some-tries-used.trace",
-            &["--json", "status", "--pins-only"],
-        ),
-        status(
-            "status --pins-only --json, locked 69 83",
-            "status/locked-6983.trace",
-            &["--json", "status", "--pins-only"],
-        ),
-        status(
-            "status --pins-only --json, neither juki application",
-            "status/no-juki-application.trace",
-            &["--json", "status", "--pins-only"],
-        ),
-        status(
-            "status --pins-only --json, no kenhojo application",
-            "status/no-kenhojo-application.trace",
-            &["--json", "status", "--pins-only"],
-        ),
-        status(
-            "status --pins-only --json, sign not issued",
-            "status/sign-not-issued.trace",
-            &["--json", "status", "--pins-only"],
-        ),
-        status(
-            "status --pins-only --json, juki counters differ",
-            "status/juki-counters-differ.trace",
-            &["--json", "status", "--pins-only"],
-        ),
-        status(
-            "status --pins-only --json, no 住基 AP",
-            "status/no-juki-ap.trace",
-            &["--json", "status", "--pins-only"],
-        ),
-        status(
-            "status --pins-only --json, no 共通 AP",
-            "status/no-common-ap.trace",
-            &["--json", "status", "--pins-only"],
-        ),
-        // Plain status: the token and the auth certificate are read before the counters.
-        plain_status("status", &["status"]),
-        plain_status("status --json", &["--json", "status"]),
-        probe(
-            "readers",
-            &["readers"],
-            readers_text_outcome,
-            readers_output,
-        ),
-        probe(
-            "readers --json",
-            &["--json", "readers"],
-            readers_json_outcome,
-            readers_output,
-        ),
-        probe("doctor", &["doctor"], doctor_outcome, doctor_output),
-        probe(
-            "doctor --json",
-            &["--json", "doctor"],
-            doctor_outcome,
-            doctor_output,
-        ),
-        change(
-            "change-pin sign",
-            "change-pin/success-sign.trace",
-            &["--json", "change-pin", "--stdin", "sign"],
-            // Both 8 characters: the trace's VERIFY and CHANGE carry Lc 08.
-            "kq7zx93w\npz5nq2vh\n",
-            &["kq7zx93w", "KQ7ZX93W", "pz5nq2vh", "PZ5NQ2VH"],
-        ),
-        change(
-            "change-pin auth",
-            "change-pin/success-auth.trace",
-            &["--json", "change-pin", "--stdin", "auth"],
-            FOUR_DIGIT_STDIN,
-            FOUR_DIGIT_PINS,
-        ),
-        change(
-            "change-pin juki",
-            "change-pin/success-juki.trace",
-            &["--json", "change-pin", "--stdin", "--experimental", "juki"],
-            FOUR_DIGIT_STDIN,
-            FOUR_DIGIT_PINS,
-        ),
-        change(
-            "change-pin juki, text",
-            "change-pin/success-juki.trace",
-            &["change-pin", "--stdin", "--experimental", "juki"],
-            FOUR_DIGIT_STDIN,
-            FOUR_DIGIT_PINS,
-        ),
-        change(
-            "change-pin kenhojo",
-            "change-pin/success-kenhojo.trace",
-            &["--json", "change-pin", "--stdin", "kenhojo"],
-            FOUR_DIGIT_STDIN,
-            FOUR_DIGIT_PINS,
-        ),
-        change(
-            "change-pin juki kenhojo auth",
-            "change-pin/juki-kenhojo-auth.trace",
-            &[
-                "--json",
-                "change-pin",
-                "--stdin",
-                "--experimental",
-                "juki",
-                "kenhojo",
-                "auth",
-            ],
-            FOUR_DIGIT_STDIN,
-            FOUR_DIGIT_PINS,
-        ),
-        change(
-            "change-pin juki kenhojo auth, text",
-            "change-pin/juki-kenhojo-auth.trace",
-            &[
-                "change-pin",
-                "--stdin",
-                "--experimental",
-                "juki",
-                "kenhojo",
-                "auth",
-            ],
-            FOUR_DIGIT_STDIN,
-            FOUR_DIGIT_PINS,
-        ),
-        verify(
-            "verify-pin auth",
-            "verify-pin/success-auth.trace",
-            &["--json", "verify-pin", "--stdin", "auth"],
-            "4821\n",
-            FOUR_DIGIT_PINS,
-        ),
-        verify(
-            "verify-pin auth, text",
-            "verify-pin/success-auth.trace",
-            &["verify-pin", "--stdin", "auth"],
-            "4821\n",
-            FOUR_DIGIT_PINS,
-        ),
-        verify(
-            "verify-pin sign",
-            "verify-pin/success-sign.trace",
-            &["--json", "verify-pin", "--stdin", "sign"],
-            "kq7zx93w\n",
-            &["kq7zx93w", "KQ7ZX93W"],
-        ),
-        verify(
-            "verify-pin juki",
-            "verify-pin/success-juki.trace",
-            &["--json", "verify-pin", "--stdin", "--experimental", "juki"],
-            "4821\n",
-            FOUR_DIGIT_PINS,
-        ),
-        verify(
-            "verify-pin juki, text",
-            "verify-pin/success-juki.trace",
-            &["verify-pin", "--stdin", "--experimental", "juki"],
-            "4821\n",
-            FOUR_DIGIT_PINS,
-        ),
-    ]
+    let mut cases: Vec<Case> = STATUS
+        .iter()
+        .map(|&(name, trace, args)| status(name, trace, args))
+        .collect();
+    cases.extend(
+        PLAIN_STATUS
+            .iter()
+            .map(|&(name, args)| plain_status(name, args)),
+    );
+    cases.extend(
+        PROBES
+            .iter()
+            .map(|&(name, args, expect, valid_output)| probe(name, args, expect, valid_output)),
+    );
+    cases.extend(
+        CHANGES
+            .iter()
+            .map(|&(name, trace, args, stdin, pins)| change(name, trace, args, stdin, pins)),
+    );
+    cases.extend(
+        VERIFIES
+            .iter()
+            .map(|&(name, trace, args, stdin, pins)| verify(name, trace, args, stdin, pins)),
+    );
+    cases
 }
 
 /// The 4-digit PINs of the change-pin cases, current then new: values used nowhere else.

@@ -6,12 +6,12 @@ use super::figures::{
     IN_PROCESS_INTERACTIVE_VERIFY, IN_PROCESS_PLAIN_STATUS, IN_PROCESS_STATUS, IN_PROCESS_VERIFY,
 };
 use super::injection::Fault;
-use super::injection::FaultInjection;
+use super::injection::{FaultCounts, FaultInjection};
 use super::runner::Tally;
 use crate::util::leak_of;
 use crate::util::trace;
 use jpki_card::transport::trace::Trace;
-use jpki_card::transport::TransportError;
+use jpki_card::transport::{Reader, TransportError};
 use std::time::Instant;
 
 /// The same faults in process, on the card layer over `FaultInjection`: reading the counters
@@ -22,14 +22,36 @@ fn status_in_process_never_sends_a_pin_and_stops_when_the_card_is_gone() {
     use jpki_card::transport::Replay;
     let base = Trace::load(&trace("status/fresh.trace")).unwrap();
     let steps = base.exchanges.len();
+    let tally = reading_sweep(
+        steps,
+        || Replay::new(base.clone()),
+        |card| read_pin_statuses(card),
+        |at, fault, result, counts, label| {
+            if matches!(fault, Fault::Removed | Fault::Reset) {
+                assert!(result.is_err(), "{label}");
+                assert_eq!(counts.transmits, at + 1, "{label}");
+            }
+        },
+    );
+    println!("{}", tally.line("in process, status --pins-only"));
+    assert_documented(IN_PROCESS_STATUS, tally.faults);
+}
+
+/// A read that sends no PIN, swept: every fault of the catalogue at every one of its `steps`
+/// APDUs, over a fresh `reader` each time. Every run must fire its fault, send no PIN and ask
+/// the card no more than `steps` APDUs; `check` then judges the run by its step, fault, result,
+/// counts and label.
+fn reading_sweep<R: Reader, T: std::fmt::Debug>(
+    steps: usize,
+    reader: impl Fn() -> R,
+    read: impl Fn(&mut Layered<R, FaultInjection>) -> T,
+    mut check: impl FnMut(usize, &Fault, &T, &FaultCounts, &str),
+) -> Tally {
     let mut tally = Tally::default();
     for at in 0..steps {
         for fault in Fault::catalogue() {
-            let mut card = Layered::new(
-                Replay::new(base.clone()),
-                FaultInjection::new(at, fault.clone()),
-            );
-            let result = read_pin_statuses(&mut card);
+            let mut card = Layered::new(reader(), FaultInjection::new(at, fault.clone()));
+            let result = read(&mut card);
             let counts = card.layer().counts().clone();
             assert!(
                 tally.count(&counts),
@@ -39,14 +61,10 @@ fn status_in_process_never_sends_a_pin_and_stops_when_the_card_is_gone() {
             let label = format!("step {} | {fault}: {result:?}", at + 1);
             assert_eq!(counts.secrets_sent, 0, "{label}");
             assert!(counts.transmits <= steps, "{label}");
-            if matches!(fault, Fault::Removed | Fault::Reset) {
-                assert!(result.is_err(), "{label}");
-                assert_eq!(counts.transmits, at + 1, "{label}");
-            }
+            check(at, &fault, &result, &counts, &label);
         }
     }
-    println!("{}", tally.line("in process, status --pins-only"));
-    assert_documented(IN_PROCESS_STATUS, tally.faults);
+    tally
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -475,20 +493,11 @@ fn plain_status_over_the_virtual_card_reports_certificate_faults_and_sends_no_pi
     let mut probe = Layered::new(clean(), FaultInjection::new(usize::MAX, Fault::Removed));
     let whole = read_card_report(&mut probe).unwrap();
     let steps = probe.layer().counts().transmits;
-    let mut tally = Tally::default();
-    for at in 0..steps {
-        for fault in Fault::catalogue() {
-            let mut card = Layered::new(clean(), FaultInjection::new(at, fault.clone()));
-            let result = read_card_report(&mut card);
-            let counts = card.layer().counts().clone();
-            assert!(
-                tally.count(&counts),
-                "the fault at step {} never fired",
-                at + 1
-            );
-            let label = format!("step {} | {fault}: {result:?}", at + 1);
-            assert_eq!(counts.secrets_sent, 0, "{label}");
-            assert!(counts.transmits <= steps, "{label}");
+    let tally = reading_sweep(
+        steps,
+        clean,
+        |card| read_card_report(card),
+        |at, fault, result, counts, label| {
             // The token and certificate reads sit after SELECT JPKI and before the counters.
             let in_extras = at >= 1 && at < steps - COUNTER_APDUS_AFTER_JPKI;
             match (&fault, &result) {
@@ -501,8 +510,8 @@ fn plain_status_over_the_virtual_card_reports_certificate_faults_and_sends_no_pi
                 (_, Err(_)) if in_extras => panic!("an extra's answer was fatal: {label}"),
                 _ => {}
             }
-        }
-    }
+        },
+    );
     println!(
         "{} over {steps} steps",
         tally.line("virtual card, plain status")

@@ -4,6 +4,7 @@
 use super::cases::{cases, failure_object};
 use super::model::{Case, Fact, Outcome};
 use crate::util::documented_exit_codes;
+use crate::util::find_pin;
 use crate::util::jpki;
 use crate::util::leak_of;
 use crate::util::trace;
@@ -194,10 +195,7 @@ pub(super) fn check_facts(case: &Case, facts: &[Fact], stdout: &str) -> Result<(
     let v: Value = serde_json::from_str(stdout).map_err(|e| format!("not JSON ({e})"))?;
     for fact in facts {
         let scope = match fact.pin {
-            Some(id) => v["pins"]
-                .as_array()
-                .and_then(|pins| pins.iter().find(|p| p["id"] == id))
-                .ok_or_else(|| format!("no entry for the {id} PIN"))?,
+            Some(id) => find_pin(&v, id).ok_or_else(|| format!("no entry for the {id} PIN"))?,
             None => &v,
         };
         let got = scope.pointer(fact.pointer);

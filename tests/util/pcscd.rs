@@ -8,7 +8,8 @@
 //! Needs the Debian packages pcscd and vsmartcard-vpcd; a missing one fails the test ([`missing`])
 //! with what to install.
 
-use super::run::{jpki, json, run};
+use super::json::json;
+use super::run::{jpki, run, Run};
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -173,8 +174,8 @@ impl Pcscd {
         std::fs::read_to_string(self.dir.path().join("pcscd.log")).unwrap_or_default()
     }
 
-    /// Run `jpki ARGS...` through this pcscd: (exit code, stdout, stderr).
-    pub fn jpki(&self, args: &[&str]) -> (i32, String, String) {
+    /// Run `jpki ARGS...` through this pcscd: what it gave.
+    pub fn jpki(&self, args: &[&str]) -> Run {
         run(jpki().env("PCSCLITE_CSOCK_NAME", socket_path()).args(args))
     }
 
@@ -185,7 +186,9 @@ impl Pcscd {
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!("pcscd exited ({status}) at start:\n{}", self.log());
             }
-            let (code, out, _) = self.jpki(&["--json", "readers"]);
+            let Run {
+                code, stdout: out, ..
+            } = self.jpki(&["--json", "readers"]);
             if code == 0 && ready(json(&out)["readers"].as_array().unwrap()) {
                 return;
             }

@@ -1,6 +1,7 @@
 //! Running the built `jpki`: in a clean English environment, on a bundled trace or on one the
 //! test wrote, with `--record`; and what a run gave back.
 
+use super::json::json;
 use super::traces::trace;
 use assert_cmd::Command;
 use serde_json::Value;
@@ -28,27 +29,85 @@ pub fn jpki() -> Command {
     Command::from_std(english(JPKI))
 }
 
-/// What a finished run gave: its exit code (-1 when a signal ended it), stdout and stderr.
-pub fn outcome(out: Output) -> (i32, String, String) {
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+/// What a finished run gave: its exit code (-1 when a signal ended it) and what it printed.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// The exit code, -1 when a signal ended the run.
+    pub code: i32,
+    /// What it wrote on stdout.
+    pub stdout: String,
+    /// What it wrote on stderr.
+    pub stderr: String,
 }
 
-/// Run `cmd` to its end: (exit code, stdout, stderr).
-pub fn run(cmd: &mut Command) -> (i32, String, String) {
+impl Run {
+    /// The run, which must have exited `code`; a panic shows what it printed.
+    #[track_caller]
+    pub fn assert_exit(self, code: i32) -> Run {
+        self.assert_exit_for(code, "a run")
+    }
+
+    /// [`Run::assert_exit`], with `what` the run was in the panic.
+    #[track_caller]
+    pub fn assert_exit_for(self, code: i32, what: impl std::fmt::Display) -> Run {
+        assert_eq!(
+            self.code, code,
+            "exit code of {what}\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// The run, whose stdout must hold `text`.
+    #[track_caller]
+    pub fn assert_stdout_contains(self, text: &str) -> Run {
+        assert!(
+            self.stdout.contains(text),
+            "stdout lacks {text:?}:\n{}",
+            self.stdout
+        );
+        self
+    }
+
+    /// The run, whose stderr must hold `text`.
+    #[track_caller]
+    pub fn assert_stderr_contains(self, text: &str) -> Run {
+        assert!(
+            self.stderr.contains(text),
+            "stderr lacks {text:?}:\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    /// Stdout parsed as JSON.
+    #[track_caller]
+    pub fn stdout_json(&self) -> Value {
+        json(&self.stdout)
+    }
+}
+
+/// What a finished run gave ([`Run`]).
+pub fn outcome(out: Output) -> Run {
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Run `cmd` to its end.
+pub fn run(cmd: &mut Command) -> Run {
     outcome(cmd.output().unwrap())
 }
 
-/// Run `jpki --replay TRACE ARGS...` on a bundled trace and return (exit code, stdout, stderr).
-pub fn replay(trace_name: &str, args: &[&str]) -> (i32, String, String) {
+/// Run `jpki --replay TRACE ARGS...` on a bundled trace.
+pub fn replay(trace_name: &str, args: &[&str]) -> Run {
     replay_stdin(trace_name, args, "")
 }
 
 /// [`replay`] with `stdin` fed to the run.
-pub fn replay_stdin(trace_name: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
+pub fn replay_stdin(trace_name: &str, args: &[&str], stdin: &str) -> Run {
     run(jpki()
         .arg("--replay")
         .arg(trace(trace_name))
@@ -66,7 +125,7 @@ pub fn trace_file(text: &str) -> (tempfile::TempDir, PathBuf) {
 }
 
 /// Run `jpki --replay FILE ARGS...` with `stdin`, FILE holding `text` ([`trace_file`]).
-pub fn replay_text(text: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
+pub fn replay_text(text: &str, args: &[&str], stdin: &str) -> Run {
     let (_dir, path) = trace_file(text);
     run(jpki()
         .arg("--replay")
@@ -75,25 +134,21 @@ pub fn replay_text(text: &str, args: &[&str], stdin: &str) -> (i32, String, Stri
         .write_stdin(stdin))
 }
 
-/// Run `jpki --record FILE ARGS...` with `stdin`: (exit code, stdout, stderr, the trace it
-/// wrote, or None when it wrote none).
-pub fn recorded(args: &[&str], stdin: &str) -> (i32, String, String, Option<String>) {
+/// Run `jpki --record FILE ARGS...` with `stdin`: the run and the trace it wrote, or
+/// None when it wrote none.
+pub fn recorded(args: &[&str], stdin: &str) -> (Run, Option<String>) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("recorded.trace");
-    let (code, out, err) = run(jpki()
+    let ran = run(jpki()
         .arg("--record")
         .arg(&path)
         .args(args)
         .write_stdin(stdin));
-    (code, out, err, std::fs::read_to_string(&path).ok())
+    (ran, std::fs::read_to_string(&path).ok())
 }
 
 /// [`recorded`] replaying the trace at `replayed`: `jpki --record FILE --replay TRACE ARGS...`.
-pub fn replay_recorded(
-    replayed: &Path,
-    args: &[&str],
-    stdin: &str,
-) -> (i32, String, String, Option<String>) {
+pub fn replay_recorded(replayed: &Path, args: &[&str], stdin: &str) -> (Run, Option<String>) {
     let replay = ["--replay", replayed.to_str().unwrap()];
     recorded(&[&replay, args].concat(), stdin)
 }
@@ -129,35 +184,10 @@ pub fn started(cmd: &mut std::process::Command, stdin: &str) -> Child {
     child
 }
 
-/// Parse stdout as JSON.
-pub fn json(stdout: &str) -> Value {
-    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
-}
-
 /// Plain `status --json` on a bundled trace with `--today TODAY` (for the certificate's days),
 /// which must exit 0: its JSON.
 pub fn status_json(trace_name: &str, today: &str) -> Value {
-    let (code, out, err) = replay(trace_name, &["--today", today, "--json", "status"]);
-    assert_eq!(code, 0, "{err}");
-    json(&out)
-}
-
-/// Tries left of each PIN by id, from `status --json` (None: not readable, or not on the card).
-pub fn tries_by_id(status: &Value) -> Vec<(String, Option<u64>)> {
-    status["pins"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                p["id"].as_str().unwrap().to_string(),
-                p["tries_left"].as_u64(),
-            )
-        })
-        .collect()
-}
-
-/// The tries left of the PIN `id` in a list from [`tries_by_id`].
-pub fn tries_of(tries: &[(String, Option<u64>)], id: &str) -> Option<u64> {
-    tries.iter().find(|(i, _)| i == id).and_then(|(_, t)| *t)
+    let ran = replay(trace_name, &["--today", today, "--json", "status"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    ran.stdout_json()
 }

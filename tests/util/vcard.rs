@@ -1,6 +1,7 @@
 //! The virtual card: `jpki-vcard`'s command line run in-process, and its state file.
 
-use super::run::{jpki, json, run, tries_by_id};
+use super::json::{json, tries_by_id, tries_of};
+use super::run::{jpki, run, Run};
 use std::ffi::OsString;
 use std::path::Path;
 
@@ -62,7 +63,11 @@ pub fn state_line(state: &Path, prefix: &str) -> String {
 /// Tries left of each PIN on the virtual card at `state`, by id, as `status --json` shows them
 /// (reading them spends none).
 pub fn vcard_tries(state: &Path) -> Vec<(String, Option<u64>)> {
-    let (code, out, err) = run(jpki()
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run(jpki()
         .arg("--virtual-card")
         .arg(state)
         .args(["--json", "status"]));
@@ -72,5 +77,5 @@ pub fn vcard_tries(state: &Path) -> Vec<(String, Option<u64>)> {
 
 /// Tries left of the PIN `id` on the virtual card at `state`.
 pub fn vcard_tries_of(state: &Path, id: &str) -> Option<u64> {
-    super::run::tries_of(&vcard_tries(state), id)
+    tries_of(&vcard_tries(state), id)
 }
