@@ -394,3 +394,6 @@ fn guard_counter(
 fn unexpected(kind: PinKind, command: &'static str, sw: StatusWord) -> CardError {
     CardError::UnexpectedAnswer { kind, command, sw }
 }
+
+#[cfg(test)]
+mod tests;

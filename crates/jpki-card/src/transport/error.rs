@@ -1,6 +1,6 @@
 //! Everything that can go wrong below the card layer.
 
-use super::escape::escaped;
+use crate::text::escaped;
 use super::trace::TraceError;
 use thiserror::Error;
 
@@ -81,7 +81,7 @@ fn list(names: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::is_unprintable;
+    use crate::text::is_unprintable;
 
     #[test]
     fn reader_names_in_errors_are_escaped() {

@@ -1,6 +1,6 @@
 //! The trace file: a recorded exchange with a card, as line-oriented text (docs/trace-format.md).
 
-use super::escape::{describe_unprintable, escaped, excerpt, is_unprintable};
+use crate::text::{describe_unprintable, escaped, excerpt, is_unprintable};
 use crate::apdu::secret;
 use std::fmt::{self, Write as _};
 use std::fs::File;
