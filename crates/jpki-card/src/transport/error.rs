@@ -1,7 +1,7 @@
 //! Everything that can go wrong below the card layer.
 
-use crate::text::escaped;
 use super::trace::TraceError;
+use crate::text::escaped;
 use thiserror::Error;
 
 /// A failure to reach the card or to replay a trace.

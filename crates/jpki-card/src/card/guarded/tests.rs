@@ -2,9 +2,9 @@
 //! changes, one VERIFY per key reference and none sent again, and the outcome of what the card
 //! answered after, through `change_pins` over replayed traces.
 
-use crate::card::change::*;
 use super::*;
 use crate::apdu::StatusWord;
+use crate::card::change::*;
 use crate::card::{ChangeCommand, RetryCounter};
 use crate::transport::trace::Trace;
 use crate::transport::{Layer, Layered, Reader, Replay, Transaction, TransportError};
@@ -42,11 +42,7 @@ fn guard<'a>(select_ap: &'a str, select_ef: &'a str, counter: &'a str) -> Vec<&'
 }
 
 /// The change of one key reference, re-selected first: VERIFY and its change command.
-fn reselected_change<'a>(
-    select_ap: &'a str,
-    select_ef: &'a str,
-    command: &'a str,
-) -> Vec<&'a str> {
+fn reselected_change<'a>(select_ap: &'a str, select_ef: &'a str, command: &'a str) -> Vec<&'a str> {
     vec![select_ap, OK, select_ef, OK, VERIFY, OK, command, OK]
 }
 
@@ -550,8 +546,7 @@ fn several_pins_change_inside_one_transaction() {
         inner: Replay::new(Trace::parse(&text, "t.trace").unwrap()),
         opened: 0,
     };
-    let targets =
-        ChangeTargets::new(&[PinKind::Juki, PinKind::Kenhojo, PinKind::Auth]).unwrap();
+    let targets = ChangeTargets::new(&[PinKind::Juki, PinKind::Kenhojo, PinKind::Auth]).unwrap();
     let change = PinChange::new(&targets, "4827", "6391").unwrap();
     let report = change_pins(&mut card, &change, false);
     assert!(report.error.is_none(), "{:?}", report.error);
@@ -561,9 +556,8 @@ fn several_pins_change_inside_one_transaction() {
 
 #[test]
 fn precheck_refuses_the_whole_run_when_any_key_reference_would_be_refused() {
-    let status = |kind, sw: u16| {
-        PinStatus::uniform(kind, RetryCounter::from_probe(StatusWord::from(sw)))
-    };
+    let status =
+        |kind, sw: u16| PinStatus::uniform(kind, RetryCounter::from_probe(StatusWord::from(sw)));
     let statuses = [
         status(PinKind::Sign, 0x63C5),
         status(PinKind::Auth, 0x63C1),
