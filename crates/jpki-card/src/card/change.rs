@@ -202,7 +202,7 @@ pub struct PinOutcome {
 impl PinOutcome {
     fn of(keys: Vec<KeyOutcome>) -> Option<PinOutcome> {
         Some(PinOutcome {
-            kind: keys.first()?.key.kind,
+            kind: keys.first()?.key.kind(),
             outcome: Outcome::of(&keys),
             tries_left: lowest_tries(&keys),
             keys,
@@ -235,7 +235,7 @@ impl ChangeReport {
                     pin.keys
                         .iter()
                         .filter(|k| k.result == result)
-                        .map(|k| k.key.application)
+                        .map(|k| k.key.application())
                         .collect::<Vec<Application>>()
                 };
                 let mut unchanged = holding(KeyResult::NotDone);

@@ -31,5 +31,5 @@ pub use guarded::{KeyOutcome, KeyResult};
 pub use guessable::{weakness, Weakness};
 pub use key_reference::{ChangeCommand, KeyReference};
 pub use pin::{Pin, PinFormat, PinFormatError, PinKind};
-pub use status::{probe_card_kind, read_card_report, read_pin_statuses, CardReport};
+pub use status::{probe_card_kind, read_card_report, read_pin_statuses, AuthNotAfter, CardReport};
 pub use verify::{precheck_verify, verify_pin, VerifyReport};

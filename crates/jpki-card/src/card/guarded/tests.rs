@@ -77,7 +77,7 @@ fn key_results(outcome: &PinOutcome) -> Vec<(Application, KeyResult)> {
     outcome
         .keys
         .iter()
-        .map(|k| (k.key.application, k.result))
+        .map(|k| (k.key.application(), k.result))
         .collect()
 }
 
