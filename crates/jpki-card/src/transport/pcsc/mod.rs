@@ -22,7 +22,7 @@ use std::ffi::CString;
 /// program sharing the card (their next command gets SCARD_W_RESET_CARD), so it is kept for the
 /// one case where it protects the holder: after a VERIFY or a change, so that no other program
 /// can use the state the PIN unlocked once jpki lets go.
-pub(crate) fn disposition(pin_sent: bool) -> pcsc::Disposition {
+pub fn disposition(pin_sent: bool) -> pcsc::Disposition {
     if pin_sent {
         pcsc::Disposition::ResetCard
     } else {
