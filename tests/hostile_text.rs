@@ -12,7 +12,7 @@ use crate::util::{jpki, json, replay_text, trace_text, Run};
 
 /// Every character a terminal may act on: C0, DEL, C1, bidirectional and line separators.
 fn acts_on_terminal(c: char) -> bool {
-    jpki_card::transport::is_unprintable(c) && c != '\n'
+    jpki_card::text::is_unprintable(c) && c != '\n'
 }
 
 fn assert_inert(what: &str, text: &str) {

@@ -462,7 +462,7 @@ proptest! {
 // The auth certificate reader
 
 use jpki_card::card::certificate::{
-    read_auth_certificate, read_binary_count, MAX_CERTIFICATE_LENGTH,
+    read_auth_certificate, read_binary_count, CertificateRead, MAX_CERTIFICATE_LENGTH,
 };
 use jpki_card::card::CardError;
 
@@ -501,8 +501,8 @@ proptest! {
     ) {
         let mut card = ScriptedCard::new(answers, None);
         match read_auth_certificate(&mut card) {
-            Ok(Ok(der)) => prop_assert!(der.len() <= MAX_CERTIFICATE_LENGTH),
-            Ok(Err(_problem)) => {}
+            Ok(CertificateRead::Der(der)) => prop_assert!(der.len() <= MAX_CERTIFICATE_LENGTH),
+            Ok(CertificateRead::Problem(_problem)) => {}
             Err(error) => prop_assert!(
                 matches!(error, CardError::Transport(TransportError::CardRemoved)),
                 "{}", error
@@ -527,6 +527,6 @@ proptest! {
         let mut file = der.clone();
         file.extend(trailing); // bytes after the DER in the EF are not read
         let mut card = Honest { file, most };
-        prop_assert_eq!(read_auth_certificate(&mut card).unwrap(), Ok(der));
+        prop_assert_eq!(read_auth_certificate(&mut card).unwrap(), CertificateRead::Der(der));
     }
 }

@@ -375,7 +375,7 @@ fn rows() -> Vec<Row> {
 fn virtual_card_state(path: &std::path::Path) {
     let mut state = Profile::Adult.card();
     for (kind, record) in &mut state.pins {
-        let value = match kind.kind {
+        let value = match kind.kind() {
             PinKind::Sign => PASSWORDS[1],
             _ => FOUR_DIGITS,
         };

@@ -6,7 +6,7 @@
 #![no_main]
 
 use jpki_card::card::certificate::{
-    not_after_of, read_auth_certificate, read_binary_count, MAX_CERTIFICATE_LENGTH,
+    not_after_of, read_auth_certificate, read_binary_count, CertificateRead, MAX_CERTIFICATE_LENGTH,
 };
 use jpki_card::card::CardError;
 use jpki_card::transport::{Transaction, TransportError};
@@ -44,11 +44,11 @@ fuzz_target!(|data: &[u8]| {
         sent: 0,
     };
     match read_auth_certificate(&mut card) {
-        Ok(Ok(der)) => {
+        Ok(CertificateRead::Der(der)) => {
             assert!(der.len() <= MAX_CERTIFICATE_LENGTH);
             let _ = not_after_of(&der);
         }
-        Ok(Err(_problem)) => {}
+        Ok(CertificateRead::Problem(_problem)) => {}
         Err(error) => assert!(
             matches!(error, CardError::Transport(TransportError::CardRemoved)),
             "{error}"

@@ -121,7 +121,7 @@ impl Seen {
             [0x00, 0xA4, 0x02, _, 0x02, hi, lo, ..] => {
                 self.selected = KeyReference::ALL
                     .into_iter()
-                    .find(|k| Some(k.application) == self.application && k.ef() == [*hi, *lo]);
+                    .find(|k| Some(k.application()) == self.application && k.ef() == [*hi, *lo]);
             }
             [_, ins, ..] if secret::carries_pin(command) => {
                 self.pin_commands.push((*ins, self.selected));
@@ -154,13 +154,13 @@ impl Layer for Witness {
 pub(super) fn card_with(tries: Option<u8>) -> CardState {
     let mut state = Profile::Adult.card();
     for (kind, record) in &mut state.pins {
-        record.value = match kind.kind {
+        record.value = match kind.kind() {
             PinKind::Sign => CARD_PASSWORD,
             _ => CARD_FOUR_DIGITS,
         }
         .as_bytes()
         .to_vec();
-        record.tries_left = tries.unwrap_or(kind.kind.max_tries());
+        record.tries_left = tries.unwrap_or(kind.kind().max_tries());
     }
     state
 }
@@ -465,7 +465,7 @@ pub(super) fn check_key_references(
         let verifies = witness.seen.count(&[0x20], key);
         let changes = witness.seen.count(&[0x24, 0x32], key);
         assert!(verifies <= 1 && changes <= 1, "sent twice: {label}");
-        let before = tries.unwrap_or(key.kind.max_tries());
+        let before = tries.unwrap_or(key.kind().max_tries());
         let after = watched.reader().state().pin(key).unwrap().tries_left;
         let fell = before.saturating_sub(after);
         assert!(

@@ -4,7 +4,7 @@
 
 use super::model::{Ap, CardState, Certificate, File, PinFile};
 use jpki_card::apdu::{Instruction, StatusWord};
-use jpki_card::card::{Application, ChangeCommand, KeyReference, Pin, PinKind};
+use jpki_card::card::{ChangeCommand, KeyReference, Pin};
 
 /// CLA of the ISO commands.
 const CLA_ISO: u8 = 0x00;
@@ -20,10 +20,7 @@ const INCORRECT_DATA: StatusWord = StatusWord::Other(0x6A80);
 const OFFSET_OUTSIDE_FILE: StatusWord = StatusWord::Other(0x6B00);
 
 /// The sign password's key reference: verifying it opens the sign certificate for reading.
-const SIGN: KeyReference = KeyReference {
-    kind: PinKind::Sign,
-    application: Application::Jpki,
-};
+const SIGN: KeyReference = KeyReference::SIGN;
 
 /// What the card remembers only while powered: the selection and the security state.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -230,14 +227,14 @@ fn change(
         return INCORRECT_DATA;
     };
     // The card stores the bytes as sent; a lower-case password is not one the card accepts.
-    match Pin::new(key.kind, text) {
+    match Pin::new(key.kind(), text) {
         Ok(pin) if pin.expose() == c.data => {}
         _ => return INCORRECT_DATA,
     }
     match state.pin_mut(key) {
         Some(record) => {
             record.value = c.data.to_vec();
-            record.tries_left = key.kind.max_tries();
+            record.tries_left = key.kind().max_tries();
             StatusWord::Success
         }
         None => NO_CURRENT_EF,

@@ -12,7 +12,7 @@ use crate::{
 use anyhow::{Context, Result};
 use clap::builder::PossibleValuesParser;
 use clap::{Parser, Subcommand};
-use jpki_card::card::{Application, KeyReference, Pin, PinKind};
+use jpki_card::card::{KeyReference, Pin, PinKind};
 use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -132,15 +132,9 @@ enum Target {
 
 impl Target {
     fn from_id(id: &str) -> Option<Target> {
-        let juki = |application| {
-            Target::Key(KeyReference {
-                kind: PinKind::Juki,
-                application,
-            })
-        };
         match id {
-            "juki_ap" => Some(juki(Application::Juki)),
-            "common_ap" => Some(juki(Application::Common)),
+            "juki_ap" => Some(Target::Key(KeyReference::JUKI_AP)),
+            "common_ap" => Some(Target::Key(KeyReference::JUKI_COMMON_AP)),
             _ => PinKind::from_id(id)
                 .map(Target::Pin)
                 .or_else(|| Code::from_id(id).map(Target::Code)),
@@ -155,7 +149,7 @@ impl Target {
     fn max_tries(self) -> u8 {
         match self {
             Target::Pin(kind) => kind.max_tries(),
-            Target::Key(key) => key.kind.max_tries(),
+            Target::Key(key) => key.kind().max_tries(),
             Target::Code(code) => code.max_tries(),
         }
     }
@@ -165,7 +159,7 @@ impl std::fmt::Display for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Target::Pin(kind) => write!(f, "{kind}"),
-            Target::Key(key) => write!(f, "{}", key.application.id()),
+            Target::Key(key) => write!(f, "{}", key.application().id()),
             Target::Code(code) => write!(f, "{}", code.id()),
         }
     }
@@ -390,11 +384,14 @@ fn set_pins(
     settings: &[(Target, String)],
 ) -> Result<(), Failure> {
     for (target, value) in in_order(settings) {
+        let pin = |kind| {
+            Pin::new(kind, value)
+                .map(|pin| pin.expose().to_vec())
+                .map_err(|e| usage(format!("--card-pin {target}: {e}")))
+        };
         let bytes = match target {
-            Target::Pin(kind) | Target::Key(KeyReference { kind, .. }) => Pin::new(*kind, value)
-                .map_err(|e| usage(format!("--card-pin {target}: {e}")))?
-                .expose()
-                .to_vec(),
+            Target::Pin(kind) => pin(*kind)?,
+            Target::Key(key) => pin(key.kind())?,
             Target::Code(_) if Code::accepts(value) => value.as_bytes().to_vec(),
             Target::Code(code) => {
                 return Err(usage(format!(

@@ -175,7 +175,7 @@ impl PinFile {
     /// Tries before it locks; a right VERIFY restores them all.
     pub fn max_tries(self) -> u8 {
         match self {
-            PinFile::Key(key) => key.kind.max_tries(),
+            PinFile::Key(key) => key.kind().max_tries(),
             PinFile::Code(code) => code.max_tries(),
         }
     }
@@ -330,7 +330,7 @@ impl CardState {
         if let Some((key, _)) = self
             .pins
             .iter()
-            .find(|(k, _)| Ap::of(k.application) == ap && k.ef() == ef)
+            .find(|(k, _)| Ap::of(k.application()) == ap && k.ef() == ef)
         {
             return Some(File::Pin(PinFile::Key(*key)));
         }
@@ -375,7 +375,7 @@ impl CardState {
     pub fn pins_of(&mut self, kind: PinKind) -> impl Iterator<Item = &mut PinRecord> {
         self.pins
             .iter_mut()
-            .filter(move |(k, _)| k.kind == kind)
+            .filter(move |(k, _)| k.kind() == kind)
             .map(|(_, r)| r)
     }
 
@@ -420,7 +420,7 @@ impl CardState {
     /// Take an application off the card, with every PIN file in it.
     pub fn remove(&mut self, ap: Ap) {
         self.applications.retain(|a| *a != ap);
-        self.pins.retain(|(k, _)| Ap::of(k.application) != ap);
+        self.pins.retain(|(k, _)| Ap::of(k.application()) != ap);
         self.codes.retain(|(c, _)| c.ap() != ap);
     }
 

@@ -3,7 +3,7 @@
 //! PINs and files are then set one by one (`jpki-vcard init`).
 
 use super::model::{Ap, CardState, Certificate, Code, LockedProbe, PinRecord};
-use jpki_card::card::{Application, KeyReference, PinKind};
+use jpki_card::card::{KeyReference, PinKind};
 
 /// The sign password every profile starts with.
 pub const DEFAULT_SIGN_PASSWORD: &str = "ABC123";
@@ -97,7 +97,7 @@ impl Profile {
             applications: Ap::ALL.to_vec(),
             pins: KeyReference::ALL
                 .into_iter()
-                .map(|key| (key, fresh_pin(key.kind)))
+                .map(|key| (key, fresh_pin(key.kind())))
                 .collect(),
             codes: Code::ALL
                 .into_iter()
@@ -119,14 +119,11 @@ impl Profile {
         };
         match self {
             Profile::Under15 => {
-                state.pins.retain(|(key, _)| key.kind != PinKind::Sign);
+                state.pins.retain(|(key, _)| key.kind() != PinKind::Sign);
                 state.set_certificate(Certificate::Sign, None);
             }
             Profile::JukiCountersDiffer => {
-                let common_ap = KeyReference {
-                    kind: PinKind::Juki,
-                    application: Application::Common,
-                };
+                let common_ap = KeyReference::JUKI_COMMON_AP;
                 if let Some(record) = state.pin_mut(common_ap) {
                     record.tries_left = 2;
                 }
@@ -153,11 +150,7 @@ fn fresh_pin(kind: PinKind) -> PinRecord {
 mod tests {
     use super::*;
 
-    fn juki(state: &CardState, application: Application) -> Option<u8> {
-        let key = KeyReference {
-            kind: PinKind::Juki,
-            application,
-        };
+    fn juki(state: &CardState, key: KeyReference) -> Option<u8> {
         state.pin(key).map(|r| r.tries_left)
     }
 
@@ -168,16 +161,16 @@ mod tests {
         assert_eq!(adult.certificates.len(), 4);
         assert_eq!(adult.atr, MY_NUMBER_CARD_ATR);
         let child = Profile::Under15.card();
-        assert!(child.pins.iter().all(|(k, _)| k.kind != PinKind::Sign));
+        assert!(child.pins.iter().all(|(k, _)| k.kind() != PinKind::Sign));
         assert!(child.certificate(Certificate::Sign).is_none());
         assert!(child.certificate(Certificate::SignCa).is_some());
         let differ = Profile::JukiCountersDiffer.card();
-        assert_eq!(juki(&differ, Application::Juki), Some(3));
-        assert_eq!(juki(&differ, Application::Common), Some(2));
+        assert_eq!(juki(&differ, KeyReference::JUKI_AP), Some(3));
+        assert_eq!(juki(&differ, KeyReference::JUKI_COMMON_AP), Some(2));
         let common = Profile::CommonApOnly.card();
         assert!(!common.has(Ap::Juki));
-        assert_eq!(juki(&common, Application::Juki), None);
-        assert_eq!(juki(&common, Application::Common), Some(3));
+        assert_eq!(juki(&common, KeyReference::JUKI_AP), None);
+        assert_eq!(juki(&common, KeyReference::JUKI_COMMON_AP), Some(3));
         let other = Profile::OtherCard.card();
         assert!(other.applications.is_empty());
         assert_eq!(other.atr, OTHER_CARD_ATR);

@@ -100,16 +100,16 @@ pub fn to_text(state: &CardState) -> String {
     for (key, record) in &state.pins {
         let value = String::from_utf8_lossy(&record.value);
         // A PIN held in one application needs no application word; juki's two do.
-        if key.kind.key_references().len() > 1 {
+        if key.kind().key_references().len() > 1 {
             let _ = writeln!(
                 out,
                 "pin {} {} {value} {}",
-                key.kind,
-                key.application.id(),
+                key.kind(),
+                key.application().id(),
                 record.tries_left
             );
         } else {
-            let _ = writeln!(out, "pin {} {value} {}", key.kind, record.tries_left);
+            let _ = writeln!(out, "pin {} {value} {}", key.kind(), record.tries_left);
         }
     }
     for (code, record) in &state.codes {
@@ -207,11 +207,11 @@ pub fn parse(text: &str, origin: &str) -> Result<CardState, StateError> {
                         let key = kind
                             .key_references()
                             .into_iter()
-                            .find(|k| k.application.id() == app);
+                            .find(|k| k.application().id() == app);
                         let ids: Vec<&str> = kind
                             .key_references()
                             .iter()
-                            .map(|k| k.application.id())
+                            .map(|k| k.application().id())
                             .collect();
                         vec![key.ok_or_else(|| {
                             malformed(
@@ -240,7 +240,7 @@ pub fn parse(text: &str, origin: &str) -> Result<CardState, StateError> {
                             number,
                             format!(
                                 "a second line for the {kind} PIN in {}",
-                                key.application.id()
+                                key.application().id()
                             ),
                         ));
                     }
@@ -354,20 +354,12 @@ pub fn parse(text: &str, origin: &str) -> Result<CardState, StateError> {
 mod tests {
     use super::*;
     use crate::Profile;
-    use jpki_card::card::Application;
-
-    fn juki(application: Application) -> KeyReference {
-        KeyReference {
-            kind: PinKind::Juki,
-            application,
-        }
-    }
 
     #[test]
     fn text_round_trips() {
         for profile in Profile::ALL {
             let mut state = profile.card();
-            if let Some(record) = state.pin_mut(juki(Application::Common)) {
+            if let Some(record) = state.pin_mut(KeyReference::JUKI_COMMON_AP) {
                 record.tries_left = 1;
                 record.value = b"9876".to_vec();
             }
@@ -410,10 +402,7 @@ mod tests {
     #[test]
     fn a_lower_case_password_is_stored_as_the_card_knows_it() {
         let state = parse("applications jpki\npin sign abc123 5\n", "s").unwrap();
-        let sign = KeyReference {
-            kind: PinKind::Sign,
-            application: Application::Jpki,
-        };
+        let sign = KeyReference::SIGN;
         assert_eq!(state.pin(sign).unwrap().value, b"ABC123");
     }
 
@@ -429,8 +418,8 @@ mod tests {
             state.applications,
             [Ap::Jpki, Ap::Juki, Ap::Common, Ap::Kenhojo]
         );
-        for application in [Application::Juki, Application::Common] {
-            let record = state.pin(juki(application)).unwrap();
+        for key in [KeyReference::JUKI_AP, KeyReference::JUKI_COMMON_AP] {
+            let record = state.pin(key).unwrap();
             assert_eq!(
                 (record.value.as_slice(), record.tries_left),
                 (&b"4711"[..], 1)

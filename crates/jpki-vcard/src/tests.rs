@@ -17,26 +17,11 @@ fn raw(card: &mut VirtualCard, bytes: &[u8]) -> Response {
     Response::parse(&card.respond(bytes)).unwrap()
 }
 
-const SIGN: KeyReference = KeyReference {
-    kind: PinKind::Sign,
-    application: Application::Jpki,
-};
-const AUTH: KeyReference = KeyReference {
-    kind: PinKind::Auth,
-    application: Application::Jpki,
-};
-const JUKI_AP: KeyReference = KeyReference {
-    kind: PinKind::Juki,
-    application: Application::Juki,
-};
-const COMMON_AP: KeyReference = KeyReference {
-    kind: PinKind::Juki,
-    application: Application::Common,
-};
-const KENHOJO: KeyReference = KeyReference {
-    kind: PinKind::Kenhojo,
-    application: Application::Kenhojo,
-};
+const SIGN: KeyReference = KeyReference::SIGN;
+const AUTH: KeyReference = KeyReference::AUTH;
+const JUKI_AP: KeyReference = KeyReference::JUKI_AP;
+const COMMON_AP: KeyReference = KeyReference::JUKI_COMMON_AP;
+const KENHOJO: KeyReference = KeyReference::KENHOJO;
 
 fn select(card: &mut VirtualCard, aid: &[u8], ef: [u8; 2]) {
     assert_eq!(
@@ -47,11 +32,11 @@ fn select(card: &mut VirtualCard, aid: &[u8], ef: [u8; 2]) {
 }
 
 fn select_key(card: &mut VirtualCard, key: KeyReference) {
-    select(card, key.application.aid(), key.ef());
+    select(card, key.application().aid(), key.ef());
 }
 
 fn value(key: KeyReference) -> &'static [u8] {
-    match key.kind {
+    match key.kind() {
         PinKind::Sign => b"ABC123",
         _ => b"1234",
     }
@@ -91,7 +76,7 @@ fn status_reads_every_counter_without_spending_one() {
         let lowest = state
             .pins
             .iter()
-            .filter(|(k, _)| k.kind == status.kind)
+            .filter(|(k, _)| k.kind() == status.kind)
             .map(|(_, r)| r.tries_left)
             .min();
         assert_eq!(status.counter.tries_left(), lowest, "{:?}", status.kind);
@@ -178,9 +163,9 @@ fn a_card_without_the_juki_ap_still_has_the_common_one() {
 fn a_wrong_pin_spends_a_try_and_a_right_one_restores_them_all() {
     for key in KeyReference::ALL {
         let mut card = adult();
-        let max = key.kind.max_tries();
+        let max = key.kind().max_tries();
         select_key(&mut card, key);
-        let wrong: &[u8] = if key.kind == PinKind::Sign {
+        let wrong: &[u8] = if key.kind() == PinKind::Sign {
             b"ZZZ999"
         } else {
             b"9999"
@@ -195,7 +180,7 @@ fn a_wrong_pin_spends_a_try_and_a_right_one_restores_them_all() {
         );
         // Only this key reference paid: the juki PIN's other one did not.
         for other in KeyReference::ALL.into_iter().filter(|k| *k != key) {
-            assert_eq!(tries(&card, other), other.kind.max_tries(), "{key:?}");
+            assert_eq!(tries(&card, other), other.kind().max_tries(), "{key:?}");
         }
         assert_eq!(
             sw(&mut card, &Command::verify(value(key))),
@@ -254,7 +239,7 @@ fn the_locked_probe_answer_is_a_choice_of_the_card() {
 fn each_key_reference_takes_its_own_change_command_and_refuses_the_other_with_6d00() {
     for key in KeyReference::ALL {
         let mut card = adult();
-        let new: &[u8] = if key.kind == PinKind::Sign {
+        let new: &[u8] = if key.kind() == PinKind::Sign {
             b"XYZ789"
         } else {
             b"5678"
@@ -598,11 +583,11 @@ fn random_walks_keep_the_counters_honest() {
         for _ in 0..40 {
             let key = KeyReference::ALL[rng.next(5)];
             let command = match rng.next(7) {
-                0 => Command::select_application(key.application.aid()),
+                0 => Command::select_application(key.application().aid()),
                 1 => Command::select_file(key.ef()),
                 2 => Command::read_retry_counter(),
                 3 => Command::verify(value(key)),
-                4 => Command::verify(if key.kind == PinKind::Sign {
+                4 => Command::verify(if key.kind() == PinKind::Sign {
                     b"ZZZ999"
                 } else {
                     b"0000"
@@ -614,7 +599,7 @@ fn random_walks_keep_the_counters_honest() {
             let answer = send(&mut card, &command).sw;
             for (key, record) in &card.state().pins {
                 let old = before.pin(*key).unwrap().tries_left;
-                assert!(record.tries_left <= key.kind.max_tries());
+                assert!(record.tries_left <= key.kind().max_tries());
                 // A locked PIN never comes back, whatever was sent.
                 if old == 0 {
                     assert_eq!(record.tries_left, 0, "{command:?} -> {answer}");

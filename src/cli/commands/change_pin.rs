@@ -206,7 +206,7 @@ fn to_text(report: &ChangeReport, advice: &[Option<PinGuidance>], lang: Lang) ->
             for key in &o.keys {
                 out.push_str(&format!(
                     "  {}: {}\n",
-                    key.key.application.label(),
+                    key.key.application().label(),
                     key_result_text(key.result, lang)
                 ));
             }

@@ -274,11 +274,11 @@ pub fn keys_json(
     json!(keys
         .iter()
         .map(|k| json!({
-            "application": k.key.application.id(),
-            "aid": aid_hex(k.key.application),
+            "application": k.key.application().id(),
+            "aid": aid_hex(k.key.application()),
             "result": key_result_id(k, stopped_at, error, words),
             "tries_left": k.tries_left,
-            "max_tries": k.key.kind.max_tries(),
+            "max_tries": k.key.kind().max_tries(),
         }))
         .collect::<Vec<_>>())
 }

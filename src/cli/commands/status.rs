@@ -18,7 +18,9 @@ use jpki_card::card::certificate::ExpiryState;
 use jpki_card::card::certificate::{date_text, CertificateProblem, Expiry};
 use jpki_card::card::guidance::{guidance_with, CertificateValidity, NextStep, PinGuidance};
 use jpki_card::card::token::CardKind;
-use jpki_card::card::{read_card_report, read_pin_statuses, Application, KeyCounter, PinStatus};
+use jpki_card::card::{
+    read_card_report, read_pin_statuses, Application, AuthNotAfter, KeyCounter, PinStatus,
+};
 use serde_json::{json, Value};
 
 /// What plain `status` adds to the counters.
@@ -37,9 +39,10 @@ pub fn run(config: &Config, pins_only: bool) -> anyhow::Result<Exit> {
         let report = read_card_report(card)?;
         let checks = CardChecks {
             kind: report.kind,
-            certificate: report
-                .auth_not_after
-                .map(|not_after| Expiry::on(not_after, config.today)),
+            certificate: match report.auth_not_after {
+                AuthNotAfter::Date(not_after) => Ok(Expiry::on(not_after, config.today)),
+                AuthNotAfter::Untold(problem) => Err(problem),
+            },
         };
         Ok((reader, report.pins, Some(checks)))
     })?;
@@ -78,10 +81,10 @@ pub(super) fn aid_hex(application: Application) -> String {
 fn key_json(key: &KeyCounter) -> Value {
     let counter = key.counter;
     json!({
-        "application": key.key.application.id(),
-        "aid": aid_hex(key.key.application),
+        "application": key.key.application().id(),
+        "aid": aid_hex(key.key.application()),
         "tries_left": counter.tries_left(),
-        "max_tries": key.key.kind.max_tries(),
+        "max_tries": key.key.kind().max_tries(),
         "state": counter.state().id(),
         "sw": counter.status_word().map(|sw| sw.hex()),
     })

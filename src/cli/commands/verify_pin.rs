@@ -159,7 +159,7 @@ fn to_text(report: &VerifyReport, advice: Option<&PinGuidance>, lang: Lang) -> S
                 && matches!(report.error, Some(CardError::WrongPin { .. }));
             out.push_str(&format!(
                 "  {}: {}\n",
-                key.key.application.label(),
+                key.key.application().label(),
                 key_verified_text(key.result, wrong_here, lang)
             ));
         }

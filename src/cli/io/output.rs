@@ -83,7 +83,7 @@ pub fn json_line(value: &Value) -> String {
     let compact = value.to_string();
     let mut text = String::with_capacity(compact.len() + 1);
     for c in compact.chars() {
-        if jpki_card::transport::is_unprintable(c) {
+        if jpki_card::text::is_unprintable(c) {
             let _ = write!(text, "\\u{:04x}", u32::from(c));
         } else {
             text.push(c);

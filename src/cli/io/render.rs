@@ -9,7 +9,7 @@ use unicode_width::UnicodeWidthStr;
 /// it shows what it holds without acting on the terminal. The one place that decides; JSON
 /// escapes on its own.
 pub fn printable(text: &str) -> String {
-    jpki_card::transport::escaped(text)
+    jpki_card::text::escaped(text)
 }
 
 /// A message of several lines jpki wrote itself, with pieces from outside inside: each line made
@@ -65,7 +65,7 @@ mod tests {
         let hostile = "Evil\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\u{202e}Reader\u{7f} 00 00";
         let shown = printable(hostile);
         assert!(
-            !shown.chars().any(jpki_card::transport::is_unprintable),
+            !shown.chars().any(jpki_card::text::is_unprintable),
             "{shown}"
         );
         assert_eq!(

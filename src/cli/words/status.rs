@@ -43,7 +43,7 @@ pub fn key_counters_text(status: &PinStatus, lang: Lang) -> Option<String> {
         .map(|k| {
             format!(
                 "{} {}",
-                k.key.application.label(),
+                k.key.application().label(),
                 key_counter_word(k.counter, lang)
             )
         })

@@ -117,7 +117,9 @@ impl Command {
     }
 
     /// True when the data field is a PIN: such a command is sent at most once, never retried.
-    pub fn carries_secret(&self) -> bool {
+    /// The library asks `secret` of the bytes it sends; this is for the tests of the commands.
+    #[cfg(test)]
+    pub(crate) fn carries_secret(&self) -> bool {
         secret::carries_pin(&self.to_bytes())
     }
 

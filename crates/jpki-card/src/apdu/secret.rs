@@ -5,11 +5,11 @@
 use std::ops::Range;
 
 /// INS of VERIFY: with data, its data is a PIN.
-pub const INS_VERIFY: u8 = 0x20;
+pub(crate) const INS_VERIFY: u8 = 0x20;
 /// INS of CHANGE REFERENCE DATA: its data is a PIN.
-pub const INS_CHANGE_REFERENCE_DATA: u8 = 0x24;
+pub(crate) const INS_CHANGE_REFERENCE_DATA: u8 = 0x24;
 /// INS of CHANGE KEY (CLA 80, the 住基 and 共通 APs): its data is a PIN.
-pub const INS_CHANGE_KEY: u8 = 0x32;
+pub(crate) const INS_CHANGE_KEY: u8 = 0x32;
 
 /// Where the PIN sits in a command, if the command carries one.
 ///

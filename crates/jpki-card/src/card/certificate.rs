@@ -11,7 +11,7 @@ pub const AUTH_CERTIFICATE_EF: [u8; 2] = [0x00, 0x0A];
 /// Bytes of the DER header read first; OpenSC reads these 4 to size the file.
 const HEADER_LENGTH: u8 = 4;
 /// The largest chunk a short READ BINARY asks for: Le = 00 means 256 (myna and OpenSC alike).
-pub const CHUNK: usize = 256;
+pub(crate) const CHUNK: usize = 256;
 /// A real auth certificate is about 1.5-2 KB; a header claiming more is a lie, not a reason to
 /// read a card for minutes.
 pub const MAX_CERTIFICATE_LENGTH: usize = 8 * 1024;
@@ -37,6 +37,15 @@ pub enum CertificateProblem {
     Truncated,
     /// The bytes are not an X.509 certificate.
     Unparsable(String),
+}
+
+/// What reading the auth certificate gave: its bytes, or why the card gave none to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CertificateRead {
+    /// The certificate's DER, as long as its header announced.
+    Der(Vec<u8>),
+    /// The card answered, but with no certificate: what went wrong.
+    Problem(CertificateProblem),
 }
 
 /// When the certificate stops working, and how that compares with today.
@@ -140,9 +149,15 @@ fn announced_length(header: &[u8]) -> Result<usize, CertificateProblem> {
 /// With the JPKI AP selected: SELECT EF 00 0A, READ BINARY its 4 header bytes, then the rest in
 /// chunks of up to 256 bytes. Card failures below the card's answers (removal) are errors;
 /// anything the card answers is a [`CertificateProblem`], so `status` still shows the PINs.
-pub fn read_auth_certificate(
-    card: &mut dyn Transaction,
-) -> Result<Result<Vec<u8>, CertificateProblem>, CardError> {
+pub fn read_auth_certificate(card: &mut dyn Transaction) -> Result<CertificateRead, CardError> {
+    Ok(match read_der(card)? {
+        Ok(der) => CertificateRead::Der(der),
+        Err(problem) => CertificateRead::Problem(problem),
+    })
+}
+
+/// The reading itself: the DER, or the problem that stopped it; only a lost card is an error.
+fn read_der(card: &mut dyn Transaction) -> Result<Result<Vec<u8>, CertificateProblem>, CardError> {
     if let Err(problem) = ask(card, &Command::select_file(AUTH_CERTIFICATE_EF))? {
         return Ok(Err(problem));
     }
@@ -266,7 +281,10 @@ mod tests {
         let trace = crate::transport::trace::Trace::parse(&text, "unit").unwrap();
         let mut replay = crate::transport::Replay::new(trace);
         let read = read_auth_certificate(replay.transaction().unwrap().as_mut());
-        read.unwrap()
+        match read.unwrap() {
+            CertificateRead::Der(der) => Ok(der),
+            CertificateRead::Problem(problem) => Err(problem),
+        }
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub enum RetryCounter {
 
 impl RetryCounter {
     /// Read the answer to an empty VERIFY. 90 00 is not "0 tries": it is unexpected.
-    pub fn from_probe(sw: StatusWord) -> RetryCounter {
+    pub(crate) fn from_probe(sw: StatusWord) -> RetryCounter {
         match sw {
             StatusWord::TriesLeft(0) => RetryCounter::Blocked(sw),
             StatusWord::TriesLeft(n) => RetryCounter::Remaining(n),
@@ -37,7 +37,7 @@ impl RetryCounter {
     /// Read the answer to an empty VERIFY for a PIN of `kind`: as [`RetryCounter::from_probe`],
     /// but a count above the PIN's maximum (63 CF for the sign password's 5 tries, 63 C4 for a
     /// 3-try PIN) is no count the card can hold: unreadable, never "15 of 5 left".
-    pub fn from_probe_of(kind: PinKind, sw: StatusWord) -> RetryCounter {
+    pub(crate) fn from_probe_of(kind: PinKind, sw: StatusWord) -> RetryCounter {
         match sw {
             StatusWord::TriesLeft(n) if n > kind.max_tries() => RetryCounter::Unreadable(sw),
             _ => RetryCounter::from_probe(sw),
@@ -163,9 +163,9 @@ impl PinStatus {
         }
     }
 
-    /// The status of a PIN whose key references all said `counter` (tests, and callers that
-    /// read one answer for the PIN).
-    pub fn uniform(kind: PinKind, counter: RetryCounter) -> PinStatus {
+    /// The status of a PIN whose key references all said `counter`, for the tests.
+    #[cfg(test)]
+    pub(crate) fn uniform(kind: PinKind, counter: RetryCounter) -> PinStatus {
         let keys = kind
             .key_references()
             .into_iter()

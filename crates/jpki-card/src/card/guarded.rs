@@ -188,17 +188,17 @@ impl PinFiles<'_> {
         self.selected = None;
         match send(
             self.card,
-            &Command::select_application(key.application.aid()),
+            &Command::select_application(key.application().aid()),
         )?
         .sw
         {
             StatusWord::Success => {}
             // As in `status`: without the JPKI AP this is not a My Number card.
-            sw if key.application == Application::Jpki => {
+            sw if key.application() == Application::Jpki => {
                 return Err(CardError::NotMyNumberCard { sw })
             }
             StatusWord::FileNotFound => return Ok(RetryCounter::Absent),
-            other => return Err(unexpected(key.kind, "SELECT", other)),
+            other => return Err(unexpected(key.kind(), "SELECT", other)),
         }
         let counter = super::status::read_counter(self.card, key)?;
         if matches!(
@@ -218,12 +218,12 @@ impl PinFiles<'_> {
         }
         self.selected = None;
         for command in [
-            Command::select_application(key.application.aid()),
+            Command::select_application(key.application().aid()),
             Command::select_file(key.ef()),
         ] {
             let sw = send(self.card, &command)?.sw;
             if sw != StatusWord::Success {
-                return Err(unexpected(key.kind, "SELECT", sw));
+                return Err(unexpected(key.kind(), "SELECT", sw));
             }
         }
         self.selected = Some(key);
@@ -239,7 +239,7 @@ impl PinFiles<'_> {
         changing: bool,
         outcome: &mut KeyOutcome,
     ) -> Result<StatusWord, CardError> {
-        let kind = outcome.key.kind;
+        let kind = outcome.key.kind();
         match send(self.card, command) {
             Ok(answer) => Ok(answer.sw),
             Err(CardError::Transport(
@@ -294,7 +294,7 @@ fn guard_all(
             if pin.iter().all(|o| o.result == KeyResult::NotOnCard) {
                 *stopped_at = None;
                 return Err(CardError::PinNotIssued {
-                    kind: first.key.kind,
+                    kind: first.key.kind(),
                 });
             }
         }
@@ -313,7 +313,7 @@ fn act_all(
         let changing = matches!(job.then, Then::Change(_));
         for outcome in pin.iter_mut().filter(|o| o.result != KeyResult::NotOnCard) {
             let key = outcome.key;
-            let kind = key.kind;
+            let kind = key.kind();
             *stopped_at = Some(key);
             outcome.result = KeyResult::NotDone;
             files.select(key)?;
@@ -373,7 +373,7 @@ fn guard_counter(
     counter: RetryCounter,
     allow_last_try: bool,
 ) -> Result<(), CardError> {
-    let kind = key.kind;
+    let kind = key.kind();
     match counter {
         RetryCounter::Remaining(1) if !allow_last_try => Err(CardError::LastTryRefused { kind }),
         RetryCounter::Remaining(_) => Ok(()),
@@ -394,3 +394,6 @@ fn guard_counter(
 fn unexpected(kind: PinKind, command: &'static str, sw: StatusWord) -> CardError {
     CardError::UnexpectedAnswer { kind, command, sw }
 }
+
+#[cfg(test)]
+mod tests;

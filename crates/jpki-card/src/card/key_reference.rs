@@ -5,13 +5,13 @@
 use super::application::Application;
 use super::pin::PinKind;
 
-/// One PIN file in one application: what the card counts tries on. The juki PIN has two.
+/// One PIN file in one application: what the card counts tries on. The juki PIN has two. Only
+/// the five of [`KeyReference::ALL`] exist, each a named constant: a PIN in an application
+/// that does not hold it cannot be made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct KeyReference {
-    /// The PIN the holder knows.
-    pub kind: PinKind,
-    /// The application holding this copy of it.
-    pub application: Application,
+    kind: PinKind,
+    application: Application,
 }
 
 /// The command that sets a new PIN on a key reference, right after its VERIFY.
@@ -34,17 +34,38 @@ impl ChangeCommand {
 }
 
 impl KeyReference {
+    /// The sign password, in the JPKI AP.
+    pub const SIGN: KeyReference = KeyReference::new(PinKind::Sign, Application::Jpki);
+    /// The auth PIN, in the JPKI AP.
+    pub const AUTH: KeyReference = KeyReference::new(PinKind::Auth, Application::Jpki);
+    /// The juki PIN in the 住基 AP.
+    pub const JUKI_AP: KeyReference = KeyReference::new(PinKind::Juki, Application::Juki);
+    /// The juki PIN in the 共通 AP.
+    pub const JUKI_COMMON_AP: KeyReference = KeyReference::new(PinKind::Juki, Application::Common);
+    /// The kenhojo PIN, in the 券面事項入力補助 AP.
+    pub const KENHOJO: KeyReference = KeyReference::new(PinKind::Kenhojo, Application::Kenhojo);
+
     /// Every key reference, in the order of the status exchange.
     pub const ALL: [KeyReference; 5] = [
-        KeyReference::new(PinKind::Sign, Application::Jpki),
-        KeyReference::new(PinKind::Auth, Application::Jpki),
-        KeyReference::new(PinKind::Juki, Application::Juki),
-        KeyReference::new(PinKind::Juki, Application::Common),
-        KeyReference::new(PinKind::Kenhojo, Application::Kenhojo),
+        KeyReference::SIGN,
+        KeyReference::AUTH,
+        KeyReference::JUKI_AP,
+        KeyReference::JUKI_COMMON_AP,
+        KeyReference::KENHOJO,
     ];
 
     const fn new(kind: PinKind, application: Application) -> KeyReference {
         KeyReference { kind, application }
+    }
+
+    /// The PIN the holder knows.
+    pub fn kind(self) -> PinKind {
+        self.kind
+    }
+
+    /// The application holding this copy of it.
+    pub fn application(self) -> Application {
+        self.application
     }
 
     /// The EF id of the PIN file inside its application.

@@ -1,6 +1,7 @@
 //! The My Number card's applications and PINs: what to select, how to read a counter without
-//! spending a try. Every operation opens one transaction of a [`Reader`] and never knows which
-//! reader it is; every step that sends a command takes the [`Transaction`], so none can run
+//! spending a try. Every operation opens one transaction of a
+//! [`Reader`](crate::transport::Reader) and never knows which reader it is; every step that
+//! sends a command takes the [`Transaction`](crate::transport::Transaction), so none can run
 //! outside one.
 
 mod application;
@@ -31,5 +32,5 @@ pub use guarded::{KeyOutcome, KeyResult};
 pub use guessable::{weakness, Weakness};
 pub use key_reference::{ChangeCommand, KeyReference};
 pub use pin::{Pin, PinFormat, PinFormatError, PinKind};
-pub use status::{probe_card_kind, read_card_report, read_pin_statuses, CardReport};
+pub use status::{probe_card_kind, read_card_report, read_pin_statuses, AuthNotAfter, CardReport};
 pub use verify::{precheck_verify, verify_pin, VerifyReport};

@@ -3,7 +3,9 @@
 //! the auth certificate) before it.
 
 use super::application::Application;
-use super::certificate::{not_after_of, read_auth_certificate, CertificateProblem};
+use super::certificate::{
+    not_after_of, read_auth_certificate, CertificateProblem, CertificateRead,
+};
 use super::counter::{KeyCounter, PinStatus, RetryCounter};
 use super::error::CardError;
 use super::exchange::{answer_to, in_transaction, send};
@@ -20,9 +22,19 @@ pub struct CardReport {
     /// What the token EF says the card is.
     pub kind: CardKind,
     /// The auth certificate's notAfter (a date in Japan), or why it could not be told.
-    pub auth_not_after: Result<Date, CertificateProblem>,
+    pub auth_not_after: AuthNotAfter,
     /// The four PINs, in the order of [`PinKind::ALL`].
     pub pins: Vec<PinStatus>,
+}
+
+/// The auth certificate's last day as plain `status` found it: a date, or why none was told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthNotAfter {
+    /// The certificate's notAfter, as a date in Japan.
+    Date(Date),
+    /// No date: the token asks for a PIN first, the card refused, or its bytes are no
+    /// certificate. The PIN counters are read all the same.
+    Untold(CertificateProblem),
 }
 
 /// Read the counters of all four PINs, in the order of [`PinKind::ALL`]: every key reference in
@@ -42,13 +54,19 @@ pub fn read_pin_statuses(reader: &mut dyn Reader) -> Result<Vec<PinStatus>, Card
 pub fn read_card_report(reader: &mut dyn Reader) -> Result<CardReport, CardError> {
     in_transaction(reader, |card| {
         let mut kind = CardKind::Unreadable(Some(StatusWord::FileNotFound));
-        let mut auth_not_after = Err(CertificateProblem::NeedsPin);
+        let mut auth_not_after = AuthNotAfter::Untold(CertificateProblem::NeedsPin);
         let pins = read_all(card, &mut |card| {
             kind = read_card_kind(card)?;
             auth_not_after = if kind.auth_certificate_is_public() {
-                read_auth_certificate(card)?.and_then(|der| not_after_of(&der))
+                match read_auth_certificate(card)? {
+                    CertificateRead::Der(der) => match not_after_of(&der) {
+                        Ok(date) => AuthNotAfter::Date(date),
+                        Err(problem) => AuthNotAfter::Untold(problem),
+                    },
+                    CertificateRead::Problem(problem) => AuthNotAfter::Untold(problem),
+                }
             } else {
-                Err(CertificateProblem::NeedsPin)
+                AuthNotAfter::Untold(CertificateProblem::NeedsPin)
             };
             Ok(())
         })?;
@@ -82,10 +100,10 @@ fn read_all(
     let mut current: Option<(Application, Result<StatusWord, usize>)> = None;
     for key in KeyReference::ALL {
         let selected = match current {
-            Some((application, selected)) if application == key.application => selected,
+            Some((application, selected)) if application == key.application() => selected,
             _ => {
-                let select = Command::select_application(key.application.aid());
-                let selected = if key.application == Application::Jpki {
+                let select = Command::select_application(key.application().aid());
+                let selected = if key.application() == Application::Jpki {
                     // Without the JPKI AP this is no My Number card: nothing more to read.
                     let sw = send(card, &select)?.sw;
                     if sw != StatusWord::Success {
@@ -96,7 +114,7 @@ fn read_all(
                 } else {
                     answer_to(card, &select)?.status_word()
                 };
-                current = Some((key.application, selected));
+                current = Some((key.application(), selected));
                 selected
             }
         };
@@ -111,7 +129,7 @@ fn read_all(
     Ok(PinKind::ALL
         .into_iter()
         .map(|kind| {
-            let of_kind = keys.iter().filter(|k| k.key.kind == kind).copied();
+            let of_kind = keys.iter().filter(|k| k.key.kind() == kind).copied();
             PinStatus::new(kind, of_kind.collect())
         })
         .collect())
@@ -132,7 +150,7 @@ pub(crate) fn read_counter(
     }
     Ok(
         match answer_to(card, &Command::read_retry_counter())?.status_word() {
-            Ok(answer) => RetryCounter::from_probe_of(key.kind, answer),
+            Ok(answer) => RetryCounter::from_probe_of(key.kind(), answer),
             Err(length) => RetryCounter::NoStatusWord(length),
         },
     )

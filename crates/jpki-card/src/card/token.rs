@@ -8,7 +8,7 @@ use crate::transport::Transaction;
 /// The token EF inside the JPKI AP (jpki/myna Go libmyna/api.go, AokiApp mynacard `JPKI_AP_TOKEN`).
 pub const TOKEN_EF: [u8; 2] = [0x00, 0x06];
 /// The token is a 32-byte space-padded ASCII name (myna reads `0x20` bytes and trims spaces).
-pub const TOKEN_LENGTH: u8 = 0x20;
+pub(crate) const TOKEN_LENGTH: u8 = 0x20;
 
 /// What kind of JPKI holder the token names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +28,7 @@ pub enum CardKind {
 
 impl CardKind {
     /// Name the kind from the token EF's bytes: ASCII, padded with spaces (or NULs) to 32.
-    pub fn from_token(bytes: &[u8]) -> CardKind {
+    pub(crate) fn from_token(bytes: &[u8]) -> CardKind {
         let name = String::from_utf8_lossy(bytes)
             .trim_end_matches([' ', '\0'])
             .to_string();
@@ -65,14 +65,14 @@ impl CardKind {
     /// Whether the auth certificate can be read without a PIN. A smartphone asks for the auth
     /// PIN first (jpki/myna src/cli.rs and Go cmd/jpki.go verify it before reading EF 00 0A),
     /// so jpki does not try there.
-    pub fn auth_certificate_is_public(&self) -> bool {
+    pub(crate) fn auth_certificate_is_public(&self) -> bool {
         !matches!(self, CardKind::Smartphone)
     }
 }
 
 /// With the JPKI AP selected: SELECT EF 00 06 and READ BINARY its 32 bytes (two APDUs). Only a
 /// lost card is an error: whatever the card answers is a kind, `Unreadable` included.
-pub fn read_card_kind(card: &mut dyn Transaction) -> Result<CardKind, CardError> {
+pub(crate) fn read_card_kind(card: &mut dyn Transaction) -> Result<CardKind, CardError> {
     let CardAnswer::Response(selected) = answer_to(card, &Command::select_file(TOKEN_EF))? else {
         return Ok(CardKind::Unreadable(None));
     };

@@ -1,7 +1,7 @@
 //! Everything that can go wrong below the card layer.
 
-use super::escape::escaped;
 use super::trace::TraceError;
+use crate::text::escaped;
 use thiserror::Error;
 
 /// A failure to reach the card or to replay a trace.
@@ -98,7 +98,7 @@ fn no_card(reader: &ReaderChoice) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::is_unprintable;
+    use crate::text::is_unprintable;
 
     #[test]
     fn reader_names_in_errors_are_escaped() {

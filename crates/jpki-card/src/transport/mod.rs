@@ -12,7 +12,6 @@
 
 mod completion;
 mod error;
-mod escape;
 mod layered;
 pub mod pcsc;
 pub mod pcsc_library;
@@ -23,7 +22,6 @@ pub mod trace;
 
 pub use completion::ResponseCompletion;
 pub use error::{ReaderChoice, TransportError};
-pub use escape::{escaped, is_unprintable};
 pub use layered::Layered;
 pub use reader::{Layer, Reader, Transaction};
 pub use recorder::Recorder;

@@ -3,7 +3,7 @@
 
 /// How many characters of text from outside (a file, a reader) an error quotes before it cuts
 /// the rest off with an ellipsis: enough to recognise a line, never a screenful.
-pub const MAX_QUOTED_CHARS: usize = 80;
+pub(crate) const MAX_QUOTED_CHARS: usize = 80;
 
 /// True for a character that must not reach a terminal as it is: the C0 controls, DEL and the
 /// C1 controls (escape sequences can set a window title or clear the screen), the Unicode
@@ -46,7 +46,7 @@ pub fn escaped(text: &str) -> String {
 
 /// A piece of a file as a message quotes it: escaped, and cut to [`MAX_QUOTED_CHARS`] with an
 /// ellipsis. Reads no further than it shows, so a long line costs nothing.
-pub fn excerpt(text: &str) -> String {
+pub(crate) fn excerpt(text: &str) -> String {
     let mut out = String::new();
     let mut shown = 0;
     for c in text.chars() {
@@ -67,7 +67,7 @@ pub fn excerpt(text: &str) -> String {
 }
 
 /// How a message names an unprintable character: what kind it is, and its escape.
-pub fn describe_unprintable(c: char) -> String {
+pub(crate) fn describe_unprintable(c: char) -> String {
     let kind = if c.is_control() {
         "a control character"
     } else if matches!(c, '\u{2028}' | '\u{2029}') {
