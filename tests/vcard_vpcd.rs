@@ -102,7 +102,10 @@ fn serves_the_atr_and_apdus_in_vpcd_framing_and_saves_what_changed() {
         assert_eq!(receive(card), [0x90, 0x00]);
         send(card, &[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x1C]);
         assert_eq!(receive(card), [0x90, 0x00]);
-        send(card, &[0x80, 0x32, 0x00, 0x80, 0x04, b'8', b'6', b'4', b'2']);
+        send(
+            card,
+            &[0x80, 0x32, 0x00, 0x80, 0x04, b'8', b'6', b'4', b'2'],
+        );
         receive(card)
     };
     assert_eq!(change_again(&mut card), [0x90, 0x00]);
