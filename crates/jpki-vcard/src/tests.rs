@@ -357,18 +357,26 @@ fn a_verify_survives_reselecting_another_application_the_isd_and_a_warm_reset() 
     );
 }
 
-#[test]
-fn a_transaction_that_carried_a_pin_ends_with_the_card_powered_down() {
-    let mut card = adult();
+/// Send `commands` in one transaction of the card as a reader, then end it.
+fn in_one_transaction(card: &mut VirtualCard, commands: &[Command]) {
     let mut t = card.transaction().unwrap();
-    for c in [
-        Command::select_application(Application::Jpki.aid()),
-        Command::select_file(PinKind::Auth.ef()),
-        Command::verify(b"1234"),
-    ] {
+    for c in commands {
         t.transmit(&c.to_bytes()).unwrap();
     }
     t.end().unwrap();
+}
+
+#[test]
+fn a_transaction_that_carried_a_pin_ends_with_the_card_powered_down() {
+    let mut card = adult();
+    in_one_transaction(
+        &mut card,
+        &[
+            Command::select_application(Application::Jpki.aid()),
+            Command::select_file(PinKind::Auth.ef()),
+            Command::verify(b"1234"),
+        ],
+    );
     // Nothing is selected any more, so CHANGE has no PIN to act on; and nothing is verified.
     assert_eq!(
         sw(&mut card, &Command::change_reference_data(b"4321")),
@@ -389,14 +397,13 @@ fn a_transaction_without_a_pin_leaves_the_card_as_it_was() {
         sw(&mut card, &Command::verify(b"1234")),
         StatusWord::Success
     );
-    let mut t = card.transaction().unwrap();
-    for c in [
-        Command::select_file(PinKind::Auth.ef()),
-        Command::read_retry_counter(),
-    ] {
-        t.transmit(&c.to_bytes()).unwrap();
-    }
-    t.end().unwrap();
+    in_one_transaction(
+        &mut card,
+        &[
+            Command::select_file(PinKind::Auth.ef()),
+            Command::read_retry_counter(),
+        ],
+    );
     assert_eq!(
         sw(&mut card, &Command::change_reference_data(b"4321")),
         StatusWord::Success
