@@ -106,6 +106,19 @@ pub(crate) fn let_go<H: Held>(ending: Ending, held: H) -> Result<(), H::Error> {
     held.release(ending.disposition())
 }
 
+/// Let go of `held` as [`ending`] decides from `pin_sent` and `unwinding`, and update `pin_sent`
+/// to what is known afterwards: the whole end of a transaction, and of a connection.
+pub(crate) fn let_go_noting<H: Held>(
+    pin_sent: &mut PinSent,
+    unwinding: bool,
+    held: H,
+) -> Result<(), H::Error> {
+    let how = ending(*pin_sent, unwinding);
+    let ended = let_go(how, held);
+    *pin_sent = pin_sent.after(how, ended.is_ok());
+    ended
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,9 +271,36 @@ mod tests {
             release_fails: true,
             ..Log::default()
         };
-        let how = ending(sent(&[&VERIFY]), false);
-        let ended = let_go(how, &log);
-        assert_eq!(ended, Err(()));
-        assert!(sent(&[&VERIFY]).after(how, ended.is_ok()).0);
+        let mut pin = sent(&[&VERIFY]);
+        assert_eq!(let_go_noting(&mut pin, false, &log), Err(()));
+        assert!(pin.0, "a failed power-down cleared the flag");
+        // The disconnect after it selects away and powers down again.
+        let disconnect = Log::default();
+        assert_eq!(let_go_noting(&mut pin, false, &disconnect), Ok(()));
+        assert_eq!(
+            *disconnect.steps.borrow(),
+            [
+                "send 00 A4 04 0C 07 A0 00 00 01 51 00 00",
+                "release UnpowerCard"
+            ]
+        );
+        assert!(!pin.0);
+    }
+
+    #[test]
+    fn the_end_of_a_transaction_after_a_pin_powers_down_and_clears_the_flag() {
+        let log = Log::default();
+        let mut pin = sent(&[READS[0], &VERIFY]);
+        assert_eq!(let_go_noting(&mut pin, false, &log), Ok(()));
+        assert_eq!(log.steps.borrow().last().unwrap(), "release UnpowerCard");
+        assert!(!pin.0);
+        // The next transaction sent no PIN: it leaves the card, and sends nothing.
+        let next = Log::default();
+        assert_eq!(let_go_noting(&mut pin, false, &next), Ok(()));
+        assert_eq!(*next.steps.borrow(), ["release LeaveCard"]);
+        // A panic unwinding through one that sent no PIN powers down all the same.
+        let unwinding = Log::default();
+        assert_eq!(let_go_noting(&mut pin, true, &unwinding), Ok(()));
+        assert_eq!(unwinding.steps.borrow().len(), 2);
     }
 }

@@ -14,7 +14,7 @@ pub use wait::{card_ready, wait_for_card};
 
 use super::error::{ReaderChoice, TransportError};
 use super::reader::{Reader, Transaction};
-use ending::{ending, let_go, Held, PinSent};
+use ending::{let_go_noting, Held, PinSent};
 use error::from_pcsc;
 use readers::context;
 use std::ffi::CString;
@@ -89,7 +89,7 @@ impl Drop for PcscReader {
         };
         // On failure pcsc hands the card back, and dropping it disconnects with a reset; nothing
         // is left to tell the user at this point.
-        let _ = let_go(ending(self.pin_sent, std::thread::panicking()), card);
+        let _ = let_go_noting(&mut self.pin_sent, std::thread::panicking(), card);
     }
 }
 
@@ -186,10 +186,8 @@ impl PcscTransaction<'_> {
         let Some(transaction) = self.transaction.take() else {
             return Ok(());
         };
-        let how = ending(*self.pin_sent, std::thread::panicking());
-        let ended = let_go(how, transaction).map_err(from_pcsc);
-        *self.pin_sent = self.pin_sent.after(how, ended.is_ok());
-        end_of_transaction(self.failed, ended)
+        let ended = let_go_noting(self.pin_sent, std::thread::panicking(), transaction);
+        end_of_transaction(self.failed, ended.map_err(from_pcsc))
     }
 }
 
