@@ -33,7 +33,7 @@ const OPENSC_PKCS11: [&str; 3] = [
 const VPCD_READER: &str = "Virtual PCD 00 00";
 /// vpcd's second slot, which never holds a card here.
 const EMPTY_READER: &str = "Virtual PCD 00 01";
-/// What jpki-vcard logs when pcscd resets or powers the card: it forgets every verified PIN.
+/// What jpki-vcard logs when pcscd resets, powers up or powers down the card.
 const CARD_RESET: &str = "# vpcd control";
 
 /// pcscd with vpcd's reader under the name Debian's vsmartcard-vpcd gives it.
@@ -116,7 +116,7 @@ impl Stack {
         std::fs::read_to_string(&self.card.log).unwrap_or_default()
     }
 
-    /// How many times the card has been reset or powered so far.
+    /// How many times the card has been reset, powered up or powered down so far.
     fn resets(&self) -> usize {
         self.card_log().matches(CARD_RESET).count()
     }
@@ -513,7 +513,7 @@ fn in_one_transaction(commands: &[jpki_card::apdu::Command]) -> Vec<jpki_card::a
 
 #[test]
 #[ignore = "needs pcscd, vsmartcard-vpcd and OpenSC: run with --include-ignored (CI does)"]
-fn a_pin_change_through_pcsc_holds_and_the_reset_after_it() {
+fn a_pin_change_through_pcsc_holds_and_the_power_down_after_it() {
     use jpki_card::apdu::{Command, StatusWord};
     use jpki_card::card::{Application, PinKind};
     let _one = one_pcscd();
@@ -542,8 +542,13 @@ fn a_pin_change_through_pcsc_holds_and_the_reset_after_it() {
         ]
     );
     assert!(stack.resets() > resets, "{}", stack.card_log());
-    // That transaction carried a PIN, so it ended with a card reset: nothing is selected or
-    // verified in the next one, and CHANGE without a VERIFY is refused.
+    assert!(
+        stack.card_log().contains(CARD_POWER_OFF),
+        "{}",
+        stack.card_log()
+    );
+    // That transaction carried a PIN, so it ended with the card powered down: nothing is
+    // selected or verified in the next one, and CHANGE without a VERIFY is refused.
     let words = in_one_transaction(&[
         Command::change_reference_data(b"1111"),
         select[0].clone(),
@@ -568,27 +573,40 @@ fn a_pin_change_through_pcsc_holds_and_the_reset_after_it() {
     );
 }
 
-/// Another program's PC/SC handle, shared, that has selected the JPKI application and verified
-/// the auth PIN, as a browser or a JPKI client through OpenSC's PKCS#11 module does.
+/// SELECT of the JPKI application, in literal bytes.
+const SELECT_JPKI_AP: [u8; 15] = [
+    0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01,
+];
+/// SELECT of the auth PIN's EF, 00 18.
+const SELECT_AUTH_PIN: [u8; 7] = [0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x18];
+/// What jpki sends after a PIN, before it powers the card down: SELECT of the GlobalPlatform
+/// Issuer Security Domain's default AID, as the card's log shows it.
+const SELECT_ISD_LOGGED: &str = "> 00 A4 04 0C 07 A0 00 00 01 51 00 00";
+/// What the card logs when pcscd powers it down.
+const CARD_POWER_OFF: &str = "# vpcd control 00";
+
+/// Another program's PC/SC handle, shared, as a browser or a JPKI client through OpenSC's
+/// PKCS#11 module holds one. It sends raw bytes: nothing of jpki's library.
 struct OtherProgram {
     card: pcsc::Card,
 }
 
 impl OtherProgram {
-    fn log_in() -> OtherProgram {
+    fn connect() -> OtherProgram {
         let context = pcsc::Context::establish(pcsc::Scope::User).unwrap();
         let reader = std::ffi::CString::new(VPCD_READER).unwrap();
         let card = context
             .connect(&reader, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
             .unwrap();
-        let other = OtherProgram { card };
-        let jpki_ap = [
-            0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00,
-            0x01,
-        ];
+        OtherProgram { card }
+    }
+
+    /// Connect, select the JPKI application and verify the auth PIN (1234).
+    fn log_in() -> OtherProgram {
+        let other = OtherProgram::connect();
         for command in [
-            &jpki_ap[..],
-            &[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x18],
+            &SELECT_JPKI_AP[..],
+            &SELECT_AUTH_PIN,
             &[0x00, 0x20, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4'],
         ] {
             assert_eq!(other.send(command), Ok(vec![0x90, 0x00]), "{command:02X?}");
@@ -598,16 +616,82 @@ impl OtherProgram {
 
     /// Its next command, as any program would send one: SELECT of the JPKI application.
     fn next_command(&self) -> Result<Vec<u8>, pcsc::Error> {
-        self.send(&[
-            0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00,
-            0x01,
-        ])
+        self.send(&SELECT_JPKI_AP)
+    }
+
+    /// Select the auth PIN and send CHANGE REFERENCE DATA to `new` with no VERIFY of its own:
+    /// the card's answer (90 00 only while a VERIFY of the auth PIN is live on the card).
+    fn change_auth_pin_without_a_pin(&self, new: &[u8; 4]) -> Vec<u8> {
+        assert_eq!(self.send(&SELECT_JPKI_AP), Ok(vec![0x90, 0x00]));
+        assert_eq!(self.send(&SELECT_AUTH_PIN), Ok(vec![0x90, 0x00]));
+        let mut change = vec![0x00, 0x24, 0x01, 0x80, 0x04];
+        change.extend_from_slice(new);
+        self.send(&change).unwrap()
     }
 
     fn send(&self, command: &[u8]) -> Result<Vec<u8>, pcsc::Error> {
         let mut buffer = [0u8; 258];
         self.card.transmit(command, &mut buffer).map(<[u8]>::to_vec)
     }
+
+    /// Let go as a careless program does: the card stays powered, as it was.
+    fn leave(self) {
+        self.card
+            .disconnect(pcsc::Disposition::LeaveCard)
+            .map_err(|(_, e)| e)
+            .unwrap();
+    }
+
+    /// Let go powering the card down, which clears whatever was verified.
+    fn unpower(self) {
+        self.card
+            .disconnect(pcsc::Disposition::UnpowerCard)
+            .map_err(|(_, e)| e)
+            .unwrap();
+    }
+}
+
+#[test]
+#[ignore = "needs pcscd, vsmartcard-vpcd and OpenSC: run with --include-ignored (CI does)"]
+fn after_verify_pin_another_program_cannot_change_the_pin_it_unlocked() {
+    let _one = one_pcscd();
+    let stack = Stack::start(&[]);
+    // The test means something: a VERIFY that a program leaves on a powered card is usable by
+    // the next program that connects, which changes the auth PIN without knowing it.
+    OtherProgram::log_in().leave();
+    let next = OtherProgram::connect();
+    assert_eq!(next.change_auth_pin_without_a_pin(b"5678"), [0x90, 0x00]);
+    assert_eq!(next.change_auth_pin_without_a_pin(b"1234"), [0x90, 0x00]);
+    next.unpower();
+    assert_eq!(
+        OtherProgram::connect().change_auth_pin_without_a_pin(b"5678"),
+        [0x69, 0x82],
+        "a power-down clears the VERIFY"
+    );
+
+    let before = stack.card_log().len();
+    run(&["verify-pin", "--stdin", "auth"], Some("1234\n"))
+        .assert_exit_for(0, format_args!("verify-pin auth"));
+    // jpki let go after the PIN: the ISD selected, then the card powered down.
+    let log = stack.card_log();
+    let after_verify = &log[before..];
+    let select_away = after_verify.find(SELECT_ISD_LOGGED);
+    let power_off = after_verify.rfind(CARD_POWER_OFF);
+    assert!(
+        matches!((select_away, power_off), (Some(s), Some(p)) if s < p),
+        "no select-away then power-off after verify-pin:\n{after_verify}"
+    );
+    let other = OtherProgram::connect();
+    assert_eq!(
+        other.change_auth_pin_without_a_pin(b"5678"),
+        [0x69, 0x82],
+        "another program used jpki's VERIFY: {}",
+        stack.card_log()
+    );
+    drop(other);
+    assert_eq!(tries_of(&tries_by_id(&jpki_status()), "auth"), Some(3));
+    run(&["verify-pin", "--stdin", "auth"], Some("1234\n"))
+        .assert_exit_for(0, format_args!("the auth PIN is still 1234"));
 }
 
 #[test]
@@ -615,10 +699,11 @@ impl OtherProgram {
 fn another_programs_login_survives_status_readers_and_doctor_but_not_a_pin_change() {
     let _one = one_pcscd();
     let stack = Stack::start(&[]);
-    let other = OtherProgram::log_in();
+    let mut other = OtherProgram::log_in();
     let resets = stack.resets();
-    // Commands that send no PIN leave the card as they found it: no reset, so the other
-    // program's login stands (a reset answers its next command with SCARD_W_RESET_CARD).
+    // Commands that send no PIN leave the card as they found it: no reset and no power-down,
+    // so the other program's login stands (either would answer its next command with
+    // SCARD_W_RESET_CARD).
     for args in [
         &["status"][..],
         &["status", "--pins-only"],
@@ -639,15 +724,31 @@ fn another_programs_login_survives_status_readers_and_doctor_but_not_a_pin_chang
         assert_eq!(
             stack.resets(),
             resets,
-            "`jpki {}` reset the card",
+            "`jpki {}` reset or powered the card",
             args.join(" ")
         );
     }
-    // A PIN change sends PINs: the card is reset after it, so no one can use what they unlocked.
+    // Its VERIFY is still live on the card.
+    assert_eq!(other.change_auth_pin_without_a_pin(b"1234"), [0x90, 0x00]);
+    // A PIN change sends PINs: the card is powered down after it, so no one can use what they
+    // unlocked, the other program's login included.
     run(&["change-pin", "--stdin", "kenhojo"], Some("1234\n5678\n"))
         .assert_exit_for(0, format_args!("change-pin kenhojo"));
     assert_eq!(other.next_command(), Err(pcsc::Error::ResetCard));
-    assert!(stack.resets() > resets, "{}", stack.card_log());
+    assert!(
+        stack.card_log().contains(CARD_POWER_OFF),
+        "{}",
+        stack.card_log()
+    );
+    other
+        .card
+        .reconnect(
+            pcsc::ShareMode::Shared,
+            pcsc::Protocols::ANY,
+            pcsc::Disposition::LeaveCard,
+        )
+        .unwrap();
+    assert_eq!(other.change_auth_pin_without_a_pin(b"5678"), [0x69, 0x82]);
 }
 
 #[test]

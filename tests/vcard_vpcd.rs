@@ -96,6 +96,23 @@ fn serves_the_atr_and_apdus_in_vpcd_framing_and_saves_what_changed() {
     send(&mut card, &[0x02]);
     send(&mut card, &[0x00, 0x20, 0x00, 0x80]);
     assert_eq!(receive(&mut card), [0x69, 0x86]);
+    // But not the VERIFY (the pessimistic card): a change with no PIN of its own goes through.
+    let change_again = |card: &mut TcpStream| {
+        send(card, &COMMON_AP);
+        assert_eq!(receive(card), [0x90, 0x00]);
+        send(card, &[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x1C]);
+        assert_eq!(receive(card), [0x90, 0x00]);
+        send(
+            card,
+            &[0x80, 0x32, 0x00, 0x80, 0x04, b'8', b'6', b'4', b'2'],
+        );
+        receive(card)
+    };
+    assert_eq!(change_again(&mut card), [0x90, 0x00]);
+    // A power-down does forget it: the same change is refused, 69 82.
+    send(&mut card, &[0x00]);
+    send(&mut card, &[0x01]);
+    assert_eq!(change_again(&mut card), [0x69, 0x82]);
     drop(card); // vpcd going away ends the service
 
     let served = served.join().unwrap();

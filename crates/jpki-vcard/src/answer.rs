@@ -2,7 +2,7 @@
 //! KEY and READ BINARY as docs/protocol.md describes them, and ISO errors for anything else.
 //! docs/virtual-card.md lists every answer and which of them are assumptions.
 
-use super::model::{Ap, CardState, Certificate, File, PinFile};
+use super::model::{Ap, CardState, Certificate, File, PinFile, ISSUER_SECURITY_DOMAIN_AID};
 use jpki_card::apdu::{Instruction, StatusWord};
 use jpki_card::card::{ChangeCommand, KeyReference, Pin};
 
@@ -23,20 +23,31 @@ const OFFSET_OUTSIDE_FILE: StatusWord = StatusWord::Other(0x6B00);
 const SIGN: KeyReference = KeyReference::SIGN;
 
 /// What the card remembers only while powered: the selection and the security state.
+///
+/// The security state is modelled as the most pessimistic public source describes the card
+/// (soltia48/myna-card `src/transport/pcsc.rs`, `power_cycle`, measured): a successful VERIFY
+/// stays until the card is powered down. A warm reset, a reconnect, selecting the application
+/// again or selecting another one (soltia48/myna-sign's README says this last one clears it; the
+/// same author's myna-card says only a power cycle does) all leave it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Session {
     ap: Option<Ap>,
     file: Option<File>,
-    /// The PIN file verified by the command just before, which alone allows its change command.
-    just_verified: Option<PinFile>,
-    /// The PIN files verified since the application was selected (the sign password opens the
-    /// sign certificate); a wrong VERIFY takes its file out again.
+    /// The PIN files verified since the card was powered up; each allows its change command and
+    /// the sign password opens the sign certificate. A wrong VERIFY takes its file out again.
     verified: Vec<PinFile>,
 }
 
 impl Session {
-    /// A reset or power cycle: nothing selected, nothing verified.
-    pub fn reset(&mut self) {
+    /// A warm reset: the card is back in the DF it powers up in, nothing selected, and what was
+    /// verified stays verified.
+    pub fn warm_reset(&mut self) {
+        self.ap = None;
+        self.file = None;
+    }
+
+    /// A power-down: the card forgets its selection and every verified PIN.
+    pub fn power_off(&mut self) {
         *self = Session::default();
     }
 }
@@ -82,40 +93,36 @@ fn parse(command: &[u8]) -> Option<Parsed<'_>> {
     })
 }
 
+/// Whether `command` carries a PIN: VERIFY with data, CHANGE REFERENCE DATA, RESET RETRY
+/// COUNTER or CHANGE KEY (INS 20, 24, 2C, 32) with anything past Lc, read from the bytes alone
+/// (a command whose length does not add up counts too: the card may have taken it).
+pub fn carries_pin(command: &[u8]) -> bool {
+    matches!(command, [_, 0x20 | 0x24 | 0x2C | 0x32, _, _, _, _, ..])
+}
+
 /// Answer one command, changing the card's state as the real card would; returns data + SW.
 pub fn answer(state: &mut CardState, session: &mut Session, command: &[u8]) -> Vec<u8> {
-    // A change command is allowed only right after its VERIFY: any command in between ends that.
-    let just_verified = session.just_verified.take();
     let (data, sw) = match parse(command) {
         None => (Vec::new(), StatusWord::WrongLength),
-        Some(c) => dispatch(state, session, &c, just_verified),
+        Some(c) => dispatch(state, session, &c),
     };
     let mut out = data;
     out.extend_from_slice(&sw.to_u16().to_be_bytes());
     out
 }
 
-fn dispatch(
-    state: &mut CardState,
-    session: &mut Session,
-    c: &Parsed<'_>,
-    just_verified: Option<PinFile>,
-) -> (Vec<u8>, StatusWord) {
+fn dispatch(state: &mut CardState, session: &mut Session, c: &Parsed<'_>) -> (Vec<u8>, StatusWord) {
     let none = |sw| (Vec::new(), sw);
     let is = |i: Instruction| c.ins == i.byte();
     match c.cla {
         CLA_ISO if is(Instruction::Select) => none(select(state, session, c)),
         CLA_ISO if is(Instruction::Verify) => none(verify(state, session, c)),
-        CLA_ISO if is(Instruction::ChangeReferenceData) => none(change(
-            state,
-            session,
-            c,
-            just_verified,
-            ChangeCommand::ReferenceData,
-        )),
+        CLA_ISO if is(Instruction::ChangeReferenceData) => {
+            none(change(state, session, c, ChangeCommand::ReferenceData))
+        }
         CLA_ISO if is(Instruction::ReadBinary) => read_binary(state, session, c),
         CLA_PROPRIETARY if is(Instruction::ChangeKey) => {
-            none(change(state, session, c, just_verified, ChangeCommand::Key))
+            none(change(state, session, c, ChangeCommand::Key))
         }
         CLA_ISO | CLA_PROPRIETARY => none(StatusWord::InstructionNotSupported),
         _ => none(StatusWord::ClassNotSupported),
@@ -127,11 +134,17 @@ fn select(state: &CardState, session: &mut Session, c: &Parsed<'_>) -> StatusWor
     // does not have is not found whatever P2 asks (other drivers probe so). An Le is ignored.
     let no_fci = c.p2 == 0x0C;
     match c.p1 {
+        // The Issuer Security Domain: back to the DF the card powers up in, nothing verified
+        // forgotten (the pessimistic reading above).
+        0x04 if c.data == ISSUER_SECURITY_DOMAIN_AID && no_fci => {
+            session.warm_reset();
+            StatusWord::Success
+        }
         0x04 => match state.ap_by_aid(c.data) {
             Some(_) if !no_fci => StatusWord::IncorrectParameters,
             Some(ap) => {
-                session.reset();
                 session.ap = Some(ap);
+                session.file = None;
                 StatusWord::Success
             }
             None => StatusWord::FileNotFound,
@@ -186,7 +199,6 @@ fn verify(state: &mut CardState, session: &mut Session, c: &Parsed<'_>) -> Statu
     session.verified.retain(|f| *f != file);
     if c.data == record.value.as_slice() {
         record.tries_left = file.max_tries();
-        session.just_verified = Some(file);
         session.verified.push(file);
         StatusWord::Success
     } else {
@@ -199,7 +211,6 @@ fn change(
     state: &mut CardState,
     session: &Session,
     c: &Parsed<'_>,
-    just_verified: Option<PinFile>,
     command: ChangeCommand,
 ) -> StatusWord {
     // CHANGE REFERENCE DATA P1 = 01: the data is the new PIN alone, the current one having just
@@ -220,7 +231,8 @@ fn change(
         PinFile::Key(key) if key.change_command() == command => key,
         _ => return StatusWord::InstructionNotSupported,
     };
-    if just_verified != Some(file) {
+    // No live VERIFY of this PIN since the card was powered up: 69 82.
+    if !session.verified.contains(&file) {
         return StatusWord::SecurityNotSatisfied;
     }
     let Ok(text) = std::str::from_utf8(c.data) else {

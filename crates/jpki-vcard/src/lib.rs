@@ -32,7 +32,6 @@ pub use state_file::{application_id, applications_from_id, StateError};
 pub use store::{LOCK_WAIT, MAX_STATE_BYTES};
 
 use answer::Session;
-use jpki_card::apdu::secret;
 use jpki_card::apdu::StatusWord;
 use jpki_card::transport::{Reader, Transaction, TransportError};
 use std::path::Path;
@@ -151,9 +150,15 @@ impl VirtualCard {
         self.unsaved.take()
     }
 
-    /// A reset or power cycle: the selection and any verified PIN are forgotten.
-    pub fn reset(&mut self) {
-        self.session.reset();
+    /// A warm reset: the selection is forgotten, a verified PIN stays verified (the pessimistic
+    /// card of docs/virtual-card.md).
+    pub fn warm_reset(&mut self) {
+        self.session.warm_reset();
+    }
+
+    /// A power-down: the selection and every verified PIN are forgotten.
+    pub fn power_off(&mut self) {
+        self.session.power_off();
     }
 }
 
@@ -183,8 +188,11 @@ impl Reader for VirtualCard {
     }
 }
 
-/// The card inside a transaction. Mirrors jpki's PC/SC reader: a transaction that carried a
-/// PIN ends with a card reset, so the verified state does not outlive it.
+/// The card inside a transaction. Mirrors how jpki's PC/SC reader lets go of a card: a
+/// transaction that carried a PIN (or that a panic unwinds through) ends with the card powered
+/// down, so the verified state does not outlive it; any other is left as it is. In-process the
+/// card is powered up when it is opened and never outlives the run, so its verified state is
+/// never saved to the state file: only `jpki-vcard serve` keeps a card powered between clients.
 struct VirtualTransaction<'a> {
     card: &'a mut VirtualCard,
     pin_sent: bool,
@@ -192,15 +200,15 @@ struct VirtualTransaction<'a> {
 
 impl Transaction for VirtualTransaction<'_> {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        self.pin_sent |= secret::carries_pin(command);
+        self.pin_sent |= answer::carries_pin(command);
         Ok(self.card.respond(command))
     }
 }
 
 impl Drop for VirtualTransaction<'_> {
     fn drop(&mut self) {
-        if self.pin_sent {
-            self.card.reset();
+        if self.pin_sent || std::thread::panicking() {
+            self.card.power_off();
         }
     }
 }

@@ -18,6 +18,11 @@ pub const AUTH_CERTIFICATE_EF: [u8; 2] = [0x00, 0x0A];
 /// it; other clients read its counters.
 pub const KENKAKU_AID: [u8; 10] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x02];
 
+/// The GlobalPlatform Issuer Security Domain's default AID: the DF the card is in when powered
+/// up (soltia48/myna-card `src/ap/mod.rs` `DEFAULT_DF`, `src/mf.rs`); soltia48/myna-sign selects
+/// it when it is done with the card, and so does jpki after a PIN.
+pub const ISSUER_SECURITY_DOMAIN_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00];
+
 /// An application (a DF selected by name) the virtual card can hold: the four whose PINs jpki
 /// reads, and the 券面事項確認 AP that only other clients use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -281,24 +281,35 @@ fn each_key_reference_takes_its_own_change_command_and_refuses_the_other_with_6d
 }
 
 #[test]
-fn change_needs_a_verify_of_that_pin_just_before() {
+fn change_needs_a_live_verify_of_that_pin() {
     for key in [KENHOJO, JUKI_AP] {
         let mut card = adult();
         select_key(&mut card, key);
         let change = change(key, b"5678");
         assert_eq!(sw(&mut card, &change), StatusWord::SecurityNotSatisfied);
+        // A right VERIFY of another PIN does not allow it.
+        let other = if key == KENHOJO { AUTH } else { KENHOJO };
+        select_key(&mut card, other);
         assert_eq!(
             sw(&mut card, &Command::verify(b"1234")),
             StatusWord::Success
         );
+        select_key(&mut card, key);
+        assert_eq!(sw(&mut card, &change), StatusWord::SecurityNotSatisfied);
+        // A wrong VERIFY of this one neither.
         assert_eq!(
-            sw(&mut card, &Command::read_retry_counter()),
-            StatusWord::TriesLeft(3)
+            sw(&mut card, &Command::verify(b"0000")),
+            StatusWord::TriesLeft(2)
         );
         assert_eq!(sw(&mut card, &change), StatusWord::SecurityNotSatisfied);
         assert_eq!(
             sw(&mut card, &Command::verify(b"1234")),
             StatusWord::Success
+        );
+        // The pessimistic card: commands in between do not end the VERIFY.
+        assert_eq!(
+            sw(&mut card, &Command::read_retry_counter()),
+            StatusWord::TriesLeft(3)
         );
         assert_eq!(sw(&mut card, &change), StatusWord::Success);
         assert_eq!(card.state().pin(key).unwrap().value, b"5678");
@@ -309,8 +320,15 @@ fn change_needs_a_verify_of_that_pin_just_before() {
     }
 }
 
+/// SELECT of the GlobalPlatform Issuer Security Domain's default AID, in literal bytes.
+const SELECT_ISD: [u8; 12] = [
+    0x00, 0xA4, 0x04, 0x0C, 0x07, 0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00,
+];
+
 #[test]
-fn reselecting_forgets_the_verified_pin() {
+fn a_verify_survives_reselecting_another_application_the_isd_and_a_warm_reset() {
+    // Only a power-down clears it (soltia48/myna-card); selecting another application does in
+    // soltia48/myna-sign's README, and the card modelled is the pessimistic one.
     let mut card = adult();
     select_key(&mut card, SIGN);
     assert_eq!(
@@ -318,29 +336,98 @@ fn reselecting_forgets_the_verified_pin() {
         StatusWord::Success
     );
     select_key(&mut card, SIGN);
+    select_key(&mut card, KENHOJO);
+    assert_eq!(raw(&mut card, &SELECT_ISD).sw, StatusWord::Success);
+    // The ISD leaves nothing selected.
     assert_eq!(
         sw(&mut card, &Command::change_reference_data(b"XYZ789")),
+        StatusWord::Other(0x6986)
+    );
+    card.warm_reset();
+    select_key(&mut card, SIGN);
+    assert_eq!(
+        sw(&mut card, &Command::change_reference_data(b"XYZ789")),
+        StatusWord::Success
+    );
+    card.power_off();
+    select_key(&mut card, SIGN);
+    assert_eq!(
+        sw(&mut card, &Command::change_reference_data(b"QWE456")),
+        StatusWord::SecurityNotSatisfied
+    );
+}
+
+/// Send `commands` in one transaction of the card as a reader, then end it.
+fn in_one_transaction(card: &mut VirtualCard, commands: &[Command]) {
+    let mut t = card.transaction().unwrap();
+    for c in commands {
+        t.transmit(&c.to_bytes()).unwrap();
+    }
+    t.end().unwrap();
+}
+
+#[test]
+fn a_transaction_that_carried_a_pin_ends_with_the_card_powered_down() {
+    let mut card = adult();
+    in_one_transaction(
+        &mut card,
+        &[
+            Command::select_application(Application::Jpki.aid()),
+            Command::select_file(PinKind::Auth.ef()),
+            Command::verify(b"1234"),
+        ],
+    );
+    // Nothing is selected any more, so CHANGE has no PIN to act on; and nothing is verified.
+    assert_eq!(
+        sw(&mut card, &Command::change_reference_data(b"4321")),
+        StatusWord::Other(0x6986)
+    );
+    select_key(&mut card, AUTH);
+    assert_eq!(
+        sw(&mut card, &Command::change_reference_data(b"4321")),
         StatusWord::SecurityNotSatisfied
     );
 }
 
 #[test]
-fn a_transaction_that_carried_a_pin_ends_with_a_reset() {
+fn a_transaction_without_a_pin_leaves_the_card_as_it_was() {
     let mut card = adult();
-    let mut t = card.transaction().unwrap();
-    for c in [
-        Command::select_application(Application::Jpki.aid()),
-        Command::select_file(PinKind::Auth.ef()),
-        Command::verify(b"1234"),
-    ] {
-        t.transmit(&c.to_bytes()).unwrap();
-    }
-    t.end().unwrap();
-    // Nothing is selected any more, so CHANGE has no PIN to act on.
+    select_key(&mut card, AUTH);
+    assert_eq!(
+        sw(&mut card, &Command::verify(b"1234")),
+        StatusWord::Success
+    );
+    in_one_transaction(
+        &mut card,
+        &[
+            Command::select_file(PinKind::Auth.ef()),
+            Command::read_retry_counter(),
+        ],
+    );
     assert_eq!(
         sw(&mut card, &Command::change_reference_data(b"4321")),
-        StatusWord::Other(0x6986)
+        StatusWord::Success
     );
+}
+
+#[test]
+fn a_pin_is_recognised_from_the_bytes() {
+    for command in [
+        &[0x00, 0x20, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4'][..],
+        &[0x00, 0x24, 0x01, 0x80, 0x04, b'1', b'2', b'3', b'4'],
+        &[0x80, 0x32, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4'],
+        &[0x00, 0x2C, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4'],
+    ] {
+        assert!(answer::carries_pin(command), "{command:02X?}");
+    }
+    for command in [
+        &[0x00, 0x20, 0x00, 0x80][..],
+        &[0x00, 0x20, 0x00, 0x80, 0x00],
+        &SELECT_ISD,
+        &[0x00, 0xB0, 0x00, 0x00, 0x04],
+    ] {
+        assert!(!answer::carries_pin(command), "{command:02X?}");
+    }
 }
 
 #[test]
@@ -415,7 +502,7 @@ fn read_binary_serves_the_token_and_the_public_certificates_in_chunks() {
 }
 
 #[test]
-fn the_sign_certificate_opens_only_after_the_sign_password_in_this_session() {
+fn the_sign_certificate_opens_only_after_the_sign_password_until_a_power_down() {
     let mut card = adult();
     let sign_certificate = Certificate::Sign.ef();
     select(&mut card, Application::Jpki.aid(), sign_certificate);
@@ -439,19 +526,16 @@ fn the_sign_certificate_opens_only_after_the_sign_password_in_this_session() {
     sw(&mut card, &Command::verify(b"WRONG1"));
     sw(&mut card, &Command::select_file(sign_certificate));
     assert_eq!(read_all(&mut card), Err(StatusWord::SecurityNotSatisfied));
-    // Selecting the application again, or a reset, closes it too.
+    // Selecting the application again, or a warm reset, leaves it open; a power-down closes it.
     select_key(&mut card, SIGN);
     sw(&mut card, &Command::verify(b"ABC123"));
     select(&mut card, Application::Jpki.aid(), sign_certificate);
-    assert_eq!(read_all(&mut card), Err(StatusWord::SecurityNotSatisfied));
-    select_key(&mut card, SIGN);
-    sw(&mut card, &Command::verify(b"ABC123"));
-    card.reset();
-    sw(
-        &mut card,
-        &Command::select_application(Application::Jpki.aid()),
-    );
-    sw(&mut card, &Command::select_file(sign_certificate));
+    assert_eq!(read_all(&mut card).as_deref(), Ok(TEST_SIGN_CERTIFICATE));
+    card.warm_reset();
+    select(&mut card, Application::Jpki.aid(), sign_certificate);
+    assert_eq!(read_all(&mut card).as_deref(), Ok(TEST_SIGN_CERTIFICATE));
+    card.power_off();
+    select(&mut card, Application::Jpki.aid(), sign_certificate);
     assert_eq!(read_all(&mut card), Err(StatusWord::SecurityNotSatisfied));
 }
 

@@ -51,13 +51,25 @@ pub fn serve(
 ) -> Result<()> {
     while let Some(message) = read_message(stream)? {
         match message.as_slice() {
-            // Power off, power on, reset: the card forgets its selection and verified PIN.
-            [control @ 0x00..=0x02] => {
-                card.reset();
+            // Power off: the card forgets its selection and every verified PIN.
+            [0x00] => {
+                card.power_off();
                 if log {
                     let _ = writeln!(
                         err,
-                        "# vpcd control {control:02X}: the card forgets its session"
+                        "# vpcd control 00: power off, the card forgets its selection and verified PINs"
+                    );
+                }
+            }
+            // Power on (after a power off, or of a card already on) and warm reset: the card
+            // starts again from the DF it powers up in; what was verified stays verified.
+            [control @ (0x01 | 0x02)] => {
+                card.warm_reset();
+                if log {
+                    let _ = writeln!(
+                        err,
+                        "# vpcd control {control:02X}: {}, the card forgets its selection",
+                        if *control == 1 { "power on" } else { "reset" }
                     );
                 }
             }

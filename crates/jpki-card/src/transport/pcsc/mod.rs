@@ -1,60 +1,23 @@
 //! Real readers through PC/SC (pcsc-lite on Linux, WinSCard on Windows, CryptoTokenKit on macOS):
 //! the connection to a card and its transaction, which leave the card as they found it unless a
-//! PIN was sent. Listing readers and choosing one, waiting for a card, and what a PC/SC error
-//! means are modules of their own.
+//! PIN was sent. How they let go of the card, listing readers and choosing one, waiting for a
+//! card, and what a PC/SC error means are modules of their own.
 
+mod ending;
 mod error;
 mod readers;
 mod wait;
 
+pub use ending::{Ending, SELECT_ISSUER_SECURITY_DOMAIN};
 pub use readers::{choose_reader, list_readers, ReaderInfo};
 pub use wait::{card_ready, wait_for_card};
 
 use super::error::{ReaderChoice, TransportError};
 use super::reader::{Reader, Transaction};
-use crate::apdu::secret;
+use ending::{let_go_noting, Held, PinSent};
 use error::from_pcsc;
 use readers::context;
 use std::ffi::CString;
-
-/// How jpki lets go of the card, at the end of a PC/SC transaction and when it disconnects:
-/// leave it as it is unless a PIN was sent since the card was last reset. A reset logs out every
-/// program sharing the card (their next command gets SCARD_W_RESET_CARD), so it is kept for the
-/// one case where it protects the holder: after a VERIFY or a change, so that no other program
-/// can use the state the PIN unlocked once jpki lets go.
-pub fn disposition(pin_sent: bool) -> pcsc::Disposition {
-    if pin_sent {
-        pcsc::Disposition::ResetCard
-    } else {
-        pcsc::Disposition::LeaveCard
-    }
-}
-
-/// Whether a PIN has crossed to the card since it was last reset: the input of [`disposition`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct PinSent(bool);
-
-impl PinSent {
-    /// Nothing sent yet: a card just connected to is taken as it is found.
-    pub(crate) fn new() -> PinSent {
-        PinSent(false)
-    }
-
-    /// Note a command on its way to the card.
-    pub(crate) fn note(&mut self, command: &[u8]) {
-        self.0 |= secret::carries_pin(command);
-    }
-
-    /// Whether a PIN has crossed since the last reset.
-    pub(crate) fn get(self) -> bool {
-        self.0
-    }
-
-    /// The card was reset (a transaction ended with a reset): what the PIN unlocked is gone.
-    pub(crate) fn card_was_reset(&mut self) {
-        self.0 = false;
-    }
-}
 
 /// What a transaction reports about its own end. When a command inside it already failed at
 /// the reader, the end failing too (the card or the transaction is gone) adds nothing: the
@@ -71,9 +34,10 @@ fn end_of_transaction(
 
 /// A card in a real reader, connected in shared mode.
 ///
-/// Dropping it disconnects with [`disposition`]: the card is left alone unless a PIN was sent
-/// since its last reset. When a panic unwinds through it, the card is reset whatever was sent,
-/// since nothing then says what state the card was left in.
+/// Dropping it disconnects as [`Ending`] says: the card is left alone unless a PIN was sent since
+/// it was last powered down (a transaction's end that failed to power it down leaves that so);
+/// then, and when a panic unwinds through it, the Issuer Security Domain is selected and the
+/// card powered down.
 pub struct PcscReader {
     // Field order matters: the card is released before its context. `None` only while dropping.
     card: Option<pcsc::Card>,
@@ -123,14 +87,35 @@ impl Drop for PcscReader {
         let Some(card) = self.card.take() else {
             return;
         };
-        let how = if std::thread::panicking() {
-            pcsc::Disposition::ResetCard
-        } else {
-            disposition(self.pin_sent.get())
-        };
-        // On failure pcsc hands the card back, and dropping it disconnects with a reset: the safe
-        // side, and nothing is left to tell the user at this point.
-        let _ = card.disconnect(how);
+        // On failure pcsc hands the card back, and dropping it disconnects with a reset; nothing
+        // is left to tell the user at this point.
+        let _ = let_go_noting(&mut self.pin_sent, std::thread::panicking(), card);
+    }
+}
+
+/// The connection, let go of by disconnecting.
+impl Held for pcsc::Card {
+    type Error = pcsc::Error;
+
+    fn send(&self, command: &[u8]) {
+        let _ = transmit_on(self, command);
+    }
+
+    fn release(self, how: pcsc::Disposition) -> Result<(), pcsc::Error> {
+        self.disconnect(how).map_err(|(_, e)| e)
+    }
+}
+
+/// The transaction, let go of by ending it.
+impl Held for pcsc::Transaction<'_> {
+    type Error = pcsc::Error;
+
+    fn send(&self, command: &[u8]) {
+        let _ = transmit_on(self, command);
+    }
+
+    fn release(self, how: pcsc::Disposition) -> Result<(), pcsc::Error> {
+        self.end(how).map_err(|(_, e)| e)
     }
 }
 
@@ -181,36 +166,28 @@ impl Reader for PcscReader {
     }
 }
 
-/// A PC/SC transaction on the card. It ends with [`disposition`]: the card is left alone unless
-/// a PIN was sent since its last reset; when a panic unwinds through it, the card is reset
-/// whatever was sent.
+/// A PC/SC transaction on the card. It ends as [`Ending`] says: the card is left alone unless a
+/// PIN was sent since it was last powered down; then, and when a panic unwinds through it, the
+/// Issuer Security Domain is selected and the card powered down. The select-away goes straight
+/// to the card, under every layer: it is how this reader lets go, like the disposition, and the
+/// disconnect and the panic path, which no layer sees, send it too.
 struct PcscTransaction<'a> {
     /// `None` once ended.
     transaction: Option<pcsc::Transaction<'a>>,
-    /// The reader's record, kept across its transactions: a reset that failed leaves it set.
+    /// The reader's record, kept across its transactions: a power-down that failed leaves it set.
     pin_sent: &'a mut PinSent,
     /// A command failed at the reader: its failure is the one to report, not the end's.
     failed: bool,
 }
 
 impl PcscTransaction<'_> {
-    /// End the transaction (once), resetting the card when a PIN was sent.
+    /// End the transaction (once); after a PIN, select away and power the card down.
     fn end_now(&mut self) -> Result<(), TransportError> {
         let Some(transaction) = self.transaction.take() else {
             return Ok(());
         };
-        let how = if std::thread::panicking() {
-            pcsc::Disposition::ResetCard
-        } else {
-            disposition(self.pin_sent.get())
-        };
-        let ended = transaction.end(how).map_err(|(_, e)| from_pcsc(e));
-        // A reset that went through undid what the PIN unlocked; a failed one did not, so the
-        // disconnect still resets.
-        if ended.is_ok() && how == pcsc::Disposition::ResetCard {
-            self.pin_sent.card_was_reset();
-        }
-        end_of_transaction(self.failed, ended)
+        let ended = let_go_noting(self.pin_sent, std::thread::panicking(), transaction);
+        end_of_transaction(self.failed, ended.map_err(from_pcsc))
     }
 }
 
@@ -242,64 +219,6 @@ impl Drop for PcscTransaction<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_card_is_left_alone_unless_a_pin_was_sent() {
-        assert_eq!(disposition(false), pcsc::Disposition::LeaveCard);
-        assert_eq!(disposition(true), pcsc::Disposition::ResetCard);
-    }
-
-    /// The commands `status`, `readers` and `doctor` send: none carries a PIN.
-    const READS: [&[u8]; 5] = [
-        &[
-            0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00,
-            0x01,
-        ],
-        &[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x1B],
-        &[0x00, 0x20, 0x00, 0x80],
-        &[0x00, 0xB0, 0x00, 0x00, 0x20],
-        &[0x00, 0xB0, 0x00, 0x04, 0x00],
-    ];
-
-    #[test]
-    fn reads_and_counter_queries_leave_the_card_alone() {
-        let mut sent = PinSent::new();
-        for command in READS {
-            sent.note(command);
-        }
-        assert!(!sent.get());
-        assert_eq!(disposition(sent.get()), pcsc::Disposition::LeaveCard);
-    }
-
-    #[test]
-    fn a_verify_or_a_change_resets_the_card() {
-        // VERIFY, CHANGE REFERENCE DATA, and CHANGE KEY (the juki PIN's change command).
-        let pin_commands: [&[u8]; 3] = [
-            &[0x00, 0x20, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4'],
-            &[0x00, 0x24, 0x01, 0x80, 0x04, b'5', b'6', b'7', b'8'],
-            &[0x80, 0x32, 0x00, 0x80, 0x04, b'5', b'6', b'7', b'8'],
-        ];
-        for command in pin_commands {
-            let mut sent = PinSent::new();
-            sent.note(READS[0]);
-            sent.note(command);
-            // Reads after the PIN do not undo it.
-            sent.note(READS[2]);
-            assert!(sent.get(), "{command:02X?}");
-            assert_eq!(disposition(sent.get()), pcsc::Disposition::ResetCard);
-        }
-    }
-
-    #[test]
-    fn after_a_reset_only_a_new_pin_resets_again() {
-        let mut sent = PinSent::new();
-        sent.note(&[0x00, 0x20, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4']);
-        sent.card_was_reset();
-        sent.note(READS[1]);
-        assert_eq!(disposition(sent.get()), pcsc::Disposition::LeaveCard);
-        sent.note(&[0x00, 0x20, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4']);
-        assert_eq!(disposition(sent.get()), pcsc::Disposition::ResetCard);
-    }
 
     #[test]
     fn a_failed_end_of_transaction_is_reported_unless_a_command_failed_first() {
