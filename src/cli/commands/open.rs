@@ -1,13 +1,20 @@
-//! Opening the card source the config names, with the recorder and T=0 completion around it.
+//! Opening the card source the config names, with the recorder and T=0 completion around it,
+//! and ending it: the card's own end is the run's, a file that could not be written a warning.
 
 use crate::cli::flags::config::{CardSource, Config, Wait};
+use crate::cli::io::output;
+use crate::cli::io::warnings::Warning;
+use crate::cli::lang::Lang;
 use crate::cli::words::readers::waiting_for_a_card;
 use jpki_card::card::probe_card_kind;
 use jpki_card::card::token::CardKind;
 use jpki_card::transport::pcsc::{card_ready, list_readers, wait_for_card, PcscReader};
-use jpki_card::transport::trace::{Source, Trace};
-use jpki_card::transport::{Layered, Reader, Recorder, Replay, ResponseCompletion, TransportError};
-use jpki_vcard::VirtualCard;
+use jpki_card::transport::trace::{Source, Trace, TraceError};
+use jpki_card::transport::{
+    Layer, Layered, Reader, Recorder, Replay, ResponseCompletion, Transaction, TransportError,
+};
+use jpki_vcard::{StateError, VirtualCard};
+use std::cell::Cell;
 
 /// The card for this run: the reader, replay or virtual card, with the recorder over it (under
 /// `--record`) and T=0 completion on top.
@@ -41,17 +48,120 @@ fn layered<R: Reader + 'static>(
     source: Source,
     config: &Config,
 ) -> Result<Box<dyn Reader>, TransportError> {
-    Ok(match &config.record {
+    let recorder = match &config.record {
         // Created now, so an unwritable path fails before any command reaches the card.
-        Some(path) => {
-            let recorder = Recorder::create(path.clone(), source)?;
-            Box::new(Layered::new(
-                Layered::new(reader, recorder),
-                ResponseCompletion,
-            ))
+        Some(path) => Some(Recorder::create(path.clone(), source)?),
+        None => None,
+    };
+    let recording = Recording {
+        recorder,
+        unwritten: Cell::new(None),
+    };
+    Ok(Box::new(Card {
+        layers: Layered::new(Layered::new(reader, recording), ResponseCompletion),
+        lang: config.lang,
+    }))
+}
+
+/// The card of this run, with its layers. Finishing it tells the card's own end (a replay not
+/// used up) from a file the run could not write, which is a warning: once the card acted, a
+/// trace or a state file that failed afterwards must not read as the card's failure.
+struct Card<R> {
+    layers: Layered<Layered<R, Recording>, ResponseCompletion>,
+    lang: Lang,
+}
+
+impl<R: Reader> Reader for Card<R> {
+    fn name(&self) -> &str {
+        self.layers.name()
+    }
+
+    fn atr(&self) -> Option<Vec<u8>> {
+        self.layers.atr()
+    }
+
+    fn transaction(&mut self) -> Result<Box<dyn Transaction + '_>, TransportError> {
+        self.layers.transaction()
+    }
+
+    /// The card's end, after warning of every file that could not be written: the trace, and
+    /// a virtual card's change that could not be saved (which it answered 65 81, so the run
+    /// already reports that command's failure as the card's).
+    fn finish(&mut self) -> Result<(), TransportError> {
+        // In the order they happened: a change not saved during the run, then the trace.
+        let below = match self.layers.finish() {
+            Err(TransportError::Backend(error)) if error.is::<StateError>() => {
+                let error = error.downcast::<StateError>().expect("checked above");
+                output::warn(state_warning(*error), self.lang);
+                Ok(())
+            }
+            other => other,
+        };
+        if let Some(error) = self.layers.reader().layer().unwritten.take() {
+            output::warn(trace_warning(error), self.lang);
         }
-        None => Box::new(Layered::new(reader, ResponseCompletion)),
-    })
+        below
+    }
+}
+
+/// The `--record` layer, when there is one. It writes its trace when the run is over and keeps
+/// a failure to do so apart, for [`Card::finish`] to warn of, so the card's own end below is
+/// never lost behind it.
+struct Recording {
+    recorder: Option<Recorder>,
+    unwritten: Cell<Option<TransportError>>,
+}
+
+impl Layer for Recording {
+    fn transmit(
+        &mut self,
+        card: &mut dyn Transaction,
+        command: &[u8],
+    ) -> Result<Vec<u8>, TransportError> {
+        match &mut self.recorder {
+            Some(recorder) => recorder.transmit(card, command),
+            None => card.transmit(command),
+        }
+    }
+
+    fn finish(&mut self, reader: &dyn Reader) -> Result<(), TransportError> {
+        if let Some(recorder) = &mut self.recorder {
+            if let Err(error) = recorder.finish(reader) {
+                self.unwritten.set(Some(error));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The warning for a trace that could not be written.
+fn trace_warning(error: TransportError) -> Warning {
+    match error {
+        TransportError::Trace(TraceError::Unwritable { origin, reason }) => {
+            Warning::TraceNotWritten {
+                path: origin,
+                reason,
+            }
+        }
+        other => Warning::TraceNotWritten {
+            path: String::new(),
+            reason: other.to_string(),
+        },
+    }
+}
+
+/// The warning for a virtual card's change that could not be saved.
+fn state_warning(error: StateError) -> Warning {
+    match error {
+        StateError::Io { origin, reason } => Warning::StateNotSaved {
+            path: origin,
+            reason,
+        },
+        other => Warning::StateNotSaved {
+            path: String::new(),
+            reason: other.to_string(),
+        },
+    }
 }
 
 /// What a recording through a PC/SC reader may claim to be. vsmartcard's vpcd readers
