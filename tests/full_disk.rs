@@ -4,7 +4,7 @@
 //! in the JSON's `warnings`. The fault is `on_full_disk`'s RLIMIT_FSIZE of 0, which fails every
 //! write to a file mid-run for root and anyone else alike.
 
-use crate::util::{on_full_disk, state_line, trace, vcard_init, Run};
+use crate::util::{on_full_disk, on_full_folder, state_line, trace, vcard_init, Run};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -144,6 +144,39 @@ fn the_warning_is_in_the_holders_language() {
         ran.stdout,
         "利用者証明用電子証明書の暗証番号: 変更しました\n"
     );
+}
+
+#[test]
+fn a_pin_changed_on_the_card_stays_changed_when_the_traces_disk_is_full() {
+    // The card's state file on a disk with room, the trace on one without (ENOSPC).
+    let (dir, state) = virtual_card(&[]);
+    let full = dir.path().join("full");
+    std::fs::create_dir(&full).unwrap();
+    let out = full.join("out.trace");
+    let args = [
+        "--json",
+        "--virtual-card",
+        state.to_str().unwrap(),
+        "--record",
+        out.to_str().unwrap(),
+        "change-pin",
+        "--stdin",
+        "auth",
+    ];
+    let Some(ran) = on_full_folder(&full, &args, "1234\n4827\n") else {
+        return;
+    };
+    let ran = ran.assert_exit(0);
+    let json = ran.stdout_json();
+    assert_eq!(json["error"], Value::Null, "{}", ran.stdout);
+    assert_eq!(json["warnings"][0]["kind"], "trace_not_written");
+    assert_eq!(
+        json["warnings"][0]["reason"],
+        "No space left on device (os error 28)"
+    );
+    assert_eq!(state_line(&state, "pin auth"), "pin auth 4827 3");
+    // Nothing reached the real folder under the full one.
+    assert_eq!(std::fs::read_dir(&full).unwrap().count(), 0);
 }
 
 /// A virtual card in a folder of its own: its state file's path.

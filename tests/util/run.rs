@@ -191,17 +191,3 @@ pub fn status_json(trace_name: &str, today: &str) -> Value {
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     ran.stdout_json()
 }
-
-/// Run `jpki ARGS...` with `stdin` where no regular file can grow (RLIMIT_FSIZE 0 through the
-/// shell's `ulimit -f 0`, SIGXFSZ ignored): every write to a file fails with EFBIG mid-run,
-/// as on a full disk or past a quota, for root and for anyone else. Stdout and stderr are pipes,
-/// which the limit does not touch.
-pub fn on_full_disk(args: &[&str], stdin: &str) -> Run {
-    let mut shell = english("sh");
-    shell
-        .arg("-c")
-        .arg("trap '' XFSZ; ulimit -f 0 && exec \"$0\" \"$@\"")
-        .arg(JPKI)
-        .args(args);
-    outcome(started(&mut shell, stdin).wait_with_output().unwrap())
-}
