@@ -241,6 +241,40 @@ pub fn probe(config: &Config, reader: &str) -> anyhow::Result<CardKind> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jpki_card::card::read_pin_statuses;
+
+    use crate::cli::flags::config::replaying;
+    use crate::cli::io::warnings;
+
+    /// `trace` replayed with `--record` into a folder taken away once the card is open, so the
+    /// trace cannot be written when the run ends; the opened card.
+    fn recording_into_a_lost_folder(trace: &str) -> (tempfile::TempDir, Box<dyn Reader>) {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("traces");
+        std::fs::create_dir(&folder).unwrap();
+        let mut config = replaying(trace);
+        config.record = Some(folder.join("out.trace"));
+        let card = open(&config).unwrap();
+        std::fs::rename(&folder, dir.path().join("moved")).unwrap();
+        (dir, card)
+    }
+
+    #[test]
+    fn a_trace_not_written_is_a_warning_and_the_cards_end_stands() {
+        // A replay used up: the card's end is fine, the trace is only a warning.
+        let (_dir, mut card) = recording_into_a_lost_folder("status/fresh.trace");
+        read_pin_statuses(card.as_mut()).unwrap();
+        assert!(card.finish().is_ok());
+        assert!(warnings::trace_not_written());
+        // A replay not used up stays the failure, not lost behind the trace's.
+        let (_dir, mut card) = recording_into_a_lost_folder("status/fresh.trace");
+        let error = card.finish().unwrap_err();
+        assert!(
+            matches!(error, TransportError::Trace(TraceError::Unconsumed { .. })),
+            "{error}"
+        );
+        assert_eq!(warnings::to_json().as_array().unwrap().len(), 2);
+    }
 
     #[test]
     fn recordings_through_vpcd_are_never_labelled_real_card() {
