@@ -3,9 +3,10 @@
 
 use crate::cli::flags::config::{CardSource, Config, Wait};
 use crate::cli::io::output;
-use crate::cli::io::warnings::Warning;
+use crate::cli::io::warnings::{self, Warning};
 use crate::cli::lang::Lang;
 use crate::cli::words::readers::waiting_for_a_card;
+use crate::cli::words::warnings::warning_text;
 use jpki_card::card::probe_card_kind;
 use jpki_card::card::token::CardKind;
 use jpki_card::transport::pcsc::{card_ready, list_readers, wait_for_card, PcscReader};
@@ -92,13 +93,13 @@ impl<R: Reader> Reader for Card<R> {
         let below = match self.layers.finish() {
             Err(TransportError::Backend(error)) if error.is::<StateError>() => {
                 let error = error.downcast::<StateError>().expect("checked above");
-                output::warn(state_warning(*error), self.lang);
+                warn(state_warning(*error), self.lang);
                 Ok(())
             }
             other => other,
         };
         if let Some(error) = self.layers.reader().layer().unwritten.take() {
-            output::warn(trace_warning(error), self.lang);
+            warn(trace_warning(error), self.lang);
         }
         below
     }
@@ -132,6 +133,13 @@ impl Layer for Recording {
         }
         Ok(())
     }
+}
+
+/// Say `warning` on stderr now, in `lang`, and keep it for the run's JSON object. Like any
+/// note, it never changes the outcome.
+fn warn(warning: Warning, lang: Lang) {
+    output::note(format!("{}\n", warning_text(&warning, lang)));
+    warnings::keep(warning);
 }
 
 /// The warning for a trace that could not be written.

@@ -7,9 +7,7 @@
 //! succeeds; so on Linux a constructor that runs before the runtime notes whether fd 1 was
 //! open ([`stdout_was_closed`]).
 
-use crate::cli::io::warnings::{self, Warning};
-use crate::cli::lang::Lang;
-use crate::cli::words::warnings::warning_text;
+use crate::cli::io::warnings;
 use anyhow::Context;
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -53,13 +51,6 @@ pub fn report_line(value: &Value) -> String {
     let mut value = value.clone();
     value["warnings"] = warnings::to_json();
     json_line(&value)
-}
-
-/// Say `warning` on stderr now, in `lang`, and keep it for the run's JSON object. Like any
-/// note, it never changes the outcome.
-pub fn warn(warning: Warning, lang: Lang) {
-    note(format!("{}\n", warning_text(&warning, lang)));
-    warnings::keep(warning);
 }
 
 /// Remember that a command printed its JSON object (through [`print_report`]).

@@ -1,6 +1,6 @@
 //! Warnings: a file the run could not write around the card's outcome (a `--record` trace, a
 //! virtual card's state file). The exit code and `error` are the card's outcome; a warning is
-//! said on stderr when it happens (`output::warn`) and listed in the run's JSON object
+//! said on stderr when it happens and listed in the run's JSON object
 //! (`warnings`), never turned into the failure, so a script never retries a PIN change the card
 //! already made.
 
