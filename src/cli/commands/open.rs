@@ -110,6 +110,7 @@ impl<R: Reader> Reader for Card<R> {
 /// never lost behind it.
 struct Recording {
     recorder: Option<Recorder>,
+    /// A `Cell`: [`Card::finish`] reaches the layer through `Layered`'s shared accessor.
     unwritten: Cell<Option<TransportError>>,
 }
 
@@ -249,10 +250,8 @@ pub fn probe(config: &Config, reader: &str) -> anyhow::Result<CardKind> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jpki_card::card::read_pin_statuses;
-
     use crate::cli::flags::config::replaying;
-    use crate::cli::io::warnings;
+    use jpki_card::card::read_pin_statuses;
 
     /// `trace` replayed with `--record` into a folder taken away once the card is open, so the
     /// trace cannot be written when the run ends; the opened card.

@@ -43,3 +43,21 @@ pub fn warning_text(warning: &Warning, lang: Lang) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_or_reason_from_outside_cannot_act_on_the_terminal() {
+        let warning = Warning::TraceNotWritten {
+            path: "out\u{1b}]0;x\u{7}.trace".to_string(),
+            reason: "disk\nfull".to_string(),
+        };
+        for lang in [Lang::En, Lang::Ja] {
+            let text = warning_text(&warning, lang);
+            assert!(!text.chars().any(char::is_control), "{text:?}");
+            assert!(text.starts_with(warning_prefix(lang)), "{text}");
+        }
+    }
+}
