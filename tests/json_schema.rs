@@ -138,21 +138,26 @@ fn check(
     }
 }
 
-/// Run jpki with `args` (and `stdin`); its stdout as the one JSON object it must be.
-fn object(args: &[&str], stdin: &str) -> Value {
-    let out = crate::util::jpki()
-        .args(args)
-        .write_stdin(stdin.to_string())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+/// Run jpki with `args` (and `stdin`), on a full disk when `full_disk`; its stdout as the one
+/// JSON object it must be.
+fn object(args: &[&str], stdin: &str, full_disk: bool) -> Value {
+    let out = if full_disk {
+        crate::util::on_full_disk(args, stdin)
+    } else {
+        crate::util::run(
+            crate::util::jpki()
+                .args(args)
+                .write_stdin(stdin.to_string()),
+        )
+    };
     assert_eq!(
-        stdout.lines().count(),
+        out.stdout.lines().count(),
         1,
-        "{args:?}: not one line of JSON:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        "{args:?}: not one line of JSON:\n{}\n{}",
+        out.stdout,
+        out.stderr
     );
-    crate::util::json(&stdout)
+    crate::util::json(&out.stdout)
 }
 
 fn trace(name: &str) -> String {
@@ -160,12 +165,14 @@ fn trace(name: &str) -> String {
 }
 
 /// Where a run's card is: a bundled trace (`--replay`), the test's virtual card
-/// (`--virtual-card`), or whatever the arguments name.
+/// (`--virtual-card`), or whatever the arguments name; or a bundled trace replayed with
+/// `--record` on a full disk, where the trace cannot be written (a warning).
 #[derive(Clone, Copy)]
 enum Card {
     Trace(&'static str),
     Virtual,
     Named,
+    FullDisk(&'static str),
 }
 
 /// A current and a new 4-digit PIN, a current and a new password, and one 4-digit PIN.
@@ -214,6 +221,12 @@ const RUNS: &[(&str, Card, &[&str], &str)] = &[
     ),
     ("status", Card::Virtual, &["status"], ""),
     (
+        "status",
+        Card::FullDisk("status/fresh.trace"),
+        &["status", "--pins-only"],
+        "",
+    ),
+    (
         "readers",
         Card::Trace("card/probe-my-number-card.trace"),
         &["readers"],
@@ -226,6 +239,18 @@ const RUNS: &[(&str, Card, &[&str], &str)] = &[
         "",
     ),
     ("readers", Card::Virtual, &["readers"], ""),
+    (
+        "readers",
+        Card::FullDisk("card/probe-my-number-card.trace"),
+        &["readers"],
+        "",
+    ),
+    (
+        "doctor",
+        Card::FullDisk("card/probe-my-number-card.trace"),
+        &["doctor"],
+        "",
+    ),
     (
         "doctor",
         Card::Trace("card/probe-my-number-card.trace"),
@@ -253,6 +278,12 @@ const RUNS: &[(&str, Card, &[&str], &str)] = &[
     (
         "change-pin",
         Card::Trace("change-pin/wrong-current-pin.trace"),
+        &["change-pin", "--stdin", "auth"],
+        FOUR,
+    ),
+    (
+        "change-pin",
+        Card::FullDisk("change-pin/success-auth.trace"),
         &["change-pin", "--stdin", "auth"],
         FOUR,
     ),
@@ -296,6 +327,12 @@ const RUNS: &[(&str, Card, &[&str], &str)] = &[
     (
         "verify-pin",
         Card::Trace("verify-pin/wrong-auth.trace"),
+        &["verify-pin", "--stdin", "auth"],
+        ONE,
+    ),
+    (
+        "verify-pin",
+        Card::FullDisk("verify-pin/success-auth.trace"),
         &["verify-pin", "--stdin", "auth"],
         ONE,
     ),
@@ -356,6 +393,13 @@ const RUNS: &[(&str, Card, &[&str], &str)] = &[
         "",
     ),
     ("failure", Card::Named, &["completions", "tcsh"], ""),
+    // A replay not used up is the failure; the trace that could not be written is a warning.
+    (
+        "failure",
+        Card::FullDisk("card/my-number-card.trace"),
+        &["status", "--pins-only"],
+        "",
+    ),
 ];
 
 #[test]
@@ -366,16 +410,28 @@ fn every_json_object_matches_docs_json_md() {
     let state = dir.path().join("card.state");
     crate::util::vcard_init(&state, &[]);
     let state = state.to_str().unwrap().to_string();
+    let recorded = dir.path().join("recorded.trace");
+    let recorded = recorded.to_str().unwrap().to_string();
     for &(table, card, args, stdin) in RUNS {
         let mut all = vec!["--json".to_string()];
         match card {
             Card::Trace(name) => all.extend(["--replay".to_string(), trace(name)]),
             Card::Virtual => all.extend(["--virtual-card".to_string(), state.clone()]),
             Card::Named => {}
+            Card::FullDisk(name) => all.extend([
+                "--replay".to_string(),
+                trace(name),
+                "--record".to_string(),
+                recorded.clone(),
+            ]),
         }
         all.extend(args.iter().map(|a| a.to_string()));
         let all: Vec<&str> = all.iter().map(String::as_str).collect();
-        let value = object(&all, stdin);
+        let full_disk = matches!(card, Card::FullDisk(_));
+        let value = object(&all, stdin, full_disk);
+        if full_disk {
+            assert_eq!(value["warnings"][0]["kind"], "trace_not_written", "{all:?}");
+        }
         check(&tables, table, &value, &format!("{all:?}"), &mut seen);
         if table != "failure" {
             assert_eq!(value["command"], table, "{all:?}");

@@ -10,6 +10,7 @@ mod card_checks;
 mod change_pin;
 mod e2e_pcscd;
 mod faults;
+mod full_disk;
 mod guidance;
 mod hardening;
 mod hostile_text;

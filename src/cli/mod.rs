@@ -23,7 +23,7 @@ pub use output::json_printed;
 pub fn print_error_json(config: &Config, error: &anyhow::Error) -> anyhow::Result<()> {
     let mut object = output::json_object(Some(config.action.name()));
     object["error"] = failure::error_json(error, config.lang);
-    output::print(output::json_line(&object))
+    output::print(output::report_line(&object))
 }
 
 use flags::config::Action;

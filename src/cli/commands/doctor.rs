@@ -7,6 +7,7 @@ use crate::cli::failure::error_text;
 use crate::cli::flags::config::{CardSource, Config};
 use crate::cli::io::output;
 use crate::cli::io::render::{printable, printable_lines};
+use crate::cli::io::warnings;
 use crate::cli::lang::Lang;
 use crate::cli::words::doctor::{self as words, check_label};
 use crate::cli::words::failure::{start_pcsc_service, transport_text};
@@ -206,7 +207,9 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
     if let Some(path) = &config.record {
         // The probe is the only exchange doctor has with a card: a check before it failed, or
         // the card went away before the probe could connect.
-        if !checks.iter().any(|c| c.id == "jpki_application") || !path.exists() {
+        // A trace that could not be written was warned of already.
+        let probed = checks.iter().any(|c| c.id == "jpki_application");
+        if (!probed || !path.exists()) && !warnings::trace_not_written() {
             output::note(format!(
                 "{} {}\n",
                 words::no_trace_written(lang),

@@ -1,13 +1,21 @@
-//! Opening the card source the config names, with the recorder and T=0 completion around it.
+//! Opening the card source the config names, with the recorder and T=0 completion around it,
+//! and ending it: the card's own end is the run's, a file that could not be written a warning.
 
 use crate::cli::flags::config::{CardSource, Config, Wait};
+use crate::cli::io::output;
+use crate::cli::io::warnings::{self, Warning};
+use crate::cli::lang::Lang;
 use crate::cli::words::readers::waiting_for_a_card;
+use crate::cli::words::warnings::warning_text;
 use jpki_card::card::probe_card_kind;
 use jpki_card::card::token::CardKind;
 use jpki_card::transport::pcsc::{card_ready, list_readers, wait_for_card, PcscReader};
-use jpki_card::transport::trace::{Source, Trace};
-use jpki_card::transport::{Layered, Reader, Recorder, Replay, ResponseCompletion, TransportError};
-use jpki_vcard::VirtualCard;
+use jpki_card::transport::trace::{Source, Trace, TraceError};
+use jpki_card::transport::{
+    Layer, Layered, Reader, Recorder, Replay, ResponseCompletion, Transaction, TransportError,
+};
+use jpki_vcard::{StateError, VirtualCard};
+use std::cell::Cell;
 
 /// The card for this run: the reader, replay or virtual card, with the recorder over it (under
 /// `--record`) and T=0 completion on top.
@@ -41,17 +49,128 @@ fn layered<R: Reader + 'static>(
     source: Source,
     config: &Config,
 ) -> Result<Box<dyn Reader>, TransportError> {
-    Ok(match &config.record {
+    let recorder = match &config.record {
         // Created now, so an unwritable path fails before any command reaches the card.
-        Some(path) => {
-            let recorder = Recorder::create(path.clone(), source)?;
-            Box::new(Layered::new(
-                Layered::new(reader, recorder),
-                ResponseCompletion,
-            ))
+        Some(path) => Some(Recorder::create(path.clone(), source)?),
+        None => None,
+    };
+    let recording = Recording {
+        recorder,
+        unwritten: Cell::new(None),
+    };
+    Ok(Box::new(Card {
+        layers: Layered::new(Layered::new(reader, recording), ResponseCompletion),
+        lang: config.lang,
+    }))
+}
+
+/// The card of this run, with its layers. Finishing it tells the card's own end (a replay not
+/// used up) from a file the run could not write, which is a warning: once the card acted, a
+/// trace or a state file that failed afterwards must not read as the card's failure.
+struct Card<R> {
+    layers: Layered<Layered<R, Recording>, ResponseCompletion>,
+    lang: Lang,
+}
+
+impl<R: Reader> Reader for Card<R> {
+    fn name(&self) -> &str {
+        self.layers.name()
+    }
+
+    fn atr(&self) -> Option<Vec<u8>> {
+        self.layers.atr()
+    }
+
+    fn transaction(&mut self) -> Result<Box<dyn Transaction + '_>, TransportError> {
+        self.layers.transaction()
+    }
+
+    /// The card's end, after warning of every file that could not be written: the trace, and
+    /// a virtual card's change that could not be saved (which it answered 65 81, so the run
+    /// already reports that command's failure as the card's).
+    fn finish(&mut self) -> Result<(), TransportError> {
+        // In the order they happened: a change not saved during the run, then the trace.
+        let below = match self.layers.finish() {
+            Err(TransportError::Backend(error)) if error.is::<StateError>() => {
+                let error = error.downcast::<StateError>().expect("checked above");
+                warn(state_warning(*error), self.lang);
+                Ok(())
+            }
+            other => other,
+        };
+        if let Some(error) = self.layers.reader().layer().unwritten.take() {
+            warn(trace_warning(error), self.lang);
         }
-        None => Box::new(Layered::new(reader, ResponseCompletion)),
-    })
+        below
+    }
+}
+
+/// The `--record` layer, when there is one. It writes its trace when the run is over and keeps
+/// a failure to do so apart, for [`Card::finish`] to warn of, so the card's own end below is
+/// never lost behind it.
+struct Recording {
+    recorder: Option<Recorder>,
+    /// A `Cell`: [`Card::finish`] reaches the layer through `Layered`'s shared accessor.
+    unwritten: Cell<Option<TransportError>>,
+}
+
+impl Layer for Recording {
+    fn transmit(
+        &mut self,
+        card: &mut dyn Transaction,
+        command: &[u8],
+    ) -> Result<Vec<u8>, TransportError> {
+        match &mut self.recorder {
+            Some(recorder) => recorder.transmit(card, command),
+            None => card.transmit(command),
+        }
+    }
+
+    fn finish(&mut self, reader: &dyn Reader) -> Result<(), TransportError> {
+        if let Some(recorder) = &mut self.recorder {
+            if let Err(error) = recorder.finish(reader) {
+                self.unwritten.set(Some(error));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Say `warning` on stderr now, in `lang`, and keep it for the run's JSON object. Like any
+/// note, it never changes the outcome.
+fn warn(warning: Warning, lang: Lang) {
+    output::note(format!("{}\n", warning_text(&warning, lang)));
+    warnings::keep(warning);
+}
+
+/// The warning for a trace that could not be written.
+fn trace_warning(error: TransportError) -> Warning {
+    match error {
+        TransportError::Trace(TraceError::Unwritable { origin, reason }) => {
+            Warning::TraceNotWritten {
+                path: origin,
+                reason,
+            }
+        }
+        other => Warning::TraceNotWritten {
+            path: String::new(),
+            reason: other.to_string(),
+        },
+    }
+}
+
+/// The warning for a virtual card's change that could not be saved.
+fn state_warning(error: StateError) -> Warning {
+    match error {
+        StateError::Io { origin, reason } => Warning::StateNotSaved {
+            path: origin,
+            reason,
+        },
+        other => Warning::StateNotSaved {
+            path: String::new(),
+            reason: other.to_string(),
+        },
+    }
 }
 
 /// What a recording through a PC/SC reader may claim to be. vsmartcard's vpcd readers
@@ -131,6 +250,38 @@ pub fn probe(config: &Config, reader: &str) -> anyhow::Result<CardKind> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::flags::config::replaying;
+    use jpki_card::card::read_pin_statuses;
+
+    /// `trace` replayed with `--record` into a folder taken away once the card is open, so the
+    /// trace cannot be written when the run ends; the opened card.
+    fn recording_into_a_lost_folder(trace: &str) -> (tempfile::TempDir, Box<dyn Reader>) {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("traces");
+        std::fs::create_dir(&folder).unwrap();
+        let mut config = replaying(trace);
+        config.record = Some(folder.join("out.trace"));
+        let card = open(&config).unwrap();
+        std::fs::rename(&folder, dir.path().join("moved")).unwrap();
+        (dir, card)
+    }
+
+    #[test]
+    fn a_trace_not_written_is_a_warning_and_the_cards_end_stands() {
+        // A replay used up: the card's end is fine, the trace is only a warning.
+        let (_dir, mut card) = recording_into_a_lost_folder("status/fresh.trace");
+        read_pin_statuses(card.as_mut()).unwrap();
+        assert!(card.finish().is_ok());
+        assert!(warnings::trace_not_written());
+        // A replay not used up stays the failure, not lost behind the trace's.
+        let (_dir, mut card) = recording_into_a_lost_folder("status/fresh.trace");
+        let error = card.finish().unwrap_err();
+        assert!(
+            matches!(error, TransportError::Trace(TraceError::Unconsumed { .. })),
+            "{error}"
+        );
+        assert_eq!(warnings::to_json().as_array().unwrap().len(), 2);
+    }
 
     #[test]
     fn recordings_through_vpcd_are_never_labelled_real_card() {

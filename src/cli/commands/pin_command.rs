@@ -111,8 +111,9 @@ pub fn run_with<C: PinRun>(
 }
 
 /// Finish the reader, print the report, and turn its error into the exit code. Finishing
-/// writes a --record trace or checks a replay was used up; the report is printed whatever that
-/// says: once a PIN may have been sent, the holder must learn what the card said.
+/// writes a --record trace (a warning if it cannot) or checks a replay was used up; the report
+/// is printed whatever that says: once a PIN may have been sent, the holder must learn what the
+/// card said.
 fn finish_and_report<C: PinRun>(
     config: &Config,
     command: &C,
@@ -184,9 +185,10 @@ fn open_and_read_counters(config: &Config) -> anyhow::Result<(Box<dyn Reader>, V
 }
 
 /// Print the report of a run that reached the card, and end with what the card said. The
-/// card's error wins; a reader that could not be finished (`finished`: a --record trace not
-/// written, a replay not used up) is the failure otherwise. A failed print neither hides the
-/// report (it goes to stderr then) nor turns "changed" into a failure exit.
+/// card's error wins; a replay not used up (`finished`) is the failure otherwise. A trace or a
+/// state file that could not be written was a warning when the reader finished, never the
+/// failure. A failed print neither hides the report (it goes to stderr then) nor turns
+/// "changed" into a failure exit.
 fn end_run(
     config: &Config,
     finished: Result<(), TransportError>,
@@ -203,7 +205,11 @@ fn end_run(
         .as_ref()
         .map_or(Value::Null, |e| error_json(e, lang));
     if config.json {
-        output::print_report(&output::json_line(&json), || text.clone(), lang == Lang::Ja);
+        output::print_report(
+            &output::report_line(&json),
+            || text.clone(),
+            lang == Lang::Ja,
+        );
         output::note_json_printed();
     } else {
         output::print_report(&text, || text.clone(), lang == Lang::Ja);

@@ -7,6 +7,7 @@ use crate::cli::flags::config::{CardSource, Config};
 use crate::cli::flags::record;
 use crate::cli::io::output;
 use crate::cli::io::render::{printable, printable_lines, table};
+use crate::cli::io::warnings;
 use crate::cli::lang::Lang;
 use crate::cli::words::readers as words;
 use crate::cli::words::status::card_kind_text;
@@ -56,7 +57,8 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
         .collect();
     if let Some(path) = &config.record {
         // The card went away between the listing and the probe's connect: nothing was sent.
-        if !path.exists() {
+        // A trace that could not be written was warned of already.
+        if !path.exists() && !warnings::trace_not_written() {
             output::note(format!(
                 "{} {}\n",
                 words::no_trace_written(config.lang),

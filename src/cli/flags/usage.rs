@@ -239,7 +239,7 @@ pub fn exit(error: clap::Error, argv: &[String], locale: Lang) -> ! {
             "message": detail(&error, lang),
             "hint": null,
         });
-        let _ = output::print(output::json_line(&object));
+        let _ = output::print(output::report_line(&object));
     }
     output::note(&text);
     std::process::exit(Exit::Usage as i32)

@@ -5,3 +5,4 @@ pub mod colour;
 pub mod output;
 pub mod pin_entry;
 pub mod render;
+pub mod warnings;

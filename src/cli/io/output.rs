@@ -7,6 +7,7 @@
 //! succeeds; so on Linux a constructor that runs before the runtime notes whether fd 1 was
 //! open ([`stdout_was_closed`]).
 
+use crate::cli::io::warnings;
 use anyhow::Context;
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -42,7 +43,14 @@ pub fn print(data: impl AsRef<[u8]>) -> anyhow::Result<()> {
 /// Print a command's JSON object (one line) and remember it was printed.
 pub fn print_json(value: &Value) -> anyhow::Result<()> {
     JSON_PRINTED.store(true, Ordering::SeqCst);
-    print(json_line(value))
+    print(report_line(value))
+}
+
+/// A command's JSON object as one line ([`json_line`]), with the run's `warnings` last.
+pub fn report_line(value: &Value) -> String {
+    let mut value = value.clone();
+    value["warnings"] = warnings::to_json();
+    json_line(&value)
 }
 
 /// Remember that a command printed its JSON object (through [`print_report`]).

@@ -8,6 +8,7 @@ pub mod guidance;
 pub mod pin_commands;
 pub mod readers;
 pub mod status;
+pub mod warnings;
 
 use crate::cli::lang::Lang;
 use jpki_card::card::{PinFormat, PinKind};
