@@ -440,6 +440,14 @@ impl Headers {
             .split_once(char::is_whitespace)
             .unwrap_or((line.rest, ""));
         let value = value.trim();
+        // A header is written back as `@key value`, a tab in a reader name as `_`: a tab inside
+        // a value is refused, like a control, so what is read is what would be written.
+        if value.contains('\t') {
+            return Err(line.problem(format!(
+                "@{} holds a tab (\\t) inside its value; a tab may only separate the key from the value",
+                excerpt(key)
+            )));
+        }
         match key {
             "" => Err(line.problem("an @ line needs a key, such as @source")),
             "source" => set_once(&mut self.source, line, key, || source_keyword(value)),
@@ -884,6 +892,24 @@ mod tests {
         // A tab is plain text; so is any printable Unicode.
         let t = Trace::parse("@source simulator\n@reader\tカードリーダー 00 00\t\n", "t").unwrap();
         assert_eq!(t.reader.as_deref(), Some("カードリーダー 00 00"));
+    }
+
+    #[test]
+    fn a_tab_inside_a_header_value_is_refused() {
+        // It would be written back as `_`, so what was read could not be written back the same.
+        for text in [
+            "@source simulator\n@reader i\tr",
+            "@source simulator\n@atr 3B\t00\n",
+            "@source simulator\n@future a\tb\n",
+        ] {
+            let (line, problem) = problem(text);
+            assert_eq!(line, 2, "{text:?}");
+            assert!(
+                problem.contains("holds a tab (\\t) inside its value"),
+                "{problem}"
+            );
+            assert!(message(text).contains("line 2 reads \"@"), "{text:?}");
+        }
     }
 
     #[test]
