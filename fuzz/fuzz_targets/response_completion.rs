@@ -1,7 +1,9 @@
 //! The T=0 completion layer (61 xx: GET RESPONSE for the rest; 6C xx: send again with the Le
 //! the card asks for) over a card that answers from the input. The input is one byte giving the
 //! command's length, the command, then the card's answers, each a two-byte big-endian length and
-//! then that many bytes; once they run out the card is removed.
+//! then that many bytes; once they run out the card is removed. A length with its top bit set
+//! stands for that many (up to 32,767) copies of the next byte, then the two bytes after it as
+//! SW1 SW2: so a short input can make a card that sends far more than any answer holds.
 //!
 //! Whatever the card answers, the layer must: send the command first and as it was given; after
 //! it send only GET RESPONSE, or once the same header with the card's Le for a command without
@@ -32,14 +34,23 @@ struct Scripted<'a> {
 impl Transaction for Scripted<'_> {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         self.sent.push(command.to_vec());
-        let [hi, lo, rest @ ..] = self.script else {
-            return Err(TransportError::CardRemoved);
+        let answer = match *self.script {
+            [hi, lo, fill, sw1, sw2, ref rest @ ..] if hi & 0x80 != 0 => {
+                let mut answer = vec![fill; usize::from(u16::from_be_bytes([hi & 0x7F, lo]))];
+                answer.extend_from_slice(&[sw1, sw2]);
+                self.script = rest;
+                answer
+            }
+            [hi, lo, ref rest @ ..] => {
+                let length = usize::from(u16::from_be_bytes([hi, lo])).min(rest.len());
+                let (answer, rest) = rest.split_at(length);
+                self.script = rest;
+                answer.to_vec()
+            }
+            _ => return Err(TransportError::CardRemoved),
         };
-        let length = usize::from(u16::from_be_bytes([*hi, *lo])).min(rest.len());
-        let (answer, rest) = rest.split_at(length);
-        self.script = rest;
-        self.answered.push(answer.to_vec());
-        Ok(answer.to_vec())
+        self.answered.push(answer.clone());
+        Ok(answer)
     }
 }
 
@@ -87,11 +98,18 @@ fuzz_target!(|data: &[u8]| {
     }
     if PIN_BEARING_INS.contains(&command[1]) {
         let same_ins = sent.iter().filter(|c| c[1] == command[1]).count();
-        assert_eq!(same_ins, 1, "a PIN-bearing command was sent {same_ins} times");
+        assert_eq!(
+            same_ins, 1,
+            "a PIN-bearing command was sent {same_ins} times"
+        );
     }
     match result {
         Ok(answer) => {
-            assert!(answer.len() <= MAX_ANSWER, "{} bytes handed up", answer.len());
+            assert!(
+                answer.len() <= MAX_ANSWER,
+                "{} bytes handed up",
+                answer.len()
+            );
             // The data of every 61 xx answer in the chain, then the last answer whole.
             let (last, chain) = answered[chain_starts..].split_last().expect("an answer");
             let mut expected: Vec<u8> = chain
@@ -102,7 +120,18 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(answer, expected);
         }
         Err(TransportError::CardRemoved) => assert!(card.script.len() < 2),
-        Err(TransportError::Reader(_)) => {}
+        Err(TransportError::Reader(_)) => {
+            // Only a chain that gathered more than any answer holds, or that never ended.
+            let gathered: usize = answered[chain_starts..]
+                .iter()
+                .map(|a| a.len().saturating_sub(2))
+                .sum();
+            assert!(
+                gathered > MAX_ANSWER - 2 || sent.len() == chain_starts + 1 + 256,
+                "a reader error after {gathered} bytes in {} commands",
+                sent.len()
+            );
+        }
         Err(other) => panic!("an error the card cannot cause: {other}"),
     }
 });
