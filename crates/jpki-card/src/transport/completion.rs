@@ -20,7 +20,7 @@ const MAX_COMPLETED_DATA: usize = 65_536;
 const PIN_INSTRUCTIONS: [u8; 4] = [
     secret::INS_VERIFY,
     secret::INS_CHANGE_REFERENCE_DATA,
-    0x2C,
+    0x2C, // RESET RETRY COUNTER (ISO 7816-4): jpki never sends it, but a library caller may
     secret::INS_CHANGE_KEY,
 ];
 
