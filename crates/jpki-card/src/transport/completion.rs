@@ -1,6 +1,6 @@
 //! T=0 answers completed below the card layer: 61 xx (fetch the rest with GET RESPONSE) and
-//! 6C xx (send again with the Le the card asks for). A command that carries a PIN is never sent
-//! twice: a 6C xx to it is handed up unchanged.
+//! 6C xx (send again with the Le the card asks for). A command of an instruction that carries a
+//! PIN is never sent twice, even without its data: a 6C xx to it is handed up unchanged.
 
 use super::error::TransportError;
 use super::reader::{Layer, Transaction};
@@ -13,6 +13,16 @@ const MAX_GET_RESPONSE_ROUNDS: usize = 256;
 /// (65,536 bytes). A card that sends more than each GET RESPONSE asked for could otherwise make
 /// the rounds above gather megabytes.
 const MAX_COMPLETED_DATA: usize = 65_536;
+
+/// VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER and CHANGE KEY: instructions whose data is
+/// a PIN (or a PUK). The counter read is a VERIFY without data; re-sent with an Le it would have
+/// the shape of a VERIFY with a PIN, so no command of these is ever repeated.
+const PIN_INSTRUCTIONS: [u8; 4] = [
+    secret::INS_VERIFY,
+    secret::INS_CHANGE_REFERENCE_DATA,
+    0x2C, // RESET RETRY COUNTER (ISO 7816-4): jpki never sends it, but a library caller may
+    secret::INS_CHANGE_KEY,
+];
 
 /// A layer that completes T=0 answers, so the layers above see whole responses.
 #[derive(Debug, Clone, Copy)]
@@ -40,12 +50,14 @@ impl Layer for ResponseCompletion {
 fn complete(card: &mut dyn Transaction, command: &[u8]) -> Result<Vec<u8>, TransportError> {
     let mut answer = card.transmit(command)?;
     // 6C xx: the card wants Le = xx. Only a command with no data (header, or header + Le) is
-    // re-sent, and never one carrying a PIN.
-    if let (Some((0x6C, le)), 2, 4 | 5, None) = (
+    // re-sent, and never one of an instruction that carries a PIN.
+    if let (Some((0x6C, le)), 2, 4 | 5, false) = (
         status(&answer),
         answer.len(),
         command.len(),
-        secret::pin_range(command),
+        command
+            .get(1)
+            .is_some_and(|ins| PIN_INSTRUCTIONS.contains(ins)),
     ) {
         let mut again = command[..4].to_vec();
         again.push(le);
@@ -127,6 +139,25 @@ mod tests {
             vec![0x6C, 4]
         );
         t.finish().unwrap();
+    }
+
+    #[test]
+    fn a_pin_instruction_without_data_is_never_sent_twice_either() {
+        // The counter read, and the header of each other PIN-bearing instruction, with an Le.
+        for command in [
+            "00 20 00 80",
+            "00 24 01 80 00",
+            "00 2C 00 80",
+            "80 32 00 00 00",
+        ] {
+            let mut t = over(&format!("@source hand-written\n> {command}\n< 6C 04\n"));
+            let bytes: Vec<u8> = command
+                .split(' ')
+                .map(|b| u8::from_str_radix(b, 16).unwrap())
+                .collect();
+            assert_eq!(send(&mut t, &bytes).unwrap(), vec![0x6C, 4], "{command}");
+            t.finish().unwrap();
+        }
     }
 
     #[test]

@@ -196,6 +196,14 @@ impl Headers {
             .split_once(char::is_whitespace)
             .unwrap_or((line.rest, ""));
         let value = value.trim();
+        // A header is written back as `@key value`, a tab in a reader name as `_`: a tab inside
+        // a value is refused, like a control, so what is read is what would be written.
+        if value.contains('\t') {
+            return Err(line.problem(format!(
+                "@{} holds a tab (\\t) inside its value; a tab may only separate the key from the value",
+                excerpt(key)
+            )));
+        }
         match key {
             "" => Err(line.problem("an @ line needs a key, such as @source")),
             "source" => set_once(&mut self.source, line, key, || source_keyword(value)),

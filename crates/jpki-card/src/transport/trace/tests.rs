@@ -126,6 +126,24 @@ fn a_bad_line_is_quoted_escaped_and_cut_short() {
 }
 
 #[test]
+fn a_tab_inside_a_header_value_is_refused() {
+    // It would be written back as `_`, so what was read could not be written back the same.
+    for text in [
+        "@source simulator\n@reader i\tr",
+        "@source simulator\n@atr 3B\t00\n",
+        "@source simulator\n@future a\tb\n",
+    ] {
+        let (line, problem) = problem(text);
+        assert_eq!(line, 2, "{text:?}");
+        assert!(
+            problem.contains("holds a tab (\\t) inside its value"),
+            "{problem}"
+        );
+        assert!(message(text).contains("line 2 reads \"@"), "{text:?}");
+    }
+}
+
+#[test]
 fn header_values_with_terminal_or_bidirectional_controls_are_refused() {
     for value in [
         "Evil\u{1b}[2J",
