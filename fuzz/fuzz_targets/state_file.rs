@@ -5,7 +5,7 @@
 //! back the same.
 #![no_main]
 
-use jpki_card::transport::is_unprintable;
+use jpki_card::text::is_unprintable;
 use jpki_vcard::{CardState, StateError, VirtualCard};
 use libfuzzer_sys::fuzz_target;
 use std::path::PathBuf;
