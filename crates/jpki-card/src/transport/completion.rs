@@ -4,7 +4,7 @@
 
 use super::error::TransportError;
 use super::reader::{Layer, Transaction};
-use crate::apdu::secret;
+use crate::apdu::Outgoing;
 
 /// How many GET RESPONSE rounds one command may take before the card is deemed broken.
 const MAX_GET_RESPONSE_ROUNDS: usize = 256;
@@ -30,26 +30,28 @@ impl Layer for ResponseCompletion {
     fn transmit(
         &mut self,
         card: &mut dyn Transaction,
-        command: &[u8],
+        command: Outgoing<'_>,
     ) -> Result<Vec<u8>, TransportError> {
         complete(card, command)
     }
 }
 
 /// Send `command` and follow the card's T=0 requests until it gives a final answer.
-fn complete(card: &mut dyn Transaction, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+fn complete(card: &mut dyn Transaction, command: Outgoing<'_>) -> Result<Vec<u8>, TransportError> {
+    // 6C xx: the card wants Le = xx. Only a command with no data (header, or header + Le) may be
+    // sent again, and never one carrying a PIN: the header is kept for that before the command
+    // goes down.
+    let header = match command.bytes() {
+        bytes @ ([_, _, _, _] | [_, _, _, _, _]) if !command.carries_pin() => {
+            Some([bytes[0], bytes[1], bytes[2], bytes[3]])
+        }
+        _ => None,
+    };
     let mut answer = card.transmit(command)?;
-    // 6C xx: the card wants Le = xx. Only a command with no data (header, or header + Le) is
-    // re-sent, and never one carrying a PIN.
-    if let (Some((0x6C, le)), 2, 4 | 5, None) = (
-        status(&answer),
-        answer.len(),
-        command.len(),
-        secret::pin_range(command),
-    ) {
-        let mut again = command[..4].to_vec();
-        again.push(le);
-        answer = card.transmit(&again)?;
+    if let (Some((0x6C, le)), 2, Some([cla, ins, p1, p2])) =
+        (status(&answer), answer.len(), header)
+    {
+        answer = card.transmit(Outgoing::built_here(&[cla, ins, p1, p2, le]))?;
     }
     let mut data = Vec::new();
     for _ in 0..MAX_GET_RESPONSE_ROUNDS {
@@ -57,7 +59,7 @@ fn complete(card: &mut dyn Transaction, command: &[u8]) -> Result<Vec<u8>, Trans
             Some((0x61, le)) => {
                 data.extend_from_slice(&answer[..answer.len() - 2]);
                 too_much(&data)?;
-                answer = card.transmit(&[0x00, 0xC0, 0x00, 0x00, le])?;
+                answer = card.transmit(Outgoing::built_here(&[0x00, 0xC0, 0x00, 0x00, le]))?;
             }
             _ => {
                 data.extend_from_slice(&answer);
@@ -98,7 +100,7 @@ mod tests {
 
     /// Send one command in a transaction of its own.
     fn send(reader: &mut Completed, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        reader.transaction()?.transmit(command)
+        reader.transaction()?.transmit(Outgoing::built_here(command))
     }
 
     #[test]
