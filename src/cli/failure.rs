@@ -62,6 +62,10 @@ fn known<'e>(cause: &'e (dyn Error + 'static)) -> Option<Failure<'e>> {
         return Some(Failure::Experimental(e));
     }
     if let Some(e) = cause.downcast_ref() {
+        // The library's own refusal of an experiment not named reads as the command's.
+        if let CardError::NeedsExperimental(e) = e {
+            return Some(Failure::Experimental(e));
+        }
         return Some(Failure::Card(e));
     }
     if let Some(e) = cause.downcast_ref() {
@@ -130,7 +134,11 @@ impl Failure<'_> {
     /// chain as jpki and the library word it; in Japanese built from the failure's fields.
     fn text(self, error: &anyhow::Error, lang: Lang) -> String {
         if lang == Lang::En {
-            return format!("{error:#}");
+            // The library's words, then what the command adds: its flags and commands.
+            return match self {
+                Failure::Experimental(e) => words::experimental_en(e),
+                _ => format!("{error:#}{}", words::library_hint_en(error)),
+            };
         }
         match self {
             Failure::Record(e) => words::record_refused(e, lang),

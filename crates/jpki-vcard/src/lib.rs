@@ -32,8 +32,7 @@ pub use state_file::{application_id, applications_from_id, StateError};
 pub use store::{LOCK_WAIT, MAX_STATE_BYTES};
 
 use answer::Session;
-use jpki_card::apdu::secret;
-use jpki_card::apdu::StatusWord;
+use jpki_card::apdu::{Outgoing, StatusWord};
 use jpki_card::transport::{Reader, Transaction, TransportError};
 use std::path::Path;
 use std::time::Duration;
@@ -191,9 +190,9 @@ struct VirtualTransaction<'a> {
 }
 
 impl Transaction for VirtualTransaction<'_> {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        self.pin_sent |= secret::carries_pin(command);
-        Ok(self.card.respond(command))
+    fn transmit(&mut self, command: Outgoing<'_>) -> Result<Vec<u8>, TransportError> {
+        self.pin_sent |= command.carries_pin();
+        Ok(self.card.respond(command.bytes()))
     }
 }
 
