@@ -6,16 +6,16 @@
 //! are built only inside the library, by its guarded operations: they have no public
 //! constructor, and bytes that carry a PIN are refused ([`UnguardedPin`]).
 //!
-//! ```compile_fail
+//! ```compile_fail,E0624
 //! // VERIFY with a PIN has no public constructor: only the guard builds it.
 //! let verify = jpki_card::apdu::Command::verify(b"1234");
 //! ```
 //!
-//! ```compile_fail
+//! ```compile_fail,E0624
 //! let change = jpki_card::apdu::Command::change_reference_data(b"1234");
 //! ```
 //!
-//! ```compile_fail
+//! ```compile_fail,E0624
 //! let change = jpki_card::apdu::Command::change_key(b"1234");
 //! ```
 //!
@@ -26,7 +26,7 @@
 //! assert_eq!(refused.unwrap_err().ins, 0x20);
 //! ```
 //!
-//! ```compile_fail
+//! ```compile_fail,E0382
 //! // An outgoing command is sent once: `transmit` takes it, and it cannot be copied.
 //! use jpki_card::apdu::Outgoing;
 //! use jpki_card::transport::Transaction;
