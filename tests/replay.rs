@@ -355,12 +355,12 @@ impl<R: Reader> Reader for OneMoreCommand<R> {
 struct AndOneMore<'a>(Box<dyn Transaction + 'a>);
 
 impl Transaction for AndOneMore<'_> {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+    fn transmit(&mut self, command: Outgoing<'_>) -> Result<Vec<u8>, TransportError> {
         self.0.transmit(command)
     }
 
     fn end(mut self: Box<Self>) -> Result<(), TransportError> {
-        let _ = self.0.transmit(&[0x00, 0x20, 0x00, 0x80]);
+        let _ = self.0.transmit(Outgoing::new(&[0x00, 0x20, 0x00, 0x80]).unwrap());
         self.0.end()
     }
 }

@@ -386,7 +386,7 @@ fn a_change_that_cannot_be_saved_is_reported_unchanged() {
     std::fs::rename(&folder, &moved).unwrap();
     let targets = ChangeTargets::new(&[PinKind::Kenhojo]).unwrap();
     let change = PinChange::new(&targets, "1234", "5678").unwrap();
-    let report = change_pins(&mut card, &change, false);
+    let report = change_pins(&mut card, &change, crate::util::last_try(false), crate::util::EVERY_EXPERIMENT);
     assert_eq!(
         report.outcomes[0].outcome,
         Outcome::NotChanged,

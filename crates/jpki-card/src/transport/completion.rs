@@ -172,4 +172,76 @@ mod tests {
         );
         assert!(err.to_string().contains("61 xx"));
     }
+
+    /// A card that answers from a script, then with `then` (removed from the reader when
+    /// `None`); it notes every command it hears.
+    struct ScriptedCard {
+        answers: std::vec::IntoIter<Vec<u8>>,
+        then: Option<Vec<u8>>,
+        heard: Vec<Vec<u8>>,
+    }
+
+    impl Transaction for ScriptedCard {
+        fn transmit(&mut self, command: Outgoing<'_>) -> Result<Vec<u8>, TransportError> {
+            self.heard.push(command.bytes().to_vec());
+            self.answers
+                .next()
+                .or_else(|| self.then.clone())
+                .ok_or(TransportError::CardRemoved)
+        }
+    }
+
+    mod properties {
+        use super::*;
+        use crate::apdu::secret::pin_range;
+        use proptest::prelude::*;
+
+        /// Commands of every kind the completion layer may see: PIN-bearing ones included,
+        /// which only the library can build (this test lives inside it for that reason).
+        fn any_command() -> impl Strategy<Value = Vec<u8>> {
+            (
+                prop::sample::select(vec![0x20u8, 0x24, 0x2C, 0x32, 0xA4, 0xB0, 0xC0, 0x00]),
+                prop::collection::vec(any::<u8>(), 4..30),
+            )
+                .prop_map(|(ins, mut bytes)| {
+                    bytes[1] = ins;
+                    bytes
+                })
+        }
+
+        /// Answers that exercise T=0 completion: 61 xx, 6C xx, data, short answers.
+        fn t0_answer() -> impl Strategy<Value = Vec<u8>> {
+            prop_oneof![
+                any::<u8>().prop_map(|n| vec![0x61, n]),
+                any::<u8>().prop_map(|n| vec![0x6C, n]),
+                prop::collection::vec(any::<u8>(), 0..8),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2048))]
+
+            #[test]
+            fn completion_never_sends_a_pin_twice_and_always_ends(
+                command in any_command(),
+                answers in prop::collection::vec(t0_answer(), 0..300),
+            ) {
+                let mut card = ScriptedCard {
+                    answers: answers.into_iter(),
+                    then: Some(vec![0x90, 0x00]),
+                    heard: Vec::new(),
+                };
+                let _ = ResponseCompletion.transmit(&mut card, Outgoing::built_here(&command));
+                // At most: one re-send for 6C xx, then 256 GET RESPONSE rounds.
+                prop_assert!(card.heard.len() <= 258, "{} commands", card.heard.len());
+                prop_assert_eq!(&card.heard[0], &command);
+                let secrets = card.heard.iter().filter(|c| pin_range(c).is_some()).count();
+                prop_assert!(secrets <= 1, "a PIN was sent {} times", secrets);
+                if pin_range(&command).is_some() {
+                    // Nothing after a PIN-bearing command resembles it: no re-send in any form.
+                    prop_assert!(card.heard[1..].iter().all(|c| c[1] == 0xC0));
+                }
+            }
+        }
+    }
 }
