@@ -512,7 +512,10 @@ fn another_program_in_one_transaction(commands: &[Vec<u8>]) -> Vec<jpki_card::ap
         let answer = transaction.transmit(command, &mut buffer).unwrap();
         words.push(jpki_card::apdu::Response::parse(answer).unwrap().sw);
     }
-    transaction.end(pcsc::Disposition::LeaveCard).unwrap();
+    transaction
+        .end(pcsc::Disposition::LeaveCard)
+        .map_err(|(_, e)| e)
+        .unwrap();
     words
 }
 

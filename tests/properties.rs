@@ -3,11 +3,11 @@
 //! are always redacted, and T=0 completion never sends a PIN twice.
 
 use jpki_card::apdu::secret::{pin_range, redacted_hex};
+use jpki_card::apdu::Outgoing;
 use jpki_card::apdu::{Response, ResponseError, StatusWord};
 use jpki_card::card::{Pin, PinFormatError, PinKind};
 use jpki_card::transport::pcsc::{choose_reader, ReaderInfo};
 use jpki_card::transport::trace::{Answer, CommandPattern, Exchange, Source, Trace, TraceError};
-use jpki_card::apdu::Outgoing;
 use jpki_card::transport::{Transaction, TransportError};
 use proptest::prelude::*;
 
@@ -432,6 +432,34 @@ impl Transaction for Honest {
         };
         answer.extend([0x90, 0x00]);
         Ok(answer)
+    }
+}
+
+/// A card that answers from a script, then with `then` (removed from the reader when `None`);
+/// it notes every command it hears.
+struct ScriptedCard {
+    answers: std::vec::IntoIter<Vec<u8>>,
+    then: Option<Vec<u8>>,
+    heard: Vec<Vec<u8>>,
+}
+
+impl ScriptedCard {
+    fn new(answers: Vec<Vec<u8>>, then: Option<Vec<u8>>) -> ScriptedCard {
+        ScriptedCard {
+            answers: answers.into_iter(),
+            then,
+            heard: Vec::new(),
+        }
+    }
+}
+
+impl Transaction for ScriptedCard {
+    fn transmit(&mut self, command: Outgoing<'_>) -> Result<Vec<u8>, TransportError> {
+        self.heard.push(command.bytes().to_vec());
+        self.answers
+            .next()
+            .or_else(|| self.then.clone())
+            .ok_or(TransportError::CardRemoved)
     }
 }
 

@@ -3,6 +3,7 @@
 //! device, a huge line, terminal escapes) ends at once with a short message that is safe to print.
 
 use crate::util::{english, jpki, json, replay, replay_text, trace, trace_text, Run, JPKI};
+use jpki_card::apdu::Outgoing;
 use jpki_card::card::read_pin_statuses;
 use jpki_card::transport::trace::{Trace, TraceError, MAX_LINE_BYTES, MAX_TRACE_BYTES};
 use jpki_card::transport::{
@@ -360,7 +361,9 @@ impl Transaction for AndOneMore<'_> {
     }
 
     fn end(mut self: Box<Self>) -> Result<(), TransportError> {
-        let _ = self.0.transmit(Outgoing::new(&[0x00, 0x20, 0x00, 0x80]).unwrap());
+        let _ = self
+            .0
+            .transmit(Outgoing::new(&[0x00, 0x20, 0x00, 0x80]).unwrap());
         self.0.end()
     }
 }

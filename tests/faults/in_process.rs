@@ -335,7 +335,12 @@ fn change_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
             true,
             &mut |card, typed, allow| {
                 let change = PinChange::new(&targets, typed, new_value(kinds)).unwrap();
-                let report = change_pins(card, &change, crate::util::last_try(allow), crate::util::EVERY_EXPERIMENT);
+                let report = change_pins(
+                    card,
+                    &change,
+                    crate::util::last_try(allow),
+                    crate::util::EVERY_EXPERIMENT,
+                );
                 Ran::sent(&report, report.error.as_ref())
             },
         );
@@ -367,7 +372,12 @@ fn verify_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
             false,
             &mut |card, typed, allow| {
                 let pin = Pin::new(kind, typed).unwrap();
-                let report = verify_pin(card, &pin, crate::util::last_try(allow), crate::util::EVERY_EXPERIMENT);
+                let report = verify_pin(
+                    card,
+                    &pin,
+                    crate::util::last_try(allow),
+                    crate::util::EVERY_EXPERIMENT,
+                );
                 Ran::sent(&report, report.error.as_ref())
             },
         ));
@@ -404,11 +414,18 @@ fn interactive_change_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
                 Ok(statuses) => statuses,
                 Err(error) => return Ran::stopped(&error, Some(&error)),
             };
-            if let Some(refused) = precheck_change(&targets, &statuses, crate::util::last_try(allow)) {
+            if let Some(refused) =
+                precheck_change(&targets, &statuses, crate::util::last_try(allow))
+            {
                 return Ran::stopped(&refused, refused.error.as_ref());
             }
             let change = PinChange::new(&targets, typed, new_value(kinds)).unwrap();
-            let report = change_pins(card, &change, crate::util::last_try(allow), crate::util::EVERY_EXPERIMENT);
+            let report = change_pins(
+                card,
+                &change,
+                crate::util::last_try(allow),
+                crate::util::EVERY_EXPERIMENT,
+            );
             Ran::sent(&report, report.error.as_ref())
         }));
     }
@@ -433,11 +450,18 @@ fn interactive_verify_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
                     Ok(statuses) => statuses,
                     Err(error) => return Ran::stopped(&error, Some(&error)),
                 };
-                if let Some(refused) = precheck_verify(kind, &statuses, crate::util::last_try(allow)) {
+                if let Some(refused) =
+                    precheck_verify(kind, &statuses, crate::util::last_try(allow))
+                {
                     return Ran::stopped(&refused, refused.error.as_ref());
                 }
                 let pin = Pin::new(kind, typed).unwrap();
-                let report = verify_pin(card, &pin, crate::util::last_try(allow), crate::util::EVERY_EXPERIMENT);
+                let report = verify_pin(
+                    card,
+                    &pin,
+                    crate::util::last_try(allow),
+                    crate::util::EVERY_EXPERIMENT,
+                );
                 Ran::sent(&report, report.error.as_ref())
             },
         ));

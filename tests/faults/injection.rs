@@ -219,7 +219,9 @@ mod tests {
 
     /// Send one command that carries no PIN in a transaction of its own.
     fn send(reader: &mut Faulted, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        reader.transaction()?.transmit(Outgoing::new(command).unwrap())
+        reader
+            .transaction()?
+            .transmit(Outgoing::new(command).unwrap())
     }
 
     /// Check the auth PIN through the library's guarded operation.

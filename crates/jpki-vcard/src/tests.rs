@@ -233,10 +233,7 @@ fn a_wrong_pin_spends_a_try_and_a_right_one_restores_them_all() {
         for other in KeyReference::ALL.into_iter().filter(|k| *k != key) {
             assert_eq!(tries(&card, other), other.kind().max_tries(), "{key:?}");
         }
-        assert_eq!(
-            sw(&mut card, &verify(value(key))),
-            StatusWord::Success
-        );
+        assert_eq!(sw(&mut card, &verify(value(key))), StatusWord::Success);
         // The card answers 63 Cx to a probe even right after a successful VERIFY (OpenSC PR 959).
         assert_eq!(
             sw(&mut card, &Command::read_retry_counter()),
@@ -250,10 +247,7 @@ fn a_locked_pin_stays_locked_and_refuses_a_verify_with_6984() {
     let mut card = adult();
     select_key(&mut card, JUKI_AP);
     for left in [2, 1, 0] {
-        assert_eq!(
-            sw(&mut card, &verify(b"0000")),
-            StatusWord::TriesLeft(left)
-        );
+        assert_eq!(sw(&mut card, &verify(b"0000")), StatusWord::TriesLeft(left));
     }
     assert_eq!(
         sw(&mut card, &Command::read_retry_counter()),
@@ -296,20 +290,14 @@ fn each_key_reference_takes_its_own_change_command_and_refuses_the_other_with_6d
             b"5678"
         };
         select_key(&mut card, key);
-        assert_eq!(
-            sw(&mut card, &verify(value(key))),
-            StatusWord::Success
-        );
+        assert_eq!(sw(&mut card, &verify(value(key))), StatusWord::Success);
         assert_eq!(
             sw(&mut card, &other_change(key, new)),
             StatusWord::InstructionNotSupported,
             "{key:?}"
         );
         assert_eq!(card.state().pin(key).unwrap().value, value(key));
-        assert_eq!(
-            sw(&mut card, &verify(value(key))),
-            StatusWord::Success
-        );
+        assert_eq!(sw(&mut card, &verify(value(key))), StatusWord::Success);
         assert_eq!(sw(&mut card, &change(key, new)), StatusWord::Success);
         assert_eq!(card.state().pin(key).unwrap().value, new, "{key:?}");
         // The juki PIN's other key reference keeps its own value.
@@ -338,25 +326,16 @@ fn change_needs_a_verify_of_that_pin_just_before() {
         select_key(&mut card, key);
         let change = change(key, b"5678");
         assert_eq!(sw(&mut card, &change), StatusWord::SecurityNotSatisfied);
-        assert_eq!(
-            sw(&mut card, &verify(b"1234")),
-            StatusWord::Success
-        );
+        assert_eq!(sw(&mut card, &verify(b"1234")), StatusWord::Success);
         assert_eq!(
             sw(&mut card, &Command::read_retry_counter()),
             StatusWord::TriesLeft(3)
         );
         assert_eq!(sw(&mut card, &change), StatusWord::SecurityNotSatisfied);
-        assert_eq!(
-            sw(&mut card, &verify(b"1234")),
-            StatusWord::Success
-        );
+        assert_eq!(sw(&mut card, &verify(b"1234")), StatusWord::Success);
         assert_eq!(sw(&mut card, &change), StatusWord::Success);
         assert_eq!(card.state().pin(key).unwrap().value, b"5678");
-        assert_eq!(
-            sw(&mut card, &verify(b"1234")),
-            StatusWord::TriesLeft(2)
-        );
+        assert_eq!(sw(&mut card, &verify(b"1234")), StatusWord::TriesLeft(2));
     }
 }
 
@@ -364,10 +343,7 @@ fn change_needs_a_verify_of_that_pin_just_before() {
 fn reselecting_forgets_the_verified_pin() {
     let mut card = adult();
     select_key(&mut card, SIGN);
-    assert_eq!(
-        sw(&mut card, &verify(b"ABC123")),
-        StatusWord::Success
-    );
+    assert_eq!(sw(&mut card, &verify(b"ABC123")), StatusWord::Success);
     select_key(&mut card, SIGN);
     assert_eq!(
         sw(&mut card, &change_reference_data(b"XYZ789")),
@@ -379,7 +355,8 @@ fn reselecting_forgets_the_verified_pin() {
 fn a_transaction_that_carried_a_pin_ends_with_a_reset() {
     let mut card = adult();
     let pin = jpki_card::card::Pin::new(PinKind::Auth, "1234").unwrap();
-    let report = jpki_card::card::verify_pin(&mut card, &pin, jpki_card::card::LastTry::Refuse, &[]);
+    let report =
+        jpki_card::card::verify_pin(&mut card, &pin, jpki_card::card::LastTry::Refuse, &[]);
     assert!(report.is_right(), "{report:?}");
     // Nothing is selected any more, so CHANGE has no PIN to act on.
     assert_eq!(
@@ -392,10 +369,7 @@ fn a_transaction_that_carried_a_pin_ends_with_a_reset() {
 fn a_new_pin_of_the_wrong_format_is_refused() {
     let mut card = adult();
     select_key(&mut card, SIGN);
-    assert_eq!(
-        sw(&mut card, &verify(b"ABC123")),
-        StatusWord::Success
-    );
+    assert_eq!(sw(&mut card, &verify(b"ABC123")), StatusWord::Success);
     assert_eq!(
         sw(&mut card, &change_reference_data(b"abc123")),
         StatusWord::Other(0x6A80)
@@ -474,10 +448,7 @@ fn the_sign_certificate_opens_only_after_the_sign_password_in_this_session() {
     sw(&mut card, &Command::select_file(sign_certificate));
     assert_eq!(read_all(&mut card), Err(StatusWord::SecurityNotSatisfied));
     select_key(&mut card, SIGN);
-    assert_eq!(
-        sw(&mut card, &verify(b"ABC123")),
-        StatusWord::Success
-    );
+    assert_eq!(sw(&mut card, &verify(b"ABC123")), StatusWord::Success);
     sw(&mut card, &Command::select_file(sign_certificate));
     assert_eq!(read_all(&mut card).as_deref(), Ok(TEST_SIGN_CERTIFICATE));
     sw(&mut card, &Command::select_file(SIGN.ef()));
@@ -714,10 +685,7 @@ fn a_change_that_cannot_be_saved_is_undone_and_answered_6581() {
     VirtualCard::save_state(&Profile::Adult.card(), &path).unwrap();
     let mut card = VirtualCard::open(&path).unwrap();
     select_key(&mut card, KENHOJO);
-    assert_eq!(
-        sw(&mut card, &verify(b"1234")),
-        StatusWord::Success
-    );
+    assert_eq!(sw(&mut card, &verify(b"1234")), StatusWord::Success);
     // The folder goes away under the card (as root, a read-only folder would not stop a write).
     std::fs::rename(&folder, dir.path().join("elsewhere")).unwrap();
     assert_eq!(
@@ -725,10 +693,7 @@ fn a_change_that_cannot_be_saved_is_undone_and_answered_6581() {
         StatusWord::Other(0x6581)
     );
     assert_eq!(card.state().pin(KENHOJO).unwrap().value, b"1234");
-    assert_eq!(
-        sw(&mut card, &verify(b"0000")),
-        StatusWord::Other(0x6581)
-    );
+    assert_eq!(sw(&mut card, &verify(b"0000")), StatusWord::Other(0x6581));
     assert_eq!(tries(&card, KENHOJO), 3);
     match card.finish() {
         Err(TransportError::Backend(error)) => match error.downcast_ref::<StateError>() {

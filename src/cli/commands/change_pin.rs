@@ -247,7 +247,13 @@ mod tests {
             .map(|targets| ChangePin { targets })
             .and_then(|command| {
                 pin_command::refuse_unless_experimental(&command, experimental)?;
-                pin_command::run_with(&replaying(trace), &command, Some(&mut ask), LastTry::Refuse, &[])
+                pin_command::run_with(
+                    &replaying(trace),
+                    &command,
+                    Some(&mut ask),
+                    LastTry::Refuse,
+                    &[],
+                )
             });
         (exit_of(result), asked)
     }

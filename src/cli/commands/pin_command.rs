@@ -14,8 +14,8 @@ use crate::cli::io::output;
 use crate::cli::io::pin_entry::{Ask, Terminal};
 use crate::cli::lang::Lang;
 use jpki_card::card::{
-    read_pin_statuses, CardError, Experiment, KeyOutcome, KeyReference, KeyResult, NeedsExperimental,
-    LastTry, PinCommand, PinKind, PinStatus,
+    read_pin_statuses, CardError, Experiment, KeyOutcome, KeyReference, KeyResult, LastTry,
+    NeedsExperimental, PinCommand, PinKind, PinStatus,
 };
 use jpki_card::transport::{Reader, TransportError};
 use serde_json::{json, Value};
@@ -75,7 +75,13 @@ pub struct Reported {
 pub fn run(config: &Config, command: &impl PinRun, options: PinOptions) -> anyhow::Result<Exit> {
     refuse_unless_experimental(command, options.experimental)?;
     with_pin_entry(options.input, |ask| {
-        run_with(config, command, ask, options.last_try, options.experiments())
+        run_with(
+            config,
+            command,
+            ask,
+            options.last_try,
+            options.experiments(),
+        )
     })
 }
 

@@ -18,8 +18,8 @@ use crate::cli::words::pin_commands::{
 use crate::cli::words::pin_label;
 use jpki_card::card::guidance::PinGuidance;
 use jpki_card::card::{
-    precheck_verify, verify_pin, CardError, Experiment, KeyOutcome, LastTry, KeyResult, Pin, PinCommand, PinKind,
-    PinStatus, VerifyReport,
+    precheck_verify, verify_pin, CardError, Experiment, KeyOutcome, KeyResult, LastTry, Pin,
+    PinCommand, PinKind, PinStatus, VerifyReport,
 };
 use jpki_card::transport::Reader;
 use serde_json::{json, Value};
@@ -193,7 +193,13 @@ mod tests {
                 .ok_or_else(|| PinEntryError::NoTerminal("asked once too often".to_string()))
         };
         let command = VerifyPin { kind: [kind] };
-        let result = pin_command::run_with(&replaying(trace), &command, Some(&mut ask), LastTry::Refuse, &[]);
+        let result = pin_command::run_with(
+            &replaying(trace),
+            &command,
+            Some(&mut ask),
+            LastTry::Refuse,
+            &[],
+        );
         (exit_of(result), asked)
     }
 

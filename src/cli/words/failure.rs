@@ -54,7 +54,9 @@ pub fn library_hint_en(error: &anyhow::Error) -> &'static str {
     if let Some(card) = last.downcast_ref::<CardError>() {
         return match card {
             CardError::Transport(t) => transport_hint_en(t),
-            CardError::LastTryRefused { .. } => " (use --allow-last-try if you are sure of the PIN)",
+            CardError::LastTryRefused { .. } => {
+                " (use --allow-last-try if you are sure of the PIN)"
+            }
             CardError::OutcomeUnknown { .. } | CardError::AnswerUnknown { .. } => {
                 "; run `jpki status`"
             }

@@ -53,7 +53,9 @@ pub enum CardError {
         pin_sent: bool,
     },
     /// One try is left and the user did not allow spending it.
-    #[error("the {kind} PIN has only one try left, and a wrong entry would lock it; nothing was sent")]
+    #[error(
+        "the {kind} PIN has only one try left, and a wrong entry would lock it; nothing was sent"
+    )]
     LastTryRefused {
         /// Which PIN.
         kind: PinKind,

@@ -48,8 +48,7 @@ fn complete(card: &mut dyn Transaction, command: Outgoing<'_>) -> Result<Vec<u8>
         _ => None,
     };
     let mut answer = card.transmit(command)?;
-    if let (Some((0x6C, le)), 2, Some([cla, ins, p1, p2])) =
-        (status(&answer), answer.len(), header)
+    if let (Some((0x6C, le)), 2, Some([cla, ins, p1, p2])) = (status(&answer), answer.len(), header)
     {
         answer = card.transmit(Outgoing::built_here(&[cla, ins, p1, p2, le]))?;
     }
@@ -100,7 +99,9 @@ mod tests {
 
     /// Send one command in a transaction of its own.
     fn send(reader: &mut Completed, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        reader.transaction()?.transmit(Outgoing::built_here(command))
+        reader
+            .transaction()?
+            .transmit(Outgoing::built_here(command))
     }
 
     #[test]

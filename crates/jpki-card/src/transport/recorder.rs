@@ -7,8 +7,8 @@
 
 use super::error::TransportError;
 use super::reader::{Layer, Reader, Transaction};
-use crate::apdu::Outgoing;
 use super::trace::{Answer, CommandPattern, Exchange, Source, Trace, TraceError};
+use crate::apdu::Outgoing;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

@@ -2,8 +2,8 @@
 
 use super::error::TransportError;
 use super::reader::{Reader, Transaction};
-use crate::apdu::Outgoing;
 use super::trace::{Answer, CommandPattern, Trace, TraceError};
+use crate::apdu::Outgoing;
 
 /// How many bytes of a command an error shows: a SELECT by AID (15 bytes) whole, and never more
 /// than a line of a terminal, however long the command.
@@ -173,7 +173,9 @@ mod tests {
 
     /// Send one command in a transaction of its own.
     fn send(replay: &mut Replay, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        replay.transaction()?.transmit(Outgoing::built_here(command))
+        replay
+            .transaction()?
+            .transmit(Outgoing::built_here(command))
     }
 
     #[test]
@@ -241,7 +243,8 @@ mod tests {
         let mut r = replay("@source hand-written\n> 00 20 00 80\n< 63 C3\n");
         let mut card = r.transaction().unwrap();
         assert_eq!(
-            card.transmit(Outgoing::built_here(&[0, 0x20, 0, 0x80])).unwrap(),
+            card.transmit(Outgoing::built_here(&[0, 0x20, 0, 0x80]))
+                .unwrap(),
             vec![0x63, 0xC3]
         );
         let _ = card.transmit(Outgoing::built_here(&[0, 0x20, 0, 0x81]));

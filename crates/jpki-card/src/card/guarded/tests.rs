@@ -40,7 +40,12 @@ fn run(kinds: &[PinKind], allow_last_try: bool, lines: &[&str]) -> ChangeReport 
     let mut replay = Replay::new(Trace::parse(&text, "t.trace").unwrap());
     let targets = ChangeTargets::new(kinds).unwrap();
     let change = PinChange::new(&targets, "4827", "6391").unwrap();
-    let report = change_pins(&mut replay, &change, last_try(allow_last_try), EVERY_EXPERIMENT);
+    let report = change_pins(
+        &mut replay,
+        &change,
+        last_try(allow_last_try),
+        EVERY_EXPERIMENT,
+    );
     replay
         .finish()
         .expect("every exchange of the trace is used");
@@ -599,7 +604,9 @@ fn precheck_refuses_the_whole_run_when_any_key_reference_would_be_refused() {
     assert!(precheck_change(&targets, &statuses, LastTry::Allow).is_none());
     let kenhojo = ChangeTargets::new(&[PinKind::Kenhojo]).unwrap();
     assert!(matches!(
-        precheck_change(&kenhojo, &statuses, LastTry::Allow).unwrap().error,
+        precheck_change(&kenhojo, &statuses, LastTry::Allow)
+            .unwrap()
+            .error,
         Some(CardError::PinLocked { .. })
     ));
     // One juki key reference locked refuses juki, whatever the other says.
@@ -607,7 +614,9 @@ fn precheck_refuses_the_whole_run_when_any_key_reference_would_be_refused() {
     juki.keys[1].counter = RetryCounter::Blocked(StatusWord::TriesLeft(0));
     let juki_only = ChangeTargets::new(&[PinKind::Juki]).unwrap();
     assert!(matches!(
-        precheck_change(&juki_only, &[juki], LastTry::Allow).unwrap().error,
+        precheck_change(&juki_only, &[juki], LastTry::Allow)
+            .unwrap()
+            .error,
         Some(CardError::PinLocked { .. })
     ));
 }
@@ -863,7 +872,11 @@ fn change_key_goes_to_the_juki_key_references_only() {
     let mut card = sent_over(&text);
     let targets = ChangeTargets::new(&[PinKind::Sign]).unwrap();
     let change = PinChange::new(&targets, "kq7zx93w", "pz5nq2vh").unwrap();
-    assert!(change_pins(&mut card, &change, LastTry::Refuse, EVERY_EXPERIMENT).error.is_none());
+    assert!(
+        change_pins(&mut card, &change, LastTry::Refuse, EVERY_EXPERIMENT)
+            .error
+            .is_none()
+    );
     card.finish().unwrap();
     sent.extend(card.into_parts().1 .0);
     let mut application = None;
