@@ -8,6 +8,7 @@
 use jpki_card::card::certificate::{
     not_after_of, read_auth_certificate, read_binary_count, CertificateRead, MAX_CERTIFICATE_LENGTH,
 };
+use jpki_card::apdu::Outgoing;
 use jpki_card::card::CardError;
 use jpki_card::transport::{Transaction, TransportError};
 use libfuzzer_sys::fuzz_target;
@@ -31,7 +32,7 @@ impl Scripted<'_> {
 }
 
 impl Transaction for Scripted<'_> {
-    fn transmit(&mut self, _command: &[u8]) -> Result<Vec<u8>, TransportError> {
+    fn transmit(&mut self, _command: Outgoing<'_>) -> Result<Vec<u8>, TransportError> {
         self.sent += 1;
         self.next_answer().ok_or(TransportError::CardRemoved)
     }
