@@ -221,7 +221,7 @@ fn to_text(report: &ChangeReport, advice: &[Option<PinGuidance>], lang: Lang) ->
 mod tests {
     use super::*;
     use crate::cli::failure::exit_of;
-    use crate::cli::flags::config::replaying;
+    use crate::cli::flags::config::{experiments, replaying};
 
     /// Run interactively with `answers` typed at the prompts, in order; the exit code.
     fn interactive(trace: &str, pins: &[PinKind], answers: &[&str]) -> (Exit, Vec<String>) {
@@ -252,7 +252,7 @@ mod tests {
                     &command,
                     Some(&mut ask),
                     LastTry::Refuse,
-                    &[],
+                    experiments(experimental),
                 )
             });
         (exit_of(result), asked)

@@ -178,7 +178,7 @@ fn to_text(report: &VerifyReport, advice: Option<&PinGuidance>, lang: Lang) -> S
 mod tests {
     use super::*;
     use crate::cli::failure::exit_of;
-    use crate::cli::flags::config::replaying;
+    use crate::cli::flags::config::{experiments, replaying};
     use crate::cli::io::pin_entry::PinEntryError;
 
     /// Run interactively with `answers` typed at the prompt; the exit code and the prompts.
@@ -198,7 +198,8 @@ mod tests {
             &command,
             Some(&mut ask),
             LastTry::Refuse,
-            &[],
+            // `run_with` comes after the command's own refusal: the tests name every experiment.
+            experiments(true),
         );
         (exit_of(result), asked)
     }

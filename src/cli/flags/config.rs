@@ -102,11 +102,16 @@ impl PinOptions {
 
     /// The experiments the library may run: every one with `--experimental`, none without.
     pub fn experiments(self) -> &'static [Experiment] {
-        if self.experimental {
-            &[Experiment::JukiVerify, Experiment::JukiChangeKey]
-        } else {
-            &[]
-        }
+        experiments(self.experimental)
+    }
+}
+
+/// What `--experimental` names to the library: every experiment (given), or none.
+pub fn experiments(experimental: bool) -> &'static [Experiment] {
+    if experimental {
+        &[Experiment::JukiVerify, Experiment::JukiChangeKey]
+    } else {
+        &[]
     }
 }
 
