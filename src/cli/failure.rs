@@ -442,6 +442,53 @@ mod tests {
     }
 
     #[test]
+    fn english_adds_the_commands_flags_to_the_library_text() {
+        let en = |error: anyhow::Error| error_text(&error, Lang::En);
+        let last = CardError::LastTryRefused {
+            kind: PinKind::Auth,
+        };
+        assert_eq!(
+            en(last.into()),
+            "the auth PIN has only one try left, and a wrong entry would lock it; nothing was sent (use --allow-last-try if you are sure of the PIN)"
+        );
+        let lost = CardError::OutcomeUnknown {
+            kind: PinKind::Auth,
+            cause: TransportError::CardRemoved,
+            changing: false,
+        };
+        assert!(en(lost.into()).ends_with("; run `jpki status`"));
+        let several = || TransportError::SeveralCards {
+            readers: vec!["A".to_string(), "B".to_string()],
+        };
+        assert!(en(CardError::from(several()).into()).ends_with("; choose one with --reader"));
+        assert!(en(several().into()).ends_with("; choose one with --reader"));
+        // The library's own refusal of an experiment reads as the command's.
+        let refused = CardError::NeedsExperimental(NeedsExperimental {
+            kind: PinKind::Juki,
+            command: PinCommand::Change,
+        });
+        assert_eq!(
+            classify(&anyhow::Error::from(refused)).exit(),
+            Exit::ExperimentalRefused
+        );
+        let text = en(CardError::NeedsExperimental(NeedsExperimental {
+            kind: PinKind::Juki,
+            command: PinCommand::Change,
+        })
+        .into());
+        assert!(
+            text.starts_with(
+                "changing the juki PIN is experimental, so jpki did not touch the card."
+            ),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("run the same command with --experimental."),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn an_unknown_error_says_so_in_japanese_before_the_detail() {
         let text = ja(anyhow::anyhow!("cannot write to stdout"));
         assert!(text.starts_with("予期しないエラー"), "{text}");
