@@ -496,18 +496,26 @@ fn readers_status_change_pin_and_status_again_through_pcscd() {
     assert_eq!(tries_of(&tries_by_id(&jpki_status()), "auth"), Some(3));
 }
 
-/// Send `commands` inside one PC/SC transaction through the library's real reader; the status
-/// word of each.
-fn in_one_transaction(commands: &[jpki_card::apdu::Command]) -> Vec<jpki_card::apdu::StatusWord> {
-    use jpki_card::transport::Reader;
-    let mut reader = jpki_card::transport::pcsc::PcscReader::connect(Some(VPCD_READER)).unwrap();
-    let mut card = reader.transaction().unwrap();
+/// Send `commands` inside one PC/SC transaction as another program would, through PC/SC
+/// itself (the library sends no PIN but through its guarded operations); the status word of
+/// each.
+fn another_program_in_one_transaction(commands: &[Vec<u8>]) -> Vec<jpki_card::apdu::StatusWord> {
+    let context = pcsc::Context::establish(pcsc::Scope::User).unwrap();
+    let reader = std::ffi::CString::new(VPCD_READER).unwrap();
+    let mut card = context
+        .connect(&reader, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
+        .unwrap();
+    let transaction = card.transaction().unwrap();
     let mut words = Vec::new();
     for command in commands {
-        let answer = card.transmit(&command.to_bytes()).unwrap();
-        words.push(jpki_card::apdu::Response::parse(&answer).unwrap().sw);
+        let mut buffer = [0u8; 258];
+        let answer = transaction.transmit(command, &mut buffer).unwrap();
+        words.push(jpki_card::apdu::Response::parse(answer).unwrap().sw);
     }
-    card.end().unwrap();
+    transaction
+        .end(pcsc::Disposition::LeaveCard)
+        .map_err(|(_, e)| e)
+        .unwrap();
     words
 }
 
@@ -515,32 +523,25 @@ fn in_one_transaction(commands: &[jpki_card::apdu::Command]) -> Vec<jpki_card::a
 #[ignore = "needs pcscd, vsmartcard-vpcd and OpenSC: run with --include-ignored (CI does)"]
 fn a_pin_change_through_pcsc_holds_and_the_power_down_after_it() {
     use jpki_card::apdu::{Command, StatusWord};
-    use jpki_card::card::{Application, PinKind};
+    use jpki_card::card::{change_pins, Application, ChangeTargets, LastTry, PinChange, PinKind};
     let _one = one_pcscd();
     let stack = Stack::start(&[]);
-    let select = [
+    let select: Vec<Vec<u8>> = [
         Command::select_application(Application::Kenhojo.aid()),
         Command::select_file(PinKind::Kenhojo.ef()),
-    ];
-    // The change-pin exchange: select, read the counter, VERIFY, CHANGE, in one transaction.
+    ]
+    .iter()
+    .map(|c| c.to_bytes().to_vec())
+    .collect();
+    // The change-pin exchange through the library's real reader: select, read the counter,
+    // VERIFY, CHANGE, in one transaction.
     let resets = stack.resets();
-    let words = in_one_transaction(&[
-        select[0].clone(),
-        select[1].clone(),
-        Command::read_retry_counter(),
-        Command::verify(b"1234"),
-        Command::change_reference_data(b"8642"),
-    ]);
-    assert_eq!(
-        words,
-        vec![
-            StatusWord::Success,
-            StatusWord::Success,
-            StatusWord::TriesLeft(3),
-            StatusWord::Success,
-            StatusWord::Success
-        ]
-    );
+    let targets = ChangeTargets::new(&[PinKind::Kenhojo]).unwrap();
+    let change = PinChange::new(&targets, "1234", "8642").unwrap();
+    let mut reader = jpki_card::transport::pcsc::PcscReader::connect(Some(VPCD_READER)).unwrap();
+    let report = change_pins(&mut reader, &change, LastTry::Refuse, &[]);
+    assert!(report.error.is_none(), "{report:?}");
+    drop(reader);
     assert!(stack.resets() > resets, "{}", stack.card_log());
     assert!(
         stack.card_log().contains(CARD_POWER_OFF),
@@ -548,13 +549,14 @@ fn a_pin_change_through_pcsc_holds_and_the_power_down_after_it() {
         stack.card_log()
     );
     // That transaction carried a PIN, so it ended with the card powered down: nothing is
-    // selected or verified in the next one, and CHANGE without a VERIFY is refused.
-    let words = in_one_transaction(&[
-        Command::change_reference_data(b"1111"),
+    // selected or verified for the next program, and CHANGE without a VERIFY is refused.
+    let change_to_1111 = [0x00, 0x24, 0x01, 0x80, 0x04, b'1', b'1', b'1', b'1'].to_vec();
+    let words = another_program_in_one_transaction(&[
+        change_to_1111.clone(),
         select[0].clone(),
         select[1].clone(),
-        Command::change_reference_data(b"1111"),
-        Command::verify(b"1234"),
+        change_to_1111,
+        [0x00, 0x20, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4'].to_vec(),
     ]);
     assert_eq!(
         words,

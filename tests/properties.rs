@@ -3,11 +3,12 @@
 //! are always redacted, and T=0 completion never sends a PIN twice.
 
 use jpki_card::apdu::secret::{pin_range, redacted_hex};
+use jpki_card::apdu::Outgoing;
 use jpki_card::apdu::{Response, ResponseError, StatusWord};
 use jpki_card::card::{Pin, PinFormatError, PinKind};
 use jpki_card::transport::pcsc::{choose_reader, ReaderInfo};
 use jpki_card::transport::trace::{Answer, CommandPattern, Exchange, Source, Trace, TraceError};
-use jpki_card::transport::{Layer, ResponseCompletion, Transaction, TransportError};
+use jpki_card::transport::{Transaction, TransportError};
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------------------------
@@ -374,13 +375,64 @@ proptest! {
 /// Commands of any shape, with VERIFY and CHANGE REFERENCE DATA (with and without data) common.
 fn any_command() -> impl Strategy<Value = Vec<u8>> {
     (
-        prop::sample::select(vec![0x20u8, 0x24, 0xA4, 0xB0, 0xC0, 0x00]),
+        prop::sample::select(vec![0x20u8, 0x24, 0x2C, 0x32, 0xA4, 0xB0, 0xC0, 0x00]),
         prop::collection::vec(any::<u8>(), 4..30),
     )
         .prop_map(|(ins, mut bytes)| {
             bytes[1] = ins;
             bytes
         })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    #[test]
+    fn redaction_hides_every_pin_byte_and_the_pattern_still_matches(command in any_command()) {
+        let pattern = CommandPattern::redacted(&command);
+        prop_assert!(pattern.matches(&command));
+        let hex = redacted_hex(&command);
+        prop_assert_eq!(hex.split(' ').count(), command.len());
+        if matches!(command[1], 0x20 | 0x24 | 0x2C | 0x32) && command.len() > 5 {
+            prop_assert_eq!(pin_range(&command), Some(5..command.len()));
+            prop_assert!(pattern.0[5..].iter().all(Option::is_none));
+            prop_assert!(hex.split(' ').skip(5).all(|t| t == "??"));
+        } else {
+            prop_assert_eq!(pin_range(&command), None);
+            prop_assert!(pattern.0.iter().all(Option::is_some));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The auth certificate reader
+
+use jpki_card::card::certificate::{
+    read_auth_certificate, read_binary_count, CertificateRead, MAX_CERTIFICATE_LENGTH,
+};
+use jpki_card::card::CardError;
+
+/// A card that serves `file` honestly to READ BINARY (offset in P1-P2, Le with 00 meaning 256),
+/// but gives at most `most` bytes per answer, as a card may.
+struct Honest {
+    file: Vec<u8>,
+    most: usize,
+}
+
+impl Transaction for Honest {
+    fn transmit(&mut self, command: Outgoing<'_>) -> Result<Vec<u8>, TransportError> {
+        let mut answer = match command.bytes() {
+            [0x00, 0xB0, p1, p2, le] => {
+                let offset = usize::from(u16::from_be_bytes([*p1, *p2]));
+                let le = if *le == 0 { 256 } else { usize::from(*le) };
+                let end = (offset + le.min(self.most)).min(self.file.len());
+                self.file.get(offset..end).unwrap_or_default().to_vec()
+            }
+            _ => Vec::new(), // SELECT EF 00 0A
+        };
+        answer.extend([0x90, 0x00]);
+        Ok(answer)
+    }
 }
 
 /// A card that answers from a script, then with `then` (removed from the reader when `None`);
@@ -402,90 +454,12 @@ impl ScriptedCard {
 }
 
 impl Transaction for ScriptedCard {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        self.heard.push(command.to_vec());
+    fn transmit(&mut self, command: Outgoing<'_>) -> Result<Vec<u8>, TransportError> {
+        self.heard.push(command.bytes().to_vec());
         self.answers
             .next()
             .or_else(|| self.then.clone())
             .ok_or(TransportError::CardRemoved)
-    }
-}
-
-/// Answers that exercise T=0 completion: 61 xx, 6C xx, data, short answers.
-fn t0_answer() -> impl Strategy<Value = Vec<u8>> {
-    prop_oneof![
-        any::<u8>().prop_map(|n| vec![0x61, n]),
-        any::<u8>().prop_map(|n| vec![0x6C, n]),
-        prop::collection::vec(any::<u8>(), 0..8),
-    ]
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2048))]
-
-    #[test]
-    fn redaction_hides_every_pin_byte_and_the_pattern_still_matches(command in any_command()) {
-        let pattern = CommandPattern::redacted(&command);
-        prop_assert!(pattern.matches(&command));
-        let hex = redacted_hex(&command);
-        prop_assert_eq!(hex.split(' ').count(), command.len());
-        if matches!(command[1], 0x20 | 0x24) && command.len() > 5 {
-            prop_assert_eq!(pin_range(&command), Some(5..command.len()));
-            prop_assert!(pattern.0[5..].iter().all(Option::is_none));
-            prop_assert!(hex.split(' ').skip(5).all(|t| t == "??"));
-        } else {
-            prop_assert_eq!(pin_range(&command), None);
-            prop_assert!(pattern.0.iter().all(Option::is_some));
-        }
-    }
-
-    #[test]
-    fn completion_never_sends_a_pin_twice_and_always_ends(
-        command in any_command(),
-        answers in prop::collection::vec(t0_answer(), 0..300),
-    ) {
-        let mut card = ScriptedCard::new(answers, Some(vec![0x90, 0x00]));
-        let _ = ResponseCompletion.transmit(&mut card, &command);
-        // At most: one re-send for 6C xx, then 256 GET RESPONSE rounds.
-        prop_assert!(card.heard.len() <= 258, "{} commands", card.heard.len());
-        prop_assert_eq!(&card.heard[0], &command);
-        let secrets = card.heard.iter().filter(|c| pin_range(c).is_some()).count();
-        prop_assert!(secrets <= 1, "a PIN was sent {} times", secrets);
-        if pin_range(&command).is_some() {
-            // Nothing after a PIN-bearing command resembles it: no re-send in any form.
-            prop_assert!(card.heard[1..].iter().all(|c| c[1] == 0xC0));
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The auth certificate reader
-
-use jpki_card::card::certificate::{
-    read_auth_certificate, read_binary_count, CertificateRead, MAX_CERTIFICATE_LENGTH,
-};
-use jpki_card::card::CardError;
-
-/// A card that serves `file` honestly to READ BINARY (offset in P1-P2, Le with 00 meaning 256),
-/// but gives at most `most` bytes per answer, as a card may.
-struct Honest {
-    file: Vec<u8>,
-    most: usize,
-}
-
-impl Transaction for Honest {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        let mut answer = match command {
-            [0x00, 0xB0, p1, p2, le] => {
-                let offset = usize::from(u16::from_be_bytes([*p1, *p2]));
-                let le = if *le == 0 { 256 } else { usize::from(*le) };
-                let end = (offset + le.min(self.most)).min(self.file.len());
-                self.file.get(offset..end).unwrap_or_default().to_vec()
-            }
-            _ => Vec::new(), // SELECT EF 00 0A
-        };
-        answer.extend([0x90, 0x00]);
-        Ok(answer)
     }
 }
 

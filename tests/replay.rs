@@ -3,6 +3,7 @@
 //! device, a huge line, terminal escapes) ends at once with a short message that is safe to print.
 
 use crate::util::{english, jpki, json, replay, replay_text, trace, trace_text, Run, JPKI};
+use jpki_card::apdu::Outgoing;
 use jpki_card::card::read_pin_statuses;
 use jpki_card::transport::trace::{Trace, TraceError, MAX_LINE_BYTES, MAX_TRACE_BYTES};
 use jpki_card::transport::{
@@ -355,12 +356,14 @@ impl<R: Reader> Reader for OneMoreCommand<R> {
 struct AndOneMore<'a>(Box<dyn Transaction + 'a>);
 
 impl Transaction for AndOneMore<'_> {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+    fn transmit(&mut self, command: Outgoing<'_>) -> Result<Vec<u8>, TransportError> {
         self.0.transmit(command)
     }
 
     fn end(mut self: Box<Self>) -> Result<(), TransportError> {
-        let _ = self.0.transmit(&[0x00, 0x20, 0x00, 0x80]);
+        let _ = self
+            .0
+            .transmit(Outgoing::new(&[0x00, 0x20, 0x00, 0x80]).unwrap());
         self.0.end()
     }
 }

@@ -272,10 +272,12 @@ fn a_run_holding_the_card_makes_the_next_wait_and_loses_nothing() {
     let mut holder = VirtualCard::open(&state).unwrap();
     let waiting = spawn(&state, &["change-pin", "--stdin", "auth"], "9999\n1111\n");
     std::thread::sleep(Duration::from_millis(300));
-    let mut send = |c: Apdu| Response::parse(&holder.respond(&c.to_bytes())).unwrap().sw;
-    send(Apdu::select_application(Application::Kenhojo.aid()));
-    send(Apdu::select_file(PinKind::Kenhojo.ef()));
-    assert_eq!(send(Apdu::verify(b"0000")), StatusWord::TriesLeft(2));
+    let mut send = |c: &[u8]| Response::parse(&holder.respond(c)).unwrap().sw;
+    send(&Apdu::select_application(Application::Kenhojo.aid()).to_bytes());
+    send(&Apdu::select_file(PinKind::Kenhojo.ef()).to_bytes());
+    // A wrong VERIFY, as another program sends it to the card.
+    let verify = [0x00, 0x20, 0x00, 0x80, 0x04, b'0', b'0', b'0', b'0'];
+    assert_eq!(send(&verify), StatusWord::TriesLeft(2));
     assert_eq!(state_line(&state, "pin kenhojo"), "pin kenhojo 1234 2");
     // The other run is still waiting: it has touched nothing.
     assert_eq!(state_line(&state, "pin auth"), "pin auth 1234 3");
@@ -386,7 +388,12 @@ fn a_change_that_cannot_be_saved_is_reported_unchanged() {
     std::fs::rename(&folder, &moved).unwrap();
     let targets = ChangeTargets::new(&[PinKind::Kenhojo]).unwrap();
     let change = PinChange::new(&targets, "1234", "5678").unwrap();
-    let report = change_pins(&mut card, &change, false);
+    let report = change_pins(
+        &mut card,
+        &change,
+        crate::util::last_try(false),
+        crate::util::EVERY_EXPERIMENT,
+    );
     assert_eq!(
         report.outcomes[0].outcome,
         Outcome::NotChanged,
@@ -406,4 +413,55 @@ fn a_change_that_cannot_be_saved_is_reported_unchanged() {
         state_line(&moved.join("card.state"), "pin kenhojo"),
         "pin kenhojo 1234 3"
     );
+}
+
+/// A program that uses only the library's public API cannot spend a try past the guard: the
+/// three raw VERIFYs that would lock the auth PIN are refused before they reach the card, and
+/// the card's counter is where it was.
+#[test]
+fn a_program_using_the_library_cannot_send_a_raw_verify() {
+    use jpki_card::apdu::{Command, Outgoing, Response, StatusWord, UnguardedPin};
+    use jpki_card::card::{read_pin_statuses, Application, PinKind, RetryCounter};
+    use jpki_card::transport::Reader;
+    use jpki_vcard::VirtualCard;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("card.state");
+    vcard_init(&state, &[]);
+    let mut card = VirtualCard::open(&state).unwrap();
+    {
+        let mut t = card.transaction().unwrap();
+        for command in [
+            Command::select_application(Application::Jpki.aid()),
+            Command::select_file(PinKind::Auth.ef()),
+        ] {
+            let bytes = command.to_bytes();
+            let answer = t.transmit(Outgoing::new(&bytes).unwrap()).unwrap();
+            assert_eq!(Response::parse(&answer).unwrap().sw, StatusWord::Success);
+        }
+        // VERIFY, CHANGE REFERENCE DATA, CHANGE KEY and RESET RETRY COUNTER, by hand, in any
+        // class: none can be made into something a transaction sends.
+        let wrong = [b'0', b'0', b'0', b'0'];
+        for header in [
+            [0x00, 0x20, 0x00, 0x80],
+            [0x00, 0x20, 0x00, 0x80],
+            [0x00, 0x20, 0x00, 0x80],
+            [0x0C, 0x20, 0x00, 0x80],
+            [0x00, 0x24, 0x01, 0x80],
+            [0x80, 0x32, 0x00, 0x80],
+            [0x00, 0x2C, 0x00, 0x80],
+        ] {
+            let bytes = [&header[..], &[0x04], &wrong[..]].concat();
+            assert_eq!(
+                Outgoing::new(&bytes).unwrap_err(),
+                UnguardedPin { ins: header[1] }
+            );
+            assert!(Outgoing::try_from(&bytes[..]).is_err());
+        }
+        t.end().unwrap();
+    }
+    let statuses = read_pin_statuses(&mut card).unwrap();
+    let auth = statuses.iter().find(|s| s.kind == PinKind::Auth).unwrap();
+    assert_eq!(auth.keys[0].counter, RetryCounter::Remaining(3));
+    drop(card);
+    assert_eq!(state_line(&state, "pin auth"), "pin auth 1234 3");
 }

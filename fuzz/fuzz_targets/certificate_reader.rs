@@ -5,6 +5,7 @@
 //! X.509 parser DER it survives. The raw input goes to the X.509 parser too.
 #![no_main]
 
+use jpki_card::apdu::Outgoing;
 use jpki_card::card::certificate::{
     not_after_of, read_auth_certificate, read_binary_count, CertificateRead, MAX_CERTIFICATE_LENGTH,
 };
@@ -31,7 +32,7 @@ impl Scripted<'_> {
 }
 
 impl Transaction for Scripted<'_> {
-    fn transmit(&mut self, _command: &[u8]) -> Result<Vec<u8>, TransportError> {
+    fn transmit(&mut self, _command: Outgoing<'_>) -> Result<Vec<u8>, TransportError> {
         self.sent += 1;
         self.next_answer().ok_or(TransportError::CardRemoved)
     }

@@ -62,6 +62,10 @@ fn known<'e>(cause: &'e (dyn Error + 'static)) -> Option<Failure<'e>> {
         return Some(Failure::Experimental(e));
     }
     if let Some(e) = cause.downcast_ref() {
+        // The library's own refusal of an experiment not named reads as the command's.
+        if let CardError::NeedsExperimental(e) = e {
+            return Some(Failure::Experimental(e));
+        }
         return Some(Failure::Card(e));
     }
     if let Some(e) = cause.downcast_ref() {
@@ -130,7 +134,11 @@ impl Failure<'_> {
     /// chain as jpki and the library word it; in Japanese built from the failure's fields.
     fn text(self, error: &anyhow::Error, lang: Lang) -> String {
         if lang == Lang::En {
-            return format!("{error:#}");
+            // The library's words, then what the command adds: its flags and commands.
+            return match self {
+                Failure::Experimental(e) => words::experimental_en(e),
+                _ => format!("{error:#}{}", words::library_hint_en(error)),
+            };
         }
         match self {
             Failure::Record(e) => words::record_refused(e, lang),
@@ -431,6 +439,53 @@ mod tests {
         };
         let expected = error.to_string();
         assert_eq!(error_text(&error.into(), Lang::En), expected);
+    }
+
+    #[test]
+    fn english_adds_the_commands_flags_to_the_library_text() {
+        let en = |error: anyhow::Error| error_text(&error, Lang::En);
+        let last = CardError::LastTryRefused {
+            kind: PinKind::Auth,
+        };
+        assert_eq!(
+            en(last.into()),
+            "the auth PIN has only one try left, and a wrong entry would lock it; nothing was sent (use --allow-last-try if you are sure of the PIN)"
+        );
+        let lost = CardError::OutcomeUnknown {
+            kind: PinKind::Auth,
+            cause: TransportError::CardRemoved,
+            changing: false,
+        };
+        assert!(en(lost.into()).ends_with("; run `jpki status`"));
+        let several = || TransportError::SeveralCards {
+            readers: vec!["A".to_string(), "B".to_string()],
+        };
+        assert!(en(CardError::from(several()).into()).ends_with("; choose one with --reader"));
+        assert!(en(several().into()).ends_with("; choose one with --reader"));
+        // The library's own refusal of an experiment reads as the command's.
+        let refused = CardError::NeedsExperimental(NeedsExperimental {
+            kind: PinKind::Juki,
+            command: PinCommand::Change,
+        });
+        assert_eq!(
+            classify(&anyhow::Error::from(refused)).exit(),
+            Exit::ExperimentalRefused
+        );
+        let text = en(CardError::NeedsExperimental(NeedsExperimental {
+            kind: PinKind::Juki,
+            command: PinCommand::Change,
+        })
+        .into());
+        assert!(
+            text.starts_with(
+                "changing the juki PIN is experimental, so jpki did not touch the card."
+            ),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("run the same command with --experimental."),
+            "{text}"
+        );
     }
 
     #[test]

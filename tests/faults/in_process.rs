@@ -71,6 +71,7 @@ fn reading_sweep<R: Reader, T: std::fmt::Debug>(
 // In process, over the virtual card: what a fault does to the card itself
 
 use jpki_card::apdu::secret;
+use jpki_card::apdu::Outgoing;
 use jpki_card::card::{
     change_pins, precheck_change, precheck_verify, read_card_report, read_pin_statuses, verify_pin,
     Application, ChangeTargets, KeyReference, Pin, PinChange, PinKind,
@@ -143,9 +144,9 @@ impl Layer for Witness {
     fn transmit(
         &mut self,
         card: &mut dyn Transaction,
-        command: &[u8],
+        command: Outgoing<'_>,
     ) -> Result<Vec<u8>, TransportError> {
-        self.seen.note(command);
+        self.seen.note(command.bytes());
         card.transmit(command)
     }
 }
@@ -334,7 +335,12 @@ fn change_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
             true,
             &mut |card, typed, allow| {
                 let change = PinChange::new(&targets, typed, new_value(kinds)).unwrap();
-                let report = change_pins(card, &change, allow);
+                let report = change_pins(
+                    card,
+                    &change,
+                    crate::util::last_try(allow),
+                    crate::util::EVERY_EXPERIMENT,
+                );
                 Ran::sent(&report, report.error.as_ref())
             },
         );
@@ -366,7 +372,12 @@ fn verify_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
             false,
             &mut |card, typed, allow| {
                 let pin = Pin::new(kind, typed).unwrap();
-                let report = verify_pin(card, &pin, allow);
+                let report = verify_pin(
+                    card,
+                    &pin,
+                    crate::util::last_try(allow),
+                    crate::util::EVERY_EXPERIMENT,
+                );
                 Ran::sent(&report, report.error.as_ref())
             },
         ));
@@ -403,11 +414,18 @@ fn interactive_change_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
                 Ok(statuses) => statuses,
                 Err(error) => return Ran::stopped(&error, Some(&error)),
             };
-            if let Some(refused) = precheck_change(&targets, &statuses, allow) {
+            if let Some(refused) =
+                precheck_change(&targets, &statuses, crate::util::last_try(allow))
+            {
                 return Ran::stopped(&refused, refused.error.as_ref());
             }
             let change = PinChange::new(&targets, typed, new_value(kinds)).unwrap();
-            let report = change_pins(card, &change, allow);
+            let report = change_pins(
+                card,
+                &change,
+                crate::util::last_try(allow),
+                crate::util::EVERY_EXPERIMENT,
+            );
             Ran::sent(&report, report.error.as_ref())
         }));
     }
@@ -432,11 +450,18 @@ fn interactive_verify_pin_over_the_virtual_card_costs_at_most_the_try_typed() {
                     Ok(statuses) => statuses,
                     Err(error) => return Ran::stopped(&error, Some(&error)),
                 };
-                if let Some(refused) = precheck_verify(kind, &statuses, allow) {
+                if let Some(refused) =
+                    precheck_verify(kind, &statuses, crate::util::last_try(allow))
+                {
                     return Ran::stopped(&refused, refused.error.as_ref());
                 }
                 let pin = Pin::new(kind, typed).unwrap();
-                let report = verify_pin(card, &pin, allow);
+                let report = verify_pin(
+                    card,
+                    &pin,
+                    crate::util::last_try(allow),
+                    crate::util::EVERY_EXPERIMENT,
+                );
                 Ran::sent(&report, report.error.as_ref())
             },
         ));

@@ -5,6 +5,7 @@
 //! such a command is sent at most once per user entry and never again after a fault.
 
 use jpki_card::apdu::secret;
+use jpki_card::apdu::Outgoing;
 use jpki_card::transport::{Layer, Transaction, TransportError};
 use std::fmt;
 
@@ -150,7 +151,7 @@ impl Layer for FaultInjection {
     fn transmit(
         &mut self,
         card: &mut dyn Transaction,
-        command: &[u8],
+        command: Outgoing<'_>,
     ) -> Result<Vec<u8>, TransportError> {
         let (fault, fate, counts) = (&self.fault, self.fate, &mut self.counts);
         let index = counts.transmits;
@@ -164,7 +165,7 @@ impl Layer for FaultInjection {
             counts.fired = true;
             return fault.answer(&[]);
         }
-        if secret::carries_pin(command) {
+        if command.carries_pin() {
             counts.secrets_sent += 1;
             if counts.fired {
                 counts.secrets_after_fault += 1;
@@ -186,34 +187,61 @@ impl Layer for FaultInjection {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jpki_card::card::{verify_pin, CardError, LastTry, Pin, PinKind, VerifyReport};
     use jpki_card::transport::trace::Trace;
     use jpki_card::transport::{Layered, Reader, Replay};
 
     type Faulted = Layered<Replay, FaultInjection>;
 
-    const TWO: &str = "@source hand-written\n> 00 A4 02 0C 02 00 18\n< 01 02 90 00\n> 00 20 00 80 04 ?? ?? ?? ??\n< 63 C2\n";
+    /// `verify-pin auth` as the library sends it: SELECT AP (answered with two bytes of data),
+    /// SELECT EF, the counter read, then the VERIFY, at step 3. A PIN reaches a transaction
+    /// only through such a guarded operation, so the layer's count of PINs is tested through
+    /// one.
+    const VERIFY_RUN: &str = "@source hand-written\n\
+        > 00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01\n< 01 02 90 00\n\
+        > 00 A4 02 0C 02 00 18\n< 90 00\n\
+        > 00 20 00 80\n< 63 C3\n\
+        > 00 20 00 80 04 ?? ?? ?? ??\n< 63 C2\n";
+
+    /// The step of the VERIFY in [`VERIFY_RUN`].
+    const AT_VERIFY: usize = 3;
 
     fn over(at: usize, fault: Fault) -> Faulted {
         replayed(FaultInjection::new(at, fault))
     }
 
     fn replayed(injection: FaultInjection) -> Faulted {
-        Layered::new(Replay::new(Trace::parse(TWO, "t").unwrap()), injection)
+        Layered::new(
+            Replay::new(Trace::parse(VERIFY_RUN, "t").unwrap()),
+            injection,
+        )
     }
 
-    /// Send one command in a transaction of its own.
+    /// Send one command that carries no PIN in a transaction of its own.
     fn send(reader: &mut Faulted, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        reader.transaction()?.transmit(command)
+        reader
+            .transaction()?
+            .transmit(Outgoing::new(command).unwrap())
     }
 
-    const SELECT: [u8; 7] = [0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x18];
-    const VERIFY: [u8; 9] = [0x00, 0x20, 0x00, 0x80, 0x04, 0x31, 0x32, 0x33, 0x34];
+    /// Check the auth PIN through the library's guarded operation.
+    fn verify(reader: &mut Faulted) -> VerifyReport {
+        let pin = Pin::new(PinKind::Auth, "4821").unwrap();
+        verify_pin(reader, &pin, LastTry::Refuse, &[])
+    }
+
+    const SELECT: [u8; 15] = [
+        0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01,
+    ];
 
     #[test]
     fn only_the_chosen_exchange_is_spoiled() {
-        let mut t = over(1, Fault::status(0x6F00));
-        assert_eq!(send(&mut t, &SELECT).unwrap(), vec![1, 2, 0x90, 0]);
-        assert_eq!(send(&mut t, &VERIFY).unwrap(), vec![0x6F, 0]);
+        let mut t = over(AT_VERIFY, Fault::status(0x6F00));
+        let report = verify(&mut t);
+        assert!(matches!(
+            report.error,
+            Some(CardError::UnexpectedAnswer { .. })
+        ));
         assert_eq!(t.layer().counts().secrets_sent, 1);
         assert_eq!(t.layer().counts().secrets_after_fault, 0);
         t.finish().unwrap();
@@ -230,28 +258,30 @@ mod tests {
     }
 
     #[test]
-    fn a_removed_card_stays_removed_and_counts_later_secrets() {
+    fn a_removed_card_stays_removed_and_hears_no_pin() {
         let mut t = over(0, Fault::Removed);
         let mut errors = Vec::new();
         let mut card = t.transaction().unwrap();
-        errors.push(card.transmit(&SELECT).unwrap_err());
-        errors.push(card.transmit(&VERIFY).unwrap_err());
+        errors.push(card.transmit(Outgoing::new(&SELECT).unwrap()).unwrap_err());
+        errors.push(card.transmit(Outgoing::new(&SELECT).unwrap()).unwrap_err());
         drop(card);
         assert!(errors
             .iter()
             .all(|e| matches!(e, TransportError::CardRemoved)));
-        // The second command never reached the card, so no PIN was sent.
         assert_eq!(t.layer().counts().transmits, 2);
+        // The guarded run that follows stops at its first command: no PIN is sent.
+        assert!(verify(&mut t).error.is_some());
+        assert_eq!(t.layer().counts().transmits, 3);
         assert_eq!(t.layer().counts().secrets_sent, 0);
     }
 
     #[test]
     fn a_command_lost_before_the_card_spends_nothing() {
-        let mut t = replayed(FaultInjection::before_card(1, Fault::Removed));
-        send(&mut t, &SELECT).unwrap();
+        let mut t = replayed(FaultInjection::before_card(AT_VERIFY, Fault::Removed));
+        let report = verify(&mut t);
         assert!(matches!(
-            send(&mut t, &VERIFY),
-            Err(TransportError::CardRemoved)
+            report.error,
+            Some(CardError::OutcomeUnknown { .. })
         ));
         assert_eq!(t.layer().counts().secrets_sent, 0);
         assert!(t.layer().counts().fired);
@@ -261,23 +291,22 @@ mod tests {
 
     #[test]
     fn a_pin_sent_after_the_fault_is_counted_as_such() {
-        let mut t = over(0, Fault::status(0x6700));
-        send(&mut t, &SELECT).unwrap();
-        send(&mut t, &VERIFY).unwrap();
+        // Padding before 90 00 leaves the SELECT a success: the run goes on to the VERIFY.
+        let mut t = over(1, Fault::Padded(1));
+        verify(&mut t);
+        assert_eq!(t.layer().counts().secrets_sent, 1);
         assert_eq!(t.layer().counts().secrets_after_fault, 1);
     }
 
     #[test]
     fn a_fault_that_answers_what_the_card_answers_is_told_apart() {
-        // 63 C2 was due at step 1: "answering" 63 C2 spoils nothing.
-        let mut t = over(1, Fault::status(0x63C2));
-        send(&mut t, &SELECT).unwrap();
-        assert_eq!(send(&mut t, &VERIFY).unwrap(), vec![0x63, 0xC2]);
+        // 63 C2 was due at the VERIFY: "answering" 63 C2 spoils nothing.
+        let mut t = over(AT_VERIFY, Fault::status(0x63C2));
+        verify(&mut t);
         assert!(t.layer().counts().fired && t.layer().counts().same_as_card);
         for fault in [Fault::status(0x6F00), Fault::Padded(1), Fault::Removed] {
-            let mut t = over(1, fault.clone());
-            send(&mut t, &SELECT).unwrap();
-            let _ = send(&mut t, &VERIFY);
+            let mut t = over(AT_VERIFY, fault.clone());
+            verify(&mut t);
             assert!(
                 t.layer().counts().fired && !t.layer().counts().same_as_card,
                 "{fault}"

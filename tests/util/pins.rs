@@ -41,3 +41,19 @@ pub fn assert_no_pin(what: &str, text: &str, pins: &[&str]) {
         }
     }
 }
+
+/// The experiments the in-process tests run through the library: all of them, as
+/// `--experimental` names them.
+pub const EVERY_EXPERIMENT: &[jpki_card::card::Experiment] = &[
+    jpki_card::card::Experiment::JukiVerify,
+    jpki_card::card::Experiment::JukiChangeKey,
+];
+
+/// The library's named last-try switch for a test's yes or no.
+pub fn last_try(allow: bool) -> jpki_card::card::LastTry {
+    if allow {
+        jpki_card::card::LastTry::Allow
+    } else {
+        jpki_card::card::LastTry::Refuse
+    }
+}

@@ -32,7 +32,7 @@ pub use state_file::{application_id, applications_from_id, StateError};
 pub use store::{LOCK_WAIT, MAX_STATE_BYTES};
 
 use answer::Session;
-use jpki_card::apdu::StatusWord;
+use jpki_card::apdu::{Outgoing, StatusWord};
 use jpki_card::transport::{Reader, Transaction, TransportError};
 use std::path::Path;
 use std::time::Duration;
@@ -199,7 +199,10 @@ struct VirtualTransaction<'a> {
 }
 
 impl Transaction for VirtualTransaction<'_> {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+    fn transmit(&mut self, command: Outgoing<'_>) -> Result<Vec<u8>, TransportError> {
+        // The card's own reading of the bytes, not the library's: a test double that trusted
+        // the library under test could not catch it.
+        let command = command.bytes();
         self.pin_sent |= answer::carries_pin(command);
         Ok(self.card.respond(command))
     }

@@ -5,11 +5,62 @@ use super::*;
 use jpki_card::apdu::{Command, Response};
 use jpki_card::card::{read_pin_statuses, Application, KeyReference, PinKind};
 
-fn send(card: &mut VirtualCard, command: &Command) -> Response {
-    Response::parse(&card.respond(&command.to_bytes())).unwrap()
+/// A command as the virtual card hears it: one built by the library's constructors, or one
+/// carrying a PIN, whose bytes these tests build themselves (the library builds those only in
+/// its guarded operations).
+trait Apdu {
+    /// The bytes on the wire.
+    fn bytes(&self) -> Vec<u8>;
 }
 
-fn sw(card: &mut VirtualCard, command: &Command) -> StatusWord {
+impl Apdu for Command {
+    fn bytes(&self) -> Vec<u8> {
+        self.to_bytes().to_vec()
+    }
+}
+
+/// A PIN-bearing command, as bytes; shown with the PIN as `??`.
+struct PinApdu(Vec<u8>);
+
+impl std::fmt::Debug for PinApdu {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&jpki_card::apdu::secret::redacted_hex(&self.0))
+    }
+}
+
+impl Apdu for PinApdu {
+    fn bytes(&self) -> Vec<u8> {
+        self.0.clone()
+    }
+}
+
+/// `cla ins p1 80 Lc pin`.
+fn pin_apdu(cla: u8, ins: u8, p1: u8, pin: &[u8]) -> PinApdu {
+    let mut bytes = vec![cla, ins, p1, 0x80, pin.len() as u8];
+    bytes.extend_from_slice(pin);
+    PinApdu(bytes)
+}
+
+/// VERIFY with a PIN: `00 20 00 80 Lc PIN`.
+fn verify(pin: &[u8]) -> PinApdu {
+    pin_apdu(0x00, 0x20, 0x00, pin)
+}
+
+/// CHANGE REFERENCE DATA: `00 24 01 80 Lc NEW`.
+fn change_reference_data(pin: &[u8]) -> PinApdu {
+    pin_apdu(0x00, 0x24, 0x01, pin)
+}
+
+/// CHANGE KEY: `80 32 00 80 Lc NEW`.
+fn change_key(pin: &[u8]) -> PinApdu {
+    pin_apdu(0x80, 0x32, 0x00, pin)
+}
+
+fn send(card: &mut VirtualCard, command: &impl Apdu) -> Response {
+    Response::parse(&card.respond(&command.bytes())).unwrap()
+}
+
+fn sw(card: &mut VirtualCard, command: &impl Apdu) -> StatusWord {
     send(card, command).sw
 }
 
@@ -43,18 +94,18 @@ fn value(key: KeyReference) -> &'static [u8] {
 }
 
 /// The change command a key reference takes, carrying `new`.
-fn change(key: KeyReference, new: &[u8]) -> Command {
+fn change(key: KeyReference, new: &[u8]) -> PinApdu {
     match key.change_command() {
-        jpki_card::card::ChangeCommand::ReferenceData => Command::change_reference_data(new),
-        jpki_card::card::ChangeCommand::Key => Command::change_key(new),
+        jpki_card::card::ChangeCommand::ReferenceData => change_reference_data(new),
+        jpki_card::card::ChangeCommand::Key => change_key(new),
     }
 }
 
 /// The other change command, which this key reference does not take.
-fn other_change(key: KeyReference, new: &[u8]) -> Command {
+fn other_change(key: KeyReference, new: &[u8]) -> PinApdu {
     match key.change_command() {
-        jpki_card::card::ChangeCommand::ReferenceData => Command::change_key(new),
-        jpki_card::card::ChangeCommand::Key => Command::change_reference_data(new),
+        jpki_card::card::ChangeCommand::ReferenceData => change_key(new),
+        jpki_card::card::ChangeCommand::Key => change_reference_data(new),
     }
 }
 
@@ -171,7 +222,7 @@ fn a_wrong_pin_spends_a_try_and_a_right_one_restores_them_all() {
             b"9999"
         };
         assert_eq!(
-            sw(&mut card, &Command::verify(wrong)),
+            sw(&mut card, &verify(wrong)),
             StatusWord::TriesLeft(max - 1)
         );
         assert_eq!(
@@ -182,10 +233,7 @@ fn a_wrong_pin_spends_a_try_and_a_right_one_restores_them_all() {
         for other in KeyReference::ALL.into_iter().filter(|k| *k != key) {
             assert_eq!(tries(&card, other), other.kind().max_tries(), "{key:?}");
         }
-        assert_eq!(
-            sw(&mut card, &Command::verify(value(key))),
-            StatusWord::Success
-        );
+        assert_eq!(sw(&mut card, &verify(value(key))), StatusWord::Success);
         // The card answers 63 Cx to a probe even right after a successful VERIFY (OpenSC PR 959).
         assert_eq!(
             sw(&mut card, &Command::read_retry_counter()),
@@ -199,17 +247,14 @@ fn a_locked_pin_stays_locked_and_refuses_a_verify_with_6984() {
     let mut card = adult();
     select_key(&mut card, JUKI_AP);
     for left in [2, 1, 0] {
-        assert_eq!(
-            sw(&mut card, &Command::verify(b"0000")),
-            StatusWord::TriesLeft(left)
-        );
+        assert_eq!(sw(&mut card, &verify(b"0000")), StatusWord::TriesLeft(left));
     }
     assert_eq!(
         sw(&mut card, &Command::read_retry_counter()),
         StatusWord::TriesLeft(0)
     );
     assert_eq!(
-        sw(&mut card, &Command::verify(b"1234")),
+        sw(&mut card, &verify(b"1234")),
         StatusWord::ReferenceDataUnusable
     );
     assert_eq!(tries(&card, JUKI_AP), 0);
@@ -245,20 +290,14 @@ fn each_key_reference_takes_its_own_change_command_and_refuses_the_other_with_6d
             b"5678"
         };
         select_key(&mut card, key);
-        assert_eq!(
-            sw(&mut card, &Command::verify(value(key))),
-            StatusWord::Success
-        );
+        assert_eq!(sw(&mut card, &verify(value(key))), StatusWord::Success);
         assert_eq!(
             sw(&mut card, &other_change(key, new)),
             StatusWord::InstructionNotSupported,
             "{key:?}"
         );
         assert_eq!(card.state().pin(key).unwrap().value, value(key));
-        assert_eq!(
-            sw(&mut card, &Command::verify(value(key))),
-            StatusWord::Success
-        );
+        assert_eq!(sw(&mut card, &verify(value(key))), StatusWord::Success);
         assert_eq!(sw(&mut card, &change(key, new)), StatusWord::Success);
         assert_eq!(card.state().pin(key).unwrap().value, new, "{key:?}");
         // The juki PIN's other key reference keeps its own value.
@@ -269,7 +308,7 @@ fn each_key_reference_takes_its_own_change_command_and_refuses_the_other_with_6d
     // CHANGE KEY is 80 32 00 80: another P1 is refused like CHANGE REFERENCE DATA's.
     let mut card = adult();
     select_key(&mut card, COMMON_AP);
-    sw(&mut card, &Command::verify(b"1234"));
+    sw(&mut card, &verify(b"1234"));
     assert_eq!(
         raw(
             &mut card,
@@ -290,22 +329,13 @@ fn change_needs_a_live_verify_of_that_pin() {
         // A right VERIFY of another PIN does not allow it.
         let other = if key == KENHOJO { AUTH } else { KENHOJO };
         select_key(&mut card, other);
-        assert_eq!(
-            sw(&mut card, &Command::verify(b"1234")),
-            StatusWord::Success
-        );
+        assert_eq!(sw(&mut card, &verify(b"1234")), StatusWord::Success);
         select_key(&mut card, key);
         assert_eq!(sw(&mut card, &change), StatusWord::SecurityNotSatisfied);
         // A wrong VERIFY of this one neither.
-        assert_eq!(
-            sw(&mut card, &Command::verify(b"0000")),
-            StatusWord::TriesLeft(2)
-        );
+        assert_eq!(sw(&mut card, &verify(b"0000")), StatusWord::TriesLeft(2));
         assert_eq!(sw(&mut card, &change), StatusWord::SecurityNotSatisfied);
-        assert_eq!(
-            sw(&mut card, &Command::verify(b"1234")),
-            StatusWord::Success
-        );
+        assert_eq!(sw(&mut card, &verify(b"1234")), StatusWord::Success);
         // The pessimistic card: commands in between do not end the VERIFY.
         assert_eq!(
             sw(&mut card, &Command::read_retry_counter()),
@@ -313,10 +343,7 @@ fn change_needs_a_live_verify_of_that_pin() {
         );
         assert_eq!(sw(&mut card, &change), StatusWord::Success);
         assert_eq!(card.state().pin(key).unwrap().value, b"5678");
-        assert_eq!(
-            sw(&mut card, &Command::verify(b"1234")),
-            StatusWord::TriesLeft(2)
-        );
+        assert_eq!(sw(&mut card, &verify(b"1234")), StatusWord::TriesLeft(2));
     }
 }
 
@@ -331,37 +358,36 @@ fn a_verify_survives_reselecting_another_application_the_isd_and_a_warm_reset() 
     // soltia48/myna-sign's README, and the card modelled is the pessimistic one.
     let mut card = adult();
     select_key(&mut card, SIGN);
-    assert_eq!(
-        sw(&mut card, &Command::verify(b"ABC123")),
-        StatusWord::Success
-    );
+    assert_eq!(sw(&mut card, &verify(b"ABC123")), StatusWord::Success);
     select_key(&mut card, SIGN);
     select_key(&mut card, KENHOJO);
     assert_eq!(raw(&mut card, &SELECT_ISD).sw, StatusWord::Success);
     // The ISD leaves nothing selected.
     assert_eq!(
-        sw(&mut card, &Command::change_reference_data(b"XYZ789")),
+        sw(&mut card, &change_reference_data(b"XYZ789")),
         StatusWord::Other(0x6986)
     );
     card.warm_reset();
     select_key(&mut card, SIGN);
     assert_eq!(
-        sw(&mut card, &Command::change_reference_data(b"XYZ789")),
+        sw(&mut card, &change_reference_data(b"XYZ789")),
         StatusWord::Success
     );
     card.power_off();
     select_key(&mut card, SIGN);
     assert_eq!(
-        sw(&mut card, &Command::change_reference_data(b"QWE456")),
+        sw(&mut card, &change_reference_data(b"QWE456")),
         StatusWord::SecurityNotSatisfied
     );
 }
 
-/// Send `commands` in one transaction of the card as a reader, then end it.
+/// Send `commands` (none carrying a PIN) in one transaction of the card as a reader, then end it.
 fn in_one_transaction(card: &mut VirtualCard, commands: &[Command]) {
     let mut t = card.transaction().unwrap();
     for c in commands {
-        t.transmit(&c.to_bytes()).unwrap();
+        let bytes = c.to_bytes();
+        t.transmit(jpki_card::apdu::Outgoing::new(&bytes).unwrap())
+            .unwrap();
     }
     t.end().unwrap();
 }
@@ -369,22 +395,19 @@ fn in_one_transaction(card: &mut VirtualCard, commands: &[Command]) {
 #[test]
 fn a_transaction_that_carried_a_pin_ends_with_the_card_powered_down() {
     let mut card = adult();
-    in_one_transaction(
-        &mut card,
-        &[
-            Command::select_application(Application::Jpki.aid()),
-            Command::select_file(PinKind::Auth.ef()),
-            Command::verify(b"1234"),
-        ],
-    );
+    // The library's guarded VERIFY: the one way a reader's transaction carries a PIN.
+    let pin = jpki_card::card::Pin::new(PinKind::Auth, "1234").unwrap();
+    let report =
+        jpki_card::card::verify_pin(&mut card, &pin, jpki_card::card::LastTry::Refuse, &[]);
+    assert!(report.is_right(), "{report:?}");
     // Nothing is selected any more, so CHANGE has no PIN to act on; and nothing is verified.
     assert_eq!(
-        sw(&mut card, &Command::change_reference_data(b"4321")),
+        sw(&mut card, &change_reference_data(b"4321")),
         StatusWord::Other(0x6986)
     );
     select_key(&mut card, AUTH);
     assert_eq!(
-        sw(&mut card, &Command::change_reference_data(b"4321")),
+        sw(&mut card, &change_reference_data(b"4321")),
         StatusWord::SecurityNotSatisfied
     );
 }
@@ -393,10 +416,7 @@ fn a_transaction_that_carried_a_pin_ends_with_the_card_powered_down() {
 fn a_transaction_without_a_pin_leaves_the_card_as_it_was() {
     let mut card = adult();
     select_key(&mut card, AUTH);
-    assert_eq!(
-        sw(&mut card, &Command::verify(b"1234")),
-        StatusWord::Success
-    );
+    assert_eq!(sw(&mut card, &verify(b"1234")), StatusWord::Success);
     in_one_transaction(
         &mut card,
         &[
@@ -405,7 +425,7 @@ fn a_transaction_without_a_pin_leaves_the_card_as_it_was() {
         ],
     );
     assert_eq!(
-        sw(&mut card, &Command::change_reference_data(b"4321")),
+        sw(&mut card, &change_reference_data(b"4321")),
         StatusWord::Success
     );
 }
@@ -434,19 +454,16 @@ fn a_pin_is_recognised_from_the_bytes() {
 fn a_new_pin_of_the_wrong_format_is_refused() {
     let mut card = adult();
     select_key(&mut card, SIGN);
+    assert_eq!(sw(&mut card, &verify(b"ABC123")), StatusWord::Success);
     assert_eq!(
-        sw(&mut card, &Command::verify(b"ABC123")),
-        StatusWord::Success
-    );
-    assert_eq!(
-        sw(&mut card, &Command::change_reference_data(b"abc123")),
+        sw(&mut card, &change_reference_data(b"abc123")),
         StatusWord::Other(0x6A80)
     );
     assert_eq!(card.state().pin(SIGN).unwrap().value, b"ABC123");
     select_key(&mut card, JUKI_AP);
-    sw(&mut card, &Command::verify(b"1234"));
+    sw(&mut card, &verify(b"1234"));
     assert_eq!(
-        sw(&mut card, &Command::change_key(b"12345")),
+        sw(&mut card, &change_key(b"12345")),
         StatusWord::Other(0x6A80)
     );
 }
@@ -512,23 +529,20 @@ fn the_sign_certificate_opens_only_after_the_sign_password_until_a_power_down() 
     );
     // A right auth PIN does not open it; a right sign password does, until a wrong one.
     select_key(&mut card, AUTH);
-    sw(&mut card, &Command::verify(b"1234"));
+    sw(&mut card, &verify(b"1234"));
     sw(&mut card, &Command::select_file(sign_certificate));
     assert_eq!(read_all(&mut card), Err(StatusWord::SecurityNotSatisfied));
     select_key(&mut card, SIGN);
-    assert_eq!(
-        sw(&mut card, &Command::verify(b"ABC123")),
-        StatusWord::Success
-    );
+    assert_eq!(sw(&mut card, &verify(b"ABC123")), StatusWord::Success);
     sw(&mut card, &Command::select_file(sign_certificate));
     assert_eq!(read_all(&mut card).as_deref(), Ok(TEST_SIGN_CERTIFICATE));
     sw(&mut card, &Command::select_file(SIGN.ef()));
-    sw(&mut card, &Command::verify(b"WRONG1"));
+    sw(&mut card, &verify(b"WRONG1"));
     sw(&mut card, &Command::select_file(sign_certificate));
     assert_eq!(read_all(&mut card), Err(StatusWord::SecurityNotSatisfied));
     // Selecting the application again, or a warm reset, leaves it open; a power-down closes it.
     select_key(&mut card, SIGN);
-    sw(&mut card, &Command::verify(b"ABC123"));
+    sw(&mut card, &verify(b"ABC123"));
     select(&mut card, Application::Jpki.aid(), sign_certificate);
     assert_eq!(read_all(&mut card).as_deref(), Ok(TEST_SIGN_CERTIFICATE));
     card.warm_reset();
@@ -559,7 +573,7 @@ fn key_and_pin_efs_are_selected_but_never_read() {
     }
     // Even with the sign password verified.
     select_key(&mut card, SIGN);
-    sw(&mut card, &Command::verify(b"ABC123"));
+    sw(&mut card, &verify(b"ABC123"));
     sw(&mut card, &Command::select_file([0x00, 0x1A]));
     assert_eq!(
         sw(&mut card, &Command::read_binary(0, 4)),
@@ -581,15 +595,15 @@ fn the_kenkaku_ap_and_the_codes_answer_their_counters() {
     // A code is verified like a PIN, and never changed.
     select(&mut card, &KENKAKU_AID, Code::KenkakuB.ef());
     assert_eq!(
-        sw(&mut card, &Command::verify(b"00000000000000")),
+        sw(&mut card, &verify(b"00000000000000")),
         StatusWord::TriesLeft(9)
     );
     assert_eq!(
-        sw(&mut card, &Command::verify(b"90010120351234")),
+        sw(&mut card, &verify(b"90010120351234")),
         StatusWord::Success
     );
     assert_eq!(
-        sw(&mut card, &Command::change_reference_data(b"1234")),
+        sw(&mut card, &change_reference_data(b"1234")),
         StatusWord::InstructionNotSupported
     );
     // The JPKI AP holds no 00 13.
@@ -667,11 +681,11 @@ fn random_walks_keep_the_counters_honest() {
         for _ in 0..40 {
             let key = KeyReference::ALL[rng.next(5)];
             let command = match rng.next(7) {
-                0 => Command::select_application(key.application().aid()),
-                1 => Command::select_file(key.ef()),
-                2 => Command::read_retry_counter(),
-                3 => Command::verify(value(key)),
-                4 => Command::verify(if key.kind() == PinKind::Sign {
+                0 => PinApdu(Command::select_application(key.application().aid()).bytes()),
+                1 => PinApdu(Command::select_file(key.ef()).bytes()),
+                2 => PinApdu(Command::read_retry_counter().bytes()),
+                3 => verify(value(key)),
+                4 => verify(if key.kind() == PinKind::Sign {
                     b"ZZZ999"
                 } else {
                     b"0000"
@@ -710,7 +724,7 @@ fn a_state_file_carries_a_change_to_the_next_run() {
     VirtualCard::save_state(&Profile::Adult.card(), &path).unwrap();
     let mut card = VirtualCard::open(&path).unwrap();
     select_key(&mut card, AUTH);
-    sw(&mut card, &Command::verify(b"0000"));
+    sw(&mut card, &verify(b"0000"));
     // Saved as the command was answered, not at the end of the run.
     let meanwhile = std::fs::read_to_string(&path).unwrap();
     assert!(meanwhile.contains("pin auth 1234 2"), "{meanwhile}");
@@ -730,7 +744,7 @@ fn a_run_that_changes_nothing_writes_nothing() {
     read_pin_statuses(&mut card).unwrap();
     // A right PIN with the counter full changes nothing either.
     select_key(&mut card, AUTH);
-    sw(&mut card, &Command::verify(b"1234"));
+    sw(&mut card, &verify(b"1234"));
     card.finish().unwrap();
     drop(card);
     let after = std::fs::metadata(&path).unwrap();
@@ -753,21 +767,15 @@ fn a_change_that_cannot_be_saved_is_undone_and_answered_6581() {
     VirtualCard::save_state(&Profile::Adult.card(), &path).unwrap();
     let mut card = VirtualCard::open(&path).unwrap();
     select_key(&mut card, KENHOJO);
-    assert_eq!(
-        sw(&mut card, &Command::verify(b"1234")),
-        StatusWord::Success
-    );
+    assert_eq!(sw(&mut card, &verify(b"1234")), StatusWord::Success);
     // The folder goes away under the card (as root, a read-only folder would not stop a write).
     std::fs::rename(&folder, dir.path().join("elsewhere")).unwrap();
     assert_eq!(
-        sw(&mut card, &Command::change_reference_data(b"5678")),
+        sw(&mut card, &change_reference_data(b"5678")),
         StatusWord::Other(0x6581)
     );
     assert_eq!(card.state().pin(KENHOJO).unwrap().value, b"1234");
-    assert_eq!(
-        sw(&mut card, &Command::verify(b"0000")),
-        StatusWord::Other(0x6581)
-    );
+    assert_eq!(sw(&mut card, &verify(b"0000")), StatusWord::Other(0x6581));
     assert_eq!(tries(&card, KENHOJO), 3);
     match card.finish() {
         Err(TransportError::Backend(error)) => match error.downcast_ref::<StateError>() {
@@ -808,7 +816,7 @@ fn a_writer_that_replaced_the_file_hands_its_lock_to_the_next_opener() {
     VirtualCard::save_state(&Profile::Adult.card(), &path).unwrap();
     let mut first = VirtualCard::open(&path).unwrap();
     select_key(&mut first, AUTH);
-    sw(&mut first, &Command::verify(b"0000"));
+    sw(&mut first, &verify(b"0000"));
     // The file at the path is a new one now, and the first card holds its lock.
     assert!(VirtualCard::open_waiting(&path, Duration::from_millis(30)).is_err());
     let waiter = std::thread::spawn({
@@ -816,7 +824,7 @@ fn a_writer_that_replaced_the_file_hands_its_lock_to_the_next_opener() {
         move || VirtualCard::open_waiting(&path, Duration::from_secs(20))
     });
     std::thread::sleep(Duration::from_millis(50));
-    sw(&mut first, &Command::verify(b"0000"));
+    sw(&mut first, &verify(b"0000"));
     drop(first);
     let second = waiter.join().unwrap().unwrap();
     assert_eq!(tries(&second, AUTH), 1);
@@ -834,7 +842,7 @@ fn a_symlinked_state_file_updates_its_target_and_keeps_its_mode() {
     std::os::unix::fs::symlink("real.state", &link).unwrap();
     let mut card = VirtualCard::open(&link).unwrap();
     select_key(&mut card, AUTH);
-    sw(&mut card, &Command::verify(b"0000"));
+    sw(&mut card, &verify(b"0000"));
     drop(card);
     assert!(std::fs::symlink_metadata(&link)
         .unwrap()

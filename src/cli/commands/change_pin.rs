@@ -17,8 +17,8 @@ use crate::cli::words::pin_commands::{
 use crate::cli::words::pin_label;
 use jpki_card::card::guidance::PinGuidance;
 use jpki_card::card::{
-    change_pins, precheck_change, weakness, CardError, ChangeReport, ChangeTargets, KeyOutcome,
-    Outcome, PinChange, PinCommand, PinKind, PinOutcome, PinStatus,
+    change_pins, precheck_change, weakness, CardError, ChangeReport, ChangeTargets, Experiment,
+    KeyOutcome, LastTry, Outcome, PinChange, PinCommand, PinKind, PinOutcome, PinStatus,
 };
 use jpki_card::transport::Reader;
 use serde_json::{json, Value};
@@ -60,8 +60,8 @@ impl PinRun for ChangePin {
         counters_text(&self.targets, statuses, lang)
     }
 
-    fn precheck(&self, statuses: &[PinStatus], allow_last_try: bool) -> Option<ChangeReport> {
-        precheck_change(&self.targets, statuses, allow_last_try)
+    fn precheck(&self, statuses: &[PinStatus], last_try: LastTry) -> Option<ChangeReport> {
+        precheck_change(&self.targets, statuses, last_try)
     }
 
     fn prompt(&self, ask: Ask, lang: Lang) -> anyhow::Result<PinChange> {
@@ -76,9 +76,10 @@ impl PinRun for ChangePin {
         &self,
         reader: &mut dyn Reader,
         change: PinChange,
-        allow_last_try: bool,
+        last_try: LastTry,
+        experiments: &[Experiment],
     ) -> ChangeReport {
-        change_pins(reader, &change, allow_last_try)
+        change_pins(reader, &change, last_try, experiments)
     }
 
     fn report(
@@ -220,7 +221,7 @@ fn to_text(report: &ChangeReport, advice: &[Option<PinGuidance>], lang: Lang) ->
 mod tests {
     use super::*;
     use crate::cli::failure::exit_of;
-    use crate::cli::flags::config::replaying;
+    use crate::cli::flags::config::{experiments, replaying};
 
     /// Run interactively with `answers` typed at the prompts, in order; the exit code.
     fn interactive(trace: &str, pins: &[PinKind], answers: &[&str]) -> (Exit, Vec<String>) {
@@ -246,7 +247,13 @@ mod tests {
             .map(|targets| ChangePin { targets })
             .and_then(|command| {
                 pin_command::refuse_unless_experimental(&command, experimental)?;
-                pin_command::run_with(&replaying(trace), &command, Some(&mut ask), false)
+                pin_command::run_with(
+                    &replaying(trace),
+                    &command,
+                    Some(&mut ask),
+                    LastTry::Refuse,
+                    experiments(experimental),
+                )
             });
         (exit_of(result), asked)
     }

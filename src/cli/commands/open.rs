@@ -7,6 +7,7 @@ use crate::cli::io::warnings::{self, Warning};
 use crate::cli::lang::Lang;
 use crate::cli::words::readers::waiting_for_a_card;
 use crate::cli::words::warnings::warning_text;
+use jpki_card::apdu::Outgoing;
 use jpki_card::card::probe_card_kind;
 use jpki_card::card::token::CardKind;
 use jpki_card::transport::pcsc::{card_ready, list_readers, wait_for_card, PcscReader};
@@ -118,7 +119,7 @@ impl Layer for Recording {
     fn transmit(
         &mut self,
         card: &mut dyn Transaction,
-        command: &[u8],
+        command: Outgoing<'_>,
     ) -> Result<Vec<u8>, TransportError> {
         match &mut self.recorder {
             Some(recorder) => recorder.transmit(card, command),

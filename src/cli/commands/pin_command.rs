@@ -14,8 +14,8 @@ use crate::cli::io::output;
 use crate::cli::io::pin_entry::{Ask, Terminal};
 use crate::cli::lang::Lang;
 use jpki_card::card::{
-    read_pin_statuses, CardError, KeyOutcome, KeyReference, KeyResult, NeedsExperimental,
-    PinCommand, PinKind, PinStatus,
+    read_pin_statuses, CardError, Experiment, KeyOutcome, KeyReference, KeyResult, LastTry,
+    NeedsExperimental, PinCommand, PinKind, PinStatus,
 };
 use jpki_card::transport::{Reader, TransportError};
 use serde_json::{json, Value};
@@ -38,7 +38,7 @@ pub trait PinRun {
     /// The counters of the PINs named, shown above the prompt.
     fn counters_text(&self, statuses: &[PinStatus], lang: Lang) -> String;
     /// The report of a run the guard stops on the counters read, before anything is asked.
-    fn precheck(&self, statuses: &[PinStatus], allow_last_try: bool) -> Option<Self::Report>;
+    fn precheck(&self, statuses: &[PinStatus], last_try: LastTry) -> Option<Self::Report>;
     /// The entry from the terminal through `ask`, checked.
     fn prompt(&self, ask: Ask, lang: Lang) -> anyhow::Result<Self::Entry>;
     /// Send the entry to the card, once; the entry is dropped (zeroized) on return.
@@ -46,7 +46,8 @@ pub trait PinRun {
         &self,
         reader: &mut dyn Reader,
         entry: Self::Entry,
-        allow_last_try: bool,
+        last_try: LastTry,
+        experiments: &[Experiment],
     ) -> Self::Report;
     /// The report's JSON and text, and the card's error. `before` holds the counters read
     /// before the prompt, if any: the advice about a PIN then knows the others too.
@@ -74,7 +75,13 @@ pub struct Reported {
 pub fn run(config: &Config, command: &impl PinRun, options: PinOptions) -> anyhow::Result<Exit> {
     refuse_unless_experimental(command, options.experimental)?;
     with_pin_entry(options.input, |ask| {
-        run_with(config, command, ask, options.allow_last_try)
+        run_with(
+            config,
+            command,
+            ask,
+            options.last_try,
+            options.experiments(),
+        )
     })
 }
 
@@ -83,7 +90,8 @@ pub fn run_with<C: PinRun>(
     config: &Config,
     command: &C,
     ask: Option<Ask>,
-    allow_last_try: bool,
+    last_try: LastTry,
+    experiments: &[Experiment],
 ) -> anyhow::Result<Exit> {
     let lang = config.lang;
     match ask {
@@ -91,20 +99,20 @@ pub fn run_with<C: PinRun>(
             // Checked before the transport is opened: bad input reaches no card.
             let entry = command.read_stdin(lang)?;
             let mut reader = open(config)?;
-            let report = command.send(reader.as_mut(), entry, allow_last_try);
+            let report = command.send(reader.as_mut(), entry, last_try, experiments);
             finish_and_report(config, command, reader, report, &[])
         }
         Some(ask) => {
             let (mut reader, statuses) = open_and_read_counters(config)?;
             output::note(command.counters_text(&statuses, lang));
-            if let Some(report) = command.precheck(&statuses, allow_last_try) {
+            if let Some(report) = command.precheck(&statuses, last_try) {
                 return finish_and_report(config, command, reader, report, &statuses);
             }
             let entry = match command.prompt(ask, lang) {
                 Ok(entry) => entry,
                 Err(error) => return abandon(reader, error),
             };
-            let report = command.send(reader.as_mut(), entry, allow_last_try);
+            let report = command.send(reader.as_mut(), entry, last_try, experiments);
             finish_and_report(config, command, reader, report, &statuses)
         }
     }

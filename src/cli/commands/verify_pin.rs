@@ -18,8 +18,8 @@ use crate::cli::words::pin_commands::{
 use crate::cli::words::pin_label;
 use jpki_card::card::guidance::PinGuidance;
 use jpki_card::card::{
-    precheck_verify, verify_pin, CardError, KeyOutcome, KeyResult, Pin, PinCommand, PinKind,
-    PinStatus, VerifyReport,
+    precheck_verify, verify_pin, CardError, Experiment, KeyOutcome, KeyResult, LastTry, Pin,
+    PinCommand, PinKind, PinStatus, VerifyReport,
 };
 use jpki_card::transport::Reader;
 use serde_json::{json, Value};
@@ -58,8 +58,8 @@ impl PinRun for VerifyPin {
             .unwrap_or_default()
     }
 
-    fn precheck(&self, statuses: &[PinStatus], allow_last_try: bool) -> Option<VerifyReport> {
-        precheck_verify(self.kind[0], statuses, allow_last_try)
+    fn precheck(&self, statuses: &[PinStatus], last_try: LastTry) -> Option<VerifyReport> {
+        precheck_verify(self.kind[0], statuses, last_try)
     }
 
     fn prompt(&self, ask: Ask, lang: Lang) -> anyhow::Result<Pin> {
@@ -68,8 +68,14 @@ impl PinRun for VerifyPin {
         Ok(Pin::new(kind, &typed)?)
     }
 
-    fn send(&self, reader: &mut dyn Reader, pin: Pin, allow_last_try: bool) -> VerifyReport {
-        verify_pin(reader, &pin, allow_last_try)
+    fn send(
+        &self,
+        reader: &mut dyn Reader,
+        pin: Pin,
+        last_try: LastTry,
+        experiments: &[Experiment],
+    ) -> VerifyReport {
+        verify_pin(reader, &pin, last_try, experiments)
     }
 
     fn report(
@@ -172,7 +178,7 @@ fn to_text(report: &VerifyReport, advice: Option<&PinGuidance>, lang: Lang) -> S
 mod tests {
     use super::*;
     use crate::cli::failure::exit_of;
-    use crate::cli::flags::config::replaying;
+    use crate::cli::flags::config::{experiments, replaying};
     use crate::cli::io::pin_entry::PinEntryError;
 
     /// Run interactively with `answers` typed at the prompt; the exit code and the prompts.
@@ -187,7 +193,14 @@ mod tests {
                 .ok_or_else(|| PinEntryError::NoTerminal("asked once too often".to_string()))
         };
         let command = VerifyPin { kind: [kind] };
-        let result = pin_command::run_with(&replaying(trace), &command, Some(&mut ask), false);
+        let result = pin_command::run_with(
+            &replaying(trace),
+            &command,
+            Some(&mut ask),
+            LastTry::Refuse,
+            // `run_with` comes after the command's own refusal: the tests name every experiment.
+            experiments(true),
+        );
         (exit_of(result), asked)
     }
 

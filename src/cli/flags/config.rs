@@ -4,7 +4,7 @@ use crate::cli::flags::args::{Args, CommandArg, LangArg, PinArg};
 use crate::cli::lang::Lang;
 use clap::{CommandFactory, FromArgMatches};
 use jpki_card::card::certificate::today_in_japan;
-use jpki_card::card::PinKind;
+use jpki_card::card::{Experiment, LastTry, PinKind};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -81,7 +81,7 @@ pub struct PinOptions {
     /// Where typed PINs come from.
     pub input: PinInput,
     /// Whether a counter at 1 may be spent.
-    pub allow_last_try: bool,
+    pub last_try: LastTry,
     /// Whether experimental PINs (juki) may be sent.
     pub experimental: bool,
 }
@@ -91,9 +91,27 @@ impl PinOptions {
     fn from_flags(stdin: bool, allow_last_try: bool, experimental: bool) -> PinOptions {
         PinOptions {
             input: PinInput::from_flag(stdin),
-            allow_last_try,
+            last_try: if allow_last_try {
+                LastTry::Allow
+            } else {
+                LastTry::Refuse
+            },
             experimental,
         }
+    }
+
+    /// The experiments the library may run: every one with `--experimental`, none without.
+    pub fn experiments(self) -> &'static [Experiment] {
+        experiments(self.experimental)
+    }
+}
+
+/// What `--experimental` names to the library: every experiment (given), or none.
+pub fn experiments(experimental: bool) -> &'static [Experiment] {
+    if experimental {
+        &[Experiment::JukiVerify, Experiment::JukiChangeKey]
+    } else {
+        &[]
     }
 }
 
@@ -373,7 +391,7 @@ mod tests {
                 pins: vec![PinKind::Juki, PinKind::Kenhojo, PinKind::Auth],
                 options: PinOptions {
                     input: PinInput::Stdin,
-                    allow_last_try: false,
+                    last_try: LastTry::Refuse,
                     experimental: false,
                 },
             }
@@ -385,7 +403,7 @@ mod tests {
                 pins: vec![PinKind::Juki],
                 options: PinOptions {
                     input: PinInput::Prompt,
-                    allow_last_try: false,
+                    last_try: LastTry::Refuse,
                     experimental: true,
                 },
             }
@@ -404,7 +422,7 @@ mod tests {
                 pin: PinKind::Auth,
                 options: PinOptions {
                     input: PinInput::Stdin,
-                    allow_last_try: true,
+                    last_try: LastTry::Allow,
                     experimental: false,
                 },
             }

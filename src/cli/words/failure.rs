@@ -44,6 +44,48 @@ pub fn transport_text(error: &TransportError, lang: Lang) -> String {
     }
 }
 
+/// What the command adds, in English, to the library's words for the last error of the chain:
+/// the flag or command that helps. The library names none of the command's flags or commands,
+/// so a program using it never reads advice about a command line it does not have.
+pub fn library_hint_en(error: &anyhow::Error) -> &'static str {
+    let Some(last) = error.chain().last() else {
+        return "";
+    };
+    if let Some(card) = last.downcast_ref::<CardError>() {
+        return match card {
+            CardError::Transport(t) => transport_hint_en(t),
+            CardError::LastTryRefused { .. } => {
+                " (use --allow-last-try if you are sure of the PIN)"
+            }
+            CardError::OutcomeUnknown { .. } | CardError::AnswerUnknown { .. } => {
+                "; run `jpki status`"
+            }
+            CardError::UnexpectedAnswer { .. } => " (`jpki status` shows the counters)",
+            _ => "",
+        };
+    }
+    last.downcast_ref::<TransportError>()
+        .map_or("", transport_hint_en)
+}
+
+/// What the command adds to a reader failure, in English.
+fn transport_hint_en(error: &TransportError) -> &'static str {
+    match error {
+        TransportError::SeveralCards { .. } => " with --reader",
+        _ => "",
+    }
+}
+
+/// The refusal of an experimental PIN without `--experimental`, in English.
+pub fn experimental_en(error: &NeedsExperimental) -> String {
+    format!(
+        "{} the {} PIN is experimental, so jpki did not touch the card. {} To go ahead anyway, run the same command with --experimental.",
+        error.command,
+        error.kind,
+        error.risks()
+    )
+}
+
 /// An error jpki does not know (an unexpected failure), in Japanese: said so, with the English
 /// detail.
 pub fn unexpected_ja(error: &anyhow::Error) -> String {

@@ -1,4 +1,6 @@
-//! The commands jpki sends, built by name so no caller assembles bytes by hand.
+//! The commands jpki sends, built by name so no caller assembles bytes by hand. Those that
+//! carry a PIN are crate-private: the guarded operations of `card` are the only code that
+//! builds them, so a program using the library cannot send a PIN past the guard.
 
 use super::secret;
 use std::fmt;
@@ -81,12 +83,12 @@ impl Command {
     }
 
     /// VERIFY with a PIN (`00 20 00 80 Lc PIN`): spends a try when the PIN is wrong.
-    pub fn verify(pin: &[u8]) -> Command {
+    pub(crate) fn verify(pin: &[u8]) -> Command {
         Command::new(Instruction::Verify, 0x00, PIN_REFERENCE, pin, None)
     }
 
     /// CHANGE REFERENCE DATA with the new PIN only (`00 24 01 80 Lc NEW`), right after VERIFY.
-    pub fn change_reference_data(new_pin: &[u8]) -> Command {
+    pub(crate) fn change_reference_data(new_pin: &[u8]) -> Command {
         Command::new(
             Instruction::ChangeReferenceData,
             0x01,
@@ -98,7 +100,7 @@ impl Command {
 
     /// CHANGE KEY with the new PIN (`80 32 00 80 Lc NEW`), right after VERIFY: the form the
     /// 住基 and 共通 APs use (soltia48/myna-card; a single source).
-    pub fn change_key(new_pin: &[u8]) -> Command {
+    pub(crate) fn change_key(new_pin: &[u8]) -> Command {
         Command {
             cla: CLA_PROPRIETARY,
             ..Command::new(Instruction::ChangeKey, 0x00, PIN_REFERENCE, new_pin, None)
@@ -123,7 +125,8 @@ impl Command {
         secret::carries_pin(&self.to_bytes())
     }
 
-    /// The bytes to put on the wire, in a buffer that is wiped when dropped.
+    /// The bytes to put on the wire, in a buffer that is wiped when dropped. Sent through
+    /// [`Outgoing::new`](super::Outgoing::new), which refuses them when they carry a PIN.
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
         let data = (!self.data.is_empty()).then_some(self.data.as_slice());
         let le = self.le.map(u16::from);

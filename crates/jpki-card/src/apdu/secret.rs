@@ -10,14 +10,40 @@ pub(crate) const INS_VERIFY: u8 = 0x20;
 pub(crate) const INS_CHANGE_REFERENCE_DATA: u8 = 0x24;
 /// INS of CHANGE KEY (CLA 80, the 住基 and 共通 APs): its data is a PIN.
 pub(crate) const INS_CHANGE_KEY: u8 = 0x32;
+/// INS of RESET RETRY COUNTER (ISO 7816-4): its data is an unblocking code and a new PIN.
+/// jpki never sends it; counted so no program can through the library.
+const INS_RESET_RETRY_COUNTER: u8 = 0x2C;
+/// The odd INS of VERIFY, CHANGE REFERENCE DATA and RESET RETRY COUNTER (data in BER-TLV):
+/// still a PIN.
+const INS_ODD: [u8; 3] = [0x21, 0x25, 0x2D];
+
+/// Every INS whose data is a PIN.
+const PIN_INS: [u8; 7] = [
+    INS_VERIFY,
+    INS_CHANGE_REFERENCE_DATA,
+    INS_CHANGE_KEY,
+    INS_RESET_RETRY_COUNTER,
+    INS_ODD[0],
+    INS_ODD[1],
+    INS_ODD[2],
+];
+
+/// Whether the command's instruction is one whose data is a PIN, with or without data: such a
+/// command is never sent twice, since even a header alone re-sent with an Le has the shape of a
+/// command carrying a PIN.
+pub fn has_pin_instruction(command: &[u8]) -> bool {
+    command.get(1).is_some_and(|ins| PIN_INS.contains(ins))
+}
 
 /// Where the PIN sits in a command, if the command carries one.
 ///
-/// Any VERIFY, CHANGE REFERENCE DATA or CHANGE KEY with a data field counts, whatever its CLA
-/// and P1/P2: a redaction that is too eager costs nothing, one that is too narrow leaks a PIN.
+/// Any VERIFY, CHANGE REFERENCE DATA, CHANGE KEY or RESET RETRY COUNTER (even or odd INS) with a
+/// data field counts, whatever its CLA and P1/P2: a redaction that is too eager costs nothing,
+/// one that is too narrow leaks a PIN, and a program using the library cannot send one past
+/// the guard ([`Outgoing`](super::Outgoing)).
 pub fn pin_range(command: &[u8]) -> Option<Range<usize>> {
     let ins = *command.get(1)?;
-    if ![INS_VERIFY, INS_CHANGE_REFERENCE_DATA, INS_CHANGE_KEY].contains(&ins) {
+    if !PIN_INS.contains(&ins) {
         return None;
     }
     // A header alone (4 bytes) or header + Le (5 bytes) carries no data.

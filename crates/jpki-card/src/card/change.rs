@@ -9,7 +9,8 @@
 use super::application::Application;
 use super::counter::PinStatus;
 use super::error::CardError;
-use super::guarded::{self, lowest_tries, Job, KeyOutcome, KeyResult, Ledger, Then};
+use super::experimental::Experiment;
+use super::guarded::{self, lowest_tries, Job, KeyOutcome, KeyResult, LastTry, Ledger, Then};
 use super::key_reference::KeyReference;
 use super::pin::{Pin, PinFormat, PinFormatError, PinKind};
 use crate::transport::Reader;
@@ -259,14 +260,19 @@ impl ChangeReport {
 }
 
 /// Change every target inside one transaction: first read the counter of every key reference of every
-/// target and refuse (a counter at 0, or at 1 unless `allow_last_try`) before any PIN is sent;
-/// then VERIFY and change each key reference in order, stopping at the first failure.
+/// target and refuse (a counter at 0, or at 1 unless `last_try` is [`LastTry::Allow`]) before
+/// any PIN is sent; then VERIFY and change each key reference in order, stopping at the first
+/// failure.
 ///
-/// The current PIN is sent at most once per key reference and never re-sent.
+/// The current PIN is sent at most once per key reference and never re-sent. A target whose
+/// change is an [`Experiment`] (the juki PIN: [`Experiment::JukiChangeKey`]) is changed only when
+/// `experiments` names it; otherwise the report's error is [`CardError::NeedsExperimental`] and
+/// no transaction was opened.
 pub fn change_pins(
     reader: &mut dyn Reader,
     change: &PinChange,
-    allow_last_try: bool,
+    last_try: LastTry,
+    experiments: &[Experiment],
 ) -> ChangeReport {
     let jobs: Vec<Job> = change
         .steps
@@ -276,7 +282,7 @@ pub fn change_pins(
             then: Then::Change(new),
         })
         .collect();
-    ChangeReport::from_ledger(guarded::run(reader, &jobs, allow_last_try))
+    ChangeReport::from_ledger(guarded::run(reader, &jobs, last_try, experiments))
 }
 
 /// Apply the guard to counters read before the holder is asked for anything (interactive runs),
@@ -286,9 +292,9 @@ pub fn change_pins(
 pub fn precheck_change(
     targets: &ChangeTargets,
     statuses: &[PinStatus],
-    allow_last_try: bool,
+    last_try: LastTry,
 ) -> Option<ChangeReport> {
-    guarded::precheck(targets.kinds(), statuses, allow_last_try).map(ChangeReport::from_ledger)
+    guarded::precheck(targets.kinds(), statuses, last_try).map(ChangeReport::from_ledger)
 }
 
 #[cfg(test)]

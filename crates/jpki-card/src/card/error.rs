@@ -1,6 +1,7 @@
 //! What can go wrong in the card layer.
 
 use super::application::Application;
+use super::experimental::NeedsExperimental;
 use super::key_reference::ChangeCommand;
 use super::pin::PinKind;
 use crate::apdu::{ResponseError, StatusWord};
@@ -14,6 +15,10 @@ pub enum CardError {
     /// The reader or trace failed.
     #[error(transparent)]
     Transport(#[from] TransportError),
+    /// The PIN command rests on an experiment the caller did not name; no transaction was
+    /// opened.
+    #[error(transparent)]
+    NeedsExperimental(#[from] NeedsExperimental),
     /// SELECT of the JPKI application failed: this is not a My Number card.
     #[error("this is not a My Number card: SELECT of the JPKI application answered {sw}")]
     NotMyNumberCard {
@@ -48,7 +53,9 @@ pub enum CardError {
         pin_sent: bool,
     },
     /// One try is left and the user did not allow spending it.
-    #[error("the {kind} PIN has only one try left, and a wrong entry would lock it; nothing was sent (use --allow-last-try if you are sure of the PIN)")]
+    #[error(
+        "the {kind} PIN has only one try left, and a wrong entry would lock it; nothing was sent"
+    )]
     LastTryRefused {
         /// Which PIN.
         kind: PinKind,
@@ -60,7 +67,7 @@ pub enum CardError {
         kind: PinKind,
     },
     /// The card was lost after a PIN-bearing command was sent: nobody knows what it did.
-    #[error("the card was lost after the {kind} PIN was sent ({cause}): the try may have been counted{}; run `jpki status`", may_have_changed(*.changing))]
+    #[error("the card was lost after the {kind} PIN was sent ({cause}): the try may have been counted{}", may_have_changed(*.changing))]
     OutcomeUnknown {
         /// Which PIN.
         kind: PinKind,
@@ -71,7 +78,7 @@ pub enum CardError {
     },
     /// The card answered a PIN-bearing command with no status word: it got the PIN, and what it
     /// did with it is as unknown as when the card is lost.
-    #[error("the card's answer after the {kind} PIN was sent is unreadable ({problem}): the try may have been counted{}; run `jpki status`", may_have_changed(*.changing))]
+    #[error("the card's answer after the {kind} PIN was sent is unreadable ({problem}): the try may have been counted{}", may_have_changed(*.changing))]
     AnswerUnknown {
         /// Which PIN.
         kind: PinKind,
@@ -108,7 +115,7 @@ pub enum CardError {
         source: Box<CardError>,
     },
     /// An answer jpki cannot read, so it stops before sending anything more.
-    #[error("the card answered {sw} to {command} for the {kind} PIN; jpki stopped there (`jpki status` shows the counters)")]
+    #[error("the card answered {sw} to {command} for the {kind} PIN; the run stopped there")]
     UnexpectedAnswer {
         /// Which PIN.
         kind: PinKind,

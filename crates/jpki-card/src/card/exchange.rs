@@ -2,12 +2,13 @@
 //! card.
 
 use super::error::CardError;
-use crate::apdu::{Command, Response, ResponseError, StatusWord};
+use crate::apdu::{Command, Outgoing, Response, ResponseError, StatusWord};
 use crate::transport::{Reader, Transaction};
 
 /// Send one command and parse the answer.
 pub(crate) fn send(card: &mut dyn Transaction, command: &Command) -> Result<Response, CardError> {
-    let answer = card.transmit(&command.to_bytes())?;
+    let bytes = command.to_bytes();
+    let answer = card.transmit(Outgoing::built_here(&bytes))?;
     Response::parse(&answer).map_err(|source| CardError::MalformedAnswer {
         command: format!("{command:?}"),
         source,
@@ -41,7 +42,8 @@ pub(crate) fn answer_to(
     card: &mut dyn Transaction,
     command: &Command,
 ) -> Result<CardAnswer, CardError> {
-    let answer = card.transmit(&command.to_bytes())?;
+    let bytes = command.to_bytes();
+    let answer = card.transmit(Outgoing::built_here(&bytes))?;
     Ok(match Response::parse(&answer) {
         Ok(response) => CardAnswer::Response(response),
         Err(ResponseError::TooShort(length)) => CardAnswer::NoStatusWord(length),

@@ -13,10 +13,22 @@ use super::application::Application;
 use super::counter::{PinStatus, RetryCounter};
 use super::error::CardError;
 use super::exchange::send;
+use super::experimental::{Experiment, NeedsExperimental, PinCommand};
 use super::key_reference::{ChangeCommand, KeyReference};
 use super::pin::{Pin, PinKind};
 use crate::apdu::{Command, StatusWord};
 use crate::transport::{Reader, Transaction, TransportError};
+
+/// Whether the guard lets a PIN be sent to a key reference with one try left: a wrong entry
+/// there locks the PIN, so only the holder can say to spend it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LastTry {
+    /// Refuse at one try left, before any PIN is sent (the default).
+    #[default]
+    Refuse,
+    /// Spend the last try: the holder is sure of the PIN.
+    Allow,
+}
 
 /// What follows a key reference's VERIFY.
 #[derive(Debug, Clone, Copy)]
@@ -118,9 +130,20 @@ impl Ledger {
     }
 }
 
-/// Run `jobs` in one transaction: the guard for all of them, then VERIFY (and change) each.
-pub(crate) fn run(reader: &mut dyn Reader, jobs: &[Job], allow_last_try: bool) -> Ledger {
+/// Run `jobs` in one transaction: the guard for all of them, then VERIFY (and change) each. A
+/// job that rests on an experiment the caller did not name stops the run before any
+/// transaction is opened.
+pub(crate) fn run(
+    reader: &mut dyn Reader,
+    jobs: &[Job],
+    last_try: LastTry,
+    experiments: &[Experiment],
+) -> Ledger {
     let mut ledger = Ledger::new(jobs.iter().map(|job| job.current.kind()));
+    if let Err(refused) = consented(jobs, experiments) {
+        ledger.error = Some(refused.into());
+        return ledger;
+    }
     let Ledger {
         pins, stopped_at, ..
     } = &mut ledger;
@@ -129,7 +152,7 @@ pub(crate) fn run(reader: &mut dyn Reader, jobs: &[Job], allow_last_try: bool) -
             card,
             selected: None,
         };
-        guard_all(&mut files, pins, stopped_at, allow_last_try)?;
+        guard_all(&mut files, pins, stopped_at, last_try)?;
         act_all(&mut files, pins, stopped_at, jobs)
     });
     ledger.error = ran.err();
@@ -139,13 +162,30 @@ pub(crate) fn run(reader: &mut dyn Reader, jobs: &[Job], allow_last_try: bool) -
     ledger
 }
 
+/// Every job's experiment, if it rests on one, is among those the caller named.
+fn consented(jobs: &[Job], experiments: &[Experiment]) -> Result<(), NeedsExperimental> {
+    for job in jobs {
+        let kind = job.current.kind();
+        let command = match job.then {
+            Then::Nothing => PinCommand::Verify,
+            Then::Change(_) => PinCommand::Change,
+        };
+        if let Some(experiment) = Experiment::of(kind, command) {
+            if !experiments.contains(&experiment) {
+                return Err(NeedsExperimental { kind, command });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Apply the guard to counters read before the holder typed anything (interactive runs), so a
 /// PIN the guard would refuse is refused before it is asked for. `None` when the guard lets the
 /// run go ahead; it runs again inside the transaction.
 pub(crate) fn precheck(
     kinds: &[PinKind],
     statuses: &[PinStatus],
-    allow_last_try: bool,
+    last_try: LastTry,
 ) -> Option<Ledger> {
     let mut ledger = Ledger::new(kinds.iter().copied());
     for (kind, pin) in kinds.iter().zip(ledger.pins.iter_mut()) {
@@ -159,7 +199,7 @@ pub(crate) fn precheck(
                 outcome.result = KeyResult::NotOnCard;
                 continue;
             }
-            if let Err(error) = guard_counter(outcome.key, read.counter, allow_last_try) {
+            if let Err(error) = guard_counter(outcome.key, read.counter, last_try) {
                 outcome.result = KeyResult::NotDone;
                 ledger.error = Some(error);
                 ledger.stopped_at = Some(outcome.key);
@@ -274,7 +314,7 @@ fn guard_all(
     files: &mut PinFiles,
     pins: &mut [Vec<KeyOutcome>],
     stopped_at: &mut Option<KeyReference>,
-    allow_last_try: bool,
+    last_try: LastTry,
 ) -> Result<(), CardError> {
     for pin in pins.iter_mut() {
         for outcome in pin.iter_mut() {
@@ -287,7 +327,7 @@ fn guard_all(
                 outcome.result = KeyResult::NotOnCard;
                 continue;
             }
-            guard_counter(outcome.key, counter, allow_last_try)?;
+            guard_counter(outcome.key, counter, last_try)?;
             outcome.result = KeyResult::NotAttempted;
         }
         if let Some(first) = pin.first() {
@@ -371,11 +411,13 @@ fn act_all(
 fn guard_counter(
     key: KeyReference,
     counter: RetryCounter,
-    allow_last_try: bool,
+    last_try: LastTry,
 ) -> Result<(), CardError> {
     let kind = key.kind();
     match counter {
-        RetryCounter::Remaining(1) if !allow_last_try => Err(CardError::LastTryRefused { kind }),
+        RetryCounter::Remaining(1) if last_try == LastTry::Refuse => {
+            Err(CardError::LastTryRefused { kind })
+        }
         RetryCounter::Remaining(_) => Ok(()),
         RetryCounter::Blocked(sw) => Err(CardError::PinLocked {
             kind,

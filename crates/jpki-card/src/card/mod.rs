@@ -27,8 +27,8 @@ pub use change::{
 };
 pub use counter::{KeyCounter, PinState, PinStatus, RetryCounter};
 pub use error::CardError;
-pub use experimental::{NeedsExperimental, PinCommand};
-pub use guarded::{KeyOutcome, KeyResult};
+pub use experimental::{Experiment, NeedsExperimental, PinCommand};
+pub use guarded::{KeyOutcome, KeyResult, LastTry};
 pub use guessable::{weakness, Weakness};
 pub use key_reference::{ChangeCommand, KeyReference};
 pub use pin::{Pin, PinFormat, PinFormatError, PinKind};

@@ -7,7 +7,8 @@
 
 use super::counter::PinStatus;
 use super::error::CardError;
-use super::guarded::{self, lowest_tries, Job, KeyOutcome, Ledger, Then};
+use super::experimental::Experiment;
+use super::guarded::{self, lowest_tries, Job, KeyOutcome, LastTry, Ledger, Then};
 use super::key_reference::KeyReference;
 use super::pin::{Pin, PinKind};
 use crate::transport::Reader;
@@ -46,14 +47,26 @@ impl VerifyReport {
 }
 
 /// Check `pin` inside one transaction: read the counter of each of its key references and refuse (a
-/// counter at 0, or at 1 unless `allow_last_try`) before sending it; then VERIFY each key
-/// reference once, stopping at the first that does not take it. Never re-sent.
-pub fn verify_pin(reader: &mut dyn Reader, pin: &Pin, allow_last_try: bool) -> VerifyReport {
+/// counter at 0, or at 1 unless `last_try` is [`LastTry::Allow`]) before sending it; then VERIFY
+/// each key reference once, stopping at the first that does not take it. Never re-sent.
+///
+/// A PIN whose check is an [`Experiment`] (the juki PIN: [`Experiment::JukiVerify`]) is sent only
+/// when `experiments` names it; otherwise the report's error is
+/// [`CardError::NeedsExperimental`] and no transaction was opened.
+pub fn verify_pin(
+    reader: &mut dyn Reader,
+    pin: &Pin,
+    last_try: LastTry,
+    experiments: &[Experiment],
+) -> VerifyReport {
     let job = Job {
         current: pin,
         then: Then::Nothing,
     };
-    VerifyReport::from_ledger(pin.kind(), guarded::run(reader, &[job], allow_last_try))
+    VerifyReport::from_ledger(
+        pin.kind(),
+        guarded::run(reader, &[job], last_try, experiments),
+    )
 }
 
 /// Apply the guard to counters read before the holder typed the PIN (interactive runs); `None`
@@ -61,8 +74,8 @@ pub fn verify_pin(reader: &mut dyn Reader, pin: &Pin, allow_last_try: bool) -> V
 pub fn precheck_verify(
     kind: PinKind,
     statuses: &[PinStatus],
-    allow_last_try: bool,
+    last_try: LastTry,
 ) -> Option<VerifyReport> {
-    guarded::precheck(&[kind], statuses, allow_last_try)
+    guarded::precheck(&[kind], statuses, last_try)
         .map(|ledger| VerifyReport::from_ledger(kind, ledger))
 }

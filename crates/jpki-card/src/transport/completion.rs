@@ -4,7 +4,7 @@
 
 use super::error::TransportError;
 use super::reader::{Layer, Transaction};
-use crate::apdu::secret;
+use crate::apdu::{secret, Outgoing};
 
 /// How many GET RESPONSE rounds one command may take before the card is deemed broken.
 const MAX_GET_RESPONSE_ROUNDS: usize = 256;
@@ -13,16 +13,6 @@ const MAX_GET_RESPONSE_ROUNDS: usize = 256;
 /// (65,536 bytes). A card that sends more than each GET RESPONSE asked for could otherwise make
 /// the rounds above gather megabytes.
 const MAX_COMPLETED_DATA: usize = 65_536;
-
-/// VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER and CHANGE KEY: instructions whose data is
-/// a PIN (or a PUK). The counter read is a VERIFY without data; re-sent with an Le it would have
-/// the shape of a VERIFY with a PIN, so no command of these is ever repeated.
-const PIN_INSTRUCTIONS: [u8; 4] = [
-    secret::INS_VERIFY,
-    secret::INS_CHANGE_REFERENCE_DATA,
-    0x2C, // RESET RETRY COUNTER (ISO 7816-4): jpki never sends it, but a library caller may
-    secret::INS_CHANGE_KEY,
-];
 
 /// A layer that completes T=0 answers, so the layers above see whole responses.
 #[derive(Debug, Clone, Copy)]
@@ -40,28 +30,27 @@ impl Layer for ResponseCompletion {
     fn transmit(
         &mut self,
         card: &mut dyn Transaction,
-        command: &[u8],
+        command: Outgoing<'_>,
     ) -> Result<Vec<u8>, TransportError> {
         complete(card, command)
     }
 }
 
 /// Send `command` and follow the card's T=0 requests until it gives a final answer.
-fn complete(card: &mut dyn Transaction, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+fn complete(card: &mut dyn Transaction, command: Outgoing<'_>) -> Result<Vec<u8>, TransportError> {
+    // 6C xx: the card wants Le = xx. Only a command with no data (header, or header + Le) may be
+    // sent again, and never one of an instruction that carries a PIN, even without its data: the
+    // header is kept for that before the command goes down.
+    let header = match command.bytes() {
+        bytes @ ([_, _, _, _] | [_, _, _, _, _]) if !secret::has_pin_instruction(bytes) => {
+            Some([bytes[0], bytes[1], bytes[2], bytes[3]])
+        }
+        _ => None,
+    };
     let mut answer = card.transmit(command)?;
-    // 6C xx: the card wants Le = xx. Only a command with no data (header, or header + Le) is
-    // re-sent, and never one of an instruction that carries a PIN.
-    if let (Some((0x6C, le)), 2, 4 | 5, false) = (
-        status(&answer),
-        answer.len(),
-        command.len(),
-        command
-            .get(1)
-            .is_some_and(|ins| PIN_INSTRUCTIONS.contains(ins)),
-    ) {
-        let mut again = command[..4].to_vec();
-        again.push(le);
-        answer = card.transmit(&again)?;
+    if let (Some((0x6C, le)), 2, Some([cla, ins, p1, p2])) = (status(&answer), answer.len(), header)
+    {
+        answer = card.transmit(Outgoing::built_here(&[cla, ins, p1, p2, le]))?;
     }
     let mut data = Vec::new();
     for _ in 0..MAX_GET_RESPONSE_ROUNDS {
@@ -69,7 +58,7 @@ fn complete(card: &mut dyn Transaction, command: &[u8]) -> Result<Vec<u8>, Trans
             Some((0x61, le)) => {
                 data.extend_from_slice(&answer[..answer.len() - 2]);
                 too_much(&data)?;
-                answer = card.transmit(&[0x00, 0xC0, 0x00, 0x00, le])?;
+                answer = card.transmit(Outgoing::built_here(&[0x00, 0xC0, 0x00, 0x00, le]))?;
             }
             _ => {
                 data.extend_from_slice(&answer);
@@ -110,7 +99,9 @@ mod tests {
 
     /// Send one command in a transaction of its own.
     fn send(reader: &mut Completed, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        reader.transaction()?.transmit(command)
+        reader
+            .transaction()?
+            .transmit(Outgoing::built_here(command))
     }
 
     #[test]
@@ -200,5 +191,80 @@ mod tests {
             "{err}"
         );
         assert!(err.to_string().contains("61 xx"));
+    }
+
+    /// A card that answers from a script, then with `then` (removed from the reader when
+    /// `None`); it notes every command it hears.
+    struct ScriptedCard {
+        answers: std::vec::IntoIter<Vec<u8>>,
+        then: Option<Vec<u8>>,
+        heard: Vec<Vec<u8>>,
+    }
+
+    impl Transaction for ScriptedCard {
+        fn transmit(&mut self, command: Outgoing<'_>) -> Result<Vec<u8>, TransportError> {
+            self.heard.push(command.bytes().to_vec());
+            self.answers
+                .next()
+                .or_else(|| self.then.clone())
+                .ok_or(TransportError::CardRemoved)
+        }
+    }
+
+    mod properties {
+        use super::*;
+        use crate::apdu::secret::pin_range;
+        use proptest::prelude::*;
+
+        /// Commands of every kind the completion layer may see: PIN-bearing ones included,
+        /// which only the library can build (this test lives inside it for that reason).
+        fn any_command() -> impl Strategy<Value = Vec<u8>> {
+            (
+                prop::sample::select(vec![
+                    0x20u8, 0x21, 0x24, 0x25, 0x2C, 0x2D, 0x32, 0xA4, 0xB0, 0xC0, 0x00,
+                ]),
+                prop::collection::vec(any::<u8>(), 4..30),
+            )
+                .prop_map(|(ins, mut bytes)| {
+                    bytes[1] = ins;
+                    bytes
+                })
+        }
+
+        /// Answers that exercise T=0 completion: 61 xx, 6C xx, data, short answers.
+        fn t0_answer() -> impl Strategy<Value = Vec<u8>> {
+            prop_oneof![
+                any::<u8>().prop_map(|n| vec![0x61, n]),
+                any::<u8>().prop_map(|n| vec![0x6C, n]),
+                prop::collection::vec(any::<u8>(), 0..8),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2048))]
+
+            #[test]
+            fn completion_never_sends_a_pin_twice_and_always_ends(
+                command in any_command(),
+                answers in prop::collection::vec(t0_answer(), 0..300),
+            ) {
+                let mut card = ScriptedCard {
+                    answers: answers.into_iter(),
+                    then: Some(vec![0x90, 0x00]),
+                    heard: Vec::new(),
+                };
+                let _ = ResponseCompletion.transmit(&mut card, Outgoing::built_here(&command));
+                // At most: one re-send for 6C xx, then 256 GET RESPONSE rounds.
+                prop_assert!(card.heard.len() <= 258, "{} commands", card.heard.len());
+                prop_assert_eq!(&card.heard[0], &command);
+                let secrets = card.heard.iter().filter(|c| pin_range(c).is_some()).count();
+                prop_assert!(secrets <= 1, "a PIN was sent {} times", secrets);
+                if secret::has_pin_instruction(&command) {
+                    // Nothing after a command of a PIN instruction, with or without its data,
+                    // resembles it: no re-send in any form.
+                    prop_assert!(card.heard[1..].iter().all(|c| c[1] == 0xC0));
+                }
+            }
+        }
     }
 }

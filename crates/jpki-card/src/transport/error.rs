@@ -37,7 +37,7 @@ pub enum TransportError {
         matches: Vec<String>,
     },
     /// No `--reader`, and cards sit in several readers: jpki never guesses.
-    #[error("cards are present in several readers: {}; choose one with --reader", list(.readers))]
+    #[error("cards are present in several readers: {}; choose one", list(.readers))]
     SeveralCards {
         /// The readers holding a card.
         readers: Vec<String>,

@@ -2,6 +2,7 @@
 
 use super::error::TransportError;
 use super::reader::{Layer, Reader, Transaction};
+use crate::apdu::Outgoing;
 
 /// A reader whose every transaction passes through a layer. Layers stack by nesting:
 /// `Layered::new(Layered::new(reader, recorder), completion)` completes T=0 answers above the
@@ -67,7 +68,7 @@ struct Through<'a, L> {
 }
 
 impl<L: Layer> Transaction for Through<'_, L> {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+    fn transmit(&mut self, command: Outgoing<'_>) -> Result<Vec<u8>, TransportError> {
         self.layer.transmit(self.card.as_mut(), command)
     }
 

@@ -2,6 +2,7 @@
 //! backend and every layer is written against.
 
 use super::error::TransportError;
+use crate::apdu::Outgoing;
 
 /// Where a card is reached: a PC/SC reader, a replayed trace, a simulated card. Only a
 /// transaction it opens can talk to the card.
@@ -24,9 +25,14 @@ pub trait Reader {
 }
 
 /// The card inside a transaction: the only way to send it a command.
+///
+/// What it sends is an [`Outgoing`] command, taken by value: a program builds one from bytes
+/// that carry no PIN, and only the library's guarded operations build one that carries a PIN
+/// (see [`Outgoing`]). So a transaction of any reader, whoever calls it, sends a PIN only after
+/// the guard read its counter, and each at most once.
 pub trait Transaction {
     /// Send one command APDU; return the card's whole answer (data, then SW1 SW2).
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError>;
+    fn transmit(&mut self, command: Outgoing<'_>) -> Result<Vec<u8>, TransportError>;
 
     /// End the transaction, reporting a failure to end it. Dropping a transaction also ends it,
     /// the same way, without the report.
@@ -38,11 +44,12 @@ pub trait Transaction {
 /// Something laid over every transaction of a reader: it sees each command on its way to the
 /// card and each answer on its way back.
 pub trait Layer {
-    /// Send `command` through `card`, the transaction below, and return what to hand up.
+    /// Send `command` through `card`, the transaction below, and return what to hand up. The
+    /// command cannot be copied: it goes down once, or not at all.
     fn transmit(
         &mut self,
         card: &mut dyn Transaction,
-        command: &[u8],
+        command: Outgoing<'_>,
     ) -> Result<Vec<u8>, TransportError>;
 
     /// Called once when the run is over, with the reader below (the recorder writes its trace

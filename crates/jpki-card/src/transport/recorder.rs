@@ -8,6 +8,7 @@
 use super::error::TransportError;
 use super::reader::{Layer, Reader, Transaction};
 use super::trace::{Answer, CommandPattern, Exchange, Source, Trace, TraceError};
+use crate::apdu::Outgoing;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -115,8 +116,9 @@ impl Layer for Recorder {
     fn transmit(
         &mut self,
         card: &mut dyn Transaction,
-        command: &[u8],
+        command: Outgoing<'_>,
     ) -> Result<Vec<u8>, TransportError> {
+        let pattern = CommandPattern::redacted(command.bytes());
         let result = card.transmit(command);
         let answer = match &result {
             Ok(bytes) => Answer::Bytes(bytes.clone()),
@@ -126,7 +128,7 @@ impl Layer for Recorder {
             Err(_) => return result,
         };
         self.exchanges.push(Exchange {
-            command: CommandPattern::redacted(command),
+            command: pattern,
             answer,
             line: 0,
         });
@@ -166,10 +168,14 @@ mod tests {
         let path = dir.path().join("out.trace");
         let mut rec = Layered::new(replay, Recorder::new(path.clone(), Source::HandWritten));
         let mut t = rec.transaction().unwrap();
-        t.transmit(&[0, 0x20, 0, 0x80, 4, b'1', b'2', b'3', b'4'])
-            .unwrap();
-        t.transmit(&[0, 0x24, 1, 0x80, 4, b'9', b'8', b'7', b'6'])
-            .unwrap();
+        t.transmit(Outgoing::built_here(&[
+            0, 0x20, 0, 0x80, 4, b'1', b'2', b'3', b'4',
+        ]))
+        .unwrap();
+        t.transmit(Outgoing::built_here(&[
+            0, 0x24, 1, 0x80, 4, b'9', b'8', b'7', b'6',
+        ]))
+        .unwrap();
         t.end().unwrap();
         rec.finish().unwrap();
         let written = std::fs::read_to_string(&path).unwrap();

@@ -3,6 +3,7 @@
 use super::error::TransportError;
 use super::reader::{Reader, Transaction};
 use super::trace::{Answer, CommandPattern, Trace, TraceError};
+use crate::apdu::Outgoing;
 
 /// How many bytes of a command an error shows: a SELECT by AID (15 bytes) whole, and never more
 /// than a line of a terminal, however long the command.
@@ -156,8 +157,8 @@ struct ReplayTransaction<'a> {
 }
 
 impl Transaction for ReplayTransaction<'_> {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        self.replay.answer(command)
+    fn transmit(&mut self, command: Outgoing<'_>) -> Result<Vec<u8>, TransportError> {
+        self.replay.answer(command.bytes())
     }
 }
 
@@ -172,7 +173,9 @@ mod tests {
 
     /// Send one command in a transaction of its own.
     fn send(replay: &mut Replay, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        replay.transaction()?.transmit(command)
+        replay
+            .transaction()?
+            .transmit(Outgoing::built_here(command))
     }
 
     #[test]
@@ -220,10 +223,10 @@ mod tests {
         let mut r = replay("@source hand-written\n> 00 A4 02 0C 02 00 1B\n< 90 00\n");
         let t: &mut dyn Reader = &mut r;
         let mut card = t.transaction().unwrap();
-        let _ = card.transmit(&[0, 0xA4, 2, 0x0C, 2, 0, 0x18]);
+        let _ = card.transmit(Outgoing::built_here(&[0, 0xA4, 2, 0x0C, 2, 0, 0x18]));
         // The command the trace does expect does not put the replay back on its path.
         assert!(matches!(
-            card.transmit(&[0, 0xA4, 2, 0x0C, 2, 0, 0x1B]),
+            card.transmit(Outgoing::built_here(&[0, 0xA4, 2, 0x0C, 2, 0, 0x1B])),
             Err(TransportError::Trace(TraceError::Diverged { step: 1, .. }))
         ));
         drop(card);
@@ -240,10 +243,11 @@ mod tests {
         let mut r = replay("@source hand-written\n> 00 20 00 80\n< 63 C3\n");
         let mut card = r.transaction().unwrap();
         assert_eq!(
-            card.transmit(&[0, 0x20, 0, 0x80]).unwrap(),
+            card.transmit(Outgoing::built_here(&[0, 0x20, 0, 0x80]))
+                .unwrap(),
             vec![0x63, 0xC3]
         );
-        let _ = card.transmit(&[0, 0x20, 0, 0x81]);
+        let _ = card.transmit(Outgoing::built_here(&[0, 0x20, 0, 0x81]));
         card.end().unwrap();
         let err = r.finish().unwrap_err();
         assert!(

@@ -3,7 +3,7 @@
 //! answered after, through `change_pins` over replayed traces.
 
 use super::*;
-use crate::apdu::StatusWord;
+use crate::apdu::{Outgoing, StatusWord};
 use crate::card::change::*;
 use crate::card::{ChangeCommand, RetryCounter};
 use crate::transport::trace::Trace;
@@ -22,13 +22,30 @@ const CHANGE: &str = "> 00 24 01 80 04 ?? ?? ?? ??";
 const CHANGE_KEY: &str = "> 80 32 00 80 04 ?? ?? ?? ??";
 const OK: &str = "< 90 00";
 
+/// The experiments these tests run: all of them (the refusal has tests of its own).
+const EVERY_EXPERIMENT: &[Experiment] = &[Experiment::JukiVerify, Experiment::JukiChangeKey];
+
+/// The named switch for a test's yes or no.
+fn last_try(allow: bool) -> LastTry {
+    if allow {
+        LastTry::Allow
+    } else {
+        LastTry::Refuse
+    }
+}
+
 /// Change `kinds` from 4827 to 6391 over a replay of `lines`, which must be used up.
 fn run(kinds: &[PinKind], allow_last_try: bool, lines: &[&str]) -> ChangeReport {
     let text = format!("@source hand-written\n{}\n", lines.join("\n"));
     let mut replay = Replay::new(Trace::parse(&text, "t.trace").unwrap());
     let targets = ChangeTargets::new(kinds).unwrap();
     let change = PinChange::new(&targets, "4827", "6391").unwrap();
-    let report = change_pins(&mut replay, &change, allow_last_try);
+    let report = change_pins(
+        &mut replay,
+        &change,
+        last_try(allow_last_try),
+        EVERY_EXPERIMENT,
+    );
     replay
         .finish()
         .expect("every exchange of the trace is used");
@@ -341,7 +358,7 @@ fn guard_a_count_above_the_maximum_is_refused_before_any_pin_is_sent() {
         let targets = ChangeTargets::new(&[kind]).unwrap();
         let change = PinChange::new(&targets, typed.0, typed.1).unwrap();
         // With the last try allowed too: above the maximum is no count at all.
-        let report = change_pins(&mut replay, &change, true);
+        let report = change_pins(&mut replay, &change, LastTry::Allow, EVERY_EXPERIMENT);
         replay.finish().expect("nothing sent after the counter");
         assert!(
             matches!(report.error, Some(CardError::UnexpectedAnswer { .. })),
@@ -351,7 +368,7 @@ fn guard_a_count_above_the_maximum_is_refused_before_any_pin_is_sent() {
         assert_eq!(report.outcomes[0].tries_left, None, "{kind} {answer}");
         let mut replay = Replay::new(Trace::parse(&text, "t.trace").unwrap());
         let pin = Pin::new(kind, typed.0).unwrap();
-        let checked = crate::card::verify_pin(&mut replay, &pin, true);
+        let checked = crate::card::verify_pin(&mut replay, &pin, LastTry::Allow, EVERY_EXPERIMENT);
         replay.finish().expect("nothing sent after the counter");
         assert!(
             matches!(checked.error, Some(CardError::UnexpectedAnswer { .. })),
@@ -548,7 +565,7 @@ fn several_pins_change_inside_one_transaction() {
     };
     let targets = ChangeTargets::new(&[PinKind::Juki, PinKind::Kenhojo, PinKind::Auth]).unwrap();
     let change = PinChange::new(&targets, "4827", "6391").unwrap();
-    let report = change_pins(&mut card, &change, false);
+    let report = change_pins(&mut card, &change, LastTry::Refuse, EVERY_EXPERIMENT);
     assert!(report.error.is_none(), "{:?}", report.error);
     assert_eq!(card.opened, 1);
     card.inner.finish().unwrap();
@@ -565,7 +582,7 @@ fn precheck_refuses_the_whole_run_when_any_key_reference_would_be_refused() {
         status(PinKind::Kenhojo, 0x6983),
     ];
     let targets = ChangeTargets::new(&[PinKind::Juki, PinKind::Auth]).unwrap();
-    let report = precheck_change(&targets, &statuses, false).unwrap();
+    let report = precheck_change(&targets, &statuses, LastTry::Refuse).unwrap();
     assert!(matches!(
         report.error,
         Some(CardError::LastTryRefused {
@@ -584,10 +601,12 @@ fn precheck_refuses_the_whole_run_when_any_key_reference_would_be_refused() {
             (Outcome::NotChanged, Some(1))
         ]
     );
-    assert!(precheck_change(&targets, &statuses, true).is_none());
+    assert!(precheck_change(&targets, &statuses, LastTry::Allow).is_none());
     let kenhojo = ChangeTargets::new(&[PinKind::Kenhojo]).unwrap();
     assert!(matches!(
-        precheck_change(&kenhojo, &statuses, true).unwrap().error,
+        precheck_change(&kenhojo, &statuses, LastTry::Allow)
+            .unwrap()
+            .error,
         Some(CardError::PinLocked { .. })
     ));
     // One juki key reference locked refuses juki, whatever the other says.
@@ -595,7 +614,9 @@ fn precheck_refuses_the_whole_run_when_any_key_reference_would_be_refused() {
     juki.keys[1].counter = RetryCounter::Blocked(StatusWord::TriesLeft(0));
     let juki_only = ChangeTargets::new(&[PinKind::Juki]).unwrap();
     assert!(matches!(
-        precheck_change(&juki_only, &[juki], true).unwrap().error,
+        precheck_change(&juki_only, &[juki], LastTry::Allow)
+            .unwrap()
+            .error,
         Some(CardError::PinLocked { .. })
     ));
 }
@@ -608,9 +629,9 @@ impl Layer for Sent {
     fn transmit(
         &mut self,
         card: &mut dyn Transaction,
-        command: &[u8],
+        command: Outgoing<'_>,
     ) -> Result<Vec<u8>, TransportError> {
-        self.0.push(command.to_vec());
+        self.0.push(command.bytes().to_vec());
         card.transmit(command)
     }
 }
@@ -630,7 +651,7 @@ fn run_sent(kinds: &[PinKind], lines: &[&str]) -> (ChangeReport, Vec<Vec<u8>>) {
     let mut card = sent_over(&text);
     let targets = ChangeTargets::new(kinds).unwrap();
     let change = PinChange::new(&targets, "4827", "6391").unwrap();
-    let report = change_pins(&mut card, &change, false);
+    let report = change_pins(&mut card, &change, LastTry::Refuse, EVERY_EXPERIMENT);
     card.finish().expect("exactly the exchanges of the trace");
     (report, card.into_parts().1 .0)
 }
@@ -851,7 +872,11 @@ fn change_key_goes_to_the_juki_key_references_only() {
     let mut card = sent_over(&text);
     let targets = ChangeTargets::new(&[PinKind::Sign]).unwrap();
     let change = PinChange::new(&targets, "kq7zx93w", "pz5nq2vh").unwrap();
-    assert!(change_pins(&mut card, &change, false).error.is_none());
+    assert!(
+        change_pins(&mut card, &change, LastTry::Refuse, EVERY_EXPERIMENT)
+            .error
+            .is_none()
+    );
     card.finish().unwrap();
     sent.extend(card.into_parts().1 .0);
     let mut application = None;
@@ -875,4 +900,115 @@ fn change_key_goes_to_the_juki_key_references_only() {
         (Application::Jpki, reference_data),
     ];
     assert_eq!(changes, expected.map(|(a, (cla, ins))| (Some(a), cla, ins)));
+}
+
+/// A reader with nothing to say: any transaction it opens is a failure of the test.
+struct Untouchable;
+
+impl Reader for Untouchable {
+    fn name(&self) -> &str {
+        "untouchable"
+    }
+
+    fn transaction(&mut self) -> Result<Box<dyn Transaction + '_>, TransportError> {
+        panic!("a transaction was opened")
+    }
+}
+
+#[test]
+fn an_experiment_the_caller_did_not_name_is_refused_before_any_transaction() {
+    let juki = ChangeTargets::new(&[PinKind::Juki]).unwrap();
+    let change = PinChange::new(&juki, "4827", "6391").unwrap();
+    let pin = Pin::new(PinKind::Juki, "4827").unwrap();
+    // Naming the other experiment is not naming this one.
+    for named in [&[][..], &[Experiment::JukiVerify]] {
+        let report = change_pins(&mut Untouchable, &change, LastTry::Allow, named);
+        assert!(matches!(
+            report.error,
+            Some(CardError::NeedsExperimental(NeedsExperimental {
+                kind: PinKind::Juki,
+                command: PinCommand::Change,
+            }))
+        ));
+        assert!(report
+            .outcomes
+            .iter()
+            .all(|o| o.outcome == Outcome::NotAttempted));
+    }
+    for named in [&[][..], &[Experiment::JukiChangeKey]] {
+        let report = crate::card::verify_pin(&mut Untouchable, &pin, LastTry::Allow, named);
+        assert!(matches!(
+            report.error,
+            Some(CardError::NeedsExperimental(NeedsExperimental {
+                kind: PinKind::Juki,
+                command: PinCommand::Verify,
+            }))
+        ));
+    }
+    // Its message is the library's: no flag of the command line.
+    let shown = change_pins(&mut Untouchable, &change, LastTry::Allow, &[])
+        .error
+        .unwrap()
+        .to_string();
+    assert!(!shown.contains("--"), "{shown}");
+}
+
+#[test]
+fn a_run_with_a_juki_pin_among_others_is_refused_whole_without_its_experiment() {
+    let targets = ChangeTargets::new(&[PinKind::Auth, PinKind::Juki]).unwrap();
+    let change = PinChange::new(&targets, "4827", "6391").unwrap();
+    let report = change_pins(&mut Untouchable, &change, LastTry::Allow, &[]);
+    assert!(matches!(
+        report.error,
+        Some(CardError::NeedsExperimental(_))
+    ));
+}
+
+#[test]
+fn the_last_try_is_refused_unless_allowed_by_name() {
+    assert_eq!(LastTry::default(), LastTry::Refuse);
+    let at_one = "63 C1";
+    assert!(matches!(
+        refused_at(at_one, false).error,
+        Some(CardError::LastTryRefused {
+            kind: PinKind::Auth
+        })
+    ));
+}
+
+#[test]
+fn no_message_of_the_library_names_the_command_line() {
+    let errors = [
+        CardError::LastTryRefused {
+            kind: PinKind::Auth,
+        },
+        CardError::OutcomeUnknown {
+            kind: PinKind::Auth,
+            cause: TransportError::CardRemoved,
+            changing: true,
+        },
+        CardError::AnswerUnknown {
+            kind: PinKind::Auth,
+            problem: crate::apdu::ResponseError::TooShort(1),
+            changing: false,
+        },
+        CardError::UnexpectedAnswer {
+            kind: PinKind::Auth,
+            command: "VERIFY",
+            sw: StatusWord::Other(0x6F00),
+        },
+        CardError::Transport(TransportError::SeveralCards {
+            readers: vec!["A".into(), "B".into()],
+        }),
+        CardError::NeedsExperimental(NeedsExperimental {
+            kind: PinKind::Juki,
+            command: PinCommand::Verify,
+        }),
+    ];
+    for error in errors {
+        let shown = error.to_string();
+        for word in ["--", "jpki", "run `"] {
+            assert!(!shown.contains(word), "{word:?} in {shown}");
+        }
+    }
 }

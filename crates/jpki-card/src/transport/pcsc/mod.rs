@@ -14,6 +14,7 @@ pub use wait::{card_ready, wait_for_card};
 
 use super::error::{ReaderChoice, TransportError};
 use super::reader::{Reader, Transaction};
+use crate::apdu::Outgoing;
 use ending::{let_go_noting, Held, PinSent};
 use error::from_pcsc;
 use readers::context;
@@ -192,7 +193,8 @@ impl PcscTransaction<'_> {
 }
 
 impl Transaction for PcscTransaction<'_> {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+    fn transmit(&mut self, command: Outgoing<'_>) -> Result<Vec<u8>, TransportError> {
+        let command = command.bytes();
         let Some(card) = self.transaction.as_deref() else {
             return Err(TransportError::Reader(
                 "the transaction was already ended".to_string(),

@@ -44,7 +44,7 @@ pub enum TraceError {
         excerpt: String,
     },
     /// The program sent a command other than the one the trace expects next.
-    #[error("{origin}:{line}: replay diverged at step {step}: the trace expects\n  > {expected}\nbut jpki sent\n  > {actual}")]
+    #[error("{origin}:{line}: replay diverged at step {step}: the trace expects\n  > {expected}\nbut the program sent\n  > {actual}")]
     Diverged {
         /// The file.
         origin: String,
@@ -59,7 +59,7 @@ pub enum TraceError {
     },
     /// The program sent more commands than the trace holds.
     #[error(
-        "{origin}: replay ran past the end of the trace at step {step}: jpki sent\n  > {actual}"
+        "{origin}: replay ran past the end of the trace at step {step}: the program sent\n  > {actual}"
     )]
     PastEnd {
         /// The file.
