@@ -403,6 +403,7 @@ mod tests {
             PinEntryError::StdinTooLong,
             PinEntryError::EntryTooLong,
             PinEntryError::Mismatch,
+            PinEntryError::StdinIsTerminal,
             PinEntryError::Interrupted { signal: 2 },
         ] {
             // The OS's own words stay as they are, on a line of their own.

@@ -16,6 +16,16 @@ use io::output;
 pub use exit::Exit;
 pub use failure::{classify, describe_error};
 pub use flags::config::Config;
+pub use io::hardening::harden_process;
+
+/// The ending signal that arrived while a PIN was on its way to the card, if any: the run ends
+/// by it once it has reported what the card said.
+pub fn deferred_signal() -> Option<i32> {
+    #[cfg(unix)]
+    return io::signals::deferred();
+    #[cfg(not(unix))]
+    None
+}
 pub use output::json_printed;
 
 /// Print the JSON object of a command that failed before it had a report: `schema_version`,

@@ -35,7 +35,8 @@ fn open_at(config: &Config, reader: Option<&str>) -> Result<Box<dyn Reader>, Tra
 }
 
 /// `reader` with the layers of this run over it: the recorder under `--record`, which writes
-/// what the card itself said, then T=0 completion.
+/// what the card itself said, then T=0 completion, then (on Unix) the hold of the ending
+/// signals while a PIN is on its way.
 fn layered<R: Reader + 'static>(
     reader: R,
     source: Source,
@@ -45,13 +46,25 @@ fn layered<R: Reader + 'static>(
         // Created now, so an unwritable path fails before any command reaches the card.
         Some(path) => {
             let recorder = Recorder::create(path.clone(), source)?;
-            Box::new(Layered::new(
+            on_top(Layered::new(
                 Layered::new(reader, recorder),
                 ResponseCompletion,
             ))
         }
-        None => Box::new(Layered::new(reader, ResponseCompletion)),
+        None => on_top(Layered::new(reader, ResponseCompletion)),
     })
+}
+
+/// The top layer: no ending signal kills jpki while a PIN is on its way to the card.
+#[cfg(unix)]
+fn on_top<R: Reader + 'static>(reader: R) -> Box<dyn Reader> {
+    Box::new(Layered::new(reader, crate::cli::io::signals::PinInFlight))
+}
+
+/// The top layer; elsewhere than Unix there is none.
+#[cfg(not(unix))]
+fn on_top<R: Reader + 'static>(reader: R) -> Box<dyn Reader> {
+    Box::new(reader)
 }
 
 /// What a recording through a PC/SC reader may claim to be. vsmartcard's vpcd readers

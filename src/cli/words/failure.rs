@@ -426,6 +426,9 @@ pub fn pin_entry_ja(error: &PinEntryError) -> String {
         PinEntryError::Mismatch => {
             "新しい暗証番号の1回目と確認の2回目の入力が一致しません".to_string()
         }
+        PinEntryError::StdinIsTerminal => {
+            "--stdin はパイプ用です。外すと、入力が表示されないプロンプトで尋ねます".to_string()
+        }
         PinEntryError::EntryTooLong => format!(
             "入力が{STDIN_LIMIT}バイトを超えています。暗証番号はそれよりずっと短いはずです"
         ),
@@ -486,6 +489,11 @@ pub fn signal_name(signal: i32) -> String {
     match signal {
         1 => "SIGHUP".to_string(),
         2 => "SIGINT (Ctrl-C)".to_string(),
+        3 => "SIGQUIT (Ctrl-\\)".to_string(),
+        10 => "SIGUSR1".to_string(),
+        12 => "SIGUSR2".to_string(),
+        13 => "SIGPIPE".to_string(),
+        14 => "SIGALRM".to_string(),
         15 => "SIGTERM".to_string(),
         other => format!("signal {other}"),
     }
@@ -521,6 +529,9 @@ impl fmt::Display for PinEntryError {
                 "the entry is longer than {STDIN_LIMIT} bytes, far more than any PIN"
             ),
             PinEntryError::Mismatch => f.write_str("the two entries of the new PIN differ"),
+            PinEntryError::StdinIsTerminal => {
+                f.write_str("--stdin is for pipes; drop it to be asked on a hidden prompt")
+            }
             PinEntryError::Interrupted { signal } => write!(
                 f,
                 "interrupted by {} at the PIN prompt; no PIN was sent to the card",
