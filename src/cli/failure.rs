@@ -373,6 +373,12 @@ mod tests {
             PinFormatError::PasswordLength { length: 5 },
             PinFormatError::PasswordCharacters,
             PinFormatError::PasswordMix,
+            PinFormatError::FullWidth {
+                kind: PinKind::Auth,
+            },
+            PinFormatError::Space {
+                kind: PinKind::Sign,
+            },
         ];
         for problem in formats {
             assert_japanese(&ja(problem));

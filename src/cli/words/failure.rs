@@ -371,6 +371,14 @@ pub fn pin_format_ja(error: &PinFormatError) -> String {
         PinFormatError::PasswordMix => {
             format!("{sign}には英字と数字をそれぞれ1文字以上含めてください")
         }
+        PinFormatError::FullWidth { kind } => format!(
+            "{}に全角文字が含まれています。半角 (0〜9、A〜Z) で入力してください (日本語入力をオフに)",
+            named(*kind)
+        ),
+        PinFormatError::Space { kind } => format!(
+            "{}に空白 (半角または全角のスペース) が含まれています。空白を除いて入力してください",
+            named(*kind)
+        ),
         _ => untranslated(error),
     }
 }
