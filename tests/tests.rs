@@ -27,3 +27,4 @@ mod traces;
 mod vcard_vpcd;
 mod verify_pin;
 mod virtual_card;
+mod wiped;
