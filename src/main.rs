@@ -13,6 +13,13 @@ fn main() -> ExitCode {
     // A signal that arrived while a PIN was on its way to the card: the report of what the
     // card said is out (or the error below says it), then the process ends by the signal.
     let deferred = cli::deferred_signal();
+    if let Some(signal) = deferred {
+        let _ = writeln!(
+            std::io::stderr(),
+            "{}",
+            cli::held_signal_note(&config, signal)
+        );
+    }
     match outcome {
         Ok(code) => match deferred {
             Some(signal) => end_by_signal(signal),

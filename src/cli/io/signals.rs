@@ -92,11 +92,6 @@ pub struct Watch {
     caught: AtomicI32,
     /// The process was continued (SIGCONT) while at a prompt: show it again.
     continued: AtomicBool,
-    /// A PIN-bearing command is on its way to the card.
-    holding: AtomicBool,
-    /// The ending signal that arrived while a PIN was on its way, 0 for none: the run ends by
-    /// it once it has said what the card answered.
-    deferred: AtomicI32,
     /// Readable when the prompt should look at the flags again.
     pub wake: UnixStream,
     wake_writer: UnixStream,
@@ -167,12 +162,14 @@ impl Watch {
             // EPIPE, and the run says so.
             return;
         }
-        if self.holding.load(Ordering::SeqCst) {
+        if HOLDING.load(Ordering::SeqCst) {
             // A PIN is on its way to the card: the run ends by the signal once the card has
             // answered and the run has said what it knows.
-            let _ = self
-                .deferred
-                .compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst);
+            let _ = DEFERRED.compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst);
+            return;
+        }
+        if DEFERRED.load(Ordering::SeqCst) != 0 {
+            // Held already (by the handler, while the card worked): the run ends by it soon.
             return;
         }
         if let Some(held) = self.terminal().as_mut() {
@@ -181,7 +178,7 @@ impl Watch {
         if at_prompt {
             self.caught.store(signal, Ordering::SeqCst);
             self.wake_prompt();
-        } else if self.deferred.load(Ordering::SeqCst) == 0 {
+        } else {
             let _ = signal_hook::low_level::emulate_default_handler(signal);
         }
     }
@@ -195,6 +192,22 @@ fn install() -> std::io::Result<Watch> {
     all.extend(STOPPING);
     all.push(SIGCONT);
     let mut signals = Signals::new(&all)?;
+    for signal in ENDING {
+        // A write to a closed pipe while the card works is the reader's error to report, not a
+        // reason to end: SIGPIPE is not held.
+        if signal == SIGPIPE {
+            continue;
+        }
+        // SAFETY: the action only loads and swaps atomics, which is async-signal-safe.
+        unsafe {
+            signal_hook::low_level::register(signal, move || {
+                if HOLDING.load(Ordering::SeqCst) {
+                    let _ =
+                        DEFERRED.compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst);
+                }
+            })?;
+        }
+    }
     std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || {
@@ -209,14 +222,19 @@ fn install() -> std::io::Result<Watch> {
         in_prompt: AtomicBool::new(false),
         caught: AtomicI32::new(0),
         continued: AtomicBool::new(false),
-        holding: AtomicBool::new(false),
-        deferred: AtomicI32::new(0),
         wake,
         wake_writer,
     })
 }
 
 static WATCH: OnceLock<Result<Watch, String>> = OnceLock::new();
+
+/// A PIN-bearing command is on its way to the card. Read by the signal handler itself, at the
+/// moment the signal arrives, so a signal is held however late the signal thread runs.
+static HOLDING: AtomicBool = AtomicBool::new(false);
+/// The ending signal that arrived while a PIN was on its way, 0 for none: the run ends by it
+/// once it has said what the card answered.
+static DEFERRED: AtomicI32 = AtomicI32::new(0);
 
 /// The signal watch, installed on first use.
 pub fn watch() -> Result<&'static Watch, PinEntryError> {
@@ -229,8 +247,7 @@ pub fn watch() -> Result<&'static Watch, PinEntryError> {
 /// The ending signal that arrived while a PIN was on its way to the card, if any: the run is
 /// to end by it once its report is out.
 pub fn deferred() -> Option<i32> {
-    let watch = WATCH.get()?.as_ref().ok()?;
-    Some(watch.deferred.load(Ordering::SeqCst)).filter(|s| *s != 0)
+    Some(DEFERRED.load(Ordering::SeqCst)).filter(|s| *s != 0)
 }
 
 /// The layer that holds the ending signals while a command carrying a PIN is on its way to the
@@ -259,12 +276,14 @@ impl Layer for PinInFlight {
         if !carries_pin(command) {
             return card.transmit(command);
         }
-        let watch = watch().map_err(|e| TransportError::Reader(e.to_string()))?;
-        watch.holding.store(true, Ordering::SeqCst);
+        // Not sent when the signals cannot be watched: nothing of the card was touched by it.
+        watch().map_err(|e| TransportError::Reader(e.to_string()))?;
+        HOLDING.store(true, Ordering::SeqCst);
         let blocked = block_ending();
         let answer = card.transmit(command);
-        watch.holding.store(false, Ordering::SeqCst);
+        // Unblocked first: a signal held by this thread's mask is handled while still held.
         unblock(blocked);
+        HOLDING.store(false, Ordering::SeqCst);
         answer
     }
 }
@@ -292,5 +311,51 @@ fn unblock(previous: Option<libc::sigset_t>) {
         unsafe {
             libc::pthread_sigmask(libc::SIG_SETMASK, &previous, std::ptr::null_mut());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jpki_card::apdu::Command;
+
+    /// A card that is sent SIGTERM while it works on a PIN, and answers 90 00 a little later.
+    struct SignalledMidway {
+        sent: usize,
+    }
+
+    impl Transaction for SignalledMidway {
+        fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+            self.sent += 1;
+            if carries_pin(command) {
+                let me = rustix::process::getpid();
+                rustix::process::kill_process(me, rustix::process::Signal::TERM).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(300));
+            }
+            Ok(vec![0x90, 0x00])
+        }
+    }
+
+    #[test]
+    fn a_signal_while_a_pin_is_in_flight_waits_for_the_answer_and_stops_what_follows() {
+        let mut card = SignalledMidway { sent: 0 };
+        let mut layer = PinInFlight;
+        // Anything but a PIN goes through untouched.
+        let select = Command::select_file([0x00, 0x18]).to_bytes();
+        assert_eq!(layer.transmit(&mut card, &select).unwrap(), [0x90, 0x00]);
+        let verify = [0x00, 0x20, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4'];
+        // The test process lives on: SIGTERM was held, and the card's answer comes back.
+        assert_eq!(layer.transmit(&mut card, &verify).unwrap(), [0x90, 0x00]);
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert_eq!(deferred(), Some(SIGTERM));
+        // What follows is refused unsent; the run then reports and ends by SIGTERM.
+        let refused = layer.transmit(&mut card, &select).unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .contains("SIGTERM after the card answered"),
+            "{refused}"
+        );
+        assert_eq!(card.sent, 2);
     }
 }

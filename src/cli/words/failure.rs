@@ -492,6 +492,20 @@ impl fmt::Display for RecordRefused {
     }
 }
 
+/// Why the run ends by `signal` although the card answered: it arrived while a PIN was on its
+/// way, and was held until the answer was back.
+pub fn held_signal(signal: i32, lang: Lang) -> String {
+    let name = signal_name(signal);
+    match lang {
+        Lang::Ja => format!(
+            "{name} を受けたのは暗証番号をカードに送っている間でした。カードの答えを待ってから終了します。上の結果がカードの答えです"
+        ),
+        Lang::En => format!(
+            "{name} arrived while a PIN was on its way to the card; jpki waited for the card's answer (reported above) before ending"
+        ),
+    }
+}
+
 /// A signal's usual name, for messages.
 pub fn signal_name(signal: i32) -> String {
     match signal {
