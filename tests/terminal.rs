@@ -685,3 +685,43 @@ fn sigquit_at_the_prompt_writes_no_core_even_when_cores_are_allowed() {
         }
     }
 }
+
+#[test]
+fn an_ending_signal_while_the_card_is_read_restores_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = virtual_card(dir.path());
+    let mut pty = Pty::open();
+    let before = pty.mode();
+    // Another program holds the card: jpki has taken the terminal and waits for the card.
+    let mut holder = Command::new("flock")
+        .arg(&state)
+        .args(["sleep", "3"])
+        .spawn()
+        .expect("flock (util-linux) runs");
+    std::thread::sleep(Duration::from_millis(200));
+    let mut jpki = pty.spawn(
+        JPKI,
+        &[
+            "--virtual-card",
+            state.to_str().unwrap(),
+            "verify-pin",
+            "auth",
+        ],
+        &[],
+    );
+    pty.wait_for_echo(false);
+    pty.type_keys(b"56");
+    std::thread::sleep(Duration::from_millis(100));
+    signal(jpki.id(), "TERM");
+    let status = wait(&mut jpki);
+    assert_eq!(status.signal(), Some(15), "{status:?}");
+    assert_eq!(pty.mode(), before);
+    assert_eq!(
+        pty.queued_with_a_newline(),
+        1,
+        "the typeahead was left queued"
+    );
+    assert!(!pty.text().contains("56"), "{}", pty.text());
+    let _ = holder.kill();
+    let _ = holder.wait();
+}

@@ -188,7 +188,7 @@ mod hidden {
         wait_for_foreground(tty);
         let watch = watch()?;
         let original = tcgetattr(tty).map_err(failed)?;
-        let mut held = Held {
+        let held = Held {
             tty: tty
                 .as_fd()
                 .try_clone_to_owned()
@@ -197,18 +197,22 @@ mod hidden {
             original,
             applied: false,
         };
-        held.apply();
+        // In the slot before the mode changes, so a signal from here on finds it to put back.
+        let mut slot = watch.terminal();
+        slot.insert(held).apply();
         let _ = tcflush(tty, QueueSelector::IFlush);
-        *watch.terminal() = Some(held);
         Ok(())
     }
 
     /// Give the terminal its own mode back.
     pub(super) fn release() {
         if let Ok(watch) = watch() {
-            if let Some(mut held) = watch.terminal().take() {
+            // Put back under the lock, so no signal finds the slot empty with the mode still on.
+            let mut slot = watch.terminal();
+            if let Some(held) = slot.as_mut() {
                 held.restore(false);
             }
+            *slot = None;
         }
     }
 
@@ -384,6 +388,46 @@ fn split_lines<const N: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The system's allocator, counting freed blocks that still hold [`NEEDLE`]: a buffer that
+    /// held a PIN and was freed unwiped.
+    struct Searching;
+
+    /// A PIN used nowhere else, so a match is a leak.
+    const NEEDLE: &[u8] = b"5821JQ";
+    static FOUND: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+    // SAFETY: every call is passed on to `System` unchanged; `dealloc` only reads the block it
+    // is given, valid for `layout.size()` bytes until it is passed on.
+    unsafe impl std::alloc::GlobalAlloc for Searching {
+        unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+            std::alloc::System.alloc(layout)
+        }
+
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+            let block = std::slice::from_raw_parts(ptr, layout.size());
+            if block.windows(NEEDLE.len()).any(|w| w == NEEDLE) {
+                FOUND.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+            std::alloc::System.dealloc(ptr, layout)
+        }
+    }
+
+    #[global_allocator]
+    static SEARCHING: Searching = Searching;
+
+    #[test]
+    fn lines_read_from_stdin_leave_no_unwiped_copy() {
+        let found = || FOUND.load(std::sync::atomic::Ordering::SeqCst);
+        let input = Zeroizing::new([NEEDLE, b"\r\n", NEEDLE, b"\n"].concat());
+        let lines = split_lines::<2>(&input, StdinLayout::CurrentThenNew).unwrap();
+        assert_eq!(lines[0].as_bytes(), NEEDLE);
+        drop((lines, input));
+        assert_eq!(found(), 0, "a freed block held the PIN");
+        // The search finds a copy that was not wiped.
+        drop(std::hint::black_box(NEEDLE.to_vec()));
+        assert_eq!(found(), 1);
+    }
 
     fn texts<const N: usize>(lines: [Zeroizing<String>; N]) -> Vec<String> {
         lines.iter().map(|l| l.to_string()).collect()
