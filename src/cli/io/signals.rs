@@ -212,7 +212,15 @@ fn install() -> std::io::Result<Watch> {
         .name("signals".into())
         .spawn(move || {
             for signal in signals.forever() {
-                if let Some(watch) = WATCH.get().and_then(|w| w.as_ref().ok()) {
+                // A signal that comes while `install` is still returning waits for the watch
+                // (which this thread's start means will be there), rather than being lost.
+                let watch = loop {
+                    if let Some(watch) = WATCH.get() {
+                        break watch;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                };
+                if let Ok(watch) = watch {
                     watch.on_signal(signal);
                 }
             }
