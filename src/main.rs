@@ -6,9 +6,25 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Before anything is read: no core file and no same-user debugger may see a PIN.
+    cli::harden_process();
     let config = cli::Config::from_env_args();
-    match cli::run(&config) {
-        Ok(code) => ExitCode::from(code as u8),
+    let outcome = cli::run(&config);
+    // A signal that arrived while a PIN was on its way to the card: the report of what the
+    // card said is out (or the error below says it), then the process ends by the signal.
+    let deferred = cli::deferred_signal();
+    if let Some(signal) = deferred {
+        let _ = writeln!(
+            std::io::stderr(),
+            "{}",
+            cli::held_signal_note(&config, signal)
+        );
+    }
+    match outcome {
+        Ok(code) => match deferred {
+            Some(signal) => end_by_signal(signal),
+            None => ExitCode::from(code as u8),
+        },
         Err(error) => {
             if config.json && !cli::json_printed() {
                 // A script reading stdout gets an object saying what went wrong; a failed write
@@ -22,7 +38,7 @@ fn main() -> ExitCode {
                 cli::describe_error(&error, config.lang)
             );
             let failure = cli::classify(&error);
-            if let Some(signal) = failure.signal() {
+            if let Some(signal) = deferred.or(failure.signal()) {
                 return end_by_signal(signal);
             }
             ExitCode::from(failure.exit() as u8)

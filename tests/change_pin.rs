@@ -503,7 +503,7 @@ fn invalid_input_never_touches_a_transport() {
     let cases: &[(&[&str], &str, &str)] = &[
         (&["juki"], "482\n6391\n", "exactly 4 digits"),
         (&["juki"], "4827\n63a1\n", "new PIN is not valid"),
-        (&["juki"], "４８２７\n6391\n", "exactly 4 digits"),
+        (&["juki"], "４８２７\n6391\n", "full-width characters"),
         (&["juki"], "4827\n4827\n", "same as the current"),
         (
             &["juki", "sign"],

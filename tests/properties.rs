@@ -361,7 +361,9 @@ proptest! {
                 match (kind, e) {
                     (PinKind::Sign, PinFormatError::NotFourDigits { .. }) => prop_assert!(false),
                     (PinKind::Sign, _) => {}
-                    (_, PinFormatError::NotFourDigits { kind: k }) => prop_assert_eq!(k, kind),
+                    (_, PinFormatError::NotFourDigits { kind: k }
+                        | PinFormatError::FullWidth { kind: k }
+                        | PinFormatError::Space { kind: k }) => prop_assert_eq!(k, kind),
                     (_, other) => prop_assert!(false, "4-digit PIN refused as {other}"),
                 }
             }

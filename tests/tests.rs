@@ -28,3 +28,4 @@ mod traces;
 mod vcard_vpcd;
 mod verify_pin;
 mod virtual_card;
+mod wiped;

@@ -266,7 +266,9 @@ fn juki_stops_at_the_first_key_reference_that_refuses_the_pin() {
 fn bad_input_never_touches_a_transport() {
     let cases: &[(&str, &str, &str)] = &[
         ("auth", "482\n", "exactly 4 digits"),
-        ("auth", "４８２７\n", "exactly 4 digits"),
+        ("auth", "４８２７\n", "full-width characters"),
+        ("auth", "4827 \n", "holds a space"),
+        ("sign", "ＡＢＣ１２３\n", "full-width characters"),
         ("sign", "ABC12\n", "6 to 16 characters"),
         ("sign", "abc-123\n", "only the letters A-Z"),
         ("auth", "", "found 0 line(s)"),

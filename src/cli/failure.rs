@@ -381,6 +381,12 @@ mod tests {
             PinFormatError::PasswordLength { length: 5 },
             PinFormatError::PasswordCharacters,
             PinFormatError::PasswordMix,
+            PinFormatError::FullWidth {
+                kind: PinKind::Auth,
+            },
+            PinFormatError::Space {
+                kind: PinKind::Sign,
+            },
         ];
         for problem in formats {
             assert_japanese(&ja(problem));
@@ -411,6 +417,7 @@ mod tests {
             PinEntryError::StdinTooLong,
             PinEntryError::EntryTooLong,
             PinEntryError::Mismatch,
+            PinEntryError::StdinIsTerminal,
             PinEntryError::Interrupted { signal: 2 },
         ] {
             // The OS's own words stay as they are, on a line of their own.

@@ -16,6 +16,21 @@ use io::output;
 pub use exit::Exit;
 pub use failure::{classify, describe_error};
 pub use flags::config::Config;
+pub use io::hardening::harden_process;
+
+/// Why the run ends by `signal` after the card answered, in the run's language.
+pub fn held_signal_note(config: &Config, signal: i32) -> String {
+    words::failure::held_signal(signal, config.lang)
+}
+
+/// The ending signal that arrived while a PIN was on its way to the card, if any: the run ends
+/// by it once it has reported what the card said.
+pub fn deferred_signal() -> Option<i32> {
+    #[cfg(unix)]
+    return io::signals::deferred();
+    #[cfg(not(unix))]
+    None
+}
 pub use output::json_printed;
 
 /// Print the JSON object of a command that failed before it had a report: `schema_version`,

@@ -44,7 +44,8 @@ fn open_at(config: &Config, reader: Option<&str>) -> Result<Box<dyn Reader>, Tra
 }
 
 /// `reader` with the layers of this run over it: the recorder under `--record`, which writes
-/// what the card itself said, then T=0 completion.
+/// what the card itself said, then T=0 completion, then (on Unix) the hold of the ending
+/// signals while a PIN is on its way.
 fn layered<R: Reader + 'static>(
     reader: R,
     source: Source,
@@ -59,7 +60,7 @@ fn layered<R: Reader + 'static>(
         recorder,
         unwritten: Cell::new(None),
     };
-    Ok(Box::new(Card {
+    Ok(on_top(Card {
         layers: Layered::new(Layered::new(reader, recording), ResponseCompletion),
         lang: config.lang,
     }))
@@ -172,6 +173,18 @@ fn state_warning(error: StateError) -> Warning {
             reason: other.to_string(),
         },
     }
+}
+
+/// The top layer: no ending signal kills jpki while a PIN is on its way to the card.
+#[cfg(unix)]
+fn on_top<R: Reader + 'static>(reader: R) -> Box<dyn Reader> {
+    Box::new(Layered::new(reader, crate::cli::io::signals::PinInFlight))
+}
+
+/// The top layer; elsewhere than Unix there is none.
+#[cfg(not(unix))]
+fn on_top<R: Reader + 'static>(reader: R) -> Box<dyn Reader> {
+    Box::new(reader)
 }
 
 /// What a recording through a PC/SC reader may claim to be. vsmartcard's vpcd readers

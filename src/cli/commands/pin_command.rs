@@ -11,7 +11,7 @@ use crate::cli::exit::Exit;
 use crate::cli::failure::error_json;
 use crate::cli::flags::config::{Config, PinInput, PinOptions};
 use crate::cli::io::output;
-use crate::cli::io::pin_entry::{Ask, Terminal};
+use crate::cli::io::pin_entry::{Ask, PinEntryError, Terminal};
 use crate::cli::lang::Lang;
 use jpki_card::card::{
     read_pin_statuses, CardError, Experiment, KeyOutcome, KeyReference, KeyResult, LastTry,
@@ -148,7 +148,13 @@ fn with_pin_entry(
     command: impl FnOnce(Option<Ask>) -> anyhow::Result<Exit>,
 ) -> anyhow::Result<Exit> {
     match input {
-        PinInput::Stdin => command(None),
+        PinInput::Stdin => {
+            // What is typed on a terminal would be shown: the hidden prompt is for that.
+            if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                return Err(PinEntryError::StdinIsTerminal.into());
+            }
+            command(None)
+        }
         PinInput::Prompt => {
             let mut terminal = Terminal::open()?;
             command(Some(&mut |prompt| terminal.ask(prompt)))

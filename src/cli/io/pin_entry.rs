@@ -3,10 +3,12 @@
 //! error here holds it. `change-pin` and `verify-pin` both take their PINs through this module.
 //!
 //! The terminal is opened before any card is touched, so "no terminal to prompt on" costs the
-//! card nothing. While a hidden prompt waits, Ctrl-C, SIGTERM and SIGHUP do not kill jpki with
-//! the echo still off: the prompt restores the terminal and returns
-//! [`PinEntryError::Interrupted`], the run ends through its ordinary error path (a `--record`
-//! trace is still written), and `main` then ends the process by the same signal.
+//! card nothing, and from then on it is in the prompt's mode (no echo). While a hidden prompt
+//! waits, an ending signal (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT, ...) does not kill jpki with the
+//! echo still off: the terminal is restored, the prompt returns [`PinEntryError::Interrupted`],
+//! the run ends through its ordinary error path (a `--record` trace is still written), and
+//! `main` then ends the process by the same signal. The signals themselves are handled in
+//! `io::signals`.
 
 use std::io::Read;
 use zeroize::Zeroizing;
@@ -47,7 +49,10 @@ pub enum PinEntryError {
     EntryTooLong,
     /// The two entries of the new PIN differ.
     Mismatch,
-    /// A signal (Ctrl-C, SIGTERM, SIGHUP) ended a hidden prompt; the terminal was restored.
+    /// `--stdin` while stdin is a terminal: what is typed there would be shown.
+    StdinIsTerminal,
+    /// An ending signal (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT, ...) ended a hidden prompt; the
+    /// terminal was restored.
     /// Every prompt comes before the first PIN-bearing command, so no PIN was sent.
     #[cfg_attr(not(unix), allow(dead_code))]
     Interrupted {
@@ -63,7 +68,9 @@ impl std::error::Error for PinEntryError {}
 pub type Ask<'a> = &'a mut dyn FnMut(&str) -> Result<Zeroizing<String>, PinEntryError>;
 
 /// The terminal the hidden prompts are asked on: the controlling terminal (`/dev/tty`), as
-/// rpassword and ssh use, so a PIN never comes from a redirected stdin by surprise.
+/// rpassword and ssh use, so a PIN never comes from a redirected stdin by surprise. From the
+/// moment it is opened until it is dropped, the terminal is in the prompt's own mode (no echo),
+/// so what is typed while the card is read is never shown.
 #[cfg(unix)]
 pub struct Terminal {
     tty: std::fs::File,
@@ -71,7 +78,9 @@ pub struct Terminal {
 
 #[cfg(unix)]
 impl Terminal {
-    /// Open the controlling terminal, or say there is none. Called before the card is touched.
+    /// Open the controlling terminal, or say there is none. Called before the card is touched:
+    /// a process in the background waits to be brought to the foreground first (as OpenSSH's
+    /// readpassphrase does), then the prompt's mode is set and pending input discarded.
     pub fn open() -> Result<Terminal, PinEntryError> {
         let tty = std::fs::OpenOptions::new()
             .read(true)
@@ -80,14 +89,23 @@ impl Terminal {
             .map_err(|e| PinEntryError::NoTerminal(e.to_string()))?;
         rustix::termios::tcgetattr(&tty)
             .map_err(|e| PinEntryError::NoTerminal(std::io::Error::from(e).to_string()))?;
+        hidden::take(&tty)?;
         Ok(Terminal { tty })
     }
 
-    /// Show `prompt` and read one line with the echo off. The echo comes back however the
-    /// entry ends: Enter, an error, a panic, or Ctrl-C, SIGTERM or SIGHUP, which return
-    /// [`PinEntryError::Interrupted`] instead of killing jpki with the echo off.
+    /// Show `prompt` and read one line with the echo off. The terminal's mode comes back
+    /// however jpki ends or stops: Enter and the last prompt, an error, a panic, a stop
+    /// (Ctrl-Z), or an ending signal, which at a prompt returns [`PinEntryError::Interrupted`]
+    /// instead of killing jpki.
     pub fn ask(&mut self, prompt: &str) -> Result<Zeroizing<String>, PinEntryError> {
         hidden::ask(&self.tty, prompt)
+    }
+}
+
+#[cfg(unix)]
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        hidden::release();
     }
 }
 
@@ -110,133 +128,154 @@ impl Terminal {
     }
 }
 
-/// The hidden prompt on a Unix terminal, and the signals that may end it.
+/// The hidden prompt on a Unix terminal: its mode, the foreground wait, and the line read.
 #[cfg(unix)]
 mod hidden {
     use super::{PinEntryError, STDIN_LIMIT};
+    use crate::cli::io::signals::{in_foreground, watch, Held, Watch};
     use rustix::event::{poll, PollFd, PollFlags};
-    use rustix::termios::{tcgetattr, tcsetattr, LocalModes, OptionalActions, Termios};
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    use rustix::termios::{
+        tcflush, tcgetattr, InputModes, LocalModes, OutputModes, QueueSelector, Termios,
+    };
     use std::fs::File;
     use std::io::{Read, Write};
-    use std::os::unix::net::UnixStream;
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    use std::sync::{Arc, OnceLock};
+    use std::os::fd::AsFd;
+    use std::time::Duration;
     use zeroize::{Zeroize, Zeroizing};
 
-    /// The signals that end a prompt, rather than the process with the echo off.
-    const ENDING: [i32; 3] = [SIGINT, SIGTERM, SIGHUP];
-
-    /// What the signal handlers share with the prompt. Installed once, at the first prompt, and
-    /// kept: signal-hook cannot give a signal its default action back, so outside a prompt the
-    /// handler itself runs the default action (the process ends as it did before).
-    struct Watch {
-        /// Written to (one byte) by the handler: wakes the prompt's poll.
-        wake: UnixStream,
-        /// The last ending signal that arrived, 0 for none.
-        caught: Arc<AtomicUsize>,
-        /// True outside a prompt: the handler then runs the signal's default action.
-        outside: Arc<AtomicBool>,
+    fn failed(e: rustix::io::Errno) -> PinEntryError {
+        PinEntryError::NoTerminal(std::io::Error::from(e).to_string())
     }
 
-    fn install() -> std::io::Result<Watch> {
-        let (wake, wake_writer) = UnixStream::pair()?;
-        wake.set_nonblocking(true)?;
-        let caught = Arc::new(AtomicUsize::new(0));
-        let outside = Arc::new(AtomicBool::new(true));
-        // Actions run in the order registered: note the signal, wake the prompt, and (outside
-        // a prompt only) do what the signal would have done without jpki's handler.
-        for signal in ENDING {
-            signal_hook::flag::register_usize(signal, Arc::clone(&caught), signal as usize)?;
-            signal_hook::low_level::pipe::register(signal, wake_writer.try_clone()?)?;
-            signal_hook::flag::register_conditional_default(signal, Arc::clone(&outside))?;
-        }
-        Ok(Watch {
-            wake,
-            caught,
-            outside,
-        })
+    /// The prompt's mode, set in full rather than derived from what the shell left: lines
+    /// (canonical input, so erase and kill work), CR taken as Enter, nothing echoed, not even
+    /// the newline, Ctrl-C and Ctrl-Z still signals, and output newlines as CR NL.
+    pub(super) fn prompt_mode(original: &Termios) -> Termios {
+        let mut mode = original.clone();
+        mode.local_modes.remove(
+            LocalModes::ECHO
+                | LocalModes::ECHOE
+                | LocalModes::ECHOK
+                | LocalModes::ECHONL
+                | LocalModes::ECHOCTL
+                | LocalModes::ECHOKE,
+        );
+        mode.local_modes
+            .insert(LocalModes::ICANON | LocalModes::ISIG);
+        mode.input_modes
+            .remove(InputModes::INLCR | InputModes::IGNCR);
+        mode.input_modes.insert(InputModes::ICRNL);
+        mode.output_modes
+            .insert(OutputModes::OPOST | OutputModes::ONLCR);
+        mode
     }
 
-    fn watch() -> Result<&'static Watch, PinEntryError> {
-        static WATCH: OnceLock<Result<Watch, String>> = OnceLock::new();
-        WATCH
-            .get_or_init(|| install().map_err(|e| e.to_string()))
-            .as_ref()
-            .map_err(|e| PinEntryError::NoTerminal(format!("cannot watch for Ctrl-C: {e}")))
-    }
-
-    /// The echo off for as long as it lives, and the prompt marked as running. Dropping it (on
-    /// any path, a panic's unwinding included) puts the terminal back as it was first, then
-    /// lets the signals do their default again, so no signal can end jpki in between.
-    struct EchoOff<'a> {
-        tty: &'a File,
-        saved: Termios,
-        watch: &'static Watch,
-    }
-
-    impl<'a> EchoOff<'a> {
-        fn start(tty: &'a File, watch: &'static Watch) -> Result<EchoOff<'a>, PinEntryError> {
-            let failed = |e: rustix::io::Errno| {
-                PinEntryError::NoTerminal(std::io::Error::from(e).to_string())
-            };
-            let saved = tcgetattr(tty).map_err(failed)?;
-            // From here on a signal wakes the prompt instead of ending the process.
-            watch.outside.store(false, Ordering::SeqCst);
-            let guard = EchoOff { tty, saved, watch };
-            let mut hidden = guard.saved.clone();
-            hidden.local_modes.remove(LocalModes::ECHO);
-            // Enter still moves to the next line.
-            hidden.local_modes.insert(LocalModes::ECHONL);
-            tcsetattr(tty, OptionalActions::Now, &hidden).map_err(failed)?;
-            Ok(guard)
+    /// Wait until this process is in the terminal's foreground: a background job asks the
+    /// terminal to stop it (SIGTTOU, as when it writes there), and looks again once continued.
+    fn wait_for_foreground(tty: &File) {
+        while !in_foreground(tty) {
+            let _ = rustix::process::kill_process(
+                rustix::process::getpid(),
+                rustix::process::Signal::TTOU,
+            );
+            std::thread::sleep(Duration::from_millis(50));
         }
     }
 
-    impl Drop for EchoOff<'_> {
+    /// Take the terminal for the PIN command: in the foreground, in the prompt's mode, with
+    /// whatever was typed before discarded.
+    pub(super) fn take(tty: &File) -> Result<(), PinEntryError> {
+        wait_for_foreground(tty);
+        let watch = watch()?;
+        let original = tcgetattr(tty).map_err(failed)?;
+        let held = Held {
+            tty: tty
+                .as_fd()
+                .try_clone_to_owned()
+                .map_err(|e| PinEntryError::NoTerminal(e.to_string()))?,
+            hidden: prompt_mode(&original),
+            original,
+            applied: false,
+        };
+        // In the slot before the mode changes, so a signal from here on finds it to put back.
+        let mut slot = watch.terminal();
+        slot.insert(held).apply();
+        let _ = tcflush(tty, QueueSelector::IFlush);
+        Ok(())
+    }
+
+    /// Give the terminal its own mode back.
+    pub(super) fn release() {
+        if let Ok(watch) = watch() {
+            // Put back under the lock, so no signal finds the slot empty with the mode still on.
+            let mut slot = watch.terminal();
+            if let Some(held) = slot.as_mut() {
+                held.restore(false);
+            }
+            *slot = None;
+        }
+    }
+
+    /// The prompt marked as waiting for as long as it lives, on every path out.
+    struct Waiting(&'static Watch);
+
+    impl Drop for Waiting {
         fn drop(&mut self) {
-            // Nothing more can be done for a terminal that is gone (after SIGHUP).
-            let _ = tcsetattr(self.tty, OptionalActions::Now, &self.saved);
-            self.watch.outside.store(true, Ordering::SeqCst);
+            self.0.set_in_prompt(false);
         }
     }
 
-    /// Empty the wake-up socket of bytes left by signals before this prompt.
-    fn drain(watch: &Watch) {
-        let mut byte = [0u8; 16];
-        while matches!((&watch.wake).read(&mut byte), Ok(n) if n > 0) {}
+    /// In the foreground, in the prompt's mode, pending input discarded (an entry counts only
+    /// when typed after its prompt was shown), and the prompt shown.
+    fn show(tty: &File, watch: &Watch, prompt: &str) {
+        wait_for_foreground(tty);
+        if let Some(held) = watch.terminal().as_mut() {
+            held.apply();
+        }
+        let _ = tcflush(tty, QueueSelector::IFlush);
+        let mut out = tty;
+        let _ = out.write_all(prompt.as_bytes()).and_then(|()| out.flush());
     }
 
     pub(super) fn ask(tty: &File, prompt: &str) -> Result<Zeroizing<String>, PinEntryError> {
         let watch = watch()?;
-        drain(watch);
-        watch.caught.store(0, Ordering::SeqCst);
-        let typed = {
-            let _echo_off = EchoOff::start(tty, watch)?;
-            let mut out = tty;
-            let _ = out.write_all(prompt.as_bytes()).and_then(|()| out.flush());
-            read_line(tty, watch)
-        };
-        if let Err(PinEntryError::Interrupted { .. }) = &typed {
-            // The prompt's line was never ended: the next output starts on a line of its own.
-            let mut out = tty;
-            let _ = out.write_all(b"\n");
+        watch.set_in_prompt(true);
+        let waiting = Waiting(watch);
+        show(tty, watch, prompt);
+        let typed = read_line(tty, watch, prompt);
+        drop(waiting);
+        // Enter is not echoed: the next output starts on a line of its own.
+        let mut out = tty;
+        let _ = out.write_all(b"\n");
+        if typed.is_err() {
+            // Ended without Enter: nothing typed is left for the shell to read.
+            let _ = tcflush(tty, QueueSelector::IFlush);
         }
         typed
     }
 
-    /// Read one line from the terminal, waiting on it and on the signals at once.
-    fn read_line(tty: &File, watch: &Watch) -> Result<Zeroizing<String>, PinEntryError> {
+    /// Read one line from the terminal, waiting on it and on the signals at once. A stop and
+    /// continue (Ctrl-Z, `fg`) starts the entry over, with the prompt shown again.
+    fn read_line(
+        tty: &File,
+        watch: &Watch,
+        prompt: &str,
+    ) -> Result<Zeroizing<String>, PinEntryError> {
         // Never grown, so no copy of what was typed is left behind by a reallocation.
         let mut line = Zeroizing::new(Vec::with_capacity(STDIN_LIMIT));
         let mut chunk = Zeroizing::new([0u8; 64]);
         let mut too_long = false;
         loop {
-            let signal = watch.caught.load(Ordering::SeqCst);
-            if signal != 0 {
-                return Err(PinEntryError::Interrupted {
-                    signal: signal as i32,
-                });
+            if let Some(signal) = watch.caught() {
+                return Err(PinEntryError::Interrupted { signal });
+            }
+            if watch.take_continued() {
+                line.zeroize();
+                too_long = false;
+                let mut out = tty;
+                let _ = out.write_all(b"\n");
+                show(tty, watch, prompt);
+                continue;
             }
             let mut fds = [
                 PollFd::new(tty, PollFlags::IN),
@@ -246,17 +285,18 @@ mod hidden {
                 Ok(_) => {}
                 // A signal interrupted the wait: the loop looks at what arrived.
                 Err(rustix::io::Errno::INTR) => continue,
-                Err(e) => {
-                    return Err(PinEntryError::NoTerminal(
-                        std::io::Error::from(e).to_string(),
-                    ))
-                }
+                Err(e) => return Err(failed(e)),
             }
             if !fds[1].revents().is_empty() {
-                drain(watch);
+                watch.drain();
                 continue;
             }
             if fds[0].revents().is_empty() {
+                continue;
+            }
+            if !in_foreground(tty) {
+                // Reading now would stop jpki inside the read, where a continue goes unseen.
+                wait_for_foreground(tty);
                 continue;
             }
             let read = match (&*tty).read(chunk.as_mut()) {
@@ -348,6 +388,46 @@ fn split_lines<const N: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The system's allocator, counting freed blocks that still hold [`NEEDLE`]: a buffer that
+    /// held a PIN and was freed unwiped.
+    struct Searching;
+
+    /// A PIN used nowhere else, so a match is a leak.
+    const NEEDLE: &[u8] = b"5821JQ";
+    static FOUND: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+    // SAFETY: every call is passed on to `System` unchanged; `dealloc` only reads the block it
+    // is given, valid for `layout.size()` bytes until it is passed on.
+    unsafe impl std::alloc::GlobalAlloc for Searching {
+        unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+            std::alloc::System.alloc(layout)
+        }
+
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+            let block = std::slice::from_raw_parts(ptr, layout.size());
+            if block.windows(NEEDLE.len()).any(|w| w == NEEDLE) {
+                FOUND.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+            std::alloc::System.dealloc(ptr, layout)
+        }
+    }
+
+    #[global_allocator]
+    static SEARCHING: Searching = Searching;
+
+    #[test]
+    fn lines_read_from_stdin_leave_no_unwiped_copy() {
+        let found = || FOUND.load(std::sync::atomic::Ordering::SeqCst);
+        let input = Zeroizing::new([NEEDLE, b"\r\n", NEEDLE, b"\n"].concat());
+        let lines = split_lines::<2>(&input, StdinLayout::CurrentThenNew).unwrap();
+        assert_eq!(lines[0].as_bytes(), NEEDLE);
+        drop((lines, input));
+        assert_eq!(found(), 0, "a freed block held the PIN");
+        // The search finds a copy that was not wiped.
+        drop(std::hint::black_box(NEEDLE.to_vec()));
+        assert_eq!(found(), 1);
+    }
 
     fn texts<const N: usize>(lines: [Zeroizing<String>; N]) -> Vec<String> {
         lines.iter().map(|l| l.to_string()).collect()

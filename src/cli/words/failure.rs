@@ -413,6 +413,14 @@ pub fn pin_format_ja(error: &PinFormatError) -> String {
         PinFormatError::PasswordMix => {
             format!("{sign}には英字と数字をそれぞれ1文字以上含めてください")
         }
+        PinFormatError::FullWidth { kind } => format!(
+            "{}に全角文字が含まれています。半角 (0〜9、A〜Z) で入力してください (日本語入力をオフに)",
+            named(*kind)
+        ),
+        PinFormatError::Space { kind } => format!(
+            "{}に空白 (半角または全角のスペース) が含まれています。空白を除いて入力してください",
+            named(*kind)
+        ),
         _ => untranslated(error),
     }
 }
@@ -467,6 +475,9 @@ pub fn pin_entry_ja(error: &PinEntryError) -> String {
         ),
         PinEntryError::Mismatch => {
             "新しい暗証番号の1回目と確認の2回目の入力が一致しません".to_string()
+        }
+        PinEntryError::StdinIsTerminal => {
+            "--stdin はパイプ用です。外すと、入力が表示されないプロンプトで尋ねます".to_string()
         }
         PinEntryError::EntryTooLong => format!(
             "入力が{STDIN_LIMIT}バイトを超えています。暗証番号はそれよりずっと短いはずです"
@@ -523,11 +534,30 @@ impl fmt::Display for RecordRefused {
     }
 }
 
+/// Why the run ends by `signal` although the card answered: it arrived while a PIN was on its
+/// way, and was held until the answer was back.
+pub fn held_signal(signal: i32, lang: Lang) -> String {
+    let name = signal_name(signal);
+    match lang {
+        Lang::Ja => format!(
+            "{name} を受けたのは暗証番号をカードに送っている間でした。カードの答えを待ってから終了します。上の結果がカードの答えです"
+        ),
+        Lang::En => format!(
+            "{name} arrived while a PIN was on its way to the card; jpki waited for the card's answer (reported above) before ending"
+        ),
+    }
+}
+
 /// A signal's usual name, for messages.
 pub fn signal_name(signal: i32) -> String {
     match signal {
         1 => "SIGHUP".to_string(),
         2 => "SIGINT (Ctrl-C)".to_string(),
+        3 => "SIGQUIT (Ctrl-\\)".to_string(),
+        10 => "SIGUSR1".to_string(),
+        12 => "SIGUSR2".to_string(),
+        13 => "SIGPIPE".to_string(),
+        14 => "SIGALRM".to_string(),
         15 => "SIGTERM".to_string(),
         other => format!("signal {other}"),
     }
@@ -563,6 +593,9 @@ impl fmt::Display for PinEntryError {
                 "the entry is longer than {STDIN_LIMIT} bytes, far more than any PIN"
             ),
             PinEntryError::Mismatch => f.write_str("the two entries of the new PIN differ"),
+            PinEntryError::StdinIsTerminal => {
+                f.write_str("--stdin is for pipes; drop it to be asked on a hidden prompt")
+            }
             PinEntryError::Interrupted { signal } => write!(
                 f,
                 "interrupted by {} at the PIN prompt; no PIN was sent to the card",

@@ -115,6 +115,24 @@ pub enum PinFormatError {
     /// A password without a letter or without a digit.
     #[error("the sign password needs at least one letter and at least one digit")]
     PasswordMix,
+    /// Full-width digits or letters (U+FF01 to U+FF5E, as an input method types them): they
+    /// look like the ones the card knows, but are other characters.
+    #[error("the {kind} PIN holds full-width characters; type them half-width (0-9, A-Z)")]
+    FullWidth {
+        /// The PIN it was meant for.
+        kind: PinKind,
+    },
+    /// A space (or another blank, the full-width space included) before, inside or after it.
+    #[error("the {kind} PIN holds a space; no PIN has one")]
+    Space {
+        /// The PIN it was meant for.
+        kind: PinKind,
+    },
+}
+
+/// Full-width forms of the ASCII characters, U+FF01 to U+FF5E.
+fn is_full_width(c: char) -> bool {
+    ('\u{ff01}'..='\u{ff5e}').contains(&c)
 }
 
 /// A PIN checked against its kind's format, as the ASCII bytes the card expects.
@@ -129,6 +147,13 @@ impl Pin {
     /// Check `typed` against the format of `kind`. A password is upper-cased first, since the
     /// card only knows upper-case letters.
     pub fn new(kind: PinKind, typed: &str) -> Result<Pin, PinFormatError> {
+        // Named first: "not four digits" would not tell why four digits typed were refused.
+        if typed.chars().any(is_full_width) {
+            return Err(PinFormatError::FullWidth { kind });
+        }
+        if typed.chars().any(char::is_whitespace) {
+            return Err(PinFormatError::Space { kind });
+        }
         let bytes = Zeroizing::new(typed.as_bytes().to_ascii_uppercase());
         match kind.format() {
             PinFormat::FourDigits => {
@@ -181,7 +206,7 @@ mod tests {
     #[test]
     fn four_digit_pins_are_exactly_four_ascii_digits() {
         assert!(Pin::new(PinKind::Auth, "0123").is_ok());
-        for bad in ["123", "12345", "12a4", "１２３４", "", " 123"] {
+        for bad in ["123", "12345", "12a4", "", "12\u{3}4"] {
             assert_eq!(
                 Pin::new(PinKind::Juki, bad).unwrap_err(),
                 PinFormatError::NotFourDigits {
@@ -189,6 +214,33 @@ mod tests {
                 },
                 "{bad:?}"
             );
+        }
+    }
+
+    #[test]
+    fn full_width_characters_and_spaces_are_named() {
+        for kind in [PinKind::Auth, PinKind::Sign] {
+            for bad in ["１２３４", "12３4", "ＡＢＣ１２３", "ａbc123"] {
+                assert_eq!(
+                    Pin::new(kind, bad).unwrap_err(),
+                    PinFormatError::FullWidth { kind },
+                    "{bad:?}"
+                );
+            }
+            for bad in [
+                " 1234",
+                "1234 ",
+                "12 34",
+                "1234\t",
+                "1234\u{3000}",
+                "ABC123 ",
+            ] {
+                assert_eq!(
+                    Pin::new(kind, bad).unwrap_err(),
+                    PinFormatError::Space { kind },
+                    "{bad:?}"
+                );
+            }
         }
     }
 
