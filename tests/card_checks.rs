@@ -78,6 +78,33 @@ fn a_smartphone_certificate_is_not_read_without_its_pin() {
 }
 
 #[test]
+fn an_iphone_token_is_a_smartphone_whose_certificate_is_not_read() {
+    // The trace has no READ of EF 00 0A: a replay that read it would run past the trace.
+    let v = status_json("card/iphone.trace", "2026-11-25");
+    assert_eq!(v["card_kind"], "smartphone");
+    assert_eq!(v["token"], "JPKIAPIOSTOKEN");
+    assert_eq!(v["auth_certificate"]["error"], "needs_pin");
+    let Run { stdout: en, .. } = replay(
+        "card/iphone.trace",
+        &["--today", "2026-11-25", "--lang", "en", "status"],
+    )
+    .assert_exit(0);
+    assert!(en.contains("iPhone"), "{en}");
+    assert!(en.contains("one public source"), "{en}");
+    // A smartphone has only the JPKI PINs: nothing to ask the city office about the others.
+    assert!(!en.contains("ask your city office"), "{en}");
+}
+
+#[test]
+fn an_ecdsa_p384_auth_certificate_is_read_like_an_rsa_one() {
+    let v = status_json("card/ec-certificate.trace", "2026-11-25");
+    assert_eq!(v["card_kind"], "my_number_card");
+    assert_eq!(v["auth_certificate"]["not_after"], "2031-03-31");
+    assert_eq!(v["auth_certificate"]["state"], "valid");
+    assert!(v["auth_certificate"]["error"].is_null());
+}
+
+#[test]
 fn failed_token_or_certificate_reads_are_reported_and_the_pins_still_shown() {
     let v = status_json("card/no-token-no-certificate.trace", "2026-11-25");
     assert_eq!(v["auth_certificate"]["error"], "refused");

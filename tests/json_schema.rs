@@ -356,6 +356,12 @@ const RUNS: &[(&str, Card, &[&str], &str)] = &[
         "",
     ),
     ("failure", Card::Named, &["completions", "tcsh"], ""),
+    (
+        "failure",
+        Card::Trace("status/not-my-number-card.trace"),
+        &["status"],
+        "",
+    ),
 ];
 
 #[test]

@@ -12,6 +12,10 @@
 //! in crates/jpki-vcard/fixtures/test-keys/, and RSA PKCS #1 v1.5 signatures are deterministic, so the bytes
 //! are the same on every run.
 //!
+//! An ECDSA P-384 auth certificate, crates/jpki-vcard/fixtures/auth-cert-ec-p384.der, is not
+//! made here (ECDSA signatures are not deterministic): it is a committed TEST ONLY fixture made
+//! with openssl (fixtures/test-keys/README.md), which `--traces` reads.
+//!
 //! `--traces` also writes the hand-written traces under apdu-traces/card/ and
 //! apdu-traces/guidance/ (the 14-APDU counter exchange of docs/protocol.md after the token and
 //! certificate reads). Edit this file, not those traces.
@@ -455,7 +459,7 @@ fn probe(comment: &str, jpki_answer: &str, token: Option<Token>) -> String {
     w.0
 }
 
-fn write_traces(root: &Path, valid: &[u8], expired: &[u8]) -> usize {
+fn write_traces(root: &Path, valid: &[u8], expired: &[u8], ec: &[u8]) -> usize {
     let ok = |sw| Pin::Counter(sw);
     let both = |pin| [App::With(pin); 2];
     let fresh = Card {
@@ -472,6 +476,8 @@ fn write_traces(root: &Path, valid: &[u8], expired: &[u8]) -> usize {
         ("card/expired-certificate.trace", Card { comment: "A My Number card whose auth certificate ended on 2025-03-31.", cert: Cert::Der(expired), ..fresh }),
         ("card/juki-card.trace", Card { comment: "An old 住基カード: token JPKIAPICCTOKEN, no 券面事項入力補助 AP.", token: Token::Name("JPKIAPICCTOKEN"), kenhojo: App::Missing, ..fresh }),
         ("card/smartphone.trace", Card { comment: "A smartphone's JPKI (JPKIAPGPSETOKEN): its auth certificate needs a PIN, so it is not read.\nNo juki or kenhojo application.", token: Token::Name("JPKIAPGPSETOKEN"), cert: Cert::Skipped, juki: [App::Missing; 2], kenhojo: App::Missing, ..fresh }),
+        ("card/iphone.trace", Card { comment: "An iPhone's JPKI (JPKIAPIOSTOKEN, named by one public source): read as the Android one, no auth certificate.\nNo juki or kenhojo application.", token: Token::Name("JPKIAPIOSTOKEN"), cert: Cert::Skipped, juki: [App::Missing; 2], kenhojo: App::Missing, ..fresh }),
+        ("card/ec-certificate.trace", Card { comment: "A card whose auth certificate is ECDSA P-384 (fixtures/auth-cert-ec-p384.der, valid to 2031-03-31).", cert: Cert::Der(ec), ..fresh }),
         ("card/unknown-token.trace", Card { comment: "A JPKI AP whose token names something jpki does not know, and no auth certificate EF.", token: Token::Name("SOMETHINGELSE"), cert: Cert::Missing, ..fresh }),
         ("card/no-token-no-certificate.trace", Card { comment: "Neither the token EF nor the auth certificate EF can be selected: status still shows the PINs.", token: Token::Missing, cert: Cert::Missing, ..fresh }),
         ("card/lying-certificate-header.trace", Card { comment: "The certificate header claims 32 KB: jpki stops there and still shows the PINs.", cert: Cert::Lying, ..fresh }),
@@ -483,7 +489,8 @@ fn write_traces(root: &Path, valid: &[u8], expired: &[u8]) -> usize {
         ("guidance/last-tries.trace", Card { comment: "Sign and kenhojo on their last try.", sign: ok("63 C1"), kenhojo: App::With(ok("63 C1")), ..fresh }),
         ("guidance/auth-last-try-sign-locked.trace", Card { comment: "Auth on its last try while sign is locked: a lock would need the city office.", sign: ok("63 C0"), auth: ok("63 C1"), ..fresh }),
         ("guidance/sign-not-issued.trace", Card { comment: "A child's card: no sign PIN EF (no signature certificate).", sign: Pin::NoFile, ..fresh }),
-        ("guidance/sign-6984.trace", Card { comment: "The sign PIN answers 69 84: no usable signature certificate.", sign: ok("69 84"), ..fresh }),
+        ("guidance/sign-6984.trace", Card { comment: "The sign PIN answers 69 84: blocked, as every source that names 69 84 reads it; auth works: kiosk reset.", sign: ok("69 84"), ..fresh }),
+        ("guidance/no-sign-auth-locked.trace", Card { comment: "No sign PIN EF and auth locked: what a 顔認証マイナンバーカード may look like (no public trace shows one). No kiosk.", sign: Pin::NoFile, auth: ok("63 C0"), ..fresh }),
         ("guidance/expired-sign-locked.trace", Card { comment: "Auth certificate expired (2025-03-31), sign locked, auth works: no kiosk, the city office.", cert: Cert::Der(expired), sign: ok("63 C0"), ..fresh }),
         ("guidance/expired-auth-last-try.trace", Card { comment: "Auth certificate expired (2025-03-31), auth on its last try: a lock would need the city office.", cert: Cert::Der(expired), auth: ok("63 C1"), ..fresh }),
         ("guidance/expires-soon.trace", Card { comment: "Valid certificate; run with --today 2031-02-01 to be within 90 days.", ..fresh }),
@@ -548,10 +555,13 @@ fn main() {
                 .map(|(_, der)| der.clone())
                 .unwrap()
         };
+        // The EC certificate is a committed fixture: ECDSA signatures differ on every run.
+        let ec = fs::read(package.join("fixtures/auth-cert-ec-p384.der")).unwrap();
         let written = write_traces(
             root,
             &der("auth-cert-valid.der"),
             &der("auth-cert-expired.der"),
+            &ec,
         );
         println!("{written} traces under apdu-traces/");
     }

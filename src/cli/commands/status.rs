@@ -8,7 +8,9 @@ use crate::cli::flags::config::Config;
 use crate::cli::io::colour::paint;
 use crate::cli::io::output;
 use crate::cli::io::render::{printable, table};
-use crate::cli::words::guidance::{guidance_heading, guidance_lines};
+use crate::cli::words::guidance::{
+    city_office_note, guidance_heading, guidance_lines, pins_pointer,
+};
 use crate::cli::words::pin_label;
 use crate::cli::words::status::{
     card_heading, card_kind_text, certificate_lines, key_counters_text, reader_heading, state_word,
@@ -210,7 +212,7 @@ fn to_text(
     }
     out.push_str(&table(&rows));
     // A smartphone carries only the two JPKI PINs by design: nothing to ask the city office.
-    let smartphone = checks.is_some_and(|c| c.kind == CardKind::Smartphone);
+    let smartphone = checks.is_some_and(|c| c.kind.is_smartphone());
     let lines: Vec<String> = advice
         .iter()
         .filter(|a| !(smartphone && a.step == NextStep::AskCityOffice))
@@ -224,6 +226,12 @@ fn to_text(
             out.push_str(&line);
             out.push('\n');
         }
+        if let Some(note) = city_office_note(advice, lang) {
+            out.push_str(note);
+            out.push('\n');
+        }
+        out.push_str(pins_pointer(lang));
+        out.push('\n');
     }
     out
 }

@@ -238,6 +238,8 @@ pub fn exit(error: clap::Error, argv: &[String], locale: Lang) -> ! {
             "exit": Exit::Usage as u8,
             "message": detail(&error, lang),
             "hint": null,
+            "card_kind": null,
+            "reason": null,
         });
         let _ = output::print(output::json_line(&object));
     }

@@ -4,7 +4,7 @@
 use crate::cli::io::render::printable;
 use crate::cli::lang::Lang;
 use jpki_card::card::certificate::{CertificateProblem, Expiry, ExpiryState};
-use jpki_card::card::token::CardKind;
+use jpki_card::card::token::{CardKind, Phone};
 use jpki_card::card::{PinState, PinStatus, RetryCounter};
 
 /// One key reference's counter, short: the number, or what stands in for one.
@@ -79,8 +79,15 @@ pub fn card_kind_text(kind: &CardKind, lang: Lang) -> String {
                 "Basic resident registry card (住基カード)",
             )
             .to_string(),
-        CardKind::Smartphone => lang
+        CardKind::Smartphone(Phone::Android) => lang
             .pick("スマートフォン用電子証明書", "Smartphone JPKI certificate")
+            .to_string(),
+        // One source names this token: say so, and what jpki does about it.
+        CardKind::Smartphone(Phone::Iphone) => lang
+            .pick(
+                "スマートフォン用電子証明書 (iPhone、JPKIAPIOSTOKEN。情報源は1つだけのため、Android と同じく暗証番号なしでは証明書を読みません)",
+                "Smartphone JPKI certificate (iPhone, JPKIAPIOSTOKEN; one public source names it, so jpki reads it as the Android one: no certificate without a PIN)",
+            )
             .to_string(),
         CardKind::NotJpki(name) => format!(
             "{} \"{}\"",

@@ -1,4 +1,6 @@
 //! The auth certificate (利用者証明用電子証明書, EF 00 0A): read without a PIN, for its expiry.
+//! Only the DER length and the validity are read, so RSA (today's cards) and EC certificates
+//! (ECDSA P-384, reported for the next-generation card) are taken alike.
 
 use super::error::CardError;
 use super::exchange::{answer_to, CardAnswer};
@@ -329,6 +331,17 @@ mod tests {
         // The header read asked for 4 bytes; the 5th and 6th are not the certificate's.
         let got = read(&["30 03 01 02 EE EE 90 00", "03 90 00"]).unwrap();
         assert_eq!(got, vec![0x30, 0x03, 0x01, 0x02, 0x03]);
+    }
+
+    #[test]
+    fn ec_and_rsa_certificates_are_read_alike() {
+        // TEST ONLY fixtures: RSA-2048 (as today's cards) and ECDSA P-384 (as the
+        // next-generation card is reported to use); the expiry does not depend on the key.
+        let rsa = include_bytes!("../../../jpki-vcard/fixtures/auth-cert-valid.der");
+        let ec = include_bytes!("../../../jpki-vcard/fixtures/auth-cert-ec-p384.der");
+        let last_day = date(2031, Month::March, 31);
+        assert_eq!(not_after_of(rsa), Ok(last_day));
+        assert_eq!(not_after_of(ec), Ok(last_day));
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! T=0 answers completed below the card layer: 61 xx (fetch the rest with GET RESPONSE) and
-//! 6C xx (send again with the Le the card asks for). A command that carries a PIN is never sent
-//! twice: a 6C xx to it is handed up unchanged.
+//! 6C xx (send again with the Le the card asks for). A command whose instruction can carry a PIN
+//! (VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER, CHANGE KEY) is never sent twice, with or
+//! without data: a 6C xx to it is handed up unchanged. For VERIFY the byte after the header is
+//! Lc, so re-sending the empty counter query "with Le" would announce PIN data; the counter is
+//! then reported unreadable instead.
 
 use super::error::TransportError;
 use super::reader::{Layer, Transaction};
@@ -13,6 +16,27 @@ const MAX_GET_RESPONSE_ROUNDS: usize = 256;
 /// (65,536 bytes). A card that sends more than each GET RESPONSE asked for could otherwise make
 /// the rounds above gather megabytes.
 const MAX_COMPLETED_DATA: usize = 65_536;
+
+/// The instructions whose data is, or may be, a PIN: VERIFY (20, 21), CHANGE REFERENCE DATA
+/// (24, 25), RESET RETRY COUNTER (2C, 2D), CHANGE KEY (32, CLA 80). Odd INS are the BER-TLV
+/// forms of ISO 7816-4; the My Number card uses none of them, and none is ever re-sent.
+const PIN_INSTRUCTIONS: [u8; 7] = [
+    secret::INS_VERIFY,
+    0x21,
+    secret::INS_CHANGE_REFERENCE_DATA,
+    0x25,
+    0x2C,
+    0x2D,
+    secret::INS_CHANGE_KEY,
+];
+
+/// Whether `command`'s instruction can carry a PIN, whatever its length.
+fn may_carry_pin(command: &[u8]) -> bool {
+    command
+        .get(1)
+        .is_some_and(|ins| PIN_INSTRUCTIONS.contains(ins))
+        || secret::pin_range(command).is_some()
+}
 
 /// A layer that completes T=0 answers, so the layers above see whole responses.
 #[derive(Debug, Clone, Copy)]
@@ -40,12 +64,12 @@ impl Layer for ResponseCompletion {
 fn complete(card: &mut dyn Transaction, command: &[u8]) -> Result<Vec<u8>, TransportError> {
     let mut answer = card.transmit(command)?;
     // 6C xx: the card wants Le = xx. Only a command with no data (header, or header + Le) is
-    // re-sent, and never one carrying a PIN.
-    if let (Some((0x6C, le)), 2, 4 | 5, None) = (
+    // re-sent, and never one whose instruction can carry a PIN.
+    if let (Some((0x6C, le)), 2, 4 | 5, false) = (
         status(&answer),
         answer.len(),
         command.len(),
-        secret::pin_range(command),
+        may_carry_pin(command),
     ) {
         let mut again = command[..4].to_vec();
         again.push(le);
@@ -127,6 +151,26 @@ mod tests {
             vec![0x6C, 4]
         );
         t.finish().unwrap();
+    }
+
+    #[test]
+    fn no_pin_instruction_is_sent_again_even_without_data() {
+        // The empty VERIFY (the counter query), CHANGE REFERENCE DATA, RESET RETRY COUNTER and
+        // CHANGE KEY headers, with and without a trailing byte: each trace holds one exchange.
+        for command in [
+            "00 20 00 80",
+            "00 20 00 80 00",
+            "00 21 00 80",
+            "00 24 01 80",
+            "00 2C 00 80",
+            "00 2C 00 80 00",
+            "80 32 00 81",
+        ] {
+            let mut t = over(&format!("@source hand-written\n> {command}\n< 6C 04\n"));
+            let bytes = hex::decode(command.replace(' ', "")).unwrap();
+            assert_eq!(send(&mut t, &bytes).unwrap(), vec![0x6C, 4], "{command}");
+            t.finish().unwrap();
+        }
     }
 
     #[test]
