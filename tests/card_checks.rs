@@ -78,6 +78,30 @@ fn a_smartphone_certificate_is_not_read_without_its_pin() {
 }
 
 #[test]
+fn the_renewal_window_is_shown_with_the_expiry() {
+    let v = status_json("card/my-number-card.trace", "2026-11-25");
+    assert_eq!(v["auth_certificate"]["renewal_opens"], "2031-01-01");
+    let en = |today: &str| {
+        replay(
+            "card/my-number-card.trace",
+            &["--today", today, "--lang", "en", "status"],
+        )
+        .assert_exit(0)
+        .stdout
+    };
+    assert!(en("2026-11-25").contains("Renewal opens on 2031-01-01"));
+    assert!(en("2031-01-01").contains("Renewal is open since 2031-01-01"));
+    let Run { stdout: ja, .. } = replay(
+        "card/my-number-card.trace",
+        &["--today", "2026-11-25", "--lang", "ja", "status"],
+    );
+    assert!(ja.contains("更新手続きは2031-01-01から"), "{ja}");
+    // Expired: no window to show, the renewal advice stands alone.
+    let v = status_json("card/expired-certificate.trace", "2026-11-25");
+    assert_eq!(v["auth_certificate"]["renewal_opens"], "2024-12-31".replace("2024-12-31", "2025-01-01"));
+}
+
+#[test]
 fn an_iphone_token_is_a_smartphone_whose_certificate_is_not_read() {
     // The trace has no READ of EF 00 0A: a replay that read it would run past the trace.
     let v = status_json("card/iphone.trace", "2026-11-25");

@@ -356,6 +356,7 @@ const RUNS: &[(&str, Card, &[&str], &str)] = &[
         "",
     ),
     ("failure", Card::Named, &["completions", "tcsh"], ""),
+    ("pins", Card::Named, &["pins"], ""),
     (
         "failure",
         Card::Trace("status/not-my-number-card.trace"),

@@ -129,7 +129,10 @@ fn a_card_without_the_jpki_application_is_not_a_my_number_card() {
     assert!(err.contains("not a My Number card"), "{err}");
     assert!(err.contains("6A 82"), "{err}");
     // It may be a card generation this version does not know: the words allow for it.
-    assert!(err.contains("a generation this version does not know"), "{err}");
+    assert!(
+        err.contains("a generation this version does not know"),
+        "{err}"
+    );
     let Run { stderr: ja, .. } = replay(
         "status/not-my-number-card.trace",
         &["--lang", "ja", "status"],

@@ -144,6 +144,7 @@ fn to_json(
                     "not_after": date_text(expiry.not_after),
                     "days_left": expiry.days_left,
                     "state": expiry.state().id(),
+                    "renewal_opens": date_text(expiry.renewal_opens()),
                     "error": null,
                     "sw": null,
                 });
@@ -157,6 +158,7 @@ fn to_json(
                     "not_after": null,
                     "days_left": null,
                     "state": null,
+                    "renewal_opens": null,
                     "error": problem_id(problem),
                     "sw": sw,
                 });

@@ -198,8 +198,8 @@ pub fn city_office_note(advice: &[PinGuidance], lang: Lang) -> Option<&'static s
 /// The last line of the advice: where to read which PIN is for what.
 pub fn pins_pointer(lang: Lang) -> &'static str {
     lang.pick(
-        "どの暗証番号を何に使うか、ロックされたらどこで再設定するかは `jpki pins` で確認できます (カード不要)。",
-        "Which PIN each service asks for, and where a locked one is reset: `jpki pins` (no card needed).",
+        "どの暗証番号を何に使うか、どこで再設定するかは `jpki pins` で確認できます (カード不要)。",
+        "Which PIN each service asks for, and where each is reset: `jpki pins` (no card needed).",
     )
 }
 
@@ -287,7 +287,10 @@ mod tests {
         assert!(auth.contains("after a move or a change of name"), "{auth}");
         assert!(auth.contains("not revoked"), "{auth}");
         let sign = lines(PinKind::Sign, Lang::Ja);
-        assert!(sign.contains("ローソン") && sign.contains("ダイエー (一部店舗)"), "{sign}");
+        assert!(
+            sign.contains("ローソン") && sign.contains("ダイエー (一部店舗)"),
+            "{sign}"
+        );
         assert!(sign.contains("基本4情報"), "{sign}");
         assert!(!lines(PinKind::Auth, Lang::Ja).contains("ローソン"));
     }

@@ -3,7 +3,7 @@
 
 use crate::cli::io::render::printable;
 use crate::cli::lang::Lang;
-use jpki_card::card::certificate::{CertificateProblem, Expiry, ExpiryState};
+use jpki_card::card::certificate::{date_text, CertificateProblem, Expiry, ExpiryState};
 use jpki_card::card::token::{CardKind, Phone};
 use jpki_card::card::{PinState, PinStatus, RetryCounter};
 
@@ -153,7 +153,25 @@ pub fn certificate_lines(
     };
     let date = expiry.not_after_text();
     let days = expiry.days_left;
-    match expiry.state() {
+    let opens = date_text(expiry.renewal_opens());
+    let renewal = if expiry.days_left < 0 {
+        None
+    } else if expiry.renewal_is_open() {
+        Some(match lang {
+            Lang::Ja => format!("  更新手続きは{opens}から受け付けています (有効期限の3か月前の翌日から、市区町村の窓口で)。"),
+            Lang::En => format!("  Renewal is open since {opens} (from three months before the end, at your city office)."),
+        })
+    } else {
+        Some(match lang {
+            Lang::Ja => format!(
+                "  更新手続きは{opens}から (有効期限の3か月前の翌日から、市区町村の窓口で)。"
+            ),
+            Lang::En => format!(
+                "  Renewal opens on {opens} (three months before the end, at your city office)."
+            ),
+        })
+    };
+    let mut lines = match expiry.state() {
         ExpiryState::Valid => vec![match lang {
             Lang::Ja => format!("{label}の有効期限: {date} (あと{days}日)"),
             Lang::En => format!("{label} valid until {date} ({days} days left)"),
@@ -180,7 +198,9 @@ pub fn certificate_lines(
             )
             .to_string(),
         ],
-    }
+    };
+    lines.extend(renewal);
+    lines
 }
 
 /// The heading of the line naming the reader.

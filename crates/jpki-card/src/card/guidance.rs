@@ -39,6 +39,8 @@ impl Route {
 /// of use of the service (docs/guidance.md, "Kiosk stores").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KioskStore {
+    /// The id used in JSON.
+    pub id: &'static str,
     /// The chain's name in Japanese, as J-LIS writes it.
     pub ja: &'static str,
     /// The chain's name in English.
@@ -57,15 +59,69 @@ pub const KIOSK_STORES_AS_OF: &str = "2026-12-07";
 /// Which chains reset which JPKI PIN (J-LIS, JPKI暗証番号リセット 利用規約; 甲賀市 agrees for the
 /// auth PIN). Every chain resets the sign password; only those with `resets_auth` the auth PIN.
 pub const KIOSK_STORES: [KioskStore; 9] = [
-    KioskStore { ja: "セブン-イレブン", en: "Seven-Eleven", some_stores: false, resets_auth: true },
-    KioskStore { ja: "イオンリテール", en: "AEON Retail", some_stores: false, resets_auth: true },
-    KioskStore { ja: "イオン北海道", en: "AEON Hokkaido", some_stores: true, resets_auth: true },
-    KioskStore { ja: "イオン東北", en: "AEON Tohoku", some_stores: true, resets_auth: true },
-    KioskStore { ja: "フジ", en: "Fuji", some_stores: true, resets_auth: true },
-    KioskStore { ja: "ローソン", en: "Lawson", some_stores: false, resets_auth: false },
-    KioskStore { ja: "ファミリーマート", en: "FamilyMart", some_stores: false, resets_auth: false },
-    KioskStore { ja: "ミニストップ", en: "Ministop", some_stores: false, resets_auth: false },
-    KioskStore { ja: "ダイエー", en: "Daiei", some_stores: true, resets_auth: false },
+    KioskStore {
+        id: "seven_eleven",
+        ja: "セブン-イレブン",
+        en: "Seven-Eleven",
+        some_stores: false,
+        resets_auth: true,
+    },
+    KioskStore {
+        id: "aeon_retail",
+        ja: "イオンリテール",
+        en: "AEON Retail",
+        some_stores: false,
+        resets_auth: true,
+    },
+    KioskStore {
+        id: "aeon_hokkaido",
+        ja: "イオン北海道",
+        en: "AEON Hokkaido",
+        some_stores: true,
+        resets_auth: true,
+    },
+    KioskStore {
+        id: "aeon_tohoku",
+        ja: "イオン東北",
+        en: "AEON Tohoku",
+        some_stores: true,
+        resets_auth: true,
+    },
+    KioskStore {
+        id: "fuji",
+        ja: "フジ",
+        en: "Fuji",
+        some_stores: true,
+        resets_auth: true,
+    },
+    KioskStore {
+        id: "lawson",
+        ja: "ローソン",
+        en: "Lawson",
+        some_stores: false,
+        resets_auth: false,
+    },
+    KioskStore {
+        id: "familymart",
+        ja: "ファミリーマート",
+        en: "FamilyMart",
+        some_stores: false,
+        resets_auth: false,
+    },
+    KioskStore {
+        id: "ministop",
+        ja: "ミニストップ",
+        en: "Ministop",
+        some_stores: false,
+        resets_auth: false,
+    },
+    KioskStore {
+        id: "daiei",
+        ja: "ダイエー",
+        en: "Daiei",
+        some_stores: true,
+        resets_auth: false,
+    },
 ];
 
 /// The chains whose kiosks reset `kind` (none for juki and kenhojo: city office only).
@@ -396,10 +452,11 @@ mod tests {
             steps([0x6984, OK3, OK3, OK3])[0],
             NextStep::Reset(Route::KioskReset)
         );
+        // Blocked is blocked: it cannot vouch for auth at the kiosk either.
         assert_eq!(
             steps([0x6984, ONE, OK3, OK3])[1],
             NextStep::AvoidWrongEntry {
-                if_locked: Route::KioskReset
+                if_locked: Route::CityOffice
             }
         );
         let s = steps([OK5, 0x6984, 0x6984, 0x6984]);
@@ -432,7 +489,13 @@ mod tests {
         };
         assert_eq!(
             names(PinKind::Auth),
-            ["Seven-Eleven", "AEON Retail", "AEON Hokkaido", "AEON Tohoku", "Fuji"]
+            [
+                "Seven-Eleven",
+                "AEON Retail",
+                "AEON Hokkaido",
+                "AEON Tohoku",
+                "Fuji"
+            ]
         );
         assert_eq!(names(PinKind::Sign).len(), 9);
         assert!(names(PinKind::Sign).contains(&"Lawson"));
