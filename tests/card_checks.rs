@@ -96,9 +96,16 @@ fn the_renewal_window_is_shown_with_the_expiry() {
         &["--today", "2026-11-25", "--lang", "ja", "status"],
     );
     assert!(ja.contains("更新手続きは2031-01-01から"), "{ja}");
-    // Expired: no window to show, the renewal advice stands alone.
+    // Expired: the JSON keeps the day; the text has no window line, only the renewal advice.
     let v = status_json("card/expired-certificate.trace", "2026-11-25");
-    assert_eq!(v["auth_certificate"]["renewal_opens"], "2024-12-31".replace("2024-12-31", "2025-01-01"));
+    assert_eq!(v["auth_certificate"]["renewal_opens"], "2025-01-01");
+    let Run {
+        stdout: expired, ..
+    } = replay(
+        "card/expired-certificate.trace",
+        &["--today", "2026-11-25", "--lang", "en", "status"],
+    );
+    assert!(!expired.contains("Renewal opens"), "{expired}");
 }
 
 #[test]
