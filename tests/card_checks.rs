@@ -109,6 +109,50 @@ fn the_renewal_window_is_shown_with_the_expiry() {
 }
 
 #[test]
+fn the_cards_own_expiry_is_read_from_the_common_ap_and_labelled() {
+    let v = status_json("card/my-number-card.trace", "2026-11-25");
+    assert_eq!(v["card_expiry"]["date"], "2036-03-31");
+    assert_eq!(v["card_expiry"]["source"], "common_ap_ef_0001");
+    assert!(v["card_expiry"]["error"].is_null());
+    let Run { stdout: en, .. } = replay(
+        "card/my-number-card.trace",
+        &["--today", "2026-11-25", "--lang", "en", "status"],
+    )
+    .assert_exit(0);
+    assert!(en.contains("Card valid until 2036-03-31"), "{en}");
+    assert!(en.contains("one public source"), "{en}");
+    let Run { stdout: ja, .. } = replay(
+        "card/my-number-card.trace",
+        &["--today", "2026-11-25", "--lang", "ja", "status"],
+    );
+    assert!(ja.contains("カードの有効期限: 2036-03-31"), "{ja}");
+}
+
+#[test]
+fn a_card_that_tells_no_expiry_is_no_error() {
+    for (trace, error, sw) in [
+        ("card/card-expiry-refused.trace", "refused", Some("6A82")),
+        ("card/card-expiry-odd-record.trace", "not_the_layout", None),
+        ("card/card-expiry-no-sw.trace", "malformed", None),
+    ] {
+        let v = status_json(trace, "2026-11-25");
+        assert!(v["card_expiry"]["date"].is_null(), "{trace}");
+        assert_eq!(v["card_expiry"]["error"], error, "{trace}");
+        assert_eq!(v["card_expiry"]["sw"].as_str(), sw, "{trace}");
+        // The counters after it are read all the same.
+        assert_eq!(v["pins"][2]["tries_left"], 3, "{trace}");
+        assert_eq!(v["pins"][3]["tries_left"], 3, "{trace}");
+    }
+    // No 共通AP (a smartphone): nothing asked, nothing wrong.
+    let v = status_json("card/smartphone.trace", "2026-11-25");
+    assert_eq!(v["card_expiry"]["error"], "no_application");
+    // --pins-only reads no more than its 14 APDUs: no card expiry.
+    let Run { stdout, .. } =
+        replay("status/fresh.trace", &["--json", "status", "--pins-only"]).assert_exit(0);
+    assert!(crate::util::json(&stdout)["card_expiry"].is_null());
+}
+
+#[test]
 fn an_iphone_token_is_a_smartphone_whose_certificate_is_not_read() {
     // The trace has no READ of EF 00 0A: a replay that read it would run past the trace.
     let v = status_json("card/iphone.trace", "2026-11-25");
@@ -169,8 +213,17 @@ fn plain_status_adds_token_and_certificate_reads_to_the_fourteen() {
     let (code, err, sent) = plain_status_over(&text);
     assert_eq!(code, 0, "{err}");
     // 14 for the counters; 2 for the token; for the 1629-byte test certificate 1 SELECT, the
-    // 4-byte header read and 7 READ BINARY of up to 256 bytes.
-    assert_eq!(sent.len(), 14 + 2 + 1 + 1 + 7, "{sent:#?}");
+    // 4-byte header read and 7 READ BINARY of up to 256 bytes; 2 for the card's expiry.
+    assert_eq!(sent.len(), 14 + 2 + 1 + 1 + 7 + 2, "{sent:#?}");
+    let common = sent
+        .iter()
+        .position(|c| c == "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 01 00")
+        .unwrap();
+    assert_eq!(
+        sent[common + 1..common + 3],
+        ["00 A4 02 0C 02 00 01", "00 B2 01 04 00"],
+        "the card information right after SELECT 共通 AP"
+    );
     assert_eq!(
         sent[1], "00 A4 02 0C 02 00 06",
         "the token EF right after SELECT JPKI AP"

@@ -3,9 +3,11 @@
 
 use crate::cli::io::render::printable;
 use crate::cli::lang::Lang;
+use jpki_card::card::card_info::{CardExpiry, CardInfoProblem};
 use jpki_card::card::certificate::{date_text, CertificateProblem, Expiry, ExpiryState};
 use jpki_card::card::token::{CardKind, Phone};
 use jpki_card::card::{PinState, PinStatus, RetryCounter};
+use time::Date;
 
 /// One key reference's counter, short: the number, or what stands in for one.
 fn key_counter_word(counter: RetryCounter, lang: Lang) -> String {
@@ -201,6 +203,59 @@ pub fn certificate_lines(
     };
     lines.extend(renewal);
     lines
+}
+
+/// The card's own expiry line of `status`: the date and days left, labelled with where it was
+/// read and that one public source describes it; or, quietly, that the card told none.
+pub fn card_expiry_line(expiry: CardExpiry, today: Date, lang: Lang) -> String {
+    let label = lang.pick("カードの有効期限", "Card valid until");
+    match expiry {
+        CardExpiry::Date(date) => {
+            let days = (date - today).whole_days();
+            let text = date_text(date);
+            let left = match (lang, days < 0) {
+                (Lang::Ja, false) => format!("あと{days}日"),
+                (Lang::Ja, true) => format!("期限切れ、{}日経過", -days),
+                (Lang::En, false) => format!("{days} days left"),
+                (Lang::En, true) => format!("EXPIRED {} days ago", -days),
+            };
+            match lang {
+                Lang::Ja => format!(
+                    "{label}: {text} ({left}。共通AP EF 00 01 の記録から。この記録の形を説明する公開情報は1つだけです)"
+                ),
+                Lang::En => format!(
+                    "{label} {text} ({left}; from the 共通AP's EF 00 01 record, whose layout one public source describes)"
+                ),
+            }
+        }
+        CardExpiry::Untold(problem) => {
+            let why = match problem {
+                CardInfoProblem::NoApplication => lang
+                    .pick(
+                        "共通APがないため読みませんでした",
+                        "not read: the card has no 共通AP",
+                    )
+                    .to_string(),
+                CardInfoProblem::Refused(sw) => format!(
+                    "{} (SW {sw})",
+                    lang.pick("カードが答えませんでした", "the card did not tell it")
+                ),
+                CardInfoProblem::Malformed => lang
+                    .pick(
+                        "カードの応答にステータスバイトがありません",
+                        "the card's answer had no status word",
+                    )
+                    .to_string(),
+                CardInfoProblem::NotTheLayout => lang
+                    .pick(
+                        "記録が既知の形ではないため読み取りませんでした",
+                        "its record is not in the one known layout, so no date is shown",
+                    )
+                    .to_string(),
+            };
+            format!("{}: {why}", lang.pick("カードの有効期限", "Card expiry"))
+        }
+    }
 }
 
 /// The heading of the line naming the reader.
