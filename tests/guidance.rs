@@ -162,18 +162,18 @@ fn the_auth_pin_kiosk_advice_names_only_the_chains_that_reset_it() {
 }
 
 #[test]
-fn no_signature_certificate_explains_children_and_adult_wards() {
-    for trace in ["guidance/sign-not-issued.trace"] {
-        let s = steps(trace);
-        assert_eq!(s[0].0, "city_office", "{trace}");
-        assert_eq!(s[0].1, "no_signature_certificate", "{trace}");
-        let en = text(trace, "en");
-        assert!(en.contains("children under 15"), "{en}");
-        assert!(en.contains("adult wards"), "{en}");
-        let ja = text(trace, "ja");
-        assert!(ja.contains("15歳未満"), "{ja}");
-        assert!(ja.contains("成年被後見人"), "{ja}");
-    }
+fn no_signature_certificate_explains_children_adult_wards_and_face_authentication_cards() {
+    let trace = "guidance/sign-not-issued.trace";
+    let s = steps(trace);
+    assert_eq!(s[0].0, "city_office");
+    assert_eq!(s[0].1, "no_signature_certificate");
+    let en = text(trace, "en");
+    assert!(en.contains("children under 15"), "{en}");
+    assert!(en.contains("adult wards"), "{en}");
+    assert!(en.contains("顔認証マイナンバーカード"), "{en}");
+    let ja = text(trace, "ja");
+    assert!(ja.contains("15歳未満"), "{ja}");
+    assert!(ja.contains("成年被後見人"), "{ja}");
 }
 
 #[test]
