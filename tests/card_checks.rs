@@ -78,6 +78,31 @@ fn a_smartphone_certificate_is_not_read_without_its_pin() {
 }
 
 #[test]
+fn the_virtual_card_serves_an_ec_certificate_and_the_card_expiry() {
+    // The TEST ONLY P-384 fixture, loaded into the virtual card: read like the RSA one.
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("card.state");
+    let ec = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/crates/jpki-vcard/fixtures/auth-cert-ec-p384.der"
+    );
+    crate::util::vcard_init(&state, &["--auth-certificate", ec]);
+    let Run { stdout, .. } = crate::util::run(jpki().args([
+        "--virtual-card",
+        state.to_str().unwrap(),
+        "--today",
+        "2026-11-25",
+        "--json",
+        "status",
+    ]))
+    .assert_exit(0);
+    let v = crate::util::json(&stdout);
+    assert_eq!(v["auth_certificate"]["not_after"], "2031-03-31");
+    assert_eq!(v["card_expiry"]["date"], "2036-03-31");
+    assert_eq!(v["pins"][0]["tries_left"], 5);
+}
+
+#[test]
 fn the_renewal_window_is_shown_with_the_expiry() {
     let v = status_json("card/my-number-card.trace", "2026-11-25");
     assert_eq!(v["auth_certificate"]["renewal_opens"], "2031-01-01");

@@ -127,13 +127,7 @@ pub fn guidance_lines(guidance: &PinGuidance, lang: Lang) -> Vec<String> {
     );
     if kiosk {
         lines.push(kiosk_stores_line(kind, lang));
-        lines.push(
-            lang.pick(
-                "  コンビニでの再設定には、署名用電子証明書が有効期限内で失効していないこと、発行後に基本4情報 (氏名・住所・生年月日・性別) が変わっていないことが必要です。引っ越しや氏名の変更の後は市区町村の窓口へ。",
-                "  A kiosk reset needs a signature certificate within its validity and not revoked, and no change of name, address, date of birth or sex since it was issued: after a move or a change of name, go to the city office.",
-            )
-            .to_string(),
-        );
+        lines.push(format!("  {}", kiosk_conditions(lang)));
     }
     if guidance.kiosk_needs_valid_certificate() {
         lines.push(
@@ -180,6 +174,15 @@ pub fn kiosk_stores_line(kind: PinKind, lang: Lang) -> String {
             stores.join(", ")
         ),
     }
+}
+
+/// What the kiosk reset needs beyond the other JPKI PIN (J-LIS's FAQ of the reset app; a move or
+/// a change of name revokes the signature certificate: docs/guidance.md, "Kiosk stores").
+pub fn kiosk_conditions(lang: Lang) -> &'static str {
+    lang.pick(
+        "コンビニでの再設定には、署名用電子証明書が有効期限内で失効していないこと、発行後に基本4情報 (氏名・住所・生年月日・性別) が変わっていないことが必要です。引っ越しや氏名の変更の後は市区町村の窓口へ。",
+        "A kiosk reset needs a signature certificate within its validity and not revoked, and no change of name, address, date of birth or sex since it was issued: after a move or a change of name, go to the city office.",
+    )
 }
 
 /// A note after the advice when a PIN is locked: some city offices need two visits.

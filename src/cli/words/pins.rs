@@ -2,7 +2,7 @@
 //! Every row rests on public sources named in docs/guidance.md ("Which PIN is for what").
 
 use crate::cli::lang::Lang;
-use crate::cli::words::guidance::kiosk_stores_line;
+use crate::cli::words::guidance::{kiosk_conditions, kiosk_stores_line};
 use jpki_card::card::PinKind;
 
 /// One thing a PIN is asked for: its JSON id and its words.
@@ -103,11 +103,7 @@ pub fn reset_lines(kind: PinKind, lang: Lang) -> Vec<String> {
                         "if you know the {other}: a reservation in the \"JPKI暗証番号リセット\" smartphone app, then a store's multi-copy machine within 24 hours (6:30-23:00); if not, the city office, with the card and an identity document."
                     ),
                 },
-                lang.pick(
-                    "  コンビニでの再設定には、有効期限内で失効していない署名用電子証明書と、発行後に基本4情報が変わっていないことが必要です。引っ越しや氏名の変更の後は市区町村の窓口へ。",
-                    "  The kiosk needs a signature certificate within its validity and not revoked, with no change of name, address, date of birth or sex since it was issued: after a move or a change of name, the city office.",
-                )
-                .to_string(),
+                format!("  {}", kiosk_conditions(lang)),
                 kiosk_stores_line(kind, lang),
             ]
         }

@@ -301,30 +301,21 @@ mod tests {
     #[test]
     fn renewal_opens_the_day_after_three_months_before() {
         // 練馬区's two examples, then the year boundary and a day no shorter month has.
-        assert_eq!(
-            renewal_opens(date(2023, Month::July, 7)),
-            date(2023, Month::April, 8)
-        );
-        assert_eq!(
-            renewal_opens(date(2023, Month::May, 28)),
-            date(2023, Month::March, 1)
-        );
-        assert_eq!(
-            renewal_opens(date(2031, Month::March, 31)),
-            date(2031, Month::January, 1)
-        );
-        assert_eq!(
-            renewal_opens(date(2031, Month::February, 10)),
-            date(2030, Month::November, 11)
-        );
-        assert_eq!(
-            renewal_opens(date(2031, Month::May, 31)),
-            date(2031, Month::March, 1)
-        );
-        assert_eq!(
-            renewal_opens(date(2030, Month::December, 31)),
-            date(2030, Month::October, 1)
-        );
+        let cases = [
+            ((2023, Month::July, 7), (2023, Month::April, 8)),
+            ((2023, Month::May, 28), (2023, Month::March, 1)),
+            ((2031, Month::March, 31), (2031, Month::January, 1)),
+            ((2031, Month::February, 10), (2030, Month::November, 11)),
+            ((2031, Month::May, 31), (2031, Month::March, 1)),
+            ((2030, Month::December, 31), (2030, Month::October, 1)),
+        ];
+        for ((y, m, d), (oy, om, od)) in cases {
+            assert_eq!(
+                renewal_opens(date(y, m, d)),
+                date(oy, om, od),
+                "{y}-{m}-{d}"
+            );
+        }
     }
 
     #[test]
