@@ -402,17 +402,6 @@ mod tests {
     }
 
     #[test]
-    fn ec_and_rsa_certificates_are_read_alike() {
-        // TEST ONLY fixtures: RSA-2048 (as today's cards) and ECDSA P-384 (as the
-        // next-generation card is reported to use); the expiry does not depend on the key.
-        let rsa = include_bytes!("../../../jpki-vcard/fixtures/auth-cert-valid.der");
-        let ec = include_bytes!("../../../jpki-vcard/fixtures/auth-cert-ec-p384.der");
-        let last_day = date(2031, Month::March, 31);
-        assert_eq!(not_after_of(rsa), Ok(last_day));
-        assert_eq!(not_after_of(ec), Ok(last_day));
-    }
-
-    #[test]
     fn garbage_is_unparsable_not_a_panic() {
         assert!(matches!(
             not_after_of(&[0x30, 0x03, 1, 2, 3]),
