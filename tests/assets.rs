@@ -12,7 +12,14 @@ fn completions_generate_for_every_shell_and_know_the_commands() {
         let Run { stdout, stderr, .. } =
             run(jpki().args(["completions", shell])).assert_exit_for(0, format_args!("{shell}"));
         assert!(stderr.is_empty(), "{shell}: {stderr}");
-        for word in ["readers", "status", "completions", "replay", "pins-only"] {
+        for word in [
+            "readers",
+            "status",
+            "pins",
+            "completions",
+            "replay",
+            "pins-only",
+        ] {
             assert!(stdout.contains(word), "{shell} completion lacks {word}");
         }
     }
@@ -78,6 +85,7 @@ fn man_pages_for_every_command_go_into_a_directory() {
         "jpki.1",
         "jpki-readers.1",
         "jpki-status.1",
+        "jpki-pins.1",
         "jpki-completions.1",
     ] {
         assert!(out.join(page).is_file(), "{page} missing");

@@ -78,6 +78,133 @@ fn a_smartphone_certificate_is_not_read_without_its_pin() {
 }
 
 #[test]
+fn the_virtual_card_serves_an_ec_certificate_and_the_card_expiry() {
+    // The TEST ONLY P-384 fixture, loaded into the virtual card: read like the RSA one.
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("card.state");
+    let ec = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/crates/jpki-vcard/fixtures/auth-cert-ec-p384.der"
+    );
+    crate::util::vcard_init(&state, &["--auth-certificate", ec]);
+    let Run { stdout, .. } = crate::util::run(jpki().args([
+        "--virtual-card",
+        state.to_str().unwrap(),
+        "--today",
+        "2026-11-25",
+        "--json",
+        "status",
+    ]))
+    .assert_exit(0);
+    let v = crate::util::json(&stdout);
+    assert_eq!(v["auth_certificate"]["not_after"], "2031-03-31");
+    assert_eq!(v["card_expiry"]["date"], "2036-03-31");
+    assert_eq!(v["pins"][0]["tries_left"], 5);
+}
+
+#[test]
+fn the_renewal_window_is_shown_with_the_expiry() {
+    let v = status_json("card/my-number-card.trace", "2026-11-25");
+    assert_eq!(v["auth_certificate"]["renewal_opens"], "2031-01-01");
+    let en = |today: &str| {
+        replay(
+            "card/my-number-card.trace",
+            &["--today", today, "--lang", "en", "status"],
+        )
+        .assert_exit(0)
+        .stdout
+    };
+    assert!(en("2026-11-25").contains("Renewal opens on 2031-01-01"));
+    assert!(en("2031-01-01").contains("Renewal is open since 2031-01-01"));
+    let Run { stdout: ja, .. } = replay(
+        "card/my-number-card.trace",
+        &["--today", "2026-11-25", "--lang", "ja", "status"],
+    );
+    assert!(ja.contains("更新手続きは2031-01-01から"), "{ja}");
+    // Expired: the JSON keeps the day; the text has no window line, only the renewal advice.
+    let v = status_json("card/expired-certificate.trace", "2026-11-25");
+    assert_eq!(v["auth_certificate"]["renewal_opens"], "2025-01-01");
+    let Run {
+        stdout: expired, ..
+    } = replay(
+        "card/expired-certificate.trace",
+        &["--today", "2026-11-25", "--lang", "en", "status"],
+    );
+    assert!(!expired.contains("Renewal opens"), "{expired}");
+}
+
+#[test]
+fn the_cards_own_expiry_is_read_from_the_common_ap_and_labelled() {
+    let v = status_json("card/my-number-card.trace", "2026-11-25");
+    assert_eq!(v["card_expiry"]["date"], "2036-03-31");
+    assert_eq!(v["card_expiry"]["source"], "common_ap_ef_0001");
+    assert!(v["card_expiry"]["error"].is_null());
+    let Run { stdout: en, .. } = replay(
+        "card/my-number-card.trace",
+        &["--today", "2026-11-25", "--lang", "en", "status"],
+    )
+    .assert_exit(0);
+    assert!(en.contains("Card valid until 2036-03-31"), "{en}");
+    assert!(en.contains("one public source"), "{en}");
+    let Run { stdout: ja, .. } = replay(
+        "card/my-number-card.trace",
+        &["--today", "2026-11-25", "--lang", "ja", "status"],
+    );
+    assert!(ja.contains("カードの有効期限: 2036-03-31"), "{ja}");
+}
+
+#[test]
+fn a_card_that_tells_no_expiry_is_no_error() {
+    for (trace, error, sw) in [
+        ("card/card-expiry-refused.trace", "refused", Some("6A82")),
+        ("card/card-expiry-odd-record.trace", "not_the_layout", None),
+        ("card/card-expiry-no-sw.trace", "malformed", None),
+    ] {
+        let v = status_json(trace, "2026-11-25");
+        assert!(v["card_expiry"]["date"].is_null(), "{trace}");
+        assert_eq!(v["card_expiry"]["error"], error, "{trace}");
+        assert_eq!(v["card_expiry"]["sw"].as_str(), sw, "{trace}");
+        // The counters after it are read all the same.
+        assert_eq!(v["pins"][2]["tries_left"], 3, "{trace}");
+        assert_eq!(v["pins"][3]["tries_left"], 3, "{trace}");
+    }
+    // No 共通AP (a smartphone): nothing asked, nothing wrong.
+    let v = status_json("card/smartphone.trace", "2026-11-25");
+    assert_eq!(v["card_expiry"]["error"], "no_application");
+    // --pins-only reads no more than its 14 APDUs: no card expiry.
+    let Run { stdout, .. } =
+        replay("status/fresh.trace", &["--json", "status", "--pins-only"]).assert_exit(0);
+    assert!(crate::util::json(&stdout)["card_expiry"].is_null());
+}
+
+#[test]
+fn an_iphone_token_is_a_smartphone_whose_certificate_is_not_read() {
+    // The trace has no READ of EF 00 0A: a replay that read it would run past the trace.
+    let v = status_json("card/iphone.trace", "2026-11-25");
+    assert_eq!(v["card_kind"], "smartphone");
+    assert_eq!(v["token"], "JPKIAPIOSTOKEN");
+    assert_eq!(v["auth_certificate"]["error"], "needs_pin");
+    let Run { stdout: en, .. } = replay(
+        "card/iphone.trace",
+        &["--today", "2026-11-25", "--lang", "en", "status"],
+    )
+    .assert_exit(0);
+    assert!(en.contains("iPhone"), "{en}");
+    assert!(en.contains("one public source"), "{en}");
+    // A smartphone has only the JPKI PINs: nothing to ask the city office about the others.
+    assert!(!en.contains("ask your city office"), "{en}");
+}
+
+#[test]
+fn an_ecdsa_p384_auth_certificate_is_read_like_an_rsa_one() {
+    let v = status_json("card/ec-certificate.trace", "2026-11-25");
+    assert_eq!(v["card_kind"], "my_number_card");
+    assert_eq!(v["auth_certificate"]["not_after"], "2031-03-31");
+    assert_eq!(v["auth_certificate"]["state"], "valid");
+    assert!(v["auth_certificate"]["error"].is_null());
+}
+
+#[test]
 fn failed_token_or_certificate_reads_are_reported_and_the_pins_still_shown() {
     let v = status_json("card/no-token-no-certificate.trace", "2026-11-25");
     assert_eq!(v["auth_certificate"]["error"], "refused");
@@ -111,8 +238,17 @@ fn plain_status_adds_token_and_certificate_reads_to_the_fourteen() {
     let (code, err, sent) = plain_status_over(&text);
     assert_eq!(code, 0, "{err}");
     // 14 for the counters; 2 for the token; for the 1629-byte test certificate 1 SELECT, the
-    // 4-byte header read and 7 READ BINARY of up to 256 bytes.
-    assert_eq!(sent.len(), 14 + 2 + 1 + 1 + 7, "{sent:#?}");
+    // 4-byte header read and 7 READ BINARY of up to 256 bytes; 2 for the card's expiry.
+    assert_eq!(sent.len(), 14 + 2 + 1 + 1 + 7 + 2, "{sent:#?}");
+    let common = sent
+        .iter()
+        .position(|c| c == "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 01 00")
+        .unwrap();
+    assert_eq!(
+        sent[common + 1..common + 3],
+        ["00 A4 02 0C 02 00 01", "00 B2 01 04 00"],
+        "the card information right after SELECT 共通 AP"
+    );
     assert_eq!(
         sent[1], "00 A4 02 0C 02 00 06",
         "the token EF right after SELECT JPKI AP"

@@ -112,18 +112,68 @@ fn a_last_try_says_which_route_a_lock_would_need() {
 }
 
 #[test]
-fn no_signature_certificate_explains_children_and_adult_wards() {
-    for trace in ["guidance/sign-not-issued.trace", "guidance/sign-6984.trace"] {
-        let s = steps(trace);
-        assert_eq!(s[0].0, "city_office", "{trace}");
-        assert_eq!(s[0].1, "no_signature_certificate", "{trace}");
-        let en = text(trace, "en");
-        assert!(en.contains("children under 15"), "{en}");
-        assert!(en.contains("adult wards"), "{en}");
-        let ja = text(trace, "ja");
-        assert!(ja.contains("15歳未満"), "{ja}");
-        assert!(ja.contains("成年被後見人"), "{ja}");
+fn a_sign_pin_answering_6984_is_locked_and_goes_to_the_kiosk() {
+    // Every source that names 69 84 reads it as blocked: the kiosk, as for 63 C0.
+    let s = steps("guidance/sign-6984.trace");
+    assert_eq!(s[0].0, "kiosk_reset");
+    assert_eq!(s[0].1, "locked");
+    let en = text("guidance/sign-6984.trace", "en");
+    assert!(en.contains("JPKI暗証番号リセット"), "{en}");
+    assert!(!en.contains("children under 15"), "{en}");
+    assert!(en.contains("Seven-Eleven") && en.contains("Lawson"), "{en}");
+    assert!(en.contains("after a move or a change of name"), "{en}");
+    assert!(en.contains("`jpki pins`"), "{en}");
+    let ja = text("guidance/sign-6984.trace", "ja");
+    assert!(ja.contains("ロックされています"), "{ja}");
+    assert!(ja.contains("基本4情報"), "{ja}");
+    assert!(ja.contains("文書照会方式"), "{ja}");
+}
+
+#[test]
+fn a_card_without_a_sign_pin_and_auth_locked_is_promised_no_kiosk() {
+    // What a 顔認証マイナンバーカード answers is unknown; this is what one may look like.
+    let s = steps("guidance/no-sign-auth-locked.trace");
+    assert_eq!(s[0].1, "no_signature_certificate");
+    assert_eq!(s[1].0, "city_office");
+    assert_eq!(s[1].1, "locked");
+    for lang in ["en", "ja"] {
+        let out = text("guidance/no-sign-auth-locked.trace", lang);
+        assert!(!out.contains("JPKI暗証番号リセット"), "{out}");
+        assert!(out.contains("顔認証マイナンバーカード"), "{out}");
     }
+}
+
+#[test]
+fn the_auth_pin_kiosk_advice_names_only_the_chains_that_reset_it() {
+    let en = text("guidance/auth-locked.trace", "en");
+    let stores = en
+        .lines()
+        .find(|l| l.contains("Stores whose kiosks reset the auth PIN"))
+        .unwrap_or_else(|| panic!("{en}"));
+    assert!(
+        stores.contains("Seven-Eleven") && stores.contains("some Fuji"),
+        "{stores}"
+    );
+    assert!(
+        !stores.contains("Lawson") && !stores.contains("FamilyMart"),
+        "{stores}"
+    );
+    assert!(stores.contains("2026-12-07"), "{stores}");
+}
+
+#[test]
+fn no_signature_certificate_explains_children_adult_wards_and_face_authentication_cards() {
+    let trace = "guidance/sign-not-issued.trace";
+    let s = steps(trace);
+    assert_eq!(s[0].0, "city_office");
+    assert_eq!(s[0].1, "no_signature_certificate");
+    let en = text(trace, "en");
+    assert!(en.contains("children under 15"), "{en}");
+    assert!(en.contains("adult wards"), "{en}");
+    assert!(en.contains("顔認証マイナンバーカード"), "{en}");
+    let ja = text(trace, "ja");
+    assert!(ja.contains("15歳未満"), "{ja}");
+    assert!(ja.contains("成年被後見人"), "{ja}");
 }
 
 #[test]

@@ -400,6 +400,13 @@ const RUNS: &[(&str, Card, &[&str], &str)] = &[
         &["status", "--pins-only"],
         "",
     ),
+    ("pins", Card::Named, &["pins"], ""),
+    (
+        "failure",
+        Card::Trace("status/not-my-number-card.trace"),
+        &["status"],
+        "",
+    ),
 ];
 
 #[test]

@@ -128,6 +128,23 @@ fn a_card_without_the_jpki_application_is_not_a_my_number_card() {
     assert!(out.is_empty());
     assert!(err.contains("not a My Number card"), "{err}");
     assert!(err.contains("6A 82"), "{err}");
+    // It may be a card generation this version does not know: the words allow for it.
+    assert!(
+        err.contains("a generation this version does not know"),
+        "{err}"
+    );
+    let Run { stderr: ja, .. } = replay(
+        "status/not-my-number-card.trace",
+        &["--lang", "ja", "status"],
+    )
+    .assert_exit(8);
+    assert!(ja.contains("新しい世代"), "{ja}");
+    let Run { stdout: out, .. } =
+        replay("status/not-my-number-card.trace", &["--json", "status"]).assert_exit(8);
+    let v = crate::util::json(&out);
+    assert_eq!(v["error"]["code"], "not_my_number_card");
+    assert_eq!(v["error"]["card_kind"], "unknown");
+    assert_eq!(v["error"]["reason"], "no_jpki_application");
 }
 
 #[test]

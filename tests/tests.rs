@@ -17,6 +17,7 @@ mod hostile_text;
 mod japanese;
 mod json_schema;
 mod output;
+mod pins;
 mod properties;
 mod record;
 mod replay;

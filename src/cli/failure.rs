@@ -223,11 +223,19 @@ pub fn describe_error(error: &anyhow::Error, lang: Lang) -> String {
 /// there is none), in the output language.
 pub fn error_json(error: &anyhow::Error, lang: Lang) -> serde_json::Value {
     let failure = classify(error);
+    // A card without the JPKI application: not a card jpki knows, which a newer card generation
+    // would also be. Said as such, not as "no My Number card".
+    let (card_kind, reason) = match failure.exit() {
+        Exit::NotMyNumberCard => (Some("unknown"), Some("no_jpki_application")),
+        _ => (None, None),
+    };
     serde_json::json!({
         "code": failure.exit().id(),
         "exit": failure.status(),
         "message": printable_lines(&failure.text(error, lang)),
         "hint": failure.hint(lang),
+        "card_kind": card_kind,
+        "reason": reason,
     })
 }
 

@@ -9,7 +9,7 @@ mod io;
 mod lang;
 mod words;
 
-use commands::{change_pin, doctor, readers, status, verify_pin};
+use commands::{change_pin, doctor, pins, readers, status, verify_pin};
 use flags::{assets, record};
 use io::output;
 
@@ -55,5 +55,6 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
         Action::ChangePin { pins, options } => change_pin::run(config, pins, *options),
         Action::VerifyPin { pin, options } => verify_pin::run(config, *pin, *options),
         Action::Doctor => doctor::run(config),
+        Action::Pins => pins::run(config),
     }
 }

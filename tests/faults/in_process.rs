@@ -508,6 +508,9 @@ pub(super) fn check_key_references(
 /// juki twice (住基 AP, 共通 AP) and kenhojo (SELECT AP, SELECT EF, counter read each).
 pub(super) const COUNTER_APDUS_AFTER_JPKI: usize = 13;
 
+/// Plain status's card-information reads in the 共通 AP: SELECT EF 00 01, READ RECORD 1.
+const CARD_INFO_APDUS: usize = 2;
+
 /// Plain status (token, auth certificate, counters) over the virtual card, every fault at every
 /// step: never a PIN, never more than the exchange's commands, a lost card is an error and
 /// stops at once, and anything the card answers to the token or certificate reads leaves the
@@ -523,8 +526,12 @@ fn plain_status_over_the_virtual_card_reports_certificate_faults_and_sends_no_pi
         clean,
         |card| read_card_report(card),
         |at, fault, result, counts, label| {
-            // The token and certificate reads sit after SELECT JPKI and before the counters.
-            let in_extras = at >= 1 && at < steps - COUNTER_APDUS_AFTER_JPKI;
+            // The token and certificate reads sit after SELECT JPKI and before the counters; the
+            // card-information reads (SELECT EF 00 01, READ RECORD) right after SELECT 共通 AP,
+            // before its PIN EF (two APDUs) and the kenhojo AP (three).
+            let card_info = steps - CARD_INFO_APDUS - 5..steps - 5;
+            let in_extras = (at >= 1 && at < steps - COUNTER_APDUS_AFTER_JPKI - CARD_INFO_APDUS)
+                || card_info.contains(&at);
             match (&fault, &result) {
                 (Fault::Removed | Fault::Reset, Err(_)) => {
                     assert_eq!(counts.transmits, at + 1, "{label}")

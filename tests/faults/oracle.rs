@@ -140,11 +140,18 @@ pub(super) fn key_state(sw: u16, probe: bool) -> KeyState {
 
 /// The juki key reference `key`'s counter in the base trace.
 pub(super) fn juki_key_in_base(base: &[Exchange], key: usize) -> KeyState {
-    let Some(select) = base.iter().position(|e| juki_key_of(e) == Some(key)) else {
+    let Some(mut select) = base.iter().position(|e| juki_key_of(e) == Some(key)) else {
         return key_state(0x6A82, false);
     };
     if due_sw(&base[select]) != Some(0x9000) {
         return key_state(due_sw(&base[select]).unwrap_or(0), false);
+    }
+    // Plain status reads the card information between SELECT 共通 AP and its PIN EF.
+    while base
+        .get(select + 1)
+        .is_some_and(|e| card_info_step(e).is_some())
+    {
+        select += 1;
     }
     if due_sw(&base[select + 1]) != Some(0x9000) {
         return key_state(due_sw(&base[select + 1]).unwrap_or(0), false);
@@ -279,12 +286,60 @@ pub(super) fn data_file_step(base: &[Exchange], k: usize) -> Option<([u8; 2], us
         .then_some((ef, select))
 }
 
+/// The 共通 AP's card-information EF (00 01), read by plain `status` for the card's expiry.
+pub(super) const CARD_INFO_EF: [u8; 2] = [0x00, 0x01];
+
+/// Whether step `e` is a card-information read: `Some(false)` for its SELECT, `Some(true)` for
+/// READ RECORD 1.
+fn card_info_step(e: &Exchange) -> Option<bool> {
+    if file_selected_by(e) == Some(CARD_INFO_EF) {
+        return Some(false);
+    }
+    bytes_of(e).starts_with(&[0x00, 0xB2]).then_some(true)
+}
+
+/// Plain `status`: the card's expiry is an extra too. Whatever the card answers to its SELECT or
+/// READ RECORD is `card_expiry.error` (and `sw`), never a failed run, and the counters are read
+/// all the same; bytes past the record's own length change nothing.
+fn card_info_outcome(base: &[Exchange], k: usize, is_read: bool, fault: &Fault) -> Outcome {
+    if matches!(fault, Fault::Removed | Fault::Reset) {
+        return stop(9, gone(fault));
+    }
+    let mut facts: Vec<Fact> = ["sign", "auth", "juki", "kenhojo"]
+        .map(|id| pin_is(id, "/state", "ok"))
+        .into();
+    let sw = fault_sw(fault);
+    if matches!(fault, Fault::Padded(_)) || (!is_read && sw == Some(0x9000)) {
+        facts.push(top_is("/card_expiry/date", "2036-03-31"));
+        return go_on(facts);
+    }
+    let error = match sw {
+        Some(0x9000) => "not_the_layout",
+        Some(_) => "refused",
+        None => "malformed",
+    };
+    facts.push(top_is("/card_expiry/error", error));
+    if let Some(sw) = sw.filter(|sw| *sw != 0x9000) {
+        facts.push(top_is("/card_expiry/sw", format!("{sw:04X}")));
+    }
+    // A failed SELECT: its READ RECORD is not sent.
+    let skip = usize::from(!is_read && card_info_step(&base[k + 1]) == Some(true));
+    Outcome::Continue {
+        skip,
+        exit: 0,
+        facts,
+    }
+}
+
 /// Plain `status`: the token and the auth certificate are extras. Whatever the card answers to
 /// them (a refusal, a lie, an answer without a status word) is reported in their JSON fields and
 /// the counters are read all the same (exit 0, docs/exit-codes.md); only a lost card stops it.
 /// Extra bytes beyond what a READ BINARY asked for are dropped, as the certificate reader
 /// documents, so 300 extra bytes change nothing. Steps outside the extras follow `status`.
 pub(super) fn plain_status_outcome(base: &[Exchange], k: usize, fault: &Fault) -> Outcome {
+    if let Some(is_read) = card_info_step(&base[k]) {
+        return card_info_outcome(base, k, is_read, fault);
+    }
     let Some((ef, select)) = data_file_step(base, k) else {
         return status_outcome(base, k, fault);
     };

@@ -12,6 +12,10 @@
 //! in crates/jpki-vcard/fixtures/test-keys/, and RSA PKCS #1 v1.5 signatures are deterministic, so the bytes
 //! are the same on every run.
 //!
+//! An ECDSA P-384 auth certificate, crates/jpki-vcard/fixtures/auth-cert-ec-p384.der, is not
+//! made here (ECDSA signatures are not deterministic): it is a committed TEST ONLY fixture made
+//! with openssl (fixtures/test-keys/README.md), which `--traces` reads.
+//!
 //! `--traces` also writes the hand-written traces under apdu-traces/card/ and
 //! apdu-traces/guidance/ (the 14-APDU counter exchange of docs/protocol.md after the token and
 //! certificate reads). Edit this file, not those traces.
@@ -287,6 +291,17 @@ struct Card<'a> {
     /// The juki PIN's two key references: the 住基 AP's, then the 共通 AP's.
     juki: [App; 2],
     kenhojo: App,
+    /// What the 共通 AP's EF 00 01 answers (read when the 共通 AP is there).
+    info: Info,
+}
+
+/// The 共通 AP's card-information EF: record 1 with this expiry (YYYYMMDD), this SELECT
+/// answer, or a READ RECORD answer of this hex.
+#[derive(Clone, Copy)]
+enum Info {
+    Expiry(&'static str),
+    SelectAnswers(&'static str),
+    ReadAnswers(&'static str),
 }
 
 fn spaced(bytes: &[u8]) -> String {
@@ -338,7 +353,27 @@ impl Writer {
         }
     }
 
-    fn app(&mut self, aid: &str, app: App, ef: &str, name: &str) {
+    fn info(&mut self, info: Info) {
+        let select = match info {
+            Info::SelectAnswers(sw) => sw,
+            _ => "90 00",
+        };
+        self.x("00 A4 02 0C 02 00 01", select, "SELECT card information EF");
+        if select != "90 00" {
+            return;
+        }
+        let answer = match info {
+            Info::Expiry(date) => {
+                let record = format!("\x01\x1C{}{date}", "0".repeat(20));
+                format!("{} 90 00", spaced(record.as_bytes()))
+            }
+            Info::ReadAnswers(answer) => answer.to_string(),
+            Info::SelectAnswers(_) => unreachable!(),
+        };
+        self.x("00 B2 01 04 00", &answer, "READ RECORD 1: card information");
+    }
+
+    fn app(&mut self, aid: &str, app: App, ef: &str, name: &str, info: Option<Info>) {
         match app {
             App::With(pin) => {
                 self.x(
@@ -346,6 +381,9 @@ impl Writer {
                     "90 00",
                     &format!("SELECT {name} AP"),
                 );
+                if let Some(info) = info {
+                    self.info(info);
+                }
                 self.pin(ef, pin, name);
             }
             App::Missing => self.x(
@@ -436,9 +474,15 @@ fn full_status(card: &Card) -> String {
     w.cert(card.cert);
     w.pin("00 1B", card.sign, "sign");
     w.pin("00 18", card.auth, "auth");
-    w.app(JUKI_AP, card.juki[0], "00 1C", "juki (住基)");
-    w.app(COMMON_AP, card.juki[1], "00 1C", "juki (共通)");
-    w.app(KENHOJO, card.kenhojo, "00 11", "kenhojo");
+    w.app(JUKI_AP, card.juki[0], "00 1C", "juki (住基)", None);
+    w.app(
+        COMMON_AP,
+        card.juki[1],
+        "00 1C",
+        "juki (共通)",
+        Some(card.info),
+    );
+    w.app(KENHOJO, card.kenhojo, "00 11", "kenhojo", None);
     w.0
 }
 
@@ -455,7 +499,7 @@ fn probe(comment: &str, jpki_answer: &str, token: Option<Token>) -> String {
     w.0
 }
 
-fn write_traces(root: &Path, valid: &[u8], expired: &[u8]) -> usize {
+fn write_traces(root: &Path, valid: &[u8], expired: &[u8], ec: &[u8]) -> usize {
     let ok = |sw| Pin::Counter(sw);
     let both = |pin| [App::With(pin); 2];
     let fresh = Card {
@@ -466,12 +510,18 @@ fn write_traces(root: &Path, valid: &[u8], expired: &[u8]) -> usize {
         auth: ok("63 C3"),
         juki: both(ok("63 C3")),
         kenhojo: App::With(ok("63 C3")),
+        info: Info::Expiry("20360331"),
     };
     let cards: Vec<(&str, Card)> = vec![
         ("card/my-number-card.trace", Card { comment: "Plain status of a My Number card: token, auth certificate (valid to 2031-03-31), counters.", ..fresh }),
         ("card/expired-certificate.trace", Card { comment: "A My Number card whose auth certificate ended on 2025-03-31.", cert: Cert::Der(expired), ..fresh }),
         ("card/juki-card.trace", Card { comment: "An old 住基カード: token JPKIAPICCTOKEN, no 券面事項入力補助 AP.", token: Token::Name("JPKIAPICCTOKEN"), kenhojo: App::Missing, ..fresh }),
         ("card/smartphone.trace", Card { comment: "A smartphone's JPKI (JPKIAPGPSETOKEN): its auth certificate needs a PIN, so it is not read.\nNo juki or kenhojo application.", token: Token::Name("JPKIAPGPSETOKEN"), cert: Cert::Skipped, juki: [App::Missing; 2], kenhojo: App::Missing, ..fresh }),
+        ("card/iphone.trace", Card { comment: "An iPhone's JPKI (JPKIAPIOSTOKEN, named by one public source): read as the Android one, no auth certificate.\nNo juki or kenhojo application.", token: Token::Name("JPKIAPIOSTOKEN"), cert: Cert::Skipped, juki: [App::Missing; 2], kenhojo: App::Missing, ..fresh }),
+        ("card/ec-certificate.trace", Card { comment: "A card whose auth certificate is ECDSA P-384 (fixtures/auth-cert-ec-p384.der, valid to 2031-03-31).", cert: Cert::Der(ec), ..fresh }),
+        ("card/card-expiry-refused.trace", Card { comment: "The 共通 AP has no card-information EF: no card expiry, no error.", info: Info::SelectAnswers("6A 82"), ..fresh }),
+        ("card/card-expiry-odd-record.trace", Card { comment: "The card-information record is not the one known layout: no date is shown.", info: Info::ReadAnswers("01 1C 41 42 90 00"), ..fresh }),
+        ("card/card-expiry-no-sw.trace", Card { comment: "READ RECORD of the card information gets one byte, no status word.", info: Info::ReadAnswers("90"), ..fresh }),
         ("card/unknown-token.trace", Card { comment: "A JPKI AP whose token names something jpki does not know, and no auth certificate EF.", token: Token::Name("SOMETHINGELSE"), cert: Cert::Missing, ..fresh }),
         ("card/no-token-no-certificate.trace", Card { comment: "Neither the token EF nor the auth certificate EF can be selected: status still shows the PINs.", token: Token::Missing, cert: Cert::Missing, ..fresh }),
         ("card/lying-certificate-header.trace", Card { comment: "The certificate header claims 32 KB: jpki stops there and still shows the PINs.", cert: Cert::Lying, ..fresh }),
@@ -483,7 +533,8 @@ fn write_traces(root: &Path, valid: &[u8], expired: &[u8]) -> usize {
         ("guidance/last-tries.trace", Card { comment: "Sign and kenhojo on their last try.", sign: ok("63 C1"), kenhojo: App::With(ok("63 C1")), ..fresh }),
         ("guidance/auth-last-try-sign-locked.trace", Card { comment: "Auth on its last try while sign is locked: a lock would need the city office.", sign: ok("63 C0"), auth: ok("63 C1"), ..fresh }),
         ("guidance/sign-not-issued.trace", Card { comment: "A child's card: no sign PIN EF (no signature certificate).", sign: Pin::NoFile, ..fresh }),
-        ("guidance/sign-6984.trace", Card { comment: "The sign PIN answers 69 84: no usable signature certificate.", sign: ok("69 84"), ..fresh }),
+        ("guidance/sign-6984.trace", Card { comment: "The sign PIN answers 69 84: blocked, as every source that names 69 84 reads it; auth works: kiosk reset.", sign: ok("69 84"), ..fresh }),
+        ("guidance/no-sign-auth-locked.trace", Card { comment: "No sign PIN EF and auth locked: what a 顔認証マイナンバーカード may look like (no public trace shows one). No kiosk.", sign: Pin::NoFile, auth: ok("63 C0"), ..fresh }),
         ("guidance/expired-sign-locked.trace", Card { comment: "Auth certificate expired (2025-03-31), sign locked, auth works: no kiosk, the city office.", cert: Cert::Der(expired), sign: ok("63 C0"), ..fresh }),
         ("guidance/expired-auth-last-try.trace", Card { comment: "Auth certificate expired (2025-03-31), auth on its last try: a lock would need the city office.", cert: Cert::Der(expired), auth: ok("63 C1"), ..fresh }),
         ("guidance/expires-soon.trace", Card { comment: "Valid certificate; run with --today 2031-02-01 to be within 90 days.", ..fresh }),
@@ -548,10 +599,13 @@ fn main() {
                 .map(|(_, der)| der.clone())
                 .unwrap()
         };
+        // The EC certificate is a committed fixture: ECDSA signatures differ on every run.
+        let ec = fs::read(package.join("fixtures/auth-cert-ec-p384.der")).unwrap();
         let written = write_traces(
             root,
             &der("auth-cert-valid.der"),
             &der("auth-cert-expired.der"),
+            &ec,
         );
         println!("{written} traces under apdu-traces/");
     }

@@ -2,7 +2,9 @@
 //! KEY and READ BINARY as docs/protocol.md describes them, and ISO errors for anything else.
 //! docs/virtual-card.md lists every answer and which of them are assumptions.
 
-use super::model::{Ap, CardState, Certificate, File, PinFile, ISSUER_SECURITY_DOMAIN_AID};
+use super::model::{
+    Ap, CardState, Certificate, File, PinFile, CARD_INFO, ISSUER_SECURITY_DOMAIN_AID,
+};
 use jpki_card::apdu::{Instruction, StatusWord};
 use jpki_card::card::{ChangeCommand, KeyReference, Pin};
 
@@ -121,6 +123,7 @@ fn dispatch(state: &mut CardState, session: &mut Session, c: &Parsed<'_>) -> (Ve
             none(change(state, session, c, ChangeCommand::ReferenceData))
         }
         CLA_ISO if is(Instruction::ReadBinary) => read_binary(state, session, c),
+        CLA_ISO if is(Instruction::ReadRecord) => read_record(session, c),
         CLA_PROPRIETARY if is(Instruction::ChangeKey) => {
             none(change(state, session, c, ChangeCommand::Key))
         }
@@ -250,6 +253,27 @@ fn change(
             StatusWord::Success
         }
         None => NO_CURRENT_EF,
+    }
+}
+
+/// READ RECORD of the current EF (P2 = 04): the 共通 AP's card-information record 1 alone.
+fn read_record(session: &Session, c: &Parsed<'_>) -> (Vec<u8>, StatusWord) {
+    let refuse = |sw| (Vec::new(), sw);
+    if c.p2 != 0x04 || !c.data.is_empty() {
+        return refuse(StatusWord::IncorrectParameters);
+    }
+    let Some(le) = c.le else {
+        return refuse(StatusWord::WrongLength);
+    };
+    match session.file {
+        Some(File::CardInfo) if c.p1 == 1 => (
+            CARD_INFO[..CARD_INFO.len().min(le)].to_vec(),
+            StatusWord::Success,
+        ),
+        // 6A 83: record not found (ISO 7816-4).
+        Some(File::CardInfo) => refuse(StatusWord::Other(0x6A83)),
+        Some(_) => refuse(NOT_A_DATA_FILE),
+        None => refuse(NO_CURRENT_EF),
     }
 }
 

@@ -10,6 +10,12 @@ use jpki_card::card::{Application, KeyReference, PinKind};
 pub const TOKEN: &[u8; 32] = b"JPKIAPICCTOKEN2                 ";
 /// EF of the token, in the JPKI application.
 pub const TOKEN_EF: [u8; 2] = [0x00, 0x06];
+/// The 共通 AP's card-information EF (00 01), read by READ RECORD 1.
+pub const CARD_INFO_EF: [u8; 2] = [0x00, 0x01];
+/// Its record 1, laid out as soltia48/myna-card describes it (the one public source): tag 01,
+/// length 1C, then 15 digits of serial, 5 of municipality and the card's expiry YYYYMMDD. The
+/// virtual card's are zeros and 2036-03-31.
+pub const CARD_INFO: &[u8; 30] = b"\x01\x1C0000000000000000000020360331";
 /// EF of the user-authentication certificate, in the JPKI application, readable without a PIN.
 pub const AUTH_CERTIFICATE_EF: [u8; 2] = [0x00, 0x0A];
 
@@ -317,6 +323,8 @@ pub enum File {
     Certificate(Certificate),
     /// The private key EF beside a certificate: selectable, for the signing command; never read.
     PrivateKey(Certificate),
+    /// The 共通 AP's card-information EF (00 01): one record, read by READ RECORD.
+    CardInfo,
 }
 
 impl CardState {
@@ -345,6 +353,9 @@ impl CardState {
             .find(|(c, _)| c.ap() == ap && c.ef() == ef)
         {
             return Some(File::Pin(PinFile::Code(*code)));
+        }
+        if ap == Ap::Common && ef == CARD_INFO_EF {
+            return Some(File::CardInfo);
         }
         if ap != Ap::Jpki {
             return None;
@@ -434,7 +445,7 @@ impl CardState {
         match file {
             File::Token => Some(TOKEN),
             File::Certificate(c) => self.certificate(c),
-            File::Pin(_) | File::PrivateKey(_) => None,
+            File::Pin(_) | File::PrivateKey(_) | File::CardInfo => None,
         }
     }
 }

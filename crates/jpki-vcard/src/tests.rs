@@ -900,3 +900,29 @@ fn create_state_refuses_to_replace_unless_asked() {
     let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(names.len(), 1, "no temporary file is left: {names:?}");
 }
+
+#[test]
+fn ec_and_rsa_auth_certificates_are_read_alike() {
+    // TEST ONLY fixtures: RSA-2048 (as today's cards) and ECDSA P-384 (as the next-generation
+    // card is reported to use): the card layer reads both through EF 00 0A, and the expiry does
+    // not depend on the key.
+    use jpki_card::card::certificate::not_after_of;
+    use jpki_card::card::read_card_report;
+    let ec = include_bytes!("../fixtures/auth-cert-ec-p384.der").to_vec();
+    let last_day = time::Date::from_calendar_date(2031, time::Month::March, 31).unwrap();
+    assert_eq!(not_after_of(TEST_AUTH_CERTIFICATE), Ok(last_day));
+    assert_eq!(not_after_of(&ec), Ok(last_day));
+    let mut state = Profile::Adult.card();
+    state.set_certificate(Certificate::Auth, Some(ec));
+    let report = read_card_report(&mut VirtualCard::new(state)).unwrap();
+    assert_eq!(
+        report.auth_not_after,
+        jpki_card::card::AuthNotAfter::Date(last_day)
+    );
+    assert_eq!(
+        report.card_expiry,
+        jpki_card::card::card_info::CardExpiry::Date(
+            time::Date::from_calendar_date(2036, time::Month::March, 31).unwrap()
+        )
+    );
+}

@@ -3,7 +3,7 @@
 //! (`jpki_card::card::guidance`), whichever command shows it.
 
 use crate::cli::lang::Lang;
-use crate::cli::words::guidance::{guidance_heading, guidance_lines};
+use crate::cli::words::guidance::{city_office_note, guidance_heading, guidance_lines};
 use jpki_card::apdu::StatusWord;
 use jpki_card::card::guidance::{guidance, NextStep, PinGuidance};
 use jpki_card::card::{
@@ -90,6 +90,11 @@ pub fn advice_text(advice: &[Option<PinGuidance>], lang: Lang) -> String {
     let mut out = format!("\n{}\n", guidance_heading(lang));
     for line in lines {
         out.push_str(&line);
+        out.push('\n');
+    }
+    let known: Vec<PinGuidance> = advice.iter().flatten().copied().collect();
+    if let Some(note) = city_office_note(&known, lang) {
+        out.push_str(note);
         out.push('\n');
     }
     out

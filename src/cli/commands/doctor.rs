@@ -190,7 +190,9 @@ fn jpki_application(config: &Config, reader: &str, lang: Lang) -> Step<CardKind>
 fn token(kind: &CardKind, lang: Lang) -> Check {
     let text = card_kind_text(kind, lang);
     match kind {
-        CardKind::MyNumberCard | CardKind::JukiCard | CardKind::Smartphone => pass("token", text),
+        CardKind::MyNumberCard | CardKind::JukiCard | CardKind::Smartphone(_) => {
+            pass("token", text)
+        }
         _ => fail("token", text, words::not_a_my_number_card(lang)),
     }
 }

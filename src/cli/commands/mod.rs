@@ -6,6 +6,7 @@ pub mod change_pin;
 pub mod doctor;
 pub mod open;
 pub mod pin_command;
+pub mod pins;
 pub mod readers;
 pub mod status;
 pub mod verify_pin;

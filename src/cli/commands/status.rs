@@ -8,12 +8,15 @@ use crate::cli::flags::config::Config;
 use crate::cli::io::colour::paint;
 use crate::cli::io::output;
 use crate::cli::io::render::{printable, table};
-use crate::cli::words::guidance::{guidance_heading, guidance_lines};
+use crate::cli::words::guidance::{
+    city_office_note, guidance_heading, guidance_lines, pins_pointer,
+};
 use crate::cli::words::pin_label;
 use crate::cli::words::status::{
-    card_heading, card_kind_text, certificate_lines, key_counters_text, reader_heading, state_word,
-    table_headings, unreadable_detail,
+    card_expiry_line, card_heading, card_kind_text, certificate_lines, key_counters_text,
+    reader_heading, state_word, table_headings, unreadable_detail,
 };
+use jpki_card::card::card_info::{CardExpiry, CardInfoProblem};
 use jpki_card::card::certificate::ExpiryState;
 use jpki_card::card::certificate::{date_text, CertificateProblem, Expiry};
 use jpki_card::card::guidance::{guidance_with, CertificateValidity, NextStep, PinGuidance};
@@ -27,6 +30,7 @@ use serde_json::{json, Value};
 struct CardChecks {
     kind: CardKind,
     certificate: Result<Expiry, CertificateProblem>,
+    card_expiry: CardExpiry,
 }
 
 /// Read the card (only the counters with `--pins-only`) and print it.
@@ -43,6 +47,7 @@ pub fn run(config: &Config, pins_only: bool) -> anyhow::Result<Exit> {
                 AuthNotAfter::Date(not_after) => Ok(Expiry::on(not_after, config.today)),
                 AuthNotAfter::Untold(problem) => Err(problem),
             },
+            card_expiry: report.card_expiry,
         };
         Ok((reader, report.pins, Some(checks)))
     })?;
@@ -122,6 +127,23 @@ fn problem_id(problem: &CertificateProblem) -> &'static str {
     }
 }
 
+/// The card's own expiry: `date`, or `error` (and `sw`) saying why the card told none.
+fn card_expiry_json(expiry: CardExpiry) -> Value {
+    let (date, error, sw) = match expiry {
+        CardExpiry::Date(date) => (Some(date_text(date)), None, None),
+        CardExpiry::Untold(problem) => {
+            let (error, sw) = match problem {
+                CardInfoProblem::NoApplication => ("no_application", None),
+                CardInfoProblem::Refused(sw) => ("refused", Some(sw.hex())),
+                CardInfoProblem::Malformed => ("malformed", None),
+                CardInfoProblem::NotTheLayout => ("not_the_layout", None),
+            };
+            (None, Some(error), sw)
+        }
+    };
+    json!({ "date": date, "source": "common_ap_ef_0001", "error": error, "sw": sw })
+}
+
 fn to_json(
     reader: &str,
     statuses: &[PinStatus],
@@ -133,7 +155,9 @@ fn to_json(
     out["card_kind"] = Value::Null;
     out["token"] = Value::Null;
     out["auth_certificate"] = Value::Null;
+    out["card_expiry"] = Value::Null;
     if let Some(checks) = checks {
+        out["card_expiry"] = card_expiry_json(checks.card_expiry);
         out["card_kind"] = json!(checks.kind.id());
         out["token"] = json!(checks.kind.token_name());
         match &checks.certificate {
@@ -142,6 +166,7 @@ fn to_json(
                     "not_after": date_text(expiry.not_after),
                     "days_left": expiry.days_left,
                     "state": expiry.state().id(),
+                    "renewal_opens": date_text(expiry.renewal_opens()),
                     "error": null,
                     "sw": null,
                 });
@@ -155,6 +180,7 @@ fn to_json(
                     "not_after": null,
                     "days_left": null,
                     "state": null,
+                    "renewal_opens": null,
                     "error": problem_id(problem),
                     "sw": sw,
                 });
@@ -189,6 +215,8 @@ fn to_text(
             out.push_str(&line);
             out.push('\n');
         }
+        out.push_str(&card_expiry_line(checks.card_expiry, config.today, lang));
+        out.push('\n');
     }
     let mut rows = vec![table_headings(lang).map(String::from).to_vec()];
     for status in statuses {
@@ -210,7 +238,7 @@ fn to_text(
     }
     out.push_str(&table(&rows));
     // A smartphone carries only the two JPKI PINs by design: nothing to ask the city office.
-    let smartphone = checks.is_some_and(|c| c.kind == CardKind::Smartphone);
+    let smartphone = checks.is_some_and(|c| c.kind.is_smartphone());
     let lines: Vec<String> = advice
         .iter()
         .filter(|a| !(smartphone && a.step == NextStep::AskCityOffice))
@@ -224,6 +252,12 @@ fn to_text(
             out.push_str(&line);
             out.push('\n');
         }
+        if let Some(note) = city_office_note(advice, lang) {
+            out.push_str(note);
+            out.push('\n');
+        }
+        out.push_str(pins_pointer(lang));
+        out.push('\n');
     }
     out
 }

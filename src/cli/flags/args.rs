@@ -115,6 +115,9 @@ pub enum CommandArg {
     },
     /// Check the PC/SC service, the readers, the card and its JPKI application, one line each.
     Doctor,
+    /// Explain the four PINs, no card needed: each one's name, format, tries, what it is asked
+    /// for, and where a locked one is reset.
+    Pins,
     /// Print a shell completion script for bash, zsh, fish, PowerShell or elvish.
     Completions {
         /// The shell to complete for.

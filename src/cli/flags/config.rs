@@ -57,6 +57,8 @@ pub enum Action {
     },
     /// `jpki doctor`
     Doctor,
+    /// `jpki pins`: no card.
+    Pins,
 }
 
 impl Action {
@@ -70,6 +72,7 @@ impl Action {
             Action::ChangePin { .. } => "change-pin",
             Action::VerifyPin { .. } => "verify-pin",
             Action::Doctor => "doctor",
+            Action::Pins => "pins",
         }
     }
 }
@@ -246,6 +249,7 @@ impl Config {
                 options: PinOptions::from_flags(stdin, allow_last_try, experimental),
             },
             CommandArg::Doctor => Action::Doctor,
+            CommandArg::Pins => Action::Pins,
         };
         let wait = Wait::from_flag(args.wait);
         // https://no-color.org: set and not empty turns colour off; so does a terminal that says

@@ -38,7 +38,7 @@ impl std::error::Error for RecordRefused {}
 pub fn check(config: &Config) -> Result<(), RecordRefused> {
     check_path(config)?;
     match (&config.record, &config.action) {
-        (Some(_), Action::Completions { .. } | Action::Manpage { .. }) => {
+        (Some(_), Action::Completions { .. } | Action::Manpage { .. } | Action::Pins) => {
             Err(RecordRefused::NoCard {
                 command: config.action.name(),
             })

@@ -115,11 +115,11 @@ fn detail(error: &clap::Error, lang: Lang) -> String {
             let typed = first(error, ContextKind::InvalidSubcommand).unwrap_or_default();
             match lang {
                 Lang::En => format!(
-                    "unrecognized command {} (the commands: readers, status, change-pin, verify-pin, doctor, completions)",
+                    "unrecognized command {} (the commands: readers, status, pins, change-pin, verify-pin, doctor, completions)",
                     shown(&typed, lang)
                 ),
                 Lang::Ja => format!(
-                    "{} というコマンドはありません (コマンド: readers、status、change-pin、verify-pin、doctor、completions)",
+                    "{} というコマンドはありません (コマンド: readers、status、pins、change-pin、verify-pin、doctor、completions)",
                     shown(&typed, lang)
                 ),
             }
@@ -200,9 +200,10 @@ fn language(argv: &[String], locale: Lang) -> Lang {
 
 /// The command named on the command line, when one of jpki's is.
 fn command(argv: &[String]) -> Option<&'static str> {
-    const COMMANDS: [&str; 7] = [
+    const COMMANDS: [&str; 8] = [
         "readers",
         "status",
+        "pins",
         "change-pin",
         "verify-pin",
         "doctor",
@@ -238,6 +239,8 @@ pub fn exit(error: clap::Error, argv: &[String], locale: Lang) -> ! {
             "exit": Exit::Usage as u8,
             "message": detail(&error, lang),
             "hint": null,
+            "card_kind": null,
+            "reason": null,
         });
         let _ = output::print(output::report_line(&object));
     }

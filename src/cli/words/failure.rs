@@ -118,8 +118,8 @@ pub fn hint(exit: Exit, checking: bool, lang: Lang) -> Option<String> {
             "put the card on the reader and run the command again.",
         )),
         Exit::NotMyNumberCard => Some(lang.pick(
-            "リーダーにあるのはマイナンバーカードではないようです。",
-            "the card in the reader does not look like a My Number card.",
+            "このカードには、このバージョンの jpki が知っている公的個人認証APがありません。別のICカードか、このバージョンが知らない新しい世代のマイナンバーカード (次期個人番号カードはAPが2つになる計画で、その識別子は公開されていません) かもしれません。どの暗証番号を何に使うかは `jpki pins` で確認できます (カード不要)。",
+            "this card has no JPKI application of the kind this version of jpki knows: it is another IC card, or a My Number card of a generation this version does not know (the next-generation card is planned with two applications whose identifiers are not public). `jpki pins` explains the PINs without a card.",
         )),
         Exit::CardRemoved => Some(lang.pick(
             "カードを動かさずに置いたまま、もう一度実行してください。",

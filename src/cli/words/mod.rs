@@ -6,6 +6,7 @@ pub mod doctor;
 pub mod failure;
 pub mod guidance;
 pub mod pin_commands;
+pub mod pins;
 pub mod readers;
 pub mod status;
 pub mod warnings;

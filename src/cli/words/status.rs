@@ -3,9 +3,11 @@
 
 use crate::cli::io::render::printable;
 use crate::cli::lang::Lang;
-use jpki_card::card::certificate::{CertificateProblem, Expiry, ExpiryState};
-use jpki_card::card::token::CardKind;
+use jpki_card::card::card_info::{CardExpiry, CardInfoProblem};
+use jpki_card::card::certificate::{date_text, CertificateProblem, Expiry, ExpiryState};
+use jpki_card::card::token::{CardKind, Phone};
 use jpki_card::card::{PinState, PinStatus, RetryCounter};
+use time::Date;
 
 /// One key reference's counter, short: the number, or what stands in for one.
 fn key_counter_word(counter: RetryCounter, lang: Lang) -> String {
@@ -79,8 +81,15 @@ pub fn card_kind_text(kind: &CardKind, lang: Lang) -> String {
                 "Basic resident registry card (住基カード)",
             )
             .to_string(),
-        CardKind::Smartphone => lang
+        CardKind::Smartphone(Phone::Android) => lang
             .pick("スマートフォン用電子証明書", "Smartphone JPKI certificate")
+            .to_string(),
+        // One source names this token: say so, and what jpki does about it.
+        CardKind::Smartphone(Phone::Iphone) => lang
+            .pick(
+                "スマートフォン用電子証明書 (iPhone、JPKIAPIOSTOKEN。情報源は1つだけのため、Android と同じく暗証番号なしでは証明書を読みません)",
+                "Smartphone JPKI certificate (iPhone, JPKIAPIOSTOKEN; one public source names it, so jpki reads it as the Android one: no certificate without a PIN)",
+            )
             .to_string(),
         CardKind::NotJpki(name) => format!(
             "{} \"{}\"",
@@ -146,7 +155,25 @@ pub fn certificate_lines(
     };
     let date = expiry.not_after_text();
     let days = expiry.days_left;
-    match expiry.state() {
+    let opens = date_text(expiry.renewal_opens());
+    let renewal = if expiry.days_left < 0 {
+        None
+    } else if expiry.renewal_is_open() {
+        Some(match lang {
+            Lang::Ja => format!("  更新手続きは{opens}から受け付けています (有効期限の3か月前の翌日から、市区町村の窓口で)。"),
+            Lang::En => format!("  Renewal is open since {opens} (from three months before the end, at your city office)."),
+        })
+    } else {
+        Some(match lang {
+            Lang::Ja => format!(
+                "  更新手続きは{opens}から (有効期限の3か月前の翌日から、市区町村の窓口で)。"
+            ),
+            Lang::En => format!(
+                "  Renewal opens on {opens} (three months before the end, at your city office)."
+            ),
+        })
+    };
+    let mut lines = match expiry.state() {
         ExpiryState::Valid => vec![match lang {
             Lang::Ja => format!("{label}の有効期限: {date} (あと{days}日)"),
             Lang::En => format!("{label} valid until {date} ({days} days left)"),
@@ -173,6 +200,61 @@ pub fn certificate_lines(
             )
             .to_string(),
         ],
+    };
+    lines.extend(renewal);
+    lines
+}
+
+/// The card's own expiry line of `status`: the date and days left, labelled with where it was
+/// read and that one public source describes it; or, quietly, that the card told none.
+pub fn card_expiry_line(expiry: CardExpiry, today: Date, lang: Lang) -> String {
+    let label = lang.pick("カードの有効期限", "Card valid until");
+    match expiry {
+        CardExpiry::Date(date) => {
+            let days = (date - today).whole_days();
+            let text = date_text(date);
+            let left = match (lang, days < 0) {
+                (Lang::Ja, false) => format!("あと{days}日"),
+                (Lang::Ja, true) => format!("期限切れ、{}日経過", -days),
+                (Lang::En, false) => format!("{days} days left"),
+                (Lang::En, true) => format!("EXPIRED {} days ago", -days),
+            };
+            match lang {
+                Lang::Ja => format!(
+                    "{label}: {text} ({left}。共通AP EF 00 01 の記録から。この記録の形を説明する公開情報は1つだけです)"
+                ),
+                Lang::En => format!(
+                    "{label} {text} ({left}; from the 共通AP's EF 00 01 record, whose layout one public source describes)"
+                ),
+            }
+        }
+        CardExpiry::Untold(problem) => {
+            let why = match problem {
+                CardInfoProblem::NoApplication => lang
+                    .pick(
+                        "共通APがないため読みませんでした",
+                        "not read: the card has no 共通AP",
+                    )
+                    .to_string(),
+                CardInfoProblem::Refused(sw) => format!(
+                    "{} (SW {sw})",
+                    lang.pick("カードが答えませんでした", "the card did not tell it")
+                ),
+                CardInfoProblem::Malformed => lang
+                    .pick(
+                        "カードの応答にステータスバイトがありません",
+                        "the card's answer had no status word",
+                    )
+                    .to_string(),
+                CardInfoProblem::NotTheLayout => lang
+                    .pick(
+                        "記録が既知の形ではないため読み取りませんでした",
+                        "its record is not in the one known layout, so no date is shown",
+                    )
+                    .to_string(),
+            };
+            format!("{}: {why}", lang.pick("カードの有効期限", "Card expiry"))
+        }
     }
 }
 

@@ -19,6 +19,8 @@ pub enum Instruction {
     ChangeKey,
     /// READ BINARY (B0).
     ReadBinary,
+    /// READ RECORD (B2).
+    ReadRecord,
 }
 
 impl Instruction {
@@ -30,6 +32,7 @@ impl Instruction {
             Instruction::ChangeReferenceData => secret::INS_CHANGE_REFERENCE_DATA,
             Instruction::ChangeKey => secret::INS_CHANGE_KEY,
             Instruction::ReadBinary => 0xB0,
+            Instruction::ReadRecord => 0xB2,
         }
     }
 }
@@ -111,6 +114,12 @@ impl Command {
     pub fn read_binary(offset: u16, le: u8) -> Command {
         let [hi, lo] = offset.to_be_bytes();
         Command::new(Instruction::ReadBinary, hi, lo, &[], Some(le))
+    }
+
+    /// READ RECORD `record` of the current EF, as many bytes as it holds: `00 B2 rr 04 00`
+    /// (P2 = 04: the record number in P1, the current EF; Le = 00 asks for up to 256).
+    pub fn read_record(record: u8) -> Command {
+        Command::new(Instruction::ReadRecord, record, 0x04, &[], Some(0))
     }
 
     /// What this command asks the card to do.

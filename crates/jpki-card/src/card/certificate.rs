@@ -1,4 +1,6 @@
 //! The auth certificate (利用者証明用電子証明書, EF 00 0A): read without a PIN, for its expiry.
+//! Only the DER length and the validity are read, so RSA (today's cards) and EC certificates
+//! (ECDSA P-384, reported for the next-generation card) are taken alike.
 
 use super::error::CardError;
 use super::exchange::{answer_to, CardAnswer};
@@ -102,6 +104,44 @@ impl Expiry {
     /// `not_after` as `YYYY-MM-DD`.
     pub fn not_after_text(self) -> String {
         date_text(self.not_after)
+    }
+
+    /// The first day the certificates can be renewed ([`renewal_opens`]).
+    pub fn renewal_opens(self) -> Date {
+        renewal_opens(self.not_after)
+    }
+
+    /// Whether today is within the renewal window: on or after [`Expiry::renewal_opens`], not
+    /// yet expired.
+    pub fn renewal_is_open(self) -> bool {
+        let today = self.not_after - time::Duration::days(self.days_left);
+        self.days_left >= 0 && today >= self.renewal_opens()
+    }
+}
+
+/// The first day a certificate ending on `not_after` can be renewed: "from three months before"
+/// (J-LIS, jpki.go.jp), which municipalities count as the day after the date three months
+/// earlier, or the 1st of the next month when that month has no such date (練馬区: 2023-07-07
+/// opens 2023-04-08, 2023-05-28 opens 2023-03-01; 亀山市, 西ノ島町: "3か月前の翌日から").
+pub fn renewal_opens(not_after: Date) -> Date {
+    let month = not_after.month().nth_prev(3);
+    let year = if u8::from(not_after.month()) <= 3 {
+        not_after.year() - 1
+    } else {
+        not_after.year()
+    };
+    match Date::from_calendar_date(year, month, not_after.day()) {
+        Ok(same_day) => same_day.next_day().unwrap_or(same_day),
+        // No such day (the 29th-31st in a shorter month): the 1st of the month after.
+        Err(_) => {
+            let next = month.next();
+            let year = if next == time::Month::January {
+                year + 1
+            } else {
+                year
+            };
+            Date::from_calendar_date(year, next, 1).unwrap_or(not_after)
+        }
     }
 }
 
@@ -256,6 +296,36 @@ mod tests {
             10
         );
         assert_eq!(date_text(date(2031, Month::March, 9)), "2031-03-09");
+    }
+
+    #[test]
+    fn renewal_opens_the_day_after_three_months_before() {
+        // 練馬区's two examples, then the year boundary and a day no shorter month has.
+        let cases = [
+            ((2023, Month::July, 7), (2023, Month::April, 8)),
+            ((2023, Month::May, 28), (2023, Month::March, 1)),
+            ((2031, Month::March, 31), (2031, Month::January, 1)),
+            ((2031, Month::February, 10), (2030, Month::November, 11)),
+            ((2031, Month::May, 31), (2031, Month::March, 1)),
+            ((2030, Month::December, 31), (2030, Month::October, 1)),
+        ];
+        for ((y, m, d), (oy, om, od)) in cases {
+            assert_eq!(
+                renewal_opens(date(y, m, d)),
+                date(oy, om, od),
+                "{y}-{m}-{d}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_renewal_window_opens_three_months_before_and_closes_at_expiry() {
+        let end = date(2031, Month::March, 31);
+        let open = |today| Expiry::on(end, today).renewal_is_open();
+        assert!(!open(date(2030, Month::December, 31)));
+        assert!(open(date(2031, Month::January, 1)));
+        assert!(open(end));
+        assert!(!open(date(2031, Month::April, 1)));
     }
 
     #[test]

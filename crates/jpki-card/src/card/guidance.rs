@@ -1,6 +1,10 @@
 //! What a holder should do next about each PIN: which route gets a locked PIN back, what a last
 //! try means, and what a missing signature certificate means. Facts and sources: docs/guidance.md.
 //!
+//! Every answer that says "no try left" (63 C0, 69 83, 69 84) is a lock, on any PIN: every
+//! source that names 69 84 reads it as blocked. Only a sign PIN that is not on the card (its EF
+//! not found, 6A 82) means no signature certificate.
+//!
 //! The counters decide, so `status --pins-only` gives guidance too. Plain `status` also knows
 //! whether the auth certificate has expired: the kiosk reset then cannot help (it resets a PIN, it
 //! issues no certificate), so a locked sign or auth PIN goes to the city office, which renews the
@@ -8,14 +12,14 @@
 
 use super::counter::{PinState, PinStatus, RetryCounter};
 use super::pin::PinKind;
-use crate::apdu::StatusWord;
 
 /// Where a locked PIN is reset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
-    /// A reservation in the "JPKI暗証番号リセット" smartphone app, then a convenience-store
-    /// multi-copy machine within 24 hours (6:30-23:00). Only for sign and auth, and only while
-    /// the other JPKI PIN still works.
+    /// A reservation in the "JPKI暗証番号リセット" smartphone app, then a store kiosk (a
+    /// multi-copy machine of the chains that reset this PIN) within 24 hours (6:30-23:00). Only
+    /// for sign and auth, only while the other JPKI PIN still works, and only with a valid,
+    /// unrevoked signature certificate (no move or change of name since it was issued).
     KioskReset,
     /// The city office (市区町村の窓口), with the card and an identity document.
     CityOffice,
@@ -31,6 +35,107 @@ impl Route {
     }
 }
 
+/// A store chain whose kiosks (multi-copy machines) run the JPKI PIN reset, per the J-LIS terms
+/// of use of the service (docs/guidance.md, "Kiosk stores").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KioskStore {
+    /// The id used in JSON.
+    pub id: &'static str,
+    /// The chain's name in Japanese, as J-LIS writes it.
+    pub ja: &'static str,
+    /// The chain's name in English.
+    pub en: &'static str,
+    /// Only some of its stores have a kiosk that does it.
+    pub some_stores: bool,
+    /// It resets the auth PIN too, not only the sign password.
+    pub resets_auth: bool,
+}
+
+/// The day [`KIOSK_STORES`] was read from J-LIS's terms of use (the page carries no date of its
+/// own; J-LIS says the list is to grow, and that some stores have no kiosk or one that does not
+/// take part).
+pub const KIOSK_STORES_AS_OF: &str = "2026-12-07";
+
+/// Which chains reset which JPKI PIN (J-LIS, JPKI暗証番号リセット 利用規約; 甲賀市 agrees for the
+/// auth PIN). Every chain resets the sign password; only those with `resets_auth` the auth PIN.
+pub const KIOSK_STORES: [KioskStore; 9] = [
+    KioskStore {
+        id: "seven_eleven",
+        ja: "セブン-イレブン",
+        en: "Seven-Eleven",
+        some_stores: false,
+        resets_auth: true,
+    },
+    KioskStore {
+        id: "aeon_retail",
+        ja: "イオンリテール",
+        en: "AEON Retail",
+        some_stores: false,
+        resets_auth: true,
+    },
+    KioskStore {
+        id: "aeon_hokkaido",
+        ja: "イオン北海道",
+        en: "AEON Hokkaido",
+        some_stores: true,
+        resets_auth: true,
+    },
+    KioskStore {
+        id: "aeon_tohoku",
+        ja: "イオン東北",
+        en: "AEON Tohoku",
+        some_stores: true,
+        resets_auth: true,
+    },
+    KioskStore {
+        id: "fuji",
+        ja: "フジ",
+        en: "Fuji",
+        some_stores: true,
+        resets_auth: true,
+    },
+    KioskStore {
+        id: "lawson",
+        ja: "ローソン",
+        en: "Lawson",
+        some_stores: false,
+        resets_auth: false,
+    },
+    KioskStore {
+        id: "familymart",
+        ja: "ファミリーマート",
+        en: "FamilyMart",
+        some_stores: false,
+        resets_auth: false,
+    },
+    KioskStore {
+        id: "ministop",
+        ja: "ミニストップ",
+        en: "Ministop",
+        some_stores: false,
+        resets_auth: false,
+    },
+    KioskStore {
+        id: "daiei",
+        ja: "ダイエー",
+        en: "Daiei",
+        some_stores: true,
+        resets_auth: false,
+    },
+];
+
+/// The chains whose kiosks reset `kind` (none for juki and kenhojo: city office only).
+pub fn kiosk_stores_for(kind: PinKind) -> Vec<KioskStore> {
+    KIOSK_STORES
+        .into_iter()
+        .filter(|store| match kind {
+            PinKind::Sign => true,
+            PinKind::Auth => store.resets_auth,
+            PinKind::Juki | PinKind::Kenhojo => false,
+        })
+        .collect()
+}
+
 /// The next step for one PIN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NextStep {
@@ -43,8 +148,8 @@ pub enum NextStep {
         /// The route a lock would then need.
         if_locked: Route,
     },
-    /// The sign PIN is missing or answers 69 84: no signature certificate (cards of children
-    /// under 15 and of adult wards carry none), or one that can no longer be used. The city office
+    /// The sign PIN is not on the card (its EF not found): no signature certificate (cards of
+    /// children under 15, of adult wards and 顔認証マイナンバーカード carry none). The city office
     /// issues it.
     SignatureCertificateAtCityOffice,
     /// The PIN is not on this card: only the city office can say why.
@@ -101,6 +206,10 @@ pub struct PinGuidance {
     pub same_value_hint: bool,
     /// What the route was chosen knowing of the auth certificate.
     pub certificate: CertificateValidity,
+    /// The card carries no sign PIN (no signature certificate): a child's card, an adult ward's,
+    /// or a 顔認証マイナンバーカード, whose counters no public source shows. No kiosk can help
+    /// with its auth PIN, and the advice must not promise one.
+    pub no_signature_certificate: bool,
 }
 
 impl PinGuidance {
@@ -155,15 +264,13 @@ pub fn guidance_with(statuses: &[PinStatus], certificate: CertificateValidity) -
         PinKind::Auth if may_work(PinKind::Sign) => Route::KioskReset,
         _ => Route::CityOffice,
     };
+    let no_signature_certificate = state_of(PinKind::Sign) == Some(PinState::NotIssued);
     statuses
         .iter()
         .map(|status| {
             let kind = status.kind;
             let step = match (kind, status.counter) {
-                (PinKind::Sign, RetryCounter::Absent)
-                | (PinKind::Sign, RetryCounter::Blocked(StatusWord::ReferenceDataUnusable)) => {
-                    NextStep::SignatureCertificateAtCityOffice
-                }
+                (PinKind::Sign, RetryCounter::Absent) => NextStep::SignatureCertificateAtCityOffice,
                 (_, counter) => match counter.state() {
                     PinState::Ok => NextStep::None,
                     PinState::LastTry => NextStep::AvoidWrongEntry {
@@ -185,6 +292,7 @@ pub fn guidance_with(statuses: &[PinStatus], certificate: CertificateValidity) -
                 step,
                 same_value_hint,
                 certificate,
+                no_signature_certificate,
             }
         })
         .collect()
@@ -193,6 +301,7 @@ pub fn guidance_with(statuses: &[PinStatus], certificate: CertificateValidity) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::apdu::StatusWord;
 
     fn card(counters: [u16; 4]) -> Vec<PinStatus> {
         PinKind::ALL
@@ -283,13 +392,9 @@ mod tests {
     }
 
     #[test]
-    fn sign_not_issued_or_6984_means_no_signature_certificate() {
+    fn only_a_missing_sign_pin_means_no_signature_certificate() {
         assert_eq!(
             steps([ABSENT, OK3, OK3, OK3])[0],
-            NextStep::SignatureCertificateAtCityOffice
-        );
-        assert_eq!(
-            steps([0x6984, OK3, OK3, OK3])[0],
             NextStep::SignatureCertificateAtCityOffice
         );
         assert_eq!(steps([OK5, OK3, ABSENT, OK3])[2], NextStep::AskCityOffice);
@@ -338,6 +443,64 @@ mod tests {
             guidance(&card([LOCKED, OK3, OK3, OK3])),
             guidance_with(&card([LOCKED, OK3, OK3, OK3]), CertificateValidity::Unknown)
         );
+    }
+
+    #[test]
+    fn six_nine_eight_four_is_locked_on_every_pin_and_keeps_the_kiosk() {
+        // Sign blocked (69 84) while auth works: the kiosk, as for 63 C0.
+        assert_eq!(
+            steps([0x6984, OK3, OK3, OK3])[0],
+            NextStep::Reset(Route::KioskReset)
+        );
+        // Blocked is blocked: it cannot vouch for auth at the kiosk either.
+        assert_eq!(
+            steps([0x6984, ONE, OK3, OK3])[1],
+            NextStep::AvoidWrongEntry {
+                if_locked: Route::CityOffice
+            }
+        );
+        let s = steps([OK5, 0x6984, 0x6984, 0x6984]);
+        assert_eq!(s[1], NextStep::Reset(Route::KioskReset));
+        assert_eq!(s[2], NextStep::Reset(Route::CityOffice));
+        assert_eq!(s[3], NextStep::Reset(Route::CityOffice));
+        assert_eq!(
+            guidance(&card([0x6984, OK3, OK3, OK3]))[0].step.reason(),
+            Some("locked")
+        );
+    }
+
+    #[test]
+    fn a_card_without_a_sign_pin_is_marked_so_no_kiosk_is_promised() {
+        // What a 顔認証マイナンバーカード answers is unknown; "sign not on the card and auth
+        // locked" is what one may look like.
+        let g = guidance(&card([ABSENT, LOCKED, OK3, OK3]));
+        assert_eq!(g[1].step, NextStep::Reset(Route::CityOffice));
+        assert!(g.iter().all(|g| g.no_signature_certificate));
+        assert!(!guidance(&card([LOCKED, LOCKED, OK3, OK3]))[1].no_signature_certificate);
+    }
+
+    #[test]
+    fn the_auth_pin_is_reset_at_fewer_chains_than_the_sign_password() {
+        let names = |kind| {
+            kiosk_stores_for(kind)
+                .iter()
+                .map(|s| s.en)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(PinKind::Auth),
+            [
+                "Seven-Eleven",
+                "AEON Retail",
+                "AEON Hokkaido",
+                "AEON Tohoku",
+                "Fuji"
+            ]
+        );
+        assert_eq!(names(PinKind::Sign).len(), 9);
+        assert!(names(PinKind::Sign).contains(&"Lawson"));
+        assert!(!names(PinKind::Auth).contains(&"Lawson"));
+        assert!(names(PinKind::Juki).is_empty() && names(PinKind::Kenhojo).is_empty());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! outside one.
 
 mod application;
+pub mod card_info;
 pub mod certificate;
 mod change;
 mod counter;

@@ -3,6 +3,7 @@
 //! the auth certificate) before it.
 
 use super::application::Application;
+use super::card_info::{read_card_expiry, CardExpiry, CardInfoProblem};
 use super::certificate::{
     not_after_of, read_auth_certificate, CertificateProblem, CertificateRead,
 };
@@ -23,6 +24,9 @@ pub struct CardReport {
     pub kind: CardKind,
     /// The auth certificate's notAfter (a date in Japan), or why it could not be told.
     pub auth_not_after: AuthNotAfter,
+    /// The card's own expiry from the 共通カードAP (one source for the layout), or why it was
+    /// not told.
+    pub card_expiry: CardExpiry,
     /// The four PINs, in the order of [`PinKind::ALL`].
     pub pins: Vec<PinStatus>,
 }
@@ -45,17 +49,26 @@ pub enum AuthNotAfter {
 /// the PIN's maximum, an answer too short for a status word), which makes that key reference
 /// unreadable. A card without the JPKI application is not a My Number card.
 pub fn read_pin_statuses(reader: &mut dyn Reader) -> Result<Vec<PinStatus>, CardError> {
-    in_transaction(reader, |card| read_all(card, &mut |_| Ok(())))
+    in_transaction(reader, |card| read_all(card, &mut |_, _| Ok(())))
 }
 
-/// Read the token, the auth certificate and the four counters in one transaction. The extra reads sit
-/// right after SELECT of the JPKI AP, so the AP is selected once; what the card answers to them
-/// is reported, never an error, so the counters are always shown.
+/// Read the token, the auth certificate, the card's expiry and the four counters in one
+/// transaction. The extra reads sit right after SELECT of the JPKI AP and of the 共通カードAP,
+/// so no application is selected twice; what the card answers to them is reported, never an
+/// error, so the counters are always shown.
 pub fn read_card_report(reader: &mut dyn Reader) -> Result<CardReport, CardError> {
     in_transaction(reader, |card| {
         let mut kind = CardKind::Unreadable(Some(StatusWord::FileNotFound));
         let mut auth_not_after = AuthNotAfter::Untold(CertificateProblem::NeedsPin);
-        let pins = read_all(card, &mut |card| {
+        let mut card_expiry = CardExpiry::Untold(CardInfoProblem::NoApplication);
+        let pins = read_all(card, &mut |application, card| {
+            if application == Application::Common {
+                card_expiry = read_card_expiry(card)?;
+                return Ok(());
+            }
+            if application != Application::Jpki {
+                return Ok(());
+            }
             kind = read_card_kind(card)?;
             auth_not_after = if kind.auth_certificate_is_public() {
                 match read_auth_certificate(card)? {
@@ -73,6 +86,7 @@ pub fn read_card_report(reader: &mut dyn Reader) -> Result<CardReport, CardError
         Ok(CardReport {
             kind,
             auth_not_after,
+            card_expiry,
             pins,
         })
     })
@@ -92,7 +106,7 @@ pub fn probe_card_kind(reader: &mut dyn Reader) -> Result<CardKind, CardError> {
 
 fn read_all(
     card: &mut dyn Transaction,
-    after_jpki_selected: &mut dyn FnMut(&mut dyn Transaction) -> Result<(), CardError>,
+    after_selected: &mut dyn FnMut(Application, &mut dyn Transaction) -> Result<(), CardError>,
 ) -> Result<Vec<PinStatus>, CardError> {
     let mut keys = Vec::with_capacity(KeyReference::ALL.len());
     // The application selected last and how it answered: sign and auth share one SELECT.
@@ -109,10 +123,14 @@ fn read_all(
                     if sw != StatusWord::Success {
                         return Err(CardError::NotMyNumberCard { sw });
                     }
-                    after_jpki_selected(card)?;
+                    after_selected(Application::Jpki, card)?;
                     Ok(sw)
                 } else {
-                    answer_to(card, &select)?.status_word()
+                    let selected = answer_to(card, &select)?.status_word();
+                    if selected == Ok(StatusWord::Success) {
+                        after_selected(key.application(), card)?;
+                    }
+                    selected
                 };
                 current = Some((key.application(), selected));
                 selected

@@ -10,6 +10,27 @@ pub const TOKEN_EF: [u8; 2] = [0x00, 0x06];
 /// The token is a 32-byte space-padded ASCII name (myna reads `0x20` bytes and trims spaces).
 pub(crate) const TOKEN_LENGTH: u8 = 0x20;
 
+/// Which phone a smartphone token names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phone {
+    /// `JPKIAPGPSETOKEN`: the certificate in an Android phone's secure element (jpki/myna,
+    /// soltia48/myna-card: two sources).
+    Android,
+    /// `JPKIAPIOSTOKEN`: the certificate in an iPhone (soltia48/myna-card only: one source).
+    /// jpki treats it as the Android one, the cautious reading: no auth certificate read.
+    Iphone,
+}
+
+impl Phone {
+    /// The token name the phone writes.
+    pub fn token_name(self) -> &'static str {
+        match self {
+            Phone::Android => "JPKIAPGPSETOKEN",
+            Phone::Iphone => "JPKIAPIOSTOKEN",
+        }
+    }
+}
+
 /// What kind of JPKI holder the token names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CardKind {
@@ -17,8 +38,9 @@ pub enum CardKind {
     MyNumberCard,
     /// `JPKIAPICCTOKEN`: an old 住基カード (basic resident registry card).
     JukiCard,
-    /// `JPKIAPGPSETOKEN`: a smartphone's JPKI certificate (スマホ用電子証明書).
-    Smartphone,
+    /// `JPKIAPGPSETOKEN` (Android) or `JPKIAPIOSTOKEN` (iPhone): a smartphone's JPKI
+    /// certificate (スマホ用電子証明書), which has its own PINs, not the card's.
+    Smartphone(Phone),
     /// A token name jpki does not know: not a JPKI card it understands. Kept as read.
     NotJpki(String),
     /// The token EF could not be selected or read; the status word says why (none when the
@@ -35,7 +57,8 @@ impl CardKind {
         match name.as_str() {
             "JPKIAPICCTOKEN2" => CardKind::MyNumberCard,
             "JPKIAPICCTOKEN" => CardKind::JukiCard,
-            "JPKIAPGPSETOKEN" => CardKind::Smartphone,
+            "JPKIAPGPSETOKEN" => CardKind::Smartphone(Phone::Android),
+            "JPKIAPIOSTOKEN" => CardKind::Smartphone(Phone::Iphone),
             _ => CardKind::NotJpki(name.chars().filter(|c| !c.is_control()).collect()),
         }
     }
@@ -45,7 +68,7 @@ impl CardKind {
         match self {
             CardKind::MyNumberCard => "my_number_card",
             CardKind::JukiCard => "juki_card",
-            CardKind::Smartphone => "smartphone",
+            CardKind::Smartphone(_) => "smartphone",
             CardKind::NotJpki(_) => "not_jpki",
             CardKind::Unreadable(_) => "unreadable",
         }
@@ -56,17 +79,22 @@ impl CardKind {
         match self {
             CardKind::MyNumberCard => Some("JPKIAPICCTOKEN2"),
             CardKind::JukiCard => Some("JPKIAPICCTOKEN"),
-            CardKind::Smartphone => Some("JPKIAPGPSETOKEN"),
+            CardKind::Smartphone(phone) => Some(phone.token_name()),
             CardKind::NotJpki(name) => Some(name),
             CardKind::Unreadable(_) => None,
         }
     }
 
-    /// Whether the auth certificate can be read without a PIN. A smartphone asks for the auth
-    /// PIN first (jpki/myna src/cli.rs and Go cmd/jpki.go verify it before reading EF 00 0A),
-    /// so jpki does not try there.
+    /// Whether the auth certificate can be read without a PIN. An Android token asks for the
+    /// auth PIN first (jpki/myna src/cli.rs and Go cmd/jpki.go verify it before reading EF
+    /// 00 0A), and no source says an iPhone token does not, so jpki tries on neither.
     pub(crate) fn auth_certificate_is_public(&self) -> bool {
-        !matches!(self, CardKind::Smartphone)
+        !self.is_smartphone()
+    }
+
+    /// Whether the token is a smartphone's (Android or iPhone).
+    pub fn is_smartphone(&self) -> bool {
+        matches!(self, CardKind::Smartphone(_))
     }
 }
 
@@ -105,7 +133,7 @@ mod tests {
     }
 
     #[test]
-    fn the_three_token_names_are_known() {
+    fn the_four_token_names_are_known() {
         assert_eq!(
             CardKind::from_token(&padded("JPKIAPICCTOKEN2")),
             CardKind::MyNumberCard
@@ -116,8 +144,12 @@ mod tests {
         );
         assert_eq!(
             CardKind::from_token(&padded("JPKIAPGPSETOKEN")),
-            CardKind::Smartphone
+            CardKind::Smartphone(Phone::Android)
         );
+        let iphone = CardKind::from_token(&padded("JPKIAPIOSTOKEN"));
+        assert_eq!(iphone, CardKind::Smartphone(Phone::Iphone));
+        assert_eq!(iphone.token_name(), Some("JPKIAPIOSTOKEN"));
+        assert!(!iphone.auth_certificate_is_public());
         assert_eq!(
             CardKind::from_token(b"JPKIAPICCTOKEN\0\0\0"),
             CardKind::JukiCard

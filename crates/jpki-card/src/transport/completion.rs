@@ -1,6 +1,9 @@
 //! T=0 answers completed below the card layer: 61 xx (fetch the rest with GET RESPONSE) and
-//! 6C xx (send again with the Le the card asks for). A command of an instruction that carries a
-//! PIN is never sent twice, even without its data: a 6C xx to it is handed up unchanged.
+//! 6C xx (send again with the Le the card asks for). A command whose instruction can carry a PIN
+//! (VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER, CHANGE KEY) is never sent twice, with or
+//! without data: a 6C xx to it is handed up unchanged. For VERIFY the byte after the header is
+//! Lc, so re-sending the empty counter query "with Le" would announce PIN data; the counter is
+//! then reported unreadable instead.
 
 use super::error::TransportError;
 use super::reader::{Layer, Transaction};
@@ -133,19 +136,20 @@ mod tests {
     }
 
     #[test]
-    fn a_pin_instruction_without_data_is_never_sent_twice_either() {
-        // The counter read, and the header of each other PIN-bearing instruction, with an Le.
+    fn no_pin_instruction_is_sent_again_even_without_data() {
+        // The empty VERIFY (the counter query), CHANGE REFERENCE DATA, RESET RETRY COUNTER and
+        // CHANGE KEY headers, with and without a trailing byte: each trace holds one exchange.
         for command in [
             "00 20 00 80",
-            "00 24 01 80 00",
+            "00 20 00 80 00",
+            "00 21 00 80",
+            "00 24 01 80",
             "00 2C 00 80",
-            "80 32 00 00 00",
+            "00 2C 00 80 00",
+            "80 32 00 81",
         ] {
             let mut t = over(&format!("@source hand-written\n> {command}\n< 6C 04\n"));
-            let bytes: Vec<u8> = command
-                .split(' ')
-                .map(|b| u8::from_str_radix(b, 16).unwrap())
-                .collect();
+            let bytes = hex::decode(command.replace(' ', "")).unwrap();
             assert_eq!(send(&mut t, &bytes).unwrap(), vec![0x6C, 4], "{command}");
             t.finish().unwrap();
         }
