@@ -14,7 +14,8 @@ use super::error::TransportError;
 use super::reader::{Reader, Transaction};
 use crate::apdu::secret;
 use error::from_pcsc;
-use readers::context;
+use readers::{context, list_readers_in};
+use std::cell::OnceCell;
 use std::ffi::CString;
 
 /// How jpki lets go of the card, at the end of a PC/SC transaction and when it disconnects:
@@ -79,7 +80,8 @@ pub struct PcscReader {
     card: Option<pcsc::Card>,
     _context: pcsc::Context,
     name: String,
-    atr: Option<Vec<u8>>,
+    /// Asked of the card the first time it is needed (only a recording needs it).
+    atr: OnceCell<Option<Vec<u8>>>,
     pin_sent: PinSent,
 }
 
@@ -94,8 +96,9 @@ impl std::fmt::Debug for PcscReader {
 impl PcscReader {
     /// Connect to the reader `wanted` chooses (see [`choose_reader`]).
     pub fn connect(wanted: Option<&str>) -> Result<PcscReader, TransportError> {
-        let name = choose_reader(&list_readers()?, wanted)?;
+        // One context for the listing and the connection.
         let context = context()?;
+        let name = choose_reader(&list_readers_in(&context)?, wanted)?;
         let cname = CString::new(name.clone()).map_err(|_| {
             TransportError::Reader(format!("reader name {name:?} holds a NUL byte"))
         })?;
@@ -107,12 +110,11 @@ impl PcscReader {
                 },
                 other => from_pcsc(other),
             })?;
-        let atr = atr_of(&card);
         Ok(PcscReader {
             card: Some(card),
             _context: context,
             name,
-            atr,
+            atr: OnceCell::new(),
             pin_sent: PinSent::new(),
         })
     }
@@ -152,8 +154,32 @@ fn first_atr(
         .or_else(|| status().filter(|a| !a.is_empty()))
 }
 
-fn transmit_on(card: &pcsc::Card, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-    let mut buffer = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
+/// The longest answer to a short APDU: 256 bytes of data (Le = 00) and the status word.
+const SHORT_ANSWER: usize = 256 + 2;
+
+/// Whether `command` is an extended APDU (ISO/IEC 7816-4: a zero byte where a short APDU has Lc,
+/// followed by more), whose answer may be as long as 65,536 bytes and the status word.
+fn is_extended(command: &[u8]) -> bool {
+    command.len() > 5 && command[4] == 0
+}
+
+/// Send `command` with a receive buffer sized to the longest answer it can have: a short APDU's
+/// on the stack, an extended one's in `extended` (made once, on first need, and reused). The
+/// size has to be right before sending: a buffer too small fails after the card has acted, and a
+/// command is never sent twice.
+fn transmit_on(
+    card: &pcsc::Card,
+    command: &[u8],
+    extended: &mut Vec<u8>,
+) -> Result<Vec<u8>, TransportError> {
+    if is_extended(command) {
+        if extended.is_empty() {
+            extended.resize(pcsc::MAX_BUFFER_SIZE_EXTENDED, 0);
+        }
+        let answer = card.transmit(command, extended).map_err(from_pcsc)?;
+        return Ok(answer.to_vec());
+    }
+    let mut buffer = [0u8; SHORT_ANSWER];
     let answer = card.transmit(command, &mut buffer).map_err(from_pcsc)?;
     Ok(answer.to_vec())
 }
@@ -164,7 +190,9 @@ impl Reader for PcscReader {
     }
 
     fn atr(&self) -> Option<Vec<u8>> {
-        self.atr.clone()
+        self.atr
+            .get_or_init(|| self.card.as_ref().and_then(atr_of))
+            .clone()
     }
 
     fn transaction(&mut self) -> Result<Box<dyn Transaction + '_>, TransportError> {
@@ -177,6 +205,7 @@ impl Reader for PcscReader {
             transaction: Some(transaction),
             pin_sent: &mut self.pin_sent,
             failed: false,
+            extended_answer: Vec::new(),
         }))
     }
 }
@@ -191,6 +220,8 @@ struct PcscTransaction<'a> {
     pin_sent: &'a mut PinSent,
     /// A command failed at the reader: its failure is the one to report, not the end's.
     failed: bool,
+    /// The receive buffer of extended APDUs, empty until the first one.
+    extended_answer: Vec<u8>,
 }
 
 impl PcscTransaction<'_> {
@@ -222,7 +253,7 @@ impl Transaction for PcscTransaction<'_> {
             ));
         };
         self.pin_sent.note(command);
-        let answer = transmit_on(card, command);
+        let answer = transmit_on(card, command, &mut self.extended_answer);
         self.failed |= answer.is_err();
         answer
     }
@@ -299,6 +330,23 @@ mod tests {
         assert_eq!(disposition(sent.get()), pcsc::Disposition::LeaveCard);
         sent.note(&[0x00, 0x20, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4']);
         assert_eq!(disposition(sent.get()), pcsc::Disposition::ResetCard);
+    }
+
+    #[test]
+    fn only_extended_apdus_get_the_extended_buffer() {
+        // Short: case 1, case 2 with Le = 00 (256 bytes), case 3, case 4.
+        for short in READS {
+            assert!(!is_extended(short), "{short:02X?}");
+        }
+        assert!(!is_extended(&[0x00, 0xC0, 0x00, 0x00, 0x00]));
+        assert!(!is_extended(&[
+            0x00, 0xA4, 0x02, 0x00, 0x02, 0x00, 0x1B, 0x00
+        ]));
+        // Extended: case 2 with a two-byte Le, case 3 with a three-byte Lc.
+        assert!(is_extended(&[0x00, 0xB0, 0x00, 0x00, 0x00, 0x08, 0x00]));
+        assert!(is_extended(&[
+            0x00, 0xD6, 0x00, 0x00, 0x00, 0x00, 0x01, 0xAA
+        ]));
     }
 
     #[test]

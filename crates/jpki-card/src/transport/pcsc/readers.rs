@@ -23,7 +23,11 @@ pub(super) fn context() -> Result<pcsc::Context, TransportError> {
 
 /// Every reader PC/SC knows, with whether a card is present.
 pub fn list_readers() -> Result<Vec<ReaderInfo>, TransportError> {
-    let ctx = context()?;
+    list_readers_in(&context()?)
+}
+
+/// [`list_readers`] through a context the caller already holds.
+pub(super) fn list_readers_in(ctx: &pcsc::Context) -> Result<Vec<ReaderInfo>, TransportError> {
     let names = match ctx.list_readers_owned() {
         Ok(names) => names,
         Err(pcsc::Error::NoReadersAvailable) => return Ok(Vec::new()),
