@@ -19,6 +19,7 @@ mod readers;
 mod record;
 mod render;
 mod status;
+mod status_args;
 mod usage;
 mod verify_pin;
 mod version;

@@ -14,9 +14,9 @@ use super::error::TransportError;
 use super::reader::{Reader, Transaction};
 use crate::apdu::secret;
 use error::from_pcsc;
-use readers::{context, list_readers_in};
+use readers::{context, names_in, states_of};
 use std::cell::OnceCell;
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 
 /// How jpki lets go of the card, at the end of a PC/SC transaction and when it disconnects:
 /// leave it as it is unless a PIN was sent since the card was last reset. A reset logs out every
@@ -98,18 +98,32 @@ impl PcscReader {
     pub fn connect(wanted: Option<&str>) -> Result<PcscReader, TransportError> {
         // One context for the listing and the connection.
         let context = context()?;
-        let name = choose_reader(&list_readers_in(&context)?, wanted)?;
-        let cname = CString::new(name.clone()).map_err(|_| {
-            TransportError::Reader(format!("reader name {name:?} holds a NUL byte"))
-        })?;
-        let card = context
-            .connect(&cname, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
-            .map_err(|e| match e {
-                pcsc::Error::NoSmartcard | pcsc::Error::RemovedCard => TransportError::NoCard {
-                    reader: name.clone(),
-                },
-                other => from_pcsc(other),
-            })?;
+        let names = names_in(&context)?;
+        let exact = wanted.and_then(|w| names.iter().find(|n| n.to_bytes() == w.as_bytes()));
+        let (name, card) = match exact {
+            // A reader named exactly is connected to at once, without asking every reader's
+            // state first. Only a failed connection asks this reader's, so the failure is the one
+            // the look-then-connect order below gives: no card is "no card", whatever PC/SC said.
+            Some(cname) => {
+                let cname = cname.clone();
+                let name = cname.to_string_lossy().into_owned();
+                match connect_to(&context, &cname, &name) {
+                    Ok(card) => (name, card),
+                    Err(failed) => {
+                        choose_reader(&states_of(&context, vec![cname])?, Some(&name))?;
+                        return Err(failed);
+                    }
+                }
+            }
+            None => {
+                let name = choose_reader(&states_of(&context, names)?, wanted)?;
+                let cname = CString::new(name.clone()).map_err(|_| {
+                    TransportError::Reader(format!("reader name {name:?} holds a NUL byte"))
+                })?;
+                let card = connect_to(&context, &cname, &name)?;
+                (name, card)
+            }
+        };
         Ok(PcscReader {
             card: Some(card),
             _context: context,
@@ -118,6 +132,22 @@ impl PcscReader {
             pin_sent: PinSent::new(),
         })
     }
+}
+
+/// Connect to the card in the reader `cname` (`name` as the user sees it), in shared mode.
+fn connect_to(
+    context: &pcsc::Context,
+    cname: &CStr,
+    name: &str,
+) -> Result<pcsc::Card, TransportError> {
+    context
+        .connect(cname, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
+        .map_err(|e| match e {
+            pcsc::Error::NoSmartcard | pcsc::Error::RemovedCard => TransportError::NoCard {
+                reader: name.to_string(),
+            },
+            other => from_pcsc(other),
+        })
 }
 
 impl Drop for PcscReader {
