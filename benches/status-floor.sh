@@ -77,7 +77,7 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR+1)/2] : (v[N
 
 echo "# jpki status --pins-only against the floor, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
-echo "machine: $(nproc) cores, Debian $(cat /etc/debian_version 2>/dev/null || echo '?'), $(uname -sr)"
+echo "machine: $(nproc) cores, Debian $(cat /etc/debian_version 2>/dev/null || echo '?'), $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 dpkg-query -W -f='  ${Package} ${Version}\n' pcscd libpcsclite1 vsmartcard-vpcd valgrind 2>/dev/null || true
 echo "jpki: ${jpki_bin#"$PWD"/}, $("$jpki_bin" --version | head -1); floor: $("$cc" --version | head -1)"
 echo "both read \"$floor_read\" with 14 APDUs (counted on the card side)"
