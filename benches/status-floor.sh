@@ -36,6 +36,14 @@ floor=$PWD/target/bench/status-floor
 mkdir -p "$(dirname "$floor")"
 "$cc" -O2 -Wall -Wextra -Werror -I/usr/include/PCSC -o "$floor" benches/status-floor.c -lpcsclite
 
+# What any Rust process costs more than a C one before it does anything: a program of each that
+# prints one line (Rust's std sets up its runtime and loads the unwinder, libgcc_s).
+hello=$PWD/target/bench/hello
+printf '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n' >"$hello.c"
+printf 'fn main() {\n    println!("hello");\n}\n' >"$hello.rs"
+"$cc" -O2 -o "$hello-c" "$hello.c"
+rustc --edition 2021 -C opt-level=3 -C strip=debuginfo -o "$hello-rs" "$hello.rs"
+
 # shellcheck source=benches/private-pcscd.sh
 source benches/private-pcscd.sh
 start_pcscd
@@ -112,8 +120,28 @@ for run in $(seq "$runs"); do
   [ "$iratio" = - ] || iratio=$(printf '%.2f' "$iratio")
   printf '| %d | %.2f | %.2f | %.3f | %s | %s | %s |\n' "$run" "$a" "$b" "$ratio" "$ia" "$ib" "$iratio"
 done
+# extra_ms A B: the median over PAIRS pairs (after a warm-up pair) of A's wall time less B's, in ms.
+extra_ms() {
+  local i t0 t1 t2
+  : >"$work/pair-times"
+  for i in $(seq 0 "$pairs"); do
+    t0=$(usec)
+    "$1" >/dev/null
+    t1=$(usec)
+    "$2" >/dev/null
+    t2=$(usec)
+    [ "$i" -eq 0 ] || echo "$((t1 - t0 - (t2 - t1)))" >>"$work/pair-times"
+  done
+  awk '{ print $1 / 1000 }' "$work/pair-times" | median
+}
+
 wall=$(median <"$work/wall-ratios")
 insns=$(median <"$work/instruction-ratios")
 echo
 printf 'wall time jpki/floor: %.3f (median of %d runs; goal at most 1.15)\n' "$wall" "$runs"
 printf 'instructions jpki/floor: %.2f (callgrind; goal at most 3)\n' "$insns"
+extra=$(extra_ms "$hello-rs" "$hello-c")
+printf 'start-up alone: a Rust program printing a line takes %.2f ms more than a C one (median of %d pairs), %.2f times its instructions;\n' \
+  "$extra" "$pairs" "$(awk -v a="$(instructions "$hello-rs")" -v b="$(instructions "$hello-c")" 'BEGIN { print a / b }')"
+printf '  added to the floor (%.2f ms in the last run), that alone is %.3f of it\n' "$b" \
+  "$(awk -v e="$extra" -v b="$b" 'BEGIN { print (b + e) / b }')"
