@@ -7,7 +7,8 @@
 # (counted on the card side), paired timings, the jpki-cli double send, and OpenSC's bind on cards
 # with a locked PIN answering 69 83 / 69 84 or without a sign PIN.
 #
-# Timing: the two commands of a comparison run in turn, A B A B ..., after one warm-up pair; each
+# Timing: the two commands of a comparison run in turn, A B A B ..., after one warm-up pair, ahead
+# of the machine's other work (benches/private-pcscd.sh: timing_first); each
 # run is timed start to exit with bash's $EPOCHREALTIME. Reported: the median wall time of A and of B, and
 # the median of the per-pair ratio A/B (robust when the machine's speed drifts). Quote ratios,
 # not absolute times: on a shared machine those move.
@@ -42,8 +43,7 @@ apdus() {
   echo $(($(sent) - before))
 }
 
-# Microseconds, from bash itself: no process is started to read the clock.
-now() { echo "${EPOCHREALTIME/./}"; }
+# Microseconds, read from bash itself in place: no process, not even a subshell, reads the clock.
 
 # pair NAME A B: the paired timing row, with the APDUs of each side.
 pair() {
@@ -52,13 +52,15 @@ pair() {
   na=$(apdus "$a")
   nb=$(apdus "$b")
   : >"$work/times"
+  timing_first
   for i in $(seq 0 "$pairs"); do
-    t0=$(now); eval "$a" >/dev/null 2>&1 || true
-    t1=$(now); eval "$b" >/dev/null 2>&1 || true
-    t2=$(now)
+    t0=${EPOCHREALTIME/./}; eval "$a" >/dev/null 2>&1 || true
+    t1=${EPOCHREALTIME/./}; eval "$b" >/dev/null 2>&1 || true
+    t2=${EPOCHREALTIME/./}
     [ "$i" -eq 0 ] && continue # the warm-up pair
     echo "$((t1 - t0)) $((t2 - t1))" >>"$work/times"
   done
+  timing_done
   awk -v name="$name" -v na="$na" -v nb="$nb" '
     function median(v, n,   i, j, t) {
       for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j-1] > v[j]; j--) { t = v[j]; v[j] = v[j-1]; v[j-1] = t }

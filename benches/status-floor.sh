@@ -8,7 +8,8 @@
 # JPKI=PATH measures that jpki binary (an older build, say) instead of this checkout's.
 #
 # Both read jpki's virtual card through one pcscd of this script's own (benches/private-pcscd.sh).
-# Wall time: in each run, jpki and the floor run in turn (A B A B ...) after a warm-up pair, each
+# Wall time: in each run, jpki and the floor run in turn (A B A B ...) after a warm-up pair, ahead
+# of the machine's other work (benches/private-pcscd.sh: timing_first), each
 # timed from start to exit with bash's $EPOCHREALTIME (no process is started to read the clock);
 # a run reports the median of jpki's times, of the floor's, and of the per-pair ratios jpki/floor
 # (robust when the machine's speed drifts), and the result is the median of the runs' ratios.
@@ -28,10 +29,6 @@ cc=$(command -v cc || command -v gcc) || { echo "missing: apt-get install gcc" >
 
 cargo build --quiet --release --locked --bins
 bin=$PWD/target/release
-# Ahead of other work on a shared machine (root only), for pcscd, the card and both programs
-# alike: a busy machine's scheduling delays, spent in pcscd round trips both sides make, would
-# pull the ratio towards 1.
-renice -n -10 -p $$ >/dev/null 2>&1 || true
 floor=$PWD/target/bench/status-floor
 mkdir -p "$(dirname "$floor")"
 "$cc" -O2 -Wall -Wextra -Werror -I/usr/include/PCSC -o "$floor" benches/status-floor.c -lpcsclite
@@ -79,7 +76,7 @@ instructions() {
     sed -n 's/.*Collected : *\([0-9]*\).*/\1/p'
 }
 
-usec() { echo "${EPOCHREALTIME/./}"; }
+# Times are read as ${EPOCHREALTIME/./} (microseconds) in place: a $(...) would start a subshell.
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2 }'; }
 
@@ -96,15 +93,17 @@ echo "|---|---|---|---|---|---|---|"
 : >"$work/instruction-ratios"
 for run in $(seq "$runs"); do
   : >"$work/times"
+  timing_first
   for i in $(seq 0 "$pairs"); do
-    t0=$(usec)
+    t0=${EPOCHREALTIME/./}
     "${jpki[@]}" >/dev/null
-    t1=$(usec)
+    t1=${EPOCHREALTIME/./}
     "${base[@]}" >/dev/null
-    t2=$(usec)
+    t2=${EPOCHREALTIME/./}
     [ "$i" -eq 0 ] && continue # the warm-up pair
     echo "$((t1 - t0)) $((t2 - t1))" >>"$work/times"
   done
+  timing_done
   a=$(awk '{ print $1 / 1000 }' "$work/times" | median)
   b=$(awk '{ print $2 / 1000 }' "$work/times" | median)
   ratio=$(awk '{ print $1 / $2 }' "$work/times" | median)
@@ -124,14 +123,16 @@ done
 extra_ms() {
   local i t0 t1 t2
   : >"$work/pair-times"
+  timing_first
   for i in $(seq 0 "$pairs"); do
-    t0=$(usec)
+    t0=${EPOCHREALTIME/./}
     "$1" >/dev/null
-    t1=$(usec)
+    t1=${EPOCHREALTIME/./}
     "$2" >/dev/null
-    t2=$(usec)
+    t2=${EPOCHREALTIME/./}
     [ "$i" -eq 0 ] || echo "$((t1 - t0 - (t2 - t1)))" >>"$work/pair-times"
   done
+  timing_done
   awk '{ print $1 / 1000 }' "$work/pair-times" | median
 }
 

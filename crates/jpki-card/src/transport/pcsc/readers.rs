@@ -24,12 +24,8 @@ pub(super) fn context() -> Result<pcsc::Context, TransportError> {
 
 /// Every reader PC/SC knows, with whether a card is present.
 pub fn list_readers() -> Result<Vec<ReaderInfo>, TransportError> {
-    list_readers_in(&context()?)
-}
-
-/// [`list_readers`] through a context the caller already holds.
-pub(super) fn list_readers_in(ctx: &pcsc::Context) -> Result<Vec<ReaderInfo>, TransportError> {
-    states_of(ctx, names_in(ctx)?)
+    let ctx = context()?;
+    states_of(&ctx, names_in(&ctx)?)
 }
 
 /// The names of the readers PC/SC knows (none is no error).
