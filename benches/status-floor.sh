@@ -119,30 +119,12 @@ for run in $(seq "$runs"); do
   [ "$iratio" = - ] || iratio=$(printf '%.2f' "$iratio")
   printf '| %d | %.2f | %.2f | %.3f | %s | %s | %s |\n' "$run" "$a" "$b" "$ratio" "$ia" "$ib" "$iratio"
 done
-# extra_ms A B: the median over PAIRS pairs (after a warm-up pair) of A's wall time less B's, in ms.
-extra_ms() {
-  local i t0 t1 t2
-  : >"$work/pair-times"
-  timing_first
-  for i in $(seq 0 "$pairs"); do
-    t0=${EPOCHREALTIME/./}
-    "$1" >/dev/null
-    t1=${EPOCHREALTIME/./}
-    "$2" >/dev/null
-    t2=${EPOCHREALTIME/./}
-    [ "$i" -eq 0 ] || echo "$((t1 - t0 - (t2 - t1)))" >>"$work/pair-times"
-  done
-  timing_done
-  awk '{ print $1 / 1000 }' "$work/pair-times" | median
-}
-
 wall=$(median <"$work/wall-ratios")
 insns=$(median <"$work/instruction-ratios")
 echo
 printf 'wall time jpki/floor: %.3f (median of %d runs; goal at most 1.15)\n' "$wall" "$runs"
 printf 'instructions jpki/floor: %.2f (callgrind; goal at most 3)\n' "$insns"
-extra=$(extra_ms "$hello-rs" "$hello-c")
-printf 'start-up alone: a Rust program printing a line takes %.2f ms more than a C one (median of %d pairs), %.2f times its instructions;\n' \
-  "$extra" "$pairs" "$(awk -v a="$(instructions "$hello-rs")" -v b="$(instructions "$hello-c")" 'BEGIN { print a / b }')"
-printf '  added to the floor (%.2f ms in the last run), that alone is %.3f of it\n' "$b" \
-  "$(awk -v e="$extra" -v b="$b" 'BEGIN { print (b + e) / b }')"
+hello_rs=$(instructions "$hello-rs")
+hello_c=$(instructions "$hello-c")
+printf 'start-up alone: a Rust program printing a line runs %s instructions, a C one %s (%.2f times)\n' \
+  "$hello_rs" "$hello_c" "$(awk -v a="$hello_rs" -v b="$hello_c" 'BEGIN { print a / b }')"
