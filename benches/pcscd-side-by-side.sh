@@ -7,73 +7,32 @@
 # (counted on the card side), paired timings, the jpki-cli double send, and OpenSC's bind on cards
 # with a locked PIN answering 69 83 / 69 84 or without a sign PIN.
 #
-# Timing: the two commands of a comparison run in turn, A B A B ..., after one warm-up pair; each
-# run is timed start to exit with `date +%s%N`. Reported: the median wall time of A and of B, and
+# Timing: the two commands of a comparison run in turn, A B A B ..., after one warm-up pair, ahead
+# of the machine's other work (benches/private-pcscd.sh: timing_first); each
+# run is timed start to exit with bash's $EPOCHREALTIME. Reported: the median wall time of A and of B, and
 # the median of the per-pair ratio A/B (robust when the machine's speed drifts). Quote ratios,
 # not absolute times: on a shared machine those move.
 #
 # Needs pcscd, vsmartcard-vpcd, opensc, python3 and cargo; no root (pcscd runs on a private socket,
-# handed over the way systemd does, and every client finds it through PCSCLITE_CSOCK_NAME).
+# handed over the way systemd does, and every client finds it through PCSCLITE_CSOCK_NAME:
+# benches/private-pcscd.sh).
 # Optional: jpki-cli 0.4.3 (siketyan/jpki-rs) in $JPKI_CLI or on PATH, installed outside this
 # repository, e.g. `cargo install jpki-cli --version 0.4.3 --root /tmp/peers`; without it its
 # rows are skipped with a note. `script` (util-linux) types the PIN into jpki-cli's prompt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pairs=${1:-21}
-cargo build --quiet --release --bins
+cargo build --quiet --release --locked --bins
 cargo build --quiet --release --locked --manifest-path tests/peers/myna-peer/Cargo.toml \
   --target-dir target/myna-peer
 bin=$PWD/target/release
 peer=$PWD/target/myna-peer/release/myna-peer
-reader="Virtual PCD 00 00"
-driver=/usr/lib/pcsc/drivers/serial/libifdvpcd.so
-pcscd=$(command -v pcscd || echo /usr/sbin/pcscd)
 jpki_cli=${JPKI_CLI:-$(command -v jpki-cli || true)}
-for need in "$pcscd" "$driver" "$(command -v pkcs15-tool)" "$(command -v python3)"; do
-  [ -e "$need" ] || { echo "missing: apt-get install pcscd vsmartcard-vpcd opensc python3" >&2; exit 1; }
-done
+command -v pkcs15-tool >/dev/null || { echo "missing: apt-get install opensc" >&2; exit 1; }
 
-work=$(mktemp -d)
-pcscd_pid=
-vcard_pid=
-cleanup() {
-  for pid in $vcard_pid $pcscd_pid; do kill "$pid" 2>/dev/null || true; done
-  for pid in $vcard_pid $pcscd_pid; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-export PCSCLITE_CSOCK_NAME=$work/pcscd.comm
-export LANG=C.UTF-8
-unset OPENSC_DRIVER JPKI_READER LC_ALL LC_MESSAGES
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir "$work/conf"
-printf 'FRIENDLYNAME "Virtual PCD"\nDEVICENAME /dev/null:%s\nLIBPATH %s\nCHANNELID %s\n' \
-  "$port" "$driver" "$port" >"$work/conf/vpcd"
-# Socket activation: python3 binds the socket, puts it on fd 3 and becomes pcscd.
-python3 -c 'import os, socket, sys
-s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(16); os.dup2(s.fileno(), 3)
-os.environ.update(LISTEN_FDS="1", LISTEN_PID=str(os.getpid())); os.execv(sys.argv[2], sys.argv[2:])' \
-  "$PCSCLITE_CSOCK_NAME" "$pcscd" --foreground --config "$work/conf" >"$work/pcscd.log" 2>&1 &
-pcscd_pid=$!
-
-# serve INIT_ARGS...: a new virtual card in the reader, made by `jpki-vcard init INIT_ARGS`.
-serve() {
-  if [ -n "$vcard_pid" ]; then kill "$vcard_pid"; wait "$vcard_pid" 2>/dev/null || true; fi
-  rm -f "$work/card.state"
-  "$bin/jpki-vcard" init "$@" "$work/card.state" >/dev/null
-  "$bin/jpki-vcard" serve --log --port "$port" "$work/card.state" 2>"$work/apdus.log" &
-  vcard_pid=$!
-  # "Present" comes a moment before the card answers: wait until jpki's probe gets through.
-  for _ in $(seq 100); do
-    "$bin/jpki" --json readers 2>/dev/null | grep '"card_present":true' | grep -qv probe_error && return
-    sleep 0.1
-  done
-  echo "the virtual card never showed up" >&2
-  exit 1
-}
-
-sent() { grep -c '^>' "$work/apdus.log" || true; }
+# shellcheck source=benches/private-pcscd.sh
+source benches/private-pcscd.sh
+start_pcscd
 
 # apdus COMMAND: APDUs the card received for one run (after a warm-up run).
 apdus() {
@@ -84,7 +43,7 @@ apdus() {
   echo $(($(sent) - before))
 }
 
-now() { date +%s%N; }
+# Microseconds, read from bash itself in place: no process, not even a subshell, reads the clock.
 
 # pair NAME A B: the paired timing row, with the APDUs of each side.
 pair() {
@@ -93,20 +52,22 @@ pair() {
   na=$(apdus "$a")
   nb=$(apdus "$b")
   : >"$work/times"
+  timing_first
   for i in $(seq 0 "$pairs"); do
-    t0=$(now); eval "$a" >/dev/null 2>&1 || true
-    t1=$(now); eval "$b" >/dev/null 2>&1 || true
-    t2=$(now)
+    t0=${EPOCHREALTIME/./}; eval "$a" >/dev/null 2>&1 || true
+    t1=${EPOCHREALTIME/./}; eval "$b" >/dev/null 2>&1 || true
+    t2=${EPOCHREALTIME/./}
     [ "$i" -eq 0 ] && continue # the warm-up pair
     echo "$((t1 - t0)) $((t2 - t1))" >>"$work/times"
   done
+  timing_done
   awk -v name="$name" -v na="$na" -v nb="$nb" '
     function median(v, n,   i, j, t) {
       for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j-1] > v[j]; j--) { t = v[j]; v[j] = v[j-1]; v[j-1] = t }
       return n % 2 ? v[(n+1)/2] : (v[n/2] + v[n/2+1]) / 2
     }
     { a[NR] = $1; b[NR] = $2; r[NR] = $1 / $2 }
-    END { printf "| %s | %d / %d | %.2f | %.2f | %.3f |\n", name, na, nb, median(a, NR)/1e6, median(b, NR)/1e6, median(r, NR) }
+    END { printf "| %s | %d / %d | %.2f | %.2f | %.3f |\n", name, na, nb, median(a, NR)/1e3, median(b, NR)/1e3, median(r, NR) }
   ' "$work/times"
 }
 

@@ -198,18 +198,30 @@ impl Config {
     /// message (src/cli/usage.rs). `--version` also names the PC/SC library, which is only
     /// known at run time.
     pub fn from_env_args() -> Config {
-        let argv: Vec<String> = std::env::args_os()
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect();
-        let locale = || Lang::from_locale(&|name: &str| std::env::var(name).ok());
-        let args = Args::command()
-            .long_version(crate::cli::flags::version::long_version())
-            .try_get_matches_from(std::env::args_os())
-            .and_then(|matches| Args::from_arg_matches(&matches))
-            .unwrap_or_else(|e| crate::cli::flags::usage::exit(e, &argv, locale()));
+        let argv_os: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        let args = super::status_args::parse(&argv_os, |name| std::env::var_os(name))
+            .unwrap_or_else(|| Config::parse_with_clap(argv_os));
         let mut config = Config::from_args(args, |name| std::env::var(name).ok());
         config.colour &= std::io::stdout().is_terminal();
         config
+    }
+
+    /// What clap makes of `argv`; bad usage ends the process (see [`Config::from_env_args`]).
+    fn parse_with_clap(argv_os: Vec<std::ffi::OsString>) -> Args {
+        let argv: Vec<String> = argv_os
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        let locale = || Lang::from_locale(&|name: &str| std::env::var(name).ok());
+        let mut command = Args::command();
+        // Only `--version` shows the PC/SC library, which takes reading /proc/self/maps to find.
+        if argv_os.iter().skip(1).any(|a| a == "--version") {
+            command = command.long_version(super::version::long_version());
+        }
+        command
+            .try_get_matches_from(argv_os)
+            .and_then(|matches| Args::from_arg_matches(&matches))
+            .unwrap_or_else(|e| super::usage::exit(e, &argv, locale()))
     }
 
     /// The config for these flags and this environment; `colour` here ignores whether stdout

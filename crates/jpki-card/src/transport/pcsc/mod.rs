@@ -17,8 +17,9 @@ use super::reader::{Reader, Transaction};
 use crate::apdu::Outgoing;
 use ending::{let_go_noting, Held, PinSent};
 use error::from_pcsc;
-use readers::context;
-use std::ffi::CString;
+use readers::{context, names_in, states_of};
+use std::cell::OnceCell;
+use std::ffi::{CStr, CString};
 
 /// What a transaction reports about its own end. When a command inside it already failed at
 /// the reader, the end failing too (the card or the transaction is gone) adds nothing: the
@@ -44,7 +45,8 @@ pub struct PcscReader {
     card: Option<pcsc::Card>,
     _context: pcsc::Context,
     name: String,
-    atr: Option<Vec<u8>>,
+    /// Asked of the card the first time it is needed (only a recording needs it).
+    atr: OnceCell<Option<Vec<u8>>>,
     pin_sent: PinSent,
 }
 
@@ -59,28 +61,58 @@ impl std::fmt::Debug for PcscReader {
 impl PcscReader {
     /// Connect to the reader `wanted` chooses (see [`choose_reader`]).
     pub fn connect(wanted: Option<&str>) -> Result<PcscReader, TransportError> {
-        let name = choose_reader(&list_readers()?, wanted)?;
+        // One context for the listing and the connection.
         let context = context()?;
-        let cname = CString::new(name.clone()).map_err(|_| {
-            TransportError::Reader(format!("reader name {name:?} holds a NUL byte"))
-        })?;
-        let card = context
-            .connect(&cname, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
-            .map_err(|e| match e {
-                pcsc::Error::NoSmartcard | pcsc::Error::RemovedCard => TransportError::NoCard {
-                    reader: ReaderChoice::Named(name.clone()),
-                },
-                other => from_pcsc(other),
-            })?;
-        let atr = atr_of(&card);
+        let names = names_in(&context)?;
+        let exact = wanted.and_then(|w| names.iter().find(|n| n.to_bytes() == w.as_bytes()));
+        let (name, card) = match exact {
+            // A reader named exactly is connected to at once, without asking every reader's
+            // state first. Only a failed connection asks this reader's, so the failure is the one
+            // the look-then-connect order below gives: no card is "no card", whatever PC/SC said.
+            Some(cname) => {
+                let cname = cname.clone();
+                let name = cname.to_string_lossy().into_owned();
+                match connect_to(&context, &cname, &name) {
+                    Ok(card) => (name, card),
+                    Err(failed) => {
+                        choose_reader(&states_of(&context, vec![cname])?, Some(&name))?;
+                        return Err(failed);
+                    }
+                }
+            }
+            None => {
+                let name = choose_reader(&states_of(&context, names)?, wanted)?;
+                let cname = CString::new(name.clone()).map_err(|_| {
+                    TransportError::Reader(format!("reader name {name:?} holds a NUL byte"))
+                })?;
+                let card = connect_to(&context, &cname, &name)?;
+                (name, card)
+            }
+        };
         Ok(PcscReader {
             card: Some(card),
             _context: context,
             name,
-            atr,
+            atr: OnceCell::new(),
             pin_sent: PinSent::new(),
         })
     }
+}
+
+/// Connect to the card in the reader `cname` (`name` as the user sees it), in shared mode.
+fn connect_to(
+    context: &pcsc::Context,
+    cname: &CStr,
+    name: &str,
+) -> Result<pcsc::Card, TransportError> {
+    context
+        .connect(cname, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
+        .map_err(|e| match e {
+            pcsc::Error::NoSmartcard | pcsc::Error::RemovedCard => TransportError::NoCard {
+                reader: ReaderChoice::Named(name.to_string()),
+            },
+            other => from_pcsc(other),
+        })
 }
 
 impl Drop for PcscReader {
@@ -99,7 +131,8 @@ impl Held for pcsc::Card {
     type Error = pcsc::Error;
 
     fn send(&self, command: &[u8]) {
-        let _ = transmit_on(self, command);
+        // The select-away is a short APDU: no extended buffer is needed.
+        let _ = transmit_on(self, command, &mut Vec::new());
     }
 
     fn release(self, how: pcsc::Disposition) -> Result<(), pcsc::Error> {
@@ -112,7 +145,8 @@ impl Held for pcsc::Transaction<'_> {
     type Error = pcsc::Error;
 
     fn send(&self, command: &[u8]) {
-        let _ = transmit_on(self, command);
+        // The select-away is a short APDU: no extended buffer is needed.
+        let _ = transmit_on(self, command, &mut Vec::new());
     }
 
     fn release(self, how: pcsc::Disposition) -> Result<(), pcsc::Error> {
@@ -138,8 +172,32 @@ fn first_atr(
         .or_else(|| status().filter(|a| !a.is_empty()))
 }
 
-fn transmit_on(card: &pcsc::Card, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-    let mut buffer = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
+/// The longest answer to a short APDU: 256 bytes of data (Le = 00) and the status word.
+const SHORT_ANSWER: usize = 256 + 2;
+
+/// Whether `command` is an extended APDU (ISO/IEC 7816-4: a zero byte where a short APDU has Lc,
+/// followed by more), whose answer may be as long as 65,536 bytes and the status word.
+fn is_extended(command: &[u8]) -> bool {
+    command.len() > 5 && command[4] == 0
+}
+
+/// Send `command` with a receive buffer sized to the longest answer it can have: a short APDU's
+/// on the stack, an extended one's in `extended` (made once, on first need, and reused). The
+/// size has to be right before sending: a buffer too small fails after the card has acted, and a
+/// command is never sent twice.
+fn transmit_on(
+    card: &pcsc::Card,
+    command: &[u8],
+    extended: &mut Vec<u8>,
+) -> Result<Vec<u8>, TransportError> {
+    if is_extended(command) {
+        if extended.is_empty() {
+            extended.resize(pcsc::MAX_BUFFER_SIZE_EXTENDED, 0);
+        }
+        let answer = card.transmit(command, extended).map_err(from_pcsc)?;
+        return Ok(answer.to_vec());
+    }
+    let mut buffer = [0u8; SHORT_ANSWER];
     let answer = card.transmit(command, &mut buffer).map_err(from_pcsc)?;
     Ok(answer.to_vec())
 }
@@ -150,7 +208,9 @@ impl Reader for PcscReader {
     }
 
     fn atr(&self) -> Option<Vec<u8>> {
-        self.atr.clone()
+        self.atr
+            .get_or_init(|| self.card.as_ref().and_then(atr_of))
+            .clone()
     }
 
     fn transaction(&mut self) -> Result<Box<dyn Transaction + '_>, TransportError> {
@@ -163,6 +223,7 @@ impl Reader for PcscReader {
             transaction: Some(transaction),
             pin_sent: &mut self.pin_sent,
             failed: false,
+            extended_answer: Vec::new(),
         }))
     }
 }
@@ -179,6 +240,8 @@ struct PcscTransaction<'a> {
     pin_sent: &'a mut PinSent,
     /// A command failed at the reader: its failure is the one to report, not the end's.
     failed: bool,
+    /// The receive buffer of extended APDUs, empty until the first one.
+    extended_answer: Vec<u8>,
 }
 
 impl PcscTransaction<'_> {
@@ -201,7 +264,7 @@ impl Transaction for PcscTransaction<'_> {
             ));
         };
         self.pin_sent.note(command);
-        let answer = transmit_on(card, command);
+        let answer = transmit_on(card, command, &mut self.extended_answer);
         self.failed |= answer.is_err();
         answer
     }
@@ -221,6 +284,35 @@ impl Drop for PcscTransaction<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Commands `status`, `readers` and `doctor` send: all short.
+    const READS: [&[u8]; 5] = [
+        &[
+            0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00,
+            0x01,
+        ],
+        &[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x1B],
+        &[0x00, 0x20, 0x00, 0x80],
+        &[0x00, 0xB0, 0x00, 0x00, 0x20],
+        &[0x00, 0xB0, 0x00, 0x04, 0x00],
+    ];
+
+    #[test]
+    fn only_extended_apdus_get_the_extended_buffer() {
+        // Short: case 1, case 2 with Le = 00 (256 bytes), case 3, case 4.
+        for short in READS {
+            assert!(!is_extended(short), "{short:02X?}");
+        }
+        assert!(!is_extended(&[0x00, 0xC0, 0x00, 0x00, 0x00]));
+        assert!(!is_extended(&[
+            0x00, 0xA4, 0x02, 0x00, 0x02, 0x00, 0x1B, 0x00
+        ]));
+        // Extended: case 2 with a two-byte Le, case 3 with a three-byte Lc.
+        assert!(is_extended(&[0x00, 0xB0, 0x00, 0x00, 0x00, 0x08, 0x00]));
+        assert!(is_extended(&[
+            0x00, 0xD6, 0x00, 0x00, 0x00, 0x00, 0x01, 0xAA
+        ]));
+    }
 
     #[test]
     fn a_failed_end_of_transaction_is_reported_unless_a_command_failed_first() {

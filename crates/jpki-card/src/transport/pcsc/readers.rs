@@ -3,6 +3,7 @@
 
 use super::error::from_pcsc;
 use crate::transport::error::{ReaderChoice, TransportError};
+use std::ffi::{CStr, CString};
 use std::time::Duration;
 
 /// A reader as PC/SC lists it.
@@ -24,14 +25,26 @@ pub(super) fn context() -> Result<pcsc::Context, TransportError> {
 /// Every reader PC/SC knows, with whether a card is present.
 pub fn list_readers() -> Result<Vec<ReaderInfo>, TransportError> {
     let ctx = context()?;
-    let names = match ctx.list_readers_owned() {
-        Ok(names) => names,
-        Err(pcsc::Error::NoReadersAvailable) => return Ok(Vec::new()),
-        Err(e) => return Err(from_pcsc(e)),
-    };
+    states_of(&ctx, names_in(&ctx)?)
+}
+
+/// The names of the readers PC/SC knows (none is no error).
+pub(super) fn names_in(ctx: &pcsc::Context) -> Result<Vec<CString>, TransportError> {
+    match reader_names(ctx) {
+        Ok(names) => Ok(names),
+        Err(pcsc::Error::NoReadersAvailable) => Ok(Vec::new()),
+        Err(e) => Err(from_pcsc(e)),
+    }
+}
+
+/// The readers `names` as they are now: whether each holds a card, and its ATR.
+pub(super) fn states_of(
+    ctx: &pcsc::Context,
+    names: Vec<CString>,
+) -> Result<Vec<ReaderInfo>, TransportError> {
     let mut states: Vec<pcsc::ReaderState> = names
-        .iter()
-        .map(|n| pcsc::ReaderState::new(n.clone(), pcsc::State::UNAWARE))
+        .into_iter()
+        .map(|n| pcsc::ReaderState::new(n, pcsc::State::UNAWARE))
         .collect();
     if !states.is_empty() {
         ctx.get_status_change(Duration::ZERO, &mut states)
@@ -48,6 +61,21 @@ pub fn list_readers() -> Result<Vec<ReaderInfo>, TransportError> {
             }
         })
         .collect())
+}
+
+/// The longest list of names pcsc-lite gives: 16 readers of at most 128 bytes, each with its
+/// NUL, and the list's own NUL.
+const NAMES_BUFFER: usize = 16 * 128 + 1;
+
+/// The readers' names, in one call to PC/SC when they fit [`NAMES_BUFFER`] (always, with
+/// pcsc-lite), else in two: one for the length, one for the names.
+fn reader_names(ctx: &pcsc::Context) -> Result<Vec<CString>, pcsc::Error> {
+    let mut buffer = [0u8; NAMES_BUFFER];
+    match ctx.list_readers(&mut buffer) {
+        Ok(names) => Ok(names.map(CStr::to_owned).collect()),
+        Err(pcsc::Error::InsufficientBuffer) => ctx.list_readers_owned(),
+        Err(e) => Err(e),
+    }
 }
 
 /// Pick the reader to use: `wanted` is an exact name, the index `jpki readers` shows, or a
