@@ -4,9 +4,11 @@
 //! no PIN was sent, send none, and end jpki by the signal. Without a terminal, an interactive
 //! run stops before the card is touched.
 //!
-//! Needs `setsid` (util-linux) and `dash`, both always on Debian.
+//! Needs `setsid` (util-linux) and `dash`, both always on Debian (even a minimal one); signals
+//! are sent by jpki's process id through `kill(2)`, not by the `kill` program (procps).
 
 use crate::util::{english, JPKI};
+use rustix::process::{kill_process, Pid, Signal};
 use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
 use rustix::termios::{tcgetattr, LocalModes};
 use std::fs::File;
@@ -188,7 +190,11 @@ fn ctrl_c_under_a_shell_that_survives_it_leaves_the_echo_on() {
 
 #[test]
 fn sigterm_and_sighup_at_the_prompt_restore_the_terminal_and_end_jpki_by_the_signal() {
-    for (signal, name) in [("TERM", "SIGTERM"), ("HUP", "SIGHUP"), ("INT", "SIGINT")] {
+    for (signal, name) in [
+        (Signal::TERM, "SIGTERM"),
+        (Signal::HUP, "SIGHUP"),
+        (Signal::INT, "SIGINT"),
+    ] {
         let dir = tempfile::tempdir().unwrap();
         let state = virtual_card(dir.path());
         let mut pty = Pty::open();
@@ -196,18 +202,9 @@ fn sigterm_and_sighup_at_the_prompt_restore_the_terminal_and_end_jpki_by_the_sig
         assert!(!pty.echo_on());
         pty.type_keys(b"98");
         std::thread::sleep(Duration::from_millis(200));
-        let sent = Command::new("kill")
-            .args([&format!("-{signal}"), &jpki.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
+        kill_process(Pid::from_child(&jpki), signal).unwrap();
         let status = wait(&mut jpki);
-        let number = match signal {
-            "TERM" => 15,
-            "HUP" => 1,
-            _ => 2,
-        };
-        assert_eq!(status.signal(), Some(number), "{name}: {status:?}");
+        assert_eq!(status.signal(), Some(signal.as_raw()), "{name}: {status:?}");
         assert!(pty.echo_on(), "{name} left the echo off");
         pty.wait_for("no PIN was sent");
         assert!(pty.text().contains(name), "{}", pty.text());
