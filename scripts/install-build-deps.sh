@@ -3,14 +3,18 @@
 #
 #   scripts/install-build-deps.sh
 #
-# Debian and Ubuntu: pkg-config and the pcsc-lite headers (libpcsclite-dev), and a C linker when
-# there is none, through apt-get (with sudo when not root). macOS and Windows need nothing: their
+# Debian and Ubuntu: pkg-config and the pcsc-lite headers (libpcsclite-dev), a C linker when
+# there is none, and dpkg-dev, whose dpkg-shlibdeps tells `cargo deb` what the Debian package
+# depends on, through apt-get (with sudo when not root). macOS and Windows need nothing: their
 # PC/SC library is part of the system. Elsewhere it checks and says what to install.
 set -euo pipefail
 
 # What the build needs: a linker for rustc, and pkg-config finding libpcsclite for pcsc-sys.
 have_linker() { command -v cc >/dev/null 2>&1; }
 have_pcsclite() { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libpcsclite; }
+# Without dpkg-shlibdeps, cargo deb only warns and writes a package that depends on nothing.
+have_shlibdeps() { command -v dpkg-shlibdeps >/dev/null 2>&1; }
+is_debian() { command -v apt-get >/dev/null 2>&1; }
 
 case "$(uname -s)" in
   Darwin | MINGW* | MSYS* | CYGWIN*)
@@ -19,12 +23,12 @@ case "$(uname -s)" in
     ;;
 esac
 
-if have_linker && have_pcsclite; then
+if have_linker && have_pcsclite && { have_shlibdeps || ! is_debian; }; then
   echo "build dependencies: already installed (pkg-config finds libpcsclite $(pkg-config --modversion libpcsclite))"
   exit 0
 fi
 
-if ! command -v apt-get >/dev/null 2>&1; then
+if ! is_debian; then
   echo "build dependencies missing: a C linker (cc), pkg-config and the pcsc-lite headers." >&2
   echo "This script installs them on Debian and Ubuntu only; README.md lists the packages for" >&2
   echo "Fedora and Arch Linux (section \"Install what it needs\")." >&2
@@ -37,6 +41,7 @@ installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install o
 have_linker || missing+=(gcc libc6-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 installed libpcsclite-dev || missing+=(libpcsclite-dev)
+have_shlibdeps || missing+=(dpkg-dev)
 if [ ${#missing[@]} -eq 0 ]; then
   echo "build dependencies: the packages are installed, yet pkg-config cannot find libpcsclite;" >&2
   echo "check 'pkg-config --exists --print-errors libpcsclite'." >&2

@@ -7,9 +7,11 @@
 //! terminal left without CR-to-NL never show the PIN. Without a terminal, an interactive run
 //! stops before the card is touched.
 //!
-//! Needs `setsid` and `flock` (util-linux) and `dash`, all always on Debian.
+//! Needs `setsid` and `flock` (util-linux) and `dash`, all always on Debian (even a minimal
+//! one); signals are sent by process id through `kill(2)`, not by the `kill` program (procps).
 
 use crate::util::{english, JPKI};
+use rustix::process::{kill_process, Pid, Signal};
 use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
 use rustix::termios::{tcgetattr, tcsetattr, InputModes, LocalModes, OptionalActions, Termios};
 use std::fs::File;
@@ -167,12 +169,23 @@ fn wait_until_stopped(pid: u32) {
     }
 }
 
+/// Send the signal named `name` (as `kill -NAME` spells it) to process `pid`, through kill(2).
 fn signal(pid: u32, name: &str) {
-    let sent = Command::new("kill")
-        .args([&format!("-{name}"), &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success(), "kill -{name}");
+    let signal = match name {
+        "INT" => Signal::INT,
+        "TERM" => Signal::TERM,
+        "HUP" => Signal::HUP,
+        "QUIT" => Signal::QUIT,
+        "USR1" => Signal::USR1,
+        "USR2" => Signal::USR2,
+        "ALRM" => Signal::ALARM,
+        "PIPE" => Signal::PIPE,
+        "TSTP" => Signal::TSTP,
+        "CONT" => Signal::CONT,
+        other => panic!("no signal {other} in this test"),
+    };
+    let pid = Pid::from_raw(i32::try_from(pid).unwrap()).unwrap();
+    kill_process(pid, signal).unwrap_or_else(|e| panic!("kill -{name}: {e}"));
 }
 
 /// The auth PIN the virtual card in `state` holds: its state file names it in clear
@@ -272,7 +285,11 @@ fn ctrl_c_under_a_shell_that_survives_it_leaves_the_echo_on() {
 
 #[test]
 fn sigterm_and_sighup_at_the_prompt_restore_the_terminal_and_end_jpki_by_the_signal() {
-    for (signal, name) in [("TERM", "SIGTERM"), ("HUP", "SIGHUP"), ("INT", "SIGINT")] {
+    for (signal, name) in [
+        (Signal::TERM, "SIGTERM"),
+        (Signal::HUP, "SIGHUP"),
+        (Signal::INT, "SIGINT"),
+    ] {
         let dir = tempfile::tempdir().unwrap();
         let state = virtual_card(dir.path());
         let mut pty = Pty::open();
@@ -280,18 +297,9 @@ fn sigterm_and_sighup_at_the_prompt_restore_the_terminal_and_end_jpki_by_the_sig
         assert!(!pty.echo_on());
         pty.type_keys(b"98");
         std::thread::sleep(Duration::from_millis(200));
-        let sent = Command::new("kill")
-            .args([&format!("-{signal}"), &jpki.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
+        kill_process(Pid::from_child(&jpki), signal).unwrap();
         let status = wait(&mut jpki);
-        let number = match signal {
-            "TERM" => 15,
-            "HUP" => 1,
-            _ => 2,
-        };
-        assert_eq!(status.signal(), Some(number), "{name}: {status:?}");
+        assert_eq!(status.signal(), Some(signal.as_raw()), "{name}: {status:?}");
         assert!(pty.echo_on(), "{name} left the echo off");
         pty.wait_for("no PIN was sent");
         assert!(pty.text().contains(name), "{}", pty.text());

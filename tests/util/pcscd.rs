@@ -10,6 +10,7 @@
 
 use super::json::json;
 use super::run::{jpki, run, Run};
+use rustix::process::{kill_process, Pid, Signal};
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -83,9 +84,7 @@ fn free_port_pair() -> u16 {
 
 /// Stop a child we started: SIGTERM by its PID, then SIGKILL.
 fn stop(child: &mut Child) {
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
+    let _ = kill_process(Pid::from_child(child), Signal::TERM);
     let deadline = Instant::now() + Duration::from_secs(5);
     while Instant::now() < deadline {
         if let Ok(Some(_)) = child.try_wait() {
