@@ -270,3 +270,45 @@ fn the_debian_package_takes_what_the_asset_script_writes() {
         );
     }
 }
+
+/// What completions must never offer: the hidden flag and command, which are not for people.
+#[test]
+fn completions_offer_no_hidden_flag_or_command() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let Run { stdout, .. } =
+            run(jpki().args(["completions", shell])).assert_exit_for(0, format_args!("{shell}"));
+        for hidden in ["today", "manpage", "out-dir"] {
+            assert!(
+                !stdout.contains(hidden),
+                "{shell} completion offers {hidden}"
+            );
+        }
+        // The visible ones are all still there, global flags inside subcommands included.
+        for word in [
+            "verify-pin",
+            "allow-last-try",
+            "virtual-card",
+            "wait",
+            "lang",
+        ] {
+            assert!(stdout.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+}
+
+/// A reader's name is not a file name: zsh and fish are told not to offer files for it.
+#[test]
+fn the_reader_flag_does_not_complete_file_names() {
+    let Run { stdout: zsh, .. } = run(jpki().args(["completions", "zsh"])).assert_exit(0);
+    let reader = zsh
+        .lines()
+        .find(|line| line.contains("--reader="))
+        .unwrap_or_else(|| panic!("no --reader in {zsh}"));
+    assert!(reader.ends_with(":NAME|INDEX:' \\"), "{reader}");
+    let Run { stdout: fish, .. } = run(jpki().args(["completions", "fish"])).assert_exit(0);
+    let reader = fish
+        .lines()
+        .find(|line| line.contains("-l reader"))
+        .unwrap_or_else(|| panic!("no --reader in {fish}"));
+    assert!(reader.contains("-f"), "{reader}");
+}

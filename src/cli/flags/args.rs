@@ -1,6 +1,6 @@
 //! The flags, as clap sees them. Nothing outside `config` reads these types.
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum, ValueHint};
 use std::path::PathBuf;
 
 /// Read the PIN retry counters of a My Number card, and change its PINs without risking a lock.
@@ -8,11 +8,12 @@ use std::path::PathBuf;
 #[command(name = "jpki", version, about, max_term_width = 100)]
 pub struct Args {
     /// Reader to use: exact name, index from `jpki readers`, or a unique part of a name.
-    #[arg(long, global = true, env = "JPKI_READER", value_name = "NAME|INDEX")]
+    // ValueHint::Other: a reader's name is no file name, so a shell does not offer files.
+    #[arg(long, global = true, env = "JPKI_READER", value_name = "NAME|INDEX", value_hint = ValueHint::Other)]
     pub reader: Option<String>,
 
     /// Answer from a recorded trace file instead of a reader (an offline mock reader).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub replay: Option<PathBuf>,
 
     /// Use a virtual My Number card whose state lives in this file; the state is saved back
