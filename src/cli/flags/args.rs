@@ -34,6 +34,11 @@ pub struct Args {
     #[arg(long, global = true, value_enum)]
     pub lang: Option<LangArg>,
 
+    /// Colour the PIN states: auto (a terminal, unless NO_COLOR; CLICOLOR_FORCE forces it),
+    /// always or never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto, hide_default_value = true)]
+    pub color: ColorArg,
+
     /// Print one JSON object instead of human text.
     #[arg(long, global = true)]
     pub json: bool,
@@ -59,6 +64,17 @@ pub enum LangArg {
     Ja,
     /// English
     En,
+}
+
+/// When to colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// When stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE colours a pipe too)
+    Auto,
+    /// Always, even into a pipe or a file
+    Always,
+    /// Never
+    Never,
 }
 
 /// The commands.

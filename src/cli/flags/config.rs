@@ -1,6 +1,7 @@
 //! The plain config the rest of the program takes; logic never reaches back into clap.
 
-use crate::cli::flags::args::{Args, CommandArg, LangArg, PinArg};
+use crate::cli::flags::args::{Args, ColorArg, CommandArg, LangArg, PinArg};
+use crate::cli::io::colour::{self, ColourChoice};
 use crate::cli::lang::Lang;
 use clap::{CommandFactory, FromArgMatches};
 use jpki_card::card::certificate::today_in_japan;
@@ -186,7 +187,8 @@ pub struct Config {
     pub wait: Wait,
     /// Today's date in Japan: the clock's, or `--today` (for tests only).
     pub today: Date,
-    /// Colour the state words: stdout is a terminal and NO_COLOR is unset or empty.
+    /// Colour the state words: `--color`, NO_COLOR, CLICOLOR_FORCE, TERM and whether stdout is a
+    /// terminal decide ([`colour::wanted`]); never with `--json`.
     pub colour: bool,
 }
 
@@ -198,24 +200,29 @@ impl Config {
         let argv: Vec<String> = std::env::args_os()
             .map(|a| a.to_string_lossy().into_owned())
             .collect();
-        let locale = || Lang::from_locale(&|name: &str| std::env::var(name).ok());
+        let locale = || Lang::from_system(&|name: &str| std::env::var(name).ok());
         let args = Args::command()
             .long_version(crate::cli::flags::version::long_version())
             .try_get_matches_from(std::env::args_os())
             .and_then(|matches| Args::from_arg_matches(&matches))
             .unwrap_or_else(|e| crate::cli::flags::usage::exit(e, &argv, locale()));
-        let mut config = Config::from_args(args, |name| std::env::var(name).ok());
-        config.colour &= std::io::stdout().is_terminal();
-        config
+        Config::from_args(
+            args,
+            |name| std::env::var(name).ok(),
+            std::io::stdout().is_terminal(),
+        )
     }
 
-    /// The config for these flags and this environment; `colour` here ignores whether stdout
-    /// is a terminal, which only [`Config::from_env_args`] asks.
-    fn from_args(args: Args, env: impl Fn(&str) -> Option<String>) -> Config {
+    /// The config for these flags, this environment, and whether stdout is a terminal.
+    fn from_args(
+        args: Args,
+        env: impl Fn(&str) -> Option<String>,
+        stdout_is_terminal: bool,
+    ) -> Config {
         let lang = match args.lang {
             Some(LangArg::Ja) => Lang::Ja,
             Some(LangArg::En) => Lang::En,
-            None => Lang::from_locale(&env),
+            None => Lang::from_system(&env),
         };
         let source = match (args.replay, args.virtual_card) {
             (Some(path), _) => CardSource::Replay(path),
@@ -248,11 +255,12 @@ impl Config {
             CommandArg::Doctor => Action::Doctor,
         };
         let wait = Wait::from_flag(args.wait);
-        // https://no-color.org: set and not empty turns colour off; so does a terminal that says
-        // it has no capabilities (TERM=dumb, as Emacs's shell and some CI logs set it).
-        let colour = env("NO_COLOR").is_none_or(|v| v.is_empty())
-            && env("TERM").as_deref() != Some("dumb")
-            && !args.json;
+        let choice = match args.color {
+            ColorArg::Auto => ColourChoice::Auto,
+            ColorArg::Always => ColourChoice::Always,
+            ColorArg::Never => ColourChoice::Never,
+        };
+        let colour = !args.json && colour::wanted(choice, &env, stdout_is_terminal);
         Config {
             source,
             record: args.record,
@@ -293,11 +301,17 @@ mod tests {
 
     fn config(argv: &[&str], env: &[(&str, &str)]) -> Config {
         let args = Args::try_parse_from(argv).unwrap();
-        Config::from_args(args, |k| {
-            env.iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| v.to_string())
-        })
+        // As on a terminal: the environment and the flags decide colour.
+        let terminal = true;
+        Config::from_args(
+            args,
+            |k| {
+                env.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            },
+            terminal,
+        )
     }
 
     #[test]
@@ -463,6 +477,15 @@ mod tests {
         assert!(config(&["jpki", "status"], &[("NO_COLOR", "")]).colour);
         assert!(!config(&["jpki", "status"], &[("NO_COLOR", "1")]).colour);
         assert!(!config(&["jpki", "--json", "status"], &[]).colour);
+        assert!(!config(&["jpki", "--json", "--color=always", "status"], &[]).colour);
+        assert!(
+            config(
+                &["jpki", "--color", "always", "status"],
+                &[("NO_COLOR", "1")]
+            )
+            .colour
+        );
+        assert!(!config(&["jpki", "--color=never", "status"], &[]).colour);
     }
 
     #[test]
