@@ -1,9 +1,10 @@
 //! The plain config the rest of the program takes; logic never reaches back into clap.
 
 use crate::cli::flags::args::{Args, ColorArg, CommandArg, LangArg, PinArg};
+use crate::cli::flags::{help, usage};
 use crate::cli::io::colour::{self, ColourChoice};
 use crate::cli::lang::Lang;
-use clap::{CommandFactory, FromArgMatches};
+use clap::FromArgMatches;
 use jpki_card::card::certificate::today_in_japan;
 use jpki_card::card::{Experiment, LastTry, PinKind};
 use std::io::IsTerminal;
@@ -200,12 +201,14 @@ impl Config {
         let argv: Vec<String> = std::env::args_os()
             .map(|a| a.to_string_lossy().into_owned())
             .collect();
-        let locale = || Lang::from_system(&|name: &str| std::env::var(name).ok());
-        let args = Args::command()
+        let locale = Lang::from_system(&|name: &str| std::env::var(name).ok());
+        // The help is in the language asked for, so that is read before clap parses.
+        let lang = usage::language(&argv, locale);
+        let args = help::command(lang)
             .long_version(crate::cli::flags::version::long_version())
             .try_get_matches_from(std::env::args_os())
             .and_then(|matches| Args::from_arg_matches(&matches))
-            .unwrap_or_else(|e| crate::cli::flags::usage::exit(e, &argv, locale()));
+            .unwrap_or_else(|e| usage::exit(e, &argv, locale));
         Config::from_args(
             args,
             |name| std::env::var(name).ok(),
