@@ -400,19 +400,21 @@ fn completions_offer_no_hidden_flag_or_command() {
     }
 }
 
+/// The line of `shell`'s completion script that holds `needle` (the first one).
+fn completion_line(shell: &str, needle: &str) -> String {
+    let Run { stdout, .. } = run(jpki().args(["completions", shell])).assert_exit(0);
+    stdout
+        .lines()
+        .find(|line| line.contains(needle))
+        .unwrap_or_else(|| panic!("no {needle} in {stdout}"))
+        .to_string()
+}
+
 /// A reader's name is not a file name: zsh and fish are told not to offer files for it.
 #[test]
 fn the_reader_flag_does_not_complete_file_names() {
-    let Run { stdout: zsh, .. } = run(jpki().args(["completions", "zsh"])).assert_exit(0);
-    let reader = zsh
-        .lines()
-        .find(|line| line.contains("--reader="))
-        .unwrap_or_else(|| panic!("no --reader in {zsh}"));
-    assert!(reader.ends_with(":NAME|INDEX:' \\"), "{reader}");
-    let Run { stdout: fish, .. } = run(jpki().args(["completions", "fish"])).assert_exit(0);
-    let reader = fish
-        .lines()
-        .find(|line| line.contains("-l reader"))
-        .unwrap_or_else(|| panic!("no --reader in {fish}"));
-    assert!(reader.contains("-f"), "{reader}");
+    let zsh = completion_line("zsh", "--reader=");
+    assert!(zsh.ends_with(":NAME|INDEX:' \\"), "{zsh}");
+    let fish = completion_line("fish", "-l reader");
+    assert!(fish.contains(" -f"), "{fish}");
 }
