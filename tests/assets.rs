@@ -66,11 +66,115 @@ fn the_man_page_lists_every_documented_exit_code() {
         "found only {codes:?} in docs/exit-codes.md"
     );
     let Run { stdout: page, .. } = run(jpki().args(["manpage"]));
-    for code in codes {
+    for code in &codes {
         assert!(
             page.contains(&format!("\n.B {code}\n")),
             "exit code {code} is in docs/exit-codes.md but not in the man page"
         );
+    }
+    // And no other: the page's EXIT STATUS holds exactly the documented codes.
+    let section = page
+        .split(".SH \"EXIT STATUS\"")
+        .nth(1)
+        .and_then(|rest| rest.split("\n.SH ").next())
+        .expect("no EXIT STATUS");
+    let listed: Vec<i32> = section
+        .lines()
+        .filter_map(|line| line.strip_prefix(".B "))
+        .filter_map(|code| code.parse().ok())
+        .collect();
+    assert_eq!(
+        listed, codes,
+        "the man page's exit codes differ from docs/exit-codes.md"
+    );
+}
+
+/// The sections of one page, by their headings (`.SH NAME`, `.SH "EXIT STATUS"`).
+fn sections(page: &str) -> Vec<String> {
+    page.lines()
+        .filter_map(|line| line.strip_prefix(".SH "))
+        .map(|heading| heading.trim_matches('"').to_string())
+        .collect()
+}
+
+/// The pages a page names, `jpki-status(1)` or `.BR jpki\-status (1)`, as file names.
+fn named_pages(page: &str) -> Vec<String> {
+    let plain = page.replace("\\-", "-").replace(" (1)", "(1)");
+    plain
+        .split("(1)")
+        .filter_map(|before| before.rsplit([' ', '\n', '"']).next())
+        .filter(|name| name.starts_with("jpki"))
+        .map(|name| format!("{name}.1"))
+        .collect()
+}
+
+#[test]
+fn man_pages_have_the_sections_debian_users_expect_and_name_only_pages_that_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    run(jpki().args(["manpage", "--out-dir", dir.path().to_str().unwrap()])).assert_exit(0);
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.contains("help") || n.contains("manpage")),
+        "{names:?}"
+    );
+    for name in &names {
+        let page = std::fs::read_to_string(dir.path().join(name)).unwrap();
+        let have = sections(&page);
+        for wanted in [
+            "NAME",
+            "SYNOPSIS",
+            "DESCRIPTION",
+            "OPTIONS",
+            "EXIT STATUS",
+            "ENVIRONMENT",
+            "EXAMPLES",
+            "SEE ALSO",
+        ] {
+            assert!(
+                have.iter().any(|h| h == wanted),
+                "{name} lacks {wanted}: {have:?}"
+            );
+        }
+        if name == "jpki.1" || name == "jpki-completions.1" {
+            assert!(have.iter().any(|h| h == "FILES"), "{name} lacks FILES");
+        }
+        for variable in [
+            "JPKI_READER",
+            "NO_COLOR",
+            "CLICOLOR_FORCE",
+            "LC_ALL",
+            "LC_MESSAGES",
+            "LANG",
+        ] {
+            assert!(
+                page.contains(variable),
+                "{name}'s ENVIRONMENT lacks {variable}"
+            );
+        }
+        let see_also = page.split(".SH \"SEE ALSO\"").nth(1).unwrap();
+        assert!(see_also.contains(".BR pcscd (8)"), "{name}: {see_also}");
+        assert!(
+            see_also.contains(".BR pkcs15\\-tool (1)"),
+            "{name}: {see_also}"
+        );
+        let named = named_pages(see_also);
+        assert_eq!(
+            named.len(),
+            names.len() - 1,
+            "{name} names {named:?}, not the other pages"
+        );
+        for named in named_pages(&page) {
+            assert!(
+                names.contains(&named),
+                "{name} names {named}, which is not generated"
+            );
+        }
     }
 }
 
@@ -277,4 +381,48 @@ fn the_debian_package_takes_what_the_asset_script_writes() {
             "Cargo.toml packages target/assets/{source}, which the script does not write"
         );
     }
+}
+
+/// What completions must never offer: the hidden flag and command, which are not for people.
+#[test]
+fn completions_offer_no_hidden_flag_or_command() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let Run { stdout, .. } =
+            run(jpki().args(["completions", shell])).assert_exit_for(0, format_args!("{shell}"));
+        for hidden in ["today", "manpage", "out-dir"] {
+            assert!(
+                !stdout.contains(hidden),
+                "{shell} completion offers {hidden}"
+            );
+        }
+        // The visible ones are all still there, global flags inside subcommands included.
+        for word in [
+            "verify-pin",
+            "allow-last-try",
+            "virtual-card",
+            "wait",
+            "lang",
+        ] {
+            assert!(stdout.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+}
+
+/// The line of `shell`'s completion script that holds `needle` (the first one).
+fn completion_line(shell: &str, needle: &str) -> String {
+    let Run { stdout, .. } = run(jpki().args(["completions", shell])).assert_exit(0);
+    stdout
+        .lines()
+        .find(|line| line.contains(needle))
+        .unwrap_or_else(|| panic!("no {needle} in {stdout}"))
+        .to_string()
+}
+
+/// A reader's name is not a file name: zsh and fish are told not to offer files for it.
+#[test]
+fn the_reader_flag_does_not_complete_file_names() {
+    let zsh = completion_line("zsh", "--reader=");
+    assert!(zsh.ends_with(":NAME|INDEX:' \\"), "{zsh}");
+    let fish = completion_line("fish", "-l reader");
+    assert!(fish.contains(" -f"), "{fish}");
 }

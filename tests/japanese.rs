@@ -528,3 +528,112 @@ fn the_english_detector_finds_the_old_mixed_line() {
         None
     );
 }
+
+/// Every command a person can ask help of, as typed after `jpki`.
+const HELP_COMMANDS: [&[&str]; 7] = [
+    &[],
+    &["readers"],
+    &["status"],
+    &["change-pin"],
+    &["verify-pin"],
+    &["doctor"],
+    &["completions"],
+];
+
+/// The help `jpki` prints for `command` and `flag` (`-h` or `--help`), in the language that
+/// `lang` (`--lang ja`, or nothing) and `locale` (LANG) ask for.
+fn help_text(lang: &[&str], locale: &str, command: &[&str], flag: &str) -> String {
+    let args = [lang, command, &[flag]].concat();
+    let ran = crate::util::run(jpki().env("LANG", locale).args(&args));
+    assert_eq!(ran.code, 0, "{args:?}: {}", ran.stderr);
+    ran.stdout
+}
+
+/// The descriptions in an English help: what follows a flag, a command or a possible value,
+/// and the lines of a long description; not the flags and names themselves.
+fn descriptions(help: &str) -> Vec<String> {
+    help.lines()
+        .filter_map(|line| line.trim().rsplit("  ").next())
+        .map(str::trim)
+        .filter(|text| !text.starts_with(['-', '<', '[']))
+        .filter(|text| text.split_whitespace().count() >= 3)
+        .map(str::to_string)
+        .collect()
+}
+
+/// The flags a help lists, `--reader`, `-h`, in order.
+fn listed_flags(help: &str) -> Vec<String> {
+    help.lines()
+        .filter(|line| line.trim_start().starts_with('-'))
+        .flat_map(|line| line.split([' ', ',', '[', '<', '=']))
+        .filter(|word| word.starts_with('-') && word.len() > 1)
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn help_is_japanese_for_every_command_and_flag_under_lang_ja_and_a_japanese_locale() {
+    for command in HELP_COMMANDS {
+        for flag in ["-h", "--help"] {
+            let english = help_text(&["--lang", "en"], "ja_JP.UTF-8", command, flag);
+            let english_descriptions = descriptions(&english);
+            assert!(
+                english_descriptions.len() >= 3,
+                "{command:?} {flag}: {english}"
+            );
+            for (lang, locale) in [(&["--lang", "ja"][..], "C.UTF-8"), (&[][..], "ja_JP.UTF-8")] {
+                let japanese = help_text(lang, locale, command, flag);
+                let case = format!("{lang:?} LANG={locale} {command:?} {flag}");
+                for text in &english_descriptions {
+                    assert!(
+                        !japanese.contains(text.as_str()),
+                        "{case}: English left: {text}\n{japanese}"
+                    );
+                }
+                for english_word in [
+                    "Usage:",
+                    "Options:",
+                    "Commands:",
+                    "Arguments:",
+                    "Possible values",
+                    "[env:",
+                    "Print ",
+                ] {
+                    assert!(
+                        !japanese.contains(english_word),
+                        "{case}: {english_word}\n{japanese}"
+                    );
+                }
+                assert!(japanese.contains("使い方: jpki"), "{case}: {japanese}");
+                assert!(japanese.contains("オプション:"), "{case}: {japanese}");
+                // The same flags, each with Japanese words after it.
+                assert_eq!(listed_flags(&japanese), listed_flags(&english), "{case}");
+                if flag == "-h" {
+                    for line in japanese.lines().filter(|l| l.trim_start().starts_with('-')) {
+                        assert!(line.chars().any(is_japanese), "{case}: {line}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn help_of_a_command_through_help_is_japanese_too() {
+    let through_help = help_text(&["--lang", "ja"], "C.UTF-8", &["help"], "status");
+    let direct = help_text(&["--lang", "ja"], "C.UTF-8", &["status"], "--help");
+    assert_eq!(through_help, direct);
+    assert!(direct.contains("残り回数"), "{direct}");
+}
+
+#[test]
+fn help_stays_english_without_a_japanese_locale_or_flag() {
+    let help = help_text(&[], "C.UTF-8", &["status"], "--help");
+    assert!(help.contains("Usage: jpki status [OPTIONS]"), "{help}");
+    assert!(
+        !help.chars().any(is_japanese) || help.contains("日本語"),
+        "{help}"
+    );
+    let help = help_text(&["--lang", "en"], "ja_JP.UTF-8", &[], "--help");
+    assert!(help.starts_with("Show tries left"), "{help}");
+}

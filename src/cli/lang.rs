@@ -39,11 +39,72 @@ impl Lang {
         }
     }
 
+    /// The language the system asks for: the locale variables when one of LC_ALL, LC_MESSAGES
+    /// and LANG is set ([`Lang::from_locale`], Unix's way, and that of a shell on Windows or
+    /// macOS that sets them); else, on Windows and macOS, the language the user chose in the
+    /// system's settings (sys-locale, a BCP 47 tag such as `ja-JP`); else English.
+    pub fn from_system(env: &impl Fn(&str) -> Option<String>) -> Lang {
+        let set = ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .any(|name| env(name).is_some_and(|value| !value.is_empty()));
+        if set {
+            return Lang::from_locale(env);
+        }
+        #[cfg(any(windows, target_os = "macos"))]
+        if let Some(tag) = sys_locale::get_locale() {
+            return Lang::from_tag(&tag);
+        }
+        Lang::En
+    }
+
+    /// The language of a BCP 47 tag (`ja`, `ja-JP`, `ja-Jpan-JP`), as the system settings of
+    /// Windows and macOS name it.
+    #[cfg_attr(not(any(windows, target_os = "macos", test)), allow(dead_code))]
+    fn from_tag(tag: &str) -> Lang {
+        let language = tag.split(['-', '_']).next().unwrap_or_default();
+        if language.eq_ignore_ascii_case("ja") {
+            Lang::Ja
+        } else {
+            Lang::En
+        }
+    }
+
     /// Pick the text for this language.
     pub fn pick<'a>(self, ja: &'a str, en: &'a str) -> &'a str {
         match self {
             Lang::Ja => ja,
             Lang::En => en,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_system_tag_is_japanese_by_its_language_subtag() {
+        for ja in ["ja", "ja-JP", "ja-Jpan-JP", "JA-jp", "ja_JP"] {
+            assert_eq!(Lang::from_tag(ja), Lang::Ja, "{ja}");
+        }
+        for other in ["jam", "en-JP", "en-US", "", "zh-Hant"] {
+            assert_eq!(Lang::from_tag(other), Lang::En, "{other}");
+        }
+    }
+
+    #[test]
+    fn the_locale_variables_come_first() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert_eq!(
+            Lang::from_system(&env(&[("LANG", "ja_JP.UTF-8")])),
+            Lang::Ja
+        );
+        assert_eq!(Lang::from_system(&env(&[("LC_ALL", "C")])), Lang::En);
     }
 }

@@ -47,7 +47,7 @@ use flags::config::Action;
 pub fn run(config: &Config) -> anyhow::Result<Exit> {
     // Before anything is opened: --record where it cannot record.
     record::check(config)?;
-    match &config.action {
+    let outcome = match &config.action {
         Action::Readers => readers::run(config),
         Action::Status { pins_only } => status::run(config, *pins_only),
         Action::Completions { shell } => assets::completions(*shell),
@@ -56,5 +56,16 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
         Action::VerifyPin { pin, options } => verify_pin::run(config, *pin, *options),
         Action::Doctor => doctor::run(config),
         Action::Pins => pins::run(config),
+    };
+    // The reader of a pipe went away (`jpki status | head -1`): it took what it wanted, so the
+    // run ends quietly with 0, as ripgrep's does. Not for a PIN command, whose report goes to
+    // stderr when stdout fails and whose exit code stays the card's outcome (docs/exit-codes.md).
+    let pin_command = matches!(
+        config.action,
+        Action::ChangePin { .. } | Action::VerifyPin { .. }
+    );
+    match outcome {
+        Err(error) if !pin_command && output::reader_went_away(&error) => Ok(Exit::Success),
+        outcome => outcome,
     }
 }

@@ -12,14 +12,15 @@ use std::process::{Child, Output, Stdio};
 /// The `jpki` binary of this build.
 pub const JPKI: &str = env!("CARGO_BIN_EXE_jpki");
 
-/// `program` in a clean, English, reader-less environment (no `JPKI_READER`, `LC_ALL` or
-/// `LC_MESSAGES`; `LANG=C.UTF-8`), as a std `Command`: for a run whose stdout is not a pipe, a
-/// shell around jpki, or a child left running.
+/// `program` in a clean, English, reader-less environment (no `JPKI_READER`, `CLICOLOR_FORCE`,
+/// `LC_ALL` or `LC_MESSAGES`; `LANG=C.UTF-8`), as a std `Command`: for a run whose stdout is not
+/// a pipe, a shell around jpki, or a child left running.
 pub fn english(program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
     let mut cmd = std::process::Command::new(program);
     cmd.env_remove("JPKI_READER")
         .env_remove("LC_ALL")
         .env_remove("LC_MESSAGES")
+        .env_remove("CLICOLOR_FORCE")
         .env("LANG", "C.UTF-8");
     cmd
 }

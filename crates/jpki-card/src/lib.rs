@@ -1,4 +1,6 @@
-//! jpki: a driver for the Japanese My Number card (マイナンバーカード) over PC/SC.
+#![doc = include_str!("../README.md")]
+//!
+//! # Layers
 //!
 //! Data flows one way, each layer using only the ones below it: `card` (the card's applications
 //! and PINs) opens a transaction of a [`transport::Reader`] (a real PC/SC reader or a replayed
@@ -18,17 +20,6 @@
 //! bytes that carry no PIN ([`apdu::UnguardedPin`] otherwise) and which cannot be sent twice.
 //! The juki PIN, whose commands rest on a single public source, is sent only when the caller
 //! names its [`card::Experiment`].
-//!
-//! ```no_run
-//! use jpki_card::card::{verify_pin, LastTry, Pin, PinKind};
-//! use jpki_card::transport::pcsc::PcscReader;
-//!
-//! let mut reader = PcscReader::connect(None)?;
-//! let pin = Pin::new(PinKind::Auth, "1234")?;
-//! let report = verify_pin(&mut reader, &pin, LastTry::Refuse, &[]);
-//! println!("{:?} tries left", report.tries_left);
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

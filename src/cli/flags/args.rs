@@ -1,6 +1,6 @@
 //! The flags, as clap sees them. Nothing outside `config` reads these types.
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum, ValueHint};
 use std::path::PathBuf;
 
 /// Read the PIN retry counters of a My Number card, and change its PINs without risking a lock.
@@ -8,11 +8,12 @@ use std::path::PathBuf;
 #[command(name = "jpki", version, about, max_term_width = 100)]
 pub struct Args {
     /// Reader to use: exact name, index from `jpki readers`, or a unique part of a name.
-    #[arg(long, global = true, env = "JPKI_READER", value_name = "NAME|INDEX")]
+    // ValueHint::Other: a reader's name is no file name, so a shell does not offer files.
+    #[arg(long, global = true, env = "JPKI_READER", value_name = "NAME|INDEX", value_hint = ValueHint::Other)]
     pub reader: Option<String>,
 
     /// Answer from a recorded trace file instead of a reader (an offline mock reader).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub replay: Option<PathBuf>,
 
     /// Use a virtual My Number card whose state lives in this file; the state is saved back
@@ -32,6 +33,11 @@ pub struct Args {
     /// Language of human output [default: from LC_ALL, LC_MESSAGES or LANG].
     #[arg(long, global = true, value_enum)]
     pub lang: Option<LangArg>,
+
+    /// Colour the PIN states: auto (a terminal, unless NO_COLOR; CLICOLOR_FORCE forces it),
+    /// always or never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto, hide_default_value = true)]
+    pub color: ColorArg,
 
     /// Print one JSON object instead of human text.
     #[arg(long, global = true)]
@@ -58,6 +64,17 @@ pub enum LangArg {
     Ja,
     /// English
     En,
+}
+
+/// When to colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// When stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE colours a pipe too)
+    Auto,
+    /// Always, even into a pipe or a file
+    Always,
+    /// Never
+    Never,
 }
 
 /// The commands.

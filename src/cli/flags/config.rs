@@ -1,8 +1,10 @@
 //! The plain config the rest of the program takes; logic never reaches back into clap.
 
-use crate::cli::flags::args::{Args, CommandArg, LangArg, PinArg};
+use crate::cli::flags::args::{Args, ColorArg, CommandArg, LangArg, PinArg};
+use crate::cli::flags::{help, usage};
+use crate::cli::io::colour::{self, ColourChoice};
 use crate::cli::lang::Lang;
-use clap::{CommandFactory, FromArgMatches};
+use clap::FromArgMatches;
 use jpki_card::card::certificate::today_in_japan;
 use jpki_card::card::{Experiment, LastTry, PinKind};
 use std::io::IsTerminal;
@@ -189,7 +191,8 @@ pub struct Config {
     pub wait: Wait,
     /// Today's date in Japan: the clock's, or `--today` (for tests only).
     pub today: Date,
-    /// Colour the state words: stdout is a terminal and NO_COLOR is unset or empty.
+    /// Colour the state words: `--color`, NO_COLOR, CLICOLOR_FORCE, TERM and whether stdout is a
+    /// terminal decide ([`colour::wanted`]); never with `--json`.
     pub colour: bool,
 }
 
@@ -201,19 +204,23 @@ impl Config {
         let argv_os: Vec<std::ffi::OsString> = std::env::args_os().collect();
         let args = super::status_args::parse(&argv_os, |name| std::env::var_os(name))
             .unwrap_or_else(|| Config::parse_with_clap(argv_os));
-        let mut config = Config::from_args(args, |name| std::env::var(name).ok());
-        config.colour &= std::io::stdout().is_terminal();
-        config
+        Config::from_args(
+            args,
+            |name| std::env::var(name).ok(),
+            std::io::stdout().is_terminal(),
+        )
     }
 
-    /// What clap makes of `argv`; bad usage ends the process (see [`Config::from_env_args`]).
+    /// What clap makes of `argv`, with the help in the language asked for (read before clap
+    /// parses); bad usage ends the process (see [`Config::from_env_args`]).
     fn parse_with_clap(argv_os: Vec<std::ffi::OsString>) -> Args {
         let argv: Vec<String> = argv_os
             .iter()
             .map(|a| a.to_string_lossy().into_owned())
             .collect();
-        let locale = || Lang::from_locale(&|name: &str| std::env::var(name).ok());
-        let mut command = Args::command();
+        let locale = Lang::from_system(&|name: &str| std::env::var(name).ok());
+        let lang = usage::language(&argv, locale);
+        let mut command = help::command(lang);
         // Only `--version` shows the PC/SC library, which takes reading /proc/self/maps to find.
         if argv_os.iter().skip(1).any(|a| a == "--version") {
             command = command.long_version(super::version::long_version());
@@ -221,16 +228,19 @@ impl Config {
         command
             .try_get_matches_from(argv_os)
             .and_then(|matches| Args::from_arg_matches(&matches))
-            .unwrap_or_else(|e| super::usage::exit(e, &argv, locale()))
+            .unwrap_or_else(|e| usage::exit(e, &argv, locale))
     }
 
-    /// The config for these flags and this environment; `colour` here ignores whether stdout
-    /// is a terminal, which only [`Config::from_env_args`] asks.
-    fn from_args(args: Args, env: impl Fn(&str) -> Option<String>) -> Config {
+    /// The config for these flags, this environment, and whether stdout is a terminal.
+    fn from_args(
+        args: Args,
+        env: impl Fn(&str) -> Option<String>,
+        stdout_is_terminal: bool,
+    ) -> Config {
         let lang = match args.lang {
             Some(LangArg::Ja) => Lang::Ja,
             Some(LangArg::En) => Lang::En,
-            None => Lang::from_locale(&env),
+            None => Lang::from_system(&env),
         };
         let source = match (args.replay, args.virtual_card) {
             (Some(path), _) => CardSource::Replay(path),
@@ -264,11 +274,12 @@ impl Config {
             CommandArg::Pins => Action::Pins,
         };
         let wait = Wait::from_flag(args.wait);
-        // https://no-color.org: set and not empty turns colour off; so does a terminal that says
-        // it has no capabilities (TERM=dumb, as Emacs's shell and some CI logs set it).
-        let colour = env("NO_COLOR").is_none_or(|v| v.is_empty())
-            && env("TERM").as_deref() != Some("dumb")
-            && !args.json;
+        let choice = match args.color {
+            ColorArg::Auto => ColourChoice::Auto,
+            ColorArg::Always => ColourChoice::Always,
+            ColorArg::Never => ColourChoice::Never,
+        };
+        let colour = !args.json && colour::wanted(choice, &env, stdout_is_terminal);
         Config {
             source,
             record: args.record,
@@ -309,11 +320,17 @@ mod tests {
 
     fn config(argv: &[&str], env: &[(&str, &str)]) -> Config {
         let args = Args::try_parse_from(argv).unwrap();
-        Config::from_args(args, |k| {
-            env.iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| v.to_string())
-        })
+        // As on a terminal: the environment and the flags decide colour.
+        let terminal = true;
+        Config::from_args(
+            args,
+            |k| {
+                env.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            },
+            terminal,
+        )
     }
 
     #[test]
@@ -479,6 +496,15 @@ mod tests {
         assert!(config(&["jpki", "status"], &[("NO_COLOR", "")]).colour);
         assert!(!config(&["jpki", "status"], &[("NO_COLOR", "1")]).colour);
         assert!(!config(&["jpki", "--json", "status"], &[]).colour);
+        assert!(!config(&["jpki", "--json", "--color=always", "status"], &[]).colour);
+        assert!(
+            config(
+                &["jpki", "--color", "always", "status"],
+                &[("NO_COLOR", "1")]
+            )
+            .colour
+        );
+        assert!(!config(&["jpki", "--color=never", "status"], &[]).colour);
     }
 
     #[test]

@@ -5,6 +5,8 @@
 pub mod args;
 pub mod assets;
 pub mod config;
+pub mod help;
+pub mod man;
 pub mod record;
 pub mod status_args;
 pub mod usage;

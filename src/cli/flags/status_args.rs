@@ -6,7 +6,7 @@
 //! else, JPKI_READER set, or a value clap might read otherwise (empty, or starting with `-`), is
 //! left to clap, so every line means here exactly what it means there (the tests compare them).
 
-use super::args::{Args, CommandArg, LangArg};
+use super::args::{Args, ColorArg, CommandArg, LangArg};
 use std::ffi::OsString;
 
 /// The flags of `argv` (the program's name first) when it is a plain status line, else `None`.
@@ -52,6 +52,7 @@ pub fn parse(argv: &[OsString], env: impl Fn(&str) -> Option<OsString>) -> Optio
         record: None,
         lang,
         json,
+        color: ColorArg::Auto,
         wait: None,
         today: None,
         command: CommandArg::Status { pins_only },

@@ -179,9 +179,9 @@ pub fn message(error: &clap::Error, lang: Lang) -> String {
     text
 }
 
-/// The language the command line asks for, read without clap (whose parse just failed):
-/// `--lang ja`/`--lang=ja`, else the locale.
-fn language(argv: &[String], locale: Lang) -> Lang {
+/// The language the command line asks for, read without clap (before it parses, for the
+/// help's language, or when its parse failed): `--lang ja`/`--lang=ja`, else the locale.
+pub fn language(argv: &[String], locale: Lang) -> Lang {
     let mut words = argv.iter().take_while(|a| *a != "--");
     while let Some(word) = words.next() {
         let value = match word.strip_prefix("--lang") {

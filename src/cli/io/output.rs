@@ -1,6 +1,7 @@
 //! Writing to stdout and stderr without `print!`/`eprint!`, which panic when the reader of a
 //! pipe has gone (`jpki status | head -1`) or the disk is full: a failed data write is an ordinary
-//! error with exit code 1, and a failed note on stderr is dropped.
+//! error with exit code 1 (a pipe whose reader went away ends the run quietly instead, see
+//! [`reader_went_away`]), and a failed note on stderr is dropped.
 //!
 //! A stdout that was closed when jpki started (`jpki status >&-`) fails too. Rust's runtime
 //! puts /dev/null in place of a closed standard descriptor before `main`, where every write
@@ -38,6 +39,15 @@ pub fn print(data: impl AsRef<[u8]>) -> anyhow::Result<()> {
         .write_all(data.as_ref())
         .and_then(|()| stdout.flush())
         .context("cannot write to stdout")
+}
+
+/// Whether `error` is a write to a pipe whose reader has gone (EPIPE): Rust ignores SIGPIPE, so
+/// such a write fails with [`std::io::ErrorKind::BrokenPipe`] instead of ending the process.
+pub fn reader_went_away(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
+        .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 /// Print a command's JSON object (one line) and remember it was printed.

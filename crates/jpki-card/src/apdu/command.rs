@@ -139,7 +139,7 @@ impl Command {
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
         let data = (!self.data.is_empty()).then_some(self.data.as_slice());
         let le = self.le.map(u16::from);
-        let iso = iso_apdu::core::Command {
+        let iso = iso_apdu::Command {
             cla: self.cla,
             ins: self.ins.byte(),
             p1: self.p1,

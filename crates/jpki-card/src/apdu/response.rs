@@ -28,7 +28,7 @@ impl Response {
         if bytes.len() < 2 {
             return Err(ResponseError::TooShort(bytes.len()));
         }
-        let parsed = iso_apdu::core::Response::from(bytes);
+        let parsed = iso_apdu::Response::from(bytes);
         let (sw1, sw2) = parsed.trailer;
         Ok(Response {
             data: parsed.payload.to_vec(),
