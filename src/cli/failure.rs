@@ -154,8 +154,21 @@ impl Failure<'_> {
         }
     }
 
+    /// Whether the card was reset during the command (by another program, or the reader)
+    /// rather than taken away: the advice differs, though the exit code is the same.
+    fn reset(self) -> bool {
+        matches!(
+            self,
+            Failure::Transport(TransportError::CardReset)
+                | Failure::Card(CardError::Transport(TransportError::CardReset))
+        )
+    }
+
     /// What to do about it, when there is something to say.
     fn hint(self, lang: Lang) -> Option<String> {
+        if self.reset() {
+            return Some(words::reset_by_another_program(lang).to_string());
+        }
         words::hint(self.exit(), self.checking_only(), lang)
     }
 }
@@ -187,6 +200,7 @@ fn transport_exit(e: &TransportError) -> Exit {
         | TransportError::SeveralCards { .. } => Exit::ReaderChoice,
         TransportError::NoCard { .. } => Exit::NoCard,
         TransportError::CardRemoved | TransportError::CardReset => Exit::CardRemoved,
+        TransportError::CardInUse => Exit::CardInUse,
         TransportError::WaitTimedOut { .. } => Exit::WaitTimedOut,
         TransportError::Reader(_) => Exit::ReaderFailure,
         TransportError::Trace(_) => Exit::Trace,
@@ -364,6 +378,7 @@ mod tests {
             TransportError::SeveralCards { readers },
             TransportError::CardRemoved,
             TransportError::CardReset,
+            TransportError::CardInUse,
             TransportError::WaitTimedOut { seconds: 30 },
             TransportError::Reader("Card protocol mismatch.".to_string()),
         ];

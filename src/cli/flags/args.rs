@@ -9,7 +9,7 @@ use std::path::PathBuf;
 pub struct Args {
     /// Reader to use: exact name, index from `jpki readers`, or a unique part of a name.
     #[arg(long, global = true, env = "JPKI_READER", value_name = "NAME|INDEX")]
-    pub reader: Option<String>,
+    pub reader: Option<std::ffi::OsString>,
 
     /// Answer from a recorded trace file instead of a reader (an offline mock reader).
     #[arg(long, global = true, value_name = "FILE")]

@@ -18,7 +18,8 @@ use crate::apdu::Outgoing;
 use ending::{let_go_noting, Held, PinSent};
 use error::from_pcsc;
 use readers::context;
-use std::ffi::CString;
+use std::sync::mpsc;
+use std::time::Duration;
 
 /// What a transaction reports about its own end. When a command inside it already failed at
 /// the reader, the end failing too (the card or the transaction is gone) adds nothing: the
@@ -46,7 +47,16 @@ pub struct PcscReader {
     name: String,
     atr: Option<Vec<u8>>,
     pin_sent: PinSent,
+    /// Said when a transaction has not begun after [`WAITING_NOTICE_AFTER`].
+    waiting_notice: Option<WaitingNotice>,
 }
+
+/// What to say when jpki waits for another program's transaction to end.
+pub type WaitingNotice = Box<dyn Fn() + Send + Sync>;
+
+/// How long a transaction may wait to begin (another program holds one) before the holder is
+/// told why nothing happens.
+pub const WAITING_NOTICE_AFTER: Duration = Duration::from_secs(1);
 
 impl std::fmt::Debug for PcscReader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -57,13 +67,14 @@ impl std::fmt::Debug for PcscReader {
 }
 
 impl PcscReader {
-    /// Connect to the reader `wanted` chooses (see [`choose_reader`]).
+    /// Connect to the reader `wanted` chooses (see [`choose_reader`]), by the very bytes PC/SC
+    /// named it with. Another program holding the card for itself is [`TransportError::CardInUse`].
     pub fn connect(wanted: Option<&str>) -> Result<PcscReader, TransportError> {
-        let name = choose_reader(&list_readers()?, wanted)?;
+        let readers = list_readers()?;
+        let chosen = choose_reader(&readers, wanted)?;
+        let name = chosen.name.clone();
+        let cname = chosen.c_name()?;
         let context = context()?;
-        let cname = CString::new(name.clone()).map_err(|_| {
-            TransportError::Reader(format!("reader name {name:?} holds a NUL byte"))
-        })?;
         let card = context
             .connect(&cname, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
             .map_err(|e| match e {
@@ -79,8 +90,30 @@ impl PcscReader {
             name,
             atr,
             pin_sent: PinSent::new(),
+            waiting_notice: None,
         })
     }
+
+    /// Say `notice` whenever a transaction waits more than [`WAITING_NOTICE_AFTER`] to begin:
+    /// another program's transaction keeps the card, and PC/SC blocks until it ends.
+    pub fn on_waiting(&mut self, notice: WaitingNotice) {
+        self.waiting_notice = Some(notice);
+    }
+}
+
+/// Run `begin`, and call `notice` (once) if it has not returned after `after`.
+fn noticing_a_wait<T>(after: Duration, notice: &(dyn Fn() + Sync), begin: impl FnOnce() -> T) -> T {
+    let (done, finished) = mpsc::channel::<()>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            if let Err(mpsc::RecvTimeoutError::Timeout) = finished.recv_timeout(after) {
+                notice();
+            }
+        });
+        let value = begin();
+        drop(done);
+        value
+    })
 }
 
 impl Drop for PcscReader {
@@ -158,7 +191,11 @@ impl Reader for PcscReader {
             .card
             .as_mut()
             .ok_or_else(|| TransportError::Reader("the card was already released".to_string()))?;
-        let transaction = card.transaction().map_err(from_pcsc)?;
+        let transaction = match &self.waiting_notice {
+            Some(notice) => noticing_a_wait(WAITING_NOTICE_AFTER, notice, || card.transaction()),
+            None => card.transaction(),
+        }
+        .map_err(from_pcsc)?;
         Ok(Box::new(PcscTransaction {
             transaction: Some(transaction),
             pin_sent: &mut self.pin_sent,
@@ -229,6 +266,24 @@ mod tests {
         assert!(end_of_transaction(true, ended()).is_ok());
         assert!(end_of_transaction(false, Ok(())).is_ok());
         assert!(end_of_transaction(true, Ok(())).is_ok());
+    }
+
+    #[test]
+    fn a_wait_is_noticed_after_its_time_and_a_quick_begin_is_not() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let told = AtomicUsize::new(0);
+        let notice = || {
+            told.fetch_add(1, Ordering::SeqCst);
+        };
+        let quick = noticing_a_wait(Duration::from_secs(60), &notice, || 7);
+        assert_eq!((quick, told.load(Ordering::SeqCst)), (7, 0));
+        let slow = noticing_a_wait(Duration::ZERO, &notice, || {
+            while told.load(Ordering::SeqCst) == 0 {
+                std::thread::yield_now();
+            }
+            8
+        });
+        assert_eq!((slow, told.load(Ordering::SeqCst)), (8, 1));
     }
 
     #[test]
