@@ -70,11 +70,11 @@ fn open_at(config: &Config, reader: Option<&str>) -> Result<Box<dyn Reader>, Tra
         }
         CardSource::Virtual(path) => layered(VirtualCard::open(path)?, Source::Simulator, config),
         CardSource::Reader(wanted) => {
-            let mut reader = PcscReader::connect(reader.or(wanted.as_deref()))?;
             let lang = config.lang;
-            reader.on_waiting(Box::new(move || {
+            let notice = Box::new(move || {
                 output::note(format!("{}\n", waiting_for_another_program(lang)));
-            }));
+            });
+            let reader = PcscReader::connect_noticing(reader.or(wanted.as_deref()), notice)?;
             let source = source_of_reader(reader.name());
             layered(reader, source, config)
         }

@@ -42,7 +42,7 @@ no card in the reader
 the card is not a My Number card
 .TP
 .B 9
-the card was removed or reset during the command
+the card was removed, or reset by another program (or the reader), during the command
 .TP
 .B 10
 any other reader failure
@@ -79,6 +79,9 @@ the juki PIN was named without \-\-experimental; nothing was sent to the card
 .TP
 .B 21
 the juki PIN is partly changed: one key reference took the new PIN, the other did not; run \fBjpki status\fR
+.TP
+.B 22
+another program holds the card for itself; close it, or use \-\-wait to wait for the card to be free
 .TP
 .B 130
 Ctrl\-C (or SIGTERM, SIGHUP) at a PIN prompt: the terminal is restored, no PIN was sent, and jpki ends by that signal (a shell shows 130, 143 or 129)

@@ -70,19 +70,39 @@ impl PcscReader {
     /// Connect to the reader `wanted` chooses (see [`choose_reader`]), by the very bytes PC/SC
     /// named it with. Another program holding the card for itself is [`TransportError::CardInUse`].
     pub fn connect(wanted: Option<&str>) -> Result<PcscReader, TransportError> {
+        PcscReader::connect_with(wanted, None)
+    }
+
+    /// Like [`PcscReader::connect`], saying `notice` whenever the connect or a transaction waits
+    /// more than [`WAITING_NOTICE_AFTER`]: another program's transaction keeps the card, and
+    /// PC/SC blocks both until it ends.
+    pub fn connect_noticing(
+        wanted: Option<&str>,
+        notice: WaitingNotice,
+    ) -> Result<PcscReader, TransportError> {
+        PcscReader::connect_with(wanted, Some(notice))
+    }
+
+    fn connect_with(
+        wanted: Option<&str>,
+        waiting_notice: Option<WaitingNotice>,
+    ) -> Result<PcscReader, TransportError> {
         let readers = list_readers()?;
         let chosen = choose_reader(&readers, wanted)?;
         let name = chosen.name.clone();
         let cname = chosen.c_name()?;
         let context = context()?;
-        let card = context
-            .connect(&cname, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
-            .map_err(|e| match e {
-                pcsc::Error::NoSmartcard | pcsc::Error::RemovedCard => TransportError::NoCard {
-                    reader: ReaderChoice::Named(name.clone()),
-                },
-                other => from_pcsc(other),
-            })?;
+        let connect = || context.connect(&cname, pcsc::ShareMode::Shared, pcsc::Protocols::ANY);
+        let card = match &waiting_notice {
+            Some(notice) => noticing_a_wait(WAITING_NOTICE_AFTER, notice, connect),
+            None => connect(),
+        }
+        .map_err(|e| match e {
+            pcsc::Error::NoSmartcard | pcsc::Error::RemovedCard => TransportError::NoCard {
+                reader: ReaderChoice::Named(name.clone()),
+            },
+            other => from_pcsc(other),
+        })?;
         let atr = atr_of(&card);
         Ok(PcscReader {
             card: Some(card),
@@ -90,14 +110,8 @@ impl PcscReader {
             name,
             atr,
             pin_sent: PinSent::new(),
-            waiting_notice: None,
+            waiting_notice,
         })
-    }
-
-    /// Say `notice` whenever a transaction waits more than [`WAITING_NOTICE_AFTER`] to begin:
-    /// another program's transaction keeps the card, and PC/SC blocks until it ends.
-    pub fn on_waiting(&mut self, notice: WaitingNotice) {
-        self.waiting_notice = Some(notice);
     }
 }
 
