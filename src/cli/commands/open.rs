@@ -27,9 +27,19 @@ use std::time::{Duration, Instant};
 pub fn open(config: &Config) -> Result<Box<dyn Reader>, TransportError> {
     let started = Instant::now();
     wait_if_asked(config)?;
+    open_when_free(config, None, started)
+}
+
+/// [`open_at`], and under `--wait`, again while another program holds the card for itself
+/// and the wait that began at `started` has time left.
+fn open_when_free(
+    config: &Config,
+    reader: Option<&str>,
+    started: Instant,
+) -> Result<Box<dyn Reader>, TransportError> {
     let mut told = false;
     loop {
-        match open_at(config, None) {
+        match open_at(config, reader) {
             Err(TransportError::CardInUse) if time_left(config.wait, started) => {
                 if !told {
                     output::note(format!(
@@ -282,7 +292,8 @@ pub fn probe(config: &Config, reader: &str) -> anyhow::Result<CardKind> {
         CardSource::Reader(_) => Some(reader),
         CardSource::Replay(_) | CardSource::Virtual(_) => None,
     };
-    run_on(open_at(config, reader)?, |card| Ok(probe_card_kind(card)?))
+    let opened = open_when_free(config, reader, Instant::now())?;
+    run_on(opened, |card| Ok(probe_card_kind(card)?))
 }
 
 #[cfg(test)]
