@@ -378,7 +378,7 @@ pub fn transport_ja(error: &TransportError) -> String {
         ),
         TransportError::CardRemoved => "処理の途中でカードが取り外されました".to_string(),
         TransportError::CardReset => {
-            "処理の途中で、カードを使っている別のプログラム (またはカードリーダー) がカードをリセットしました"
+            "処理の途中でカードがリセットされました (カードを使っている別のプログラムか、カードリーダーによるものです)"
                 .to_string()
         }
         TransportError::CardInUse => {
