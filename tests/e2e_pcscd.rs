@@ -30,20 +30,20 @@ const OPENSC_PKCS11: [&str; 3] = [
     "/usr/lib/opensc-pkcs11.so",
 ];
 /// The reader vpcd offers in slot 0, under the FRIENDLYNAME the stack gives it.
-const VPCD_READER: &str = "Virtual PCD 00 00";
+pub(crate) const VPCD_READER: &str = "Virtual PCD 00 00";
 /// vpcd's second slot, which never holds a card here.
 const EMPTY_READER: &str = "Virtual PCD 00 01";
 /// What jpki-vcard logs when pcscd resets, powers up or powers down the card.
 const CARD_RESET: &str = "# vpcd control";
 
 /// pcscd with vpcd's reader under the name Debian's vsmartcard-vpcd gives it.
-fn start_pcscd() -> Pcscd {
+pub(crate) fn start_pcscd() -> Pcscd {
     Pcscd::start("Virtual PCD")
 }
 
 /// A virtual card made by `jpki-vcard init INIT_ARGS`, served into vpcd's slot `slot` from a
 /// thread of this process (as `jpki-vcard serve --log` serves it), its log in a file.
-struct ServedCard {
+pub(crate) struct ServedCard {
     /// Another handle on the connection to vpcd: shutting it down ends the serving thread.
     connection: TcpStream,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -60,7 +60,7 @@ impl Drop for ServedCard {
 }
 
 impl ServedCard {
-    fn serve(pcscd: &mut Pcscd, slot: u16, init_args: &[&str]) -> ServedCard {
+    pub(crate) fn serve(pcscd: &mut Pcscd, slot: u16, init_args: &[&str]) -> ServedCard {
         let state = pcscd.dir().join(format!("card{slot}.state"));
         vcard_init(&state, init_args);
         let log = pcscd.dir().join(format!("vcard{slot}.log"));
@@ -76,7 +76,7 @@ impl ServedCard {
         });
         // "Present" comes before the card answers: right after vpcd sees it, pcscd fails
         // commands for a moment (SCARD_E_NOT_TRANSACTED). Wait until jpki's probe gets through.
-        let reader = format!("Virtual PCD 00 {slot:02}");
+        let reader = pcscd.reader(slot);
         pcscd.wait_until(|readers| {
             readers.iter().any(|r| {
                 r["name"] == reader.as_str()
@@ -93,15 +93,15 @@ impl ServedCard {
 }
 
 /// pcscd with one virtual card in vpcd's first reader; the second stays empty.
-struct Stack {
+pub(crate) struct Stack {
     // Field order: the card stops before pcscd.
     card: ServedCard,
-    pcscd: Pcscd,
+    pub(crate) pcscd: Pcscd,
 }
 
 impl Stack {
     /// Start pcscd and attach a virtual card made by `jpki-vcard init INIT_ARGS`.
-    fn start(init_args: &[&str]) -> Stack {
+    pub(crate) fn start(init_args: &[&str]) -> Stack {
         let mut pcscd = start_pcscd();
         let card = ServedCard::serve(&mut pcscd, 0, init_args);
         Stack { card, pcscd }
@@ -127,7 +127,7 @@ impl Stack {
 }
 
 /// A client program with this stack's socket and a plain English environment.
-fn client(program: impl AsRef<std::ffi::OsStr>) -> Command {
+pub(crate) fn client(program: impl AsRef<std::ffi::OsStr>) -> Command {
     let mut command = english(program);
     command
         .env("PCSCLITE_CSOCK_NAME", socket_path())
@@ -136,7 +136,7 @@ fn client(program: impl AsRef<std::ffi::OsStr>) -> Command {
 }
 
 /// Run the `jpki` binary through this stack's pcscd, optionally feeding stdin.
-fn run(args: &[&str], stdin: Option<&str>) -> Run {
+pub(crate) fn run(args: &[&str], stdin: Option<&str>) -> Run {
     crate::util::run(
         assert_cmd::Command::from_std(client(JPKI))
             .args(args)

@@ -266,6 +266,7 @@ proptest! {
 fn readers() -> impl Strategy<Value = Vec<ReaderInfo>> {
     prop::collection::vec(
         ("[A-Za-z0-9 ]{0,12}|.{0,8}", any::<bool>()).prop_map(|(name, card_present)| ReaderInfo {
+            pcsc_name: name.clone().into_bytes(),
             name,
             card_present,
             atr: None,
@@ -289,16 +290,17 @@ proptest! {
     #[test]
     fn the_reader_chooser_never_panics_and_never_guesses(list in readers(), wanted in wanted()) {
         match choose_reader(&list, wanted.as_deref()) {
-            Ok(name) => {
+            Ok(chosen) => {
                 // A chosen reader exists and holds a card.
-                prop_assert!(list.iter().any(|r| r.name == name && r.card_present));
-                if wanted.is_none() {
+                prop_assert!(list.iter().any(|r| r == chosen && r.card_present));
+                // An empty choice is no choice.
+                if wanted.as_deref().is_none_or(str::is_empty) {
                     prop_assert_eq!(list.iter().filter(|r| r.card_present).count(), 1);
                 }
             }
             Err(TransportError::NoReaders) => prop_assert!(list.is_empty()),
             Err(TransportError::SeveralCards { readers }) => {
-                prop_assert!(wanted.is_none());
+                prop_assert!(wanted.as_deref().is_none_or(str::is_empty));
                 prop_assert!(readers.len() >= 2);
             }
             Err(TransportError::NoCard { .. })

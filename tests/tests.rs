@@ -9,6 +9,7 @@ mod assets;
 mod card_checks;
 mod change_pin;
 mod e2e_pcscd;
+mod e2e_sharing;
 mod faults;
 mod full_disk;
 mod guidance;

@@ -53,6 +53,9 @@ pub enum Exit {
     /// `change-pin`: a PIN held in two key references (juki) took the new PIN in one and not
     /// (or not surely) in the other.
     PartlyChanged = 21,
+    /// Another program holds the card for itself (SCARD_E_SHARING_VIOLATION), and `--wait`
+    /// did not wait or it did not let go in time.
+    CardInUse = 22,
     /// `change-pin`, `verify-pin`: Ctrl-C, SIGTERM or SIGHUP at a hidden PIN prompt; no PIN was
     /// sent. jpki then ends by that signal, so a shell shows 128 + its number (130 for Ctrl-C);
     /// this is the code when it cannot.
@@ -85,6 +88,7 @@ impl Exit {
             Exit::DoctorFailed => "doctor_failed",
             Exit::ExperimentalRefused => "experimental_refused",
             Exit::PartlyChanged => "partly_changed",
+            Exit::CardInUse => "card_in_use",
             Exit::Interrupted => "interrupted",
         }
     }

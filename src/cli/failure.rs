@@ -154,8 +154,21 @@ impl Failure<'_> {
         }
     }
 
+    /// Whether the card was reset during the command (by another program, or the reader)
+    /// rather than taken away: the advice differs, though the exit code is the same.
+    fn reset(self) -> bool {
+        matches!(
+            self,
+            Failure::Transport(TransportError::CardReset)
+                | Failure::Card(CardError::Transport(TransportError::CardReset))
+        )
+    }
+
     /// What to do about it, when there is something to say.
     fn hint(self, lang: Lang) -> Option<String> {
+        if self.reset() {
+            return Some(words::reset_by_another_program(lang).to_string());
+        }
         words::hint(self.exit(), self.checking_only(), lang)
     }
 }
@@ -187,6 +200,7 @@ fn transport_exit(e: &TransportError) -> Exit {
         | TransportError::SeveralCards { .. } => Exit::ReaderChoice,
         TransportError::NoCard { .. } => Exit::NoCard,
         TransportError::CardRemoved | TransportError::CardReset => Exit::CardRemoved,
+        TransportError::CardInUse => Exit::CardInUse,
         TransportError::WaitTimedOut { .. } => Exit::WaitTimedOut,
         TransportError::Reader(_) => Exit::ReaderFailure,
         TransportError::Trace(_) => Exit::Trace,
@@ -372,6 +386,7 @@ mod tests {
             TransportError::SeveralCards { readers },
             TransportError::CardRemoved,
             TransportError::CardReset,
+            TransportError::CardInUse,
             TransportError::WaitTimedOut { seconds: 30 },
             TransportError::Reader("Card protocol mismatch.".to_string()),
         ];
@@ -501,6 +516,43 @@ mod tests {
             text.ends_with("run the same command with --experimental."),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_card_held_or_reset_by_another_program_is_said_so_and_after_a_pin_the_try_may_count() {
+        let describe = |error: anyhow::Error, lang| describe_error(&error, lang);
+        let in_use = || anyhow::Error::from(CardError::Transport(TransportError::CardInUse));
+        assert_eq!(classify(&in_use()).exit(), Exit::CardInUse);
+        let en = describe(in_use(), Lang::En);
+        assert!(en.contains("another program is using the card"), "{en}");
+        assert!(en.contains("--wait=SECONDS"), "{en}");
+        assert_japanese(&describe(in_use(), Lang::Ja));
+        // Reset before any PIN: exit 9, and not the words of a card taken away.
+        let reset = || anyhow::Error::from(CardError::Transport(TransportError::CardReset));
+        assert_eq!(classify(&reset()).exit(), Exit::CardRemoved);
+        let en = describe(reset(), Lang::En);
+        assert!(en.contains("another program using the card"), "{en}");
+        assert!(en.contains("close any other program"), "{en}");
+        assert!(!en.contains("keep the card still"), "{en}");
+        assert!(describe(reset(), Lang::Ja).contains("別のプログラム"));
+        // Reset after a VERIFY went out: the try may have counted, and `jpki status` tells.
+        for changing in [false, true] {
+            let after_pin = || {
+                anyhow::Error::from(CardError::OutcomeUnknown {
+                    kind: PinKind::Auth,
+                    cause: TransportError::CardReset,
+                    changing,
+                })
+            };
+            assert_eq!(classify(&after_pin()).exit(), Exit::OutcomeUnknown);
+            let en = describe(after_pin(), Lang::En);
+            assert!(en.contains("reset it"), "{en}");
+            assert!(en.contains("the try may have been counted"), "{en}");
+            assert!(en.contains("jpki status"), "{en}");
+            assert!(!en.contains("close any other program"), "{en}");
+            let ja = describe(after_pin(), Lang::Ja);
+            assert!(ja.contains("jpki status"), "{ja}");
+        }
     }
 
     #[test]

@@ -468,6 +468,9 @@ pub(super) fn doctor_outcome(_: &[Exchange], k: usize, fault: &Fault) -> Outcome
             says.push(
                 if says[0].contains("not a my number card") {
                     "does not look like a my number card"
+                } else if *fault == Fault::Reset {
+                    // A reset is another program's (or the reader's) doing: the card is there.
+                    "close any other program using the card"
                 } else {
                     "put the card back on the reader"
                 }

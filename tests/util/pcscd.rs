@@ -102,6 +102,8 @@ pub struct Pcscd {
     child: Child,
     dir: tempfile::TempDir,
     port: u16,
+    /// The reader's name as jpki shows it (bytes that are not UTF-8 written `\xNN`).
+    shown: String,
 }
 
 impl Drop for Pcscd {
@@ -115,6 +117,12 @@ impl Pcscd {
     /// Start pcscd with vpcd's reader named `friendly_name` (FRIENDLYNAME in reader.conf), and
     /// wait until jpki lists both its slots, `NAME 00 00` and `NAME 00 01`.
     pub fn start(friendly_name: &str) -> Pcscd {
+        Pcscd::start_with_bytes(friendly_name.as_bytes())
+    }
+
+    /// Like [`Pcscd::start`], with a FRIENDLYNAME of any bytes: pcscd passes them through as
+    /// the reader's name, UTF-8 or not.
+    pub fn start_with_bytes(friendly_name: &[u8]) -> Pcscd {
         let pcscd = find_program("pcscd").unwrap_or_else(|| missing("pcscd"));
         let driver = first_existing(&VPCD_DRIVERS)
             .unwrap_or_else(|| missing("vsmartcard-vpcd (libifdvpcd.so)"));
@@ -123,14 +131,17 @@ impl Pcscd {
         let port = free_port_pair();
         let conf = dir.path().join("reader.conf.d");
         std::fs::create_dir(&conf).unwrap();
-        std::fs::write(
-            conf.join("vpcd"),
+        let mut config = b"FRIENDLYNAME \"".to_vec();
+        config.extend_from_slice(friendly_name);
+        config.extend_from_slice(
             format!(
-                "FRIENDLYNAME \"{friendly_name}\"\nDEVICENAME /dev/null:{port}\nLIBPATH {}\nCHANNELID {port}\n",
+                "\"\nDEVICENAME /dev/null:{port}\nLIBPATH {}\nCHANNELID {port}\n",
                 driver.display()
-            ),
-        )
-        .unwrap();
+            )
+            .as_bytes(),
+        );
+        std::fs::write(conf.join("vpcd"), config).unwrap();
+        let shown = jpki_card::text::bytes_as_text(friendly_name);
         // The listening socket is handed to pcscd as fd 3 with LISTEN_FDS=1, as systemd does;
         // sh sets LISTEN_PID to its own PID, which exec keeps for pcscd.
         let socket = socket_path();
@@ -148,14 +159,24 @@ impl Pcscd {
             .stderr(log)
             .spawn()
             .unwrap();
-        let mut pcscd = Pcscd { child, dir, port };
-        let slots = [0, 1].map(|slot| format!("{friendly_name} 00 0{slot}"));
+        let mut pcscd = Pcscd {
+            child,
+            dir,
+            port,
+            shown,
+        };
+        let slots = [0, 1].map(|slot| pcscd.reader(slot));
         pcscd.wait_until(|readers| {
             slots
                 .iter()
                 .all(|slot| readers.iter().any(|r| r["name"] == slot.as_str()))
         });
         pcscd
+    }
+
+    /// The name of vpcd's slot `slot` as jpki shows it: `NAME 00 0SLOT`.
+    pub fn reader(&self, slot: u16) -> String {
+        format!("{} 00 {slot:02}", self.shown)
     }
 
     /// A folder that lives as long as this pcscd, for state files, logs and traces.

@@ -44,6 +44,21 @@ pub fn escaped(text: &str) -> String {
         .collect()
 }
 
+/// Bytes from outside that should be text (a reader's name as PC/SC gives it) as text: valid
+/// UTF-8 stays as it is, every byte that is not written `\xNN`. Names from pcsc-lite are bytes,
+/// and Windows' ANSI API gives them in the system code page (Shift-JIS on a Japanese system), so
+/// a name need not be UTF-8; this form shows it, and tells apart names that differ in any byte.
+pub fn bytes_as_text(bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+        for byte in chunk.invalid() {
+            text.push_str(&format!("\\x{byte:02x}"));
+        }
+    }
+    text
+}
+
 /// A piece of a file as a message quotes it: escaped, and cut to [`MAX_QUOTED_CHARS`] with an
 /// ellipsis. Reads no further than it shows, so a long line costs nothing.
 pub(crate) fn excerpt(text: &str) -> String {
@@ -81,6 +96,14 @@ pub(crate) fn describe_unprintable(c: char) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_written_as_escapes() {
+        // "カード" in Shift-JIS, then valid UTF-8.
+        let name = b"\x83J\x81[\x83h R 00 00 \xe3\x82\xab";
+        assert_eq!(bytes_as_text(name), "\\x83J\\x81[\\x83h R 00 00 カ");
+        assert_eq!(bytes_as_text(b"SCR 3310 00 00"), "SCR 3310 00 00");
+    }
 
     #[test]
     fn terminal_controls_are_written_as_escapes() {

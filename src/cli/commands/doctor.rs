@@ -1,7 +1,7 @@
 //! `jpki doctor`: the checks between a holder and a working `jpki status`, one line each with OK
 //! or the fix, and the known reader caveats. Exit code 19 when a check fails.
 
-use crate::cli::commands::open::probe;
+use crate::cli::commands::open::{probe, wait_if_asked};
 use crate::cli::exit::Exit;
 use crate::cli::failure::error_text;
 use crate::cli::flags::config::{CardSource, Config};
@@ -11,6 +11,7 @@ use crate::cli::io::warnings;
 use crate::cli::lang::Lang;
 use crate::cli::words::doctor::{self as words, check_label};
 use crate::cli::words::failure::{start_pcsc_service, transport_text};
+use crate::cli::words::known_readers::readers_seen;
 use crate::cli::words::status::card_kind_text;
 use jpki_card::card::token::CardKind;
 use jpki_card::card::CardError;
@@ -45,31 +46,33 @@ fn fail(id: &'static str, detail: impl Into<String>, fix: &str) -> Check {
     }
 }
 
-/// Sony RC-S380 (USB 054c:06c1 and 054c:06c3, per nfcpy's device list) speaks no CCID, and
-/// pcsc-lite has no driver for it, so on Linux it never shows up as a PC/SC reader.
-const RC_S380_USB_IDS: [(&str, &str); 2] = [("054c", "06c1"), ("054c", "06c3")];
-
-/// Whether an RC-S380 is plugged in, from Linux's sysfs (nothing to find elsewhere).
-fn rc_s380_plugged_in() -> bool {
-    rc_s380_among(std::path::Path::new("/sys/bus/usb/devices"))
+/// The USB devices plugged in, as (vendor, product) ids in lower-case hex, from Linux's sysfs
+/// (nothing to find elsewhere): a reader PC/SC does not list is still seen here.
+fn usb_devices() -> Vec<(String, String)> {
+    if cfg!(target_os = "linux") {
+        usb_devices_under(std::path::Path::new("/sys/bus/usb/devices"))
+    } else {
+        Vec::new()
+    }
 }
 
-/// Whether a USB device directory under `devices` has an RC-S380's vendor and product ids.
-fn rc_s380_among(devices: &std::path::Path) -> bool {
+/// The vendor and product ids of every USB device directory under `devices`.
+fn usb_devices_under(devices: &std::path::Path) -> Vec<(String, String)> {
     let Ok(devices) = std::fs::read_dir(devices) else {
-        return false;
+        return Vec::new();
     };
-    devices.flatten().any(|device| {
-        let read = |name: &str| {
-            std::fs::read_to_string(device.path().join(name))
-                .map(|s| s.trim().to_lowercase())
-                .unwrap_or_default()
-        };
-        let (vendor, product) = (read("idVendor"), read("idProduct"));
-        RC_S380_USB_IDS
-            .iter()
-            .any(|(v, p)| *v == vendor && *p == product)
-    })
+    devices
+        .flatten()
+        .map(|device| {
+            let read = |name: &str| {
+                std::fs::read_to_string(device.path().join(name))
+                    .map(|s| s.trim().to_lowercase())
+                    .unwrap_or_default()
+            };
+            (read("idVendor"), read("idProduct"))
+        })
+        .filter(|(vendor, _)| !vendor.is_empty())
+        .collect()
 }
 
 /// A check that passed hands the next one what it found; one that failed ends the list.
@@ -95,6 +98,9 @@ fn checks(config: &Config, lang: Lang) -> Vec<Check> {
 fn checks_until_one_fails(config: &Config, lang: Lang, done: &mut Vec<Check>) -> Option<()> {
     let reader = match &config.source {
         CardSource::Reader(wanted) => {
+            // Under `--wait`, the checks look once the card is there or the wait is over; what
+            // the wait ran into (the service gone, no card) is what the checks then report.
+            let _ = wait_if_asked(config);
             let readers = keep(done, service(lang))?;
             keep(done, readers_listed(&readers, lang))?;
             keep(done, card_present(&readers, wanted.as_deref(), lang))?
@@ -151,7 +157,7 @@ fn readers_listed(readers: &[ReaderInfo], lang: Lang) -> Step<()> {
 /// One reader holds a card, or `--reader` names one that does.
 fn card_present(readers: &[ReaderInfo], wanted: Option<&str>, lang: Lang) -> Step<String> {
     match choose_reader(readers, wanted) {
-        Ok(name) => Ok((pass("card", name.clone()), name)),
+        Ok(reader) => Ok((pass("card", reader.name.clone()), reader.name.clone())),
         Err(e) => {
             let fix = match e {
                 TransportError::NoCard { .. } => words::put_the_card_on(lang),
@@ -176,10 +182,20 @@ fn jpki_application(config: &Config, reader: &str, lang: Lang) -> Step<CardKind>
                     Some(CardError::NotMyNumberCard { .. })
                 )
             });
-            let fix = if not_jpki {
-                words::does_not_look_like_one(lang)
-            } else {
-                words::put_the_card_back(lang)
+            let transport = e.chain().find_map(|c| {
+                c.downcast_ref::<TransportError>()
+                    .or_else(|| match c.downcast_ref() {
+                        Some(CardError::Transport(t)) => Some(t),
+                        _ => None,
+                    })
+            });
+            let fix = match transport {
+                _ if not_jpki => words::does_not_look_like_one(lang),
+                Some(TransportError::CardInUse) => words::close_the_other_program(lang),
+                Some(TransportError::CardReset) => {
+                    crate::cli::words::failure::reset_by_another_program(lang)
+                }
+                _ => words::put_the_card_back(lang),
             };
             Err(fail("jpki_application", error_text(&e, lang), fix))
         }
@@ -200,11 +216,19 @@ fn token(kind: &CardKind, lang: Lang) -> Check {
 /// Run the checks and print them.
 pub fn run(config: &Config) -> anyhow::Result<Exit> {
     let lang = config.lang;
-    let mut caveats = Vec::new();
-    if cfg!(target_os = "linux") && rc_s380_plugged_in() {
-        caveats.push(words::rc_s380_caveat(lang));
-    }
     let checks = checks(config, lang);
+    let caveats = match &config.source {
+        CardSource::Reader(_) => {
+            let listed: Vec<String> = list_readers()
+                .map(|readers| readers.into_iter().map(|r| r.name).collect())
+                .unwrap_or_default();
+            readers_seen(&listed, &usb_devices())
+                .into_iter()
+                .map(|known| words::known_reader_caveat(known, lang))
+                .collect()
+        }
+        CardSource::Replay(_) | CardSource::Virtual(_) => Vec::new(),
+    };
     let ok = checks.iter().all(|c| c.ok);
     if let Some(path) = &config.record {
         // The probe is the only exchange doctor has with a card: a check before it failed, or
@@ -265,12 +289,20 @@ mod tests {
     }
 
     #[test]
-    fn an_rc_s380_is_found_by_its_usb_ids() {
+    fn usb_devices_are_read_by_their_ids() {
         let root = tempfile::tempdir().unwrap();
         device(root.path(), "1-1", "072f", "90cc");
-        assert!(!rc_s380_among(root.path()));
         device(root.path(), "1-2", "054c", "06C3");
-        assert!(rc_s380_among(root.path()));
-        assert!(!rc_s380_among(&root.path().join("missing")));
+        std::fs::create_dir_all(root.path().join("usb1-port1")).unwrap();
+        let mut found = usb_devices_under(root.path());
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                ("054c".to_string(), "06c3".to_string()),
+                ("072f".to_string(), "90cc".to_string())
+            ]
+        );
+        assert!(usb_devices_under(&root.path().join("missing")).is_empty());
     }
 }

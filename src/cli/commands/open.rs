@@ -5,7 +5,9 @@ use crate::cli::flags::config::{CardSource, Config, Wait};
 use crate::cli::io::output;
 use crate::cli::io::warnings::{self, Warning};
 use crate::cli::lang::Lang;
-use crate::cli::words::readers::waiting_for_a_card;
+use crate::cli::words::readers::{
+    waiting_for_a_card, waiting_for_another_program, waiting_for_the_card_to_be_free,
+};
 use crate::cli::words::warnings::warning_text;
 use jpki_card::apdu::Outgoing;
 use jpki_card::card::probe_card_kind;
@@ -17,11 +19,53 @@ use jpki_card::transport::{
 };
 use jpki_vcard::{StateError, VirtualCard};
 use std::cell::Cell;
+use std::time::{Duration, Instant};
 
 /// The card for this run: the reader, replay or virtual card, with the recorder over it (under
-/// `--record`) and T=0 completion on top.
+/// `--record`) and T=0 completion on top. Under `--wait`, first waits for a card, and for
+/// another program that holds it for itself to let go.
 pub fn open(config: &Config) -> Result<Box<dyn Reader>, TransportError> {
-    open_at(config, None)
+    let started = Instant::now();
+    wait_if_asked(config)?;
+    open_when_free(config, None, started)
+}
+
+/// [`open_at`], and under `--wait`, again while another program holds the card for itself
+/// and the wait that began at `started` has time left.
+fn open_when_free(
+    config: &Config,
+    reader: Option<&str>,
+    started: Instant,
+) -> Result<Box<dyn Reader>, TransportError> {
+    let mut told = false;
+    loop {
+        match open_at(config, reader) {
+            Err(TransportError::CardInUse) if time_left(config.wait, started) => {
+                if !told {
+                    output::note(format!(
+                        "{}\n",
+                        waiting_for_the_card_to_be_free(config.lang)
+                    ));
+                    told = true;
+                }
+                std::thread::sleep(IN_USE_POLL);
+            }
+            opened => return opened,
+        }
+    }
+}
+
+/// How often `--wait` tries again to reach a card another program holds for itself: PC/SC says
+/// nothing when it lets go.
+const IN_USE_POLL: Duration = Duration::from_millis(200);
+
+/// Whether `--wait` leaves time to try again, `started` being when the run began waiting.
+fn time_left(wait: Wait, started: Instant) -> bool {
+    match wait {
+        Wait::No => false,
+        Wait::Forever => true,
+        Wait::For(limit) => started.elapsed() + IN_USE_POLL < limit,
+    }
 }
 
 /// Like [`open`], but on a PC/SC reader connect to `reader` (an exact name) rather than the one
@@ -36,7 +80,11 @@ fn open_at(config: &Config, reader: Option<&str>) -> Result<Box<dyn Reader>, Tra
         }
         CardSource::Virtual(path) => layered(VirtualCard::open(path)?, Source::Simulator, config),
         CardSource::Reader(wanted) => {
-            let reader = PcscReader::connect(reader.or(wanted.as_deref()))?;
+            let lang = config.lang;
+            let notice = Box::new(move || {
+                output::note(format!("{}\n", waiting_for_another_program(lang)));
+            });
+            let reader = PcscReader::connect_noticing(reader.or(wanted.as_deref()), notice)?;
             let source = source_of_reader(reader.name());
             layered(reader, source, config)
         }
@@ -205,7 +253,6 @@ pub fn with_card<R>(
     config: &Config,
     command: impl FnOnce(&mut dyn Reader) -> anyhow::Result<R>,
 ) -> anyhow::Result<R> {
-    wait_if_asked(config)?;
     run_on(open(config)?, command)
 }
 
@@ -242,7 +289,7 @@ pub fn wait_if_asked(config: &Config) -> Result<(), TransportError> {
         return Ok(());
     }
     // `--wait=0` looks once: the look above found no card.
-    if limit == Some(std::time::Duration::ZERO) {
+    if limit == Some(Duration::ZERO) {
         return wait_for_card(wanted, limit);
     }
     let line = waiting_for_a_card(limit.map(|l| l.as_secs()), config.lang);
@@ -258,7 +305,8 @@ pub fn probe(config: &Config, reader: &str) -> anyhow::Result<CardKind> {
         CardSource::Reader(_) => Some(reader),
         CardSource::Replay(_) | CardSource::Virtual(_) => None,
     };
-    run_on(open_at(config, reader)?, |card| Ok(probe_card_kind(card)?))
+    let opened = open_when_free(config, reader, Instant::now())?;
+    run_on(opened, |card| Ok(probe_card_kind(card)?))
 }
 
 #[cfg(test)]

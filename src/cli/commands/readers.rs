@@ -1,6 +1,6 @@
 //! `jpki readers`: the PC/SC readers, whether a card is in each, and what kind of card it is.
 
-use crate::cli::commands::open::probe;
+use crate::cli::commands::open::{probe, wait_if_asked};
 use crate::cli::exit::Exit;
 use crate::cli::failure::error_text;
 use crate::cli::flags::config::{CardSource, Config};
@@ -26,25 +26,23 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
     let readers = match &config.source {
         CardSource::Replay(path) => {
             let trace = Trace::load(path)?;
-            vec![ReaderInfo {
-                name: trace
-                    .reader
-                    .clone()
-                    .unwrap_or_else(|| format!("replay of {}", trace.origin)),
-                card_present: true,
-                atr: trace.atr,
-            }]
+            let name = trace
+                .reader
+                .clone()
+                .unwrap_or_else(|| format!("replay of {}", trace.origin));
+            vec![ReaderInfo::standing_for(name, trace.atr)]
         }
         CardSource::Virtual(path) => {
             // Opened, not used: a bad state file is reported here as `status` would report it.
             let card = VirtualCard::open(path)?;
-            vec![ReaderInfo {
-                name: jpki_vcard::READER_NAME.to_string(),
-                card_present: true,
-                atr: Some(card.answer_to_reset()),
-            }]
+            let name = jpki_vcard::READER_NAME.to_string();
+            vec![ReaderInfo::standing_for(name, Some(card.answer_to_reset()))]
         }
-        CardSource::Reader(_) => list_readers()?,
+        CardSource::Reader(_) => {
+            // Under `--wait`, list once the card is there (or the wait ran out: then say so).
+            wait_if_asked(config)?;
+            list_readers()?
+        }
     };
     if config.record.is_some() {
         // Each present card is probed; a trace holds one card's exchange, and an empty one

@@ -8,9 +8,10 @@ use std::path::PathBuf;
 #[command(name = "jpki", version, about, max_term_width = 100)]
 pub struct Args {
     /// Reader to use: exact name, index from `jpki readers`, or a unique part of a name.
-    // ValueHint::Other: a reader's name is no file name, so a shell does not offer files.
+    // ValueHint::Other: a reader's name is no file name, so a shell does not offer files. An
+    // OsString: a reader's name need not be UTF-8, and is matched by its bytes too.
     #[arg(long, global = true, env = "JPKI_READER", value_name = "NAME|INDEX", value_hint = ValueHint::Other)]
-    pub reader: Option<String>,
+    pub reader: Option<std::ffi::OsString>,
 
     /// Answer from a recorded trace file instead of a reader (an offline mock reader).
     #[arg(long, global = true, value_name = "FILE", value_hint = ValueHint::FilePath)]

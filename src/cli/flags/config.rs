@@ -131,6 +131,14 @@ pub enum Wait {
     For(Duration),
 }
 
+/// `--reader` (or `JPKI_READER`) as the library matches it: empty is no choice, and bytes that
+/// are not UTF-8 (a reader named in Shift-JIS, typed as it is) take the `\xNN` form the reader's
+/// name is shown and matched in.
+fn reader_choice(flag: Option<std::ffi::OsString>) -> Option<String> {
+    let flag = flag.filter(|f| !f.is_empty())?;
+    Some(jpki_card::text::bytes_as_text(flag.as_encoded_bytes()))
+}
+
 impl Wait {
     /// From `--wait`'s parsed value: absent, given without a value, or given seconds.
     fn from_flag(wait: Option<Option<u64>>) -> Wait {
@@ -245,7 +253,7 @@ impl Config {
         let source = match (args.replay, args.virtual_card) {
             (Some(path), _) => CardSource::Replay(path),
             (None, Some(path)) => CardSource::Virtual(path),
-            (None, None) => CardSource::Reader(args.reader),
+            (None, None) => CardSource::Reader(reader_choice(args.reader)),
         };
         let action = match args.command {
             CommandArg::Readers => Action::Readers,
@@ -469,6 +477,29 @@ mod tests {
     fn change_pin_takes_no_pin_value_on_the_command_line() {
         assert!(Args::try_parse_from(["jpki", "change-pin", "juki", "1234"]).is_err());
         assert!(Args::try_parse_from(["jpki", "change-pin"]).is_err());
+    }
+
+    #[test]
+    fn an_empty_reader_is_no_choice_and_raw_bytes_take_their_escaped_form() {
+        let reader = |argv: &[&str]| match config(argv, &[]).source {
+            CardSource::Reader(reader) => reader,
+            _ => panic!(),
+        };
+        assert_eq!(reader(&["jpki", "--reader", "", "status"]), None);
+        assert_eq!(reader(&["jpki", "status"]), None);
+        assert_eq!(
+            reader(&["jpki", "--reader", "pasori", "status"]).as_deref(),
+            Some("pasori")
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStringExt;
+            let raw = std::ffi::OsString::from_vec(b"\x83J\x81[ 00 00".to_vec());
+            assert_eq!(
+                reader_choice(Some(raw)).as_deref(),
+                Some("\\x83J\\x81[ 00 00")
+            );
+        }
     }
 
     #[test]

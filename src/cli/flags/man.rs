@@ -20,7 +20,7 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
     (6, "\\-\\-reader matched no reader or several, or cards sit in several readers and none was chosen"),
     (7, "no card in the reader"),
     (8, "the card is not a My Number card"),
-    (9, "the card was removed or reset during the command"),
+    (9, "the card was removed, or reset by another program (or the reader), during the command"),
     (10, "any other reader failure"),
     (11, "a trace file is unreadable or malformed, or the replay diverged from it"),
     (12, "the card answered something jpki cannot use"),
@@ -33,6 +33,7 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
     (19, "a \\fBjpki doctor\\fR check failed"),
     (20, "the juki PIN was named without \\-\\-experimental; nothing was sent to the card"),
     (21, "the juki PIN is partly changed: one key reference took the new PIN, the other did not; run \\fBjpki status\\fR"),
+    (22, "another program holds the card for itself; close it, or wait with \\fB\\-\\-wait\\fR"),
     (130, "Ctrl\\-C (or SIGTERM, SIGHUP) at a PIN prompt: the terminal is restored, no PIN was sent, and jpki ends by that signal (a shell shows 130, 143 or 129)"),
 ];
 

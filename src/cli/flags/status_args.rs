@@ -46,7 +46,7 @@ pub fn parse(argv: &[OsString], env: impl Fn(&str) -> Option<OsString>) -> Optio
         }
     }
     status.then_some(Args {
-        reader,
+        reader: reader.map(OsString::from),
         replay: None,
         virtual_card: None,
         record: None,

@@ -1,6 +1,7 @@
 //! The words of `jpki doctor`: each check's name, what it saw, and the fix when it failed.
 
 use crate::cli::lang::Lang;
+use crate::cli::words::known_readers::KnownReader;
 
 /// A check's name, as the line shows it.
 pub fn check_label(id: &str, lang: Lang) -> &'static str {
@@ -13,11 +14,28 @@ pub fn check_label(id: &str, lang: Lang) -> &'static str {
     }
 }
 
-/// A Sony RC-S380 is plugged in, and is no PC/SC reader on Linux.
-pub fn rc_s380_caveat(lang: Lang) -> &'static str {
+/// A reader plugged in that PC/SC does not list, and what is known of it.
+pub fn known_reader_caveat(known: &KnownReader, lang: Lang) -> String {
+    let plugged = lang.pick(
+        "が接続されていますが、PC/SC のリーダーとして一覧に出ていません。",
+        " is plugged in, but PC/SC does not list it as a reader. ",
+    );
+    let close = lang.pick("。", ".");
+    let reported = lang.pick("報告", "reported at");
+    format!(
+        "{}{plugged}{}{close} → {}{close} ({reported}: {})",
+        known.model,
+        known.symptom(lang),
+        known.fix(lang),
+        known.sources.join(", ")
+    )
+}
+
+/// Another program holds the card for itself.
+pub fn close_the_other_program(lang: Lang) -> &'static str {
     lang.pick(
-        "Sony RC-S380 が接続されていますが、Linux の pcsc-lite にはこの機種のドライバーがなく、PC/SC のリーダーとして使えません。CCID 対応のリーダーを使ってください。",
-        "A Sony RC-S380 is plugged in, but pcsc-lite has no driver for it on Linux, so it is not a PC/SC reader there; use a CCID reader.",
+        "カードを使っている別のプログラムを終了してから、もう一度実行してください (--wait=秒数 で空くまで待てます)",
+        "close the other program using the card and run jpki doctor again (--wait=SECONDS waits for the card to be free)",
     )
 }
 

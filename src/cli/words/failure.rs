@@ -125,6 +125,10 @@ pub fn hint(exit: Exit, checking: bool, lang: Lang) -> Option<String> {
             "カードを動かさずに置いたまま、もう一度実行してください。",
             "keep the card still on the reader and run the command again.",
         )),
+        Exit::CardInUse => Some(lang.pick(
+            "カードを使っている別のプログラム (ブラウザ、マイナポータル、e-Taxソフトなど) を終了してから、もう一度実行してください。--wait=秒数 を付けると、カードが空くまで待ちます。",
+            "close the other program using the card (a browser, a signing or tax application) and run the command again; with --wait=SECONDS jpki waits for the card to be free.",
+        )),
         Exit::InvalidPin => Some(lang.pick(
             "暗証番号はカードに送信していません。",
             "no PIN was sent to the card.",
@@ -164,6 +168,15 @@ pub fn hint(exit: Exit, checking: bool, lang: Lang) -> Option<String> {
         _ => None,
     };
     hint.map(String::from)
+}
+
+/// What to do when the card was reset during the command: most often another program that
+/// uses the card did it, between two of jpki's commands.
+pub fn reset_by_another_program(lang: Lang) -> &'static str {
+    lang.pick(
+        "カードを使っている別のプログラムがあれば終了してから、もう一度実行してください。",
+        "close any other program using the card, then run the command again.",
+    )
 }
 
 /// An error of a kind this version of the command has no Japanese words for (the library's
@@ -364,7 +377,13 @@ pub fn transport_ja(error: &TransportError) -> String {
             readers_ja(readers)
         ),
         TransportError::CardRemoved => "処理の途中でカードが取り外されました".to_string(),
-        TransportError::CardReset => "処理の途中でカードがリセットされました".to_string(),
+        TransportError::CardReset => {
+            "処理の途中でカードがリセットされました (カードを使っている別のプログラムか、カードリーダーによるものです)"
+                .to_string()
+        }
+        TransportError::CardInUse => {
+            "別のプログラムがカードを使用中で、カードを占有しています".to_string()
+        }
         TransportError::WaitTimedOut { seconds } => {
             format!("{seconds}秒待ちましたが、カードが置かれませんでした")
         }

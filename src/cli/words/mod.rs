@@ -5,6 +5,7 @@
 pub mod doctor;
 pub mod failure;
 pub mod guidance;
+pub mod known_readers;
 pub mod pin_commands;
 pub mod pins;
 pub mod readers;

@@ -49,3 +49,19 @@ pub fn waiting_for_a_card(limit_seconds: Option<u64>, lang: Lang) -> String {
         None => line.to_string(),
     }
 }
+
+/// `--wait`: the card is there, but another program holds it for itself.
+pub fn waiting_for_the_card_to_be_free(lang: Lang) -> &'static str {
+    lang.pick(
+        "別のプログラムがカードを使用中です。カードが空くのを待っています…",
+        "Another program is using the card; waiting for it to be free…",
+    )
+}
+
+/// A transaction that has not begun after a second: another program's keeps the card.
+pub fn waiting_for_another_program(lang: Lang) -> &'static str {
+    lang.pick(
+        "別のプログラムがカードを使い終わるのを待っています…",
+        "Waiting for another program to release the card…",
+    )
+}

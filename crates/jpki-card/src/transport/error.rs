@@ -45,11 +45,16 @@ pub enum TransportError {
     /// The card was taken away during the command.
     #[error("the card was removed during the command")]
     CardRemoved,
-    /// The card was reset (by another program or the reader) during the command.
-    #[error("the card was reset during the command")]
+    /// The card was reset or powered down during the command: by another program using it
+    /// (PC/SC lets any program do so between two of jpki's commands), or by the reader.
+    #[error("another program using the card (or the reader) reset it during the command")]
     CardReset,
+    /// Another program holds the card for itself (SCARD_E_SHARING_VIOLATION): it is there, but
+    /// no one else may use it until that program lets go.
+    #[error("another program is using the card and holds it for itself")]
+    CardInUse,
     /// `--wait` gave up: no card was presented in time.
-    #[error("no card was presented within {seconds} seconds")]
+    #[error("no card was presented within {}", seconds_en(*.seconds))]
     WaitTimedOut {
         /// The limit that passed.
         seconds: u64,
@@ -64,6 +69,14 @@ pub enum TransportError {
     /// the virtual card's state file, for one. It shows as the inner error does.
     #[error(transparent)]
     Backend(Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// "1 second", "30 seconds".
+fn seconds_en(seconds: u64) -> String {
+    match seconds {
+        1 => "1 second".to_string(),
+        n => format!("{n} seconds"),
+    }
 }
 
 fn list(names: &[String]) -> String {
@@ -99,6 +112,14 @@ fn no_card(reader: &ReaderChoice) -> String {
 mod tests {
     use super::*;
     use crate::text::is_unprintable;
+
+    #[test]
+    fn one_second_is_singular() {
+        let e = |seconds| TransportError::WaitTimedOut { seconds }.to_string();
+        assert_eq!(e(1), "no card was presented within 1 second");
+        assert_eq!(e(30), "no card was presented within 30 seconds");
+        assert_eq!(e(0), "no card was presented within 0 seconds");
+    }
 
     #[test]
     fn reader_names_in_errors_are_escaped() {

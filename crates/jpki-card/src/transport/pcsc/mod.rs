@@ -19,7 +19,9 @@ use ending::{let_go_noting, Held, PinSent};
 use error::from_pcsc;
 use readers::{context, names_in, states_of};
 use std::cell::OnceCell;
-use std::ffi::{CStr, CString};
+use std::ffi::CString;
+use std::sync::mpsc;
+use std::time::Duration;
 
 /// What a transaction reports about its own end. When a command inside it already failed at
 /// the reader, the end failing too (the card or the transaction is gone) adds nothing: the
@@ -48,7 +50,16 @@ pub struct PcscReader {
     /// Asked of the card the first time it is needed (only a recording needs it).
     atr: OnceCell<Option<Vec<u8>>>,
     pin_sent: PinSent,
+    /// Said when a transaction has not begun after [`WAITING_NOTICE_AFTER`].
+    waiting_notice: Option<WaitingNotice>,
 }
+
+/// What to say when jpki waits for another program's transaction to end.
+pub type WaitingNotice = Box<dyn Fn() + Send + Sync>;
+
+/// How long a transaction may wait to begin (another program holds one) before the holder is
+/// told why nothing happens.
+pub const WAITING_NOTICE_AFTER: Duration = Duration::from_secs(1);
 
 impl std::fmt::Debug for PcscReader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -59,33 +70,64 @@ impl std::fmt::Debug for PcscReader {
 }
 
 impl PcscReader {
-    /// Connect to the reader `wanted` chooses (see [`choose_reader`]).
+    /// Connect to the reader `wanted` chooses (see [`choose_reader`]), by the very bytes PC/SC
+    /// named it with. Another program holding the card for itself is [`TransportError::CardInUse`].
     pub fn connect(wanted: Option<&str>) -> Result<PcscReader, TransportError> {
+        PcscReader::connect_with(wanted, None)
+    }
+
+    /// Like [`PcscReader::connect`], saying `notice` whenever the connect or a transaction waits
+    /// more than [`WAITING_NOTICE_AFTER`]: another program's transaction keeps the card, and
+    /// PC/SC blocks both until it ends.
+    pub fn connect_noticing(
+        wanted: Option<&str>,
+        notice: WaitingNotice,
+    ) -> Result<PcscReader, TransportError> {
+        PcscReader::connect_with(wanted, Some(notice))
+    }
+
+    fn connect_with(
+        wanted: Option<&str>,
+        waiting_notice: Option<WaitingNotice>,
+    ) -> Result<PcscReader, TransportError> {
         // One context for the listing and the connection.
         let context = context()?;
         let names = names_in(&context)?;
         let exact = wanted.and_then(|w| names.iter().find(|n| n.to_bytes() == w.as_bytes()));
+        let connect = |cname: &CString, name: &str| {
+            let connect = || context.connect(cname, pcsc::ShareMode::Shared, pcsc::Protocols::ANY);
+            match &waiting_notice {
+                Some(notice) => noticing_a_wait(WAITING_NOTICE_AFTER, notice, connect),
+                None => connect(),
+            }
+            .map_err(|e| match e {
+                pcsc::Error::NoSmartcard | pcsc::Error::RemovedCard => TransportError::NoCard {
+                    reader: ReaderChoice::Named(name.to_string()),
+                },
+                other => from_pcsc(other),
+            })
+        };
         let (name, card) = match exact {
-            // A reader named exactly is connected to at once, without asking every reader's
-            // state first. Only a failed connection asks this reader's, so the failure is the one
-            // the look-then-connect order below gives: no card is "no card", whatever PC/SC said.
+            // A reader named exactly (by its bytes) is connected to at once, without asking every
+            // reader's state first. Only a failed connection asks this reader's, so the failure
+            // is the one the look-then-connect order below gives: no card is "no card", whatever
+            // PC/SC said.
             Some(cname) => {
                 let cname = cname.clone();
-                let name = cname.to_string_lossy().into_owned();
-                match connect_to(&context, &cname, &name) {
+                let name = crate::text::bytes_as_text(cname.to_bytes());
+                match connect(&cname, &name) {
                     Ok(card) => (name, card),
                     Err(failed) => {
-                        choose_reader(&states_of(&context, vec![cname])?, Some(&name))?;
+                        choose_reader(&states_of(&context, vec![cname])?, wanted)?;
                         return Err(failed);
                     }
                 }
             }
             None => {
-                let name = choose_reader(&states_of(&context, names)?, wanted)?;
-                let cname = CString::new(name.clone()).map_err(|_| {
-                    TransportError::Reader(format!("reader name {name:?} holds a NUL byte"))
-                })?;
-                let card = connect_to(&context, &cname, &name)?;
+                let readers = states_of(&context, names)?;
+                let chosen = choose_reader(&readers, wanted)?;
+                let name = chosen.name.clone();
+                let card = connect(&chosen.c_name()?, &name)?;
                 (name, card)
             }
         };
@@ -95,24 +137,24 @@ impl PcscReader {
             name,
             atr: OnceCell::new(),
             pin_sent: PinSent::new(),
+            waiting_notice,
         })
     }
 }
 
-/// Connect to the card in the reader `cname` (`name` as the user sees it), in shared mode.
-fn connect_to(
-    context: &pcsc::Context,
-    cname: &CStr,
-    name: &str,
-) -> Result<pcsc::Card, TransportError> {
-    context
-        .connect(cname, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
-        .map_err(|e| match e {
-            pcsc::Error::NoSmartcard | pcsc::Error::RemovedCard => TransportError::NoCard {
-                reader: ReaderChoice::Named(name.to_string()),
-            },
-            other => from_pcsc(other),
-        })
+/// Run `begin`, and call `notice` (once) if it has not returned after `after`.
+fn noticing_a_wait<T>(after: Duration, notice: &(dyn Fn() + Sync), begin: impl FnOnce() -> T) -> T {
+    let (done, finished) = mpsc::channel::<()>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            if let Err(mpsc::RecvTimeoutError::Timeout) = finished.recv_timeout(after) {
+                notice();
+            }
+        });
+        let value = begin();
+        drop(done);
+        value
+    })
 }
 
 impl Drop for PcscReader {
@@ -218,7 +260,11 @@ impl Reader for PcscReader {
             .card
             .as_mut()
             .ok_or_else(|| TransportError::Reader("the card was already released".to_string()))?;
-        let transaction = card.transaction().map_err(from_pcsc)?;
+        let transaction = match &self.waiting_notice {
+            Some(notice) => noticing_a_wait(WAITING_NOTICE_AFTER, notice, || card.transaction()),
+            None => card.transaction(),
+        }
+        .map_err(from_pcsc)?;
         Ok(Box::new(PcscTransaction {
             transaction: Some(transaction),
             pin_sent: &mut self.pin_sent,
@@ -321,6 +367,24 @@ mod tests {
         assert!(end_of_transaction(true, ended()).is_ok());
         assert!(end_of_transaction(false, Ok(())).is_ok());
         assert!(end_of_transaction(true, Ok(())).is_ok());
+    }
+
+    #[test]
+    fn a_wait_is_noticed_after_its_time_and_a_quick_begin_is_not() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let told = AtomicUsize::new(0);
+        let notice = || {
+            told.fetch_add(1, Ordering::SeqCst);
+        };
+        let quick = noticing_a_wait(Duration::from_secs(60), &notice, || 7);
+        assert_eq!((quick, told.load(Ordering::SeqCst)), (7, 0));
+        let slow = noticing_a_wait(Duration::ZERO, &notice, || {
+            while told.load(Ordering::SeqCst) == 0 {
+                std::thread::yield_now();
+            }
+            8
+        });
+        assert_eq!((slow, told.load(Ordering::SeqCst)), (8, 1));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The readers PC/SC knows, and which of them to use: the choice is the holder's (a name, an
 //! index, or a part of a name) or, without one, the only reader holding a card. Never a guess.
+//! A name is kept as the bytes PC/SC gave, which need not be UTF-8, and connected to as such.
 
 use super::error::from_pcsc;
+use crate::text::bytes_as_text;
 use crate::transport::error::{ReaderChoice, TransportError};
 use std::ffi::{CStr, CString};
 use std::time::Duration;
@@ -9,12 +11,44 @@ use std::time::Duration;
 /// A reader as PC/SC lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReaderInfo {
-    /// The reader's name.
+    /// The reader's name as text: the bytes PC/SC gave, any that are not UTF-8 written `\xNN`
+    /// ([`bytes_as_text`]). What is shown, and what `--reader` matches.
     pub name: String,
+    /// The name's bytes exactly as PC/SC gave them (no NUL): what a connect must pass back.
+    pub pcsc_name: Vec<u8>,
     /// Whether a card sits in (or on) the reader.
     pub card_present: bool,
     /// The card's ATR, when a card is present.
     pub atr: Option<Vec<u8>>,
+}
+
+impl ReaderInfo {
+    /// A reader PC/SC named `pcsc_name`.
+    pub fn new(pcsc_name: &CStr, card_present: bool, atr: Option<Vec<u8>>) -> ReaderInfo {
+        ReaderInfo {
+            name: bytes_as_text(pcsc_name.to_bytes()),
+            pcsc_name: pcsc_name.to_bytes().to_vec(),
+            card_present,
+            atr,
+        }
+    }
+
+    /// A reader that only stands for a card source (a replay, the virtual card), by its name.
+    pub fn standing_for(name: String, atr: Option<Vec<u8>>) -> ReaderInfo {
+        ReaderInfo {
+            pcsc_name: name.as_bytes().to_vec(),
+            name,
+            card_present: true,
+            atr,
+        }
+    }
+
+    /// The name to hand back to PC/SC.
+    pub(super) fn c_name(&self) -> Result<CString, TransportError> {
+        CString::new(self.pcsc_name.clone()).map_err(|_| {
+            TransportError::Reader(format!("reader name \"{}\" holds a NUL byte", self.name))
+        })
+    }
 }
 
 /// A context of the PC/SC service, the handle every call to it goes through.
@@ -54,11 +88,8 @@ pub(super) fn states_of(
         .iter()
         .map(|s| {
             let present = s.event_state().contains(pcsc::State::PRESENT);
-            ReaderInfo {
-                name: s.name().to_string_lossy().into_owned(),
-                card_present: present,
-                atr: (present && !s.atr().is_empty()).then(|| s.atr().to_vec()),
-            }
+            let atr = (present && !s.atr().is_empty()).then(|| s.atr().to_vec());
+            ReaderInfo::new(s.name(), present, atr)
         })
         .collect())
 }
@@ -78,19 +109,23 @@ fn reader_names(ctx: &pcsc::Context) -> Result<Vec<CString>, pcsc::Error> {
     }
 }
 
-/// Pick the reader to use: `wanted` is an exact name, the index `jpki readers` shows, or a
-/// case-insensitive part of one name. Without it, the only reader holding a card. Never guesses.
-pub fn choose_reader(
-    readers: &[ReaderInfo],
+/// Pick the reader to use: `wanted` is an exact name (its bytes, or its text form with `\xNN`
+/// for bytes that are not UTF-8), the index `jpki readers` shows, or a case-insensitive part of
+/// one name's text form. Empty is no choice. Without a choice, the only reader holding a card.
+/// Never guesses.
+pub fn choose_reader<'r>(
+    readers: &'r [ReaderInfo],
     wanted: Option<&str>,
-) -> Result<String, TransportError> {
+) -> Result<&'r ReaderInfo, TransportError> {
     if readers.is_empty() {
         return Err(TransportError::NoReaders);
     }
     let names = || readers.iter().map(|r| r.name.clone()).collect::<Vec<_>>();
-    let chosen = match wanted {
+    let chosen = match wanted.filter(|w| !w.is_empty()) {
         Some(wanted) => {
-            let exact = readers.iter().find(|r| r.name == wanted);
+            let exact = readers
+                .iter()
+                .find(|r| r.name == wanted || r.pcsc_name == wanted.as_bytes());
             let by_index = wanted.parse::<usize>().ok().and_then(|i| readers.get(i));
             match exact.or(by_index) {
                 Some(r) => r,
@@ -143,7 +178,7 @@ pub fn choose_reader(
             reader: ReaderChoice::Named(chosen.name.clone()),
         });
     }
-    Ok(chosen.name.clone())
+    Ok(chosen)
 }
 
 #[cfg(test)]
@@ -151,11 +186,7 @@ pub(super) mod tests {
     use super::*;
 
     pub(in crate::transport::pcsc) fn reader(name: &str, card: bool) -> ReaderInfo {
-        ReaderInfo {
-            name: name.to_string(),
-            card_present: card,
-            atr: None,
-        }
+        ReaderInfo::new(&CString::new(name).unwrap(), card, None)
     }
 
     pub(in crate::transport::pcsc) fn two() -> Vec<ReaderInfo> {
@@ -168,7 +199,7 @@ pub(super) mod tests {
     #[test]
     fn without_a_choice_the_only_reader_with_a_card_is_used() {
         assert_eq!(
-            choose_reader(&two(), None).unwrap(),
+            choose_reader(&two(), None).unwrap().name,
             "SCM Microsystems SCR 3310 00 00"
         );
     }
@@ -187,15 +218,52 @@ pub(super) mod tests {
     fn a_reader_is_chosen_by_exact_name_index_or_unique_part() {
         let mut readers = two();
         readers[1].card_present = true;
-        assert_eq!(choose_reader(&readers, Some("1")).unwrap(), readers[1].name);
+        assert_eq!(choose_reader(&readers, Some("1")).unwrap(), &readers[1]);
         assert_eq!(
             choose_reader(&readers, Some("pasori")).unwrap(),
-            readers[1].name
+            &readers[1]
         );
         assert_eq!(
             choose_reader(&readers, Some(&readers[0].name)).unwrap(),
-            readers[0].name
+            &readers[0]
         );
+    }
+
+    #[test]
+    fn a_name_that_is_not_utf8_is_kept_as_bytes_and_chosen_by_its_text_form() {
+        // "カードリーダー" in Shift-JIS, as Windows' ANSI API gives it on a Japanese system.
+        let sjis = b"\x83J\x81[\x83h\x83\x8a\x81[\x83_\x81[ 00 00".to_vec();
+        let readers = vec![
+            ReaderInfo::new(&CString::new(sjis.clone()).unwrap(), true, None),
+            reader("Sony FeliCa Port/PaSoRi 4.0 01 00", false),
+        ];
+        let shown = &readers[0].name;
+        assert_eq!(
+            shown,
+            "\\x83J\\x81[\\x83h\\x83\\x8a\\x81[\\x83_\\x81[ 00 00"
+        );
+        for wanted in [shown.as_str(), "0", "\\x83j\\x81", "00 00"] {
+            let chosen = choose_reader(&readers, Some(wanted)).unwrap();
+            // What a connect passes back is what PC/SC gave, byte for byte.
+            assert_eq!(chosen.pcsc_name, sjis, "{wanted}");
+            assert_eq!(chosen.c_name().unwrap().as_bytes(), sjis.as_slice());
+        }
+        // Without a choice, the one with a card.
+        assert_eq!(choose_reader(&readers, None).unwrap().pcsc_name, sjis);
+    }
+
+    #[test]
+    fn an_empty_choice_is_no_choice() {
+        assert_eq!(
+            choose_reader(&two(), Some("")).unwrap(),
+            choose_reader(&two(), None).unwrap()
+        );
+        let mut readers = two();
+        readers[1].card_present = true;
+        assert!(matches!(
+            choose_reader(&readers, Some("")),
+            Err(TransportError::SeveralCards { .. })
+        ));
     }
 
     #[test]

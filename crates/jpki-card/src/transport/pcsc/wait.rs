@@ -4,7 +4,6 @@
 use super::error::from_pcsc;
 use super::readers::{choose_reader, context, list_readers, ReaderInfo};
 use crate::transport::error::TransportError;
-use std::ffi::CString;
 use std::time::{Duration, Instant};
 
 /// Whether the reader `wanted` names (or the only one holding a card) has a card now. "No reader"
@@ -75,7 +74,7 @@ fn sleep_until_change(
 ) -> Result<(), TransportError> {
     let mut states: Vec<pcsc::ReaderState> = readers
         .iter()
-        .filter_map(|r| CString::new(r.name.clone()).ok())
+        .filter_map(|r| r.c_name().ok())
         .map(|name| pcsc::ReaderState::new(name, pcsc::State::UNAWARE))
         .collect();
     if states.is_empty() {
