@@ -620,12 +620,15 @@ fn status_report() -> Value {
     object(&["--json", "--replay", &trace, "status"], "", false)
 }
 
+/// What a mutation does to a valid report, and how.
+type Mutation = (&'static str, fn(&mut Value));
+
 #[test]
 fn the_schema_refuses_a_wrong_id_or_key() {
     let schema = json_schema();
     let report = status_report();
     assert_eq!(validate(&schema, &report), Ok(()));
-    let mutations: [(&str, fn(&mut Value)); 9] = [
+    let mutations: [Mutation; 9] = [
         ("a state in another spelling", |v| {
             v["pins"][0]["state"] = "OK".into()
         }),

@@ -27,7 +27,11 @@ struct Check {
     fix: Option<String>,
 }
 
+/// The checks' ids, in the order they run (docs/json.md, `doctor.checks[]`).
+pub(crate) const CHECK_IDS: [&str; 5] = ["service", "readers", "card", "jpki_application", "token"];
+
 fn pass(id: &'static str, detail: impl Into<String>) -> Check {
+    debug_assert!(CHECK_IDS.contains(&id), "{id} is not in CHECK_IDS");
     Check {
         id,
         ok: true,
@@ -37,6 +41,7 @@ fn pass(id: &'static str, detail: impl Into<String>) -> Check {
 }
 
 fn fail(id: &'static str, detail: impl Into<String>, fix: &str) -> Check {
+    debug_assert!(CHECK_IDS.contains(&id), "{id} is not in CHECK_IDS");
     Check {
         id,
         ok: false,

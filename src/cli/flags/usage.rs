@@ -198,18 +198,20 @@ fn language(argv: &[String], locale: Lang) -> Lang {
     locale
 }
 
+/// jpki's commands as typed: what a usage error's JSON names as `command`.
+pub(crate) const COMMANDS: [&str; 8] = [
+    "readers",
+    "status",
+    "pins",
+    "change-pin",
+    "verify-pin",
+    "doctor",
+    "completions",
+    "manpage",
+];
+
 /// The command named on the command line, when one of jpki's is.
 fn command(argv: &[String]) -> Option<&'static str> {
-    const COMMANDS: [&str; 8] = [
-        "readers",
-        "status",
-        "pins",
-        "change-pin",
-        "verify-pin",
-        "doctor",
-        "completions",
-        "manpage",
-    ];
     argv.iter()
         .skip(1)
         .take_while(|a| *a != "--")

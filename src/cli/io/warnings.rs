@@ -29,7 +29,7 @@ pub enum Warning {
 
 impl Warning {
     /// The JSON word for the kind of warning.
-    fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Warning::TraceNotWritten { .. } => "trace_not_written",
             Warning::StateNotSaved { .. } => "state_not_saved",
