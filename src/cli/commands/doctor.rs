@@ -19,7 +19,8 @@ use jpki_card::transport::trace::Trace;
 use jpki_card::transport::TransportError;
 use serde_json::json;
 
-/// One check's outcome.
+/// One check's outcome, as JSON writes it (docs/json.md, `doctor.checks[]`).
+#[derive(serde::Serialize)]
 struct Check {
     id: &'static str,
     ok: bool,
@@ -225,13 +226,9 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
         }
     }
     if config.json {
-        let list: Vec<_> = checks
-            .iter()
-            .map(|c| json!({ "id": c.id, "ok": c.ok, "detail": c.detail, "fix": c.fix }))
-            .collect();
         let mut out = output::json_object(Some("doctor"));
         out["ok"] = json!(ok);
-        out["checks"] = json!(list);
+        out["checks"] = json!(checks);
         out["caveats"] = json!(caveats);
         out["error"] = serde_json::Value::Null;
         output::print_json(&out)?;

@@ -236,14 +236,15 @@ pub fn exit(error: clap::Error, argv: &[String], locale: Lang) -> ! {
         .any(|a| a == "--json")
     {
         let mut object = output::json_object(command(argv));
-        object["error"] = serde_json::json!({
-            "code": Exit::Usage.id(),
-            "exit": Exit::Usage as u8,
-            "message": detail(&error, lang),
-            "hint": null,
-            "card_kind": null,
-            "reason": null,
-        });
+        object["error"] = output::ErrorObject {
+            code: Exit::Usage.id(),
+            exit: Exit::Usage as u8,
+            message: detail(&error, lang),
+            hint: None,
+            card_kind: None,
+            reason: None,
+        }
+        .to_json();
         let _ = output::print(output::report_line(&object));
     }
     output::note(&text);
