@@ -574,6 +574,21 @@ fn the_schema_and_docs_json_md_agree() {
         titled, documented,
         "schema definitions and docs/json.md tables differ"
     );
+    // The whole schema is one of the objects that start with `schema_version`: every one.
+    let objects: BTreeSet<String> = schema["$defs"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, def)| def["properties"].get("schema_version").is_some())
+        .map(|(name, _)| format!("#/$defs/{name}"))
+        .collect();
+    let listed: BTreeSet<String> = schema["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["$ref"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(listed, objects, "the schema's oneOf and its objects differ");
     for (table, fields) in &tables {
         let def = &schema["$defs"][definition_of(&schema, table).as_str()];
         assert_eq!(def["type"], "object", "{table}");
