@@ -19,6 +19,8 @@ struct Field {
     nullable: bool,
     /// For `object` and `array` (of objects): the table describing it.
     table: Option<String>,
+    /// The meaning column, in words.
+    meaning: String,
 }
 
 /// Every table of docs/json.md: its name (`status.pins[]`) and its keys, in order.
@@ -72,6 +74,7 @@ fn tables() -> BTreeMap<String, Vec<(String, Field)>> {
                 kind,
                 nullable,
                 table: table_name,
+                meaning: cells[3].to_string(),
             },
         ));
     }
@@ -625,7 +628,26 @@ fn the_schema_and_docs_json_md_agree() {
                 target, field.table,
                 "{here}: the table it points to differs"
             );
+            documents_every_id(&properties[key.as_str()], field, &here);
         }
+    }
+}
+
+/// Where the words list a key's ids (not "as in" another table), every id of the schema's
+/// value set is among them, in backticks.
+fn documents_every_id(property: &Value, field: &Field, here: &str) {
+    let values = property["enum"]
+        .as_array()
+        .or_else(|| property["items"]["enum"].as_array());
+    let Some(values) = values else { return };
+    if field.meaning.contains("as in ") {
+        return;
+    }
+    for id in values.iter().filter_map(Value::as_str) {
+        assert!(
+            field.meaning.contains(&format!("`{id}`")),
+            "{here}: docs/json.md does not name the id `{id}` the schema lists"
+        );
     }
 }
 
