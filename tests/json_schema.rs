@@ -5,7 +5,8 @@
 //!
 //! docs/jpki.schema.json says the same to a machine, with the value sets: every real output is
 //! valid against it (as every report any test reads is, through `util::json`), the schema and
-//! the tables agree key for key and type for type, and an output with a wrong id is refused.
+//! the tables agree key for key and type for type, and an output with a wrong id is refused:
+//! every string of every real output that is not free text, spelled otherwise.
 
 use crate::util::{json_schema, repository_file, validate, validate_def};
 use serde_json::Value;
@@ -452,6 +453,7 @@ fn every_json_object_matches_docs_json_md() {
         if let Err(errors) = validate_def(&schema, &def, &value) {
             panic!("{all:?}: not a valid {table} object:\n{errors:#?}\n{value}");
         }
+        every_id_is_held_to_its_value_set(&schema, &value, &format!("{all:?}"));
         if table != "failure" {
             assert_eq!(value["command"], table, "{all:?}");
         }
@@ -648,6 +650,72 @@ fn documents_every_id(property: &Value, field: &Field, here: &str) {
             field.meaning.contains(&format!("`{id}`")),
             "{here}: docs/json.md does not name the id `{id}` the schema lists"
         );
+    }
+}
+
+/// The keys whose strings are free: words, names, dates, hex, paths. Every other string of a
+/// real output is an id, which the schema must hold to its value set.
+const FREE_TEXT: &[&str] = &[
+    "name",
+    "message",
+    "hint",
+    "detail",
+    "fix",
+    "reader",
+    "token",
+    "atr",
+    "aid",
+    "sw",
+    "path",
+    "probe_error",
+    "not_after",
+    "renewal_opens",
+    "date",
+    "kiosk_stores_as_of",
+    "caveats",
+];
+
+/// Every string of `value` that is not free text, spelled otherwise, makes it invalid.
+fn every_id_is_held_to_its_value_set(schema: &Value, value: &Value, at: &str) {
+    let mut strings = Vec::new();
+    string_leaves(value, String::new(), &mut strings);
+    for (pointer, key) in strings {
+        let mut mutated = value.clone();
+        let leaf = mutated.pointer_mut(&pointer).unwrap();
+        *leaf = format!("{}_otherwise", leaf.as_str().unwrap()).into();
+        // A warning's reason is what the system said.
+        let free = FREE_TEXT.contains(&key.as_str())
+            || (key == "reason" && pointer.starts_with("/warnings/"));
+        match (validate(schema, &mutated).is_ok(), free) {
+            (true, false) => panic!("{at}: {pointer} is an id the schema does not hold"),
+            (false, true) => panic!("{at}: {pointer} is free text the schema holds"),
+            _ => {}
+        }
+    }
+}
+
+/// The JSON pointer of every string in `value`, with the key it is under (an array's items
+/// are under the array's key).
+fn string_leaves(value: &Value, pointer: String, out: &mut Vec<(String, String)>) {
+    let key = |p: &str| {
+        p.rsplit('/')
+            .find(|part| part.parse::<usize>().is_err())
+            .unwrap_or_default()
+            .to_string()
+    };
+    match value {
+        Value::String(_) => out.push((pointer.clone(), key(&pointer))),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                string_leaves(item, format!("{pointer}/{i}"), out);
+            }
+        }
+        Value::Object(map) => {
+            for (k, item) in map {
+                string_leaves(item, format!("{pointer}/{k}"), out);
+            }
+        }
+        _ => {}
     }
 }
 
