@@ -1,5 +1,6 @@
 //! Helpers shared by the test modules, one file a topic: running the built `jpki` and checking
-//! what it gave (`run`), runs where a file cannot be written (`disk`), reading its JSON reports and their PIN entries (`json`), bundled and
+//! what it gave (`run`), runs where a file cannot be written (`disk`), reading its JSON reports
+//! and their PIN entries (`json`), the JSON Schema and its validator (`schema`), bundled and
 //! hand-made traces (`traces`), finding a PIN in any text (`pins`), the virtual card's command
 //! line and state file (`vcard`), the documents the tests hold the code to (`docs`), and a pcscd
 //! of the tests' own for the end-to-end tests (`pcscd`).
@@ -11,6 +12,7 @@ mod json;
 mod pcscd;
 mod pins;
 mod run;
+mod schema;
 mod traces;
 mod vcard;
 
@@ -20,5 +22,6 @@ pub use json::*;
 pub use pcscd::*;
 pub use pins::*;
 pub use run::*;
+pub use schema::*;
 pub use traces::*;
 pub use vcard::*;

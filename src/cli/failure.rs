@@ -4,6 +4,7 @@
 
 use crate::cli::exit::Exit;
 use crate::cli::flags::record::RecordRefused;
+use crate::cli::io::output::ErrorObject;
 use crate::cli::io::pin_entry::PinEntryError;
 use crate::cli::io::render::printable_lines;
 use crate::cli::lang::Lang;
@@ -243,14 +244,15 @@ pub fn error_json(error: &anyhow::Error, lang: Lang) -> serde_json::Value {
         Exit::NotMyNumberCard => (Some("unknown"), Some("no_jpki_application")),
         _ => (None, None),
     };
-    serde_json::json!({
-        "code": failure.exit().id(),
-        "exit": failure.status(),
-        "message": printable_lines(&failure.text(error, lang)),
-        "hint": failure.hint(lang),
-        "card_kind": card_kind,
-        "reason": reason,
-    })
+    ErrorObject {
+        code: failure.exit().id(),
+        exit: failure.status(),
+        message: printable_lines(&failure.text(error, lang)),
+        hint: failure.hint(lang),
+        card_kind,
+        reason,
+    }
+    .to_json()
 }
 
 /// The exit code a run ends with, as `main` gives it: its own, or its failure's.

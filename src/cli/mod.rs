@@ -7,6 +7,8 @@ mod failure;
 mod flags;
 mod io;
 mod lang;
+#[cfg(test)]
+mod schema_ids;
 mod words;
 
 use commands::{change_pin, doctor, pins, readers, status, verify_pin};

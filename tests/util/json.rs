@@ -1,11 +1,22 @@
 //! Reading jpki's `--json` reports: the document, and its `pins` entries by position or by id.
 
 use serde_json::Value;
+use std::sync::OnceLock;
 
-/// Parse stdout as JSON.
+/// Parse stdout as JSON. A jpki object (one with `schema_version`) must also be valid against
+/// docs/jpki.schema.json, so every report a test reads is checked against the schema.
 #[track_caller]
 pub fn json(stdout: &str) -> Value {
-    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
+    let value: Value =
+        serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"));
+    if value.get("schema_version").is_some() {
+        static SCHEMA: OnceLock<Value> = OnceLock::new();
+        let schema = SCHEMA.get_or_init(crate::util::json_schema);
+        if let Err(errors) = crate::util::validate(schema, &value) {
+            panic!("not valid against docs/jpki.schema.json:\n{errors:#?}\n{stdout}");
+        }
+    }
+    value
 }
 
 /// The entries of a report's `pins` list, in order.

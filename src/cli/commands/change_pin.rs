@@ -139,20 +139,14 @@ fn prompt(
 
 /// The per-PIN result word for JSON: what happened, or why not.
 fn result_id(outcome: &PinOutcome, error: Option<&CardError>) -> &'static str {
-    match outcome.outcome {
-        Outcome::Changed => "changed",
-        Outcome::NotAttempted => "not_attempted",
-        Outcome::Unknown => "outcome_unknown",
-        Outcome::PartlyChanged => "partly_changed",
-        Outcome::NotChanged => match error {
-            Some(_) => failure_id(error),
-            None => "not_changed",
-        },
+    match (outcome.outcome, error) {
+        (Outcome::NotChanged, Some(_)) => failure_id(error),
+        (other, _) => outcome_id(other),
     }
 }
 
 /// The PIN-level outcome word for JSON.
-fn outcome_id(outcome: Outcome) -> &'static str {
+pub(crate) fn outcome_id(outcome: Outcome) -> &'static str {
     match outcome {
         Outcome::Changed => "changed",
         Outcome::NotChanged => "not_changed",

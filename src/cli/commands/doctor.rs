@@ -20,7 +20,8 @@ use jpki_card::transport::trace::Trace;
 use jpki_card::transport::TransportError;
 use serde_json::json;
 
-/// One check's outcome.
+/// One check's outcome, as JSON writes it (docs/json.md, `doctor.checks[]`).
+#[derive(serde::Serialize)]
 struct Check {
     id: &'static str,
     ok: bool,
@@ -28,7 +29,11 @@ struct Check {
     fix: Option<String>,
 }
 
+/// The checks' ids, in the order they run (docs/json.md, `doctor.checks[]`).
+pub(crate) const CHECK_IDS: [&str; 5] = ["service", "readers", "card", "jpki_application", "token"];
+
 fn pass(id: &'static str, detail: impl Into<String>) -> Check {
+    debug_assert!(CHECK_IDS.contains(&id), "{id} is not in CHECK_IDS");
     Check {
         id,
         ok: true,
@@ -38,6 +43,7 @@ fn pass(id: &'static str, detail: impl Into<String>) -> Check {
 }
 
 fn fail(id: &'static str, detail: impl Into<String>, fix: &str) -> Check {
+    debug_assert!(CHECK_IDS.contains(&id), "{id} is not in CHECK_IDS");
     Check {
         id,
         ok: false,
@@ -244,13 +250,9 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
         }
     }
     if config.json {
-        let list: Vec<_> = checks
-            .iter()
-            .map(|c| json!({ "id": c.id, "ok": c.ok, "detail": c.detail, "fix": c.fix }))
-            .collect();
         let mut out = output::json_object(Some("doctor"));
         out["ok"] = json!(ok);
-        out["checks"] = json!(list);
+        out["checks"] = json!(checks);
         out["caveats"] = json!(caveats);
         out["error"] = serde_json::Value::Null;
         output::print_json(&out)?;

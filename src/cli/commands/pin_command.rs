@@ -242,19 +242,70 @@ fn cause(error: &CardError) -> &CardError {
     }
 }
 
+/// Why a PIN or key reference stopped, as the JSON `result` says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// The PIN typed was wrong.
+    WrongPin,
+    /// The PIN is locked.
+    Locked,
+    /// One try left and the last try was not allowed.
+    LastTryRefused,
+    /// Not on this card.
+    NotIssued,
+    /// The card refused the change.
+    ChangeRejected,
+    /// The card was lost after the PIN was sent.
+    OutcomeUnknown,
+    /// Anything else.
+    Error,
+}
+
+impl StopReason {
+    /// Every reason, for the test that the schema lists each id.
+    #[cfg(test)]
+    pub const ALL: [StopReason; 7] = [
+        StopReason::WrongPin,
+        StopReason::Locked,
+        StopReason::LastTryRefused,
+        StopReason::NotIssued,
+        StopReason::ChangeRejected,
+        StopReason::OutcomeUnknown,
+        StopReason::Error,
+    ];
+
+    /// The reason the card's `error` gives, whatever wrapped it.
+    pub fn of(error: Option<&CardError>) -> StopReason {
+        match error.map(cause) {
+            Some(CardError::WrongPin { .. }) => StopReason::WrongPin,
+            Some(CardError::PinLocked { .. }) => StopReason::Locked,
+            Some(CardError::LastTryRefused { .. }) => StopReason::LastTryRefused,
+            Some(CardError::PinNotIssued { .. }) => StopReason::NotIssued,
+            Some(CardError::ChangeRejected { .. }) => StopReason::ChangeRejected,
+            Some(CardError::OutcomeUnknown { .. } | CardError::AnswerUnknown { .. }) => {
+                StopReason::OutcomeUnknown
+            }
+            Some(_) | None => StopReason::Error,
+        }
+    }
+
+    /// The id used in JSON.
+    pub fn id(self) -> &'static str {
+        match self {
+            StopReason::WrongPin => "wrong_pin",
+            StopReason::Locked => "locked",
+            StopReason::LastTryRefused => "last_try_refused",
+            StopReason::NotIssued => "not_issued",
+            StopReason::ChangeRejected => "change_rejected",
+            StopReason::OutcomeUnknown => "outcome_unknown",
+            StopReason::Error => "error",
+        }
+    }
+}
+
 /// The JSON word for the failure that stopped a PIN or key reference.
 pub fn failure_id(error: Option<&CardError>) -> &'static str {
-    match error.map(cause) {
-        Some(CardError::WrongPin { .. }) => "wrong_pin",
-        Some(CardError::PinLocked { .. }) => "locked",
-        Some(CardError::LastTryRefused { .. }) => "last_try_refused",
-        Some(CardError::PinNotIssued { .. }) => "not_issued",
-        Some(CardError::ChangeRejected { .. }) => "change_rejected",
-        Some(CardError::OutcomeUnknown { .. } | CardError::AnswerUnknown { .. }) => {
-            "outcome_unknown"
-        }
-        Some(_) | None => "error",
-    }
+    StopReason::of(error).id()
 }
 
 /// The JSON words for a key reference that did, or did not, do what the command asks.
@@ -273,13 +324,23 @@ fn key_result_id(
     error: Option<&CardError>,
     words: KeyWords,
 ) -> &'static str {
-    match key.result {
-        KeyResult::Done => words.done,
-        KeyResult::NotAttempted => "not_attempted",
-        KeyResult::Unknown => "outcome_unknown",
-        KeyResult::NotOnCard => "not_on_card",
-        KeyResult::NotDone if stopped_at == Some(key.key) => failure_id(error),
-        KeyResult::NotDone => words.not_done,
+    let stopped_here = (stopped_at == Some(key.key)).then(|| StopReason::of(error));
+    key_result_word(key.result, stopped_here, words)
+}
+
+/// A key reference's result word: what it did, or (`stopped_here`) why the run stopped at it.
+pub fn key_result_word(
+    result: KeyResult,
+    stopped_here: Option<StopReason>,
+    words: KeyWords,
+) -> &'static str {
+    match (result, stopped_here) {
+        (KeyResult::Done, _) => words.done,
+        (KeyResult::NotAttempted, _) => "not_attempted",
+        (KeyResult::Unknown, _) => "outcome_unknown",
+        (KeyResult::NotOnCard, _) => "not_on_card",
+        (KeyResult::NotDone, Some(reason)) => reason.id(),
+        (KeyResult::NotDone, None) => words.not_done,
     }
 }
 

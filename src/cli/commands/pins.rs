@@ -20,7 +20,8 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
     Ok(Exit::Success)
 }
 
-fn format_id(format: PinFormat) -> &'static str {
+/// The PIN's format, as JSON says it.
+pub(crate) fn format_id(format: PinFormat) -> &'static str {
     match format {
         PinFormat::FourDigits => "four_digits",
         PinFormat::Password => "password",

@@ -115,7 +115,8 @@ fn pin_json(status: &PinStatus, advice: &PinGuidance) -> Value {
     entry
 }
 
-fn problem_id(problem: &CertificateProblem) -> &'static str {
+/// Why the auth certificate could not be read, as JSON says it.
+pub(crate) fn problem_id(problem: &CertificateProblem) -> &'static str {
     match problem {
         CertificateProblem::NeedsPin => "needs_pin",
         CertificateProblem::Refused(_) => "refused",
@@ -132,16 +133,24 @@ fn card_expiry_json(expiry: CardExpiry) -> Value {
     let (date, error, sw) = match expiry {
         CardExpiry::Date(date) => (Some(date_text(date)), None, None),
         CardExpiry::Untold(problem) => {
-            let (error, sw) = match problem {
-                CardInfoProblem::NoApplication => ("no_application", None),
-                CardInfoProblem::Refused(sw) => ("refused", Some(sw.hex())),
-                CardInfoProblem::Malformed => ("malformed", None),
-                CardInfoProblem::NotTheLayout => ("not_the_layout", None),
+            let sw = match problem {
+                CardInfoProblem::Refused(sw) => Some(sw.hex()),
+                _ => None,
             };
-            (None, Some(error), sw)
+            (None, Some(card_info_problem_id(problem)), sw)
         }
     };
     json!({ "date": date, "source": "common_ap_ef_0001", "error": error, "sw": sw })
+}
+
+/// Why the card told no expiry, as JSON says it.
+pub(crate) fn card_info_problem_id(problem: CardInfoProblem) -> &'static str {
+    match problem {
+        CardInfoProblem::NoApplication => "no_application",
+        CardInfoProblem::Refused(_) => "refused",
+        CardInfoProblem::Malformed => "malformed",
+        CardInfoProblem::NotTheLayout => "not_the_layout",
+    }
 }
 
 fn to_json(

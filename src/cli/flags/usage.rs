@@ -198,18 +198,20 @@ pub fn language(argv: &[String], locale: Lang) -> Lang {
     locale
 }
 
+/// jpki's commands as typed: what a usage error's JSON names as `command`.
+pub(crate) const COMMANDS: [&str; 8] = [
+    "readers",
+    "status",
+    "pins",
+    "change-pin",
+    "verify-pin",
+    "doctor",
+    "completions",
+    "manpage",
+];
+
 /// The command named on the command line, when one of jpki's is.
 fn command(argv: &[String]) -> Option<&'static str> {
-    const COMMANDS: [&str; 8] = [
-        "readers",
-        "status",
-        "pins",
-        "change-pin",
-        "verify-pin",
-        "doctor",
-        "completions",
-        "manpage",
-    ];
     argv.iter()
         .skip(1)
         .take_while(|a| *a != "--")
@@ -234,14 +236,15 @@ pub fn exit(error: clap::Error, argv: &[String], locale: Lang) -> ! {
         .any(|a| a == "--json")
     {
         let mut object = output::json_object(command(argv));
-        object["error"] = serde_json::json!({
-            "code": Exit::Usage.id(),
-            "exit": Exit::Usage as u8,
-            "message": detail(&error, lang),
-            "hint": null,
-            "card_kind": null,
-            "reason": null,
-        });
+        object["error"] = output::ErrorObject {
+            code: Exit::Usage.id(),
+            exit: Exit::Usage as u8,
+            message: detail(&error, lang),
+            hint: None,
+            card_kind: None,
+            reason: None,
+        }
+        .to_json();
         let _ = output::print(output::report_line(&object));
     }
     output::note(&text);

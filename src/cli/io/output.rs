@@ -25,6 +25,30 @@ pub fn json_object(command: Option<&str>) -> Value {
     serde_json::json!({ "schema_version": SCHEMA_VERSION, "command": command })
 }
 
+/// The `error` object of every JSON object (docs/json.md, `error`): what went wrong.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ErrorObject {
+    /// The exit code's name ([`crate::cli::Exit::id`]).
+    pub code: &'static str,
+    /// The exit code (128 + the signal's number for `interrupted`).
+    pub exit: u8,
+    /// What went wrong, in the output language.
+    pub message: String,
+    /// What to do about it, when there is something to say.
+    pub hint: Option<String>,
+    /// `unknown` for a card without the JPKI application.
+    pub card_kind: Option<&'static str>,
+    /// `no_jpki_application` with `card_kind` `unknown`.
+    pub reason: Option<&'static str>,
+}
+
+impl ErrorObject {
+    /// The object as JSON.
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).expect("an error object is strings and numbers only")
+    }
+}
+
 /// Set by a command that printed its JSON object: an error after that is inside it, and `main`
 /// prints no second object.
 static JSON_PRINTED: AtomicBool = AtomicBool::new(false);

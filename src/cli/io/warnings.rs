@@ -4,11 +4,14 @@
 //! (`warnings`), never turned into the failure, so a script never retries a PIN change the card
 //! already made.
 
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 use std::cell::RefCell;
 
-/// A file the run could not write, with the path as given and what the system said.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A file the run could not write, with the path as given and what the system said. In JSON
+/// (docs/json.md, `warning`): `kind` (the variant's name in snake case), `path`, `reason`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Warning {
     /// The `--record` trace could not be written at the end of the run.
     TraceNotWritten {
@@ -28,19 +31,9 @@ pub enum Warning {
 }
 
 impl Warning {
-    /// The JSON word for the kind of warning.
-    fn kind(&self) -> &'static str {
-        match self {
-            Warning::TraceNotWritten { .. } => "trace_not_written",
-            Warning::StateNotSaved { .. } => "state_not_saved",
-        }
-    }
-
     /// The warning as JSON: `kind`, `path`, `reason`.
-    fn to_json(&self) -> Value {
-        let (Warning::TraceNotWritten { path, reason } | Warning::StateNotSaved { path, reason }) =
-            self;
-        json!({ "kind": self.kind(), "path": path, "reason": reason })
+    pub(crate) fn to_json(&self) -> Value {
+        serde_json::to_value(self).expect("a warning is strings only")
     }
 }
 
@@ -72,6 +65,7 @@ pub fn to_json() -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn warnings_are_kept_for_the_json_in_order() {
