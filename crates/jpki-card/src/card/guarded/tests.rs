@@ -1012,3 +1012,110 @@ fn no_message_of_the_library_names_the_command_line() {
         }
     }
 }
+
+/// A command with the PIN bytes `pin` in its data, as the card receives it.
+fn with_pin(header: [u8; 4], pin: &[u8]) -> Vec<u8> {
+    let mut command = header.to_vec();
+    command.push(pin.len() as u8);
+    command.extend_from_slice(pin);
+    command
+}
+
+/// The commands of `sent` that carry a PIN, whole, in order.
+fn pin_bearing(sent: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    sent.iter()
+        .filter(|c| c.len() > 5 && [0x20, 0x24, 0x32].contains(&c[1]))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn value_the_verify_carries_the_current_pin_and_the_change_the_new_one() {
+    // The traces show PIN bytes as ??, so only the bytes seen on their way tell which went where.
+    let (report, sent) = run_sent(
+        &[PinKind::Auth],
+        &auth_pin("< 63 C3", &[VERIFY, OK, CHANGE, OK]),
+    );
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert_eq!(
+        pin_bearing(&sent),
+        [
+            with_pin([0x00, 0x20, 0x00, 0x80], b"4827"),
+            with_pin([0x00, 0x24, 0x01, 0x80], b"6391"),
+        ]
+    );
+    // The juki PIN: the current one to each key reference's VERIFY, the new one to its CHANGE KEY.
+    let (report, sent) = run_sent(&[PinKind::Juki], &juki_changed());
+    assert!(report.error.is_none(), "{:?}", report.error);
+    let verify = with_pin([0x00, 0x20, 0x00, 0x80], b"4827");
+    let change_key = with_pin([0x80, 0x32, 0x00, 0x80], b"6391");
+    assert_eq!(
+        pin_bearing(&sent),
+        [verify.clone(), change_key.clone(), verify, change_key]
+    );
+}
+
+#[test]
+fn value_the_sign_password_goes_upper_cased_current_then_new() {
+    let text = [
+        "@source hand-written",
+        SELECT_JPKI,
+        OK,
+        "> 00 A4 02 0C 02 00 1B",
+        OK,
+        COUNTER,
+        "< 63 C5",
+        "> 00 20 00 80 06 ?? ?? ?? ?? ?? ??",
+        OK,
+        "> 00 24 01 80 07 ?? ?? ?? ?? ?? ?? ??",
+        OK,
+        "",
+    ]
+    .join("\n");
+    let mut card = sent_over(&text);
+    let targets = ChangeTargets::new(&[PinKind::Sign]).unwrap();
+    let change = PinChange::new(&targets, "abc123", "xyz7890").unwrap();
+    let report = change_pins(&mut card, &change, LastTry::Refuse, EVERY_EXPERIMENT);
+    card.finish().expect("exactly the exchanges of the trace");
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert_eq!(
+        pin_bearing(&card.into_parts().1 .0),
+        [
+            with_pin([0x00, 0x20, 0x00, 0x80], b"ABC123"),
+            with_pin([0x00, 0x24, 0x01, 0x80], b"XYZ7890"),
+        ]
+    );
+}
+
+#[test]
+fn value_a_check_sends_the_pin_it_was_given_and_nothing_else() {
+    let text = format!(
+        "@source hand-written\n{}\n",
+        auth_pin("< 63 C3", &[VERIFY, OK]).join("\n")
+    );
+    let mut card = sent_over(&text);
+    let pin = Pin::new(PinKind::Auth, "5902").unwrap();
+    let checked = crate::card::verify_pin(&mut card, &pin, LastTry::Refuse, EVERY_EXPERIMENT);
+    card.finish().expect("exactly the exchanges of the trace");
+    assert!(checked.is_right(), "{:?}", checked.error);
+    assert_eq!(checked.tries_left, Some(3));
+    assert_eq!(
+        pin_bearing(&card.into_parts().1 .0),
+        [with_pin([0x00, 0x20, 0x00, 0x80], b"5902")]
+    );
+    // The juki PIN: the same value to both of its key references.
+    let lines = [
+        guard(SELECT_JUKI_AP, SELECT_JUKI_EF, "< 63 C3"),
+        guard(SELECT_COMMON_AP, SELECT_JUKI_EF, "< 63 C3"),
+        vec![SELECT_JUKI_AP, OK, SELECT_JUKI_EF, OK, VERIFY, OK],
+        vec![SELECT_COMMON_AP, OK, SELECT_JUKI_EF, OK, VERIFY, OK],
+    ]
+    .concat();
+    let mut card = sent_over(&format!("@source hand-written\n{}\n", lines.join("\n")));
+    let pin = Pin::new(PinKind::Juki, "1357").unwrap();
+    let checked = crate::card::verify_pin(&mut card, &pin, LastTry::Refuse, EVERY_EXPERIMENT);
+    card.finish().expect("exactly the exchanges of the trace");
+    assert!(checked.is_right(), "{:?}", checked.error);
+    let verify = with_pin([0x00, 0x20, 0x00, 0x80], b"1357");
+    assert_eq!(pin_bearing(&card.into_parts().1 .0), [verify.clone(), verify]);
+}
