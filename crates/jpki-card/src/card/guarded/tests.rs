@@ -1117,5 +1117,8 @@ fn value_a_check_sends_the_pin_it_was_given_and_nothing_else() {
     card.finish().expect("exactly the exchanges of the trace");
     assert!(checked.is_right(), "{:?}", checked.error);
     let verify = with_pin([0x00, 0x20, 0x00, 0x80], b"1357");
-    assert_eq!(pin_bearing(&card.into_parts().1 .0), [verify.clone(), verify]);
+    assert_eq!(
+        pin_bearing(&card.into_parts().1 .0),
+        [verify.clone(), verify]
+    );
 }
