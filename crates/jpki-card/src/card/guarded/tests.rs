@@ -1122,3 +1122,77 @@ fn value_a_check_sends_the_pin_it_was_given_and_nothing_else() {
         [verify.clone(), verify]
     );
 }
+
+#[test]
+fn precheck_of_a_check_refuses_a_locked_pin_and_an_unallowed_last_try() {
+    let status =
+        |kind, sw: u16| PinStatus::uniform(kind, RetryCounter::from_probe(StatusWord::from(sw)));
+    let statuses = [
+        status(PinKind::Sign, 0x63C5),
+        status(PinKind::Auth, 0x63C1),
+        status(PinKind::Kenhojo, 0x6983),
+    ];
+    let refused = crate::card::precheck_verify(PinKind::Auth, &statuses, LastTry::Refuse)
+        .expect("the last try is refused unless allowed");
+    assert_eq!(refused.kind, PinKind::Auth);
+    assert_eq!(refused.tries_left, Some(1));
+    assert!(!refused.is_right());
+    assert!(matches!(
+        refused.error,
+        Some(CardError::LastTryRefused {
+            kind: PinKind::Auth
+        })
+    ));
+    assert_eq!(refused.stopped_at, Some(KeyReference::AUTH));
+    assert!(crate::card::precheck_verify(PinKind::Auth, &statuses, LastTry::Allow).is_none());
+    assert!(crate::card::precheck_verify(PinKind::Sign, &statuses, LastTry::Refuse).is_none());
+    let locked = crate::card::precheck_verify(PinKind::Kenhojo, &statuses, LastTry::Allow)
+        .expect("a locked PIN is refused");
+    assert_eq!(locked.tries_left, Some(0));
+    assert!(matches!(
+        locked.error,
+        Some(CardError::PinLocked {
+            pin_sent: false,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn a_verify_answered_with_the_full_count_is_no_wrong_pin() {
+    // After a wrong entry fewer tries than the maximum are left: 63 C3 to an auth VERIFY is no
+    // count this card gives, so it is shown as the answer it is, never as "wrong, 3 left".
+    for answer in ["< 63 C3", "< 63 C4"] {
+        let report = run(
+            &[PinKind::Auth],
+            false,
+            &auth_pin("< 63 C3", &[VERIFY, answer]),
+        );
+        assert!(
+            matches!(
+                report.error,
+                Some(CardError::UnexpectedAnswer {
+                    kind: PinKind::Auth,
+                    command: "VERIFY",
+                    ..
+                })
+            ),
+            "{answer}: {:?}",
+            report.error
+        );
+        assert_eq!(report.outcomes[0].tries_left, None, "{answer}");
+    }
+    // One below the maximum is a wrong PIN with its count.
+    let report = run(
+        &[PinKind::Auth],
+        false,
+        &auth_pin("< 63 C3", &[VERIFY, "< 63 C2"]),
+    );
+    assert!(matches!(
+        report.error,
+        Some(CardError::WrongPin {
+            kind: PinKind::Auth,
+            tries_left: 2
+        })
+    ));
+}
