@@ -346,8 +346,16 @@ mod tests {
         assert_eq!(TypedPin::New.to_string(), "new PIN");
         let juki = ChangeTargets::new(&[PinKind::Juki]).unwrap();
         let error = PinChange::new(&juki, "4827", "63x1").unwrap_err();
-        assert!(error.to_string().starts_with("the new PIN is not valid: "), "{error}");
+        assert!(
+            error.to_string().starts_with("the new PIN is not valid: "),
+            "{error}"
+        );
         let error = PinChange::new(&juki, "482", "6391").unwrap_err();
-        assert!(error.to_string().starts_with("the current PIN is not valid: "), "{error}");
+        assert!(
+            error
+                .to_string()
+                .starts_with("the current PIN is not valid: "),
+            "{error}"
+        );
     }
 }
