@@ -1182,17 +1182,6 @@ fn a_verify_answered_with_the_full_count_is_no_wrong_pin() {
         );
         assert_eq!(report.outcomes[0].tries_left, None, "{answer}");
     }
-    // One below the maximum is a wrong PIN with its count.
-    let report = run(
-        &[PinKind::Auth],
-        false,
-        &auth_pin("< 63 C3", &[VERIFY, "< 63 C2"]),
-    );
-    assert!(matches!(
-        report.error,
-        Some(CardError::WrongPin {
-            kind: PinKind::Auth,
-            tries_left: 2
-        })
-    ));
+    // One below the maximum is a wrong PIN with its count:
+    // a_wrong_pin_reports_the_tries_the_card_counted.
 }
