@@ -571,16 +571,25 @@ fn several_pins_change_inside_one_transaction() {
     card.inner.finish().unwrap();
 }
 
-#[test]
-fn precheck_refuses_the_whole_run_when_any_key_reference_would_be_refused() {
-    let status =
-        |kind, sw: u16| PinStatus::uniform(kind, RetryCounter::from_probe(StatusWord::from(sw)));
-    let statuses = [
+/// A PIN whose every key reference answered `sw` to the counter read.
+fn status(kind: PinKind, sw: u16) -> PinStatus {
+    PinStatus::uniform(kind, RetryCounter::from_probe(StatusWord::from(sw)))
+}
+
+/// Counters read before anything was typed: sign at 5, auth at its last try, juki at 3, kenhojo
+/// locked.
+fn read_before() -> [PinStatus; 4] {
+    [
         status(PinKind::Sign, 0x63C5),
         status(PinKind::Auth, 0x63C1),
         status(PinKind::Juki, 0x63C3),
         status(PinKind::Kenhojo, 0x6983),
-    ];
+    ]
+}
+
+#[test]
+fn precheck_refuses_the_whole_run_when_any_key_reference_would_be_refused() {
+    let statuses = read_before();
     let targets = ChangeTargets::new(&[PinKind::Juki, PinKind::Auth]).unwrap();
     let report = precheck_change(&targets, &statuses, LastTry::Refuse).unwrap();
     assert!(matches!(
@@ -1125,13 +1134,7 @@ fn value_a_check_sends_the_pin_it_was_given_and_nothing_else() {
 
 #[test]
 fn precheck_of_a_check_refuses_a_locked_pin_and_an_unallowed_last_try() {
-    let status =
-        |kind, sw: u16| PinStatus::uniform(kind, RetryCounter::from_probe(StatusWord::from(sw)));
-    let statuses = [
-        status(PinKind::Sign, 0x63C5),
-        status(PinKind::Auth, 0x63C1),
-        status(PinKind::Kenhojo, 0x6983),
-    ];
+    let statuses = read_before();
     let refused = crate::card::precheck_verify(PinKind::Auth, &statuses, LastTry::Refuse)
         .expect("the last try is refused unless allowed");
     assert_eq!(refused.kind, PinKind::Auth);
