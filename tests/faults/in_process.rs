@@ -70,14 +70,15 @@ fn reading_sweep<R: Reader, T: std::fmt::Debug>(
 // ---------------------------------------------------------------------------------------------
 // In process, over the virtual card: what a fault does to the card itself
 
-use jpki_card::apdu::secret;
+use super::pin_bytes::carries_pin;
 use jpki_card::apdu::Outgoing;
 use jpki_card::card::{
     change_pins, precheck_change, precheck_verify, read_card_report, read_pin_statuses, verify_pin,
-    Application, ChangeTargets, KeyReference, Pin, PinChange, PinKind,
+    ChangeTargets, KeyReference, Pin, PinChange, PinKind,
 };
 use jpki_card::transport::{Layer, Layered, Transaction};
-use jpki_vcard::{CardState, Profile, VirtualCard};
+use jpki_vcard::protocol::{self, ap_of, pin_ef};
+use jpki_vcard::{Ap, CardState, Profile, VirtualCard};
 
 /// The values the virtual card holds, and the other ones typed: none of them may show.
 pub(super) const CARD_FOUR_DIGITS: &str = "4821";
@@ -92,7 +93,8 @@ pub(super) const IN_PROCESS_PINS: &[&str] = &[
 
 /// Sits between the fault and the virtual card and notes which PIN-bearing commands reached the
 /// card (VERIFY with data, CHANGE REFERENCE DATA, CHANGE KEY), each with the key reference whose
-/// application and EF were selected.
+/// application and EF were selected: both told from the bytes by the harness and the virtual
+/// card's own protocol table, not by the library under test.
 #[derive(Default)]
 pub(super) struct Witness {
     pub(super) seen: Seen,
@@ -107,7 +109,7 @@ pub(super) type Faulted = Layered<Watched, FaultInjection>;
 
 #[derive(Default)]
 pub(super) struct Seen {
-    pub(super) application: Option<Application>,
+    pub(super) application: Option<Ap>,
     pub(super) selected: Option<KeyReference>,
     pub(super) pin_commands: Vec<(u8, Option<KeyReference>)>,
 }
@@ -116,15 +118,15 @@ impl Seen {
     fn note(&mut self, command: &[u8]) {
         match command {
             [0x00, 0xA4, 0x04, _, _, aid @ ..] => {
-                self.application = Application::ALL.into_iter().find(|a| a.aid() == aid);
+                self.application = Ap::ALL.into_iter().find(|a| protocol::aid(*a) == aid);
                 self.selected = None;
             }
             [0x00, 0xA4, 0x02, _, 0x02, hi, lo, ..] => {
                 self.selected = KeyReference::ALL
                     .into_iter()
-                    .find(|k| Some(k.application()) == self.application && k.ef() == [*hi, *lo]);
+                    .find(|k| Some(ap_of(*k)) == self.application && pin_ef(*k) == [*hi, *lo]);
             }
-            [_, ins, ..] if secret::carries_pin(command) => {
+            [_, ins, ..] if carries_pin(command) => {
                 self.pin_commands.push((*ins, self.selected));
             }
             _ => {}

@@ -165,7 +165,7 @@ impl Layer for FaultInjection {
             counts.fired = true;
             return fault.answer(&[]);
         }
-        if command.carries_pin() {
+        if super::pin_bytes::carries_pin(command.bytes()) {
             counts.secrets_sent += 1;
             if counts.fired {
                 counts.secrets_after_fault += 1;

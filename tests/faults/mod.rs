@@ -21,4 +21,5 @@ mod in_process;
 pub mod injection;
 mod model;
 mod oracle;
+mod pin_bytes;
 mod runner;

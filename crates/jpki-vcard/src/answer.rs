@@ -5,13 +5,12 @@
 use super::model::{
     Ap, CardState, Certificate, File, PinFile, CARD_INFO, ISSUER_SECURITY_DOMAIN_AID,
 };
-use jpki_card::apdu::{Instruction, StatusWord};
-use jpki_card::card::{ChangeCommand, KeyReference, Pin};
-
-/// CLA of the ISO commands.
-const CLA_ISO: u8 = 0x00;
-/// CLA of the card's proprietary (JICSAP) commands, CHANGE KEY among them.
-const CLA_PROPRIETARY: u8 = 0x80;
+use super::protocol::{
+    self, Change, CLA_ISO, CLA_PROPRIETARY, INS_CHANGE_KEY, INS_CHANGE_REFERENCE_DATA,
+    INS_READ_BINARY, INS_READ_RECORD, INS_SELECT, INS_VERIFY,
+};
+use jpki_card::apdu::StatusWord;
+use jpki_card::card::KeyReference;
 /// 69 81: command incompatible with file structure (ISO 7816-4): READ BINARY of a PIN or key EF.
 const NOT_A_DATA_FILE: StatusWord = StatusWord::Other(0x6981);
 /// 69 86: command not allowed, no current EF (ISO 7816-4), e.g. VERIFY before selecting a PIN.
@@ -95,13 +94,6 @@ fn parse(command: &[u8]) -> Option<Parsed<'_>> {
     })
 }
 
-/// Whether `command` carries a PIN: VERIFY with data, CHANGE REFERENCE DATA, RESET RETRY
-/// COUNTER or CHANGE KEY (INS 20, 24, 2C, 32) with anything past Lc, read from the bytes alone
-/// (a command whose length does not add up counts too: the card may have taken it).
-pub fn carries_pin(command: &[u8]) -> bool {
-    matches!(command, [_, 0x20 | 0x24 | 0x2C | 0x32, _, _, _, _, ..])
-}
-
 /// Answer one command, changing the card's state as the real card would; returns data + SW.
 pub fn answer(state: &mut CardState, session: &mut Session, command: &[u8]) -> Vec<u8> {
     let (data, sw) = match parse(command) {
@@ -115,19 +107,16 @@ pub fn answer(state: &mut CardState, session: &mut Session, command: &[u8]) -> V
 
 fn dispatch(state: &mut CardState, session: &mut Session, c: &Parsed<'_>) -> (Vec<u8>, StatusWord) {
     let none = |sw| (Vec::new(), sw);
-    let is = |i: Instruction| c.ins == i.byte();
-    match c.cla {
-        CLA_ISO if is(Instruction::Select) => none(select(state, session, c)),
-        CLA_ISO if is(Instruction::Verify) => none(verify(state, session, c)),
-        CLA_ISO if is(Instruction::ChangeReferenceData) => {
-            none(change(state, session, c, ChangeCommand::ReferenceData))
+    match (c.cla, c.ins) {
+        (CLA_ISO, INS_SELECT) => none(select(state, session, c)),
+        (CLA_ISO, INS_VERIFY) => none(verify(state, session, c)),
+        (CLA_ISO, INS_CHANGE_REFERENCE_DATA) => {
+            none(change(state, session, c, Change::ReferenceData))
         }
-        CLA_ISO if is(Instruction::ReadBinary) => read_binary(state, session, c),
-        CLA_ISO if is(Instruction::ReadRecord) => read_record(session, c),
-        CLA_PROPRIETARY if is(Instruction::ChangeKey) => {
-            none(change(state, session, c, ChangeCommand::Key))
-        }
-        CLA_ISO | CLA_PROPRIETARY => none(StatusWord::InstructionNotSupported),
+        (CLA_ISO, INS_READ_BINARY) => read_binary(state, session, c),
+        (CLA_ISO, INS_READ_RECORD) => read_record(session, c),
+        (CLA_PROPRIETARY, INS_CHANGE_KEY) => none(change(state, session, c, Change::Key)),
+        (CLA_ISO | CLA_PROPRIETARY, _) => none(StatusWord::InstructionNotSupported),
         _ => none(StatusWord::ClassNotSupported),
     }
 }
@@ -210,19 +199,10 @@ fn verify(state: &mut CardState, session: &mut Session, c: &Parsed<'_>) -> Statu
     }
 }
 
-fn change(
-    state: &mut CardState,
-    session: &Session,
-    c: &Parsed<'_>,
-    command: ChangeCommand,
-) -> StatusWord {
+fn change(state: &mut CardState, session: &Session, c: &Parsed<'_>, command: Change) -> StatusWord {
     // CHANGE REFERENCE DATA P1 = 01: the data is the new PIN alone, the current one having just
     // been verified. CHANGE KEY P1 = 00, P2 = 80: the current EF (soltia48/myna-card card.rs).
-    let p1 = match command {
-        ChangeCommand::ReferenceData => 0x01,
-        ChangeCommand::Key => 0x00,
-    };
-    if c.p1 != p1 || c.p2 != 0x80 {
+    if [c.p1, c.p2] != command.header()[2..] {
         return StatusWord::IncorrectParameters;
     }
     let Some(file) = selected_pin(session) else {
@@ -231,25 +211,21 @@ fn change(
     // Each key reference knows one change command; the other, or any change of a 照合番号, is an
     // instruction it does not support, as an ISO card answers.
     let key = match file {
-        PinFile::Key(key) if key.change_command() == command => key,
+        PinFile::Key(key) if protocol::change_of(key) == command => key,
         _ => return StatusWord::InstructionNotSupported,
     };
     // No live VERIFY of this PIN since the card was powered up: 69 82.
     if !session.verified.contains(&file) {
         return StatusWord::SecurityNotSatisfied;
     }
-    let Ok(text) = std::str::from_utf8(c.data) else {
-        return INCORRECT_DATA;
-    };
     // The card stores the bytes as sent; a lower-case password is not one the card accepts.
-    match Pin::new(key.kind(), text) {
-        Ok(pin) if pin.expose() == c.data => {}
-        _ => return INCORRECT_DATA,
+    if !protocol::accepts_pin(key.kind(), c.data) {
+        return INCORRECT_DATA;
     }
     match state.pin_mut(key) {
         Some(record) => {
             record.value = c.data.to_vec();
-            record.tries_left = key.kind().max_tries();
+            record.tries_left = protocol::max_tries(key.kind());
             StatusWord::Success
         }
         None => NO_CURRENT_EF,

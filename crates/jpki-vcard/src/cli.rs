@@ -148,8 +148,8 @@ impl Target {
 
     fn max_tries(self) -> u8 {
         match self {
-            Target::Pin(kind) => kind.max_tries(),
-            Target::Key(key) => key.kind().max_tries(),
+            Target::Pin(kind) => crate::protocol::max_tries(kind),
+            Target::Key(key) => crate::protocol::max_tries(key.kind()),
             Target::Code(code) => code.max_tries(),
         }
     }

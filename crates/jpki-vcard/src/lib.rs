@@ -15,6 +15,7 @@ mod answer;
 pub mod cli;
 mod model;
 mod profile;
+pub mod protocol;
 mod state_file;
 mod store;
 pub mod vpcd;
@@ -203,7 +204,7 @@ impl Transaction for VirtualTransaction<'_> {
         // The card's own reading of the bytes, not the library's: a test double that trusted
         // the library under test could not catch it.
         let command = command.bytes();
-        self.pin_sent |= answer::carries_pin(command);
+        self.pin_sent |= protocol::carries_pin(command);
         Ok(self.card.respond(command))
     }
 }

@@ -1,6 +1,7 @@
 //! What the virtual card holds: its applications, their elementary files, and each PIN file's
 //! value and counter. Sources for every file are in docs/virtual-card.md.
 
+use super::protocol;
 use jpki_card::apdu::StatusWord;
 use jpki_card::card::{Application, KeyReference, PinKind};
 
@@ -70,12 +71,9 @@ impl Ap {
         }
     }
 
-    /// The DF name (AID) its SELECT carries.
+    /// The DF name (AID) its SELECT carries, from the virtual card's own protocol table.
     pub fn aid(self) -> &'static [u8] {
-        match self.application() {
-            Some(application) => application.aid(),
-            None => &KENKAKU_AID,
-        }
+        protocol::aid(self)
     }
 
     /// The id in state files and on `jpki-vcard init`'s command line (the card layer's JSON id
@@ -186,7 +184,7 @@ impl PinFile {
     /// Tries before it locks; a right VERIFY restores them all.
     pub fn max_tries(self) -> u8 {
         match self {
-            PinFile::Key(key) => key.kind().max_tries(),
+            PinFile::Key(key) => protocol::max_tries(key.kind()),
             PinFile::Code(code) => code.max_tries(),
         }
     }
@@ -343,7 +341,7 @@ impl CardState {
         if let Some((key, _)) = self
             .pins
             .iter()
-            .find(|(k, _)| Ap::of(k.application()) == ap && k.ef() == ef)
+            .find(|(k, _)| protocol::ap_of(*k) == ap && protocol::pin_ef(*k) == ef)
         {
             return Some(File::Pin(PinFile::Key(*key)));
         }
@@ -436,7 +434,7 @@ impl CardState {
     /// Take an application off the card, with every PIN file in it.
     pub fn remove(&mut self, ap: Ap) {
         self.applications.retain(|a| *a != ap);
-        self.pins.retain(|(k, _)| Ap::of(k.application()) != ap);
+        self.pins.retain(|(k, _)| protocol::ap_of(*k) != ap);
         self.codes.retain(|(c, _)| c.ap() != ap);
     }
 

@@ -142,7 +142,7 @@ fn fresh_pin(kind: PinKind) -> PinRecord {
     };
     PinRecord {
         value: value.as_bytes().to_vec(),
-        tries_left: kind.max_tries(),
+        tries_left: crate::protocol::max_tries(kind),
     }
 }
 

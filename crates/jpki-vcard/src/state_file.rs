@@ -225,15 +225,16 @@ pub fn parse(text: &str, origin: &str) -> Result<CardState, StateError> {
                     }
                 };
                 let pin = Pin::new(kind, value).map_err(|e| malformed(number, e.to_string()))?;
-                let tries_left = tries(count, kind.max_tries()).ok_or_else(|| {
-                    malformed(
-                        number,
-                        format!(
-                            "tries left of {kind} must be 0 to {}, not {count:?}",
-                            kind.max_tries()
-                        ),
-                    )
-                })?;
+                let tries_left =
+                    tries(count, crate::protocol::max_tries(kind)).ok_or_else(|| {
+                        malformed(
+                            number,
+                            format!(
+                                "tries left of {kind} must be 0 to {}, not {count:?}",
+                                crate::protocol::max_tries(kind)
+                            ),
+                        )
+                    })?;
                 for key in keys {
                     if pins.iter().any(|(k, _)| *k == key) {
                         return Err(malformed(

@@ -437,8 +437,11 @@ fn a_pin_is_recognised_from_the_bytes() {
         &[0x00, 0x24, 0x01, 0x80, 0x04, b'1', b'2', b'3', b'4'],
         &[0x80, 0x32, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4'],
         &[0x00, 0x2C, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4'],
+        &[0x00, 0x21, 0x00, 0x80, 0x03, 0x80, 0x01, b'1'],
+        &[0x00, 0x25, 0x01, 0x80, 0x03, 0x80, 0x01, b'1'],
+        &[0x00, 0x2D, 0x00, 0x80, 0x03, 0x80, 0x01, b'1'],
     ] {
-        assert!(answer::carries_pin(command), "{command:02X?}");
+        assert!(protocol::carries_pin(command), "{command:02X?}");
     }
     for command in [
         &[0x00, 0x20, 0x00, 0x80][..],
@@ -446,7 +449,7 @@ fn a_pin_is_recognised_from_the_bytes() {
         &SELECT_ISD,
         &[0x00, 0xB0, 0x00, 0x00, 0x04],
     ] {
-        assert!(!answer::carries_pin(command), "{command:02X?}");
+        assert!(!protocol::carries_pin(command), "{command:02X?}");
     }
 }
 
@@ -925,4 +928,51 @@ fn ec_and_rsa_auth_certificates_are_read_alike() {
             time::Date::from_calendar_date(2036, time::Month::March, 31).unwrap()
         )
     );
+}
+
+#[test]
+fn the_library_agrees_with_the_virtual_cards_own_protocol_table() {
+    // The virtual card's table is written from docs/protocol.md; a constant of the library that
+    // drifted from it shows here by name, before the integration tests fail on it.
+    for ap in Ap::ALL {
+        if let Some(application) = ap.application() {
+            assert_eq!(application.aid(), protocol::aid(ap), "AID of {ap:?}");
+        }
+    }
+    for key in KeyReference::ALL {
+        assert_eq!(Ap::of(key.application()), protocol::ap_of(key), "{key:?}");
+        assert_eq!(key.ef(), protocol::pin_ef(key), "EF of {key:?}");
+        assert_eq!(
+            key.kind().max_tries(),
+            protocol::max_tries(key.kind()),
+            "{key:?}"
+        );
+        let header = match key.change_command() {
+            jpki_card::card::ChangeCommand::ReferenceData => [0x00, 0x24, 0x01, 0x80],
+            jpki_card::card::ChangeCommand::Key => [0x80, 0x32, 0x00, 0x80],
+        };
+        assert_eq!(header, protocol::change_of(key).header(), "{key:?}");
+    }
+    for (kind, value, taken) in [
+        (PinKind::Auth, &b"1234"[..], true),
+        (PinKind::Auth, b"12345", false),
+        (PinKind::Auth, b"123", false),
+        (PinKind::Auth, b"12a4", false),
+        (PinKind::Sign, b"ABC123", true),
+        (PinKind::Sign, b"ABCDEFGHIJ123456", true),
+        (PinKind::Sign, b"ABCDEFGHIJ1234567", false),
+        (PinKind::Sign, b"AB123", false),
+        (PinKind::Sign, b"abc123", false),
+        (PinKind::Sign, b"ABCDEF", false),
+        (PinKind::Sign, b"123456", false),
+    ] {
+        assert_eq!(
+            protocol::accepts_pin(kind, value),
+            taken,
+            "{kind} {value:?}"
+        );
+        let text = std::str::from_utf8(value).unwrap();
+        let library = jpki_card::card::Pin::new(kind, text).is_ok_and(|p| p.expose() == value);
+        assert_eq!(library, taken, "the library on {kind} {value:?}");
+    }
 }

@@ -111,4 +111,18 @@ mod tests {
             "00 20 00 80 02 ?? ??"
         );
     }
+
+    #[test]
+    fn a_command_built_by_a_guarded_operation_says_it_carries_a_pin() {
+        for command in [
+            &[0x00, 0x20, 0x00, 0x80, 0x02, 0x39, 0x38][..],
+            &[0x00, 0x24, 0x01, 0x80, 0x02, 0x39, 0x38],
+            &[0x80, 0x32, 0x00, 0x80, 0x02, 0x39, 0x38],
+        ] {
+            let outgoing = Outgoing::built_here(command);
+            assert!(outgoing.carries_pin(), "{outgoing:?}");
+            assert_eq!(outgoing.bytes(), command);
+        }
+        assert!(!Outgoing::built_here(&[0x00, 0x20, 0x00, 0x80]).carries_pin());
+    }
 }

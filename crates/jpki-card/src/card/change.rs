@@ -339,4 +339,23 @@ mod tests {
             ChangeInputError::Unchanged
         );
     }
+
+    #[test]
+    fn a_format_error_names_which_of_the_two_pins_it_is_about() {
+        assert_eq!(TypedPin::Current.to_string(), "current PIN");
+        assert_eq!(TypedPin::New.to_string(), "new PIN");
+        let juki = ChangeTargets::new(&[PinKind::Juki]).unwrap();
+        let error = PinChange::new(&juki, "4827", "63x1").unwrap_err();
+        assert!(
+            error.to_string().starts_with("the new PIN is not valid: "),
+            "{error}"
+        );
+        let error = PinChange::new(&juki, "482", "6391").unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("the current PIN is not valid: "),
+            "{error}"
+        );
+    }
 }

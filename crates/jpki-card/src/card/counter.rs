@@ -268,4 +268,55 @@ mod tests {
             None
         );
     }
+
+    #[test]
+    fn the_juki_key_references_differ_only_when_their_counters_do() {
+        let juki = |first, second| {
+            PinStatus::new(
+                PinKind::Juki,
+                vec![
+                    KeyCounter {
+                        key: KeyReference::JUKI_AP,
+                        counter: first,
+                    },
+                    KeyCounter {
+                        key: KeyReference::JUKI_COMMON_AP,
+                        counter: second,
+                    },
+                ],
+            )
+        };
+        use RetryCounter::*;
+        assert!(!juki(Remaining(3), Remaining(3)).keys_differ());
+        assert!(juki(Remaining(3), Remaining(2)).keys_differ());
+        assert!(juki(Remaining(3), Absent).keys_differ());
+        assert!(!PinStatus::uniform(PinKind::Auth, Remaining(1)).keys_differ());
+        assert!(!PinStatus::uniform(PinKind::Juki, Remaining(2)).keys_differ());
+    }
+
+    #[test]
+    fn each_state_has_the_json_id_docs_json_md_names() {
+        let ids: Vec<&str> = [
+            PinState::Ok,
+            PinState::LastTry,
+            PinState::Locked,
+            PinState::NotIssued,
+            PinState::Error,
+        ]
+        .into_iter()
+        .map(PinState::id)
+        .collect();
+        assert_eq!(ids, ["ok", "last_try", "locked", "not_issued", "error"]);
+    }
+
+    #[test]
+    fn a_counter_that_is_no_plain_number_keeps_its_status_word() {
+        let locked = StatusWord::from(0x6983);
+        let odd = StatusWord::from(0x6F00);
+        assert_eq!(RetryCounter::Blocked(locked).status_word(), Some(locked));
+        assert_eq!(RetryCounter::Unreadable(odd).status_word(), Some(odd));
+        assert_eq!(RetryCounter::Remaining(2).status_word(), None);
+        assert_eq!(RetryCounter::Absent.status_word(), None);
+        assert_eq!(RetryCounter::NoStatusWord(1).status_word(), None);
+    }
 }

@@ -122,4 +122,30 @@ mod tests {
             Some(Experiment::JukiVerify)
         );
     }
+
+    #[test]
+    fn a_refusal_names_its_experiment_and_what_could_go_wrong() {
+        assert!(PinKind::Juki.is_experimental());
+        for kind in [PinKind::Sign, PinKind::Auth, PinKind::Kenhojo] {
+            assert!(!kind.is_experimental(), "{kind}");
+        }
+        let change = NeedsExperimental {
+            kind: PinKind::Juki,
+            command: PinCommand::Change,
+        };
+        let verify = NeedsExperimental {
+            kind: PinKind::Juki,
+            command: PinCommand::Verify,
+        };
+        assert_eq!(change.experiment(), Some(Experiment::JukiChangeKey));
+        assert_eq!(verify.experiment(), Some(Experiment::JukiVerify));
+        assert!(change.risks().contains("CHANGE KEY (80 32 00 80)"));
+        assert!(verify.risks().contains("each with its own counter"));
+        assert!(change
+            .to_string()
+            .starts_with("changing the juki PIN is experimental, so the card was not touched. "));
+        assert!(verify
+            .to_string()
+            .starts_with("checking the juki PIN is experimental"));
+    }
 }

@@ -127,4 +127,10 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn each_change_command_has_its_name() {
+        assert_eq!(ChangeCommand::ReferenceData.name(), "CHANGE REFERENCE DATA");
+        assert_eq!(ChangeCommand::Key.name(), "CHANGE KEY");
+    }
 }

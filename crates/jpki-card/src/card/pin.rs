@@ -286,4 +286,40 @@ mod tests {
             assert!(!shown.contains("0x53") && !shown.contains("57"), "{shown}");
         }
     }
+
+    #[test]
+    fn each_pin_has_its_id_and_official_name() {
+        let named: Vec<(&str, &str, String)> = PinKind::ALL
+            .into_iter()
+            .map(|k| (k.id(), k.official_name(), k.to_string()))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                ("sign", "署名用電子証明書のパスワード", "sign".to_string()),
+                (
+                    "auth",
+                    "利用者証明用電子証明書の暗証番号",
+                    "auth".to_string()
+                ),
+                ("juki", "住民基本台帳用暗証番号", "juki".to_string()),
+                (
+                    "kenhojo",
+                    "券面事項入力補助用暗証番号",
+                    "kenhojo".to_string()
+                ),
+            ]
+        );
+        for kind in PinKind::ALL {
+            assert_eq!(PinKind::from_id(kind.id()), Some(kind));
+        }
+        assert_eq!(PinKind::from_id("pin"), None);
+        assert_eq!(PinKind::from_id(""), None);
+    }
+
+    #[test]
+    fn a_pin_shows_its_kind_and_never_its_value() {
+        let pin = Pin::new(PinKind::Auth, "5902").unwrap();
+        assert_eq!(format!("{pin:?}"), "Pin(auth, redacted)");
+    }
 }

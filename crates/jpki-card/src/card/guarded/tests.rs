@@ -571,16 +571,25 @@ fn several_pins_change_inside_one_transaction() {
     card.inner.finish().unwrap();
 }
 
-#[test]
-fn precheck_refuses_the_whole_run_when_any_key_reference_would_be_refused() {
-    let status =
-        |kind, sw: u16| PinStatus::uniform(kind, RetryCounter::from_probe(StatusWord::from(sw)));
-    let statuses = [
+/// A PIN whose every key reference answered `sw` to the counter read.
+fn status(kind: PinKind, sw: u16) -> PinStatus {
+    PinStatus::uniform(kind, RetryCounter::from_probe(StatusWord::from(sw)))
+}
+
+/// Counters read before anything was typed: sign at 5, auth at its last try, juki at 3, kenhojo
+/// locked.
+fn read_before() -> [PinStatus; 4] {
+    [
         status(PinKind::Sign, 0x63C5),
         status(PinKind::Auth, 0x63C1),
         status(PinKind::Juki, 0x63C3),
         status(PinKind::Kenhojo, 0x6983),
-    ];
+    ]
+}
+
+#[test]
+fn precheck_refuses_the_whole_run_when_any_key_reference_would_be_refused() {
+    let statuses = read_before();
     let targets = ChangeTargets::new(&[PinKind::Juki, PinKind::Auth]).unwrap();
     let report = precheck_change(&targets, &statuses, LastTry::Refuse).unwrap();
     assert!(matches!(
@@ -1011,4 +1020,171 @@ fn no_message_of_the_library_names_the_command_line() {
             assert!(!shown.contains(word), "{word:?} in {shown}");
         }
     }
+}
+
+/// A command with the PIN bytes `pin` in its data, as the card receives it.
+fn with_pin(header: [u8; 4], pin: &[u8]) -> Vec<u8> {
+    let mut command = header.to_vec();
+    command.push(pin.len() as u8);
+    command.extend_from_slice(pin);
+    command
+}
+
+/// The commands of `sent` that carry a PIN, whole, in order.
+fn pin_bearing(sent: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    sent.iter()
+        .filter(|c| c.len() > 5 && [0x20, 0x24, 0x32].contains(&c[1]))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn value_the_verify_carries_the_current_pin_and_the_change_the_new_one() {
+    // The traces show PIN bytes as ??, so only the bytes seen on their way tell which went where.
+    let (report, sent) = run_sent(
+        &[PinKind::Auth],
+        &auth_pin("< 63 C3", &[VERIFY, OK, CHANGE, OK]),
+    );
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert_eq!(
+        pin_bearing(&sent),
+        [
+            with_pin([0x00, 0x20, 0x00, 0x80], b"4827"),
+            with_pin([0x00, 0x24, 0x01, 0x80], b"6391"),
+        ]
+    );
+    // The juki PIN: the current one to each key reference's VERIFY, the new one to its CHANGE KEY.
+    let (report, sent) = run_sent(&[PinKind::Juki], &juki_changed());
+    assert!(report.error.is_none(), "{:?}", report.error);
+    let verify = with_pin([0x00, 0x20, 0x00, 0x80], b"4827");
+    let change_key = with_pin([0x80, 0x32, 0x00, 0x80], b"6391");
+    assert_eq!(
+        pin_bearing(&sent),
+        [verify.clone(), change_key.clone(), verify, change_key]
+    );
+}
+
+#[test]
+fn value_the_sign_password_goes_upper_cased_current_then_new() {
+    let text = [
+        "@source hand-written",
+        SELECT_JPKI,
+        OK,
+        "> 00 A4 02 0C 02 00 1B",
+        OK,
+        COUNTER,
+        "< 63 C5",
+        "> 00 20 00 80 06 ?? ?? ?? ?? ?? ??",
+        OK,
+        "> 00 24 01 80 07 ?? ?? ?? ?? ?? ?? ??",
+        OK,
+        "",
+    ]
+    .join("\n");
+    let mut card = sent_over(&text);
+    let targets = ChangeTargets::new(&[PinKind::Sign]).unwrap();
+    let change = PinChange::new(&targets, "abc123", "xyz7890").unwrap();
+    let report = change_pins(&mut card, &change, LastTry::Refuse, EVERY_EXPERIMENT);
+    card.finish().expect("exactly the exchanges of the trace");
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert_eq!(
+        pin_bearing(&card.into_parts().1 .0),
+        [
+            with_pin([0x00, 0x20, 0x00, 0x80], b"ABC123"),
+            with_pin([0x00, 0x24, 0x01, 0x80], b"XYZ7890"),
+        ]
+    );
+}
+
+#[test]
+fn value_a_check_sends_the_pin_it_was_given_and_nothing_else() {
+    let text = format!(
+        "@source hand-written\n{}\n",
+        auth_pin("< 63 C3", &[VERIFY, OK]).join("\n")
+    );
+    let mut card = sent_over(&text);
+    let pin = Pin::new(PinKind::Auth, "5902").unwrap();
+    let checked = crate::card::verify_pin(&mut card, &pin, LastTry::Refuse, EVERY_EXPERIMENT);
+    card.finish().expect("exactly the exchanges of the trace");
+    assert!(checked.is_right(), "{:?}", checked.error);
+    assert_eq!(checked.tries_left, Some(3));
+    assert_eq!(
+        pin_bearing(&card.into_parts().1 .0),
+        [with_pin([0x00, 0x20, 0x00, 0x80], b"5902")]
+    );
+    // The juki PIN: the same value to both of its key references.
+    let lines = [
+        guard(SELECT_JUKI_AP, SELECT_JUKI_EF, "< 63 C3"),
+        guard(SELECT_COMMON_AP, SELECT_JUKI_EF, "< 63 C3"),
+        vec![SELECT_JUKI_AP, OK, SELECT_JUKI_EF, OK, VERIFY, OK],
+        vec![SELECT_COMMON_AP, OK, SELECT_JUKI_EF, OK, VERIFY, OK],
+    ]
+    .concat();
+    let mut card = sent_over(&format!("@source hand-written\n{}\n", lines.join("\n")));
+    let pin = Pin::new(PinKind::Juki, "1357").unwrap();
+    let checked = crate::card::verify_pin(&mut card, &pin, LastTry::Refuse, EVERY_EXPERIMENT);
+    card.finish().expect("exactly the exchanges of the trace");
+    assert!(checked.is_right(), "{:?}", checked.error);
+    let verify = with_pin([0x00, 0x20, 0x00, 0x80], b"1357");
+    assert_eq!(
+        pin_bearing(&card.into_parts().1 .0),
+        [verify.clone(), verify]
+    );
+}
+
+#[test]
+fn precheck_of_a_check_refuses_a_locked_pin_and_an_unallowed_last_try() {
+    let statuses = read_before();
+    let refused = crate::card::precheck_verify(PinKind::Auth, &statuses, LastTry::Refuse)
+        .expect("the last try is refused unless allowed");
+    assert_eq!(refused.kind, PinKind::Auth);
+    assert_eq!(refused.tries_left, Some(1));
+    assert!(!refused.is_right());
+    assert!(matches!(
+        refused.error,
+        Some(CardError::LastTryRefused {
+            kind: PinKind::Auth
+        })
+    ));
+    assert_eq!(refused.stopped_at, Some(KeyReference::AUTH));
+    assert!(crate::card::precheck_verify(PinKind::Auth, &statuses, LastTry::Allow).is_none());
+    assert!(crate::card::precheck_verify(PinKind::Sign, &statuses, LastTry::Refuse).is_none());
+    let locked = crate::card::precheck_verify(PinKind::Kenhojo, &statuses, LastTry::Allow)
+        .expect("a locked PIN is refused");
+    assert_eq!(locked.tries_left, Some(0));
+    assert!(matches!(
+        locked.error,
+        Some(CardError::PinLocked {
+            pin_sent: false,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn a_verify_answered_with_the_full_count_is_no_wrong_pin() {
+    // After a wrong entry fewer tries than the maximum are left: 63 C3 to an auth VERIFY is no
+    // count this card gives, so it is shown as the answer it is, never as "wrong, 3 left".
+    for answer in ["< 63 C3", "< 63 C4"] {
+        let report = run(
+            &[PinKind::Auth],
+            false,
+            &auth_pin("< 63 C3", &[VERIFY, answer]),
+        );
+        assert!(
+            matches!(
+                report.error,
+                Some(CardError::UnexpectedAnswer {
+                    kind: PinKind::Auth,
+                    command: "VERIFY",
+                    ..
+                })
+            ),
+            "{answer}: {:?}",
+            report.error
+        );
+        assert_eq!(report.outcomes[0].tries_left, None, "{answer}");
+    }
+    // One below the maximum is a wrong PIN with its count:
+    // a_wrong_pin_reports_the_tries_the_card_counted.
 }

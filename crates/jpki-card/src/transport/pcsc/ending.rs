@@ -303,4 +303,20 @@ mod tests {
         assert_eq!(let_go_noting(&mut pin, true, &unwinding), Ok(()));
         assert_eq!(unwinding.steps.borrow().len(), 2);
     }
+
+    #[test]
+    fn a_second_pin_keeps_the_flag_set() {
+        // A VERIFY then its change (or the juki PIN's two VERIFYs): still a PIN sent, however
+        // many.
+        let change = [0x00, 0x24, 0x01, 0x80, 0x04, b'5', b'6', b'7', b'8'];
+        for commands in [
+            &[&VERIFY[..], &change][..],
+            &[&VERIFY, READS[1], &VERIFY],
+            &[&VERIFY, &change, &VERIFY],
+        ] {
+            let sent = sent(commands);
+            assert!(sent.0, "{commands:02X?}");
+            assert_eq!(ending(sent, false), Ending::SelectAwayAndUnpower);
+        }
+    }
 }
