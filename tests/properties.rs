@@ -133,6 +133,8 @@ fn write_with(trace: &Trace, layout: &Layout) -> String {
             Answer::Bytes(bytes) => join(bytes.iter().map(|b| hex(*b)).collect()),
             Answer::Removed => "!removed".to_string(),
             Answer::Reset => "!reset".to_string(),
+            // Any other kind is written as the recorder writes it.
+            other => other.to_string(),
         };
         lines.push(format!("< {answer}{comment}"));
     }

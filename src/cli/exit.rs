@@ -53,6 +53,12 @@ pub enum Exit {
     /// `change-pin`: a PIN held in two key references (juki) took the new PIN in one and not
     /// (or not surely) in the other.
     PartlyChanged = 21,
+    /// `certificate`: the certificate EF is absent, empty, truncated, longer than any
+    /// certificate, or not DER (or its answer unusable); the message names which and why.
+    CertificateUnreadable = 22,
+    /// `certificate export --out`: the file is there (without --force), a symbolic link, not a
+    /// regular file, or could not be written; or DER was asked onto a terminal.
+    ExportRefused = 23,
     /// `change-pin`, `verify-pin`: Ctrl-C, SIGTERM or SIGHUP at a hidden PIN prompt; no PIN was
     /// sent. jpki then ends by that signal, so a shell shows 128 + its number (130 for Ctrl-C);
     /// this is the code when it cannot.
@@ -85,6 +91,8 @@ impl Exit {
             Exit::DoctorFailed => "doctor_failed",
             Exit::ExperimentalRefused => "experimental_refused",
             Exit::PartlyChanged => "partly_changed",
+            Exit::CertificateUnreadable => "certificate_unreadable",
+            Exit::ExportRefused => "export_refused",
             Exit::Interrupted => "interrupted",
         }
     }

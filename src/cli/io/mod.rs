@@ -2,6 +2,7 @@
 //! colour, and taking PINs from the holder.
 
 pub mod colour;
+pub mod export;
 pub mod output;
 pub mod pin_entry;
 pub mod render;

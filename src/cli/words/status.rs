@@ -127,6 +127,7 @@ pub fn certificate_lines(
                 ),
                 CertificateProblem::Malformed
                 | CertificateProblem::BadHeader
+                | CertificateProblem::Empty
                 | CertificateProblem::TooLong(_)
                 | CertificateProblem::Truncated => lang
                     .pick(
