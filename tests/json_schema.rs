@@ -354,6 +354,36 @@ const RUNS: &[(&str, Card, &[&str], &str)] = &[
         &["verify-pin", "--stdin", "auth"],
         ONE,
     ),
+    (
+        "certificate",
+        Card::Virtual,
+        &["certificate", "show", "auth"],
+        "",
+    ),
+    (
+        "certificate",
+        Card::Virtual,
+        &["certificate", "export", "auth-ca"],
+        "",
+    ),
+    (
+        "certificate",
+        Card::Virtual,
+        &["certificate", "show", "sign", "--stdin"],
+        "ABC123\n",
+    ),
+    (
+        "certificate",
+        Card::Virtual,
+        &["certificate", "export", "sign", "--stdin"],
+        "ABC999\n",
+    ),
+    (
+        "failure",
+        Card::Virtual,
+        &["certificate", "show", "nope"],
+        "",
+    ),
     // Failures before a report, one for every command, and usage errors.
     (
         "failure",

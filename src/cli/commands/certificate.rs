@@ -49,16 +49,34 @@ pub fn run(
         Ok((card.name().to_string(), read_certificates(card, &wanted)?))
     })?;
     let (json, text) = deliver(config, kind, output, &reads)?;
-    let mut object = output::json_object(Some("certificate"));
-    object["reader"] = json!(reader);
-    object["certificate"] = json;
-    object["error"] = Value::Null;
+    let object = certificate_object(&reader, Value::Null, output, json);
     if config.json {
         output::print_json(&object)?;
     } else {
         output::print(text)?;
     }
     Ok(Exit::Success)
+}
+
+/// The command's JSON object: `pins` (the sign password's check, null for the others), then
+/// `certificate` (`show`) or `export`, the other null; `error` is filled in at the end.
+fn certificate_object(
+    reader: &str,
+    pins: Value,
+    output: &CertificateOutput,
+    delivered: Value,
+) -> Value {
+    let mut object = output::json_object(Some("certificate"));
+    object["reader"] = json!(reader);
+    object["pins"] = pins;
+    let (shown, exported) = match output {
+        CertificateOutput::Show => (delivered, Value::Null),
+        CertificateOutput::Export(_) => (Value::Null, delivered),
+    };
+    object["certificate"] = shown;
+    object["export"] = exported;
+    object["error"] = Value::Null;
+    object
 }
 
 /// The certificates to read: `kind`, and for `show` its issuer on the card (a CA certificate
@@ -128,17 +146,15 @@ fn deliver(
                 "out": export.out.as_ref().map(|p| p.display().to_string()),
                 "length": der.len(),
                 "sha256": hex::encode_upper(digest.as_ref()),
-                "pem": null,
+                "data": null,
             });
             let bytes: &[u8] = if export.der { der } else { pem.as_bytes() };
             match &export.out {
                 Some(path) => {
                     export::write(path, bytes, export.force, kind.needs_sign_password())?;
                 }
-                None if config.json && !export.der => json["pem"] = json!(pem),
-                None if config.json => {
-                    json["der_hex"] = json!(hex::encode_upper(der));
-                }
+                None if config.json && !export.der => json["data"] = json!(pem),
+                None if config.json => json["data"] = json!(hex::encode_upper(der)),
                 None => output::print(bytes)?,
             }
             Ok((json, String::new()))
@@ -246,8 +262,8 @@ impl PinRun for SignCertificate {
         lang: Lang,
     ) -> Reported {
         let mut checked = verify_pin::reported(report.verify, reader, before, lang);
-        checked.json["command"] = json!("certificate");
-        checked.json["certificate"] = Value::Null;
+        let pins = checked.json["pins"].take();
+        checked.json = certificate_object(reader, pins, &self.output, Value::Null);
         // The check's words go to stderr: stdout is the certificate's (`export > sign.pem`).
         if !self.config.json {
             output::note(&checked.text);
@@ -261,7 +277,8 @@ impl PinRun for SignCertificate {
         });
         match delivered {
             Ok((json, text)) => {
-                checked.json["certificate"] = json;
+                let pins = checked.json["pins"].take();
+                checked.json = certificate_object(reader, pins, &self.output, json);
                 checked.text = text;
             }
             Err(error) => {
