@@ -4,8 +4,8 @@
 
 use crate::cli::commands::certificate_facts::CertificateError;
 use crate::cli::exit::Exit;
-use crate::cli::io::export::ExportError;
 use crate::cli::flags::record::RecordRefused;
+use crate::cli::io::export::ExportError;
 use crate::cli::io::pin_entry::PinEntryError;
 use crate::cli::io::render::printable_lines;
 use crate::cli::lang::Lang;

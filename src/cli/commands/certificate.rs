@@ -272,9 +272,10 @@ impl PinRun for SignCertificate {
         if checked.error.is_some() {
             return checked;
         }
-        let delivered = report.certificates.map_err(anyhow::Error::from).and_then(|reads| {
-            deliver(&self.config, CertificateKind::Sign, &self.output, &reads)
-        });
+        let delivered = report
+            .certificates
+            .map_err(anyhow::Error::from)
+            .and_then(|reads| deliver(&self.config, CertificateKind::Sign, &self.output, &reads));
         match delivered {
             Ok((json, text)) => {
                 let pins = checked.json["pins"].take();

@@ -297,7 +297,12 @@ mod tests {
         assert_eq!(auth.signature, Signature::Verified);
         assert_eq!(auth.key, Key::Rsa(2048));
         assert_eq!(auth.checked_against, CertificateKind::AuthCa);
-        let ca = facts(CertificateKind::SignCa, TEST_SIGN_CA_CERTIFICATE, Ok(&[]), today());
+        let ca = facts(
+            CertificateKind::SignCa,
+            TEST_SIGN_CA_CERTIFICATE,
+            Ok(&[]),
+            today(),
+        );
         assert_eq!(ca.unwrap().signature, Signature::Verified);
     }
 
@@ -327,10 +332,17 @@ mod tests {
 
     #[test]
     fn garbage_and_trailing_bytes_are_named_errors() {
-        let error = facts(CertificateKind::Auth, &[0x30, 0x03, 1, 2, 3], Ok(&[]), today())
-            .unwrap_err();
+        let error = facts(
+            CertificateKind::Auth,
+            &[0x30, 0x03, 1, 2, 3],
+            Ok(&[]),
+            today(),
+        )
+        .unwrap_err();
         assert_eq!(error.kind, CertificateKind::Auth);
-        assert!(error.to_string().starts_with("the auth certificate (EF 00 0A) is not an X.509"));
+        assert!(error
+            .to_string()
+            .starts_with("the auth certificate (EF 00 0A) is not an X.509"));
         let mut long = TEST_AUTH_CA_CERTIFICATE.to_vec();
         long.push(0);
         assert!(parse(CertificateKind::AuthCa, &long).is_err());

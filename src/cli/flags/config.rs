@@ -524,7 +524,14 @@ mod tests {
         );
         let c = config(
             &[
-                "jpki", "certificate", "export", "sign", "--der", "--out", "s.der", "--force",
+                "jpki",
+                "certificate",
+                "export",
+                "sign",
+                "--der",
+                "--out",
+                "s.der",
+                "--force",
                 "--stdin",
             ],
             &[],
@@ -542,7 +549,9 @@ mod tests {
             }
         );
         assert!(Args::try_parse_from(["jpki", "certificate", "show", "root"]).is_err());
-        assert!(Args::try_parse_from(["jpki", "certificate", "export", "auth", "--force"]).is_err());
+        assert!(
+            Args::try_parse_from(["jpki", "certificate", "export", "auth", "--force"]).is_err()
+        );
         assert!(Args::try_parse_from(["jpki", "certificate", "show"]).is_err());
     }
 

@@ -60,7 +60,11 @@ fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for group in bytes.chunks(3) {
-        let b = [group[0], *group.get(1).unwrap_or(&0), *group.get(2).unwrap_or(&0)];
+        let b = [
+            group[0],
+            *group.get(1).unwrap_or(&0),
+            *group.get(2).unwrap_or(&0),
+        ];
         let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
         for i in 0..4 {
             if i <= group.len() {
@@ -99,7 +103,11 @@ pub fn check(path: &Path, force: bool) -> Result<(), ExportError> {
 pub fn write(path: &Path, bytes: &[u8], force: bool, private: bool) -> Result<(), ExportError> {
     check(path, force)?;
     let exists = std::fs::symlink_metadata(path).is_ok();
-    let target = if exists { partial_beside(path) } else { path.to_path_buf() };
+    let target = if exists {
+        partial_beside(path)
+    } else {
+        path.to_path_buf()
+    };
     let mut file = create_new(&target, private).map_err(|e| match e.kind() {
         // Something appeared at the path since the check: never written into.
         std::io::ErrorKind::AlreadyExists => ExportError::Exists { path: path.into() },
@@ -170,7 +178,9 @@ mod tests {
         assert_eq!(base64(b"foobar"), "Zm9vYmFy");
         let text = pem(&[0u8; 100]);
         assert!(text.starts_with("-----BEGIN CERTIFICATE-----\nAAAA"));
-        assert!(text.lines().all(|l| l.len() <= 64 || l.starts_with("-----")));
+        assert!(text
+            .lines()
+            .all(|l| l.len() <= 64 || l.starts_with("-----")));
     }
 
     #[test]
