@@ -141,7 +141,7 @@ fn jst() -> UtcOffset {
 /// Parse `der` as the `kind` certificate.
 pub fn parse(kind: CertificateKind, der: &[u8]) -> Result<X509Certificate<'_>, CertificateError> {
     match x509_parser::parse_x509_certificate(der) {
-        Ok((rest, certificate)) if rest.is_empty() => Ok(certificate),
+        Ok(([], certificate)) => Ok(certificate),
         Ok(_) => Err(CertificateError {
             kind,
             problem: CertificateProblem::Unparsable(
@@ -169,8 +169,8 @@ pub fn facts(
     let signature = if checked_against == kind {
         check(&certificate, &certificate)
     } else {
-        match issuer.and_then(|ca| parse(checked_against, ca).map(|ca| (ca, ()))) {
-            Ok((ca, ())) => check(&certificate, &ca),
+        match issuer.and_then(|ca| parse(checked_against, ca)) {
+            Ok(ca) => check(&certificate, &ca),
             Err(e) => Signature::IssuerUnreadable(e),
         }
     };
@@ -263,7 +263,7 @@ pub fn time_rfc3339(at: OffsetDateTime) -> String {
     )
 }
 
-/// The fingerprint as `AB:CD:...` (text) — JSON has it without colons.
+/// The fingerprint as `AB:CD:...` (text); JSON has it without colons.
 pub fn fingerprint_text(sha256: &[u8; 32]) -> String {
     sha256
         .iter()

@@ -80,6 +80,12 @@ the juki PIN was named without \-\-experimental; nothing was sent to the card
 .B 21
 the juki PIN is partly changed: one key reference took the new PIN, the other did not; run \fBjpki status\fR
 .TP
+.B 22
+\fBjpki certificate\fR: the certificate is absent, empty, truncated, too long or not DER; the message names which and why
+.TP
+.B 23
+\fBjpki certificate export\fR: \-\-out is there (no \-\-force), a symbolic link, not a regular file, or unwritable; or DER onto a terminal
+.TP
 .B 130
 Ctrl\-C (or SIGTERM, SIGHUP) at a PIN prompt: the terminal is restored, no PIN was sent, and jpki ends by that signal (a shell shows 130, 143 or 129)
 "#;

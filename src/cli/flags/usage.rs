@@ -115,11 +115,11 @@ fn detail(error: &clap::Error, lang: Lang) -> String {
             let typed = first(error, ContextKind::InvalidSubcommand).unwrap_or_default();
             match lang {
                 Lang::En => format!(
-                    "unrecognized command {} (the commands: readers, status, change-pin, verify-pin, doctor, completions)",
+                    "unrecognized command {} (the commands: readers, status, change-pin, verify-pin, certificate, doctor, completions)",
                     shown(&typed, lang)
                 ),
                 Lang::Ja => format!(
-                    "{} というコマンドはありません (コマンド: readers、status、change-pin、verify-pin、doctor、completions)",
+                    "{} というコマンドはありません (コマンド: readers、status、change-pin、verify-pin、certificate、doctor、completions)",
                     shown(&typed, lang)
                 ),
             }
@@ -200,11 +200,12 @@ fn language(argv: &[String], locale: Lang) -> Lang {
 
 /// The command named on the command line, when one of jpki's is.
 fn command(argv: &[String]) -> Option<&'static str> {
-    const COMMANDS: [&str; 7] = [
+    const COMMANDS: [&str; 8] = [
         "readers",
         "status",
         "change-pin",
         "verify-pin",
+        "certificate",
         "doctor",
         "completions",
         "manpage",
