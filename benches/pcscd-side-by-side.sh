@@ -4,7 +4,8 @@
 #   benches/pcscd-side-by-side.sh [PAIRS]            (default 21 pairs per comparison)
 #
 # Prints what docs/performance.md and docs/comparison.md quote: versions, APDUs per command
-# (counted on the card side), paired timings, the jpki-cli double send, and OpenSC's bind on cards
+# (counted on the card side), paired timings (the counters, and a certificate export against
+# `pkcs15-tool --read-certificate`), the jpki-cli double send, and OpenSC's bind on cards
 # with a locked PIN answering 69 83 / 69 84 or without a sign PIN.
 #
 # Timing: the two commands of a comparison run in turn, A B A B ..., after one warm-up pair; each
@@ -132,6 +133,10 @@ pair "jpki status --pins-only vs OPENSC_DRIVER=jpki pkcs15-tool --list-pins" "$J
 pair "jpki status vs pkcs15-tool --list-pins" "$J status" "$P15"
 pair "jpki status vs OPENSC_DRIVER=jpki pkcs15-tool --list-pins" "$J status" "$P15J"
 pair "jpki status --pins-only vs myna program (pins)" "$J status --pins-only" "$PEER pins"
+pair "jpki certificate export auth vs pkcs15-tool --read-certificate 01" \
+  "$J certificate export auth" "pkcs15-tool --reader '$reader' --read-certificate 01"
+pair "jpki certificate export auth-ca vs pkcs15-tool --read-certificate 03" \
+  "$J certificate export auth-ca" "pkcs15-tool --reader '$reader' --read-certificate 03"
 if [ -n "$jpki_cli" ]; then
   C="'$jpki_cli'"
   pair "jpki status --pins-only vs jpki-cli crypto stat" "$J status --pins-only" "$C crypto stat"
