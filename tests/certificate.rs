@@ -3,19 +3,16 @@
 //! never overwrites unasked nor writes through a link, and a `--record` that never holds the
 //! sign certificate's bytes.
 
-use crate::util::{jpki, json, run, vcard_init, vcard_tries_of, Run};
+use crate::util::{jpki, json, on_virtual_card, run, vcard_init, vcard_tries_of, Run};
 use jpki_vcard::{
     TEST_AUTH_CA_CERTIFICATE, TEST_AUTH_CERTIFICATE, TEST_SIGN_CA_CERTIFICATE,
     TEST_SIGN_CERTIFICATE,
 };
 use std::path::Path;
 
+/// `jpki --virtual-card STATE ARGS`.
 fn on(state: &Path, args: &[&str], stdin: &str) -> Run {
-    run(jpki()
-        .arg("--virtual-card")
-        .arg(state)
-        .args(args)
-        .write_stdin(stdin))
+    on_virtual_card(state, args, stdin)
 }
 
 /// A fresh virtual card of `profile` with `tries`, in a folder of its own.
