@@ -2,8 +2,8 @@
 //! safely when runs share one state file (docs/virtual-card.md).
 
 use crate::util::{
-    english, jpki, json, on_virtual_card, outcome, run, started, state_line, vcard_init,
-    vcard_tries, vcard_tries_of, Run, JPKI,
+    english, jpki, json, on_virtual_card, outcome, started, state_line, vcard_init, vcard_tries,
+    vcard_tries_of, Run, JPKI,
 };
 use std::path::Path;
 use std::process::Child;
