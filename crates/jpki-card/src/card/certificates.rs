@@ -84,3 +84,82 @@ pub fn read_sign_certificate(
         certificates: read.unwrap_or_else(|| Ok(Vec::new())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::trace::Trace;
+    use crate::transport::Replay;
+
+    fn replay(text: &str) -> Replay {
+        Replay::new(Trace::parse(text, "unit").unwrap())
+    }
+
+    #[test]
+    fn another_pin_than_the_sign_password_is_refused_before_the_card() {
+        let mut card = replay("@source hand-written\n");
+        let pin = Pin::new(PinKind::Auth, "1234").unwrap();
+        let report = read_sign_certificate(&mut card, &pin, LastTry::Refuse, &[]);
+        assert!(matches!(
+            report.verify.error,
+            Some(CardError::NotTheSignPassword {
+                kind: PinKind::Auth
+            })
+        ));
+        card.finish().unwrap();
+    }
+
+    #[test]
+    fn a_wrong_password_reads_nothing_and_a_last_try_is_refused() {
+        let guard = "@source hand-written
+> 00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01
+< 90 00
+> 00 A4 02 0C 02 00 1B
+< 90 00
+> 00 20 00 80
+< 63 C5
+> 00 20 00 80 06 ?? ?? ?? ?? ?? ??
+< 63 C4
+";
+        let mut card = replay(guard);
+        let pin = Pin::new(PinKind::Sign, "ABC999").unwrap();
+        let report =
+            read_sign_certificate(&mut card, &pin, LastTry::Refuse, &[CertificateKind::SignCa]);
+        assert_eq!(report.verify.tries_left, Some(4));
+        assert!(matches!(report.certificates, Ok(ref c) if c.is_empty()));
+        card.finish().unwrap();
+        let last = guard.replace("< 63 C5", "< 63 C1");
+        let last = &last[..last.find("> 00 20 00 80 06").unwrap()];
+        let mut card = replay(last);
+        let report = read_sign_certificate(&mut card, &pin, LastTry::Refuse, &[]);
+        assert!(matches!(
+            report.verify.error,
+            Some(CardError::LastTryRefused { .. })
+        ));
+        card.finish().unwrap();
+    }
+
+    #[test]
+    fn public_certificates_are_read_in_one_transaction_after_one_select() {
+        let mut card = replay(
+            "@source hand-written
+> 00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01
+< 90 00
+> 00 A4 02 0C 02 00 0B
+< 6A 82
+> 00 A4 02 0C 02 00 02
+< 90 00
+> 00 B0 00 00 00
+< 30 01 00 90 00
+",
+        );
+        let reads = read_certificates(
+            &mut card,
+            &[CertificateKind::AuthCa, CertificateKind::SignCa],
+        )
+        .unwrap();
+        assert_eq!(reads[1].1, CertificateRead::Der(vec![0x30, 0x01, 0x00]));
+        assert!(matches!(reads[0].1, CertificateRead::Problem(_)));
+        card.finish().unwrap();
+    }
+}
