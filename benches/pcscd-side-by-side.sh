@@ -67,10 +67,13 @@ serve() {
   vcard_pid=$!
   # "Present" comes a moment before the card answers: wait until jpki's probe gets through.
   for _ in $(seq 100); do
-    "$bin/jpki" --json readers 2>/dev/null | grep '"card_present":true' | grep -qv probe_error && return
+    "$bin/jpki" --json readers 2>/dev/null | python3 -c 'import json, sys
+ready = [r for r in json.load(sys.stdin)["readers"] if r["card_present"] and r["probe_error"] is None]
+sys.exit(0 if ready else 1)' 2>/dev/null && return
     sleep 0.1
   done
-  echo "the virtual card never showed up" >&2
+  echo "the virtual card never showed up: $("$bin/jpki" --json readers 2>&1 | head -c 600)" >&2
+  echo "pcscd log:" >&2; tail -n 5 "$work/pcscd.log" >&2 || true
   exit 1
 }
 
