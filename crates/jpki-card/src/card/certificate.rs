@@ -362,6 +362,14 @@ fn ask(
     })
 }
 
+/// The most READ BINARY commands any certificate read of `total` bytes sends, on a reader that
+/// fails every length down to the shortest piece: the re-asks (256, 128, 64 failing), then
+/// every piece 32 bytes long. Memory and time stay bounded whatever the card answers.
+pub fn read_binary_bound(total: usize) -> usize {
+    let re_asks = (CHUNK / SHORTEST_PIECE).ilog2() as usize;
+    1 + re_asks + total.div_ceil(SHORTEST_PIECE)
+}
+
 /// How many READ BINARY commands [`read_certificate_in`] takes for a certificate of `total`
 /// bytes on a reader that takes 256-byte answers.
 pub fn certificate_read_count(total: usize) -> usize {
