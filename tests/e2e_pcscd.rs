@@ -194,8 +194,15 @@ fn opensc_label(found: &[(String, u64)], label: &str) -> Option<u64> {
 
 /// `pkcs15-tool --read-certificate 01` (the auth certificate), as DER.
 fn opensc_certificate(stack: &Stack) -> Result<Vec<u8>, String> {
+    opensc_certificate_id(stack, "01")
+}
+
+/// `pkcs15-tool --read-certificate ID`, as DER. OpenSC's JPKI emulation (`pkcs15-jpki.c`,
+/// `jpki_cert_ids`) numbers the auth certificate 01, the sign certificate 02, the auth CA 03
+/// and the sign CA 04.
+fn opensc_certificate_id(stack: &Stack, id: &str) -> Result<Vec<u8>, String> {
     let program = find_program("pkcs15-tool").unwrap_or_else(|| missing("pkcs15-tool (OpenSC)"));
-    let pem = stack.path("opensc-auth.pem");
+    let pem = stack.path(&format!("opensc-{id}.pem"));
     let Run {
         code,
         stdout: out,
@@ -206,7 +213,7 @@ fn opensc_certificate(stack: &Stack) -> Result<Vec<u8>, String> {
                 "--reader",
                 VPCD_READER,
                 "--read-certificate",
-                "01",
+                id,
                 "--output",
             ])
             .arg(&pem)
@@ -494,6 +501,71 @@ fn readers_status_change_pin_and_status_again_through_pcscd() {
     run(&["change-pin", "--stdin", "auth"], Some("5678\n1234\n"))
         .assert_exit_for(0, format_args!("change-pin auth back"));
     assert_eq!(tries_of(&tries_by_id(&jpki_status()), "auth"), Some(3));
+}
+
+/// `jpki certificate export` writes, byte for byte, what OpenSC's `pkcs15-tool` reads from the
+/// same card (01: the auth certificate, 03: its CA), and `openssl verify` accepts the exported
+/// auth certificate against the exported auth CA.
+#[test]
+#[ignore = "needs pcscd, vsmartcard-vpcd, OpenSC and openssl: run with --include-ignored (CI does)"]
+fn certificate_export_is_what_opensc_reads_and_openssl_verifies_the_chain() {
+    let _one = one_pcscd();
+    let stack = Stack::start(&[]);
+    for (kind, id) in [("auth", "01"), ("auth-ca", "03")] {
+        let out = stack.path(&format!("{kind}.pem"));
+        run(
+            &[
+                "certificate",
+                "export",
+                kind,
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            None,
+        )
+        .assert_exit_for(0, format_args!("jpki certificate export {kind}"));
+        let ours = pem_to_der(&std::fs::read_to_string(&out).unwrap());
+        let opensc =
+            opensc_certificate_id(&stack, id).unwrap_or_else(|e| panic!("pkcs15-tool {id}: {e}"));
+        assert!(
+            ours == opensc,
+            "{kind}: OpenSC read other bytes than jpki exported"
+        );
+        // DER on stdout is the same bytes again.
+        let der = client(JPKI)
+            .args(["certificate", "export", kind, "--der"])
+            .output()
+            .unwrap();
+        assert!(
+            der.status.success(),
+            "{}",
+            String::from_utf8_lossy(&der.stderr)
+        );
+        assert!(
+            der.stdout == ours,
+            "{kind}: --der differs from the PEM's DER"
+        );
+    }
+    let openssl = find_program("openssl").unwrap_or_else(|| missing("openssl"));
+    let verified = outcome(
+        english(openssl)
+            .arg("verify")
+            .arg("-CAfile")
+            .arg(stack.path("auth-ca.pem"))
+            .arg(stack.path("auth.pem"))
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(
+        verified.code, 0,
+        "openssl verify: {}{}",
+        verified.stdout, verified.stderr
+    );
+    assert!(
+        verified.stdout.trim_end().ends_with(": OK"),
+        "{}",
+        verified.stdout
+    );
 }
 
 /// Send `commands` inside one PC/SC transaction as another program would, through PC/SC

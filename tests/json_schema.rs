@@ -362,6 +362,36 @@ const RUNS: &[(&str, Card, &[&str], &str)] = &[
         &["verify-pin", "--stdin", "auth"],
         ONE,
     ),
+    (
+        "certificate",
+        Card::Virtual,
+        &["certificate", "show", "auth"],
+        "",
+    ),
+    (
+        "certificate",
+        Card::Virtual,
+        &["certificate", "export", "auth-ca"],
+        "",
+    ),
+    (
+        "certificate",
+        Card::Virtual,
+        &["certificate", "show", "sign", "--stdin"],
+        "ABC123\n",
+    ),
+    (
+        "certificate",
+        Card::Virtual,
+        &["certificate", "export", "sign", "--stdin"],
+        "ABC999\n",
+    ),
+    (
+        "failure",
+        Card::Virtual,
+        &["certificate", "show", "nope"],
+        "",
+    ),
     // Failures before a report, one for every command, and usage errors.
     (
         "failure",
@@ -673,6 +703,17 @@ const FREE_TEXT: &[&str] = &[
     "date",
     "kiosk_stores_as_of",
     "caveats",
+    // A certificate's own fields: names, numbers and its bytes, not ids.
+    "subject",
+    "issuer",
+    "serial",
+    "not_before",
+    "sha256",
+    "algorithm",
+    "curve",
+    "problem",
+    "out",
+    "data",
 ];
 
 /// Every string of `value` that is not free text, spelled otherwise, makes it invalid.

@@ -7,6 +7,7 @@ mod util;
 
 mod assets;
 mod card_checks;
+mod certificate;
 mod change_pin;
 mod e2e_pcscd;
 mod e2e_sharing;

@@ -2,19 +2,16 @@
 //! safely when runs share one state file (docs/virtual-card.md).
 
 use crate::util::{
-    english, jpki, json, outcome, run, started, state_line, vcard_init, vcard_tries,
+    english, jpki, json, on_virtual_card, outcome, started, state_line, vcard_init, vcard_tries,
     vcard_tries_of, Run, JPKI,
 };
 use std::path::Path;
 use std::process::Child;
 use std::time::Duration;
 
+/// `jpki --virtual-card STATE ARGS`.
 fn on(state: &Path, args: &[&str], stdin: &str) -> Run {
-    run(jpki()
-        .arg("--virtual-card")
-        .arg(state)
-        .args(args)
-        .write_stdin(stdin))
+    on_virtual_card(state, args, stdin)
 }
 
 /// `jpki --virtual-card STATE ARGS`, started and left running, stdin fed and closed.

@@ -56,6 +56,12 @@ pub enum Exit {
     /// Another program holds the card for itself (SCARD_E_SHARING_VIOLATION), and `--wait`
     /// did not wait or it did not let go in time.
     CardInUse = 22,
+    /// `certificate`: the certificate EF is absent, empty, truncated, longer than any
+    /// certificate, or not DER (or its answer unusable); the message names which and why.
+    CertificateUnreadable = 23,
+    /// `certificate export --out`: the file is there (without --force), a symbolic link, not a
+    /// regular file, or could not be written; or DER was asked onto a terminal.
+    ExportRefused = 24,
     /// `change-pin`, `verify-pin`: Ctrl-C, SIGTERM or SIGHUP at a hidden PIN prompt; no PIN was
     /// sent. jpki then ends by that signal, so a shell shows 128 + its number (130 for Ctrl-C);
     /// this is the code when it cannot.
@@ -89,6 +95,8 @@ impl Exit {
             Exit::ExperimentalRefused => "experimental_refused",
             Exit::PartlyChanged => "partly_changed",
             Exit::CardInUse => "card_in_use",
+            Exit::CertificateUnreadable => "certificate_unreadable",
+            Exit::ExportRefused => "export_refused",
             Exit::Interrupted => "interrupted",
         }
     }

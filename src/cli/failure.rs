@@ -2,8 +2,10 @@
 //! [`Failure`]; the exit code, the English words and the Japanese words all follow from it, so
 //! they cannot disagree about what happened.
 
+use crate::cli::commands::certificate_facts::CertificateError;
 use crate::cli::exit::Exit;
 use crate::cli::flags::record::RecordRefused;
+use crate::cli::io::export::ExportError;
 use crate::cli::io::output::ErrorObject;
 use crate::cli::io::pin_entry::PinEntryError;
 use crate::cli::io::render::printable_lines;
@@ -28,6 +30,10 @@ pub enum Failure<'e> {
     PinEntry(&'e PinEntryError),
     /// An experimental PIN named without `--experimental`.
     Experimental(&'e NeedsExperimental),
+    /// A certificate of the card that could not be read or is no certificate.
+    Certificate(&'e CertificateError),
+    /// An exported certificate that could not be written where asked.
+    Export(&'e ExportError),
     /// The card layer's failure.
     Card(&'e CardError),
     /// The reader's failure.
@@ -63,6 +69,12 @@ fn known<'e>(cause: &'e (dyn Error + 'static)) -> Option<Failure<'e>> {
         return Some(Failure::Experimental(e));
     }
     if let Some(e) = cause.downcast_ref() {
+        return Some(Failure::Certificate(e));
+    }
+    if let Some(e) = cause.downcast_ref() {
+        return Some(Failure::Export(e));
+    }
+    if let Some(e) = cause.downcast_ref() {
         // The library's own refusal of an experiment not named reads as the command's.
         if let CardError::NeedsExperimental(e) = e {
             return Some(Failure::Experimental(e));
@@ -90,6 +102,8 @@ impl Failure<'_> {
             Failure::PinEntry(PinEntryError::Interrupted { .. }) => Exit::Interrupted,
             Failure::PinEntry(_) => Exit::InvalidPin,
             Failure::Experimental(_) => Exit::ExperimentalRefused,
+            Failure::Certificate(_) => Exit::CertificateUnreadable,
+            Failure::Export(_) => Exit::ExportRefused,
             Failure::Card(e) => card_exit(e),
             Failure::Transport(e) => transport_exit(e),
             // The virtual card's state file is for developers, as a trace is.
@@ -147,6 +161,8 @@ impl Failure<'_> {
             Failure::PinFormat(e) => words::pin_format_ja(e),
             Failure::PinEntry(e) => words::pin_entry_ja(e),
             Failure::Experimental(e) => words::experimental_ja(e),
+            Failure::Certificate(e) => crate::cli::words::certificate::certificate_ja(e),
+            Failure::Export(e) => crate::cli::words::certificate::export_ja(e),
             Failure::Card(e) => words::card_ja(e),
             Failure::Transport(e) => words::transport_ja(e),
             Failure::Trace(e) => words::trace_ja(e),

@@ -11,7 +11,7 @@ mod lang;
 mod schema_ids;
 mod words;
 
-use commands::{change_pin, doctor, pins, readers, status, verify_pin};
+use commands::{certificate, change_pin, doctor, pins, readers, status, verify_pin};
 use flags::{assets, record};
 use io::output;
 
@@ -56,6 +56,11 @@ pub fn run(config: &Config) -> anyhow::Result<Exit> {
         Action::Manpage { out_dir } => assets::manpage(out_dir.as_deref()),
         Action::ChangePin { pins, options } => change_pin::run(config, pins, *options),
         Action::VerifyPin { pin, options } => verify_pin::run(config, *pin, *options),
+        Action::Certificate {
+            kind,
+            output,
+            options,
+        } => certificate::run(config, *kind, output, *options),
         Action::Doctor => doctor::run(config),
         Action::Pins => pins::run(config),
     };

@@ -192,6 +192,7 @@ fn every_status_id_is_in_the_schema() {
         CertificateProblem::NeedsPin => CertificateProblem::NeedsPin,
         CertificateProblem::Refused(_) => CertificateProblem::Refused(StatusWord::FileNotFound),
         CertificateProblem::Malformed => CertificateProblem::Malformed,
+        CertificateProblem::Empty => CertificateProblem::Empty,
         CertificateProblem::BadHeader => CertificateProblem::BadHeader,
         CertificateProblem::TooLong(_) => CertificateProblem::TooLong(0),
         CertificateProblem::Truncated => CertificateProblem::Truncated,
@@ -277,6 +278,8 @@ fn every_other_id_is_in_the_schema() {
         Exit::ExperimentalRefused => Exit::ExperimentalRefused,
         Exit::PartlyChanged => Exit::PartlyChanged,
         Exit::CardInUse => Exit::CardInUse,
+        Exit::CertificateUnreadable => Exit::CertificateUnreadable,
+        Exit::ExportRefused => Exit::ExportRefused,
         Exit::Interrupted => Exit::Interrupted,
     });
     // A run that succeeded has no error object.

@@ -37,9 +37,14 @@ fn status_in_process_never_sends_a_pin_and_stops_when_the_card_is_gone() {
     assert_documented(IN_PROCESS_STATUS, tally.faults);
 }
 
+/// The most APDUs a certificate read may add to a clean run's: a 67 00 or 6C xx to a 256-byte
+/// READ BINARY is asked again in shorter pieces (no PIN is involved), and the rest of a 2 KB
+/// certificate then comes in 128-byte pieces: 1 re-ask and 7 more pieces at most.
+const SHORTER_PIECES: usize = 8;
+
 /// A read that sends no PIN, swept: every fault of the catalogue at every one of its `steps`
 /// APDUs, over a fresh `reader` each time. Every run must fire its fault, send no PIN and ask
-/// the card no more than `steps` APDUs; `check` then judges the run by its step, fault, result,
+/// the card no more than `steps` APDUs (and [`SHORTER_PIECES`] more); `check` then judges the run by its step, fault, result,
 /// counts and label.
 fn reading_sweep<R: Reader, T: std::fmt::Debug>(
     steps: usize,
@@ -60,7 +65,7 @@ fn reading_sweep<R: Reader, T: std::fmt::Debug>(
             );
             let label = format!("step {} | {fault}: {result:?}", at + 1);
             assert_eq!(counts.secrets_sent, 0, "{label}");
-            assert!(counts.transmits <= steps, "{label}");
+            assert!(counts.transmits <= steps + SHORTER_PIECES, "{label}");
             check(at, &fault, &result, &counts, &label);
         }
     }

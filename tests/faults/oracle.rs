@@ -347,6 +347,13 @@ pub(super) fn plain_status_outcome(base: &[Exchange], k: usize, fault: &Fault) -
         return stop(9, gone(fault));
     }
     let sw = fault_sw(fault);
+    // 67 00 to a READ BINARY of more than 32 bytes (Le = 00 is 256): the reader may not take
+    // answers that long, so jpki asks again for shorter pieces (no PIN is involved). The trace
+    // holds no such command: the replay says it diverged, and that is the run's end.
+    let le = bytes_of(&base[k]).get(4).copied();
+    if sw == Some(0x6700) && matches!(le, Some(0) | Some(33..)) {
+        return stop(11, words(&["replay diverged"]));
+    }
     // A failed step ends this file's reads: the READ BINARYs left for it are not sent.
     let skip = base[k + 1..]
         .iter()

@@ -37,6 +37,15 @@ pub fn vcard<T: Into<OsString> + Clone>(args: impl IntoIterator<Item = T>) -> Vc
     }
 }
 
+/// `jpki --virtual-card STATE ARGS`, stdin fed and closed, run to its end.
+pub fn on_virtual_card(state: &Path, args: &[&str], stdin: &str) -> Run {
+    run(jpki()
+        .arg("--virtual-card")
+        .arg(state)
+        .args(args)
+        .write_stdin(stdin))
+}
+
 /// `jpki-vcard init ARGS STATE`, whatever it gives.
 pub fn vcard_init_run(state: &Path, args: &[&str]) -> VcardRun {
     let mut line: Vec<OsString> = vec!["init".into()];

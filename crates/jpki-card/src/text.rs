@@ -61,7 +61,7 @@ pub fn bytes_as_text(bytes: &[u8]) -> String {
 
 /// A piece of a file as a message quotes it: escaped, and cut to [`MAX_QUOTED_CHARS`] with an
 /// ellipsis. Reads no further than it shows, so a long line costs nothing.
-pub(crate) fn excerpt(text: &str) -> String {
+pub fn excerpt(text: &str) -> String {
     let mut out = String::new();
     let mut shown = 0;
     for c in text.chars() {

@@ -98,7 +98,7 @@ impl PinRun for ChangePin {
         let json = to_json(reader, &report, &advice);
         let text = to_text(&report, &advice, lang);
         Reported {
-            error: report.error.take(),
+            error: report.error.take().map(anyhow::Error::from),
             json,
             text,
         }

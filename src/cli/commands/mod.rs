@@ -2,6 +2,8 @@
 //! run, and the advice after a PIN command.
 
 pub mod advice;
+pub mod certificate;
+pub mod certificate_facts;
 pub mod change_pin;
 pub mod doctor;
 pub mod open;

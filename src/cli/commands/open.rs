@@ -176,6 +176,12 @@ impl Layer for Recording {
         }
     }
 
+    fn note(&mut self, text: &str) {
+        if let Some(recorder) = &mut self.recorder {
+            recorder.note(text);
+        }
+    }
+
     fn finish(&mut self, reader: &dyn Reader) -> Result<(), TransportError> {
         if let Some(recorder) = &mut self.recorder {
             if let Err(error) = recorder.finish(reader) {

@@ -60,10 +60,11 @@ pub trait PinRun {
     ) -> Reported;
 }
 
-/// A PIN command's report, ready to print, and the card's error that ends the run.
+/// A PIN command's report, ready to print, and the error that ends the run.
 pub struct Reported {
-    /// The card's error, if any: the exit code.
-    pub error: Option<CardError>,
+    /// The card's error, if any, or what failed after the card was done with (a certificate
+    /// that could not be written): the exit code.
+    pub error: Option<anyhow::Error>,
     /// The JSON object (its `error` is filled in at the end).
     pub json: Value,
     /// The human text.
@@ -206,13 +207,13 @@ fn open_and_read_counters(config: &Config) -> anyhow::Result<(Box<dyn Reader>, V
 fn end_run(
     config: &Config,
     finished: Result<(), TransportError>,
-    card_error: Option<CardError>,
+    card_error: Option<anyhow::Error>,
     mut json: Value,
     text: String,
 ) -> anyhow::Result<Exit> {
     let lang = config.lang;
     let failure = match card_error {
-        Some(error) => Some(anyhow::Error::from(error)),
+        Some(error) => Some(error),
         None => finished.err().map(anyhow::Error::from),
     };
     json["error"] = failure

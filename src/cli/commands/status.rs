@@ -121,7 +121,8 @@ pub(crate) fn problem_id(problem: &CertificateProblem) -> &'static str {
         CertificateProblem::NeedsPin => "needs_pin",
         CertificateProblem::Refused(_) => "refused",
         CertificateProblem::Malformed => "malformed",
-        CertificateProblem::BadHeader => "bad_header",
+        // An EF that gave no bytes has no header either: status's ids stay as they were.
+        CertificateProblem::BadHeader | CertificateProblem::Empty => "bad_header",
         CertificateProblem::TooLong(_) => "too_long",
         CertificateProblem::Truncated => "truncated",
         CertificateProblem::Unparsable(_) => "unparsable",

@@ -80,20 +80,31 @@ impl PinRun for VerifyPin {
 
     fn report(
         &self,
-        mut report: VerifyReport,
+        report: VerifyReport,
         reader: &str,
         before: &[PinStatus],
         lang: Lang,
     ) -> Reported {
-        let keys: &[KeyOutcome] = &report.keys;
-        let advice = advice_after(&[(report.kind, keys)], report.error.as_ref(), before)[0];
-        let json = to_json(reader, &report, advice.as_ref());
-        let text = to_text(&report, advice.as_ref(), lang);
-        Reported {
-            error: report.error.take(),
-            json,
-            text,
-        }
+        reported(report, reader, before, lang)
+    }
+}
+
+/// A check's report, ready to print, with the advice after it: `verify-pin`'s, and the first
+/// part of `certificate sign`'s.
+pub fn reported(
+    mut report: VerifyReport,
+    reader: &str,
+    before: &[PinStatus],
+    lang: Lang,
+) -> Reported {
+    let keys: &[KeyOutcome] = &report.keys;
+    let advice = advice_after(&[(report.kind, keys)], report.error.as_ref(), before)[0];
+    let json = to_json(reader, &report, advice.as_ref());
+    let text = to_text(&report, advice.as_ref(), lang);
+    Reported {
+        error: report.error.take().map(anyhow::Error::from),
+        json,
+        text,
     }
 }
 

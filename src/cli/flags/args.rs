@@ -131,6 +131,13 @@ pub enum CommandArg {
         #[arg(value_enum, value_name = "PIN")]
         pin: PinArg,
     },
+    /// Show or export a certificate of the JPKI application; the sign certificate only after
+    /// the signature password, with the guards of verify-pin.
+    Certificate {
+        /// Show or export.
+        #[command(subcommand)]
+        action: CertificateArg,
+    },
     /// Check the PC/SC service, the readers, the card and its JPKI application, one line each.
     Doctor,
     /// Explain the four PINs, no card needed: each one's name, format, tries, what it is asked
@@ -149,6 +156,65 @@ pub enum CommandArg {
         #[arg(long, value_name = "DIR")]
         out_dir: Option<PathBuf>,
     },
+}
+
+/// What `certificate` does.
+#[derive(Debug, Subcommand)]
+pub enum CertificateArg {
+    /// Show a certificate: subject, issuer, serial, validity and days left, key, SHA-256
+    /// fingerprint, and whether its CA certificate on the same card signed it.
+    ///
+    /// auth, auth-ca and sign-ca need no PIN. sign asks for the signature password, as
+    /// verify-pin does: its counter is read first, one try left is refused unless
+    /// --allow-last-try, a locked password always, and a wrong one spends one try.
+    Show {
+        /// The certificate.
+        #[arg(value_enum, value_name = "KIND")]
+        kind: CertificateKindArg,
+        /// sign: read the signature password from stdin, exactly one line.
+        #[arg(long)]
+        stdin: bool,
+        /// sign: go ahead when only one try is left (a wrong password then locks it).
+        #[arg(long)]
+        allow_last_try: bool,
+    },
+    /// Export a certificate: PEM on stdout, or DER with --der, or into a file with --out.
+    ///
+    /// sign asks for the signature password with the guards of verify-pin. --out never writes
+    /// through a symbolic link and never replaces a file unless --force.
+    Export {
+        /// The certificate.
+        #[arg(value_enum, value_name = "KIND")]
+        kind: CertificateKindArg,
+        /// Write DER (binary) instead of PEM.
+        #[arg(long)]
+        der: bool,
+        /// Write into this new file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// With --out: replace a regular file already there (never a link, never a folder).
+        #[arg(long, requires = "out")]
+        force: bool,
+        /// sign: read the signature password from stdin, exactly one line.
+        #[arg(long)]
+        stdin: bool,
+        /// sign: go ahead when only one try is left (a wrong password then locks it).
+        #[arg(long)]
+        allow_last_try: bool,
+    },
+}
+
+/// A certificate of the JPKI application, as named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CertificateKindArg {
+    /// 利用者証明用電子証明書 (user authentication certificate, EF 00 0A; no PIN)
+    Auth,
+    /// its CA certificate (EF 00 0B; no PIN)
+    AuthCa,
+    /// 署名用電子証明書 (signature certificate, EF 00 01; asks for the signature password)
+    Sign,
+    /// its CA certificate (EF 00 02; no PIN)
+    SignCa,
 }
 
 /// A PIN, as named on the command line.

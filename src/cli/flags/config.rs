@@ -1,11 +1,13 @@
 //! The plain config the rest of the program takes; logic never reaches back into clap.
 
-use crate::cli::flags::args::{Args, ColorArg, CommandArg, LangArg, PinArg};
+use crate::cli::flags::args::{
+    Args, CertificateArg, CertificateKindArg, ColorArg, CommandArg, LangArg, PinArg,
+};
 use crate::cli::flags::{help, usage};
 use crate::cli::io::colour::{self, ColourChoice};
 use crate::cli::lang::Lang;
 use clap::FromArgMatches;
-use jpki_card::card::certificate::today_in_japan;
+use jpki_card::card::certificate::{today_in_japan, CertificateKind};
 use jpki_card::card::{Experiment, LastTry, PinKind};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -57,10 +59,39 @@ pub enum Action {
         /// Where the PIN comes from, and the guards.
         options: PinOptions,
     },
+    /// `jpki certificate show|export KIND`
+    Certificate {
+        /// Which certificate.
+        kind: CertificateKind,
+        /// Show it, or export it where.
+        output: CertificateOutput,
+        /// For the sign certificate: where the password comes from, and the guard.
+        options: PinOptions,
+    },
     /// `jpki doctor`
     Doctor,
     /// `jpki pins`: no card.
     Pins,
+}
+
+/// What `certificate` does with the certificate it read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CertificateOutput {
+    /// `show`: its fields, and whether its CA certificate signed it.
+    Show,
+    /// `export`: its bytes.
+    Export(Export),
+}
+
+/// `certificate export`'s flags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Export {
+    /// DER instead of PEM.
+    pub der: bool,
+    /// Into this new file instead of stdout.
+    pub out: Option<PathBuf>,
+    /// Replace a regular file already at `out`.
+    pub force: bool,
 }
 
 impl Action {
@@ -73,6 +104,7 @@ impl Action {
             Action::Manpage { .. } => "manpage",
             Action::ChangePin { .. } => "change-pin",
             Action::VerifyPin { .. } => "verify-pin",
+            Action::Certificate { .. } => "certificate",
             Action::Doctor => "doctor",
             Action::Pins => "pins",
         }
@@ -278,6 +310,7 @@ impl Config {
                 pin: pin.into(),
                 options: PinOptions::from_flags(stdin, allow_last_try, experimental),
             },
+            CommandArg::Certificate { action } => certificate_action(action),
             CommandArg::Doctor => Action::Doctor,
             CommandArg::Pins => Action::Pins,
         };
@@ -297,6 +330,46 @@ impl Config {
             wait,
             today: args.today.unwrap_or_else(today_in_japan),
             colour,
+        }
+    }
+}
+
+/// `certificate show|export`: no experiment is ever involved (the sign password has none).
+fn certificate_action(action: CertificateArg) -> Action {
+    let (kind, output, stdin, allow_last_try) = match action {
+        CertificateArg::Show {
+            kind,
+            stdin,
+            allow_last_try,
+        } => (kind, CertificateOutput::Show, stdin, allow_last_try),
+        CertificateArg::Export {
+            kind,
+            der,
+            out,
+            force,
+            stdin,
+            allow_last_try,
+        } => (
+            kind,
+            CertificateOutput::Export(Export { der, out, force }),
+            stdin,
+            allow_last_try,
+        ),
+    };
+    Action::Certificate {
+        kind: kind.into(),
+        output,
+        options: PinOptions::from_flags(stdin, allow_last_try, false),
+    }
+}
+
+impl From<CertificateKindArg> for CertificateKind {
+    fn from(arg: CertificateKindArg) -> CertificateKind {
+        match arg {
+            CertificateKindArg::Auth => CertificateKind::Auth,
+            CertificateKindArg::AuthCa => CertificateKind::AuthCa,
+            CertificateKindArg::Sign => CertificateKind::Sign,
+            CertificateKindArg::SignCa => CertificateKind::SignCa,
         }
     }
 }
@@ -500,6 +573,50 @@ mod tests {
                 Some("\\x83J\\x81[ 00 00")
             );
         }
+    }
+
+    #[test]
+    fn certificate_takes_one_of_four_kinds_and_export_its_flags() {
+        let c = config(&["jpki", "certificate", "show", "auth-ca"], &[]);
+        assert_eq!(
+            c.action,
+            Action::Certificate {
+                kind: CertificateKind::AuthCa,
+                output: CertificateOutput::Show,
+                options: PinOptions::from_flags(false, false, false),
+            }
+        );
+        let c = config(
+            &[
+                "jpki",
+                "certificate",
+                "export",
+                "sign",
+                "--der",
+                "--out",
+                "s.der",
+                "--force",
+                "--stdin",
+            ],
+            &[],
+        );
+        assert_eq!(
+            c.action,
+            Action::Certificate {
+                kind: CertificateKind::Sign,
+                output: CertificateOutput::Export(Export {
+                    der: true,
+                    out: Some("s.der".into()),
+                    force: true
+                }),
+                options: PinOptions::from_flags(true, false, false),
+            }
+        );
+        assert!(Args::try_parse_from(["jpki", "certificate", "show", "root"]).is_err());
+        assert!(
+            Args::try_parse_from(["jpki", "certificate", "export", "auth", "--force"]).is_err()
+        );
+        assert!(Args::try_parse_from(["jpki", "certificate", "show"]).is_err());
     }
 
     #[test]

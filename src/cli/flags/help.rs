@@ -138,6 +138,26 @@ fn about(command: &str) -> Option<(&'static str, Option<&'static str>)> {
             "PC/SC サービス、リーダー、カード、その JPKI アプリケーションを一行ずつ確かめます",
             None,
         ),
+        "certificate" => (
+            "JPKI アプリケーションの証明書を表示または書き出します。署名用電子証明書は、verify-pin と同じ確認のうえ署名用パスワードのあとでだけ読みます",
+            None,
+        ),
+        "show" => (
+            "証明書を表示します: 主体者、発行者、シリアル番号、有効期間と残り日数、鍵、SHA-256 フィンガープリント、同じカードの CA 証明書による署名か",
+            Some(
+                "証明書を表示します: 主体者、発行者、シリアル番号、有効期間と残り日数、鍵、SHA-256 フィンガープリント、同じカードの CA 証明書による署名か。\n\n\
+                 auth、auth-ca、sign-ca は暗証番号が要りません。sign は verify-pin と同じく署名用パスワードを尋ねます: \
+                 先に残り回数を読み、残り1回は --allow-last-try がなければ、ロックされていれば常に断り、間違えると1回減ります。",
+            ),
+        ),
+        "export" => (
+            "証明書を書き出します: 標準出力に PEM、--der で DER、--out でファイルに",
+            Some(
+                "証明書を書き出します: 標準出力に PEM、--der で DER、--out でファイルに。\n\n\
+                 sign は verify-pin と同じ確認のうえ署名用パスワードを尋ねます。--out はシンボリックリンクを通して書かず、\
+                 --force がなければ既にあるファイルを置き換えません。",
+            ),
+        ),
         "pins" => (
             "4つの暗証番号を説明します（カードは要りません）。それぞれの名前、形式、回数、求められる場面、ロックされたときの再設定先",
             None,
@@ -159,6 +179,13 @@ const PIN_VALUES: &str = "sign: 署名用電子証明書のパスワード（英
 auth: 利用者証明用電子証明書の暗証番号（数字4桁）\n\
 juki: 住民基本台帳用暗証番号（数字4桁）\n\
 kenhojo: 券面事項入力補助用暗証番号（数字4桁）";
+
+/// The certificates `certificate` names, for its long help.
+const CERTIFICATE_KINDS: &str = "証明書:\n\
+auth: 利用者証明用電子証明書（EF 00 0A、暗証番号は不要）\n\
+auth-ca: その CA 証明書（EF 00 0B、暗証番号は不要）\n\
+sign: 署名用電子証明書（EF 00 01、署名用パスワードを尋ねます）\n\
+sign-ca: その CA 証明書（EF 00 02、暗証番号は不要）";
 
 /// A flag's description in Japanese, short and long, by the command it is on and its id.
 fn flag(command: &str, id: &str) -> Option<(&'static str, Option<String>)> {
@@ -213,6 +240,19 @@ fn flag(command: &str, id: &str) -> Option<(&'static str, Option<String>)> {
             "確かめる暗証番号（sign、auth、juki、kenhojo）",
             Some(format!("確かめる暗証番号:\n{PIN_VALUES}")),
         )),
+        ("show" | "export", "kind") => Some((
+            "証明書: auth（利用者証明用電子証明書）、auth-ca（その CA 証明書）、sign（署名用電子証明書）、sign-ca（その CA 証明書）",
+            Some(CERTIFICATE_KINDS.to_string()),
+        )),
+        ("show" | "export", "stdin") => plain("sign: 署名用パスワードを標準入力から読みます: ちょうど1行"),
+        ("show" | "export", "allow_last_try") => plain(
+            "sign: 残りが1回だけでも進めます（間違えると署名用パスワードはロックされます）",
+        ),
+        ("export", "der") => plain("PEM の代わりに DER（バイナリ）で書きます"),
+        ("export", "out") => plain("標準出力の代わりに、この新しいファイルに書きます"),
+        ("export", "force") => plain(
+            "--out と共に: 既にある通常のファイルを置き換えます（リンクやフォルダーは置き換えません）",
+        ),
         ("completions", "shell") => plain("補完するシェル: bash、zsh、fish、powershell、elvish"),
         ("manpage", "out_dir") => plain(
             "jpki.1 を出力する代わりに、jpki.1 とサブコマンドごとのページをここに書きます",

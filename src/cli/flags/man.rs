@@ -34,6 +34,8 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
     (20, "the juki PIN was named without \\-\\-experimental; nothing was sent to the card"),
     (21, "the juki PIN is partly changed: one key reference took the new PIN, the other did not; run \\fBjpki status\\fR"),
     (22, "another program holds the card for itself; close it, or wait with \\fB\\-\\-wait\\fR"),
+    (23, "\\fBcertificate\\fR: the certificate is absent, empty, truncated, too long, or not DER; the message names which and why"),
+    (24, "\\fBcertificate export\\fR: \\fB\\-\\-out\\fR exists (without \\fB\\-\\-force\\fR), is a link or no regular file, or could not be written"),
     (130, "Ctrl\\-C (or SIGTERM, SIGHUP) at a PIN prompt: the terminal is restored, no PIN was sent, and jpki ends by that signal (a shell shows 130, 143 or 129)"),
 ];
 
@@ -194,6 +196,14 @@ fn page(
     } else {
         format!("jpki {command_name}")
     };
+    // A command's own subcommands (certificate's show and export) have no page of their own:
+    // name them as they are typed, not as pages that do not exist.
+    let mut rendered = rendered;
+    for sub in command.get_subcommands() {
+        let as_page = format!("{}\\-{}(1)", roff(name), roff(sub.get_name()));
+        let as_typed = format!("\\fB{} {}\\fR", roff(&typed), roff(sub.get_name()));
+        rendered = rendered.replace(&as_page, &as_typed);
+    }
     let text = replace_section(&rendered, "SYNOPSIS", &synopsis(command, &typed));
     let mut ours = String::new();
     ours.push_str(&exit_status());

@@ -115,11 +115,11 @@ fn detail(error: &clap::Error, lang: Lang) -> String {
             let typed = first(error, ContextKind::InvalidSubcommand).unwrap_or_default();
             match lang {
                 Lang::En => format!(
-                    "unrecognized command {} (the commands: readers, status, pins, change-pin, verify-pin, doctor, completions)",
+                    "unrecognized command {} (the commands: readers, status, pins, change-pin, verify-pin, certificate, doctor, completions)",
                     shown(&typed, lang)
                 ),
                 Lang::Ja => format!(
-                    "{} というコマンドはありません (コマンド: readers、status、pins、change-pin、verify-pin、doctor、completions)",
+                    "{} というコマンドはありません (コマンド: readers、status、pins、change-pin、verify-pin、certificate、doctor、completions)",
                     shown(&typed, lang)
                 ),
             }
@@ -199,12 +199,13 @@ pub fn language(argv: &[String], locale: Lang) -> Lang {
 }
 
 /// jpki's commands as typed: what a usage error's JSON names as `command`.
-pub(crate) const COMMANDS: [&str; 8] = [
+pub(crate) const COMMANDS: [&str; 9] = [
     "readers",
     "status",
     "pins",
     "change-pin",
     "verify-pin",
+    "certificate",
     "doctor",
     "completions",
     "manpage",

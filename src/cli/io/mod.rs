@@ -2,6 +2,7 @@
 //! colour, taking PINs from the holder, and the process kept out of reach of others.
 
 pub mod colour;
+pub mod export;
 pub mod hardening;
 pub mod output;
 pub mod pin_entry;

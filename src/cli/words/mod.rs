@@ -2,6 +2,7 @@
 //! to say; these modules say it. Text from outside jpki (a reader's name, a card's answer, an
 //! argument typed) is made printable where it is put into words.
 
+pub mod certificate;
 pub mod doctor;
 pub mod failure;
 pub mod guidance;

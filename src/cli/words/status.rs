@@ -136,6 +136,7 @@ pub fn certificate_lines(
                 ),
                 CertificateProblem::Malformed
                 | CertificateProblem::BadHeader
+                | CertificateProblem::Empty
                 | CertificateProblem::TooLong(_)
                 | CertificateProblem::Truncated => lang
                     .pick(

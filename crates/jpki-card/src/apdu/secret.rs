@@ -75,6 +75,54 @@ pub fn redacted_hex(command: &[u8]) -> String {
         .join(" ")
 }
 
+/// The JPKI AP's AID (OpenSC card-jpki.c, jpki/myna): the application whose EF 00 01 holds
+/// the sign certificate.
+pub const JPKI_AID: [u8; 10] = [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01];
+/// The sign certificate's EF in the JPKI AP: the holder's name, address and date of birth.
+pub const SIGN_CERTIFICATE_EF: [u8; 2] = [0x00, 0x01];
+/// INS of SELECT.
+const INS_SELECT: u8 = 0xA4;
+/// INS of READ BINARY and GET RESPONSE: the answers that carry a file's bytes.
+const INS_READING: [u8; 2] = [0xB0, 0xC0];
+
+/// Which answers carry personal data: the bytes read from the sign certificate's EF, from its
+/// SELECT until the next SELECT. Whoever writes answers down (the recorder) follows the
+/// commands through it and keeps only the length of those answers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PersonalFile {
+    in_jpki: bool,
+    selected: bool,
+}
+
+impl PersonalFile {
+    /// Follow `command` on its way to the card; true when its answer's data is personal.
+    pub fn follow(&mut self, command: &[u8]) -> bool {
+        match command {
+            [_, INS_SELECT, p1, _, rest @ ..] => {
+                let data = rest.get(1..).map(|d| d.get(..usize::from(rest[0])));
+                let data = data.flatten().unwrap_or(&[]);
+                match p1 {
+                    // By DF name: the JPKI AP or another application.
+                    0x04 => {
+                        self.in_jpki = data == JPKI_AID;
+                        self.selected = false;
+                    }
+                    // An EF under the current DF.
+                    0x02 => self.selected = self.in_jpki && data == SIGN_CERTIFICATE_EF,
+                    // Anything else leaves the JPKI AP as far as anyone can tell.
+                    _ => {
+                        self.in_jpki = false;
+                        self.selected = false;
+                    }
+                }
+                false
+            }
+            [_, ins, ..] => self.selected && INS_READING.contains(ins),
+            _ => false,
+        }
+    }
+}
+
 /// Spaced upper-case hex of bytes that are not secret (answers, ATRs).
 pub fn spaced_hex(bytes: &[u8]) -> String {
     bytes

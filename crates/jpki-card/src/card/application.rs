@@ -26,7 +26,7 @@ impl Application {
     pub fn aid(self) -> &'static [u8] {
         match self {
             // OpenSC card-jpki.c, jpki/myna, TRETJapanNFCReader, jpki-signer-android.
-            Application::Jpki => &[0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01],
+            Application::Jpki => &crate::apdu::secret::JPKI_AID,
             // soltia48/myna-card src/ap/juki.rs; jpki/myna tool.go at 6d7eb5e ("住基?").
             Application::Juki => &[0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x01],
             // soltia48/myna-card src/ap/common.rs; TRETJapanNFCReader reads its PIN as juki's.

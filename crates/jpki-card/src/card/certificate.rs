@@ -5,11 +5,69 @@
 use super::error::CardError;
 use super::exchange::{answer_to, CardAnswer};
 use crate::apdu::{Command, Response, StatusWord};
-use crate::transport::Transaction;
+use crate::transport::{Transaction, TransportError};
 use time::{Date, UtcOffset};
 
 /// The auth certificate EF inside the JPKI AP (OpenSC card-jpki.c, jpki/myna).
 pub const AUTH_CERTIFICATE_EF: [u8; 2] = [0x00, 0x0A];
+
+/// One of the four certificates of the JPKI AP (docs/protocol.md; OpenSC `pkcs15-jpki.c`,
+/// jpki-rs and myna-card name the same EFs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CertificateKind {
+    /// 利用者証明用電子証明書 (EF 00 0A): read without a PIN.
+    Auth,
+    /// The CA certificate that issued the auth certificate (EF 00 0B).
+    AuthCa,
+    /// 署名用電子証明書 (EF 00 01): the holder's name, address and date of birth; the card
+    /// answers 69 82 until the sign password is verified.
+    Sign,
+    /// The CA certificate that issued the sign certificate (EF 00 02).
+    SignCa,
+}
+
+impl CertificateKind {
+    /// All four, in the order of the command line's help.
+    pub const ALL: [CertificateKind; 4] = [
+        CertificateKind::Auth,
+        CertificateKind::AuthCa,
+        CertificateKind::Sign,
+        CertificateKind::SignCa,
+    ];
+
+    /// The EF inside the JPKI AP.
+    pub fn ef(self) -> [u8; 2] {
+        match self {
+            CertificateKind::Auth => AUTH_CERTIFICATE_EF,
+            CertificateKind::AuthCa => [0x00, 0x0B],
+            CertificateKind::Sign => [0x00, 0x01],
+            CertificateKind::SignCa => [0x00, 0x02],
+        }
+    }
+
+    /// The id used on the command line and in JSON.
+    pub fn id(self) -> &'static str {
+        match self {
+            CertificateKind::Auth => "auth",
+            CertificateKind::AuthCa => "auth-ca",
+            CertificateKind::Sign => "sign",
+            CertificateKind::SignCa => "sign-ca",
+        }
+    }
+
+    /// Whether the card shows it only after the sign password: the sign certificate.
+    pub fn needs_sign_password(self) -> bool {
+        self == CertificateKind::Sign
+    }
+
+    /// The certificate on the same card that issued this one; a CA certificate is its own.
+    pub fn issuer(self) -> CertificateKind {
+        match self {
+            CertificateKind::Auth | CertificateKind::AuthCa => CertificateKind::AuthCa,
+            CertificateKind::Sign | CertificateKind::SignCa => CertificateKind::SignCa,
+        }
+    }
+}
 /// Bytes of the DER header read first; OpenSC reads these 4 to size the file.
 const HEADER_LENGTH: u8 = 4;
 /// The largest chunk a short READ BINARY asks for: Le = 00 means 256 (myna and OpenSC alike).
@@ -33,6 +91,8 @@ pub enum CertificateProblem {
     Malformed,
     /// The first bytes are not a DER SEQUENCE header.
     BadHeader,
+    /// The EF answered no bytes at all.
+    Empty,
     /// The header claims more bytes than any certificate has.
     TooLong(usize),
     /// The card stopped giving bytes before the length the header promised.
@@ -190,48 +250,143 @@ fn announced_length(header: &[u8]) -> Result<usize, CertificateProblem> {
 /// chunks of up to 256 bytes. Card failures below the card's answers (removal) are errors;
 /// anything the card answers is a [`CertificateProblem`], so `status` still shows the PINs.
 pub fn read_auth_certificate(card: &mut dyn Transaction) -> Result<CertificateRead, CardError> {
-    Ok(match read_der(card)? {
+    Ok(match read_der(card, AUTH_CERTIFICATE_EF, HEADER_LENGTH)? {
         Ok(der) => CertificateRead::Der(der),
         Err(problem) => CertificateRead::Problem(problem),
     })
 }
 
-/// The reading itself: the DER, or the problem that stopped it; only a lost card is an error.
-fn read_der(card: &mut dyn Transaction) -> Result<Result<Vec<u8>, CertificateProblem>, CardError> {
-    if let Err(problem) = ask(card, &Command::select_file(AUTH_CERTIFICATE_EF))? {
+/// With the JPKI AP selected: SELECT the certificate's EF, then READ BINARY with Le = 00 (256
+/// bytes, the DER header among them) and the rest in 256-byte pieces: a certificate of `n`
+/// bytes in `ceil(n / 256)` READ BINARYs ([`certificate_read_count`]). A reader that fails a
+/// 256-byte answer (67 00, 6C xx, a reader error) gets the same piece again in shorter ones:
+/// no PIN is involved, so asking again is safe. The sign certificate answers 69 82 unless the
+/// sign password was verified in this session.
+pub fn read_certificate_in(
+    card: &mut dyn Transaction,
+    kind: CertificateKind,
+) -> Result<CertificateRead, CardError> {
+    Ok(match read_der(card, kind.ef(), 0)? {
+        Ok(der) => CertificateRead::Der(der),
+        Err(problem) => CertificateRead::Problem(problem),
+    })
+}
+
+/// The reading itself, with `first` bytes asked first (0 = 256): the DER, or the problem that
+/// stopped it; only a lost card is an error.
+fn read_der(
+    card: &mut dyn Transaction,
+    ef: [u8; 2],
+    first: u8,
+) -> Result<Result<Vec<u8>, CertificateProblem>, CardError> {
+    if let Err(problem) = ask(card, &Command::select_file(ef))? {
         return Ok(Err(problem));
     }
-    let mut head = match ask(card, &Command::read_binary(0, HEADER_LENGTH))? {
+    let mut piece = Piece {
+        size: CHUNK,
+        asked: 0,
+    };
+    let first = if first == 0 {
+        CHUNK
+    } else {
+        usize::from(first)
+    };
+    let mut head = match piece.read(card, 0, first)? {
         Ok(head) => head,
         Err(problem) => return Ok(Err(problem)),
     };
-    // Bytes beyond the 4 asked for are not the certificate's (a card that sends more than Le).
-    head.data.truncate(usize::from(HEADER_LENGTH));
-    let total = match announced_length(&head.data) {
+    // Bytes beyond those asked for are not the certificate's (a card that sends more than Le).
+    head.truncate(piece.asked);
+    if head.is_empty() {
+        return Ok(Err(CertificateProblem::Empty));
+    }
+    let total = match announced_length(&head) {
         Ok(total) if total > MAX_CERTIFICATE_LENGTH => {
             return Ok(Err(CertificateProblem::TooLong(total)))
         }
         Ok(total) => total,
         Err(problem) => return Ok(Err(problem)),
     };
-    let mut der = head.data;
+    let mut der = head;
     der.truncate(total);
     while der.len() < total {
-        let want = (total - der.len()).min(CHUNK);
-        // `total` is at most MAX_CERTIFICATE_LENGTH, so the offset fits P1-P2's 15 bits, and a
-        // 256-byte chunk goes on the wire as Le = 00.
+        let want = (total - der.len()).min(piece.size);
+        // `total` is at most MAX_CERTIFICATE_LENGTH, so the offset fits P1-P2's 15 bits.
         let offset = der.len() as u16;
-        let le = want as u8;
-        let chunk = match ask(card, &Command::read_binary(offset, le))? {
+        let chunk = match piece.read(card, offset, want)? {
             Ok(chunk) => chunk,
             Err(problem) => return Ok(Err(problem)),
         };
-        if chunk.data.is_empty() {
+        if chunk.is_empty() {
             return Ok(Err(CertificateProblem::Truncated));
         }
-        der.extend_from_slice(&chunk.data[..chunk.data.len().min(want)]);
+        der.extend_from_slice(&chunk[..chunk.len().min(want)]);
     }
     Ok(Ok(der))
+}
+
+/// The shortest piece asked for after readers failed longer ones: shorter than this, the
+/// reader is not worth asking again.
+const SHORTEST_PIECE: usize = 32;
+
+/// How long a piece a READ BINARY asks for: 256 at first, shorter once the reader failed that.
+struct Piece {
+    /// The length asked for next (1-256).
+    size: usize,
+    /// The length the last successful READ BINARY asked for.
+    asked: usize,
+}
+
+impl Piece {
+    /// READ BINARY of `want` bytes at `offset`; a reader that fails that length (67 00, 6C xx,
+    /// a reader error) is asked again for shorter pieces, each half as long (or the length a
+    /// 6C xx names), down to [`SHORTEST_PIECE`]. The data, or why none came.
+    fn read(
+        &mut self,
+        card: &mut dyn Transaction,
+        offset: u16,
+        want: usize,
+    ) -> Result<Result<Vec<u8>, CertificateProblem>, CardError> {
+        let mut want = want;
+        loop {
+            // 256 goes on the wire as Le = 00.
+            let command = Command::read_binary(offset, want as u8);
+            let failed = match answer_to(card, &command) {
+                Ok(CardAnswer::Response(answer)) if answer.sw == StatusWord::Success => {
+                    self.asked = want;
+                    return Ok(Ok(answer.data));
+                }
+                Ok(CardAnswer::Response(answer)) => match answer.sw {
+                    StatusWord::WrongLength => (StatusWord::WrongLength, None),
+                    StatusWord::CorrectLength(n) => (answer.sw, Some(usize::from(n))),
+                    sw => return Ok(Err(CertificateProblem::Refused(sw))),
+                },
+                Ok(CardAnswer::NoStatusWord(_)) => return Ok(Err(CertificateProblem::Malformed)),
+                Err(CardError::Transport(TransportError::Reader(reason))) => {
+                    if want <= SHORTEST_PIECE {
+                        return Err(CardError::Transport(TransportError::Reader(reason)));
+                    }
+                    (StatusWord::WrongLength, None)
+                }
+                Err(other) => return Err(other),
+            };
+            let (sw, named) = failed;
+            let shorter = match named {
+                Some(n) if n > 0 && n < want => n,
+                _ => want / 2,
+            };
+            if want <= SHORTEST_PIECE || shorter == 0 {
+                return Ok(Err(CertificateProblem::Refused(sw)));
+            }
+            card.note(&format!(
+                "READ BINARY of {} bytes failed ({}): asking for {shorter} at a time",
+                want,
+                sw.hex()
+            ));
+            want = shorter;
+            self.size = shorter;
+        }
+    }
 }
 
 /// Send one command: a 90 00 answer, or the problem to report instead. Only a lost card is an
@@ -245,6 +400,20 @@ fn ask(
         CardAnswer::Response(answer) => Err(CertificateProblem::Refused(answer.sw)),
         CardAnswer::NoStatusWord(_) => Err(CertificateProblem::Malformed),
     })
+}
+
+/// The most READ BINARY commands any certificate read of `total` bytes sends, on a reader that
+/// fails every length down to the shortest piece: the re-asks (256, 128, 64 failing), then
+/// every piece 32 bytes long. Memory and time stay bounded whatever the card answers.
+pub fn read_binary_bound(total: usize) -> usize {
+    let re_asks = (CHUNK / SHORTEST_PIECE).ilog2() as usize;
+    1 + re_asks + total.div_ceil(SHORTEST_PIECE)
+}
+
+/// How many READ BINARY commands [`read_certificate_in`] takes for a certificate of `total`
+/// bytes on a reader that takes 256-byte answers.
+pub fn certificate_read_count(total: usize) -> usize {
+    total.div_ceil(CHUNK).max(1)
 }
 
 /// How many READ BINARY commands a certificate of `total` bytes takes: the header, then chunks.
@@ -407,5 +576,153 @@ mod tests {
             not_after_of(&[0x30, 0x03, 1, 2, 3]),
             Err(CertificateProblem::Unparsable(_))
         ));
+    }
+
+    /// Read `kind` from a trace: the SELECT of its EF, then `exchanges` (command, answer).
+    fn read_whole(kind: CertificateKind, exchanges: &[(&str, &str)]) -> CertificateRead {
+        let [hi, lo] = kind.ef();
+        let mut text =
+            format!("@source hand-written\n> 00 A4 02 0C 02 {hi:02X} {lo:02X}\n< 90 00\n");
+        for (command, answer) in exchanges {
+            text.push_str(&format!("> {command}\n< {answer}\n"));
+        }
+        let trace = crate::transport::trace::Trace::parse(&text, "unit").unwrap();
+        let mut replay = crate::transport::Replay::new(trace);
+        let read = read_certificate_in(replay.transaction().unwrap().as_mut(), kind).unwrap();
+        replay.finish().unwrap();
+        read
+    }
+
+    fn hex_of(bytes: &[u8]) -> String {
+        crate::apdu::secret::spaced_hex(bytes)
+    }
+
+    /// A DER SEQUENCE of `total` bytes (header included), its content counting up.
+    fn der_of(total: usize) -> Vec<u8> {
+        let body = total - 4;
+        let mut der = vec![0x30, 0x82, (body >> 8) as u8, body as u8];
+        der.extend((0..body).map(|i| i as u8));
+        der
+    }
+
+    #[test]
+    fn a_certificate_is_read_in_256_byte_pieces_the_header_among_the_first() {
+        let der = der_of(600);
+        let read = read_whole(
+            CertificateKind::AuthCa,
+            &[
+                ("00 B0 00 00 00", &format!("{} 90 00", hex_of(&der[..256]))),
+                (
+                    "00 B0 01 00 00",
+                    &format!("{} 90 00", hex_of(&der[256..512])),
+                ),
+                ("00 B0 02 00 58", &format!("{} 90 00", hex_of(&der[512..]))),
+            ],
+        );
+        assert_eq!(read, CertificateRead::Der(der));
+        assert_eq!(certificate_read_count(600), 3);
+        assert_eq!(certificate_read_count(256), 1);
+        assert_eq!(certificate_read_count(0), 1);
+    }
+
+    #[test]
+    fn a_short_certificate_takes_one_read_and_the_rest_of_the_ef_is_not_its() {
+        let der = der_of(100);
+        let mut ef = der.clone();
+        ef.extend([0xFF; 156]);
+        let read = read_whole(
+            CertificateKind::SignCa,
+            &[("00 B0 00 00 00", &format!("{} 90 00", hex_of(&ef)))],
+        );
+        assert_eq!(read, CertificateRead::Der(der));
+    }
+
+    #[test]
+    fn a_reader_that_fails_256_bytes_is_asked_for_shorter_pieces() {
+        let der = der_of(300);
+        let read = read_whole(
+            CertificateKind::Auth,
+            &[
+                ("00 B0 00 00 00", "67 00"),
+                ("00 B0 00 00 80", &format!("{} 90 00", hex_of(&der[..128]))),
+                (
+                    "00 B0 00 80 80",
+                    &format!("{} 90 00", hex_of(&der[128..256])),
+                ),
+                ("00 B0 01 00 2C", "6C 20"),
+                (
+                    "00 B0 01 00 20",
+                    &format!("{} 90 00", hex_of(&der[256..288])),
+                ),
+                ("00 B0 01 20 0C", &format!("{} 90 00", hex_of(&der[288..]))),
+            ],
+        );
+        assert_eq!(read, CertificateRead::Der(der));
+    }
+
+    #[test]
+    fn a_reader_that_fails_every_length_gives_up() {
+        let read = read_whole(
+            CertificateKind::Auth,
+            &[
+                ("00 B0 00 00 00", "67 00"),
+                ("00 B0 00 00 80", "67 00"),
+                ("00 B0 00 00 40", "67 00"),
+                ("00 B0 00 00 20", "67 00"),
+            ],
+        );
+        assert_eq!(
+            read,
+            CertificateRead::Problem(CertificateProblem::Refused(StatusWord::WrongLength))
+        );
+    }
+
+    #[test]
+    fn absent_empty_and_refused_efs_are_problems_not_panics() {
+        let absent = "@source hand-written\n> 00 A4 02 0C 02 00 0B\n< 6A 82\n";
+        let trace = crate::transport::trace::Trace::parse(absent, "unit").unwrap();
+        let mut replay = crate::transport::Replay::new(trace);
+        let read = read_certificate_in(
+            replay.transaction().unwrap().as_mut(),
+            CertificateKind::AuthCa,
+        );
+        assert_eq!(
+            read.unwrap(),
+            CertificateRead::Problem(CertificateProblem::Refused(StatusWord::FileNotFound))
+        );
+        let empty = read_whole(CertificateKind::Auth, &[("00 B0 00 00 00", "90 00")]);
+        assert_eq!(empty, CertificateRead::Problem(CertificateProblem::Empty));
+        let refused = read_whole(CertificateKind::Sign, &[("00 B0 00 00 00", "69 82")]);
+        assert_eq!(
+            refused,
+            CertificateRead::Problem(CertificateProblem::Refused(
+                StatusWord::SecurityNotSatisfied
+            ))
+        );
+        let truncated = read_whole(
+            CertificateKind::Auth,
+            &[
+                (
+                    "00 B0 00 00 00",
+                    &format!("{} 90 00", hex_of(&der_of(600)[..256])),
+                ),
+                ("00 B0 01 00 00", "90 00"),
+            ],
+        );
+        assert_eq!(
+            truncated,
+            CertificateRead::Problem(CertificateProblem::Truncated)
+        );
+    }
+
+    #[test]
+    fn the_four_kinds_name_their_efs_and_issuers() {
+        let efs: Vec<[u8; 2]> = CertificateKind::ALL.iter().map(|k| k.ef()).collect();
+        assert_eq!(efs, [[0, 0x0A], [0, 0x0B], [0, 0x01], [0, 0x02]]);
+        assert_eq!(CertificateKind::Auth.issuer(), CertificateKind::AuthCa);
+        assert_eq!(CertificateKind::Sign.issuer(), CertificateKind::SignCa);
+        assert_eq!(CertificateKind::SignCa.issuer(), CertificateKind::SignCa);
+        assert!(CertificateKind::Sign.needs_sign_password());
+        assert!(!CertificateKind::SignCa.needs_sign_password());
     }
 }

@@ -114,6 +114,13 @@ pub enum CardError {
         #[source]
         source: Box<CardError>,
     },
+    /// The sign certificate is read with the sign password; another PIN was given, and nothing
+    /// was sent.
+    #[error("the sign certificate is read with the signature password, not the {kind} PIN; nothing was sent")]
+    NotTheSignPassword {
+        /// The PIN given.
+        kind: PinKind,
+    },
     /// An answer jpki cannot read, so it stops before sending anything more.
     #[error("the card answered {sw} to {command} for the {kind} PIN; the run stopped there")]
     UnexpectedAnswer {

@@ -108,6 +108,11 @@ pub(crate) struct Ledger {
 }
 
 impl Ledger {
+    /// A ledger of one PIN whose run never started.
+    pub(crate) fn empty(kind: PinKind) -> Ledger {
+        Ledger::new([kind])
+    }
+
     fn new(kinds: impl IntoIterator<Item = PinKind>) -> Ledger {
         let pins = kinds
             .into_iter()
@@ -139,10 +144,22 @@ pub(crate) fn run(
     last_try: LastTry,
     experiments: &[Experiment],
 ) -> Ledger {
+    run_then(reader, jobs, last_try, experiments, |_| ()).0
+}
+
+/// Like [`run`], then, when every job was done, `after` in the same transaction (a read that
+/// the PINs just opened); its result is `None` when the run stopped before it.
+pub(crate) fn run_then<R>(
+    reader: &mut dyn Reader,
+    jobs: &[Job],
+    last_try: LastTry,
+    experiments: &[Experiment],
+    after: impl FnOnce(&mut dyn Transaction) -> R,
+) -> (Ledger, Option<R>) {
     let mut ledger = Ledger::new(jobs.iter().map(|job| job.current.kind()));
     if let Err(refused) = consented(jobs, experiments) {
         ledger.error = Some(refused.into());
-        return ledger;
+        return (ledger, None);
     }
     let Ledger {
         pins, stopped_at, ..
@@ -153,13 +170,18 @@ pub(crate) fn run(
             selected: None,
         };
         guard_all(&mut files, pins, stopped_at, last_try)?;
-        act_all(&mut files, pins, stopped_at, jobs)
+        act_all(&mut files, pins, stopped_at, jobs)?;
+        Ok(after(files.card))
     });
-    ledger.error = ran.err();
+    let (error, after) = match ran {
+        Ok(after) => (None, Some(after)),
+        Err(error) => (Some(error), None),
+    };
+    ledger.error = error;
     if ledger.error.is_none() {
         ledger.stopped_at = None;
     }
-    ledger
+    (ledger, after)
 }
 
 /// Every job's experiment, if it rests on one, is among those the caller named.

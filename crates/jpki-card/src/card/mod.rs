@@ -7,6 +7,7 @@
 mod application;
 pub mod card_info;
 pub mod certificate;
+mod certificates;
 mod change;
 mod counter;
 mod error;
@@ -22,6 +23,7 @@ pub mod token;
 mod verify;
 
 pub use application::Application;
+pub use certificates::{read_certificates, read_sign_certificate, SignCertificateReport};
 pub use change::{
     change_pins, precheck_change, ChangeInputError, ChangeReport, ChangeTargets, Outcome,
     PinChange, PinOutcome, TypedPin,

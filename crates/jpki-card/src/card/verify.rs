@@ -29,7 +29,7 @@ pub struct VerifyReport {
 }
 
 impl VerifyReport {
-    fn from_ledger(kind: PinKind, ledger: Ledger) -> VerifyReport {
+    pub(crate) fn from_ledger(kind: PinKind, ledger: Ledger) -> VerifyReport {
         let keys = ledger.pins.into_iter().next().unwrap_or_default();
         VerifyReport {
             kind,

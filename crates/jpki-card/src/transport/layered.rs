@@ -72,6 +72,11 @@ impl<L: Layer> Transaction for Through<'_, L> {
         self.layer.transmit(self.card.as_mut(), command)
     }
 
+    fn note(&mut self, text: &str) {
+        self.layer.note(text);
+        self.card.note(text);
+    }
+
     fn end(self: Box<Self>) -> Result<(), TransportError> {
         self.card.end()
     }

@@ -34,6 +34,12 @@ pub trait Transaction {
     /// Send one command APDU; return the card's whole answer (data, then SW1 SW2).
     fn transmit(&mut self, command: Outgoing<'_>) -> Result<Vec<u8>, TransportError>;
 
+    /// Say what happened that is no exchange (a reader asked again in shorter pieces), for a
+    /// layer that writes things down; nothing by default. Never personal, never a PIN.
+    fn note(&mut self, text: &str) {
+        let _ = text;
+    }
+
     /// End the transaction, reporting a failure to end it. Dropping a transaction also ends it,
     /// the same way, without the report.
     fn end(self: Box<Self>) -> Result<(), TransportError> {
@@ -51,6 +57,11 @@ pub trait Layer {
         card: &mut dyn Transaction,
         command: Outgoing<'_>,
     ) -> Result<Vec<u8>, TransportError>;
+
+    /// A note from the card layer (see [`Transaction::note`]); nothing by default.
+    fn note(&mut self, text: &str) {
+        let _ = text;
+    }
 
     /// Called once when the run is over, with the reader below (the recorder writes its trace
     /// here). A layer that keeps nothing for the end leaves it as it is: it does nothing.

@@ -1,5 +1,6 @@
 //! The recorder: a layer that writes what passed through it as a trace, PIN bytes replaced by
-//! `??` before they are ever stored.
+//! `??` before they are ever stored, and the sign certificate's bytes kept as their length only
+//! (`< !redacted 256 bytes 90 00`).
 //!
 //! The trace is written into a new file of its own, created exclusively next to the path asked
 //! for, and then renamed onto that path: a file already there is replaced, never written into,
@@ -8,6 +9,7 @@
 use super::error::TransportError;
 use super::reader::{Layer, Reader, Transaction};
 use super::trace::{Answer, CommandPattern, Exchange, Source, Trace, TraceError};
+use crate::apdu::secret::PersonalFile;
 use crate::apdu::Outgoing;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -18,6 +20,10 @@ pub struct Recorder {
     path: PathBuf,
     source: Source,
     exchanges: Vec<Exchange>,
+    /// Notes from the card layer, each with the index of the exchange it comes before.
+    notes: Vec<(usize, String)>,
+    /// Whether the answers now carry the sign certificate's bytes (kept as their length only).
+    personal: PersonalFile,
     /// The file the trace is written into before it is renamed onto `path`, created by
     /// [`Recorder::create`]; `None` for [`Recorder::new`], which creates it when finishing.
     partial: Option<(PathBuf, std::fs::File)>,
@@ -30,6 +36,8 @@ impl Recorder {
             path,
             source,
             exchanges: Vec::new(),
+            notes: Vec::new(),
+            personal: PersonalFile::default(),
             partial: None,
         }
     }
@@ -119,9 +127,10 @@ impl Layer for Recorder {
         command: Outgoing<'_>,
     ) -> Result<Vec<u8>, TransportError> {
         let pattern = CommandPattern::redacted(command.bytes());
+        let personal = self.personal.follow(command.bytes());
         let result = card.transmit(command);
         let answer = match &result {
-            Ok(bytes) => Answer::Bytes(bytes.clone()),
+            Ok(bytes) => Answer::recorded(bytes, personal),
             Err(TransportError::CardRemoved) => Answer::Removed,
             Err(TransportError::CardReset) => Answer::Reset,
             // Nothing reached the card, or nothing is known of it: no exchange to write down.
@@ -135,14 +144,22 @@ impl Layer for Recorder {
         result
     }
 
+    fn note(&mut self, text: &str) {
+        self.notes.push((self.exchanges.len(), text.to_string()));
+    }
+
     /// Writes the trace even when the command failed: a failed run is the one worth a bug report.
     fn finish(&mut self, reader: &dyn Reader) -> Result<(), TransportError> {
         let partial = match self.partial.take() {
             Some(partial) => partial,
             None => create_partial(&self.path).map_err(|e| unwritable(&self.path, &e))?,
         };
-        write_trace(&self.path, partial, &self.trace(reader).to_text())
-            .map_err(|e| unwritable(&self.path, &e))
+        write_trace(
+            &self.path,
+            partial,
+            &self.trace(reader).to_text_with_notes(&self.notes),
+        )
+        .map_err(|e| unwritable(&self.path, &e))
     }
 }
 
@@ -223,5 +240,90 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("cannot write trace"), "{err}");
+    }
+
+    #[test]
+    fn the_sign_certificate_is_recorded_as_its_length_only_and_notes_as_comments() {
+        let text = "@source hand-written
+> 00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01
+< 90 00
+> 00 A4 02 0C 02 00 01
+< 90 00
+> 00 B0 00 00 00
+< 30 03 4E 41 4D 90 00
+> 00 A4 02 0C 02 00 02
+< 90 00
+> 00 B0 00 00 00
+< 30 01 CA 90 00
+";
+        let replay = Replay::new(Trace::parse(text, "t").unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.trace");
+        let mut rec = Layered::new(replay, Recorder::new(path.clone(), Source::HandWritten));
+        let mut t = rec.transaction().unwrap();
+        for command in [
+            &[
+                0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00,
+                0x01,
+            ][..],
+            &[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x01],
+            &[0x00, 0xB0, 0x00, 0x00, 0x00],
+            &[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x02],
+        ] {
+            t.transmit(Outgoing::built_here(command)).unwrap();
+        }
+        t.note("asked again");
+        t.transmit(Outgoing::built_here(&[0x00, 0xB0, 0x00, 0x00, 0x00]))
+            .unwrap();
+        t.end().unwrap();
+        rec.finish().unwrap();
+        let written = std::fs::read_to_string(&path).unwrap();
+        assert!(written.contains("< !redacted 5 bytes 90 00"), "{written}");
+        assert!(!written.contains("4E 41 4D"), "{written}");
+        // The sign CA certificate after it is no one's personal data: recorded whole.
+        assert!(
+            written.contains("# asked again\n> 00 B0 00 00 00\n< 30 01 CA 90 00"),
+            "{written}"
+        );
+        let again = Replay::new(Trace::parse(&written, "out").unwrap());
+        let mut again = again;
+        let mut t = again.transaction().unwrap();
+        t.transmit(Outgoing::built_here(&[
+            0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00,
+            0x01,
+        ]))
+        .unwrap();
+        t.transmit(Outgoing::built_here(&[
+            0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x01,
+        ]))
+        .unwrap();
+        let zeros = t
+            .transmit(Outgoing::built_here(&[0x00, 0xB0, 0x00, 0x00, 0x00]))
+            .unwrap();
+        assert_eq!(zeros, [0, 0, 0, 0, 0, 0x90, 0x00]);
+    }
+
+    #[test]
+    fn only_the_jpki_aps_ef_00_01_is_personal() {
+        let mut personal = PersonalFile::default();
+        let jpki = [
+            0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00,
+            0x01,
+        ];
+        let other = [
+            0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x01,
+            0x00,
+        ];
+        let ef_01 = [0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x01];
+        let read = [0x00, 0xB0, 0x00, 0x00, 0x00];
+        assert!(!personal.follow(&other));
+        assert!(!personal.follow(&ef_01));
+        assert!(!personal.follow(&read));
+        assert!(!personal.follow(&jpki));
+        assert!(!personal.follow(&ef_01));
+        assert!(personal.follow(&read));
+        assert!(personal.follow(&[0x00, 0xC0, 0x00, 0x00, 0x10]));
+        assert!(!personal.follow(&[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x0A]));
+        assert!(!personal.follow(&read));
     }
 }

@@ -81,6 +81,41 @@ pub enum Answer {
     Removed,
     /// `< !reset`: the card was reset instead of answering.
     Reset,
+    /// `< !redacted N bytes SW1 SW2`: an answer of N data bytes that were personal (the sign
+    /// certificate), kept as their length and the status word. A replay answers N zero bytes.
+    Redacted {
+        /// How many data bytes the card answered.
+        length: usize,
+        /// SW1 SW2.
+        sw: [u8; 2],
+    },
+}
+
+impl Answer {
+    /// The answer as the recorder keeps it: whole, or, when `personal`, its length and status
+    /// word only (an answer too short to hold a status word has no data to hide).
+    pub fn recorded(bytes: &[u8], personal: bool) -> Answer {
+        match bytes {
+            [data @ .., sw1, sw2] if personal => Answer::Redacted {
+                length: data.len(),
+                sw: [*sw1, *sw2],
+            },
+            _ => Answer::Bytes(bytes.to_vec()),
+        }
+    }
+
+    /// What a replay hands back for it: the bytes, or zeros in place of redacted data.
+    pub fn replayed(&self) -> Option<Vec<u8>> {
+        match self {
+            Answer::Bytes(bytes) => Some(bytes.clone()),
+            Answer::Redacted { length, sw } => {
+                let mut bytes = vec![0; *length];
+                bytes.extend_from_slice(sw);
+                Some(bytes)
+            }
+            Answer::Removed | Answer::Reset => None,
+        }
+    }
 }
 
 impl fmt::Display for Answer {
@@ -89,6 +124,9 @@ impl fmt::Display for Answer {
             Answer::Bytes(b) => f.write_str(&secret::spaced_hex(b)),
             Answer::Removed => f.write_str("!removed"),
             Answer::Reset => f.write_str("!reset"),
+            Answer::Redacted { length, sw } => {
+                write!(f, "!redacted {length} bytes {}", secret::spaced_hex(sw))
+            }
         }
     }
 }
@@ -146,6 +184,13 @@ impl Trace {
     /// The trace as text in the format `parse` reads. A reader name or ATR that `parse` would
     /// refuse as empty is left out.
     pub fn to_text(&self) -> String {
+        self.to_text_with_notes(&[])
+    }
+
+    /// The text with a comment line (`# NOTE`) before the exchange each note names by index:
+    /// what the recorder saw happen that is not an exchange (a reader asked again in shorter
+    /// pieces). A note is made one printable line.
+    pub fn to_text_with_notes(&self, notes: &[(usize, String)]) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "@source {}", self.source.keyword());
         if let Some(reader) = self.reader.as_deref().map(one_line) {
@@ -156,10 +201,17 @@ impl Trace {
         if let Some(atr) = self.atr.as_ref().filter(|a| !a.is_empty()) {
             let _ = writeln!(out, "@atr {}", secret::spaced_hex(atr));
         }
-        for exchange in &self.exchanges {
+        let note_at = |index: usize, out: &mut String| {
+            for (_, note) in notes.iter().filter(|(at, _)| *at == index) {
+                let _ = writeln!(out, "# {}", one_line(note));
+            }
+        };
+        for (index, exchange) in self.exchanges.iter().enumerate() {
+            note_at(index, &mut out);
             let _ = writeln!(out, "> {}", exchange.command);
             let _ = writeln!(out, "< {}", exchange.answer);
         }
+        note_at(self.exchanges.len(), &mut out);
         out
     }
 }

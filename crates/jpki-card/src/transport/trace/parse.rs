@@ -424,15 +424,18 @@ fn check_text(line: &str) -> Result<(), String> {
     ))
 }
 
-/// `!removed` or `!reset`, alone after the `<`.
+/// `!removed` or `!reset`, alone after the `<`; or `!redacted N bytes SW1 SW2`.
 fn card_event(text: &str) -> Result<Answer, String> {
     let (word, after) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
+    if word == "!redacted" {
+        return redacted(after);
+    }
     let answer = match word {
         "!removed" => Answer::Removed,
         "!reset" => Answer::Reset,
         _ => {
             return Err(format!(
-                "unknown card event \"{}\"; the events are !removed and !reset",
+                "unknown card event \"{}\"; the events are !removed, !reset and !redacted",
                 excerpt(word)
             ))
         }
@@ -443,6 +446,30 @@ fn card_event(text: &str) -> Result<Answer, String> {
             "{word} stands alone after '<', but \"{}\" follows it",
             excerpt(extra)
         )),
+    }
+}
+
+/// After `!redacted`: `N bytes SW1 SW2`, an answer whose N data bytes were personal.
+fn redacted(text: &str) -> Result<Answer, String> {
+    let shape =
+        "!redacted is followed by the length and the status word: !redacted 256 bytes 90 00";
+    let mut words = text.split_whitespace();
+    let length = words
+        .next()
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|n| *n + 2 <= MAX_APDU_BYTES)
+        .ok_or_else(|| shape.to_string())?;
+    if words.next() != Some("bytes") {
+        return Err(shape.to_string());
+    }
+    let rest: Vec<&str> = words.collect();
+    let sw = parse_bytes(&rest.join(" ")).map_err(|_| shape.to_string())?;
+    match sw.as_slice() {
+        [Some(sw1), Some(sw2)] => Ok(Answer::Redacted {
+            length,
+            sw: [*sw1, *sw2],
+        }),
+        _ => Err(shape.to_string()),
     }
 }
 

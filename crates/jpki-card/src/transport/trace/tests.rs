@@ -298,7 +298,7 @@ fn card_events_stand_alone_and_only_as_answers() {
     let (_, text) = problem("@source simulator\n> 00 A4 04 0C\n< !gone\n");
     assert_eq!(
         text,
-        "unknown card event \"!gone\"; the events are !removed and !reset"
+        "unknown card event \"!gone\"; the events are !removed, !reset and !redacted"
     );
     let (line, text) = problem("@source simulator\n> !removed\n");
     assert_eq!(line, 2);
@@ -398,4 +398,39 @@ fn the_origin_is_escaped_too() {
         err.to_string().starts_with("evil\\x1b[2J.trace:0:"),
         "{err}"
     );
+}
+
+#[test]
+fn a_redacted_answer_keeps_its_length_and_status_word_and_replays_as_zeros() {
+    let text = "@source simulator\n> 00 B0 00 00 00\n< !redacted 3 bytes 90 00\n";
+    let trace = Trace::parse(text, "t").unwrap();
+    assert_eq!(
+        trace.exchanges[0].answer,
+        Answer::Redacted {
+            length: 3,
+            sw: [0x90, 0x00]
+        }
+    );
+    assert_eq!(trace.to_text(), text);
+    assert_eq!(
+        trace.exchanges[0].answer.replayed(),
+        Some(vec![0, 0, 0, 0x90, 0x00])
+    );
+    for bad in [
+        "!redacted",
+        "!redacted 3",
+        "!redacted 3 bytes",
+        "!redacted 3 bytes 90",
+        "!redacted x bytes 90 00",
+        "!redacted 3 octets 90 00",
+        "!redacted 3 bytes 90 ??",
+        "!redacted 99999999 bytes 90 00",
+    ] {
+        let (line, problem) = problem(&format!("@source simulator\n> 00 B0 00 00 00\n< {bad}\n"));
+        assert_eq!(line, 3, "{bad}");
+        assert!(
+            problem.contains("!redacted 256 bytes 90 00"),
+            "{bad}: {problem}"
+        );
+    }
 }
