@@ -563,7 +563,7 @@ fn a_background_start_waits_for_the_foreground_and_takes_the_terminal_then() {
     // A job-control shell: jpki started with `&` while the shell's line editor has the terminal
     // raw, then brought to the foreground with `fg`, the raw mode still in force.
     let script = format!(
-        "set -m; stty -icanon -icrnl; '{JPKI}' --virtual-card '{}' verify-pin auth & sleep 1; echo bg-jpki-is-$(ps -o stat= -p $!); stty -a; echo before-fg; fg; echo \"jpki-ended=$?\"; stty -a",
+        "set -m; stty -icanon -icrnl; '{JPKI}' --virtual-card '{}' verify-pin auth & sleep 1; echo bg-jpki-is-$(cut -d' ' -f3 /proc/$!/stat); stty -a; echo before-fg; fg; echo \"jpki-ended=$?\"; stty -a",
         state.display()
     );
     let mut shell = pty.spawn("dash", &["-c", &script], &[]);
