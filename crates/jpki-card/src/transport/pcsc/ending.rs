@@ -120,14 +120,14 @@ pub(crate) fn let_go_noting<H: Held>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use std::cell::RefCell;
 
     const VERIFY: [u8; 9] = [0x00, 0x20, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4'];
 
     /// The commands `status`, `readers` and `doctor` send: none carries a PIN.
-    const READS: [&[u8]; 5] = [
+    pub(in crate::transport::pcsc) const READS: [&[u8]; 5] = [
         &[
             0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00,
             0x01,
