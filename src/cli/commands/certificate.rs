@@ -137,7 +137,7 @@ fn deliver(
         CertificateOutput::Export(export) => {
             // Parsed first: what is exported is a certificate, never whatever bytes came.
             crate::cli::commands::certificate_facts::parse(kind, der)?;
-            let digest = ring::digest::digest(&ring::digest::SHA256, der);
+            let digest = <sha2::Sha256 as sha2::Digest>::digest(der);
             let pem = export::pem(der);
             let mut json = json!({
                 "kind": kind.id(),
@@ -145,7 +145,7 @@ fn deliver(
                 "format": if export.der { "der" } else { "pem" },
                 "out": export.out.as_ref().map(|p| p.display().to_string()),
                 "length": der.len(),
-                "sha256": hex::encode_upper(digest.as_ref()),
+                "sha256": hex::encode_upper(digest.as_slice()),
                 "data": null,
             });
             let bytes: &[u8] = if export.der { der } else { pem.as_bytes() };

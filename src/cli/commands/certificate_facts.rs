@@ -6,6 +6,7 @@
 use jpki_card::card::certificate::{CertificateKind, CertificateProblem, Expiry};
 use time::{Date, OffsetDateTime, UtcOffset};
 use x509_parser::certificate::X509Certificate;
+#[cfg(feature = "signature-check")]
 use x509_parser::error::X509Error;
 use x509_parser::public_key::PublicKey;
 
@@ -79,6 +80,8 @@ pub enum Curve {
 
 /// What the CA certificate on the card says of this one's signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
+// Without `signature-check` nothing is verified, so neither verdict is ever made.
+#[cfg_attr(not(feature = "signature-check"), allow(dead_code))]
 pub enum Signature {
     /// The CA certificate's key verifies it (for a CA certificate: its own key).
     Verified,
@@ -177,9 +180,7 @@ pub fn facts(
     let validity = certificate.validity();
     let not_before = validity.not_before.to_datetime().to_offset(jst());
     let not_after = validity.not_after.to_datetime().to_offset(jst());
-    let digest = ring::digest::digest(&ring::digest::SHA256, der);
-    let mut sha256 = [0; 32];
-    sha256.copy_from_slice(digest.as_ref());
+    let sha256: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(der).into();
     Ok(Facts {
         kind,
         length: der.len(),
@@ -201,11 +202,23 @@ fn check(certificate: &X509Certificate<'_>, ca: &X509Certificate<'_>) -> Signatu
     if certificate.issuer() != ca.subject() {
         return Signature::OtherIssuer;
     }
+    verified(certificate, ca)
+}
+
+/// The signature checked with `ca`'s key.
+#[cfg(feature = "signature-check")]
+fn verified(certificate: &X509Certificate<'_>, ca: &X509Certificate<'_>) -> Signature {
     match certificate.verify_signature(Some(ca.public_key())) {
         Ok(()) => Signature::Verified,
         Err(X509Error::SignatureUnsupportedAlgorithm) => Signature::Unsupported,
         Err(_) => Signature::Invalid,
     }
+}
+
+/// A build without `signature-check` checks no signature: it says so, never "verified".
+#[cfg(not(feature = "signature-check"))]
+fn verified(_certificate: &X509Certificate<'_>, _ca: &X509Certificate<'_>) -> Signature {
+    Signature::Unsupported
 }
 
 fn key_of(certificate: &X509Certificate<'_>) -> Key {
