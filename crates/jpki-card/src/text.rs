@@ -59,7 +59,7 @@ pub fn bytes_as_text(bytes: &[u8]) -> String {
     text
 }
 
-/// A piece of a file as a message quotes it: escaped, and cut to [`MAX_QUOTED_CHARS`] with an
+/// A piece of a file as a message quotes it: escaped, and cut to 80 characters with an
 /// ellipsis. Reads no further than it shows, so a long line costs nothing.
 pub fn excerpt(text: &str) -> String {
     let mut out = String::new();
