@@ -1,16 +1,19 @@
 //! Real readers through PC/SC (pcsc-lite on Linux, WinSCard on Windows, CryptoTokenKit on macOS):
 //! the connection to a card and its transaction, which leave the card as they found it unless a
 //! PIN was sent. How they let go of the card, listing readers and choosing one, waiting for a
-//! card, and what a PC/SC error means are modules of their own.
+//! card, telling the holder while another program keeps a call waiting, and what a PC/SC error
+//! means are modules of their own.
 
 mod ending;
 mod error;
 mod readers;
 mod wait;
+mod waiting;
 
 pub use ending::{Ending, SELECT_ISSUER_SECURITY_DOMAIN};
 pub use readers::{choose_reader, list_readers, ReaderInfo};
 pub use wait::{card_ready, wait_for_card};
+pub use waiting::WaitingNotice;
 
 use super::error::{ReaderChoice, TransportError};
 use super::reader::{Reader, Transaction};
@@ -20,8 +23,8 @@ use error::from_pcsc;
 use readers::{context, names_in, states_of};
 use std::cell::OnceCell;
 use std::ffi::CString;
-use std::sync::mpsc;
 use std::time::Duration;
+use waiting::WaitWatch;
 
 /// What a transaction reports about its own end. When a command inside it already failed at
 /// the reader, the end failing too (the card or the transaction is gone) adds nothing: the
@@ -50,12 +53,9 @@ pub struct PcscReader {
     /// Asked of the card the first time it is needed (only a recording needs it).
     atr: OnceCell<Option<Vec<u8>>>,
     pin_sent: PinSent,
-    /// Said when a transaction has not begun after [`WAITING_NOTICE_AFTER`].
-    waiting_notice: Option<WaitingNotice>,
+    /// Says the notice when a transaction has not begun after [`WAITING_NOTICE_AFTER`].
+    waiting: Option<WaitWatch>,
 }
-
-/// What to say when jpki waits for another program's transaction to end.
-pub type WaitingNotice = Box<dyn Fn() + Send + Sync>;
 
 /// How long a transaction may wait to begin (another program holds one) before the holder is
 /// told why nothing happens.
@@ -90,14 +90,16 @@ impl PcscReader {
         wanted: Option<&str>,
         waiting_notice: Option<WaitingNotice>,
     ) -> Result<PcscReader, TransportError> {
+        // Started before the connect, the first call it watches; no thread if it cannot start.
+        let waiting = waiting_notice.and_then(|n| WaitWatch::start(WAITING_NOTICE_AFTER, n));
         // One context for the listing and the connection.
         let context = context()?;
         let names = names_in(&context)?;
         let exact = wanted.and_then(|w| names.iter().find(|n| n.to_bytes() == w.as_bytes()));
         let connect = |cname: &CString, name: &str| {
             let connect = || context.connect(cname, pcsc::ShareMode::Shared, pcsc::Protocols::ANY);
-            match &waiting_notice {
-                Some(notice) => noticing_a_wait(WAITING_NOTICE_AFTER, notice, connect),
+            match &waiting {
+                Some(watch) => watch.during(connect),
                 None => connect(),
             }
             .map_err(|e| match e {
@@ -137,24 +139,9 @@ impl PcscReader {
             name,
             atr: OnceCell::new(),
             pin_sent: PinSent::new(),
-            waiting_notice,
+            waiting,
         })
     }
-}
-
-/// Run `begin`, and call `notice` (once) if it has not returned after `after`.
-fn noticing_a_wait<T>(after: Duration, notice: &(dyn Fn() + Sync), begin: impl FnOnce() -> T) -> T {
-    let (done, finished) = mpsc::channel::<()>();
-    std::thread::scope(|scope| {
-        scope.spawn(move || {
-            if let Err(mpsc::RecvTimeoutError::Timeout) = finished.recv_timeout(after) {
-                notice();
-            }
-        });
-        let value = begin();
-        drop(done);
-        value
-    })
 }
 
 impl Drop for PcscReader {
@@ -260,8 +247,8 @@ impl Reader for PcscReader {
             .card
             .as_mut()
             .ok_or_else(|| TransportError::Reader("the card was already released".to_string()))?;
-        let transaction = match &self.waiting_notice {
-            Some(notice) => noticing_a_wait(WAITING_NOTICE_AFTER, notice, || card.transaction()),
+        let transaction = match &self.waiting {
+            Some(watch) => watch.during(|| card.transaction()),
             None => card.transaction(),
         }
         .map_err(from_pcsc)?;
@@ -358,24 +345,6 @@ mod tests {
         assert!(end_of_transaction(true, ended()).is_ok());
         assert!(end_of_transaction(false, Ok(())).is_ok());
         assert!(end_of_transaction(true, Ok(())).is_ok());
-    }
-
-    #[test]
-    fn a_wait_is_noticed_after_its_time_and_a_quick_begin_is_not() {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        let told = AtomicUsize::new(0);
-        let notice = || {
-            told.fetch_add(1, Ordering::SeqCst);
-        };
-        let quick = noticing_a_wait(Duration::from_secs(60), &notice, || 7);
-        assert_eq!((quick, told.load(Ordering::SeqCst)), (7, 0));
-        let slow = noticing_a_wait(Duration::ZERO, &notice, || {
-            while told.load(Ordering::SeqCst) == 0 {
-                std::thread::yield_now();
-            }
-            8
-        });
-        assert_eq!((slow, told.load(Ordering::SeqCst)), (8, 1));
     }
 
     #[test]
