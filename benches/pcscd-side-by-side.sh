@@ -13,7 +13,7 @@
 # the median of the per-pair ratio A/B (robust when the machine's speed drifts). Quote ratios,
 # not absolute times: on a shared machine those move.
 #
-# Needs pcscd, vsmartcard-vpcd, opensc, python3 and cargo; no root (pcscd runs on a private socket,
+# Needs pcscd, vsmartcard-vpcd, opensc, openssl, python3 and cargo; no root (pcscd runs on a private socket,
 # handed over the way systemd does, and every client finds it through PCSCLITE_CSOCK_NAME:
 # benches/private-pcscd.sh).
 # Optional: jpki-cli 0.4.3 (siketyan/jpki-rs) in $JPKI_CLI or on PATH, installed outside this
@@ -29,6 +29,7 @@ bin=$PWD/target/release
 peer=$PWD/target/myna-peer/release/myna-peer
 jpki_cli=${JPKI_CLI:-$(command -v jpki-cli || true)}
 command -v pkcs15-tool >/dev/null || { echo "missing: apt-get install opensc" >&2; exit 1; }
+command -v openssl >/dev/null || { echo "missing: apt-get install openssl" >&2; exit 1; }
 
 # shellcheck source=benches/private-pcscd.sh
 source benches/private-pcscd.sh
@@ -93,6 +94,11 @@ pair "jpki status --pins-only vs OPENSC_DRIVER=jpki pkcs15-tool --list-pins" "$J
 pair "jpki status vs pkcs15-tool --list-pins" "$J status" "$P15"
 pair "jpki status vs OPENSC_DRIVER=jpki pkcs15-tool --list-pins" "$J status" "$P15J"
 pair "jpki status --pins-only vs myna program (pins)" "$J status --pins-only" "$PEER pins"
+# Both print PEM on stdout; pkcs15-tool's certificate 01 is the auth certificate, 03 its CA's.
+P15C="pkcs15-tool --reader '$reader' --read-certificate"
+pair "jpki certificate export auth vs pkcs15-tool --read-certificate 01" "$J certificate export auth" "$P15C 01"
+pair "jpki certificate export auth-ca vs pkcs15-tool --read-certificate 03" "$J certificate export auth-ca" "$P15C 03"
+pair "jpki certificate export auth vs OPENSC_DRIVER=jpki pkcs15-tool --read-certificate 01" "$J certificate export auth" "OPENSC_DRIVER=jpki $P15C 01"
 if [ -n "$jpki_cli" ]; then
   C="'$jpki_cli'"
   pair "jpki status --pins-only vs jpki-cli crypto stat" "$J status --pins-only" "$C crypto stat"
@@ -109,6 +115,14 @@ echo '```'
 "$bin/jpki" --reader "$reader" --json status --pins-only | python3 -c 'import json,sys; print("jpki:", {p["id"]: p["tries_left"] for p in json.load(sys.stdin)["pins"]})'
 pkcs15-tool --reader "$reader" --list-pins 2>&1 | grep -E '^PIN|Tries left' | paste - - | sed 's/^/pkcs15-tool: /'
 "$peer" "$reader" pins | tr '\n' ' ' | sed 's/^/myna: /; s/$/\n/'
+# The certificate in a PEM on stdin, as the first 16 hex digits of its DER's SHA-256.
+der_digest() { openssl x509 -outform der | sha256sum | cut -c1-16; }
+for cert in "auth 01" "auth-ca 03"; do
+  ours=$("$bin/jpki" --reader "$reader" certificate export "${cert% *}" | der_digest)
+  theirs=$(pkcs15-tool --reader "$reader" --read-certificate "${cert#* }" 2>/dev/null | der_digest)
+  [ "$ours" = "$theirs" ] || { echo "the ${cert% *} certificate differs: jpki $ours, pkcs15-tool $theirs" >&2; exit 1; }
+  echo "${cert% *} certificate, DER SHA-256 (first 16 digits): jpki $ours, pkcs15-tool $theirs"
+done
 echo '```'
 
 if [ -n "$jpki_cli" ]; then
