@@ -63,4 +63,6 @@ globs=()
 for file in "${files[@]}"; do
   globs+=(--file "$file")
 done
+# cargo-mutants makes its output folder but not the parent: a fresh clone has no target/ yet.
+mkdir -p target
 exec cargo mutants --workspace "${globs[@]}" --timeout 120 --output target/mutants "$@"
