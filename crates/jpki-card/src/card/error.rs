@@ -197,3 +197,52 @@ fn tries_phrase(left: u8) -> String {
         n => format!("{n} tries left"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_locked_pin_says_whether_the_pin_was_sent() {
+        let locked = |pin_sent| {
+            CardError::PinLocked {
+                kind: PinKind::Auth,
+                sw: StatusWord::from(0x6983),
+                pin_sent,
+            }
+            .to_string()
+        };
+        assert_eq!(
+            locked(true),
+            "the auth PIN was sent, and the card answered 69 83: the PIN is locked"
+        );
+        assert_eq!(
+            locked(false),
+            "the auth PIN is locked (the card answered 69 83); no PIN was sent"
+        );
+    }
+
+    #[test]
+    fn a_card_lost_after_the_pin_says_the_try_may_have_counted_and_a_change_may_have_happened() {
+        let lost = |changing| {
+            CardError::OutcomeUnknown {
+                kind: PinKind::Sign,
+                cause: TransportError::Reader("the card was removed".to_string()),
+                changing,
+            }
+            .to_string()
+        };
+        let checking = lost(false);
+        assert!(
+            checking.ends_with("the try may have been counted"),
+            "{checking}"
+        );
+        assert!(
+            lost(true).ends_with(
+                "the try may have been counted, and the PIN may or may not have changed"
+            ),
+            "{}",
+            lost(true)
+        );
+    }
+}

@@ -173,3 +173,142 @@ pub(crate) fn read_counter(
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::trace::Trace;
+    use crate::transport::Replay;
+
+    const SELECT_JPKI: &str = "> 00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01";
+    const SELECT_JUKI_AP: &str = "> 00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 01";
+    const SELECT_COMMON_AP: &str = "> 00 A4 04 0C 0A D3 92 10 00 31 00 01 01 01 00";
+    const SELECT_KENHOJO_AP: &str = "> 00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 08";
+    const COUNTER: &str = "> 00 20 00 80";
+    const OK: &str = "< 90 00";
+
+    /// A replay of `lines`, which the test then checks were used up.
+    fn replay(lines: &[&str]) -> Replay {
+        let text = format!("@source hand-written\n{}\n", lines.join("\n"));
+        Replay::new(Trace::parse(&text, "t.trace").unwrap())
+    }
+
+    /// Each PIN's id and every key reference's tries left, in the order they were read.
+    fn tries(pins: &[PinStatus]) -> Vec<(&'static str, Vec<Option<u8>>)> {
+        pins.iter()
+            .map(|p| {
+                (
+                    p.kind.id(),
+                    p.keys.iter().map(|k| k.counter.tries_left()).collect(),
+                )
+            })
+            .collect()
+    }
+
+    /// The 14 APDUs of the five counters, each application selected once; the juki PIN's two
+    /// key references answer differently.
+    #[rustfmt::skip]
+    const FIVE_COUNTERS: &[&str] = &[
+        SELECT_JPKI, OK,
+        "> 00 A4 02 0C 02 00 1B", OK, COUNTER, "< 63 C5",
+        "> 00 A4 02 0C 02 00 18", OK, COUNTER, "< 63 C3",
+        SELECT_JUKI_AP, OK,
+        "> 00 A4 02 0C 02 00 1C", OK, COUNTER, "< 63 C3",
+        SELECT_COMMON_AP, OK,
+        "> 00 A4 02 0C 02 00 1C", OK, COUNTER, "< 63 C2",
+        SELECT_KENHOJO_AP, OK,
+        "> 00 A4 02 0C 02 00 11", OK, COUNTER, "< 63 C1",
+    ];
+
+    #[test]
+    fn every_key_reference_is_read_once_in_its_own_application() {
+        let mut card = replay(FIVE_COUNTERS);
+        let pins = read_pin_statuses(&mut card).unwrap();
+        card.finish().unwrap();
+        assert_eq!(
+            tries(&pins),
+            vec![
+                ("sign", vec![Some(5)]),
+                ("auth", vec![Some(3)]),
+                ("juki", vec![Some(3), Some(2)]),
+                ("kenhojo", vec![Some(1)]),
+            ]
+        );
+        assert_eq!(pins[2].counter, RetryCounter::Remaining(2));
+    }
+
+    #[test]
+    fn a_missing_application_makes_its_key_references_absent_and_the_rest_is_read() {
+        #[rustfmt::skip]
+        let mut card = replay(&[
+            SELECT_JPKI, OK,
+            "> 00 A4 02 0C 02 00 1B", OK, COUNTER, "< 63 C5",
+            "> 00 A4 02 0C 02 00 18", OK, COUNTER, "< 63 C3",
+            SELECT_JUKI_AP, "< 6A 82",
+            SELECT_COMMON_AP, "< 6A 82",
+            SELECT_KENHOJO_AP, "< 69 99",
+        ]);
+        let pins = read_pin_statuses(&mut card).unwrap();
+        card.finish().unwrap();
+        let juki: Vec<RetryCounter> = pins[2].keys.iter().map(|k| k.counter).collect();
+        assert_eq!(juki, vec![RetryCounter::Absent, RetryCounter::Absent]);
+        assert_eq!(
+            pins[3].counter,
+            RetryCounter::Unreadable(StatusWord::from(0x6999))
+        );
+    }
+
+    #[test]
+    fn a_card_without_the_jpki_application_is_no_my_number_card() {
+        let mut card = replay(&[SELECT_JPKI, "< 6A 82"]);
+        let refused = read_pin_statuses(&mut card).unwrap_err();
+        card.finish().unwrap();
+        assert!(matches!(
+            refused,
+            CardError::NotMyNumberCard {
+                sw: StatusWord::FileNotFound
+            }
+        ));
+    }
+
+    #[test]
+    fn the_report_reads_the_token_and_certificate_in_the_jpki_ap_and_the_expiry_in_the_common_ap() {
+        #[rustfmt::skip]
+        let mut card = replay(&[
+            SELECT_JPKI, OK,
+            "> 00 A4 02 0C 02 00 06", "< 6A 82",
+            "> 00 A4 02 0C 02 00 0A", "< 6A 82",
+            "> 00 A4 02 0C 02 00 1B", OK, COUNTER, "< 63 C5",
+            "> 00 A4 02 0C 02 00 18", OK, COUNTER, "< 63 C3",
+            SELECT_JUKI_AP, OK,
+            "> 00 A4 02 0C 02 00 1C", OK, COUNTER, "< 63 C3",
+            SELECT_COMMON_AP, OK,
+            "> 00 A4 02 0C 02 00 01", OK,
+            "> 00 B2 01 04 00",
+            "< 01 1C 30 30 30 30 30 30 30 30 30 30 30 30 30 30 30 30 30 30 30 30 32 30 33 36 30 33 33 31 90 00",
+            "> 00 A4 02 0C 02 00 1C", OK, COUNTER, "< 63 C3",
+            SELECT_KENHOJO_AP, OK,
+            "> 00 A4 02 0C 02 00 11", OK, COUNTER, "< 63 C3",
+        ]);
+        let report = read_card_report(&mut card).unwrap();
+        card.finish().unwrap();
+        assert_eq!(
+            report.kind,
+            CardKind::Unreadable(Some(StatusWord::FileNotFound))
+        );
+        assert!(matches!(report.auth_not_after, AuthNotAfter::Untold(_)));
+        assert_eq!(
+            report.card_expiry,
+            CardExpiry::Date(Date::from_calendar_date(2036, time::Month::March, 31).unwrap())
+        );
+        assert_eq!(
+            tries(&report.pins),
+            vec![
+                ("sign", vec![Some(5)]),
+                ("auth", vec![Some(3)]),
+                ("juki", vec![Some(3), Some(3)]),
+                ("kenhojo", vec![Some(3)]),
+            ]
+        );
+    }
+}

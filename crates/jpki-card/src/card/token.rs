@@ -157,6 +157,21 @@ mod tests {
     }
 
     #[test]
+    fn each_kind_has_the_json_id_docs_json_md_names_and_only_a_phone_is_a_smartphone() {
+        let kinds = [
+            (CardKind::MyNumberCard, "my_number_card", false),
+            (CardKind::JukiCard, "juki_card", false),
+            (CardKind::Smartphone(Phone::Android), "smartphone", true),
+            (CardKind::NotJpki("X".to_string()), "not_jpki", false),
+            (CardKind::Unreadable(None), "unreadable", false),
+        ];
+        for (kind, id, phone) in kinds {
+            assert_eq!((kind.id(), kind.is_smartphone()), (id, phone), "{kind:?}");
+            assert_eq!(kind.auth_certificate_is_public(), !phone, "{kind:?}");
+        }
+    }
+
+    #[test]
     fn anything_else_is_not_jpki_and_never_panics() {
         assert_eq!(
             CardKind::from_token(&padded("HELLO")),

@@ -133,4 +133,20 @@ mod tests {
         };
         assert!(!e.to_string().chars().any(is_unprintable), "{e}");
     }
+
+    #[test]
+    fn the_readers_an_error_lists_are_quoted_and_none_is_said() {
+        let e = |available: &[&str]| {
+            TransportError::ReaderNotFound {
+                wanted: "acr".into(),
+                available: available.iter().map(|a| a.to_string()).collect(),
+            }
+            .to_string()
+        };
+        assert_eq!(
+            e(&["A 00 00", "B 01 00"]),
+            "no reader matches \"acr\"; readers: \"A 00 00\", \"B 01 00\""
+        );
+        assert_eq!(e(&[]), "no reader matches \"acr\"; readers: (none)");
+    }
 }

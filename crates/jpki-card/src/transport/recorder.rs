@@ -234,6 +234,24 @@ mod tests {
     }
 
     #[test]
+    fn a_partial_file_left_by_an_earlier_run_is_passed_over_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.trace");
+        // A run killed before its rename, under the same process id, left this one.
+        let left = dir
+            .path()
+            .join(format!(".out.trace.{}-0.partial", std::process::id()));
+        std::fs::write(&left, "an earlier run's").unwrap();
+        let replay = Replay::new(Trace::parse("@source hand-written\n", "t").unwrap());
+        let recorder = Recorder::create(path.clone(), Source::HandWritten).unwrap();
+        Layered::new(replay, recorder).finish().unwrap();
+        assert!(std::fs::read_to_string(&path)
+            .unwrap()
+            .starts_with("@source"));
+        assert_eq!(std::fs::read_to_string(&left).unwrap(), "an earlier run's");
+    }
+
+    #[test]
     fn an_unwritable_path_fails_before_any_command() {
         let dir = tempfile::tempdir().unwrap();
         let err = Recorder::create(dir.path().to_path_buf(), Source::HandWritten)

@@ -127,6 +127,11 @@ impl Reader for Replay {
         &self.reader
     }
 
+    /// The trace's ATR, so a recording of a replay keeps it.
+    fn atr(&self) -> Option<Vec<u8>> {
+        self.trace.atr.clone()
+    }
+
     /// A trace records no transactions: each one runs on through the exchanges.
     fn transaction(&mut self) -> Result<Box<dyn Transaction + '_>, TransportError> {
         Ok(Box::new(ReplayTransaction { replay: self }))
@@ -217,6 +222,28 @@ mod tests {
                 ..
             }))
         ));
+        // One of two used: the second is the first unused, and the only one left.
+        let mut r =
+            replay("@source hand-written\n> 00 20 00 80\n< 63 C3\n> 00 20 00 81\n< 63 C3\n");
+        send(&mut r, &[0, 0x20, 0, 0x80]).unwrap();
+        assert!(matches!(
+            r.finish(),
+            Err(TransportError::Trace(TraceError::Unconsumed {
+                step: 2,
+                remaining: 1,
+                line: 4,
+                ..
+            }))
+        ));
+    }
+
+    #[test]
+    fn the_reader_and_atr_are_the_traces() {
+        let r = replay("@source hand-written\n@reader ACS ACR39U 00 00\n@atr 3B 8F 80 01\n");
+        assert_eq!(Reader::name(&r), "ACS ACR39U 00 00");
+        assert_eq!(r.atr(), Some(&[0x3B, 0x8F, 0x80, 0x01][..]));
+        assert_eq!(Reader::atr(&r), Some(vec![0x3B, 0x8F, 0x80, 0x01]));
+        assert_eq!(replay("@source hand-written\n").atr(), None);
     }
 
     #[test]
@@ -279,6 +306,22 @@ mod tests {
             "the sent command is shown from a little before the difference: {text}"
         );
         assert!(text.contains("(bytes 29993-30016 of 60000)"), "{text}");
+        // A difference in the last byte: the window ends with the command.
+        let mut sent = expected.clone();
+        sent[59_999] = 0xCD;
+        let text = send(
+            &mut replay(&format!(
+                "@source hand-written\n> {}\n< 90 00\n",
+                secret::spaced_hex(&expected)
+            )),
+            &sent,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            text.contains("AB AB CD (bytes 59977-60000 of 60000)"),
+            "{text}"
+        );
         // A long CHANGE REFERENCE DATA that differs in its header: the PIN stays `??`.
         let mut change = vec![0x00, 0x24, 0x01, 0x80, 0x28];
         change.extend(b"0123456789012345678901234567890123456789");

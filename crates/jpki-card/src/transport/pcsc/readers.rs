@@ -288,6 +288,28 @@ pub(super) mod tests {
     }
 
     #[test]
+    fn the_only_reader_without_a_card_is_named_in_the_error() {
+        match choose_reader(&[reader("SCM Microsystems SCR 3310 00 00", false)], None) {
+            Err(TransportError::NoCard {
+                reader: ReaderChoice::Named(name),
+            }) => assert_eq!(name, "SCM Microsystems SCR 3310 00 00"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_text_form_named_exactly_wins_over_a_longer_name_holding_it() {
+        // Matched as a part of a name, the text form would fit both readers.
+        let sjis = b"\x83J 00 00".to_vec();
+        let readers = vec![
+            ReaderInfo::new(&CString::new(sjis.clone()).unwrap(), true, None),
+            reader("\\x83J 00 00 (2)", false),
+        ];
+        let chosen = choose_reader(&readers, Some("\\x83J 00 00")).unwrap();
+        assert_eq!(chosen.pcsc_name, sjis);
+    }
+
+    #[test]
     fn a_chosen_reader_without_a_card_says_so() {
         match choose_reader(&two(), Some("pasori")) {
             Err(TransportError::NoCard {

@@ -101,7 +101,9 @@ mod tests {
 
         let eager = WaitWatch::start(Duration::ZERO, counted(&told)).unwrap();
         let slow = eager.during(|| {
-            while told.load(Ordering::SeqCst) == 0 {
+            // Bounded, so a watcher that never tells fails the test instead of hanging it.
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while told.load(Ordering::SeqCst) == 0 && Instant::now() < deadline {
                 std::thread::yield_now();
             }
             // Long enough for the watcher to look several times more: still one notice.
