@@ -140,6 +140,39 @@ mod tests {
     }
 
     #[test]
+    fn a_right_password_reads_the_sign_certificate_first_and_once_then_the_others() {
+        let mut card = replay(
+            "@source hand-written
+> 00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01
+< 90 00
+> 00 A4 02 0C 02 00 1B
+< 90 00
+> 00 20 00 80
+< 63 C5
+> 00 20 00 80 06 ?? ?? ?? ?? ?? ??
+< 90 00
+> 00 A4 02 0C 02 00 01
+< 90 00
+> 00 B0 00 00 00
+< 30 01 01 90 00
+> 00 A4 02 0C 02 00 02
+< 90 00
+> 00 B0 00 00 00
+< 30 01 02 90 00
+",
+        );
+        let pin = Pin::new(PinKind::Sign, "ABC123").unwrap();
+        let also = [CertificateKind::Sign, CertificateKind::SignCa];
+        let report = read_sign_certificate(&mut card, &pin, LastTry::Refuse, &also);
+        assert!(report.verify.error.is_none(), "{:?}", report.verify.error);
+        let reads = report.certificates.unwrap();
+        let kinds: Vec<CertificateKind> = reads.iter().map(|r| r.0).collect();
+        assert_eq!(kinds, vec![CertificateKind::Sign, CertificateKind::SignCa]);
+        assert_eq!(reads[1].1, CertificateRead::Der(vec![0x30, 0x01, 0x02]));
+        card.finish().unwrap();
+    }
+
+    #[test]
     fn public_certificates_are_read_in_one_transaction_after_one_select() {
         let mut card = replay(
             "@source hand-written

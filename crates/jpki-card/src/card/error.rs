@@ -223,6 +223,45 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_change_says_what_each_key_reference_holds() {
+        let refused = |command| {
+            CardError::ChangeRejected {
+                kind: PinKind::Juki,
+                command,
+                sw: StatusWord::from(0x6A80),
+            }
+            .to_string()
+        };
+        assert!(refused(ChangeCommand::ReferenceData).ends_with("; the PIN is unchanged"));
+        assert!(refused(ChangeCommand::Key)
+            .ends_with("; the key reference that refused it keeps the current PIN"));
+        let lost = || CardError::OutcomeUnknown {
+            kind: PinKind::Juki,
+            cause: TransportError::Reader("gone".to_string()),
+            changing: true,
+        };
+        let partly = |unchanged: Vec<Application>, unknown: Vec<Application>| {
+            CardError::PartlyChanged {
+                kind: PinKind::Juki,
+                changed: vec![Application::Juki],
+                unchanged,
+                unknown,
+                source: Box::new(lost()),
+            }
+            .to_string()
+        };
+        let only_changed = partly(vec![], vec![]);
+        assert!(only_changed.contains("holds the new PIN"), "{only_changed}");
+        assert!(!only_changed.contains("still holds") && !only_changed.contains("may hold"));
+        let both = partly(vec![Application::Common], vec![]);
+        assert!(both.contains("still holds the current PIN"), "{both}");
+        assert!(!both.contains("may hold"), "{both}");
+        let lost_one = partly(vec![], vec![Application::Common]);
+        assert!(lost_one.contains("may hold either"), "{lost_one}");
+        assert!(!lost_one.contains("still holds"), "{lost_one}");
+    }
+
+    #[test]
     fn a_card_lost_after_the_pin_says_the_try_may_have_counted_and_a_change_may_have_happened() {
         let lost = |changing| {
             CardError::OutcomeUnknown {

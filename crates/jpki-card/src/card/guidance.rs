@@ -303,6 +303,27 @@ mod tests {
     use super::*;
     use crate::apdu::StatusWord;
 
+    #[test]
+    fn each_next_step_has_the_json_id_docs_json_md_names() {
+        let steps = [
+            (NextStep::None, "none"),
+            (NextStep::Reset(Route::KioskReset), "kiosk_reset"),
+            (NextStep::Reset(Route::CityOffice), "city_office"),
+            (
+                NextStep::AvoidWrongEntry {
+                    if_locked: Route::KioskReset,
+                },
+                "avoid_wrong_entry",
+            ),
+            (NextStep::SignatureCertificateAtCityOffice, "city_office"),
+            (NextStep::AskCityOffice, "city_office"),
+            (NextStep::ReadAgain, "read_again"),
+        ];
+        for (step, id) in steps {
+            assert_eq!(step.id(), id, "{step:?}");
+        }
+    }
+
     fn card(counters: [u16; 4]) -> Vec<PinStatus> {
         PinKind::ALL
             .into_iter()

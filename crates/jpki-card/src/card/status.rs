@@ -259,6 +259,20 @@ mod tests {
     }
 
     #[test]
+    fn a_probe_reads_the_token_only_when_the_jpki_ap_is_there() {
+        let mut card = replay(&[SELECT_JPKI, OK, "> 00 A4 02 0C 02 00 06", "< 6A 82"]);
+        let kind = probe_card_kind(&mut card).unwrap();
+        card.finish().unwrap();
+        assert_eq!(kind, CardKind::Unreadable(Some(StatusWord::FileNotFound)));
+        let mut card = replay(&[SELECT_JPKI, "< 6A 82"]);
+        assert!(matches!(
+            probe_card_kind(&mut card),
+            Err(CardError::NotMyNumberCard { .. })
+        ));
+        card.finish().unwrap();
+    }
+
+    #[test]
     fn a_card_without_the_jpki_application_is_no_my_number_card() {
         let mut card = replay(&[SELECT_JPKI, "< 6A 82"]);
         let refused = read_pin_statuses(&mut card).unwrap_err();

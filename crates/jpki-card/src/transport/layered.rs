@@ -81,3 +81,61 @@ impl<L: Layer> Transaction for Through<'_, L> {
         self.card.end()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::trace::Trace;
+    use crate::transport::Replay;
+
+    /// A layer that passes every command through as it is.
+    struct Plain;
+
+    impl Layer for Plain {
+        fn transmit(
+            &mut self,
+            card: &mut dyn Transaction,
+            command: Outgoing<'_>,
+        ) -> Result<Vec<u8>, TransportError> {
+            card.transmit(command)
+        }
+    }
+
+    /// A transaction whose end fails, under a reader that names it.
+    struct Ending;
+
+    impl Transaction for Ending {
+        fn transmit(&mut self, _: Outgoing<'_>) -> Result<Vec<u8>, TransportError> {
+            Ok(vec![0x90, 0x00])
+        }
+
+        fn end(self: Box<Self>) -> Result<(), TransportError> {
+            Err(TransportError::Reader("the end failed".to_string()))
+        }
+    }
+
+    struct EndingReader;
+
+    impl Reader for EndingReader {
+        fn name(&self) -> &str {
+            "Ending 00 00"
+        }
+
+        fn transaction(&mut self) -> Result<Box<dyn Transaction + '_>, TransportError> {
+            Ok(Box::new(Ending))
+        }
+    }
+
+    #[test]
+    fn a_layered_reader_is_the_reader_below_by_name_atr_and_transaction_end() {
+        let text = "@source hand-written\n@reader ACS ACR39U 00 00\n@atr 3B 8F 80 01\n";
+        let layered = Layered::new(Replay::new(Trace::parse(text, "t").unwrap()), Plain);
+        assert_eq!(layered.name(), "ACS ACR39U 00 00");
+        assert_eq!(layered.atr(), Some(vec![0x3B, 0x8F, 0x80, 0x01]));
+        // A reader that knows no ATR says none, through the layer too.
+        let mut layered = Layered::new(EndingReader, Plain);
+        assert_eq!(layered.atr(), None);
+        let card = layered.transaction().unwrap();
+        assert!(matches!(card.end(), Err(TransportError::Reader(_))));
+    }
+}

@@ -234,6 +234,15 @@ mod tests {
     }
 
     #[test]
+    fn a_recorder_dropped_unfinished_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let recorder = Recorder::create(dir.path().join("out.trace"), Source::HandWritten).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        drop(recorder);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
     fn a_partial_file_left_by_an_earlier_run_is_passed_over_and_kept() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out.trace");
