@@ -770,6 +770,38 @@ fn after_verify_pin_another_program_cannot_change_the_pin_it_unlocked() {
 
 #[test]
 #[ignore = "needs pcscd, vsmartcard-vpcd and OpenSC: run with --include-ignored (CI does)"]
+fn the_transaction_that_carried_a_pin_lets_go_at_its_end_while_the_reader_stays_connected() {
+    use jpki_card::card::{verify_pin, LastTry, Pin, PinKind};
+    let _one = one_pcscd();
+    let stack = Stack::start(&[]);
+    // A program using the library keeps its reader after the check: the transaction's end,
+    // not the disconnect that would follow, must leave nothing verified behind.
+    let mut reader = jpki_card::transport::pcsc::PcscReader::connect(Some(VPCD_READER)).unwrap();
+    let before = stack.card_log().len();
+    let pin = Pin::new(PinKind::Auth, "1234").unwrap();
+    let report = verify_pin(&mut reader, &pin, LastTry::Refuse, &[]);
+    assert!(report.error.is_none(), "{report:?}");
+    let log = stack.card_log();
+    let after_verify = &log[before..];
+    let select_away = after_verify.find(SELECT_ISD_LOGGED);
+    let power_off = after_verify.rfind(CARD_POWER_OFF);
+    assert!(
+        matches!((select_away, power_off), (Some(s), Some(p)) if s < p),
+        "no select-away then power-off at the transaction's end:\n{after_verify}"
+    );
+    let other = OtherProgram::connect();
+    assert_eq!(
+        other.change_auth_pin_without_a_pin(b"5678"),
+        [0x69, 0x82],
+        "another program used the library's VERIFY: {}",
+        stack.card_log()
+    );
+    drop(other);
+    drop(reader);
+}
+
+#[test]
+#[ignore = "needs pcscd, vsmartcard-vpcd and OpenSC: run with --include-ignored (CI does)"]
 fn another_programs_login_survives_status_readers_and_doctor_but_not_a_pin_change() {
     let _one = one_pcscd();
     let stack = Stack::start(&[]);
