@@ -659,6 +659,26 @@ const SELECT_ISD_LOGGED: &str = "> 00 A4 04 0C 07 A0 00 00 01 51 00 00";
 /// What the card logs when pcscd powers it down.
 const CARD_POWER_OFF: &str = "# vpcd control 00";
 
+/// What the card logged after byte `before` selects the ISD and then powers the card down, and
+/// another program that connects next cannot use the auth PIN's VERIFY that `who` sent.
+fn assert_let_go_after(stack: &Stack, before: usize, who: &str) {
+    let log = stack.card_log();
+    let after = &log[before..];
+    let select_away = after.find(SELECT_ISD_LOGGED);
+    let power_off = after.rfind(CARD_POWER_OFF);
+    assert!(
+        matches!((select_away, power_off), (Some(s), Some(p)) if s < p),
+        "no select-away then power-off after {who}:\n{after}"
+    );
+    let other = OtherProgram::connect();
+    assert_eq!(
+        other.change_auth_pin_without_a_pin(b"5678"),
+        [0x69, 0x82],
+        "another program used the VERIFY of {who}: {}",
+        stack.card_log()
+    );
+}
+
 /// Another program's PC/SC handle, shared, as a browser or a JPKI client through OpenSC's
 /// PKCS#11 module holds one. It sends raw bytes: nothing of jpki's library.
 struct OtherProgram {
@@ -747,22 +767,7 @@ fn after_verify_pin_another_program_cannot_change_the_pin_it_unlocked() {
     run(&["verify-pin", "--stdin", "auth"], Some("1234\n"))
         .assert_exit_for(0, format_args!("verify-pin auth"));
     // jpki let go after the PIN: the ISD selected, then the card powered down.
-    let log = stack.card_log();
-    let after_verify = &log[before..];
-    let select_away = after_verify.find(SELECT_ISD_LOGGED);
-    let power_off = after_verify.rfind(CARD_POWER_OFF);
-    assert!(
-        matches!((select_away, power_off), (Some(s), Some(p)) if s < p),
-        "no select-away then power-off after verify-pin:\n{after_verify}"
-    );
-    let other = OtherProgram::connect();
-    assert_eq!(
-        other.change_auth_pin_without_a_pin(b"5678"),
-        [0x69, 0x82],
-        "another program used jpki's VERIFY: {}",
-        stack.card_log()
-    );
-    drop(other);
+    assert_let_go_after(&stack, before, "verify-pin");
     assert_eq!(tries_of(&tries_by_id(&jpki_status()), "auth"), Some(3));
     run(&["verify-pin", "--stdin", "auth"], Some("1234\n"))
         .assert_exit_for(0, format_args!("the auth PIN is still 1234"));
@@ -781,22 +786,7 @@ fn the_transaction_that_carried_a_pin_lets_go_at_its_end_while_the_reader_stays_
     let pin = Pin::new(PinKind::Auth, "1234").unwrap();
     let report = verify_pin(&mut reader, &pin, LastTry::Refuse, &[]);
     assert!(report.error.is_none(), "{report:?}");
-    let log = stack.card_log();
-    let after_verify = &log[before..];
-    let select_away = after_verify.find(SELECT_ISD_LOGGED);
-    let power_off = after_verify.rfind(CARD_POWER_OFF);
-    assert!(
-        matches!((select_away, power_off), (Some(s), Some(p)) if s < p),
-        "no select-away then power-off at the transaction's end:\n{after_verify}"
-    );
-    let other = OtherProgram::connect();
-    assert_eq!(
-        other.change_auth_pin_without_a_pin(b"5678"),
-        [0x69, 0x82],
-        "another program used the library's VERIFY: {}",
-        stack.card_log()
-    );
-    drop(other);
+    assert_let_go_after(&stack, before, "the library's transaction");
     drop(reader);
 }
 

@@ -95,6 +95,16 @@ mod tests {
         Replay::new(Trace::parse(text, "unit").unwrap())
     }
 
+    /// The guard of the sign password: SELECT JPKI AP, SELECT its EF, the counter (5 left).
+    const SIGN_GUARD: &str = "@source hand-written
+> 00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01
+< 90 00
+> 00 A4 02 0C 02 00 1B
+< 90 00
+> 00 20 00 80
+< 63 C5
+";
+
     #[test]
     fn another_pin_than_the_sign_password_is_refused_before_the_card() {
         let mut card = replay("@source hand-written\n");
@@ -111,17 +121,8 @@ mod tests {
 
     #[test]
     fn a_wrong_password_reads_nothing_and_a_last_try_is_refused() {
-        let guard = "@source hand-written
-> 00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01
-< 90 00
-> 00 A4 02 0C 02 00 1B
-< 90 00
-> 00 20 00 80
-< 63 C5
-> 00 20 00 80 06 ?? ?? ?? ?? ?? ??
-< 63 C4
-";
-        let mut card = replay(guard);
+        let guard = format!("{SIGN_GUARD}> 00 20 00 80 06 ?? ?? ?? ?? ?? ??\n< 63 C4\n");
+        let mut card = replay(&guard);
         let pin = Pin::new(PinKind::Sign, "ABC999").unwrap();
         let report =
             read_sign_certificate(&mut card, &pin, LastTry::Refuse, &[CertificateKind::SignCa]);
@@ -141,15 +142,8 @@ mod tests {
 
     #[test]
     fn a_right_password_reads_the_sign_certificate_first_and_once_then_the_others() {
-        let mut card = replay(
-            "@source hand-written
-> 00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01
-< 90 00
-> 00 A4 02 0C 02 00 1B
-< 90 00
-> 00 20 00 80
-< 63 C5
-> 00 20 00 80 06 ?? ?? ?? ?? ?? ??
+        let mut card = replay(&format!(
+            "{SIGN_GUARD}> 00 20 00 80 06 ?? ?? ?? ?? ?? ??
 < 90 00
 > 00 A4 02 0C 02 00 01
 < 90 00
@@ -159,8 +153,8 @@ mod tests {
 < 90 00
 > 00 B0 00 00 00
 < 30 01 02 90 00
-",
-        );
+"
+        ));
         let pin = Pin::new(PinKind::Sign, "ABC123").unwrap();
         let also = [CertificateKind::Sign, CertificateKind::SignCa];
         let report = read_sign_certificate(&mut card, &pin, LastTry::Refuse, &also);

@@ -460,4 +460,4 @@ fn unexpected(kind: PinKind, command: &'static str, sw: StatusWord) -> CardError
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

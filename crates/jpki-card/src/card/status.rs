@@ -180,12 +180,9 @@ mod tests {
     use crate::transport::trace::Trace;
     use crate::transport::Replay;
 
-    const SELECT_JPKI: &str = "> 00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01";
-    const SELECT_JUKI_AP: &str = "> 00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 01";
-    const SELECT_COMMON_AP: &str = "> 00 A4 04 0C 0A D3 92 10 00 31 00 01 01 01 00";
-    const SELECT_KENHOJO_AP: &str = "> 00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 08";
-    const COUNTER: &str = "> 00 20 00 80";
-    const OK: &str = "< 90 00";
+    use crate::card::guarded::tests::{
+        COUNTER, OK, SELECT_COMMON_AP, SELECT_JPKI, SELECT_JUKI_AP, SELECT_KENHOJO_AP,
+    };
 
     /// A replay of `lines`, which the test then checks were used up.
     fn replay(lines: &[&str]) -> Replay {

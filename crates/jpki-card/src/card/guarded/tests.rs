@@ -9,18 +9,19 @@ use crate::card::{ChangeCommand, RetryCounter};
 use crate::transport::trace::Trace;
 use crate::transport::{Layer, Layered, Reader, Replay, Transaction, TransportError};
 
-const SELECT_JPKI: &str = "> 00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01";
-const SELECT_JUKI_AP: &str = "> 00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 01";
-const SELECT_COMMON_AP: &str = "> 00 A4 04 0C 0A D3 92 10 00 31 00 01 01 01 00";
-const SELECT_KENHOJO_AP: &str = "> 00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 08";
+/// The commands and answers of the guard, as trace lines; the counters' tests read them too.
+pub(crate) const SELECT_JPKI: &str = "> 00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01";
+pub(crate) const SELECT_JUKI_AP: &str = "> 00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 01";
+pub(crate) const SELECT_COMMON_AP: &str = "> 00 A4 04 0C 0A D3 92 10 00 31 00 01 01 01 00";
+pub(crate) const SELECT_KENHOJO_AP: &str = "> 00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 08";
 const SELECT_AUTH_EF: &str = "> 00 A4 02 0C 02 00 18";
 const SELECT_JUKI_EF: &str = "> 00 A4 02 0C 02 00 1C";
 const SELECT_KENHOJO_EF: &str = "> 00 A4 02 0C 02 00 11";
-const COUNTER: &str = "> 00 20 00 80";
+pub(crate) const COUNTER: &str = "> 00 20 00 80";
 const VERIFY: &str = "> 00 20 00 80 04 ?? ?? ?? ??";
 const CHANGE: &str = "> 00 24 01 80 04 ?? ?? ?? ??";
 const CHANGE_KEY: &str = "> 80 32 00 80 04 ?? ?? ?? ??";
-const OK: &str = "< 90 00";
+pub(crate) const OK: &str = "< 90 00";
 
 /// The experiments these tests run: all of them (the refusal has tests of its own).
 const EVERY_EXPERIMENT: &[Experiment] = &[Experiment::JukiVerify, Experiment::JukiChangeKey];
