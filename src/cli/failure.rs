@@ -2,12 +2,12 @@
 //! [`Failure`]; the exit code, the English words and the Japanese words all follow from it, so
 //! they cannot disagree about what happened.
 
-use crate::cli::commands::certificate_facts::CertificateError;
+use crate::cli::certificate_facts::CertificateError;
 use crate::cli::exit::Exit;
 use crate::cli::flags::record::RecordRefused;
 use crate::cli::io::export::ExportError;
 use crate::cli::io::output::ErrorObject;
-use crate::cli::io::pin_entry::PinEntryError;
+use crate::cli::io::pin_entry_error::PinEntryError;
 use crate::cli::io::render::printable_lines;
 use crate::cli::lang::Lang;
 use crate::cli::words::failure as words;
@@ -283,7 +283,7 @@ pub fn exit_of(result: anyhow::Result<Exit>) -> Exit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::io::pin_entry::StdinLayout;
+    use crate::cli::io::pin_entry_error::StdinLayout;
     use jpki_card::apdu::{ResponseError, StatusWord};
     use jpki_card::card::{Application, ChangeCommand, PinCommand, PinKind, TypedPin};
     use jpki_card::transport::ReaderChoice;

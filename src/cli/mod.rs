@@ -1,6 +1,7 @@
 //! The command line: flags, the plain config they become, and what each command prints.
 //! Library errors arrive as `anyhow::Error`; each class maps to its own exit code here.
 
+mod certificate_facts;
 mod commands;
 mod exit;
 mod failure;

@@ -2,11 +2,9 @@
 //! KEY and READ BINARY as docs/protocol.md describes them, and ISO errors for anything else.
 //! docs/virtual-card.md lists every answer and which of them are assumptions.
 
-use super::model::{
-    Ap, CardState, Certificate, File, PinFile, CARD_INFO, ISSUER_SECURITY_DOMAIN_AID,
-};
+use super::model::{CardState, Certificate, File, PinFile, CARD_INFO, ISSUER_SECURITY_DOMAIN_AID};
 use super::protocol::{
-    self, Change, CLA_ISO, CLA_PROPRIETARY, INS_CHANGE_KEY, INS_CHANGE_REFERENCE_DATA,
+    self, Ap, Change, CLA_ISO, CLA_PROPRIETARY, INS_CHANGE_KEY, INS_CHANGE_REFERENCE_DATA,
     INS_READ_BINARY, INS_READ_RECORD, INS_SELECT, INS_VERIFY,
 };
 use jpki_card::apdu::StatusWord;

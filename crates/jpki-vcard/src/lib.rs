@@ -21,14 +21,15 @@ mod store;
 pub mod vpcd;
 
 pub use model::{
-    Ap, CardState, Certificate, Code, File, LockedProbe, PinFile, PinRecord, AUTH_CERTIFICATE_EF,
-    KENKAKU_AID, TOKEN, TOKEN_EF,
+    CardState, Certificate, Code, File, LockedProbe, PinFile, PinRecord, AUTH_CERTIFICATE_EF,
+    TOKEN, TOKEN_EF,
 };
 pub use profile::{
     Profile, DEFAULT_FOUR_DIGIT_PIN, DEFAULT_SIGN_PASSWORD, JUKI_CARD_ATR, MY_NUMBER_CARD_ATR,
     OTHER_CARD_ATR, TEST_AUTH_CA_CERTIFICATE, TEST_AUTH_CERTIFICATE, TEST_SIGN_CA_CERTIFICATE,
     TEST_SIGN_CERTIFICATE,
 };
+pub use protocol::{Ap, KENKAKU_AID};
 pub use state_file::{application_id, applications_from_id, StateError};
 pub use store::{LOCK_WAIT, MAX_STATE_BYTES};
 

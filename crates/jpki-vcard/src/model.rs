@@ -1,9 +1,9 @@
 //! What the virtual card holds: its applications, their elementary files, and each PIN file's
 //! value and counter. Sources for every file are in docs/virtual-card.md.
 
-use super::protocol;
+use super::protocol::{self, Ap};
 use jpki_card::apdu::StatusWord;
-use jpki_card::card::{Application, KeyReference, PinKind};
+use jpki_card::card::{KeyReference, PinKind};
 
 /// The token EF's content on a My Number card: the name padded with spaces to 32 bytes. jpki/myna
 /// reads 32 bytes (src/jpki.rs) and its 0.3.0 crate compares all 32; its Go branch trims the
@@ -20,76 +20,10 @@ pub const CARD_INFO: &[u8; 30] = b"\x01\x1C0000000000000000000020360331";
 /// EF of the user-authentication certificate, in the JPKI application, readable without a PIN.
 pub const AUTH_CERTIFICATE_EF: [u8; 2] = [0x00, 0x0A];
 
-/// The AID of the 券面事項確認 AP (jpki/myna src/cli.rs "visual", siketyan/jpki-rs
-/// core/src/ap/surface.rs, AokiApp/jsapdu mynacard constants.ts `KENKAKU_AP`). jpki never selects
-/// it; other clients read its counters.
-pub const KENKAKU_AID: [u8; 10] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x02];
-
 /// The GlobalPlatform Issuer Security Domain's default AID: the DF the card is in when powered
 /// up (soltia48/myna-card `src/ap/mod.rs` `DEFAULT_DF`, `src/mf.rs`); soltia48/myna-sign selects
 /// it when it is done with the card, and so does jpki after a PIN.
 pub const ISSUER_SECURITY_DOMAIN_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00];
-
-/// An application (a DF selected by name) the virtual card can hold: the four whose PINs jpki
-/// reads, and the 券面事項確認 AP that only other clients use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Ap {
-    /// 公的個人認証 AP.
-    Jpki,
-    /// 住基 AP: the first juki key reference.
-    Juki,
-    /// 共通 AP: the second juki key reference.
-    Common,
-    /// 券面事項入力補助 AP.
-    Kenhojo,
-    /// 券面事項確認 AP.
-    Kenkaku,
-}
-
-impl Ap {
-    /// Every application, in the order state files list them.
-    pub const ALL: [Ap; 5] = [Ap::Jpki, Ap::Juki, Ap::Common, Ap::Kenhojo, Ap::Kenkaku];
-
-    /// The application as the card layer knows it, when jpki reads it.
-    pub fn application(self) -> Option<Application> {
-        match self {
-            Ap::Jpki => Some(Application::Jpki),
-            Ap::Juki => Some(Application::Juki),
-            Ap::Common => Some(Application::Common),
-            Ap::Kenhojo => Some(Application::Kenhojo),
-            Ap::Kenkaku => None,
-        }
-    }
-
-    /// The virtual card's name for a card-layer application.
-    pub fn of(application: Application) -> Ap {
-        match application {
-            Application::Jpki => Ap::Jpki,
-            Application::Juki => Ap::Juki,
-            Application::Common => Ap::Common,
-            Application::Kenhojo => Ap::Kenhojo,
-        }
-    }
-
-    /// The DF name (AID) its SELECT carries, from the virtual card's own protocol table.
-    pub fn aid(self) -> &'static [u8] {
-        protocol::aid(self)
-    }
-
-    /// The id in state files and on `jpki-vcard init`'s command line (the card layer's JSON id
-    /// where it has one).
-    pub fn id(self) -> &'static str {
-        match self.application() {
-            Some(application) => application.id(),
-            None => "kenkaku",
-        }
-    }
-
-    /// The application named `id`.
-    pub fn from_id(id: &str) -> Option<Ap> {
-        Ap::ALL.into_iter().find(|a| a.id() == id)
-    }
-}
 
 /// 照合番号A or B: numbers printed on the card that the 券面事項確認 and 券面事項入力補助 APs verify.
 /// They are never changed, and jpki never sends them; they are modelled so that other clients'

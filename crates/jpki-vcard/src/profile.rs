@@ -2,7 +2,8 @@
 //! juki PIN's two key references, and a card that is not a My Number card at all. Counters,
 //! PINs and files are then set one by one (`jpki-vcard init`).
 
-use super::model::{Ap, CardState, Certificate, Code, LockedProbe, PinRecord};
+use super::model::{CardState, Certificate, Code, LockedProbe, PinRecord};
+use super::protocol::Ap;
 use jpki_card::card::{KeyReference, PinKind};
 
 /// The sign password every profile starts with.

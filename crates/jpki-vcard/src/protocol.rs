@@ -5,10 +5,77 @@
 //! from the library under test: a wrong constant in jpki then makes the virtual card answer it as
 //! a real card would (6A 82 to a wrong AID or EF, 6D 00 to the wrong change command, 6A 80 to a
 //! PIN of the wrong format), and an integration test fails. The library's names (`PinKind`,
-//! `KeyReference`) are only used as labels; no byte or number of theirs is read.
+//! `KeyReference`, `Application`) are only used as labels; no byte or number of theirs is read.
+//! The applications themselves ([`Ap`]) are named here too, so the card's model builds on this
+//! table and the table on nothing of the model.
 
-use super::model::{Ap, KENKAKU_AID};
-use jpki_card::card::{KeyReference, PinKind};
+use jpki_card::card::{Application, KeyReference, PinKind};
+
+/// An application (a DF selected by name) the virtual card can hold: the four whose PINs jpki
+/// reads, and the 券面事項確認 AP that only other clients use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Ap {
+    /// 公的個人認証 AP.
+    Jpki,
+    /// 住基 AP: the first juki key reference.
+    Juki,
+    /// 共通 AP: the second juki key reference.
+    Common,
+    /// 券面事項入力補助 AP.
+    Kenhojo,
+    /// 券面事項確認 AP.
+    Kenkaku,
+}
+
+impl Ap {
+    /// Every application, in the order state files list them.
+    pub const ALL: [Ap; 5] = [Ap::Jpki, Ap::Juki, Ap::Common, Ap::Kenhojo, Ap::Kenkaku];
+
+    /// The application as the card layer knows it, when jpki reads it.
+    pub fn application(self) -> Option<Application> {
+        match self {
+            Ap::Jpki => Some(Application::Jpki),
+            Ap::Juki => Some(Application::Juki),
+            Ap::Common => Some(Application::Common),
+            Ap::Kenhojo => Some(Application::Kenhojo),
+            Ap::Kenkaku => None,
+        }
+    }
+
+    /// The virtual card's name for a card-layer application.
+    pub fn of(application: Application) -> Ap {
+        match application {
+            Application::Jpki => Ap::Jpki,
+            Application::Juki => Ap::Juki,
+            Application::Common => Ap::Common,
+            Application::Kenhojo => Ap::Kenhojo,
+        }
+    }
+
+    /// The DF name (AID) its SELECT carries, from the virtual card's own protocol table.
+    pub fn aid(self) -> &'static [u8] {
+        aid(self)
+    }
+
+    /// The id in state files and on `jpki-vcard init`'s command line (the card layer's JSON id
+    /// where it has one).
+    pub fn id(self) -> &'static str {
+        match self.application() {
+            Some(application) => application.id(),
+            None => "kenkaku",
+        }
+    }
+
+    /// The application named `id`.
+    pub fn from_id(id: &str) -> Option<Ap> {
+        Ap::ALL.into_iter().find(|a| a.id() == id)
+    }
+}
+
+/// The AID of the 券面事項確認 AP (jpki/myna src/cli.rs "visual", siketyan/jpki-rs
+/// core/src/ap/surface.rs, AokiApp/jsapdu mynacard constants.ts `KENKAKU_AP`). jpki never selects
+/// it; other clients read its counters.
+pub const KENKAKU_AID: [u8; 10] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x02];
 
 /// CLA of the ISO commands.
 pub const CLA_ISO: u8 = 0x00;

@@ -13,8 +13,9 @@
 //! auth-certificate 3003020100
 //! ```
 
-use super::model::{Ap, CardState, Certificate, Code, LockedProbe, PinRecord};
+use super::model::{CardState, Certificate, Code, LockedProbe, PinRecord};
 use super::profile::{MY_NUMBER_CARD_ATR, OTHER_CARD_ATR};
+use super::protocol::Ap;
 use jpki_card::card::{KeyReference, Pin, PinKind};
 use std::fmt::Write as _;
 use thiserror::Error;

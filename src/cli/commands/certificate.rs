@@ -5,7 +5,7 @@
 //!
 //! An `--out` path is checked before the card is touched, so a refusal costs no try.
 
-use crate::cli::commands::certificate_facts::{facts, CertificateError, Facts};
+use crate::cli::certificate_facts::{facts, CertificateError, Facts};
 use crate::cli::commands::open::with_card;
 use crate::cli::commands::pin_command::{self, PinRun, Reported};
 use crate::cli::commands::verify_pin;
@@ -13,7 +13,8 @@ use crate::cli::exit::Exit;
 use crate::cli::flags::config::{CertificateOutput, Config, Export, PinOptions};
 use crate::cli::io::export::{self, ExportError};
 use crate::cli::io::output;
-use crate::cli::io::pin_entry::{self, Ask, StdinLayout};
+use crate::cli::io::pin_entry::{self, Ask};
+use crate::cli::io::pin_entry_error::StdinLayout;
 use crate::cli::lang::Lang;
 use crate::cli::words::certificate::show_text;
 use crate::cli::words::pin_commands::{counter_line, verify_prompt};
@@ -136,7 +137,7 @@ fn deliver(
         }
         CertificateOutput::Export(export) => {
             // Parsed first: what is exported is a certificate, never whatever bytes came.
-            crate::cli::commands::certificate_facts::parse(kind, der)?;
+            crate::cli::certificate_facts::parse(kind, der)?;
             let digest = <sha2::Sha256 as sha2::Digest>::digest(der);
             let pem = export::pem(der);
             let mut json = json!({
@@ -164,7 +165,7 @@ fn deliver(
 
 /// `show`'s `certificate` object.
 fn facts_json(facts: &Facts) -> Value {
-    use crate::cli::commands::certificate_facts::{time_rfc3339, Curve, Key};
+    use crate::cli::certificate_facts::{time_rfc3339, Curve, Key};
     let (algorithm, bits, curve) = match &facts.key {
         Key::Rsa(bits) => ("rsa", Some(*bits), None),
         Key::Ec(Curve::Named(name, bits)) => ("ec", Some(*bits), Some(name.to_string())),
@@ -172,7 +173,7 @@ fn facts_json(facts: &Facts) -> Value {
         Key::Other(oid) => (oid.as_str(), None, None),
     };
     let problem = match &facts.signature {
-        crate::cli::commands::certificate_facts::Signature::IssuerUnreadable(e) => {
+        crate::cli::certificate_facts::Signature::IssuerUnreadable(e) => {
             json!(e.to_string())
         }
         _ => Value::Null,

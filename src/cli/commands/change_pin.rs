@@ -9,7 +9,8 @@ use crate::cli::commands::pin_command::{self, failure_id, keys_json, KeyWords, P
 use crate::cli::exit::Exit;
 use crate::cli::flags::config::{Config, PinOptions};
 use crate::cli::io::output;
-use crate::cli::io::pin_entry::{self, Ask, PinEntryError, StdinLayout};
+use crate::cli::io::pin_entry::{self, Ask};
+use crate::cli::io::pin_entry_error::{PinEntryError, StdinLayout};
 use crate::cli::lang::Lang;
 use crate::cli::words::pin_commands::{
     change_prompts, counter_line, key_result_text, outcome_word, weakness_warning,

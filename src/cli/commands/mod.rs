@@ -3,7 +3,6 @@
 
 pub mod advice;
 pub mod certificate;
-pub mod certificate_facts;
 pub mod change_pin;
 pub mod doctor;
 pub mod open;

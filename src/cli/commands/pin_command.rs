@@ -11,7 +11,8 @@ use crate::cli::exit::Exit;
 use crate::cli::failure::error_json;
 use crate::cli::flags::config::{Config, PinInput, PinOptions};
 use crate::cli::io::output;
-use crate::cli::io::pin_entry::{Ask, PinEntryError, Terminal};
+use crate::cli::io::pin_entry::{Ask, Terminal};
+use crate::cli::io::pin_entry_error::PinEntryError;
 use crate::cli::lang::Lang;
 use jpki_card::card::{
     read_pin_statuses, CardError, Experiment, KeyOutcome, KeyReference, KeyResult, LastTry,

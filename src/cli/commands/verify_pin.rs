@@ -10,7 +10,8 @@ use crate::cli::commands::pin_command::{self, failure_id, keys_json, KeyWords, P
 use crate::cli::exit::Exit;
 use crate::cli::flags::config::{Config, PinOptions};
 use crate::cli::io::output;
-use crate::cli::io::pin_entry::{self, Ask, StdinLayout};
+use crate::cli::io::pin_entry::{self, Ask};
+use crate::cli::io::pin_entry_error::StdinLayout;
 use crate::cli::lang::Lang;
 use crate::cli::words::pin_commands::{
     counter_line, key_verified_text, not_verified_text, verified_text, verify_prompt,
@@ -190,7 +191,7 @@ mod tests {
     use super::*;
     use crate::cli::failure::exit_of;
     use crate::cli::flags::config::{experiments, replaying};
-    use crate::cli::io::pin_entry::PinEntryError;
+    use crate::cli::io::pin_entry_error::PinEntryError;
 
     /// Run interactively with `answers` typed at the prompt; the exit code and the prompts.
     fn interactive(trace: &str, kind: PinKind, answers: &[&str]) -> (Exit, Vec<String>) {

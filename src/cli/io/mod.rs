@@ -6,6 +6,7 @@ pub mod export;
 pub mod hardening;
 pub mod output;
 pub mod pin_entry;
+pub mod pin_entry_error;
 pub mod render;
 #[cfg(unix)]
 pub mod signals;

@@ -12,7 +12,7 @@
 //!
 //! Installed the first time a PIN command opens the terminal or sends a PIN, and kept.
 
-use crate::cli::io::pin_entry::PinEntryError;
+use crate::cli::io::pin_entry_error::PinEntryError;
 use jpki_card::apdu::Outgoing;
 use jpki_card::transport::{Layer, Transaction, TransportError};
 use rustix::termios::{tcflush, tcgetpgrp, tcsetattr, OptionalActions, QueueSelector, Termios};
@@ -264,13 +264,15 @@ pub fn deferred() -> Option<i32> {
 /// ([`Stopped`]), the run reports what the card said, and the process ends by the signal.
 pub struct PinInFlight;
 
-/// A command refused, unsent, because an ending signal arrived while a PIN was on its way.
-#[derive(Debug, thiserror::Error)]
-#[error("stopped by {} after the card answered; this command was not sent", crate::cli::words::failure::signal_name(*.signal))]
+/// A command refused, unsent, because an ending signal arrived while a PIN was on its way. Its
+/// words are in `words::failure`, with every other signal's.
+#[derive(Debug)]
 pub struct Stopped {
     /// The signal's number.
     pub signal: i32,
 }
+
+impl std::error::Error for Stopped {}
 
 impl Layer for PinInFlight {
     fn transmit(

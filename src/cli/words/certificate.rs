@@ -1,7 +1,7 @@
 //! `certificate show`'s words, and the Japanese for a certificate that could not be read or
 //! written.
 
-use crate::cli::commands::certificate_facts::{
+use crate::cli::certificate_facts::{
     ef_text, fingerprint_text, key_text, time_text, CertificateError, Facts, Signature,
 };
 use crate::cli::io::export::ExportError;
@@ -69,9 +69,9 @@ pub fn show_text(facts: &Facts, lang: Lang) -> String {
         .collect()
 }
 
-fn key_unit(key: &crate::cli::commands::certificate_facts::Key, lang: Lang) -> &'static str {
+fn key_unit(key: &crate::cli::certificate_facts::Key, lang: Lang) -> &'static str {
     match key {
-        crate::cli::commands::certificate_facts::Key::Rsa(_) => lang.pick(" ビット", " bits"),
+        crate::cli::certificate_facts::Key::Rsa(_) => lang.pick(" ビット", " bits"),
         _ => "",
     }
 }

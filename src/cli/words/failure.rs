@@ -8,7 +8,7 @@
 
 use crate::cli::exit::Exit;
 use crate::cli::flags::record::RecordRefused;
-use crate::cli::io::pin_entry::{PinEntryError, StdinLayout, STDIN_LIMIT};
+use crate::cli::io::pin_entry_error::{PinEntryError, StdinLayout, STDIN_LIMIT};
 use crate::cli::io::render::printable;
 use crate::cli::lang::Lang;
 use crate::cli::words::pin_name;
@@ -579,6 +579,17 @@ pub fn signal_name(signal: i32) -> String {
         14 => "SIGALRM".to_string(),
         15 => "SIGTERM".to_string(),
         other => format!("signal {other}"),
+    }
+}
+
+#[cfg(unix)]
+impl fmt::Display for crate::cli::io::signals::Stopped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let signal = signal_name(self.signal);
+        write!(
+            f,
+            "stopped by {signal} after the card answered; this command was not sent"
+        )
     }
 }
 
