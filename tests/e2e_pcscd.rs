@@ -545,6 +545,32 @@ fn certificate_export_is_what_opensc_reads_and_openssl_verifies_the_chain() {
             der.stdout == ours,
             "{kind}: --der differs from the PEM's DER"
         );
+        // vpcd takes 256-byte answers, so no piece is asked for twice: a receive buffer too
+        // short for a 256-byte answer would show here as a re-ask in shorter pieces.
+        let trace = stack.path(&format!("{kind}.trace"));
+        run(
+            &[
+                "--record",
+                trace.to_str().unwrap(),
+                "certificate",
+                "export",
+                kind,
+                "--der",
+            ],
+            None,
+        )
+        .assert_exit_for(0, format_args!("jpki --record … certificate export {kind}"));
+        let reads = std::fs::read_to_string(&trace)
+            .unwrap()
+            .lines()
+            .filter(|line| line.starts_with("> 00 B0"))
+            .count();
+        assert_eq!(
+            reads,
+            jpki_card::card::certificate::certificate_read_count(ours.len()),
+            "{kind}: READ BINARY commands for {} bytes",
+            ours.len()
+        );
     }
     let openssl = find_program("openssl").unwrap_or_else(|| missing("openssl"));
     let verified = outcome(
