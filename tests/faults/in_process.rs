@@ -82,7 +82,7 @@ use jpki_card::card::{
     ChangeTargets, KeyReference, Pin, PinChange, PinKind,
 };
 use jpki_card::transport::{Layer, Layered, Transaction};
-use jpki_vcard::protocol::{self, ap_of, pin_ef};
+use jpki_vcard::protocol::{ap_of, pin_ef};
 use jpki_vcard::{Ap, CardState, Profile, VirtualCard};
 
 /// The values the virtual card holds, and the other ones typed: none of them may show.
@@ -123,7 +123,7 @@ impl Seen {
     fn note(&mut self, command: &[u8]) {
         match command {
             [0x00, 0xA4, 0x04, _, _, aid @ ..] => {
-                self.application = Ap::ALL.into_iter().find(|a| protocol::aid(*a) == aid);
+                self.application = Ap::ALL.into_iter().find(|a| a.aid() == aid);
                 self.selected = None;
             }
             [0x00, 0xA4, 0x02, _, 0x02, hi, lo, ..] => {

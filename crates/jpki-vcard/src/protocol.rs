@@ -52,9 +52,15 @@ impl Ap {
         }
     }
 
-    /// The DF name (AID) its SELECT carries, from the virtual card's own protocol table.
+    /// The DF name (AID) an application answers to (docs/protocol.md, "Applications").
     pub fn aid(self) -> &'static [u8] {
-        aid(self)
+        match self {
+            Ap::Jpki => &[0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01],
+            Ap::Juki => &[0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x01],
+            Ap::Common => &[0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x01, 0x00],
+            Ap::Kenhojo => &[0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x08],
+            Ap::Kenkaku => &KENKAKU_AID,
+        }
     }
 
     /// The id in state files and on `jpki-vcard init`'s command line (the card layer's JSON id
@@ -97,17 +103,6 @@ pub const INS_READ_RECORD: u8 = 0xB2;
 /// Every INS whose data is a PIN: VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER, CHANGE KEY,
 /// and the odd INS (BER-TLV data) of the first three's ISO family (ISO 7816-4).
 pub const PIN_INS: [u8; 7] = [0x20, 0x24, 0x2C, 0x32, 0x21, 0x25, 0x2D];
-
-/// The DF name (AID) an application answers to (docs/protocol.md, "Applications").
-pub fn aid(ap: Ap) -> &'static [u8] {
-    match ap {
-        Ap::Jpki => &[0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01],
-        Ap::Juki => &[0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x01],
-        Ap::Common => &[0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x01, 0x00],
-        Ap::Kenhojo => &[0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x08],
-        Ap::Kenkaku => &KENKAKU_AID,
-    }
-}
 
 /// The application holding a key reference.
 pub fn ap_of(key: KeyReference) -> Ap {

@@ -936,7 +936,7 @@ fn the_library_agrees_with_the_virtual_cards_own_protocol_table() {
     // drifted from it shows here by name, before the integration tests fail on it.
     for ap in Ap::ALL {
         if let Some(application) = ap.application() {
-            assert_eq!(application.aid(), protocol::aid(ap), "AID of {ap:?}");
+            assert_eq!(application.aid(), ap.aid(), "AID of {ap:?}");
         }
     }
     for key in KeyReference::ALL {

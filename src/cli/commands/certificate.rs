@@ -5,7 +5,9 @@
 //!
 //! An `--out` path is checked before the card is touched, so a refusal costs no try.
 
-use crate::cli::certificate_facts::{facts, CertificateError, Facts};
+use crate::cli::certificate_facts::{
+    self, facts, time_rfc3339, CertificateError, Curve, Facts, Key, Signature,
+};
 use crate::cli::commands::open::with_card;
 use crate::cli::commands::pin_command::{self, PinRun, Reported};
 use crate::cli::commands::verify_pin;
@@ -137,7 +139,7 @@ fn deliver(
         }
         CertificateOutput::Export(export) => {
             // Parsed first: what is exported is a certificate, never whatever bytes came.
-            crate::cli::certificate_facts::parse(kind, der)?;
+            certificate_facts::parse(kind, der)?;
             let digest = <sha2::Sha256 as sha2::Digest>::digest(der);
             let pem = export::pem(der);
             let mut json = json!({
@@ -165,7 +167,6 @@ fn deliver(
 
 /// `show`'s `certificate` object.
 fn facts_json(facts: &Facts) -> Value {
-    use crate::cli::certificate_facts::{time_rfc3339, Curve, Key};
     let (algorithm, bits, curve) = match &facts.key {
         Key::Rsa(bits) => ("rsa", Some(*bits), None),
         Key::Ec(Curve::Named(name, bits)) => ("ec", Some(*bits), Some(name.to_string())),
@@ -173,7 +174,7 @@ fn facts_json(facts: &Facts) -> Value {
         Key::Other(oid) => (oid.as_str(), None, None),
     };
     let problem = match &facts.signature {
-        crate::cli::certificate_facts::Signature::IssuerUnreadable(e) => {
+        Signature::IssuerUnreadable(e) => {
             json!(e.to_string())
         }
         _ => Value::Null,

@@ -2,7 +2,7 @@
 //! written.
 
 use crate::cli::certificate_facts::{
-    ef_text, fingerprint_text, key_text, time_text, CertificateError, Facts, Signature,
+    ef_text, fingerprint_text, key_text, time_text, CertificateError, Facts, Key, Signature,
 };
 use crate::cli::io::export::ExportError;
 use crate::cli::io::render::printable;
@@ -69,9 +69,9 @@ pub fn show_text(facts: &Facts, lang: Lang) -> String {
         .collect()
 }
 
-fn key_unit(key: &crate::cli::certificate_facts::Key, lang: Lang) -> &'static str {
+fn key_unit(key: &Key, lang: Lang) -> &'static str {
     match key {
-        crate::cli::certificate_facts::Key::Rsa(_) => lang.pick(" ビット", " bits"),
+        Key::Rsa(_) => lang.pick(" ビット", " bits"),
         _ => "",
     }
 }
