@@ -13,9 +13,9 @@ use x509_parser::public_key::PublicKey;
 /// Dates and times are shown as in Japan (UTC+9), where the card holder lives.
 const JST_HOURS: i8 = 9;
 
-/// A certificate of the card that could not be read or parsed: which one, and why.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the {} certificate (EF {}) {}", kind.id(), ef_text(*kind), problem_en(problem))]
+/// A certificate of the card that could not be read or parsed: which one, and why. Its words,
+/// English (`Display`) and Japanese, are in `words::certificate`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertificateError {
     /// Which certificate.
     pub kind: CertificateKind,
@@ -23,39 +23,12 @@ pub struct CertificateError {
     pub problem: CertificateProblem,
 }
 
+impl std::error::Error for CertificateError {}
+
 /// The EF as docs/protocol.md writes it: `00 0A`.
 pub fn ef_text(kind: CertificateKind) -> String {
     let [hi, lo] = kind.ef();
     format!("{hi:02X} {lo:02X}")
-}
-
-/// Why, in English. Never the certificate's bytes: the sign certificate's are personal.
-fn problem_en(problem: &CertificateProblem) -> String {
-    match problem {
-        CertificateProblem::NeedsPin => "is shown only after a PIN".to_string(),
-        CertificateProblem::Refused(sw) if sw.to_u16() == 0x6A82 => {
-            format!("is not on this card (the card answered {sw})")
-        }
-        CertificateProblem::Refused(sw) => format!("could not be read: the card answered {sw}"),
-        CertificateProblem::Malformed => {
-            "could not be read: the card's answer had no status word".to_string()
-        }
-        CertificateProblem::Empty => "is empty: the card gave no bytes".to_string(),
-        CertificateProblem::BadHeader => {
-            "is not DER: its first bytes are no certificate's header".to_string()
-        }
-        CertificateProblem::TooLong(n) => format!(
-            "claims {n} bytes, more than any certificate has ({} at most)",
-            jpki_card::card::certificate::MAX_CERTIFICATE_LENGTH
-        ),
-        CertificateProblem::Truncated => {
-            "is truncated: the card stopped before the length its header gives".to_string()
-        }
-        CertificateProblem::Unparsable(why) => format!(
-            "is not an X.509 certificate ({})",
-            jpki_card::text::excerpt(why)
-        ),
-    }
 }
 
 /// The certificate's key.

@@ -1,5 +1,5 @@
-//! `certificate show`'s words, and the Japanese for a certificate that could not be read or
-//! written.
+//! `certificate show`'s words; a certificate that could not be read, in English and Japanese;
+//! and the Japanese for one that could not be written.
 
 use crate::cli::certificate_facts::{
     ef_text, fingerprint_text, key_text, time_text, CertificateError, Facts, Key, Signature,
@@ -8,6 +8,7 @@ use crate::cli::io::export::ExportError;
 use crate::cli::io::render::printable;
 use crate::cli::lang::Lang;
 use jpki_card::card::certificate::{CertificateKind, CertificateProblem};
+use std::fmt;
 
 /// The certificate's name as the holder knows it.
 pub fn certificate_name(kind: CertificateKind, lang: Lang) -> &'static str {
@@ -109,6 +110,46 @@ fn signature_text(facts: &Facts, lang: Lang) -> String {
             format!("検証できません: {}", certificate_ja(e))
         }
         (Signature::IssuerUnreadable(e), Lang::En) => format!("not checked: {e}"),
+    }
+}
+
+impl fmt::Display for CertificateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (kind, ef) = (self.kind.id(), ef_text(self.kind));
+        write!(
+            f,
+            "the {kind} certificate (EF {ef}) {}",
+            problem_en(&self.problem)
+        )
+    }
+}
+
+/// Why, in English. Never the certificate's bytes: the sign certificate's are personal.
+fn problem_en(problem: &CertificateProblem) -> String {
+    match problem {
+        CertificateProblem::NeedsPin => "is shown only after a PIN".to_string(),
+        CertificateProblem::Refused(sw) if sw.to_u16() == 0x6A82 => {
+            format!("is not on this card (the card answered {sw})")
+        }
+        CertificateProblem::Refused(sw) => format!("could not be read: the card answered {sw}"),
+        CertificateProblem::Malformed => {
+            "could not be read: the card's answer had no status word".to_string()
+        }
+        CertificateProblem::Empty => "is empty: the card gave no bytes".to_string(),
+        CertificateProblem::BadHeader => {
+            "is not DER: its first bytes are no certificate's header".to_string()
+        }
+        CertificateProblem::TooLong(n) => format!(
+            "claims {n} bytes, more than any certificate has ({} at most)",
+            jpki_card::card::certificate::MAX_CERTIFICATE_LENGTH
+        ),
+        CertificateProblem::Truncated => {
+            "is truncated: the card stopped before the length its header gives".to_string()
+        }
+        CertificateProblem::Unparsable(why) => format!(
+            "is not an X.509 certificate ({})",
+            jpki_card::text::excerpt(why)
+        ),
     }
 }
 
